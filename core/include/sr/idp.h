@@ -1,0 +1,92 @@
+/*
+ * securerelease plugin SDK: identity provider plugins (OIDC, AD/LDAP, email).
+ *
+ * Several providers can be configured at once; the host asks each in order.
+ * A provider answers SR_OK (it vouches for the user), SR_ERR_AUTH (it owns
+ * the credential and refuses it: stop) or SR_ERR_DEFER (not its credential:
+ * ask the next one), as mosquitto's auth plugins do.
+ */
+#ifndef SR_IDP_H
+#define SR_IDP_H
+
+#include "plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sr_credential_type {
+  SR_CRED_CARD = 1,      /* identifier: card number (normalised, keyed hash) */
+  SR_CRED_EMAIL_PIN = 2, /* identifier: email; secret: PIN */
+  SR_CRED_PASSCODE = 3,  /* secret: the system-generated passcode */
+  SR_CRED_PASSWORD = 4,  /* identifier: directory username; secret: password */
+  SR_CRED_TOKEN = 5,     /* secret: a bearer token (OIDC access or ID token) */
+} sr_credential_type;
+
+/* A credential presented by a user. Owned by the host, valid during the
+ * call. `secret` must never be logged, stored or copied beyond the call. */
+typedef struct sr_credential {
+  uint32_t struct_size; /* set by the host: read only members that fit */
+  /* ---- ABI 1.0 ---- */
+  int32_t type;           /* sr_credential_type */
+  const char *tenant;     /* tenant id */
+  const char *device;     /* device the credential was presented at, or NULL */
+  const char *identifier; /* see sr_credential_type; may be NULL */
+  const char *secret;     /* see sr_credential_type; may be NULL */
+} sr_credential;
+
+/* Who a user is. The host zeroes it and sets struct_size; the plugin fills
+ * members that fit, each string allocated with host->alloc/strdup. The host
+ * owns and frees everything filled in, also when the call fails. */
+typedef struct sr_identity {
+  uint32_t struct_size;
+  /* ---- ABI 1.0 ---- */
+  char *subject; /* stable id at the provider (OIDC sub, LDAP DN, email) */
+  char *name;    /* display name */
+  char *email;
+  char **groups; /* array of n_groups strings, itself from host->alloc */
+  size_t n_groups;
+} sr_identity;
+
+/* An interactive registration in progress (device flow, emailed code). The
+ * host zeroes it; the plugin fills it in registration_begin(). Strings from
+ * host->alloc, owned by the host; `state` is the plugin's until
+ * registration_complete() succeeds or registration_cancel() is called. */
+typedef struct sr_registration {
+  uint32_t struct_size;
+  /* ---- ABI 1.0 ---- */
+  char *verification_uri;          /* where the user goes, or NULL */
+  char *verification_uri_complete; /* same with the code in it, or NULL */
+  char *user_code;                 /* code to type there, or NULL */
+  char *message;                   /* what to tell the user */
+  int32_t interval;                /* seconds between complete() polls */
+  int32_t expires_in;              /* seconds */
+  void *state;
+} sr_registration;
+
+typedef struct sr_idp_ops {
+  sr_instance_ops base;
+  /* ---- ABI 1.0 ---- */
+
+  /* Optional. Checks `cred`: SR_OK fills *out; SR_ERR_AUTH refuses;
+   * SR_ERR_DEFER passes it on; SR_ERR_CONNECT if the provider is down. */
+  int (*authenticate)(void *instance, const sr_credential *cred, sr_identity *out);
+  /* Optional. Finds a user by subject, email or username. */
+  int (*lookup_user)(void *instance, const char *query, sr_identity *out);
+  /* Optional. Starts registering a user; `hint` is what the user gave
+   * (e.g. an email address) or NULL. */
+  int (*registration_begin)(void *instance, const char *hint, sr_registration *reg);
+  /* Optional. Finishes a registration: `response` is what the user typed
+   * (e.g. the mailed code) or NULL to poll. SR_ERR_PENDING: poll again
+   * after reg->interval seconds. SR_OK fills *out and frees reg->state. */
+  int (*registration_complete)(void *instance, sr_registration *reg, const char *response,
+                               sr_identity *out);
+  /* Optional. Abandons a registration and frees reg->state. */
+  void (*registration_cancel)(void *instance, sr_registration *reg);
+} sr_idp_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

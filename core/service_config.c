@@ -1,0 +1,241 @@
+#include "service_config.h"
+
+#include <string.h>
+
+#define F(type, field) offsetof(type, field)
+
+static const char *const service_names[] = {"cloud", "print-scout", "device-scout", NULL};
+static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
+static const char *const db_drivers[] = {"sqlite", "postgresql", NULL};
+static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
+
+const char *sr_service_kind_name(int kind) {
+  return kind >= 0 && kind <= SR_SERVICE_DEVICE_SCOUT ? service_names[kind] : "unknown";
+}
+
+static const sr_schema log_schema = {"log",
+                                     (const sr_schema_field[]){{.key = "level",
+                                                                .type = SR_FIELD_ENUM,
+                                                                .offset = F(sr_log_config, level),
+                                                                .def = "info",
+                                                                .choices = level_names},
+                                                               {0}}};
+
+static const sr_schema plugins_schema = {
+    "plugins", (const sr_schema_field[]){{.key = "paths",
+                                          .type = SR_FIELD_STRING_LIST,
+                                          .offset = F(sr_plugins_config, paths),
+                                          .help = "directories holding sr_<kind>_<name>.so files"},
+                                         {0}}};
+
+static const sr_schema tls_schema = {
+    "tls", (const sr_schema_field[]){
+               {.key = "cert", .type = SR_FIELD_PATH, .offset = F(sr_tls_config, cert)},
+               {.key = "key", .type = SR_FIELD_PATH, .offset = F(sr_tls_config, key)},
+               {.key = "ca", .type = SR_FIELD_PATH, .offset = F(sr_tls_config, ca)},
+               {0}}};
+
+#define LISTEN_SCHEMA(var, name, default_port)                                                     \
+  static const sr_schema var = {                                                                   \
+      name, (const sr_schema_field[]){{.key = "address",                                           \
+                                       .type = SR_FIELD_STRING,                                    \
+                                       .offset = F(sr_listen_config, address),                     \
+                                       .def = "127.0.0.1"},                                        \
+                                      {.key = "port",                                              \
+                                       .type = SR_FIELD_INT,                                       \
+                                       .offset = F(sr_listen_config, port),                        \
+                                       .def = default_port,                                        \
+                                       .min = 0,                                                   \
+                                       .max = 65535,                                               \
+                                       .help = "a TCP port, 0 picks a free one"},                  \
+                                      {0}}}
+
+LISTEN_SCHEMA(cloud_listen_schema, "listen", "8443");
+LISTEN_SCHEMA(queue_schema, "queue", "8631");
+LISTEN_SCHEMA(panel_schema, "panel", "9443");
+
+static const sr_schema database_schema = {
+    "database", (const sr_schema_field[]){{.key = "driver",
+                                           .type = SR_FIELD_ENUM,
+                                           .offset = F(sr_database_config, driver),
+                                           .def = "sqlite",
+                                           .choices = db_drivers},
+                                          {.key = "path",
+                                           .type = SR_FIELD_PATH,
+                                           .offset = F(sr_database_config, path),
+                                           .def = "cloud.db"},
+                                          {.key = "url",
+                                           .type = SR_FIELD_STRING,
+                                           .offset = F(sr_database_config, url),
+                                           .help = "a PostgreSQL connection string"},
+                                          {0}}};
+
+static const sr_schema mqtt_schema = {
+    "mqtt", (const sr_schema_field[]){{.key = "host",
+                                       .type = SR_FIELD_STRING,
+                                       .offset = F(sr_mqtt_config, host),
+                                       .def = "127.0.0.1"},
+                                      {.key = "port",
+                                       .type = SR_FIELD_INT,
+                                       .offset = F(sr_mqtt_config, port),
+                                       .def = "8883",
+                                       .min = 1,
+                                       .max = 65535},
+                                      {.key = "tls",
+                                       .type = SR_FIELD_SECTION,
+                                       .offset = F(sr_mqtt_config, tls),
+                                       .section = &tls_schema},
+                                      {.key = "keepalive",
+                                       .type = SR_FIELD_DURATION,
+                                       .offset = F(sr_mqtt_config, keepalive),
+                                       .def = "30s",
+                                       .min = 5,
+                                       .max = 3600,
+                                       .help = "MQTT needs 5s to 1h"},
+                                      {0}}};
+
+static const sr_schema snmp_schema = {
+    "snmp", (const sr_schema_field[]){{.key = "version",
+                                       .type = SR_FIELD_ENUM,
+                                       .offset = F(sr_snmp_config, version),
+                                       .def = "2c",
+                                       .choices = snmp_versions},
+                                      {.key = "community",
+                                       .type = SR_FIELD_STRING,
+                                       .offset = F(sr_snmp_config, community),
+                                       .def = "public"},
+                                      {.key = "timeout_ms",
+                                       .type = SR_FIELD_INT,
+                                       .offset = F(sr_snmp_config, timeout_ms),
+                                       .def = "1000",
+                                       .min = 10,
+                                       .max = 60000},
+                                      {.key = "retries",
+                                       .type = SR_FIELD_INT,
+                                       .offset = F(sr_snmp_config, retries),
+                                       .def = "1",
+                                       .min = 0,
+                                       .max = 10},
+                                      {0}}};
+
+#define COMMON_FIELDS                                                                              \
+  {.key = "service",                                                                               \
+   .type = SR_FIELD_ENUM,                                                                          \
+   .offset = F(sr_service_config, service),                                                        \
+   .required = true,                                                                               \
+   .choices = service_names},                                                                      \
+      {.key = "log",                                                                               \
+       .type = SR_FIELD_SECTION,                                                                   \
+       .offset = F(sr_service_config, log),                                                        \
+       .section = &log_schema},                                                                    \
+  {                                                                                                \
+    .key = "plugins", .type = SR_FIELD_SECTION, .offset = F(sr_service_config, plugins),           \
+    .section = &plugins_schema                                                                     \
+  }
+
+#define CLOUD(field) F(sr_service_config, u.cloud.field)
+static const sr_schema cloud_schema = {
+    "cloud",
+    (const sr_schema_field[]){
+        COMMON_FIELDS,
+        {.key = "listen",
+         .type = SR_FIELD_SECTION,
+         .offset = CLOUD(listen),
+         .section = &cloud_listen_schema},
+        {.key = "tls", .type = SR_FIELD_SECTION, .offset = CLOUD(tls), .section = &tls_schema},
+        {.key = "database",
+         .type = SR_FIELD_SECTION,
+         .offset = CLOUD(database),
+         .section = &database_schema},
+        {.key = "mqtt", .type = SR_FIELD_SECTION, .offset = CLOUD(mqtt), .section = &mqtt_schema},
+        {.key = "storage",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = CLOUD(storage),
+         .help = "one storage plugin per region"},
+        {.key = "job_expiry",
+         .type = SR_FIELD_DURATION,
+         .offset = CLOUD(job_expiry),
+         .def = "48h",
+         .min = 60,
+         .max = 365 * 86400},
+        {0}}};
+
+#define SCOUT(field) F(sr_service_config, u.print_scout.field)
+static const sr_schema print_scout_schema = {
+    "print-scout",
+    (const sr_schema_field[]){
+        COMMON_FIELDS,
+        {.key = "queue",
+         .type = SR_FIELD_SECTION,
+         .offset = SCOUT(queue),
+         .section = &queue_schema},
+        {.key = "cloud_url",
+         .type = SR_FIELD_STRING,
+         .offset = SCOUT(cloud_url),
+         .def = "https://127.0.0.1:8443"},
+        {.key = "tls", .type = SR_FIELD_SECTION, .offset = SCOUT(tls), .section = &tls_schema},
+        {.key = "mqtt", .type = SR_FIELD_SECTION, .offset = SCOUT(mqtt), .section = &mqtt_schema},
+        {.key = "storage",
+         .type = SR_FIELD_PLUGIN,
+         .offset = SCOUT(storage),
+         .required = true,
+         .help = "the local job store"},
+        {.key = "transports",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = SCOUT(transports),
+         .help = "delivery transports, tried in order"},
+        {0}}};
+
+#define DEVICE(field) F(sr_service_config, u.device_scout.field)
+static const sr_schema device_scout_schema = {
+    "device-scout",
+    (const sr_schema_field[]){
+        COMMON_FIELDS,
+        {.key = "panel",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(panel),
+         .section = &panel_schema},
+        {.key = "tls", .type = SR_FIELD_SECTION, .offset = DEVICE(tls), .section = &tls_schema},
+        {.key = "cloud_url",
+         .type = SR_FIELD_STRING,
+         .offset = DEVICE(cloud_url),
+         .def = "https://127.0.0.1:8443"},
+        {.key = "snmp", .type = SR_FIELD_SECTION, .offset = DEVICE(snmp), .section = &snmp_schema},
+        {.key = "drivers", .type = SR_FIELD_PLUGIN_LIST, .offset = DEVICE(drivers)},
+        {.key = "idp",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = DEVICE(idp),
+         .help = "identity providers, asked in order"},
+        {0}}};
+
+static const sr_schema *const service_schemas[] = {&cloud_schema, &print_scout_schema,
+                                                   &device_scout_schema};
+
+bool sr_service_config_apply(sr_config *doc, sr_service_config *out) {
+  memset(out, 0, sizeof *out);
+  out->service = -1;
+  const sr_config_node *root = sr_config_root(doc);
+  const sr_config_node *service = sr_config_get(root, "service");
+  int kind = -1;
+  if (!service) {
+    sr_config_add_error(root, false,
+                        "missing required key 'service' (one of cloud, print-scout, "
+                        "device-scout)");
+  } else if (service->type == SR_CONFIG_SCALAR) {
+    for (int i = 0; service_names[i]; i++)
+      if (strcmp(service->value, service_names[i]) == 0)
+        kind = i;
+  }
+  if (kind < 0) {
+    /* Without a known service no section can be checked: say only that. */
+    if (service) {
+      char got[256];
+      sr_config_describe(service, got, sizeof got);
+      sr_config_add_error(service, false,
+                          "expected one of cloud, print-scout, device-scout, got %s", got);
+    }
+    return false;
+  }
+  sr_schema_apply(service_schemas[kind], doc, root, out);
+  return sr_config_error_count(doc) == 0;
+}

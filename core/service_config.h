@@ -1,0 +1,102 @@
+/*
+ * The configuration schema of every securerelease service, in one place so
+ * that srctl can check any service's file and each service loads its own
+ * with the same rules. The top-level `service:` key says which one a file is.
+ */
+#ifndef SR_CORE_SERVICE_CONFIG_H
+#define SR_CORE_SERVICE_CONFIG_H
+
+#include "config_schema.h"
+
+typedef enum sr_service_kind {
+  SR_SERVICE_CLOUD = 0,
+  SR_SERVICE_PRINT_SCOUT = 1,
+  SR_SERVICE_DEVICE_SCOUT = 2,
+} sr_service_kind;
+
+typedef struct sr_log_config {
+  int level; /* sr_log_level */
+} sr_log_config;
+
+typedef struct sr_plugins_config {
+  const sr_config_node *paths; /* list of directories searched in order */
+} sr_plugins_config;
+
+typedef struct sr_listen_config {
+  const char *address;
+  int64_t port;
+} sr_listen_config;
+
+typedef struct sr_tls_config {
+  const char *cert; /* PEM certificate chain */
+  const char *key;  /* PEM private key */
+  const char *ca;   /* CA bundle to verify peers with */
+} sr_tls_config;
+
+typedef struct sr_database_config {
+  int driver;       /* 0 sqlite, 1 postgresql */
+  const char *path; /* sqlite file */
+  const char *url;  /* postgresql connection string */
+} sr_database_config;
+
+typedef struct sr_mqtt_config {
+  const char *host;
+  int64_t port;
+  sr_tls_config tls;
+  int64_t keepalive;
+} sr_mqtt_config;
+
+typedef struct sr_cloud_config {
+  sr_listen_config listen;
+  sr_tls_config tls;
+  sr_database_config database;
+  sr_mqtt_config mqtt;
+  const sr_config_node *storage; /* plugin list: one per region */
+  int64_t job_expiry;            /* seconds a held job waits */
+} sr_cloud_config;
+
+typedef struct sr_print_scout_config {
+  sr_listen_config queue; /* the local IPP queue */
+  const char *cloud_url;
+  sr_tls_config tls;
+  sr_mqtt_config mqtt;
+  const sr_config_node *storage;    /* plugin section: the local job store */
+  const sr_config_node *transports; /* plugin list, tried in order */
+} sr_print_scout_config;
+
+typedef struct sr_snmp_config {
+  int version; /* 0 v1, 1 v2c, 2 v3 */
+  const char *community;
+  int64_t timeout_ms;
+  int64_t retries;
+} sr_snmp_config;
+
+typedef struct sr_device_scout_config {
+  sr_listen_config panel; /* the panel API */
+  sr_tls_config tls;
+  const char *cloud_url;
+  sr_snmp_config snmp;
+  const sr_config_node *drivers; /* plugin list */
+  const sr_config_node *idp;     /* plugin list, asked in order */
+} sr_device_scout_config;
+
+typedef struct sr_service_config {
+  int service; /* sr_service_kind */
+  sr_log_config log;
+  sr_plugins_config plugins;
+  union {
+    sr_cloud_config cloud;
+    sr_print_scout_config print_scout;
+    sr_device_scout_config device_scout;
+  } u;
+} sr_service_config;
+
+/* Keyword of a service kind ("cloud", "print-scout", "device-scout"). */
+const char *sr_service_kind_name(int kind);
+
+/* Checks the whole document against its service's schema and fills *out
+ * (zeroed first; strings point into `doc`). Returns true when the document
+ * has no error at all, including errors from parsing. */
+bool sr_service_config_apply(sr_config *doc, sr_service_config *out);
+
+#endif

@@ -1,0 +1,84 @@
+/* srctl plugin inspect: what the loader sees in a plugin file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "loader.h"
+
+typedef struct member {
+  const char *name;
+  size_t offset;
+} member;
+
+#define M(type, field)                                                                             \
+  { #field, offsetof(type, field) }
+static const member idp_members[] = {
+    M(sr_idp_ops, authenticate),        M(sr_idp_ops, lookup_user),
+    M(sr_idp_ops, registration_begin),  M(sr_idp_ops, registration_complete),
+    M(sr_idp_ops, registration_cancel), {0}};
+static const member storage_members[] = {M(sr_storage_ops, put),    M(sr_storage_ops, get),
+                                         M(sr_storage_ops, remove), M(sr_storage_ops, stat),
+                                         M(sr_storage_ops, list),   {0}};
+static const member transport_members[] = {M(sr_transport_ops, claims),
+                                           M(sr_transport_ops, open),
+                                           M(sr_transport_ops, send),
+                                           M(sr_transport_ops, job_state),
+                                           M(sr_transport_ops, cancel),
+                                           M(sr_transport_ops, close),
+                                           {0}};
+static const member device_members[] = {
+    M(sr_device_ops, identify),        M(sr_device_ops, read_status),
+    M(sr_device_ops, read_meters),     M(sr_device_ops, read_supplies),
+    M(sr_device_ops, panel_configure), {0}};
+
+static const member *members_of(uint32_t kind) {
+  switch (kind) {
+  case SR_PLUGIN_IDP: return idp_members;
+  case SR_PLUGIN_STORAGE: return storage_members;
+  case SR_PLUGIN_TRANSPORT: return transport_members;
+  default: return device_members;
+  }
+}
+
+static void print_members(const sr_plugin *plugin) {
+  const sr_plugin_decl *d = sr_plugin_declaration(plugin);
+  const char *ops = (const char *)sr_plugin_ops(plugin);
+  const member *m = members_of(d->kind);
+  printf("ops:         check_config %s", sr_plugin_ops(plugin)->base.check_config ? "yes" : "no");
+  for (; m->name; m++) {
+    void *fn;
+    memcpy(&fn, ops + m->offset, sizeof fn);
+    printf(", %s %s", m->name, fn ? "yes" : "no");
+  }
+  printf("\n");
+}
+
+int srctl_plugin(int argc, char **argv) {
+  if (argc != 2 || strcmp(argv[0], "inspect") != 0) {
+    fprintf(stderr, "usage: srctl plugin inspect FILE.so\n");
+    return SRCTL_EXIT_USAGE;
+  }
+  sr_loader *loader = sr_loader_new(NULL);
+  if (!loader)
+    return 1;
+  sr_plugin *plugin;
+  char err[1024];
+  int status = sr_loader_load_file(loader, argv[1], 0, &plugin, err, sizeof err);
+  if (status != SR_OK) {
+    fprintf(stderr, "srctl: %s\n", err);
+    sr_loader_free(loader);
+    return 1;
+  }
+  const sr_plugin_decl *d = sr_plugin_declaration(plugin);
+  printf("file:        %s\n", sr_plugin_path(plugin));
+  printf("kind:        %s\n", sr_plugin_kind_name((int)d->kind));
+  printf("name:        %s\n", d->name);
+  printf("version:     %s\n", d->version ? d->version : "");
+  printf("description: %s\n", d->description ? d->description : "");
+  printf("abi:         %u.%u (host %d.%d)\n", d->abi_major, d->abi_minor, SR_ABI_MAJOR,
+         SR_ABI_MINOR);
+  printf("sizes:       declaration %u bytes, ops %u bytes\n", d->struct_size, d->ops_size);
+  print_members(plugin);
+  sr_loader_free(loader);
+  return 0;
+}

@@ -1,0 +1,27 @@
+/* srctl secret generate: a new site secret, printed once. */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "site_key.h"
+#include "sr/abi.h"
+
+int srctl_secret(int argc, char **argv) {
+  if (argc != 1 || strcmp(argv[0], "generate") != 0) {
+    fprintf(stderr, "usage: srctl secret generate\n");
+    return SRCTL_EXIT_USAGE;
+  }
+  uint8_t secret[SR_SITE_SECRET_LEN];
+  if (sr_site_secret_generate(secret) != SR_OK) {
+    fprintf(stderr, "srctl: the random generator failed\n");
+    return 1;
+  }
+  char text[SR_SITE_SECRET_TEXT_LEN + 1];
+  sr_site_secret_encode(secret, text);
+  printf("%s\n", text);
+  fprintf(stderr, "Keep this site secret safe: it is shown once and the cloud never stores it.\n");
+  OPENSSL_cleanse(secret, sizeof secret);
+  OPENSSL_cleanse(text, sizeof text);
+  return 0;
+}

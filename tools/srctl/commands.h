@@ -1,0 +1,16 @@
+/* srctl's subcommands; each returns the process exit status. */
+#ifndef SRCTL_COMMANDS_H
+#define SRCTL_COMMANDS_H
+
+#define SRCTL_EXIT_USAGE 64
+
+/* srctl config check FILE...: 0 when every file is valid, 2 otherwise. */
+int srctl_config(int argc, char **argv);
+
+/* srctl plugin inspect FILE.so: 0 and the declaration, or 1 and why not. */
+int srctl_plugin(int argc, char **argv);
+
+/* srctl secret generate: prints a new site secret. */
+int srctl_secret(int argc, char **argv);
+
+#endif
