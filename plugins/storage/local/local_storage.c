@@ -69,6 +69,11 @@ static int local_create(sr_plugin *self, const sr_config_node *config, void **in
   s->self = self;
   const char *root;
   sr_host->config_string(config, "root", NULL, &root);
+  if (strlen(root) > PATH_MAX - SR_STORAGE_KEY_MAX - 16) {
+    sr_host->set_error(self, SR_ERR_CONFIG, "root path is too long");
+    sr_host->free(s);
+    return SR_ERR_CONFIG;
+  }
   snprintf(s->root, sizeof s->root, "%s/", root);
   if (make_dirs(s->root, 1) != SR_OK) {
     sr_host->set_error(self, SR_ERR_IO, "cannot create %s: %s", root, strerror(errno));
@@ -107,7 +112,8 @@ static int local_put(void *instance, const char *key, sr_read_fn read, void *rea
     return status;
   if (make_dirs(path, strlen(s->root)) != SR_OK)
     return io_error(s, "cannot create the directory of", path);
-  snprintf(tmp, sizeof tmp, "%s" TMP_PREFIX "XXXXXX", s->root);
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s" TMP_PREFIX "XXXXXX", s->root) >= sizeof tmp)
+    return SR_ERR_INVALID;
   int fd = mkstemp(tmp);
   if (fd < 0)
     return io_error(s, "cannot create a temporary file in", s->root);
@@ -214,8 +220,10 @@ static int walk(local_store *s, const char *dir, const char *rel, const char *pr
     if (!*rel && strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
       continue;
     char key[PATH_MAX], path[PATH_MAX];
-    snprintf(key, sizeof key, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if ((size_t)snprintf(key, sizeof key, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+            sizeof key ||
+        (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
+      continue; /* longer than any valid key */
     struct stat st;
     if (lstat(path, &st) != 0)
       continue;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# srctl as a user runs it: messages and exit statuses.
+# usage: srctl_cli.sh SRCTL PLUGIN_DIR FIXTURE_DIR
+set -u
+srctl=$1 plugins=$2 fixtures=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0 passed=0
+
+# expect NAME STATUS PATTERN -- COMMAND...: runs COMMAND, checks its exit
+# status and that its output (stdout+stderr) matches the extended regex.
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" != "$want" ] || ! grep -Eq -- "$pattern" <<<"$out"; then
+    echo "FAIL $name: exit $rc (wanted $want), output:"
+    sed 's/^/  | /' <<<"$out"
+    failures=$((failures + 1))
+  else
+    passed=$((passed + 1))
+  fi
+}
+
+expect "inspect good plugin" 0 "name: +null" -- "$srctl" plugin inspect "$plugins/sr_transport_null.so"
+expect "inspect shows kind and ABI" 0 "abi: +1\.0 \(host 1\.0\)" -- "$srctl" plugin inspect "$plugins/sr_storage_local.so"
+expect "inspect wrong major" 1 "plugin built for ABI 2\.0, this host provides ABI 1\.0" -- "$srctl" plugin inspect "$fixtures/major2.so"
+expect "inspect missing symbol" 1 "not a securerelease plugin" -- "$srctl" plugin inspect "$fixtures/nosymbol.so"
+expect "inspect missing file" 1 "no such plugin file" -- "$srctl" plugin inspect "$tmp/none.so"
+expect "usage" 64 "usage: srctl" -- "$srctl" frobnicate
+
+cat >"$tmp/bad.yaml" <<'YAML'
+service: print-scout
+plugins:
+  paths: [PLUGINS]
+log:
+  levle: debug
+storage:
+  plugin: local
+  config:
+    root: relative/path
+transports:
+  - plugin: ipps
+  - plugin: "null"
+    config:
+      fail_open: maybe
+YAML
+sed -i "s|PLUGINS|$plugins|" "$tmp/bad.yaml"
+expect "config check lists every error" 2 "bad\.yaml: 4 errors" -- "$srctl" config check "$tmp/bad.yaml"
+expect "config typo with hint" 2 "bad\.yaml:5:3: 'log\.levle': unknown key \(did you mean 'level'\?\)" -- "$srctl" config check "$tmp/bad.yaml"
+expect "config plugin's own check" 2 "bad\.yaml:9:11: 'storage\.config\.root': expected an absolute directory path" -- "$srctl" config check "$tmp/bad.yaml"
+expect "config missing plugin" 2 "bad\.yaml:11:13: 'transports\[0\]\.plugin': no transport plugin 'ipps': sr_transport_ipps\.so is not in" -- "$srctl" config check "$tmp/bad.yaml"
+expect "config plugin value" 2 "bad\.yaml:14:18: 'transports\[1\]\.config\.fail_open': expected true or false, got 'maybe'" -- "$srctl" config check "$tmp/bad.yaml"
+
+cat >"$tmp/good.yaml" <<'YAML'
+service: cloud
+storage:
+  - plugin: local
+    config: {root: /var/lib/sr}
+YAML
+expect "config check ok" 0 "good\.yaml: ok \(cloud, 1 plugin section checked\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/good.yaml"
+expect "config check missing file" 2 "none\.yaml:1:1: cannot open" -- "$srctl" config check "$tmp/none.yaml"
+
+secret=$("$srctl" secret generate 2>/dev/null)
+if [[ "$secret" =~ ^SR1(-[A-Z2-7]{5}){11}$ ]]; then passed=$((passed + 1)); else
+  echo "FAIL secret format: $secret"; failures=$((failures + 1)); fi
+
+echo "$passed passed, $failures failed"
+[ "$failures" = 0 ]

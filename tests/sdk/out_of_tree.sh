@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the example `null` transport out of tree, as a third-party author
+# would: only the installed SDK (headers + pkg-config), no access to the
+# source tree's headers; then the host loads the result.
+# usage: out_of_tree.sh BUILD_DIR SOURCE_DIR
+set -eu
+build=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cmake --install "$build" --prefix "$tmp/sdk" >/dev/null
+pc=$(find "$tmp/sdk" -name securerelease-plugin.pc)
+[ -n "$pc" ] || { echo "FAIL: no securerelease-plugin.pc installed"; exit 1; }
+export PKG_CONFIG_PATH=$(dirname "$pc")
+echo "SDK cflags: $(pkg-config --cflags securerelease-plugin)"
+
+cp -r "$src/plugins/transport/null" "$tmp/plugin-src"
+cmake -S "$tmp/plugin-src" -B "$tmp/plugin-build" -DCMAKE_INSTALL_PREFIX="$tmp/sdk" >/dev/null
+cmake --build "$tmp/plugin-build" >/dev/null
+cmake --install "$tmp/plugin-build" >/dev/null
+
+so=$(find "$tmp/sdk" -name sr_transport_null.so -newer "$pc" | head -1)
+[ -n "$so" ] || { echo "FAIL: the plugin was not installed into the SDK's plugin directory"; exit 1; }
+out=$("$build/bin/srctl" plugin inspect "$so")
+echo "$out"
+grep -q '^name: *null$' <<<"$out"
+grep -q '^kind: *transport$' <<<"$out"
+grep -q '^abi: *1\.0 (host 1\.0)$' <<<"$out"
+echo "1 passed, 0 failed"

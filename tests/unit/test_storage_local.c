@@ -1,0 +1,207 @@
+/* The `local` storage plugin, loaded through the loader as a service would,
+ * in a temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "loader.h"
+
+typedef struct fixture {
+  char dir[64];
+  sr_loader *loader;
+  sr_plugin *plugin;
+  const sr_storage_ops *ops;
+  sr_config *cfg;
+  void *store;
+} fixture;
+
+typedef struct source {
+  const char *data;
+  size_t len, off;
+  int fail_after; /* return an error once this many bytes were read (-1: never) */
+} source;
+
+static int64_t source_read(void *ctx, void *buf, size_t len) {
+  source *s = ctx;
+  if (s->fail_after >= 0 && s->off >= (size_t)s->fail_after)
+    return SR_ERR_IO;
+  size_t n = s->len - s->off < len ? s->len - s->off : len;
+  if (n > 3)
+    n = 3; /* small pieces */
+  memcpy(buf, s->data + s->off, n);
+  s->off += n;
+  return (int64_t)n;
+}
+
+static char got[256];
+static size_t got_len;
+static int collect(void *ctx, const void *p, size_t len) {
+  (void)ctx;
+  if (got_len + len >= sizeof got)
+    return SR_ERR_INVALID;
+  memcpy(got + got_len, p, len);
+  got_len += len;
+  got[got_len] = '\0';
+  return SR_OK;
+}
+
+static char listed[1024];
+static int list_key(void *ctx, const char *key) {
+  (void)ctx;
+  strcat(listed, key);
+  strcat(listed, ";");
+  return SR_OK;
+}
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  strcpy(f->dir, "/tmp/sr-test-local-XXXXXX");
+  if (!mkdtemp(f->dir))
+    return -1;
+  char yaml[256], err[512];
+  snprintf(yaml, sizeof yaml, "config:\n  root: %s/store\n", f->dir);
+  f->cfg = sr_config_load_string("test.yaml", yaml, strlen(yaml));
+  f->loader = sr_loader_new(NULL);
+  if (sr_loader_load_file(f->loader, SR_TEST_PLUGIN_DIR "/sr_storage_local.so", SR_PLUGIN_STORAGE,
+                          &f->plugin, err, sizeof err) != SR_OK) {
+    print_message("%s\n", err);
+    return -1;
+  }
+  f->ops = &sr_plugin_ops(f->plugin)->storage;
+  const sr_config_node *config = sr_config_get(sr_config_root(f->cfg), "config");
+  if (f->ops->base.create(f->plugin, config, &f->store) != SR_OK)
+    return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  f->ops->base.destroy(f->store);
+  sr_loader_free(f->loader);
+  sr_config_free(f->cfg);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+  assert_int_equal(system(cmd), 0);
+  free(f);
+  return 0;
+}
+
+static int put(fixture *f, const char *key, const char *data, int fail_after) {
+  source s = {data, strlen(data), 0, fail_after};
+  return f->ops->put(f->store, key, source_read, &s);
+}
+
+static const char *get(fixture *f, const char *key, int *status) {
+  got_len = 0;
+  got[0] = '\0';
+  *status = f->ops->get(f->store, key, collect, NULL);
+  return got;
+}
+
+static void test_put_get_stat_list_remove(void **state) {
+  fixture *f = *state;
+  int status;
+  assert_int_equal(put(f, "tenant-1/jobs/a.job", "hello world", -1), SR_OK);
+  assert_int_equal(put(f, "tenant-1/jobs/b.job", "second", -1), SR_OK);
+  assert_int_equal(put(f, "tenant-2/jobs/c.job", "other tenant", -1), SR_OK);
+  assert_string_equal(get(f, "tenant-1/jobs/a.job", &status), "hello world");
+  assert_int_equal(status, SR_OK);
+
+  sr_storage_stat st = {.struct_size = sizeof st};
+  assert_int_equal(f->ops->stat(f->store, "tenant-1/jobs/b.job", &st), SR_OK);
+  assert_int_equal(st.size, 6);
+  assert_true(st.modified > 1700000000);
+
+  listed[0] = '\0';
+  assert_int_equal(f->ops->list(f->store, "tenant-1/", list_key, NULL), SR_OK);
+  /* order is unspecified: check membership */
+  assert_non_null(strstr(listed, "tenant-1/jobs/a.job;"));
+  assert_non_null(strstr(listed, "tenant-1/jobs/b.job;"));
+  assert_null(strstr(listed, "tenant-2"));
+
+  /* replacing keeps one object */
+  assert_int_equal(put(f, "tenant-1/jobs/a.job", "replaced", -1), SR_OK);
+  assert_string_equal(get(f, "tenant-1/jobs/a.job", &status), "replaced");
+
+  assert_int_equal(f->ops->remove(f->store, "tenant-1/jobs/a.job"), SR_OK);
+  get(f, "tenant-1/jobs/a.job", &status);
+  assert_int_equal(status, SR_ERR_NOT_FOUND);
+  assert_int_equal(f->ops->remove(f->store, "tenant-1/jobs/a.job"), SR_ERR_NOT_FOUND);
+  assert_int_equal(f->ops->stat(f->store, "tenant-1/jobs/a.job", &st), SR_ERR_NOT_FOUND);
+  assert_non_null(strstr(sr_plugin_last_error(f->plugin), "tenant-1/jobs/a.job"));
+}
+
+static void test_failed_put_keeps_the_old_object(void **state) {
+  fixture *f = *state;
+  int status;
+  assert_int_equal(put(f, "k/doc", "original", -1), SR_OK);
+  assert_int_equal(put(f, "k/doc", "a much longer replacement", 6), SR_ERR_IO);
+  assert_string_equal(get(f, "k/doc", &status), "original");
+  /* and no temporary file is left behind or listed */
+  listed[0] = '\0';
+  assert_int_equal(f->ops->list(f->store, "", list_key, NULL), SR_OK);
+  assert_string_equal(listed, "k/doc;");
+}
+
+static void test_keys_cannot_escape(void **state) {
+  fixture *f = *state;
+  static const char *const bad[] = {
+      "../escape", "a/../../escape", "/etc/passwd", "a//b", "a/./b",  "a/",
+      "",          "a\\b",           ".tmp-xyz",    "..",   "sp ace", "new\nline"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(put(f, bad[i], "x", -1), SR_ERR_INVALID);
+    int status;
+    get(f, bad[i], &status);
+    assert_int_equal(status, SR_ERR_INVALID);
+    assert_int_equal(f->ops->remove(f->store, bad[i]), SR_ERR_INVALID);
+  }
+  char outside[128];
+  snprintf(outside, sizeof outside, "%s/escape", f->dir);
+  assert_int_not_equal(access(outside, F_OK), 0);
+  assert_int_equal(f->ops->list(f->store, "../", list_key, NULL), SR_ERR_INVALID);
+  /* a key of the maximum length is refused, one shorter is fine */
+  char key[SR_STORAGE_KEY_MAX + 1];
+  memset(key, 'a', SR_STORAGE_KEY_MAX);
+  for (size_t i = 100; i < SR_STORAGE_KEY_MAX; i += 101)
+    key[i] = '/';
+  key[SR_STORAGE_KEY_MAX] = '\0';
+  assert_int_equal(put(f, key, "x", -1), SR_ERR_INVALID);
+  key[SR_STORAGE_KEY_MAX - 1] = '\0';
+  assert_int_equal(put(f, key, "x", -1), SR_OK);
+}
+
+static void test_config_errors(void **state) {
+  fixture *f = *state;
+  const char *yaml = "config:\n  rot: /x\n";
+  sr_config *cfg = sr_config_load_string("bad.yaml", yaml, strlen(yaml));
+  const sr_config_node *config = sr_config_get(sr_config_root(cfg), "config");
+  void *instance = NULL;
+  assert_int_equal(f->ops->base.create(f->plugin, config, &instance), SR_ERR_CONFIG);
+  assert_null(instance);
+  assert_int_equal(sr_config_error_count(cfg), 2);
+  assert_string_equal(sr_config_error(cfg, 0),
+                      "bad.yaml:2:3: 'config.rot': unknown key (did you mean 'root'?)");
+  assert_string_equal(sr_config_error(cfg, 1),
+                      "bad.yaml:2:3: 'config': missing required key 'root'");
+  sr_config_free(cfg);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_put_get_stat_list_remove, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_failed_put_keeps_the_old_object, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_keys_cannot_escape, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
