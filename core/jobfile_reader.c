@@ -177,7 +177,9 @@ static int deliver_document(sr_jobfile_reader *r, const uint8_t *p, size_t len) 
   }
 }
 
-static int open_record(sr_jobfile_reader *r) {
+/* Authenticates and decrypts the record body at `src` (r->body itself, or
+ * the caller's buffer when a whole body arrived at once) into r->body. */
+static int open_record(sr_jobfile_reader *r, const uint8_t *src) {
   const uint8_t *head = r->head;
   size_t len = r->need - SR_JF_TAG_LEN;
   uint64_t index = sr_be64_get(head + 8);
@@ -186,7 +188,7 @@ static int open_record(sr_jobfile_reader *r) {
   memcpy(aad, r->header_digest, 32);
   memcpy(aad + 32, head, SR_JF_RECORD_HEAD);
   sr_jf_nonce(nonce, index);
-  if (sr_aead_open(r->aead, nonce, aad, sizeof aad, r->body, len, r->body, r->body + len) != SR_OK)
+  if (sr_aead_open(r->aead, nonce, aad, sizeof aad, src, len, r->body, src + len) != SR_OK)
     return fail(r, SR_ERR_CORRUPT,
                 "chunk %llu failed authentication (the file was modified or damaged)",
                 (unsigned long long)pos);
@@ -221,6 +223,15 @@ static int open_record(sr_jobfile_reader *r) {
 int sr_jobfile_reader_feed(sr_jobfile_reader *r, const void *buf, size_t len) {
   const uint8_t *p = buf;
   while (len && r->status == SR_OK) {
+    if (r->stage == STAGE_BODY && r->have == 0 && len >= r->need) {
+      /* The whole body is in the caller's buffer: decrypt from there. */
+      size_t need = r->need;
+      r->stage = STAGE_HEAD;
+      open_record(r, p);
+      p += need;
+      len -= need;
+      continue;
+    }
     uint8_t *dst;
     size_t want;
     switch (r->stage) {
@@ -254,7 +265,7 @@ int sr_jobfile_reader_feed(sr_jobfile_reader *r, const void *buf, size_t len) {
         r->stage = STAGE_BODY;
     } else {
       r->stage = STAGE_HEAD;
-      open_record(r);
+      open_record(r, r->body);
     }
   }
   return r->status;
