@@ -1,0 +1,55 @@
+#include "instance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "service_plugins.h"
+
+int sr_instance_create(sr_loader *loader, int kind, const sr_config_node *section,
+                       sr_instance **out, char *err, size_t err_size) {
+  sr_plugin *plugin = NULL;
+  size_t errors_before = sr_config_error_count(section->doc);
+  int status = sr_plugin_section_check(loader, kind, section, &plugin);
+  if (status == SR_OK && sr_config_error_count(section->doc) > errors_before)
+    status = SR_ERR_CONFIG;
+  if (status != SR_OK) {
+    snprintf(err, err_size, "%s",
+             sr_config_error(section->doc, errors_before)
+                 ? sr_config_error(section->doc, errors_before)
+                 : sr_status_name(status));
+    return status;
+  }
+  sr_instance *inst = calloc(1, sizeof *inst);
+  if (!inst)
+    return SR_ERR_NOMEM;
+  inst->plugin = plugin;
+  inst->section = section;
+  const sr_config_node *name = sr_config_get(section, "name");
+  snprintf(inst->name, sizeof inst->name, "%s",
+           name ? name->value : sr_plugin_declaration(plugin)->name);
+  sr_plugin_clear_error(plugin);
+  status =
+      sr_plugin_ops(plugin)->base.create(plugin, sr_config_get(section, "config"), &inst->state);
+  if (status != SR_OK) {
+    const char *why = sr_config_error_count(section->doc) > errors_before
+                          ? sr_config_error(section->doc, errors_before)
+                          : sr_plugin_last_error(plugin);
+    snprintf(err, err_size, "%s plugin '%s' could not start: %s", sr_plugin_kind_name(kind),
+             sr_plugin_declaration(plugin)->name, *why ? why : sr_status_name(status));
+    free(inst);
+    return status;
+  }
+  *out = inst;
+  return SR_OK;
+}
+
+void sr_instance_destroy(sr_instance *instance) {
+  if (!instance)
+    return;
+  sr_plugin_ops(instance->plugin)->base.destroy(instance->state);
+  free(instance);
+}
+
+const sr_plugin_ops_copy *sr_instance_ops_of(const sr_instance *instance) {
+  return sr_plugin_ops(instance->plugin);
+}

@@ -1,0 +1,85 @@
+#include "storage_client.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Checks the key and the member; SR_OK when the call may go ahead. */
+static int precheck(sr_instance *store, const char *key, bool is_prefix, const void *member,
+                    const char *op, char *err, size_t err_size) {
+  if (!sr_storage_key_check(key, is_prefix)) {
+    snprintf(err, err_size, "storage '%s': invalid %s '%.100s'", store->name,
+             is_prefix ? "prefix" : "key", key ? key : "");
+    return SR_ERR_INVALID;
+  }
+  if (!member) {
+    snprintf(err, err_size, "storage '%s': the %s plugin cannot %s", store->name,
+             sr_plugin_declaration(store->plugin)->name, op);
+    return SR_ERR_UNSUPPORTED;
+  }
+  sr_plugin_clear_error(store->plugin);
+  return SR_OK;
+}
+
+/* Turns a plugin's failure into `err`. */
+static int result(sr_instance *store, int status, const char *op, const char *key, char *err,
+                  size_t err_size) {
+  if (status != SR_OK) {
+    const char *why = sr_plugin_last_error(store->plugin);
+    snprintf(err, err_size, "storage '%s': %s %s: %s", store->name, op, key,
+             *why ? why : sr_status_name(status));
+  }
+  return status;
+}
+
+#define STORAGE_OPS(store) (&sr_instance_ops_of(store)->storage)
+
+int sr_store_put(sr_instance *store, const char *key, sr_read_fn read, void *read_ctx, char *err,
+                 size_t err_size) {
+  int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->put, "store objects",
+                        err, err_size);
+  if (status == SR_OK)
+    status = result(store, STORAGE_OPS(store)->put(store->state, key, read, read_ctx), "put", key,
+                    err, err_size);
+  return status;
+}
+
+int sr_store_get(sr_instance *store, const char *key, sr_write_fn write, void *write_ctx, char *err,
+                 size_t err_size) {
+  int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->get, "read objects",
+                        err, err_size);
+  if (status == SR_OK)
+    status = result(store, STORAGE_OPS(store)->get(store->state, key, write, write_ctx), "get", key,
+                    err, err_size);
+  return status;
+}
+
+int sr_store_remove(sr_instance *store, const char *key, char *err, size_t err_size) {
+  int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->remove,
+                        "delete objects", err, err_size);
+  if (status == SR_OK)
+    status =
+        result(store, STORAGE_OPS(store)->remove(store->state, key), "delete", key, err, err_size);
+  return status;
+}
+
+int sr_store_stat(sr_instance *store, const char *key, sr_storage_stat *out, char *err,
+                  size_t err_size) {
+  int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->stat,
+                        "describe objects", err, err_size);
+  if (status != SR_OK)
+    return status;
+  memset(out, 0, sizeof *out);
+  out->struct_size = sizeof *out;
+  return result(store, STORAGE_OPS(store)->stat(store->state, key, out), "stat", key, err,
+                err_size);
+}
+
+int sr_store_list(sr_instance *store, const char *prefix, sr_storage_list_fn fn, void *ctx,
+                  char *err, size_t err_size) {
+  int status = precheck(store, prefix, true, (const void *)STORAGE_OPS(store)->list, "list objects",
+                        err, err_size);
+  if (status == SR_OK)
+    status = result(store, STORAGE_OPS(store)->list(store->state, prefix, fn, ctx), "list", prefix,
+                    err, err_size);
+  return status;
+}
