@@ -8,6 +8,7 @@ static const char *const service_names[] = {"cloud", "print-scout", "device-scou
 static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const db_drivers[] = {"sqlite", "postgresql", NULL};
 static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
+static const char *const card_formats[] = {"decimal", "hex", "raw", NULL};
 
 const char *sr_service_kind_name(int kind) {
   return kind >= 0 && kind <= SR_SERVICE_DEVICE_SCOUT ? service_names[kind] : "unknown";
@@ -118,6 +119,29 @@ static const sr_schema snmp_schema = {
                                        .max = 10},
                                       {0}}};
 
+static const sr_schema identity_schema = {
+    "identity", (const sr_schema_field[]){
+                    {.key = "card_format",
+                     .type = SR_FIELD_ENUM,
+                     .offset = F(sr_identity_config, card_format),
+                     .def = "decimal",
+                     .choices = card_formats},
+                    {.key = "card_strip_leading_zeros",
+                     .type = SR_FIELD_BOOL,
+                     .offset = F(sr_identity_config, card_strip_zeros),
+                     .def = "true"},
+                    {.key = "pin_length",
+                     .type = SR_FIELD_INT,
+                     .offset = F(sr_identity_config, pin_length),
+                     .def = "4",
+                     .min = 4,
+                     .max = 12},
+                    {.key = "secret_file",
+                     .type = SR_FIELD_PATH,
+                     .offset = F(sr_identity_config, secret_file),
+                     .help = "a file holding the site secret, readable by this service only"},
+                    {0}}};
+
 #define COMMON_FIELDS                                                                              \
   {.key = "service",                                                                               \
    .type = SR_FIELD_ENUM,                                                                          \
@@ -201,6 +225,10 @@ static const sr_schema device_scout_schema = {
          .offset = DEVICE(cloud_url),
          .def = "https://127.0.0.1:8443"},
         {.key = "snmp", .type = SR_FIELD_SECTION, .offset = DEVICE(snmp), .section = &snmp_schema},
+        {.key = "identity",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(identity),
+         .section = &identity_schema},
         {.key = "drivers", .type = SR_FIELD_PLUGIN_LIST, .offset = DEVICE(drivers)},
         {.key = "idp",
          .type = SR_FIELD_PLUGIN_LIST,

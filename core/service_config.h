@@ -71,11 +71,20 @@ typedef struct sr_snmp_config {
   int64_t retries;
 } sr_snmp_config;
 
+/* How the site normalises identities before hashing them (see idhash.h). */
+typedef struct sr_identity_config {
+  int card_format;         /* sr_card_format: decimal, hex, raw */
+  bool card_strip_zeros;   /* "000123" is "123" */
+  int64_t pin_length;      /* digits in a PIN */
+  const char *secret_file; /* file holding the site secret (SR1-...) */
+} sr_identity_config;
+
 typedef struct sr_device_scout_config {
   sr_listen_config panel; /* the panel API */
   sr_tls_config tls;
   const char *cloud_url;
   sr_snmp_config snmp;
+  sr_identity_config identity;
   const sr_config_node *drivers; /* plugin list */
   const sr_config_node *idp;     /* plugin list, asked in order */
 } sr_device_scout_config;

@@ -244,6 +244,27 @@ static void test_example_configs_parse(void **state) {
   }
 }
 
+static void test_device_scout_identity_rules(void **state) {
+  (void)state;
+  sr_config *cfg = load("service: device-scout\n"
+                        "identity:\n"
+                        "  card_format: hex\n"
+                        "  pin_length: 6\n");
+  sr_service_config sc;
+  assert_true(sr_service_config_apply(cfg, &sc));
+  assert_int_equal(sc.u.device_scout.identity.card_format, 1); /* SR_CARD_HEX */
+  assert_true(sc.u.device_scout.identity.card_strip_zeros);    /* default */
+  assert_int_equal(sc.u.device_scout.identity.pin_length, 6);
+  assert_int_equal(sc.u.device_scout.snmp.timeout_ms, 1000);
+  sr_config_free(cfg);
+
+  cfg = load("service: device-scout\nidentity:\n  pin_length: 3\n");
+  assert_false(sr_service_config_apply(cfg, &sc));
+  assert_error(cfg, 1, 0,
+               "svc.yaml:3:15: 'identity.pin_length': expected an integer from 4 to 12, got 3");
+  sr_config_free(cfg);
+}
+
 static void test_edit_distance(void **state) {
   (void)state;
   assert_int_equal(sr_config_edit_distance("port", "prot"), 2);
@@ -265,6 +286,7 @@ int main(void) {
       cmocka_unit_test(test_missing_or_unknown_service),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_example_configs_parse),
+      cmocka_unit_test(test_device_scout_identity_rules),
       cmocka_unit_test(test_edit_distance),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
