@@ -42,7 +42,7 @@ storage:
   config:
     root: relative/path
 transports:
-  - plugin: ipps
+  - plugin: lpd
   - plugin: "null"
     config:
       fail_open: maybe
@@ -51,7 +51,7 @@ sed -i "s|PLUGINS|$plugins|" "$tmp/bad.yaml"
 expect "config check lists every error" 2 "bad\.yaml: 4 errors" -- "$srctl" config check "$tmp/bad.yaml"
 expect "config typo with hint" 2 "bad\.yaml:5:3: 'log\.levle': unknown key \(did you mean 'level'\?\)" -- "$srctl" config check "$tmp/bad.yaml"
 expect "config plugin's own check" 2 "bad\.yaml:9:11: 'storage\.config\.root': expected an absolute directory path" -- "$srctl" config check "$tmp/bad.yaml"
-expect "config missing plugin" 2 "bad\.yaml:11:13: 'transports\[0\]\.plugin': no transport plugin 'ipps': sr_transport_ipps\.so is not in" -- "$srctl" config check "$tmp/bad.yaml"
+expect "config missing plugin" 2 "bad\.yaml:11:13: 'transports\[0\]\.plugin': no transport plugin 'lpd': sr_transport_lpd\.so is not in" -- "$srctl" config check "$tmp/bad.yaml"
 expect "config plugin value" 2 "bad\.yaml:14:18: 'transports\[1\]\.config\.fail_open': expected true or false, got 'maybe'" -- "$srctl" config check "$tmp/bad.yaml"
 
 cat >"$tmp/good.yaml" <<'YAML'
