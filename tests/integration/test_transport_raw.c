@@ -1,6 +1,5 @@
 /* The `raw` transport against a real RAW sink (socat on 127.0.0.1, one
  * file per connection, as a port-9100 printer would print it). */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,12 +12,10 @@
 #include <cmocka.h>
 
 #include "instance.h"
-#include "peer.h"
+#include "raw_sink.h"
 
 typedef struct fixture {
-  char dir[64], spool[96];
-  int port;
-  sr_peer sink;
+  sr_test_raw_sink sink;
   sr_loader *loader;
   sr_config *cfg;
   sr_instance *raw;
@@ -40,20 +37,7 @@ static int64_t source_read(void *ctx, void *buf, size_t len) {
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
-  if (!sr_test_tmpdir("raw", f->dir))
-    return -1;
-  snprintf(f->spool, sizeof f->spool, "%s/spool", f->dir);
-  char cmd[256], listen[128], log[128];
-  snprintf(cmd, sizeof cmd, "mkdir -p %s", f->spool);
-  if (system(cmd) != 0)
-    return -1;
-  f->port = sr_test_free_port();
-  snprintf(listen, sizeof listen, "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork", f->port);
-  snprintf(cmd, sizeof cmd, "SYSTEM:cat > %s/job-$(date +%%s%%N).prn", f->spool);
-  snprintf(log, sizeof log, "%s/socat.log", f->dir);
-  char *argv[] = {"socat", "-u", listen, cmd, NULL};
-  if (!sr_peer_start(&f->sink, "socat", argv, NULL, log) ||
-      !sr_peer_wait_listening(&f->sink, f->port, false, 5000))
+  if (!sr_test_raw_sink_start(&f->sink))
     return -1;
 
   const char *yaml = "raw:\n  plugin: raw\n  config:\n    connect_timeout_ms: 2000\n";
@@ -77,27 +61,9 @@ static int teardown(void **state) {
   sr_instance_destroy(f->raw);
   sr_loader_free(f->loader);
   sr_config_free(f->cfg);
-  sr_peer_stop(&f->sink);
-  sr_test_rmtree(f->dir);
+  sr_test_raw_sink_stop(&f->sink);
   free(f);
   return 0;
-}
-
-/* The one file in the spool directory, or "" if there is not exactly one. */
-static void only_file(const char *dir, char *path, size_t size) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  path[0] = '\0';
-  for (struct dirent *e; d && (e = readdir(d));) {
-    if (e->d_name[0] == '.')
-      continue;
-    if ((size_t)snprintf(path, size, "%s/%s", dir, e->d_name) < size)
-      n++;
-  }
-  if (d)
-    closedir(d);
-  if (n != 1)
-    path[0] = '\0';
 }
 
 static void test_document_arrives_byte_identical(void **state) {
@@ -107,7 +73,7 @@ static void test_document_arrives_byte_identical(void **state) {
   for (size_t i = 0; i < len; i++)
     doc[i] = (uint8_t)(i * 131 + (i >> 9));
   char uri[64];
-  snprintf(uri, sizeof uri, "socket://127.0.0.1:%d", f->port);
+  snprintf(uri, sizeof uri, "socket://127.0.0.1:%d", f->sink.port);
   void *conn = NULL;
   assert_int_equal(f->ops->open(f->raw->state, uri, &conn), SR_OK);
   sr_job_attrs attrs = {.struct_size = sizeof attrs, .job_name = "doc", .copies = 1, .size = -1};
@@ -119,12 +85,9 @@ static void test_document_arrives_byte_identical(void **state) {
   f->ops->close(conn);
 
   char path[256] = "";
-  for (int i = 0; i < 500 && !path[0]; i++) {
-    only_file(f->spool, path, sizeof path);
-    if (!path[0])
-      usleep(10000);
-  }
-  assert_true(path[0]);
+  for (int i = 0; i < 500 && sr_test_raw_sink_files(&f->sink, path, sizeof path) == 0; i++)
+    usleep(10000);
+  assert_int_equal(sr_test_raw_sink_files(&f->sink, path, sizeof path), 1);
   if (!sr_test_wait_file_size(path, len, 5000)) {
     size_t n = 0;
     free(sr_test_read_file(path, &n));

@@ -14,6 +14,7 @@
  * Both: connect_timeout_ms (5000), requesting_user (securerelease).
  */
 #include <cups/cups.h>
+#include <errno.h>
 #include <sr/plugin.h>
 #include <sr/transport.h>
 #include <stdio.h>

@@ -1,0 +1,191 @@
+/* Delivery through the transport chain ipps -> ipp -> raw against real
+ * printers: which transport prints, fallback only while nothing was sent,
+ * and a clear reason when no transport could reach the printer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "delivery.h"
+#include "printer.h"
+#include "raw_sink.h"
+
+static sr_test_printer printer;
+static sr_test_raw_sink sink;
+static sr_loader *loader;
+static sr_config *cfg;
+static sr_instance *chain[3];
+static int closed_port;
+
+typedef struct source {
+  const uint8_t *data;
+  size_t len, off;
+  int rewinds;
+} source;
+
+static int64_t source_read(void *ctx, void *buf, size_t len) {
+  source *s = ctx;
+  size_t n = s->len - s->off < len ? s->len - s->off : len;
+  memcpy(buf, s->data + s->off, n);
+  s->off += n;
+  return (int64_t)n;
+}
+
+static int source_rewind(void *ctx) {
+  source *s = ctx;
+  s->off = 0;
+  s->rewinds++;
+  return SR_OK;
+}
+
+static int group_setup(void **state) {
+  (void)state;
+  if (!sr_test_printer_start(&printer) || !sr_test_raw_sink_start(&sink))
+    return -1;
+  closed_port = sr_test_free_port();
+  char yaml[1024];
+  snprintf(yaml, sizeof yaml,
+           "transports:\n"
+           "  - plugin: ipps\n"
+           "    config: {ca_file: %s/ca.crt}\n"
+           "  - plugin: ipp\n"
+           "  - plugin: raw\n"
+           "    config: {connect_timeout_ms: 1000}\n",
+           printer.ssl);
+  cfg = sr_config_load_string("chain.yaml", yaml, strlen(yaml));
+  loader = sr_loader_new(NULL);
+  sr_loader_add_path(loader, SR_TEST_PLUGIN_DIR);
+  const sr_config_node *list = sr_config_get(sr_config_root(cfg), "transports");
+  char err[512];
+  for (size_t i = 0; i < 3; i++)
+    if (sr_instance_create(loader, SR_PLUGIN_TRANSPORT, list->items[i], &chain[i], err,
+                           sizeof err) != SR_OK) {
+      print_message("%s\n", err);
+      return -1;
+    }
+  return 0;
+}
+
+static int group_teardown(void **state) {
+  (void)state;
+  for (size_t i = 0; i < 3; i++)
+    sr_instance_destroy(chain[i]);
+  sr_loader_free(loader);
+  sr_config_free(cfg);
+  sr_test_raw_sink_stop(&sink);
+  sr_test_printer_stop(&printer);
+  return 0;
+}
+
+static const sr_job_attrs attrs = {.struct_size = sizeof(sr_job_attrs),
+                                   .job_name = "chain",
+                                   .document_format = "application/pdf",
+                                   .copies = 1};
+
+static void make_uris(char uris[3][128], int ipps_port, int ipp_port, int raw_port) {
+  snprintf(uris[0], 128, "ipps://localhost:%d/ipp/print", ipps_port);
+  snprintf(uris[1], 128, "ipp://localhost:%d/ipp/print", ipp_port);
+  snprintf(uris[2], 128, "socket://127.0.0.1:%d", raw_port);
+}
+
+static int deliver(char uris[3][128], source *s, sr_delivery_result *r) {
+  const char *list[3] = {uris[0], uris[1], uris[2]};
+  sr_delivery_source src = {source_read, source_rewind, s};
+  sr_delivery_options o = {.job_timeout_ms = 10000, .poll_interval_ms = 20};
+  return sr_deliver(chain, 3, list, 3, &attrs, &src, &o, r);
+}
+
+static void test_ipps_first(void **state) {
+  (void)state;
+  char uris[3][128];
+  make_uris(uris, printer.port, printer.port, sink.port);
+  source s = {(const uint8_t *)"%PDF-1.4 first", 14, 0, 0};
+  sr_delivery_result r;
+  assert_int_equal(deliver(uris, &s, &r), SR_OK);
+  assert_string_equal(r.transport, "ipps");
+  assert_int_equal(r.state, SR_PRINT_COMPLETED);
+  assert_int_equal(sr_test_raw_sink_files(&sink, NULL, 0), 0);
+}
+
+static void test_falls_back_to_ipp_then_raw(void **state) {
+  (void)state;
+  char uris[3][128], expected[160];
+  /* the printer's IPPS port is closed: plain IPP prints */
+  make_uris(uris, closed_port, printer.port, sink.port);
+  source s = {(const uint8_t *)"%PDF-1.4 second", 15, 0, 0};
+  sr_delivery_result r;
+  assert_int_equal(deliver(uris, &s, &r), SR_OK);
+  assert_string_equal(r.transport, "ipp");
+  snprintf(expected, sizeof expected, "ipps: cannot connect to localhost:%d with TLS", closed_port);
+  assert_non_null(strstr(r.reason, expected));
+  assert_int_equal(s.rewinds, 0); /* ipps never read the document */
+
+  /* no IPP at all: RAW prints, byte for byte */
+  make_uris(uris, closed_port, closed_port, sink.port);
+  source raw = {(const uint8_t *)"%!PS-Adobe-3.0 raw", 18, 0, 0};
+  assert_int_equal(deliver(uris, &raw, &r), SR_OK);
+  assert_string_equal(r.transport, "raw");
+  assert_int_equal(r.state, SR_PRINT_UNKNOWN);
+  char path[256];
+  assert_int_equal(sr_test_raw_sink_files(&sink, path, sizeof path), 1);
+  assert_true(sr_test_wait_file_size(path, 18, 5000));
+  size_t n;
+  char *got = sr_test_read_file(path, &n);
+  assert_memory_equal(got, "%!PS-Adobe-3.0 raw", 18);
+  free(got);
+}
+
+static void test_no_fallback_once_the_printer_took_bytes(void **state) {
+  (void)state;
+  char uris[3][128];
+  make_uris(uris, closed_port, printer.port, sink.port);
+  int before = sr_test_raw_sink_files(&sink, NULL, 0);
+  /* IPP takes the document, then refuses its format: RAW must not print it */
+  sr_job_attrs gif = attrs;
+  gif.document_format = "image/gif";
+  source s = {(const uint8_t *)"GIF89a....", 10, 0, 0};
+  const char *list[3] = {uris[0], uris[1], uris[2]};
+  sr_delivery_source src = {source_read, source_rewind, &s};
+  sr_delivery_result r;
+  assert_int_equal(sr_deliver(chain, 3, list, 3, &gif, &src, NULL, &r), SR_ERR_PEER);
+  assert_string_equal(r.transport, "ipp");
+  assert_non_null(strstr(r.reason, "did not accept the job"));
+  usleep(200000);
+  assert_int_equal(sr_test_raw_sink_files(&sink, NULL, 0), before);
+}
+
+static void test_unreachable_printer(void **state) {
+  (void)state;
+  char uris[3][128];
+  make_uris(uris, closed_port, closed_port, closed_port);
+  source s = {(const uint8_t *)"%PDF", 4, 0, 0};
+  sr_delivery_result r;
+  assert_int_equal(deliver(uris, &s, &r), SR_ERR_CONNECT);
+  /* every transport is named with its reason, in order */
+  char *ipps = strstr(r.reason, "ipps: cannot connect");
+  char *ipp = strstr(r.reason, "; ipp: cannot connect");
+  char *raw = strstr(r.reason, "; raw: cannot connect to 127.0.0.1:");
+  assert_true(ipps && ipp && raw && ipps < ipp && ipp < raw);
+
+  /* a printer with only a RAW URI: IPP transports are skipped, said so */
+  const char *only_raw[1] = {uris[2]};
+  sr_delivery_source src = {source_read, source_rewind, &s};
+  assert_int_equal(sr_deliver(chain, 3, only_raw, 1, &attrs, &src, NULL, &r), SR_ERR_CONNECT);
+  assert_non_null(strstr(r.reason, "ipps: the printer has no URI for it"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ipps_first),
+      cmocka_unit_test(test_falls_back_to_ipp_then_raw),
+      cmocka_unit_test(test_no_fallback_once_the_printer_took_bytes),
+      cmocka_unit_test(test_unreachable_printer),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
