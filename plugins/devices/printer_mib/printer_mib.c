@@ -1,0 +1,258 @@
+/*
+ * The `printer_mib` device driver: any printer that speaks the standard
+ * Printer MIB (RFC 3805) and HOST-RESOURCES-MIB (RFC 2790), which is nearly
+ * all network printers. It identifies devices with a low score so that a
+ * vendor driver wins when one knows the model, and reads status, alerts,
+ * page counters and supplies through the host's SNMP session.
+ * No configuration.
+ */
+#include <sr/device.h>
+#include <sr/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HR_DEVICE_STATUS "1.3.6.1.2.1.25.3.2.1.5"
+#define HR_PRINTER_STATUS "1.3.6.1.2.1.25.3.5.1.1"
+#define HR_PRINTER_ERRORS "1.3.6.1.2.1.25.3.5.1.2"
+#define PRT_LIFE_COUNT "1.3.6.1.2.1.43.10.2.1.4"
+#define PRT_SUPPLY "1.3.6.1.2.1.43.11.1.1"
+
+typedef struct driver {
+  sr_plugin *self;
+} driver;
+
+static int pm_create(sr_plugin *self, const sr_config_node *config, void **instance) {
+  if (config && sr_host->config_only_keys(config, (const char *const[]){NULL}) != SR_OK)
+    return SR_ERR_CONFIG;
+  driver *d = sr_host->alloc(sizeof *d);
+  if (!d)
+    return SR_ERR_NOMEM;
+  d->self = self;
+  *instance = d;
+  return SR_OK;
+}
+
+static void pm_destroy(void *instance) { sr_host->free(instance); }
+
+/* Enterprise numbers (IANA) of common printer makers. */
+static const struct {
+  const char *prefix;
+  const char *vendor;
+} vendors[] = {
+    {"1.3.6.1.4.1.11.", "HP"},
+    {"1.3.6.1.4.1.1602.", "Canon"},
+    {"1.3.6.1.4.1.2435.", "Brother"},
+    {"1.3.6.1.4.1.367.", "Ricoh"},
+    {"1.3.6.1.4.1.253.", "Xerox"},
+    {"1.3.6.1.4.1.1248.", "Epson"},
+    {"1.3.6.1.4.1.18334.", "Konica Minolta"},
+    {"1.3.6.1.4.1.1347.", "Kyocera"},
+    {"1.3.6.1.4.1.641.", "Lexmark"},
+    {"1.3.6.1.4.1.2001.", "OKI"},
+    {"1.3.6.1.4.1.236.", "Samsung"},
+    {"1.3.6.1.4.1.1129.", "Toshiba"},
+};
+
+static int pm_identify(void *instance, const sr_device_probe *probe, sr_device_identity *out) {
+  (void)instance;
+  const char *model = probe->hr_device_descr && *probe->hr_device_descr ? probe->hr_device_descr
+                      : probe->make_and_model && *probe->make_and_model ? probe->make_and_model
+                                                                        : probe->sys_descr;
+  if (!model || !*model)
+    return SR_ERR_UNSUPPORTED;
+  out->score = 10; /* generic: any vendor driver that knows the model wins */
+  snprintf(out->model, sizeof out->model, "%s", model);
+  const char *id = probe->sys_object_id ? probe->sys_object_id : "";
+  if (*id == '.')
+    id++;
+  for (size_t i = 0; i < sizeof vendors / sizeof *vendors; i++)
+    if (strncmp(id, vendors[i].prefix, strlen(vendors[i].prefix)) == 0)
+      snprintf(out->vendor, sizeof out->vendor, "%s", vendors[i].vendor);
+  return SR_OK;
+}
+
+/* The first row index of a table column (printers are usually ".1"). */
+typedef struct first_row {
+  char index[32];
+  size_t prefix_len;
+} first_row;
+
+static int take_first(void *ctx, const char *oid, const char *value) {
+  (void)value;
+  first_row *f = ctx;
+  snprintf(f->index, sizeof f->index, "%s", oid + f->prefix_len);
+  return SR_ERR_EXISTS; /* stop the walk */
+}
+
+static int get_int(const sr_device_target *t, const char *column, const char *index, long *out) {
+  char oid[128], value[64];
+  snprintf(oid, sizeof oid, "%s%s", column, index);
+  int status = t->snmp_get(t->snmp_ctx, oid, value, sizeof value);
+  if (status == SR_OK)
+    *out = strtol(value, NULL, 10);
+  return status;
+}
+
+/* hrPrinterDetectedErrorState bits (RFC 3805 section 2.2.13.4), first two
+ * octets, most significant bit first. */
+static const struct {
+  unsigned bit;
+  uint32_t alert;
+  const char *words;
+} error_bits[] = {
+    {1, SR_ALERT_NO_PAPER, "no paper"},
+    {3, SR_ALERT_TONER_EMPTY, "no toner"},
+    {4, SR_ALERT_DOOR_OPEN, "door open"},
+    {5, SR_ALERT_JAM, "paper jam"},
+    {6, SR_ALERT_OFFLINE, "offline"},
+    {7, SR_ALERT_SERVICE, "service requested"},
+    {2, SR_ALERT_TONER_LOW, "toner low"},
+    {12, SR_ALERT_OUTPUT_FULL, "output bin full"},
+    {13, SR_ALERT_NO_PAPER, "input tray empty"},
+};
+
+static unsigned hex_digit(char c) {
+  return c >= '0' && c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/* The error-state octets from the text form ("hex:4000" or raw bytes). */
+static size_t error_octets(const char *value, unsigned char *out, size_t max) {
+  size_t n = 0;
+  if (strncmp(value, "hex:", 4) == 0) {
+    for (const char *p = value + 4; p[0] && p[1] && n < max; p += 2)
+      out[n++] = (unsigned char)(hex_digit(p[0]) << 4 | hex_digit(p[1]));
+  } else {
+    for (; value[n] && n < max; n++)
+      out[n] = (unsigned char)value[n];
+  }
+  return n;
+}
+
+static int pm_read_status(void *instance, const sr_device_target *t, sr_device_status *out) {
+  driver *d = instance;
+  first_row row = {.prefix_len = strlen(HR_PRINTER_STATUS) + 1};
+  int status = t->snmp_walk(t->snmp_ctx, HR_PRINTER_STATUS, take_first, &row);
+  if (status != SR_OK && status != SR_ERR_EXISTS)
+    return status;
+  if (!row.index[0]) {
+    sr_host->set_error(d->self, SR_ERR_UNSUPPORTED, "%s has no Printer MIB", t->address);
+    return SR_ERR_UNSUPPORTED;
+  }
+  char index[40], value[128] = "";
+  snprintf(index, sizeof index, ".%s", row.index);
+  long device = 0, printer = 0;
+  get_int(t, HR_DEVICE_STATUS, index, &device); /* optional */
+  if ((status = get_int(t, HR_PRINTER_STATUS, index, &printer)) != SR_OK)
+    return status;
+  char oid[128];
+  snprintf(oid, sizeof oid, "%s%s", HR_PRINTER_ERRORS, index);
+  t->snmp_get(t->snmp_ctx, oid, value, sizeof value); /* absent: no errors */
+
+  unsigned char octets[4] = {0};
+  size_t n = error_octets(value, octets, sizeof octets);
+  out->alerts = 0;
+  char message[256] = "";
+  for (size_t i = 0; i < sizeof error_bits / sizeof *error_bits; i++) {
+    unsigned bit = error_bits[i].bit;
+    if (bit / 8 < n && (octets[bit / 8] & (0x80u >> (bit % 8)))) {
+      out->alerts |= error_bits[i].alert;
+      size_t used = strlen(message);
+      snprintf(message + used, sizeof message - used, "%s%s", used ? ", " : "",
+               error_bits[i].words);
+    }
+  }
+  const uint32_t stopping = SR_ALERT_NO_PAPER | SR_ALERT_JAM | SR_ALERT_DOOR_OPEN |
+                            SR_ALERT_OFFLINE | SR_ALERT_TONER_EMPTY | SR_ALERT_OUTPUT_FULL;
+  if (out->alerts & SR_ALERT_OFFLINE)
+    out->state = SR_DEVICE_OFFLINE;
+  else if ((out->alerts & stopping) || device == 5 /* down */)
+    out->state = SR_DEVICE_ERROR;
+  else if (printer == 4)
+    out->state = SR_DEVICE_PRINTING;
+  else if (printer == 5)
+    out->state = SR_DEVICE_WARMUP;
+  else if (printer == 3)
+    out->state = SR_DEVICE_IDLE;
+  else
+    out->state = SR_DEVICE_UNKNOWN;
+  if (!message[0] && device == 5)
+    snprintf(message, sizeof message, "device down");
+  snprintf(out->message, sizeof out->message, "%s", message);
+  return SR_OK;
+}
+
+static int pm_read_meters(void *instance, const sr_device_target *t, sr_device_meters *out) {
+  (void)instance;
+  first_row row = {.prefix_len = strlen(PRT_LIFE_COUNT) + 1};
+  int status = t->snmp_walk(t->snmp_ctx, PRT_LIFE_COUNT, take_first, &row);
+  if (status != SR_OK && status != SR_ERR_EXISTS)
+    return status;
+  out->total_pages = out->mono_pages = out->color_pages = -1;
+  if (!row.index[0])
+    return SR_ERR_UNSUPPORTED;
+  char index[40];
+  snprintf(index, sizeof index, ".%s", row.index);
+  long total;
+  if ((status = get_int(t, PRT_LIFE_COUNT, index, &total)) != SR_OK)
+    return status;
+  out->total_pages = total;
+  return SR_OK;
+}
+
+/* prtMarkerSuppliesType values (RFC 3805), as keywords. */
+static const char *supply_type(long v) {
+  static const char *const names[] = {"other",     "unknown",      "toner",     "wasteToner",
+                                      "ink",       "inkCartridge", "inkRibbon", "wasteInk",
+                                      "opc",       "developer",    "fuserOil",  "solidWax",
+                                      "ribbonWax", "wasteWax",     "fuser"};
+  return v >= 1 && v <= 15 ? names[v - 1] : "other";
+}
+
+typedef struct supply_walk {
+  const sr_device_target *target;
+  sr_device_supplies *out;
+} supply_walk;
+
+/* One call per prtMarkerSuppliesDescription row: reads the row's other
+ * columns. */
+static int add_supply(void *ctx, const char *oid, const char *value) {
+  supply_walk *w = ctx;
+  sr_device_supplies *out = w->out;
+  if (out->count >= SR_DEVICE_MAX_SUPPLIES)
+    return SR_ERR_EXISTS;
+  const char *index = oid + strlen(PRT_SUPPLY ".6");
+  sr_device_supply *s = &out->items[out->count++];
+  snprintf(s->name, sizeof s->name, "%s", value);
+  char column[64];
+  long type = 0, max = 0, level = 0;
+  snprintf(column, sizeof column, "%s.5", PRT_SUPPLY);
+  get_int(w->target, column, index, &type);
+  snprintf(column, sizeof column, "%s.8", PRT_SUPPLY);
+  get_int(w->target, column, index, &max);
+  snprintf(column, sizeof column, "%s.9", PRT_SUPPLY);
+  get_int(w->target, column, index, &level);
+  snprintf(s->type, sizeof s->type, "%s", supply_type(type));
+  /* negative values mean "unknown" or "some remains" */
+  s->level_percent = max > 0 && level >= 0 ? (int32_t)(level * 100 / max) : -1;
+  return SR_OK;
+}
+
+static int pm_read_supplies(void *instance, const sr_device_target *t, sr_device_supplies *out) {
+  (void)instance;
+  out->count = 0;
+  supply_walk w = {t, out};
+  int status = t->snmp_walk(t->snmp_ctx, PRT_SUPPLY ".6", add_supply, &w);
+  return status == SR_ERR_EXISTS ? SR_OK : status;
+}
+
+static const sr_device_ops pm_ops = {
+    .base = {.create = pm_create, .destroy = pm_destroy},
+    .identify = pm_identify,
+    .read_status = pm_read_status,
+    .read_meters = pm_read_meters,
+    .read_supplies = pm_read_supplies,
+};
+
+SR_PLUGIN_DECLARE(SR_PLUGIN_DEVICE, "printer_mib", "1.0.0",
+                  "any printer with the standard Printer MIB", pm_ops, 0)
