@@ -56,7 +56,11 @@ typedef struct sr_cloud_config {
 } sr_cloud_config;
 
 typedef struct sr_print_scout_config {
-  sr_listen_config queue; /* the local IPP queue */
+  const char *tenant;      /* tenant id (also salts the site key) */
+  const char *user;        /* the user this scout is registered to */
+  const char *secret_file; /* the site secret (SR1-...), mode 0600 */
+  int64_t max_document;    /* bytes a submitted document may have */
+  sr_listen_config queue;  /* the local IPP queue */
   const char *cloud_url;
   sr_tls_config tls;
   sr_mqtt_config mqtt;

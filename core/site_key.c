@@ -1,6 +1,8 @@
 #include "site_key.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sr/abi.h"
 
@@ -182,3 +186,46 @@ const uint8_t *sr_site_key_salt(const sr_site_key *key) { return key->salt; }
 uint32_t sr_site_key_iterations(const sr_site_key *key) { return key->iterations; }
 const uint8_t *sr_site_key_id(const sr_site_key *key) { return key->key_id; }
 const uint8_t *sr_site_key_idhash_key(const sr_site_key *key) { return key->idhash_key; }
+
+void sr_site_salt_for_tenant(const char *tenant, uint8_t salt[SR_KDF_SALT_LEN]) {
+  uint8_t digest[32];
+  unsigned int len = 0;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  EVP_DigestUpdate(md, "securerelease kdf salt v1", 26); /* with its NUL: a separator */
+  EVP_DigestUpdate(md, tenant, strlen(tenant));
+  EVP_DigestFinal_ex(md, digest, &len);
+  EVP_MD_CTX_free(md);
+  memcpy(salt, digest, SR_KDF_SALT_LEN);
+}
+
+int sr_site_secret_read_file(const char *path, uint8_t secret[SR_SITE_SECRET_LEN], char *why,
+                             size_t why_size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    snprintf(why, why_size, "cannot read the site secret file %s: %s", path, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return SR_ERR_IO;
+  }
+  if (st.st_mode & 077) {
+    snprintf(why, why_size, "the site secret file %s can be read by others: chmod 600 it", path);
+    close(fd);
+    return SR_ERR_INVALID;
+  }
+  char text[256];
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) {
+    snprintf(why, why_size, "the site secret file %s is empty", path);
+    return SR_ERR_INVALID;
+  }
+  text[n] = '\0';
+  char reason[128];
+  int status = sr_site_secret_decode(text, secret, reason, sizeof reason);
+  OPENSSL_cleanse(text, sizeof text);
+  if (status != SR_OK)
+    snprintf(why, why_size, "%s: %s", path, reason);
+  return status;
+}

@@ -60,6 +60,16 @@ uint32_t sr_site_key_iterations(const sr_site_key *key);
 const uint8_t *sr_site_key_id(const sr_site_key *key);
 const uint8_t *sr_site_key_idhash_key(const sr_site_key *key);
 
+/* The KDF salt of a tenant: public, derived from the tenant id so that every
+ * scout of the tenant derives the same key without sharing more than the
+ * secret. */
+void sr_site_salt_for_tenant(const char *tenant, uint8_t salt[SR_KDF_SALT_LEN]);
+
+/* Reads a site secret from a file that only its owner may read (mode 0600
+ * or stricter, else refused). SR_OK, or an error with `why` set. */
+int sr_site_secret_read_file(const char *path, uint8_t secret[SR_SITE_SECRET_LEN], char *why,
+                             size_t why_size);
+
 /* HKDF-SHA256 of `ikm` with `info` into `out_len` bytes. SR_OK or an error. */
 int sr_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const char *info, uint8_t *out,
                    size_t out_len);

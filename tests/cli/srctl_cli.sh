@@ -46,6 +46,8 @@ transports:
   - plugin: "null"
     config:
       fail_open: maybe
+user: someone
+secret_file: /etc/site-secret
 YAML
 sed -i "s|PLUGINS|$plugins|" "$tmp/bad.yaml"
 expect "config check lists every error" 2 "bad\.yaml: 4 errors" -- "$srctl" config check "$tmp/bad.yaml"

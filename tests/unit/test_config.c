@@ -79,7 +79,8 @@ static void test_every_error_is_reported(void **state) {
                         "  port: 70000\n"
                         "mqtt:\n"
                         "  keepalive: soon\n"
-                        "transports: ipps\n");
+                        "transports: ipps\n"
+                        "user: u\nsecret_file: /s\n");
   sr_service_config sc;
   assert_false(sr_service_config_apply(cfg, &sc));
   assert_error(cfg, 5, 0,
@@ -104,7 +105,8 @@ static void test_plugin_section_errors(void **state) {
                         "  config: {root: /x}\n"
                         "  plugn: local\n"
                         "transports:\n"
-                        "  - plugin: Bad/Name\n");
+                        "  - plugin: Bad/Name\n"
+                        "user: u\nsecret_file: /s\n");
   sr_service_config sc;
   assert_false(sr_service_config_apply(cfg, &sc));
   assert_error(cfg, 3, 0, "svc.yaml:4:3: 'storage.plugn': unknown key (did you mean 'plugin'?)");
