@@ -11,6 +11,7 @@
 #define MAX_FILE_SIZE (4u << 20)
 
 struct sr_config {
+  bool syntax_error; /* the tree is incomplete: schema checks would mislead */
   char *file;
   char *dir;
   sr_config_node *root;
@@ -88,6 +89,13 @@ void sr_config_free(sr_config *cfg) {
 
 const sr_config_node *sr_config_root(const sr_config *cfg) { return cfg->root; }
 const char *sr_config_file(const sr_config *cfg) { return cfg->file; }
+bool sr_config_path(const sr_config *cfg, const char *path, char *out, size_t out_size) {
+  int n = path[0] == '/' ? snprintf(out, out_size, "%s", path)
+                         : snprintf(out, out_size, "%s/%s", cfg->dir, path);
+  return n >= 0 && (size_t)n < out_size;
+}
+
+bool sr_config_has_syntax_error(const sr_config *cfg) { return cfg->syntax_error; }
 const char *sr_config_dir(const sr_config *cfg) { return cfg->dir; }
 size_t sr_config_error_count(const sr_config *cfg) { return cfg->n_errors; }
 const char *sr_config_error(const sr_config *cfg, size_t i) {
@@ -191,6 +199,7 @@ static void syntax_error(parse_state *ps) {
   add_error_at(ps->cfg, (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1,
                NULL, msg);
   ps->failed = true;
+  ps->cfg->syntax_error = true;
 }
 
 static bool next_event(parse_state *ps, yaml_event_t *ev) {

@@ -54,9 +54,17 @@ const char *sr_config_file(const sr_config *cfg);
 /* Directory of the file, for resolving relative paths ("." for strings). */
 const char *sr_config_dir(const sr_config *cfg);
 
+/* True if the file could not be parsed completely (its tree is partial). */
+bool sr_config_has_syntax_error(const sr_config *cfg);
+
 size_t sr_config_error_count(const sr_config *cfg);
 /* Message `i`, "file:line:col: 'path': what is wrong". Owned by cfg. */
 const char *sr_config_error(const sr_config *cfg, size_t i);
+
+/* Writes `path` made absolute against the file's directory when relative
+ * (a configuration means paths relative to itself, not to the working
+ * directory). Returns false if it does not fit. */
+bool sr_config_path(const sr_config *cfg, const char *path, char *out, size_t out_size);
 
 /* Appends an error located at `node` (at its key if `at_key`). */
 void sr_config_add_error(const sr_config_node *node, bool at_key, const char *fmt, ...)

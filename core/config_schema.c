@@ -152,10 +152,12 @@ static bool apply_scalar(const sr_schema_field *f, const sr_config_node *n, cons
   case SR_FIELD_INT: {
     int64_t v;
     if (!sr_int_parse(text, &v) || !in_bounds(f, v)) {
-      if (n && sr_int_parse(text, &v))
-        sr_config_add_error(n, false, "expected an integer from %lld to %lld, got %lld",
-                            (long long)f->min, (long long)f->max, (long long)v);
-      else if (n)
+      if (n && sr_int_parse(text, &v)) {
+        char got[256];
+        sr_config_describe(n, got, sizeof got); /* never echoes a ${SECRET} */
+        sr_config_add_error(n, false, "expected an integer from %lld to %lld, got %s",
+                            (long long)f->min, (long long)f->max, got);
+      } else if (n)
         expected_error(f, n);
       return false;
     }

@@ -20,7 +20,7 @@ typedef enum sr_field_type {
   SR_FIELD_BOOL,        /* bool */
   SR_FIELD_ENUM,        /* int: index into `choices` */
   SR_FIELD_DURATION,    /* int64_t seconds; "90", "90s", "15m", "48h", "7d" */
-  SR_FIELD_PATH,        /* const char *, relative to the file's directory */
+  SR_FIELD_PATH,        /* const char * as written; resolve with sr_config_path() */
   SR_FIELD_SECTION,     /* nested struct described by `section` */
   SR_FIELD_LIST,        /* const sr_config_node * list; items are `section` maps */
   SR_FIELD_STRING_LIST, /* const sr_config_node * list of scalars */

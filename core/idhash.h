@@ -56,7 +56,8 @@ int sr_passcode_normalise(const char *raw, char *out, size_t out_size);
 
 /* HMAC-SHA256(site identity key, kind || context || value), with lengths
  * framing each part. `context` binds a value to its owner (the email hash
- * for a PIN, so equal PINs of two users differ) and may be NULL. `value` is
+ * for a PIN, so equal PINs of two users differ) and may be NULL, which is
+ * the same as "". `value` is
  * already normalised. Returns SR_OK. */
 int sr_idhash(const sr_site_key *key, sr_id_kind kind, const char *context, const char *value,
               uint8_t out[SR_IDHASH_LEN]);

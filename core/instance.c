@@ -26,7 +26,8 @@ int sr_instance_create(sr_loader *loader, int kind, const sr_config_node *sectio
   inst->section = section;
   const sr_config_node *name = sr_config_get(section, "name");
   snprintf(inst->name, sizeof inst->name, "%s",
-           name ? name->value : sr_plugin_declaration(plugin)->name);
+           name && name->type == SR_CONFIG_SCALAR ? name->value
+                                                  : sr_plugin_declaration(plugin)->name);
   sr_plugin_clear_error(plugin);
   status =
       sr_plugin_ops(plugin)->base.create(plugin, sr_config_get(section, "config"), &inst->state);

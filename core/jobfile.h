@@ -12,8 +12,10 @@
  * Both directions stream with constant memory (one chunk plus the zstd
  * window): the writer is fed plaintext and pushes file bytes to a sink; the
  * reader is fed file bytes and pushes plaintext to a sink. Any bit flip,
- * truncation, reordered or spliced chunk is an SR_ERR_CORRUPT with a message
- * saying which.
+ * truncation, reordered or spliced chunk is an error with a message saying
+ * which: SR_ERR_CORRUPT, or SR_ERR_AUTH when the header names another site
+ * key or other key-derivation parameters (only the site's own are accepted,
+ * so a forged header cannot make the reader run PBKDF2 at its cost).
  */
 #ifndef SR_CORE_JOBFILE_H
 #define SR_CORE_JOBFILE_H

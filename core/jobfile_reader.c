@@ -88,18 +88,24 @@ static int parse_header(sr_jobfile_reader *r) {
   if (r->chunk_size < SR_JOBFILE_MIN_CHUNK || r->chunk_size > SR_JOBFILE_MAX_CHUNK)
     return fail(r, SR_ERR_CORRUPT, "job file header is corrupted (chunk size %u)", r->chunk_size);
 
+  /* Only the site's own salt and iteration count are accepted: deriving a
+   * key for whatever an unauthenticated header asks would let anyone who
+   * can hand us a file burn seconds of CPU with it. */
+  char want[2 * SR_KEY_ID_LEN + 1], have[2 * SR_KEY_ID_LEN + 1];
+  hex8(h + SR_JF_OFF_KEY_ID, want);
+  hex8(sr_site_key_id(r->key), have);
+  if (iterations != sr_site_key_iterations(r->key) ||
+      memcmp(h + SR_JF_OFF_SALT, sr_site_key_salt(r->key), SR_KDF_SALT_LEN) != 0 ||
+      memcmp(h + SR_JF_OFF_KEY_ID, sr_site_key_id(r->key), SR_KEY_ID_LEN) != 0)
+    return fail(r, SR_ERR_AUTH,
+                "job file was written for another site key, or its header is damaged (key id "
+                "%s, this site's is %s)",
+                want, have);
   uint8_t kek[32], key_id[SR_KEY_ID_LEN], data_key[SR_JF_KEY_LEN];
   int status = sr_site_key_kek(r->key, h + SR_JF_OFF_SALT, iterations, kek, key_id);
-  if (status != SR_OK)
-    return fail(r, status, "cannot derive the site key");
-  if (memcmp(key_id, h + SR_JF_OFF_KEY_ID, SR_KEY_ID_LEN) != 0) {
+  if (status != SR_OK) {
     OPENSSL_cleanse(kek, sizeof kek);
-    char want[2 * SR_KEY_ID_LEN + 1], have[2 * SR_KEY_ID_LEN + 1];
-    hex8(h + SR_JF_OFF_KEY_ID, want);
-    hex8(key_id, have);
-    return fail(r, SR_ERR_AUTH,
-                "job file was written for another site key (key id %s, this site's is %s)", want,
-                have);
+    return fail(r, status, "cannot derive the site key");
   }
   sr_aead *wrap = sr_aead_new(kek);
   OPENSSL_cleanse(kek, sizeof kek);
@@ -108,8 +114,10 @@ static int parse_header(sr_jobfile_reader *r) {
   status = sr_aead_open(wrap, h + SR_JF_OFF_WRAP_NONCE, h, SR_JF_WRAP_AAD_LEN,
                         h + SR_JF_OFF_WRAPPED_KEY, SR_JF_KEY_LEN, data_key, h + SR_JF_OFF_WRAP_TAG);
   sr_aead_free(wrap);
-  if (status != SR_OK)
+  if (status != SR_OK) {
+    OPENSSL_cleanse(data_key, sizeof data_key); /* GCM wrote it before the tag check */
     return fail(r, SR_ERR_CORRUPT, "job file header is corrupted (it failed authentication)");
+  }
   r->aead = sr_aead_new(data_key);
   OPENSSL_cleanse(data_key, sizeof data_key);
   sr_sha256(h, SR_JF_HEADER_LEN, r->header_digest);

@@ -112,8 +112,14 @@ int sr_jobfile_writer_new(const sr_site_key *key, const sr_jobfile_options *opts
   if (opts->compress) {
     if (!(w->zstd = ZSTD_createCCtx()))
       goto out_fail;
-    if (opts->level)
-      ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel, opts->level);
+    /* The reader refuses windows over 16 MiB (memory stays bounded), so
+     * the writer never uses more, whatever the level. */
+    if ((opts->level &&
+         ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel, opts->level))) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_windowLog, 24))) {
+      status = SR_ERR_INVALID;
+      goto out_fail;
+    }
   }
   status = write_header(w, key, opts->compress, data_key);
   if (status == SR_OK)

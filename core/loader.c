@@ -288,8 +288,16 @@ int sr_loader_load(sr_loader *loader, int kind, const char *name, sr_plugin **ou
   for (size_t i = 0; i < loader->n_paths; i++) {
     snprintf(file, sizeof file, "%s/sr_%s_%s.so", loader->paths[i], sr_plugin_kind_name(kind),
              name);
-    if (access(file, F_OK) == 0)
-      return sr_loader_load_file(loader, file, kind, out, err, err_size);
+    if (access(file, F_OK) != 0)
+      continue;
+    int status = sr_loader_load_file(loader, file, kind, out, err, err_size);
+    if (status == SR_OK && strcmp(sr_plugin_declaration(*out)->name, name) != 0) {
+      /* the file name is the contract: a mismatch would shadow another plugin */
+      set_err(err, err_size, "%s declares the name '%s', not '%s'", file,
+              sr_plugin_declaration(*out)->name, name);
+      return SR_ERR_INVALID;
+    }
+    return status;
   }
   char searched[512] = "";
   for (size_t i = 0; i < loader->n_paths; i++) {

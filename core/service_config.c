@@ -259,6 +259,8 @@ static const sr_schema *const service_schemas[] = {&cloud_schema, &print_scout_s
 bool sr_service_config_apply(sr_config *doc, sr_service_config *out) {
   memset(out, 0, sizeof *out);
   out->service = -1;
+  if (sr_config_has_syntax_error(doc))
+    return false; /* a partial tree would only add misleading errors */
   const sr_config_node *root = sr_config_root(doc);
   const sr_config_node *service = sr_config_get(root, "service");
   int kind = -1;

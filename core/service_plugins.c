@@ -24,6 +24,8 @@ int sr_service_plugin_paths(const sr_config *doc, const sr_service_config *cfg, 
   }
   const sr_config_node *paths = cfg->plugins.paths;
   for (size_t i = 0; paths && i < paths->count && status == SR_OK; i++) {
+    if (paths->items[i]->type != SR_CONFIG_SCALAR)
+      continue; /* the schema reported it */
     const char *dir = paths->items[i]->value;
     char joined[PATH_MAX];
     if (dir[0] != '/') {

@@ -105,6 +105,7 @@ int sr_site_secret_decode(const char *text, uint8_t secret[SR_SITE_SECRET_LEN], 
       if ((v >> b) & 1u)
         payload[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
   }
+  OPENSSL_cleanse(chars, sizeof chars);
   uint8_t sum[CHECKSUM_LEN];
   secret_checksum(payload, sum);
   int status = SR_OK;

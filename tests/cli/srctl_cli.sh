@@ -65,6 +65,9 @@ YAML
 expect "config check ok" 0 "good\.yaml: ok \(cloud, 1 plugin section checked\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/good.yaml"
 expect "config check missing file" 2 "none\.yaml:1:1: cannot open" -- "$srctl" config check "$tmp/none.yaml"
 
+printf 'service: cloud\nplugins:\n  paths:\n    - {a: b}\n' >"$tmp/map-path.yaml"
+expect "config list item of the wrong type" 2 "map-path\.yaml:4:7: 'plugins\.paths\[0\]': expected a list of text values" -- "$srctl" config check "$tmp/map-path.yaml"
+
 secret=$("$srctl" secret generate 2>/dev/null)
 if [[ "$secret" =~ ^SR1(-[A-Z2-7]{5}){11}$ ]]; then passed=$((passed + 1)); else
   echo "FAIL secret format: $secret"; failures=$((failures + 1)); fi

@@ -87,7 +87,7 @@ static void test_every_error_is_reported(void **state) {
                "svc.yaml:3:10: 'log.level': expected one of debug, info, warn, error, got "
                "'verbose'");
   assert_error(cfg, 5, 1,
-               "svc.yaml:5:9: 'queue.port': expected an integer from 0 to 65535, got 70000");
+               "svc.yaml:5:9: 'queue.port': expected an integer from 0 to 65535, got '70000'");
   assert_error(cfg, 5, 2,
                "svc.yaml:7:14: 'mqtt.keepalive': expected a duration such as 30s, 15m, 48h or "
                "7d (MQTT needs 5s to 1h), got 'soon'");
@@ -123,6 +123,13 @@ static void test_syntax_error_location(void **state) {
   assert_int_equal(sr_config_error_count(cfg), 1);
   const char *e = sr_config_error(cfg, 0);
   assert_true(strncmp(e, "svc.yaml:4:1: YAML syntax error: ", 33) == 0);
+  sr_config_free(cfg);
+
+  /* the schema is not checked on a partial tree: only the syntax error */
+  cfg = load("service: cloud\nmqtt: {port: 1\n");
+  sr_service_config sc;
+  assert_false(sr_service_config_apply(cfg, &sc));
+  assert_int_equal(sr_config_error_count(cfg), 1);
   sr_config_free(cfg);
 
   cfg = load("service: cloud\n  bad indent: 1\n");
@@ -195,6 +202,15 @@ static void test_env_expansion(void **state) {
                "one), got the value of ${SR_TEST_SECRET_PORT}");
   assert_null(strstr(sr_config_error(cfg, 0), "hunter2"));
   sr_config_free(cfg);
+
+  /* nor when it is a number out of range */
+  setenv("SR_TEST_SECRET_NUMBER", "987654321", 1);
+  cfg = load("service: cloud\nlisten:\n  port: ${SR_TEST_SECRET_NUMBER}\n");
+  assert_false(sr_service_config_apply(cfg, &sc2));
+  assert_error(cfg, 1, 0,
+               "svc.yaml:3:9: 'listen.port': expected an integer from 0 to 65535, got the value of "
+               "${SR_TEST_SECRET_NUMBER}");
+  sr_config_free(cfg);
 }
 
 static void test_missing_or_unknown_service(void **state) {
@@ -263,7 +279,7 @@ static void test_device_scout_identity_rules(void **state) {
   cfg = load("service: device-scout\nidentity:\n  pin_length: 3\n");
   assert_false(sr_service_config_apply(cfg, &sc));
   assert_error(cfg, 1, 0,
-               "svc.yaml:3:15: 'identity.pin_length': expected an integer from 4 to 12, got 3");
+               "svc.yaml:3:15: 'identity.pin_length': expected an integer from 4 to 12, got '3'");
   sr_config_free(cfg);
 }
 

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -142,6 +144,20 @@ static void test_duplicate_name(void **state) {
   assert_contains(err, "duplicate storage plugin name 'fixture'");
 }
 
+static void test_declared_name_must_match_file_name(void **state) {
+  char dir[] = "/tmp/sr-test-loader-XXXXXX", cmd[256];
+  assert_non_null(mkdtemp(dir));
+  snprintf(cmd, sizeof cmd, "cp %s %s/sr_storage_local.so", FIXTURE("good"), dir);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(sr_loader_add_path(*state, dir), SR_OK);
+  sr_plugin *p = NULL;
+  assert_int_equal(sr_loader_load(*state, SR_PLUGIN_STORAGE, "local", &p, err, sizeof err),
+                   SR_ERR_INVALID);
+  assert_contains(err, "sr_storage_local.so declares the name 'fixture', not 'local'");
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 static void test_not_a_shared_object(void **state) {
   sr_plugin *p = NULL;
   assert_int_equal(
@@ -165,6 +181,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wrong_kind, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_required_member, setup, teardown),
       cmocka_unit_test_setup_teardown(test_duplicate_name, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_declared_name_must_match_file_name, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_shared_object, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

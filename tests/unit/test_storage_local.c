@@ -168,6 +168,19 @@ static void test_failed_put_keeps_the_old_object(void **state) {
   assert_string_equal(listed, "k/doc;");
 }
 
+static void test_only_regular_files_are_objects(void **state) {
+  fixture *f = *state;
+  int status;
+  assert_int_equal(put(f, "k/doc", "x", -1), SR_OK);
+  get(f, "k", &status); /* a directory */
+  assert_int_equal(status, SR_ERR_NOT_FOUND);
+  char fifo[128];
+  snprintf(fifo, sizeof fifo, "%s/store/k/fifo", f->dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  get(f, "k/fifo", &status); /* would block forever if opened for reading */
+  assert_int_equal(status, SR_ERR_NOT_FOUND);
+}
+
 static void test_keys_cannot_escape(void **state) {
   fixture *f = *state;
   static const char *const bad[] = {
@@ -249,6 +262,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_put_get_stat_list_remove, setup, teardown),
       cmocka_unit_test_setup_teardown(test_failed_put_keeps_the_old_object, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_only_regular_files_are_objects, setup, teardown),
       cmocka_unit_test_setup_teardown(test_keys_cannot_escape, setup, teardown),
       cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_instance_errors_name_the_place, setup, teardown),

@@ -10,6 +10,9 @@ int srctl_config(int argc, char **argv);
 /* srctl plugin inspect FILE.so: 0 and the declaration, or 1 and why not. */
 int srctl_plugin(int argc, char **argv);
 
+/* srctl job show FILE: a job file's information and document. */
+int srctl_job(int argc, char **argv);
+
 /* srctl secret generate: prints a new site secret. */
 int srctl_secret(int argc, char **argv);
 

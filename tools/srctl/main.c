@@ -9,7 +9,9 @@ static const char usage[] =
     "\n"
     "  config check FILE...     validate service configuration files (exit 2 on errors)\n"
     "  plugin inspect FILE.so   show a plugin's declaration, or why it cannot load\n"
-    "  secret generate          make a new site secret (show it to the administrator once)\n";
+    "  secret generate          make a new site secret (show it to the administrator once)\n"
+    "  job show FILE --secret-file PATH [--tenant ID] [--document OUT]\n"
+    "                           check a job file and show its information\n";
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -20,6 +22,8 @@ int main(int argc, char **argv) {
     return srctl_config(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "plugin") == 0)
     return srctl_plugin(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "job") == 0)
+    return srctl_job(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "secret") == 0)
     return srctl_secret(argc - 2, argv + 2);
   if (argc >= 2)

@@ -114,14 +114,14 @@ static int local_put(void *instance, const char *key, sr_read_fn read, void *rea
     return io_error(s, "cannot create the directory of", path);
   if ((size_t)snprintf(tmp, sizeof tmp, "%s" TMP_PREFIX "XXXXXX", s->root) >= sizeof tmp)
     return SR_ERR_INVALID;
-  int fd = mkstemp(tmp);
+  int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return io_error(s, "cannot create a temporary file in", s->root);
   char buf[65536];
   for (;;) {
     int64_t got = read(read_ctx, buf, sizeof buf);
     if (got < 0) {
-      status = (int)got;
+      status = got < SR_ERR_TIMEOUT ? SR_ERR_IO : (int)got; /* never 0 from a bad reader */
       break;
     }
     if (got == 0)
@@ -145,6 +145,17 @@ static int local_put(void *instance, const char *key, sr_read_fn read, void *rea
     status = io_error(s, "cannot close", tmp);
   if (status == SR_OK && rename(tmp, path) != 0)
     status = io_error(s, "cannot rename into", path);
+  if (status == SR_OK) {
+    /* the rename itself must survive a crash: flush the directory */
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    *slash = '/';
+    if (dir >= 0) {
+      fsync(dir);
+      close(dir);
+    }
+  }
   if (status != SR_OK)
     unlink(tmp);
   return status;
@@ -156,9 +167,17 @@ static int local_get(void *instance, const char *key, sr_write_fn write_fn, void
   int status = object_path(s, key, path);
   if (status != SR_OK)
     return status;
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* non-blocking so that a FIFO planted in the store cannot hang us */
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return io_error(s, "cannot open", path);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = ENOENT;
+    return io_error(s, "not an object:", path);
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   char buf[65536];
   for (;;) {
     ssize_t n = read(fd, buf, sizeof buf);

@@ -1,0 +1,27 @@
+/*
+ * The printer attributes of the scout's IPP Everywhere queue: what it
+ * accepts and how clients (CUPS `-m everywhere`, macOS, Windows, ipptool)
+ * should talk to it. Built once; per-request values (state, up-time, job
+ * count) are added by the caller.
+ */
+#ifndef SCOUT_IPP_ATTRIBUTES_H
+#define SCOUT_IPP_ATTRIBUTES_H
+
+#include <cups/cups.h>
+#include <stdbool.h>
+
+/* Document formats the queue takes, NULL-terminated. */
+extern const char *const scout_document_formats[];
+
+/* Returns a new attribute set for the queue at `uri` named `name`, with its
+ * status page at `more_info`; the caller owns it (ippDelete). */
+ipp_t *scout_printer_attributes(const char *uri, const char *name, const char *uuid,
+                                const char *more_info);
+
+/* True if `format` is one of scout_document_formats. */
+bool scout_format_supported(const char *format);
+
+/* The format of a document from its first bytes, or NULL if unknown. */
+const char *scout_format_sniff(const unsigned char *head, size_t len);
+
+#endif

@@ -1,0 +1,669 @@
+/* IPP operations of the scout's queue (RFC 8011, PWG 5100.14). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ipp_attributes.h"
+#include "ipp_queue_private.h"
+#include "log.h"
+#include "sr/abi.h"
+
+#define MAX_LISTED_JOBS 500
+
+void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ...) {
+  ippSetStatusCode(r->response, status);
+  if (fmt) {
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    ippAddString(r->response, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message", NULL, message);
+  }
+}
+
+/* Copies an unsupported attribute into the response's unsupported group. */
+static void unsupported(scout_request *r, ipp_attribute_t *attr) {
+  ippCopyAttribute(r->response, attr, 0);
+}
+
+static int up_time(const scout_queue *q, time_t t) { return (int)(t - q->started) + 1; }
+
+static const char *requesting_user(scout_request *r) {
+  ipp_attribute_t *a = ippFindAttribute(r->request, "requesting-user-name", IPP_TAG_NAME);
+  const char *user = a ? ippGetString(a, 0, NULL) : NULL;
+  return user && *user ? user : "anonymous";
+}
+
+/* ---- job attributes ---- */
+
+static void job_state(const scout_job *j, ipp_jstate_t *state, const char **reason,
+                      const char **message) {
+  switch (j->state) {
+  case SCOUT_JOB_INCOMING:
+    *state = IPP_JSTATE_PENDING, *reason = "job-incoming", *message = "Receiving the document.";
+    break;
+  case SCOUT_JOB_HELD:
+    *state = IPP_JSTATE_HELD, *reason = "job-hold-until-specified",
+    *message = "Held: release it at any printer.";
+    break;
+  case SCOUT_JOB_RELEASING:
+    *state = IPP_JSTATE_PROCESSING, *reason = "job-printing", *message = "Printing.";
+    break;
+  case SCOUT_JOB_PRINTED:
+    *state = IPP_JSTATE_COMPLETED, *reason = "job-completed-successfully", *message = "Printed.";
+    break;
+  case SCOUT_JOB_CANCELED:
+    *state = IPP_JSTATE_CANCELED, *reason = "job-canceled-by-user", *message = "Deleted.";
+    break;
+  case SCOUT_JOB_EXPIRED:
+    *state = IPP_JSTATE_CANCELED, *reason = "job-canceled-by-operator",
+    *message = "Expired without being released.";
+    break;
+  default:
+    *state = IPP_JSTATE_ABORTED, *reason = "aborted-by-system",
+    *message = j->reason[0] ? j->reason : "Could not be stored.";
+    break;
+  }
+}
+
+static int compare_names(void *a, void *b, void *data) {
+  (void)data;
+  return strcmp(a, b);
+}
+
+static bool wanted(cups_array_t *ra, const char *name) {
+  return !ra || cupsArrayFind(ra, (void *)name) != NULL;
+}
+
+static void add_time(ipp_t *out, cups_array_t *ra, const char *name, const scout_queue *q,
+                     time_t t) {
+  if (!wanted(ra, name))
+    return;
+  if (t)
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_INTEGER, name, up_time(q, t));
+  else
+    ippAddOutOfBand(out, IPP_TAG_JOB, IPP_TAG_NOVALUE, name);
+}
+
+static void add_job_attributes(scout_request *r, const scout_job *j, cups_array_t *ra) {
+  scout_queue *q = r->queue;
+  ipp_t *out = r->response;
+  ipp_jstate_t state;
+  const char *reason, *message;
+  job_state(j, &state, &reason, &message);
+  char job_uri[300];
+  snprintf(job_uri, sizeof job_uri, "%s/%d", q->uri, j->id);
+  if (wanted(ra, "job-id"))
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-id", j->id);
+  if (wanted(ra, "job-uri"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_URI, "job-uri", NULL, job_uri);
+  if (wanted(ra, "job-printer-uri"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_URI, "job-printer-uri", NULL, q->uri);
+  if (wanted(ra, "job-name"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_NAME, "job-name", NULL, j->name);
+  if (wanted(ra, "job-originating-user-name"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_NAME, "job-originating-user-name", NULL, j->user);
+  if (wanted(ra, "job-state"))
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_ENUM, "job-state", (int)state);
+  if (wanted(ra, "job-state-reasons"))
+    ippAddString(out, IPP_TAG_JOB, IPP_CONST_TAG(IPP_TAG_KEYWORD), "job-state-reasons", NULL,
+                 reason);
+  if (wanted(ra, "job-state-message"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_TEXT, "job-state-message", NULL, message);
+  if (wanted(ra, "job-printer-up-time"))
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-printer-up-time", up_time(q, time(NULL)));
+  add_time(out, ra, "time-at-creation", q, j->created);
+  add_time(out, ra, "time-at-processing", q, j->processing);
+  add_time(out, ra, "time-at-completed", q, j->completed);
+  if (wanted(ra, "copies"))
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies", j->copies);
+  if (wanted(ra, "sides"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_KEYWORD, "sides", NULL, j->sides);
+  if (wanted(ra, "print-color-mode"))
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_KEYWORD, "print-color-mode", NULL, j->color_mode);
+  if (wanted(ra, "document-format") && j->format[0])
+    ippAddString(out, IPP_TAG_JOB, IPP_TAG_MIMETYPE, "document-format", NULL, j->format);
+  if (wanted(ra, "job-hold-until"))
+    ippAddString(out, IPP_TAG_JOB, IPP_CONST_TAG(IPP_TAG_KEYWORD), "job-hold-until", NULL,
+                 "indefinite");
+  if (wanted(ra, "job-k-octets"))
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-k-octets",
+                  (int)((j->size + 1023) / 1024));
+  if (wanted(ra, "job-impressions") && j->pages >= 0)
+    ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-impressions", (int)j->pages);
+}
+
+/* ---- request checks ---- */
+
+/* Checks the job template attributes of a Print-Job/Validate-Job/Create-Job
+ * request and fills `job`. False (response set) if something is wrong. */
+static bool check_job_attributes(scout_request *r, scout_job *job) {
+  ipp_t *req = r->request;
+  bool ok = true;
+  memset(job, 0, sizeof *job);
+  job->copies = 1;
+  job->pages = -1;
+  snprintf(job->sides, sizeof job->sides, "one-sided");
+  snprintf(job->color_mode, sizeof job->color_mode, "auto");
+  snprintf(job->user, sizeof job->user, "%s", requesting_user(r));
+  snprintf(job->name, sizeof job->name, "Untitled");
+
+  ipp_attribute_t *a;
+  if ((a = ippFindAttribute(req, "compression", IPP_TAG_ZERO))) {
+    if (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_KEYWORD ||
+        ippGetGroupTag(a) != IPP_TAG_OPERATION || strcmp(ippGetString(a, 0, NULL), "none")) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
+                       "Unsupported compression value.");
+      unsupported(r, a);
+      return false;
+    }
+  }
+  if ((a = ippFindAttribute(req, "document-format", IPP_TAG_ZERO))) {
+    if (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_MIMETYPE ||
+        ippGetGroupTag(a) != IPP_TAG_OPERATION ||
+        !scout_format_supported(ippGetString(a, 0, NULL))) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
+                       "Unsupported document-format.");
+      unsupported(r, a);
+      return false;
+    }
+    snprintf(job->format, sizeof job->format, "%s", ippGetString(a, 0, NULL));
+  }
+  if ((a = ippFindAttribute(req, "job-name", IPP_TAG_ZERO))) {
+    if (ippGetCount(a) != 1 ||
+        (ippGetValueTag(a) != IPP_TAG_NAME && ippGetValueTag(a) != IPP_TAG_NAMELANG) ||
+        ippGetGroupTag(a) != IPP_TAG_OPERATION) {
+      unsupported(r, a);
+      ok = false;
+    } else {
+      snprintf(job->name, sizeof job->name, "%s", ippGetString(a, 0, NULL));
+    }
+  }
+  if ((a = ippFindAttribute(req, "copies", IPP_TAG_ZERO))) {
+    if (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_INTEGER || ippGetInteger(a, 0) < 1 ||
+        ippGetInteger(a, 0) > 999) {
+      unsupported(r, a);
+      ok = false;
+    } else {
+      job->copies = ippGetInteger(a, 0);
+    }
+  }
+  if ((a = ippFindAttribute(req, "sides", IPP_TAG_ZERO))) {
+    const char *v = ippGetString(a, 0, NULL);
+    if (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_KEYWORD || !v ||
+        (strcmp(v, "one-sided") && strcmp(v, "two-sided-long-edge") &&
+         strcmp(v, "two-sided-short-edge"))) {
+      unsupported(r, a);
+      ok = false;
+    } else {
+      snprintf(job->sides, sizeof job->sides, "%s", v);
+    }
+  }
+  if ((a = ippFindAttribute(req, "print-color-mode", IPP_TAG_ZERO))) {
+    const char *v = ippGetString(a, 0, NULL);
+    if (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_KEYWORD || !v ||
+        (strcmp(v, "auto") && strcmp(v, "color") && strcmp(v, "monochrome"))) {
+      unsupported(r, a);
+      ok = false;
+    } else {
+      snprintf(job->color_mode, sizeof job->color_mode, "%s", v);
+    }
+  }
+  if ((a = ippFindAttribute(req, "job-priority", IPP_TAG_ZERO)) &&
+      (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_INTEGER || ippGetInteger(a, 0) < 1 ||
+       ippGetInteger(a, 0) > 100)) {
+    unsupported(r, a);
+    ok = false;
+  }
+  if ((a = ippFindAttribute(req, "job-hold-until", IPP_TAG_ZERO))) {
+    /* every job is held until released at a printer; any valid value is
+     * accepted, and "indefinite" is what happens */
+    if (ippGetCount(a) != 1 ||
+        (ippGetValueTag(a) != IPP_TAG_KEYWORD && ippGetValueTag(a) != IPP_TAG_NAME &&
+         ippGetValueTag(a) != IPP_TAG_NAMELANG)) {
+      unsupported(r, a);
+      ok = false;
+    }
+  }
+  if ((a = ippFindAttribute(req, "ipp-attribute-fidelity", IPP_TAG_ZERO)) &&
+      (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_BOOLEAN)) {
+    unsupported(r, a);
+    ok = false;
+  }
+  if (!ok)
+    scout_ipp_status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "Unsupported attribute values.");
+  return ok;
+}
+
+/* The job named by job-id (with printer-uri) or job-uri. */
+static bool find_job(scout_request *r, scout_job *job) {
+  ipp_attribute_t *a = ippFindAttribute(r->request, "job-id", IPP_TAG_ZERO);
+  int id = 0;
+  if (a) {
+    if (ippGetGroupTag(a) != IPP_TAG_OPERATION || ippGetValueTag(a) != IPP_TAG_INTEGER ||
+        ippGetCount(a) != 1) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Bad job-id attribute.");
+      return false;
+    }
+    id = ippGetInteger(a, 0);
+  } else if ((a = ippFindAttribute(r->request, "job-uri", IPP_TAG_URI))) {
+    const char *uri = ippGetString(a, 0, NULL);
+    size_t n = strlen(r->queue->uri);
+    if (strncmp(uri, r->queue->uri, n) == 0 && uri[n] == '/')
+      id = atoi(uri + n + 1);
+  } else {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Missing job-id.");
+    return false;
+  }
+  if (id <= 0 || !scout_job_get(r->queue->jobs, id, job)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_FOUND, "Job #%d does not exist.", id);
+    return false;
+  }
+  return true;
+}
+
+/* ---- documents ---- */
+
+/* Reads the document from the connection into a memory file and has it
+ * stored; updates the job to held or aborted. */
+static void receive_document(scout_request *r, scout_job *job) {
+  scout_queue *q = r->queue;
+  char reason[256] = "";
+  int fd = memfd_create("sr-document", MFD_CLOEXEC);
+  int64_t size = 0;
+  bool too_big = false, failed = fd < 0;
+  unsigned char buf[65536], head[16];
+  size_t head_len = 0;
+  ssize_t n;
+  while (!failed && (n = httpRead2(r->http, (char *)buf, sizeof buf)) > 0) {
+    if (head_len < sizeof head) {
+      size_t take = sizeof head - head_len < (size_t)n ? sizeof head - head_len : (size_t)n;
+      memcpy(head + head_len, buf, take);
+      head_len += take;
+    }
+    size += n;
+    if (q->options.max_document > 0 && size > q->options.max_document) {
+      too_big = true;
+      break;
+    }
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(fd, buf + off, (size_t)(n - off));
+      if (w <= 0) {
+        failed = true;
+        break;
+      }
+      off += w;
+    }
+  }
+  job->size = size;
+  int status;
+  if (too_big || failed) {
+    snprintf(reason, sizeof reason,
+             too_big ? "The document is larger than allowed." : "Could not receive the document.");
+    status = SR_ERR_IO;
+  } else {
+    if (!job->format[0] || strcmp(job->format, "application/octet-stream") == 0) {
+      const char *sniffed = scout_format_sniff(head, head_len);
+      snprintf(job->format, sizeof job->format, "%s",
+               sniffed ? sniffed : "application/octet-stream");
+    }
+    lseek(fd, 0, SEEK_SET);
+    status = q->hooks.store(q->hooks.ctx, job, fd, reason, sizeof reason);
+  }
+  if (fd >= 0)
+    close(fd);
+  if (status == SR_OK) {
+    job->state = SCOUT_JOB_HELD;
+  } else {
+    job->state = SCOUT_JOB_ABORTED;
+    job->completed = time(NULL);
+    snprintf(job->reason, sizeof job->reason, "%s", reason[0] ? reason : "Could not store.");
+    sr_log(SR_LOG_WARN, "queue", "job %d aborted: %s", job->id, job->reason);
+  }
+  scout_job_update(q->jobs, job);
+  if (too_big)
+    scout_ipp_status(r, IPP_STATUS_ERROR_REQUEST_VALUE, "The document is too large.");
+  else if (status != SR_OK)
+    scout_ipp_status(r, IPP_STATUS_ERROR_INTERNAL, "%s", job->reason);
+}
+
+static void respond_job(scout_request *r, const scout_job *job) {
+  static const char *const basic[] = {"job-id", "job-uri", "job-state", "job-state-reasons",
+                                      "job-state-message"};
+  cups_array_t *ra = cupsArrayNew(compare_names, NULL);
+  for (size_t i = 0; i < 5; i++)
+    cupsArrayAdd(ra, (void *)basic[i]);
+  add_job_attributes(r, job, ra);
+  cupsArrayDelete(ra);
+}
+
+static bool check_last_document(scout_request *r) {
+  ipp_attribute_t *a = ippFindAttribute(r->request, "last-document", IPP_TAG_ZERO);
+  if (!a || ippGetGroupTag(a) != IPP_TAG_OPERATION || ippGetValueTag(a) != IPP_TAG_BOOLEAN ||
+      ippGetCount(a) != 1) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST,
+                     a ? "Bad last-document value." : "Missing required last-document.");
+    return false;
+  }
+  return true;
+}
+
+static void op_print_job(scout_request *r) {
+  scout_job job;
+  if (!httpGetReady(r->http) && httpGetState(r->http) != HTTP_STATE_POST_RECV) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "No document data.");
+    return;
+  }
+  if (!check_job_attributes(r, &job))
+    return;
+  job.state = SCOUT_JOB_INCOMING;
+  job.created = time(NULL);
+  if (scout_job_add(r->queue->jobs, &job, &job) != SR_OK) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
+    return;
+  }
+  receive_document(r, &job);
+  respond_job(r, &job);
+}
+
+static void op_validate_job(scout_request *r) {
+  scout_job job;
+  if (check_job_attributes(r, &job))
+    scout_ipp_status(r, IPP_STATUS_OK, NULL);
+}
+
+static void op_create_job(scout_request *r) {
+  scout_job job;
+  if (httpGetReady(r->http)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Unexpected document data.");
+    return;
+  }
+  if (!check_job_attributes(r, &job))
+    return;
+  job.state = SCOUT_JOB_INCOMING;
+  job.created = time(NULL);
+  if (scout_job_add(r->queue->jobs, &job, &job) != SR_OK) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
+    return;
+  }
+  respond_job(r, &job);
+}
+
+static void op_send_document(scout_request *r) {
+  scout_job job;
+  if (!find_job(r, &job))
+    return;
+  if (job.state != SCOUT_JOB_INCOMING) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "Job #%d already has its document.", job.id);
+    return;
+  }
+  if (!check_last_document(r))
+    return;
+  ipp_attribute_t *a = ippFindAttribute(r->request, "document-format", IPP_TAG_ZERO);
+  if (a) {
+    if (ippGetValueTag(a) != IPP_TAG_MIMETYPE ||
+        !scout_format_supported(ippGetString(a, 0, NULL))) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
+                       "Unsupported document-format.");
+      unsupported(r, a);
+      return;
+    }
+    snprintf(job.format, sizeof job.format, "%s", ippGetString(a, 0, NULL));
+  }
+  if (!ippGetBoolean(ippFindAttribute(r->request, "last-document", IPP_TAG_BOOLEAN), 0)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED, "Only one document per job.");
+    return;
+  }
+  receive_document(r, &job);
+  respond_job(r, &job);
+}
+
+static void cancel(scout_request *r, scout_job *job) {
+  if (scout_job_is_finished(job)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "Job #%d is already finished.", job->id);
+    return;
+  }
+  if (job->state == SCOUT_JOB_RELEASING) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "Job #%d is printing.", job->id);
+    return;
+  }
+  bool had_document = job->state == SCOUT_JOB_HELD;
+  job->state = SCOUT_JOB_CANCELED;
+  job->completed = time(NULL);
+  scout_job_update(r->queue->jobs, job);
+  if (had_document && r->queue->hooks.discard)
+    r->queue->hooks.discard(r->queue->hooks.ctx, job);
+  sr_log(SR_LOG_INFO, "queue", "job %d deleted by its owner", job->id);
+}
+
+static void op_cancel_job(scout_request *r) {
+  scout_job job;
+  if (find_job(r, &job))
+    cancel(r, &job);
+}
+
+static bool active_of_user(const scout_job *j, void *ctx) {
+  return !scout_job_is_finished(j) && strcmp(j->user, ctx) == 0;
+}
+
+static void op_cancel_my_jobs(scout_request *r) {
+  scout_job *jobs = malloc(MAX_LISTED_JOBS * sizeof *jobs);
+  if (!jobs) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_INTERNAL, "Out of memory.");
+    return;
+  }
+  size_t n = scout_job_list(r->queue->jobs, active_of_user, (void *)requesting_user(r), jobs,
+                            MAX_LISTED_JOBS);
+  for (size_t i = 0; i < n; i++)
+    if (jobs[i].state != SCOUT_JOB_RELEASING)
+      cancel(r, &jobs[i]);
+  free(jobs);
+}
+
+static void op_get_job_attributes(scout_request *r) {
+  scout_job job;
+  if (!find_job(r, &job))
+    return;
+  cups_array_t *ra = ippCreateRequestedArray(r->request);
+  add_job_attributes(r, &job, ra);
+  cupsArrayDelete(ra);
+}
+
+typedef struct jobs_filter {
+  int which; /* 0 not-completed, 1 completed, 2 all */
+  const char *user;
+} jobs_filter;
+
+static bool jobs_match(const scout_job *j, void *ctx) {
+  jobs_filter *f = ctx;
+  if (f->user && strcmp(j->user, f->user) != 0)
+    return false;
+  bool finished = scout_job_is_finished(j);
+  return f->which == 2 || (f->which == 1) == finished;
+}
+
+static void op_get_jobs(scout_request *r) {
+  jobs_filter f = {0, NULL};
+  ipp_attribute_t *a;
+  if ((a = ippFindAttribute(r->request, "which-jobs", IPP_TAG_ZERO))) {
+    const char *which = ippGetValueTag(a) == IPP_TAG_KEYWORD ? ippGetString(a, 0, NULL) : NULL;
+    if (which && strcmp(which, "completed") == 0)
+      f.which = 1;
+    else if (which && strcmp(which, "all") == 0)
+      f.which = 2;
+    else if (!which || strcmp(which, "not-completed") != 0) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "Unsupported which-jobs.");
+      unsupported(r, a);
+      return;
+    }
+  }
+  int limit = MAX_LISTED_JOBS;
+  if ((a = ippFindAttribute(r->request, "limit", IPP_TAG_ZERO))) {
+    if (ippGetValueTag(a) != IPP_TAG_INTEGER || ippGetInteger(a, 0) < 1) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "Bad limit.");
+      unsupported(r, a);
+      return;
+    }
+    if (ippGetInteger(a, 0) < limit)
+      limit = ippGetInteger(a, 0);
+  }
+  if ((a = ippFindAttribute(r->request, "my-jobs", IPP_TAG_ZERO))) {
+    if (ippGetValueTag(a) != IPP_TAG_BOOLEAN) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "Bad my-jobs.");
+      unsupported(r, a);
+      return;
+    }
+    if (ippGetBoolean(a, 0))
+      f.user = requesting_user(r);
+  }
+  scout_job *jobs = malloc((size_t)limit * sizeof *jobs);
+  if (!jobs) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_INTERNAL, "Out of memory.");
+    return;
+  }
+  size_t n = scout_job_list(r->queue->jobs, jobs_match, &f, jobs, (size_t)limit);
+  cups_array_t *ra = ippCreateRequestedArray(r->request);
+  if (!ra) { /* the default for Get-Jobs is job-id and job-uri only */
+    ra = cupsArrayNew(compare_names, NULL);
+    cupsArrayAdd(ra, "job-id");
+    cupsArrayAdd(ra, "job-uri");
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      ippAddSeparator(r->response);
+    add_job_attributes(r, &jobs[i], ra);
+  }
+  cupsArrayDelete(ra);
+  free(jobs);
+}
+
+static int copy_filter(void *ctx, ipp_t *dst, ipp_attribute_t *attr) {
+  (void)dst;
+  cups_array_t *ra = ctx;
+  const char *name = ippGetName(attr);
+  return name && (!ra || cupsArrayFind(ra, (void *)name));
+}
+
+static void op_get_printer_attributes(scout_request *r) {
+  scout_queue *q = r->queue;
+  cups_array_t *ra = ippCreateRequestedArray(r->request);
+  ippCopyAttributes(r->response, q->attributes, 1, copy_filter, ra);
+  int active = scout_job_count_active(q->jobs);
+  if (wanted(ra, "printer-state"))
+    ippAddInteger(r->response, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state", IPP_PSTATE_IDLE);
+  if (wanted(ra, "printer-state-reasons"))
+    ippAddString(r->response, IPP_TAG_PRINTER, IPP_CONST_TAG(IPP_TAG_KEYWORD),
+                 "printer-state-reasons", NULL, "none");
+  if (wanted(ra, "printer-state-message"))
+    ippAddString(r->response, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-state-message", NULL,
+                 "Ready: jobs are held until released at a printer.");
+  if (wanted(ra, "printer-is-accepting-jobs"))
+    ippAddBoolean(r->response, IPP_TAG_PRINTER, "printer-is-accepting-jobs", 1);
+  if (wanted(ra, "printer-up-time"))
+    ippAddInteger(r->response, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "printer-up-time",
+                  up_time(q, time(NULL)));
+  if (wanted(ra, "printer-current-time"))
+    ippAddDate(r->response, IPP_TAG_PRINTER, "printer-current-time", ippTimeToDate(time(NULL)));
+  if (wanted(ra, "queued-job-count"))
+    ippAddInteger(r->response, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "queued-job-count", active);
+  if (wanted(ra, "printer-config-change-time"))
+    ippAddInteger(r->response, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "printer-config-change-time", 1);
+  if (wanted(ra, "printer-state-change-time"))
+    ippAddInteger(r->response, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "printer-state-change-time", 1);
+  cupsArrayDelete(ra);
+}
+
+/* ---- dispatch ---- */
+
+/* RFC 8011 section 4.1 checks common to every request; false (response
+ * set) if the request is malformed. */
+static bool check_request(scout_request *r) {
+  ipp_t *req = r->request;
+  int minor = 0, major = ippGetVersion(req, &minor);
+  if (major < 1 || major > 2) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_VERSION_NOT_SUPPORTED, "Bad request version number %d.%d.",
+                     major, minor);
+    return false;
+  }
+  if (ippGetRequestId(req) <= 0) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Bad request-id %d.", ippGetRequestId(req));
+    return false;
+  }
+  ipp_attribute_t *charset = ippFirstAttribute(req);
+  if (!charset || !ippGetName(charset)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "No attributes in request.");
+    return false;
+  }
+  /* attributes must come grouped, operation attributes first */
+  ipp_tag_t group = ippGetGroupTag(charset);
+  for (ipp_attribute_t *a = charset; a; a = ippNextAttribute(req)) {
+    if (ippGetGroupTag(a) < group && ippGetGroupTag(a) != IPP_TAG_ZERO) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Attribute groups are out of order.");
+      return false;
+    }
+    group = ippGetGroupTag(a);
+  }
+  charset = ippFirstAttribute(req);
+  ipp_attribute_t *language = ippNextAttribute(req);
+  if (strcmp(ippGetName(charset), "attributes-charset") != 0 ||
+      ippGetValueTag(charset) != IPP_TAG_CHARSET || ippGetGroupTag(charset) != IPP_TAG_OPERATION ||
+      !language || !ippGetName(language) ||
+      strcmp(ippGetName(language), "attributes-natural-language") != 0 ||
+      ippGetValueTag(language) != IPP_TAG_LANGUAGE ||
+      ippGetGroupTag(language) != IPP_TAG_OPERATION) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST,
+                     "attributes-charset and attributes-natural-language must come first.");
+    return false;
+  }
+  const char *cs = ippGetString(charset, 0, NULL);
+  if (strcasecmp(cs, "utf-8") != 0 && strcasecmp(cs, "us-ascii") != 0) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_CHARSET, "Unsupported character set \"%s\".", cs);
+    unsupported(r, charset);
+    return false;
+  }
+  ipp_attribute_t *uri = ippFindAttribute(req, "printer-uri", IPP_TAG_URI);
+  if (!uri)
+    uri = ippFindAttribute(req, "job-uri", IPP_TAG_URI);
+  if (!uri || ippGetGroupTag(uri) != IPP_TAG_OPERATION) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Missing printer-uri or job-uri.");
+    return false;
+  }
+  char scheme[32], user[64], host[256], resource[256];
+  int port;
+  if (httpSeparateURI(HTTP_URI_CODING_ALL, ippGetString(uri, 0, NULL), scheme, sizeof scheme, user,
+                      sizeof user, host, sizeof host, &port, resource,
+                      sizeof resource) < HTTP_URI_STATUS_OK ||
+      strncmp(resource, SCOUT_QUEUE_RESOURCE, strlen(SCOUT_QUEUE_RESOURCE)) != 0) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_FOUND, "\"%s\" is not this queue.",
+                     ippGetString(uri, 0, NULL));
+    return false;
+  }
+  return true;
+}
+
+void scout_ipp_dispatch(scout_request *r) {
+  ippSetStatusCode(r->response, IPP_STATUS_OK);
+  if (!check_request(r))
+    return;
+  ipp_op_t op = ippGetOperation(r->request);
+  switch (op) {
+  case IPP_OP_PRINT_JOB: op_print_job(r); break;
+  case IPP_OP_VALIDATE_JOB: op_validate_job(r); break;
+  case IPP_OP_CREATE_JOB: op_create_job(r); break;
+  case IPP_OP_SEND_DOCUMENT: op_send_document(r); break;
+  case IPP_OP_CANCEL_JOB: op_cancel_job(r); break;
+  case IPP_OP_CANCEL_MY_JOBS: op_cancel_my_jobs(r); break;
+  case IPP_OP_GET_JOB_ATTRIBUTES: op_get_job_attributes(r); break;
+  case IPP_OP_GET_JOBS: op_get_jobs(r); break;
+  case IPP_OP_GET_PRINTER_ATTRIBUTES: op_get_printer_attributes(r); break;
+  case IPP_OP_IDENTIFY_PRINTER: break; /* nothing to blink: the queue is virtual */
+  default:
+    scout_ipp_status(r, IPP_STATUS_ERROR_OPERATION_NOT_SUPPORTED, "Operation %s not supported.",
+                     ippOpString(op));
+    break;
+  }
+}

@@ -1,0 +1,50 @@
+/*
+ * The print scout's local IPP Everywhere queue at ipp://ADDRESS:PORT/ipp/print.
+ * Any OS adds it without a driver; what it receives is held, encrypted, for
+ * release at a printer. HTTP and IPP are libcups' (chunked bodies and
+ * `Expect: 100-continue` as CUPS and ipptool send them); one thread per
+ * connection.
+ */
+#ifndef SCOUT_IPP_QUEUE_H
+#define SCOUT_IPP_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job_table.h"
+
+typedef struct scout_queue_hooks {
+  /* Stores the whole document of `job` (plaintext in the memory file `fd`,
+   * offset 0; never written to disk) in the encrypted job store and fills
+   * job->pages and job->store_key. SR_OK: the job is held. Otherwise
+   * `reason` says why and the job is aborted. Runs on the connection's
+   * thread; must be thread-safe. */
+  int (*store)(void *ctx, scout_job *job, int fd, char *reason, size_t reason_size);
+  /* The owner canceled a held job: its job file goes. */
+  void (*discard)(void *ctx, const scout_job *job);
+  void *ctx;
+} scout_queue_hooks;
+
+typedef struct scout_queue_options {
+  const char *address;  /* "127.0.0.1" */
+  int port;             /* 0: any free port */
+  const char *name;     /* printer-name */
+  int64_t max_document; /* bytes; larger documents are refused */
+} scout_queue_options;
+
+typedef struct scout_queue scout_queue;
+
+/* Starts listening and serving. On SR_OK the caller owns *out; `jobs` and
+ * `hooks->ctx` must outlive it. */
+int scout_queue_start(const scout_queue_options *options, const scout_queue_hooks *hooks,
+                      scout_job_table *jobs, scout_queue **out, char *err, size_t err_size);
+
+/* The queue's URI ("ipp://127.0.0.1:PORT/ipp/print"). Owned by q. */
+const char *scout_queue_uri(const scout_queue *q);
+int scout_queue_port(const scout_queue *q);
+
+/* Stops accepting, waits for open connections to finish (at most a few
+ * seconds) and frees q. */
+void scout_queue_stop(scout_queue *q);
+
+#endif

@@ -1,0 +1,49 @@
+/* Shared by ipp_server.c (connections, HTTP) and ipp_ops.c (operations). */
+#ifndef SCOUT_IPP_QUEUE_PRIVATE_H
+#define SCOUT_IPP_QUEUE_PRIVATE_H
+
+#include <cups/cups.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "ipp_queue.h"
+
+#define SCOUT_QUEUE_RESOURCE "/ipp/print"
+
+struct scout_queue {
+  scout_queue_options options;
+  scout_queue_hooks hooks;
+  scout_job_table *jobs;
+  ipp_t *attributes; /* static printer attributes */
+  char uri[256];
+  char name[128];
+  int port;
+  int listen_fd;
+  int stop_pipe[2];
+  pthread_t listener;
+  pthread_mutex_t lock; /* guards connections */
+  pthread_cond_t idle;
+  int connections;
+  volatile bool stopping;
+  time_t started;
+};
+
+/* One IPP request on one connection. */
+typedef struct scout_request {
+  scout_queue *queue;
+  http_t *http;
+  ipp_t *request;
+  ipp_t *response;
+  char hostname[256];
+} scout_request;
+
+/* Handles the IPP request in r->request (document data, if any, still
+ * unread on r->http) and fills r->response. */
+void scout_ipp_dispatch(scout_request *r);
+
+/* Sets the response status with a message (printf-style). */
+void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,123 @@
+#include "job_table.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr/abi.h"
+
+#define MAX_JOBS 10000 /* the oldest finished jobs are forgotten past this */
+
+struct scout_job_table {
+  pthread_mutex_t lock;
+  scout_job *jobs; /* ordered by id */
+  size_t count, cap;
+  int next_id;
+};
+
+scout_job_table *scout_job_table_new(void) {
+  scout_job_table *t = calloc(1, sizeof *t);
+  if (!t)
+    return NULL;
+  pthread_mutex_init(&t->lock, NULL);
+  t->next_id = 1;
+  return t;
+}
+
+void scout_job_table_free(scout_job_table *t) {
+  if (!t)
+    return;
+  pthread_mutex_destroy(&t->lock);
+  free(t->jobs);
+  free(t);
+}
+
+bool scout_job_is_finished(const scout_job *job) { return job->state >= SCOUT_JOB_PRINTED; }
+
+/* Drops the oldest finished job to make room; false if none is finished. */
+static bool forget_oldest_finished(scout_job_table *t) {
+  for (size_t i = 0; i < t->count; i++) {
+    if (scout_job_is_finished(&t->jobs[i])) {
+      memmove(&t->jobs[i], &t->jobs[i + 1], (t->count - i - 1) * sizeof *t->jobs);
+      t->count--;
+      return true;
+    }
+  }
+  return false;
+}
+
+int scout_job_add(scout_job_table *t, const scout_job *job, scout_job *out) {
+  int status = SR_OK;
+  pthread_mutex_lock(&t->lock);
+  if (t->count >= MAX_JOBS && !forget_oldest_finished(t)) {
+    status = SR_ERR_NOMEM;
+  } else if (t->count == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    scout_job *grown = realloc(t->jobs, cap * sizeof *grown);
+    if (grown) {
+      t->jobs = grown;
+      t->cap = cap;
+    } else {
+      status = SR_ERR_NOMEM;
+    }
+  }
+  if (status == SR_OK) {
+    scout_job *j = &t->jobs[t->count++];
+    *j = *job;
+    j->id = t->next_id++;
+    *out = *j;
+  }
+  pthread_mutex_unlock(&t->lock);
+  return status;
+}
+
+static scout_job *find(scout_job_table *t, int id) {
+  size_t lo = 0, hi = t->count;
+  while (lo < hi) { /* ids only grow: binary search */
+    size_t mid = (lo + hi) / 2;
+    if (t->jobs[mid].id < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < t->count && t->jobs[lo].id == id ? &t->jobs[lo] : NULL;
+}
+
+bool scout_job_get(scout_job_table *t, int id, scout_job *out) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, id);
+  if (j)
+    *out = *j;
+  pthread_mutex_unlock(&t->lock);
+  return j != NULL;
+}
+
+bool scout_job_update(scout_job_table *t, const scout_job *job) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, job->id);
+  if (j)
+    *j = *job;
+  pthread_mutex_unlock(&t->lock);
+  return j != NULL;
+}
+
+size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void *), void *ctx,
+                      scout_job *out, size_t max) {
+  size_t n = 0;
+  pthread_mutex_lock(&t->lock);
+  for (size_t i = t->count; i > 0 && n < max; i--)
+    if (!filter || filter(&t->jobs[i - 1], ctx))
+      out[n++] = t->jobs[i - 1];
+  pthread_mutex_unlock(&t->lock);
+  return n;
+}
+
+int scout_job_count_active(scout_job_table *t) {
+  int n = 0;
+  pthread_mutex_lock(&t->lock);
+  for (size_t i = 0; i < t->count; i++)
+    if (!scout_job_is_finished(&t->jobs[i]))
+      n++;
+  pthread_mutex_unlock(&t->lock);
+  return n;
+}

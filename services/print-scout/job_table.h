@@ -1,0 +1,65 @@
+/*
+ * The print scout's jobs as its IPP queue shows them: a thread-safe table
+ * of held jobs and of finished ones (kept a while for Get-Jobs). Documents
+ * are not here: they are in the encrypted job store.
+ */
+#ifndef SCOUT_JOB_TABLE_H
+#define SCOUT_JOB_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+typedef enum scout_job_state {
+  SCOUT_JOB_INCOMING = 0, /* created, document not (fully) received */
+  SCOUT_JOB_HELD = 1,     /* stored encrypted, waiting for release */
+  SCOUT_JOB_RELEASING = 2,
+  SCOUT_JOB_PRINTED = 3,
+  SCOUT_JOB_CANCELED = 4, /* deleted by its owner */
+  SCOUT_JOB_ABORTED = 5,  /* could not be received or stored */
+  SCOUT_JOB_EXPIRED = 6,
+} scout_job_state;
+
+typedef struct scout_job {
+  int id;
+  int state;       /* scout_job_state */
+  char name[256];  /* job-name */
+  char user[256];  /* job-originating-user-name */
+  char format[64]; /* document-format */
+  int copies;
+  char sides[32];
+  char color_mode[16];
+  int64_t size;  /* document bytes */
+  int64_t pages; /* -1: unknown */
+  time_t created, processing, completed;
+  char reason[256];   /* why it was aborted, or "" */
+  char store_key[96]; /* key of its job file in the job store */
+} scout_job;
+
+typedef struct scout_job_table scout_job_table;
+
+scout_job_table *scout_job_table_new(void);
+void scout_job_table_free(scout_job_table *t);
+
+/* Adds a job (id assigned here, from 1) and returns a copy in *out. */
+int scout_job_add(scout_job_table *t, const scout_job *job, scout_job *out);
+
+/* Copies job `id` into *out; false if there is none. */
+bool scout_job_get(scout_job_table *t, int id, scout_job *out);
+
+/* Replaces job `id` with *job (same id); false if there is none. */
+bool scout_job_update(scout_job_table *t, const scout_job *job);
+
+/* Copies up to `max` jobs, newest first, that `filter` accepts (NULL: all).
+ * Returns how many. */
+size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void *), void *ctx,
+                      scout_job *out, size_t max);
+
+/* Counts jobs not yet finished (incoming, held, releasing). */
+int scout_job_count_active(scout_job_table *t);
+
+/* True for the states IPP calls finished. */
+bool scout_job_is_finished(const scout_job *job);
+
+#endif

@@ -1,0 +1,75 @@
+#include "scout_store.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job_info.h"
+#include "jobfile_stream.h"
+#include "log.h"
+#include "page_count.h"
+#include "storage_client.h"
+
+int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t reason_size) {
+  scout_store *store = ctx;
+  char why[256];
+  job->pages = sr_page_count(fd, job->format, why, sizeof why);
+  if (job->pages < 0)
+    sr_log(SR_LOG_INFO, "store", "job %d: page count unknown: %s", job->id, why);
+  if (lseek(fd, 0, SEEK_SET) != 0) {
+    snprintf(reason, reason_size, "cannot rewind the document");
+    return SR_ERR_IO;
+  }
+
+  sr_job_info info;
+  sr_job_info_init(&info);
+  snprintf(info.title, sizeof info.title, "%s", job->name);
+  snprintf(info.document_format, sizeof info.document_format, "%s", job->format);
+  info.pages = job->pages;
+  info.size = job->size;
+  info.copies = job->copies;
+  snprintf(info.sides, sizeof info.sides, "%s", job->sides);
+  snprintf(info.color_mode, sizeof info.color_mode, "%s", job->color_mode);
+  snprintf(info.owner, sizeof info.owner, "%s", store->owner);
+  info.submitted_at = job->created;
+  char *json = NULL;
+  if (sr_job_info_to_json(&info, &json) != SR_OK) {
+    snprintf(reason, reason_size, "the job's title is not valid UTF-8");
+    return SR_ERR_INVALID;
+  }
+
+  unsigned char id[16];
+  if (RAND_bytes(id, sizeof id) != 1) {
+    free(json);
+    snprintf(reason, reason_size, "no randomness for a job file name");
+    return SR_ERR_NOMEM;
+  }
+  int n = snprintf(job->store_key, sizeof job->store_key, "jobs/");
+  for (size_t i = 0; i < sizeof id; i++)
+    n += snprintf(job->store_key + n, sizeof job->store_key - (size_t)n, "%02x", id[i]);
+  snprintf(job->store_key + n, sizeof job->store_key - (size_t)n, ".srjob");
+
+  sr_jobfile_source *source = NULL;
+  int status = sr_jobfile_source_new(store->key, NULL, json, sr_fd_read, &fd, &source);
+  free(json);
+  if (status == SR_OK)
+    status = sr_store_put(store->storage, job->store_key, sr_jobfile_source_read, source, reason,
+                          reason_size);
+  else
+    snprintf(reason, reason_size, "cannot start the job file: %s", sr_status_name(status));
+  sr_jobfile_source_free(source);
+  if (status == SR_OK)
+    sr_log(SR_LOG_INFO, "store", "job %d held: %lld bytes, %lld pages, %s", job->id,
+           (long long)job->size, (long long)job->pages, job->store_key);
+  return status;
+}
+
+void scout_store_discard(void *ctx, const scout_job *job) {
+  scout_store *store = ctx;
+  char err[512];
+  if (job->store_key[0] &&
+      sr_store_remove(store->storage, job->store_key, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "store", "job %d: %s", job->id, err);
+}

@@ -1,0 +1,26 @@
+/*
+ * The print scout's encrypted job store: what the IPP queue's hooks do with
+ * a received document (count pages, encrypt with the site key, store) and
+ * with a deleted job.
+ */
+#ifndef SCOUT_STORE_H
+#define SCOUT_STORE_H
+
+#include "instance.h"
+#include "job_table.h"
+#include "site_key.h"
+
+typedef struct scout_store {
+  sr_instance *storage;   /* borrowed */
+  const sr_site_key *key; /* borrowed */
+  const char *owner;      /* the user jobs belong to */
+} scout_store;
+
+/* scout_queue_hooks.store: page count, job information, encrypted job file
+ * under "jobs/<random>.srjob". */
+int scout_store_document(void *store, scout_job *job, int fd, char *reason, size_t reason_size);
+
+/* scout_queue_hooks.discard: removes the job file. */
+void scout_store_discard(void *store, const scout_job *job);
+
+#endif
