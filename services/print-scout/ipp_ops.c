@@ -526,8 +526,10 @@ static void op_get_jobs(scout_request *r) {
     return;
   }
   size_t n = scout_job_list(r->queue->jobs, jobs_match, &f, jobs, (size_t)limit);
+  /* NULL means "all" when requested-attributes is present; without it the
+   * default for Get-Jobs is job-id and job-uri only */
   cups_array_t *ra = ippCreateRequestedArray(r->request);
-  if (!ra) { /* the default for Get-Jobs is job-id and job-uri only */
+  if (!ra && !ippFindAttribute(r->request, "requested-attributes", IPP_TAG_KEYWORD)) {
     ra = cupsArrayNew(compare_names, NULL);
     cupsArrayAdd(ra, "job-id");
     cupsArrayAdd(ra, "job-uri");

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# sr-print-scout's IPP queue as CUPS clients use it, with ipptool: a job is
+# held encrypted with its settings and page count, the store never holds the
+# document in clear, the owner can delete it, and bad input does not hurt.
+# usage: print_queue.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
+set -u
+bin=$1 plugins=$2 src=$3
+tmp=$(mktemp -d /tmp/sr-test-queue-XXXXXX)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+
+source "$src/tests/support/scout.sh"
+start_scout "$bin" "$plugins" queue-test || { echo "0 passed, 1 failed"; exit 1; }
+pid=$scout_pid
+
+doc=$src/tests/data/three-pages.pdf
+ipp=$src/tests/data/ipp
+check "ipptool hold-job.test" ipptool -t -T 10 -f "$doc" "$uri" "$ipp/hold-job.test" >"$tmp/hold.txt"
+jobs=("$tmp"/store/jobs/*.srjob)
+check "one job file in the store" [ "${#jobs[@]}" = 1 -a -f "${jobs[0]}" ]
+check "the store never holds the document in clear" \
+  bash -c "! grep -raq 'securerelease-test-marker-7f3a9c' '$tmp/store'"
+"$bin/srctl" job show "${jobs[0]}" --secret-file "$tmp/secret" --tenant queue-test \
+  --document "$tmp/back.pdf" >"$tmp/show.txt" 2>&1
+check "the job file decrypts to the same document" cmp -s "$doc" "$tmp/back.pdf"
+for want in '"title":"Quarterly report"' '"pages":3' '"copies":2' '"sides":"two-sided-long-edge"' \
+  '"color_mode":"monochrome"' '"owner":"alice@example.com"' '"document_format":"application/pdf"'; do
+  check "job information has $want" grep -qF "$want" "$tmp/show.txt"
+done
+
+# garbage on the wire gets an error, not a crash
+port=${uri##*:}; port=${port%%/*}
+exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'POST /ipp/print HTTP/1.1\r\nHost: x\r\nContent-Type: application/ipp\r\nContent-Length: 9\r\n\r\n\x02\x00garbage' >&3
+reply=$(timeout 5 head -c 12 <&3); exec 3>&-
+check "malformed IPP gets 400" [ "$reply" = "HTTP/1.1 400" ]
+check "the queue still answers" ipptool -q -T 10 "$uri" get-printer-attributes.test
+
+check "ipptool cancel-job.test" ipptool -t -T 10 -d job=1 "$uri" "$ipp/cancel-job.test" >"$tmp/cancel.txt"
+check "a deleted job leaves no file" bash -c "[ -z \"\$(ls -A '$tmp/store/jobs')\" ]"
+
+kill "$pid" && wait "$pid"
+status=$?
+pid=
+check "the scout stops cleanly on SIGTERM" [ "$status" = 0 ]
+check "nothing secret in the log" bash -c "! grep -q 'SR1-' '$tmp/scout.log'"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
