@@ -112,11 +112,12 @@ int sr_jobfile_writer_new(const sr_site_key *key, const sr_jobfile_options *opts
   if (opts->compress) {
     if (!(w->zstd = ZSTD_createCCtx()))
       goto out_fail;
-    /* The reader refuses windows over 16 MiB (memory stays bounded), so
-     * the writer never uses more, whatever the level. */
-    if ((opts->level &&
-         ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel, opts->level))) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_windowLog, 24))) {
+    /* The reader refuses windows over 16 MiB (memory stays bounded). Levels
+     * up to 19 stay below that on their own; the "ultra" levels 20-22 would
+     * not, so their window is capped (a bigger one only costs memory). */
+    int level = opts->level ? opts->level : ZSTD_CLEVEL_DEFAULT;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel, level)) ||
+        (level >= 20 && ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_windowLog, 24)))) {
       status = SR_ERR_INVALID;
       goto out_fail;
     }

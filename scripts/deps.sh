@@ -5,9 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ca-certificates openssl
-  libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev
+  libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
   # real peers for the integration tests
-  socat cups-ipp-utils dbus-daemon snmpd
+  socat cups-ipp-utils dbus-daemon snmpd mosquitto
 )
 
 missing=()

@@ -1,0 +1,203 @@
+#include "mqtt_channel.h"
+
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sr/abi.h"
+
+struct sr_mqtt {
+  struct mosquitto *mosq;
+  struct ev_loop *loop;
+  ev_io read_watcher;
+  ev_io write_watcher;
+  ev_timer misc_timer;
+  sr_mqtt_callbacks cb;
+  char broker[300];
+  int keepalive;
+  bool watching;
+};
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static void lib_init(void) { mosquitto_lib_init(); }
+
+/* libmosquitto queues what callbacks publish: write when it has something. */
+static void update_write_watcher(sr_mqtt *m) {
+  if (!m->watching)
+    return;
+  if (mosquitto_want_write(m->mosq))
+    ev_io_start(m->loop, &m->write_watcher);
+  else
+    ev_io_stop(m->loop, &m->write_watcher);
+}
+
+static void stop_watching(sr_mqtt *m) {
+  if (!m->watching)
+    return;
+  ev_io_stop(m->loop, &m->read_watcher);
+  ev_io_stop(m->loop, &m->write_watcher);
+  ev_timer_stop(m->loop, &m->misc_timer);
+  m->watching = false;
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
+  (void)loop, (void)revents;
+  sr_mqtt *m = w->data;
+  int rc = mosquitto_loop_read(m->mosq, 16);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    stop_watching(m);
+    return; /* the disconnect callback has run */
+  }
+  update_write_watcher(m);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
+  (void)loop, (void)revents;
+  sr_mqtt *m = w->data;
+  if (mosquitto_loop_write(m->mosq, 16) != MOSQ_ERR_SUCCESS)
+    stop_watching(m);
+  else
+    update_write_watcher(m);
+}
+
+static void on_misc(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  sr_mqtt *m = w->data;
+  mosquitto_loop_misc(m->mosq); /* keep-alive pings, retries */
+  update_write_watcher(m);
+}
+
+static void cb_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
+                       const mosquitto_property *props) {
+  (void)mosq, (void)flags, (void)props;
+  sr_mqtt *m = obj;
+  if (rc != 0)
+    sr_log(SR_LOG_WARN, "mqtt", "broker %s refused the connection: %s", m->broker,
+           mosquitto_reason_string(rc));
+  if (m->cb.connected)
+    m->cb.connected(m->cb.ctx, rc);
+}
+
+static void cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg,
+                       const mosquitto_property *props) {
+  (void)mosq, (void)props;
+  sr_mqtt *m = obj;
+  if (m->cb.message)
+    m->cb.message(m->cb.ctx, msg->topic, msg->payload, (size_t)msg->payloadlen);
+}
+
+static void cb_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
+                       const mosquitto_property *props) {
+  (void)mosq, (void)props;
+  sr_mqtt *m = obj;
+  if (m->cb.published)
+    m->cb.published(m->cb.ctx, mid, reason);
+}
+
+static void cb_disconnect(struct mosquitto *mosq, void *obj, int rc,
+                          const mosquitto_property *props) {
+  (void)mosq, (void)props;
+  sr_mqtt *m = obj;
+  stop_watching(m);
+  if (m->cb.disconnected)
+    m->cb.disconnected(m->cb.ctx, rc);
+}
+
+int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *o, const sr_mqtt_callbacks *cb,
+                sr_mqtt **out, char *err, size_t err_size) {
+  pthread_once(&lib_once, lib_init);
+  sr_mqtt *m = calloc(1, sizeof *m);
+  if (!m)
+    return SR_ERR_NOMEM;
+  m->loop = loop;
+  m->cb = *cb;
+  m->keepalive = o->keepalive >= 5 ? o->keepalive : 30;
+  snprintf(m->broker, sizeof m->broker, "%s:%d", o->host, o->port);
+  m->mosq = mosquitto_new(o->client_id, true, m);
+  if (!m->mosq) {
+    snprintf(err, err_size, "cannot create an MQTT client for %s", m->broker);
+    free(m);
+    return SR_ERR_NOMEM;
+  }
+  mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1); /* QoS 1 stalls ~40 ms without */
+  mosquitto_connect_v5_callback_set(m->mosq, cb_connect);
+  mosquitto_message_v5_callback_set(m->mosq, cb_message);
+  mosquitto_publish_v5_callback_set(m->mosq, cb_publish);
+  mosquitto_disconnect_v5_callback_set(m->mosq, cb_disconnect);
+  int rc = MOSQ_ERR_SUCCESS;
+  if (o->ca_file)
+    rc = mosquitto_tls_set(m->mosq, o->ca_file, NULL, o->cert_file, o->key_file, NULL);
+  if (rc == MOSQ_ERR_SUCCESS && o->will_topic)
+    rc = mosquitto_will_set_v5(m->mosq, o->will_topic,
+                               o->will_payload ? (int)strlen(o->will_payload) : 0, o->will_payload,
+                               1, o->will_retain, NULL);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    snprintf(err, err_size, "MQTT client for %s: %s", m->broker, mosquitto_strerror(rc));
+    sr_mqtt_free(m);
+    return SR_ERR_INVALID;
+  }
+  *out = m;
+  return SR_OK;
+}
+
+int sr_mqtt_connect(sr_mqtt *m, char *err, size_t err_size) {
+  /* m->broker is "HOST:PORT" as given to sr_mqtt_new() */
+  char host[256];
+  const char *colon = strrchr(m->broker, ':');
+  snprintf(host, sizeof host, "%.*s", (int)(colon - m->broker), m->broker);
+  int port = atoi(colon + 1);
+  int rc = mosquitto_connect_bind_v5(m->mosq, host, port, m->keepalive, NULL, NULL);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    snprintf(err, err_size, "cannot connect to the MQTT broker %s: %s", m->broker,
+             rc == MOSQ_ERR_ERRNO ? "connection failed (TLS or network)" : mosquitto_strerror(rc));
+    return SR_ERR_CONNECT;
+  }
+  int fd = mosquitto_socket(m->mosq);
+  ev_io_init(&m->read_watcher, on_readable, fd, EV_READ);
+  ev_io_init(&m->write_watcher, on_writable, fd, EV_WRITE);
+  ev_timer_init(&m->misc_timer, on_misc, 1.0, 1.0);
+  m->read_watcher.data = m->write_watcher.data = m->misc_timer.data = m;
+  ev_io_start(m->loop, &m->read_watcher);
+  ev_timer_start(m->loop, &m->misc_timer);
+  m->watching = true;
+  update_write_watcher(m);
+  return SR_OK;
+}
+
+int sr_mqtt_subscribe(sr_mqtt *m, const char *topic) {
+  int rc = mosquitto_subscribe_v5(m->mosq, NULL, topic, 1, 0, NULL);
+  update_write_watcher(m);
+  return rc == MOSQ_ERR_SUCCESS ? SR_OK : SR_ERR_IO;
+}
+
+int sr_mqtt_publish(sr_mqtt *m, const char *topic, const void *payload, size_t len, bool retain,
+                    int *mid) {
+  int rc = mosquitto_publish_v5(m->mosq, mid, topic, (int)len, payload, 1, retain, NULL);
+  update_write_watcher(m);
+  return rc == MOSQ_ERR_SUCCESS ? SR_OK : SR_ERR_IO;
+}
+
+void sr_mqtt_disconnect(sr_mqtt *m) {
+  mosquitto_disconnect_v5(m->mosq, 0, NULL);
+  /* flush the DISCONNECT before we stop watching */
+  mosquitto_loop_write(m->mosq, 1);
+  stop_watching(m);
+}
+
+void sr_mqtt_free(sr_mqtt *m) {
+  if (!m)
+    return;
+  stop_watching(m);
+  mosquitto_destroy(m->mosq);
+  free(m);
+}
+
+void sr_mqtt_scout_topic(char *out, size_t size, const char *tenant, const char *scout,
+                         const char *leaf) {
+  snprintf(out, size, "sr/v1/%s/scouts/%s/%s", tenant, scout, leaf);
+}
