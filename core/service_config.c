@@ -190,6 +190,11 @@ static const sr_schema print_scout_schema = {
     (const sr_schema_field[]){
         COMMON_FIELDS,
         {.key = "tenant", .type = SR_FIELD_STRING, .offset = SCOUT(tenant), .def = "default"},
+        {.key = "scout_id",
+         .type = SR_FIELD_STRING,
+         .offset = SCOUT(scout_id),
+         .def = "",
+         .help = "this scout's identity, its certificate's CN; empty: no MQTT"},
         {.key = "user",
          .type = SR_FIELD_STRING,
          .offset = SCOUT(user),
@@ -225,6 +230,10 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_PLUGIN_LIST,
          .offset = SCOUT(transports),
          .help = "delivery transports, tried in order"},
+        {.key = "driver",
+         .type = SR_FIELD_PLUGIN,
+         .offset = SCOUT(driver),
+         .help = "device driver reading printer status before release"},
         {0}}};
 
 #define DEVICE(field) F(sr_service_config, u.device_scout.field)

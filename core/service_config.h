@@ -58,6 +58,7 @@ typedef struct sr_cloud_config {
 typedef struct sr_print_scout_config {
   const char *tenant;      /* tenant id (also salts the site key) */
   const char *user;        /* the user this scout is registered to */
+  const char *scout_id;    /* this scout's identity (its certificate's CN); "" = no MQTT */
   const char *secret_file; /* the site secret (SR1-...), mode 0600 */
   int64_t max_document;    /* bytes a submitted document may have */
   sr_listen_config queue;  /* the local IPP queue */
@@ -66,6 +67,7 @@ typedef struct sr_print_scout_config {
   sr_mqtt_config mqtt;
   const sr_config_node *storage;    /* plugin section: the local job store */
   const sr_config_node *transports; /* plugin list, tried in order */
+  const sr_config_node *driver;     /* device driver for printer status, or NULL */
 } sr_print_scout_config;
 
 typedef struct sr_snmp_config {

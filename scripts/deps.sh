@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
   # real peers for the integration tests
-  socat cups-ipp-utils dbus-daemon snmpd mosquitto
+  socat cups-ipp-utils dbus-daemon snmpd mosquitto mosquitto-clients iproute2
 )
 
 missing=()

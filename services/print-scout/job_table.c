@@ -1,6 +1,7 @@
 #include "job_table.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,20 @@ size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void
       out[n++] = t->jobs[i - 1];
   pthread_mutex_unlock(&t->lock);
   return n;
+}
+
+bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out) {
+  char key[96];
+  snprintf(key, sizeof key, "jobs/%s.srjob", uuid);
+  bool found = false;
+  pthread_mutex_lock(&t->lock);
+  for (size_t i = 0; i < t->count && !found; i++)
+    if (strcmp(t->jobs[i].store_key, key) == 0) {
+      *out = t->jobs[i];
+      found = true;
+    }
+  pthread_mutex_unlock(&t->lock);
+  return found;
 }
 
 int scout_job_count_active(scout_job_table *t) {

@@ -33,8 +33,9 @@ typedef struct scout_job {
   int64_t size;  /* document bytes */
   int64_t pages; /* -1: unknown */
   time_t created, processing, completed;
-  char reason[256];   /* why it was aborted, or "" */
-  char store_key[96]; /* key of its job file in the job store */
+  char reason[256];    /* why it was aborted, or "" */
+  char store_key[96];  /* key of its job file in the job store */
+  char release_id[64]; /* the release printing it (or that printed it), else "" */
 } scout_job;
 
 typedef struct scout_job_table scout_job_table;
@@ -55,6 +56,9 @@ bool scout_job_update(scout_job_table *t, const scout_job *job);
  * Returns how many. */
 size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void *), void *ctx,
                       scout_job *out, size_t max);
+
+/* Copies the job whose store key is "jobs/<uuid>.srjob" into *out. */
+bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out);
 
 /* Counts jobs not yet finished (incoming, held, releasing). */
 int scout_job_count_active(scout_job_table *t);

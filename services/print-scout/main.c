@@ -13,6 +13,7 @@
 #include "ipp_queue.h"
 #include "log.h"
 #include "loop.h"
+#include "release.h"
 #include "scout_store.h"
 #include "service_config.h"
 #include "service_plugins.h"
@@ -26,6 +27,13 @@ typedef struct scout {
   scout_job_table *jobs;
   scout_queue *queue;
   scout_store store;
+  sr_instance *transports[8];
+  size_t n_transports;
+  sr_instance *driver;
+  sr_mqtt *mqtt;
+  char presence_topic[256], cmd_topic[256];
+  scout_releaser releaser;
+  bool releaser_started;
 } scout;
 
 static int usage(void) {
@@ -34,12 +42,90 @@ static int usage(void) {
 }
 
 static void scout_free(scout *s) {
+  if (s->releaser_started)
+    scout_releaser_stop(&s->releaser);
+  if (s->mqtt) {
+    /* say goodbye ourselves: a clean stop is not a crash */
+    sr_mqtt_publish(s->mqtt, s->presence_topic, "offline", 7, true, NULL);
+    sr_mqtt_disconnect(s->mqtt);
+    sr_mqtt_free(s->mqtt);
+  }
+  for (size_t i = 0; i < s->n_transports; i++)
+    sr_instance_destroy(s->transports[i]);
+  sr_instance_destroy(s->driver);
   scout_queue_stop(s->queue);
   scout_job_table_free(s->jobs);
   sr_instance_destroy(s->storage);
   sr_site_key_free(s->key);
   sr_loader_free(s->loader);
   sr_config_free(s->doc);
+}
+
+static void on_mqtt_message(void *ctx, const char *topic, const void *payload, size_t len) {
+  scout *s = ctx;
+  if (strcmp(topic, s->cmd_topic) == 0)
+    scout_releaser_command(&s->releaser, payload, len);
+}
+
+static void on_mqtt_connected(void *ctx, int reason) {
+  scout *s = ctx;
+  if (reason != 0)
+    return;
+  sr_mqtt_subscribe(s->mqtt, s->cmd_topic);
+  sr_mqtt_publish(s->mqtt, s->presence_topic, "online", 6, true, NULL);
+  sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s", s->cfg.u.print_scout.scout_id);
+}
+
+static void on_mqtt_disconnected(void *ctx, int reason) {
+  (void)ctx;
+  if (reason)
+    sr_log(SR_LOG_WARN, "scout", "lost the broker (reason %d)", reason);
+}
+
+/* The control channel: release commands in, outcomes and presence out. */
+static bool scout_connect_cloud(scout *s) {
+  const sr_print_scout_config *c = &s->cfg.u.print_scout;
+  char evt[256], ca[1024], cert[1024], key[1024], err[512];
+  sr_mqtt_scout_topic(s->cmd_topic, sizeof s->cmd_topic, c->tenant, c->scout_id, "cmd");
+  sr_mqtt_scout_topic(evt, sizeof evt, c->tenant, c->scout_id, "evt");
+  sr_mqtt_scout_topic(s->presence_topic, sizeof s->presence_topic, c->tenant, c->scout_id,
+                      "presence");
+  const sr_tls_config *tls = &c->mqtt.tls;
+  if (!tls->ca || !tls->cert || !tls->key) {
+    fprintf(stderr, "sr-print-scout: mqtt.tls needs ca, cert and key (the broker checks them)\n");
+    return false;
+  }
+  sr_config_path(s->doc, tls->ca, ca, sizeof ca);
+  sr_config_path(s->doc, tls->cert, cert, sizeof cert);
+  sr_config_path(s->doc, tls->key, key, sizeof key);
+  sr_mqtt_options o = {.host = c->mqtt.host,
+                       .port = (int)c->mqtt.port,
+                       .client_id = c->scout_id,
+                       .ca_file = ca,
+                       .cert_file = cert,
+                       .key_file = key,
+                       .keepalive = (int)c->mqtt.keepalive,
+                       .will_topic = s->presence_topic,
+                       .will_payload = "offline",
+                       .will_retain = true};
+  sr_mqtt_callbacks cb = {on_mqtt_connected, on_mqtt_message, NULL, on_mqtt_disconnected, s};
+  if (sr_mqtt_new(sr_loop_default(), &o, &cb, &s->mqtt, err, sizeof err) != SR_OK ||
+      sr_mqtt_connect(s->mqtt, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-print-scout: %s\n", err);
+    return false;
+  }
+  s->releaser = (scout_releaser){.loop = sr_loop_default(),
+                                 .jobs = s->jobs,
+                                 .storage = s->storage,
+                                 .key = s->key,
+                                 .transports = s->transports,
+                                 .n_transports = s->n_transports,
+                                 .driver = s->driver,
+                                 .mqtt = s->mqtt};
+  snprintf(s->releaser.evt_topic, sizeof s->releaser.evt_topic, "%s", evt);
+  scout_releaser_start(&s->releaser);
+  s->releaser_started = true;
+  return true;
 }
 
 /* Loads configuration, plugins and the site key; prints every problem. */
@@ -53,7 +139,7 @@ static bool scout_init(scout *s, const char *config_path) {
             sr_service_kind_name(s->cfg.service));
     return false;
   }
-  char err[1024];
+  char err[1024] = "";
   if (ok) {
     sr_log_set_level(s->cfg.log.level);
     s->loader = sr_loader_new(sr_loop_default());
@@ -61,17 +147,31 @@ static bool scout_init(scout *s, const char *config_path) {
          sr_instance_create(s->loader, SR_PLUGIN_STORAGE, s->cfg.u.print_scout.storage, &s->storage,
                             err, sizeof err) == SR_OK;
   }
+  const sr_config_node *transports = ok ? s->cfg.u.print_scout.transports : NULL;
+  for (size_t i = 0; ok && transports && i < transports->count; i++) {
+    if (s->n_transports == sizeof s->transports / sizeof *s->transports) {
+      snprintf(err, sizeof err, "at most 8 transports");
+      ok = false;
+    } else {
+      ok = sr_instance_create(s->loader, SR_PLUGIN_TRANSPORT, transports->items[i],
+                              &s->transports[s->n_transports], err, sizeof err) == SR_OK;
+      s->n_transports += ok;
+    }
+  }
+  if (ok && s->cfg.u.print_scout.driver)
+    ok = sr_instance_create(s->loader, SR_PLUGIN_DEVICE, s->cfg.u.print_scout.driver, &s->driver,
+                            err, sizeof err) == SR_OK;
   for (size_t i = 0; i < sr_config_error_count(s->doc); i++)
     fprintf(stderr, "%s\n", sr_config_error(s->doc, i));
+  if (!ok && !sr_config_error_count(s->doc) && err[0])
+    fprintf(stderr, "sr-print-scout: %s\n", err);
   if (!ok)
     return false;
 
   const sr_print_scout_config *c = &s->cfg.u.print_scout;
   uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
   char secret_path[1024];
-  snprintf(secret_path, sizeof secret_path, "%s%s%s",
-           c->secret_file[0] == '/' ? "" : sr_config_dir(s->doc),
-           c->secret_file[0] == '/' ? "" : "/", c->secret_file);
+  sr_config_path(s->doc, c->secret_file, secret_path, sizeof secret_path);
   if (sr_site_secret_read_file(secret_path, secret, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
@@ -93,7 +193,7 @@ static bool scout_init(scout *s, const char *config_path) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
   }
-  return true;
+  return c->scout_id[0] ? scout_connect_cloud(s) : true;
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,305 @@
+#include "release.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "delivery.h"
+#include "job_info.h"
+#include "jobfile_stream.h"
+#include "log.h"
+#include "printer_check.h"
+#include "storage_client.h"
+
+#define MAX_URIS 8
+
+/* One release handed to a worker thread, and its result back. */
+struct scout_result {
+  scout_releaser *releaser;
+  char release_id[64];
+  char uuid[64];
+  int job_id;
+  char store_key[96];
+  char uris[MAX_URIS][512];
+  size_t n_uris;
+  char snmp[256];
+  int copies; /* 0: the job's own */
+  char sides[32];
+  char color[16];
+  /* result */
+  int status;
+  char reason[1024];
+  char transport[72];
+  scout_result *next;
+};
+
+static void publish_event(scout_releaser *r, const char *release, const char *uuid,
+                          const char *state, const char *reason, const char *transport) {
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "release", "release", release, "job", uuid,
+                        "state", state);
+  if (reason && *reason)
+    json_object_set_new(o, "reason", json_string(reason));
+  if (transport && *transport)
+    json_object_set_new(o, "transport", json_string(transport));
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  if (text && r->mqtt)
+    sr_mqtt_publish(r->mqtt, r->evt_topic, text, strlen(text), false, NULL);
+  sr_log(strcmp(state, "failed") == 0 ? SR_LOG_WARN : SR_LOG_INFO, "release", "%s job %s: %s%s%s",
+         release, uuid, state, reason && *reason ? ": " : "", reason ? reason : "");
+  free(text);
+}
+
+static int64_t memfd_read(void *ctx, void *buf, size_t len) { return sr_fd_read(ctx, buf, len); }
+static int memfd_rewind(void *ctx) {
+  return lseek(*(int *)ctx, 0, SEEK_SET) == 0 ? SR_OK : SR_ERR_IO;
+}
+
+/* The worker: decrypt and authenticate, check the printer, deliver. */
+static void *release_thread(void *arg) {
+  scout_result *res = arg;
+  scout_releaser *r = res->releaser;
+  int fd = memfd_create("sr-release", MFD_CLOEXEC);
+  char *info_json = NULL;
+  sr_job_info info;
+  char why[256];
+  if (fd < 0) {
+    res->status = SR_ERR_IO;
+    snprintf(res->reason, sizeof res->reason, "no memory for the document");
+  } else {
+    res->status = sr_jobfile_load(r->storage, res->store_key, r->key, fd, &info_json, res->reason,
+                                  sizeof res->reason);
+  }
+  if (res->status == SR_OK && sr_job_info_from_json(info_json, &info, why, sizeof why) != SR_OK) {
+    res->status = SR_ERR_CORRUPT;
+    snprintf(res->reason, sizeof res->reason, "job information unreadable: %s", why);
+  }
+  if (res->status == SR_OK && r->driver && res->snmp[0]) {
+    sr_snmp_options snmp = {.version = 1, .timeout_ms = 1000, .retries = 1};
+    int check =
+        sr_printer_check(r->driver, res->snmp, &snmp, NULL, res->reason, sizeof res->reason);
+    if (check == SR_ERR_TIMEOUT) { /* no SNMP: the transports will tell */
+      sr_log(SR_LOG_WARN, "release", "%s: %s", res->release_id, res->reason);
+      res->reason[0] = '\0';
+    } else if (check != SR_OK) {
+      res->status = check;
+    }
+  }
+  if (res->status == SR_OK) {
+    sr_job_attrs attrs = {.struct_size = sizeof attrs,
+                          .job_name = info.title,
+                          .document_format = info.document_format,
+                          .copies = res->copies ? res->copies : info.copies,
+                          .sides = res->sides[0] ? res->sides : info.sides,
+                          .color_mode = res->color[0] ? res->color : info.color_mode,
+                          .size = info.size};
+    const char *uris[MAX_URIS];
+    for (size_t i = 0; i < res->n_uris; i++)
+      uris[i] = res->uris[i];
+    lseek(fd, 0, SEEK_SET);
+    sr_delivery_source source = {memfd_read, memfd_rewind, &fd};
+    sr_delivery_result result;
+    res->status = sr_deliver(r->transports, r->n_transports, uris, res->n_uris, &attrs, &source,
+                             NULL, &result);
+    snprintf(res->transport, sizeof res->transport, "%s", result.transport);
+    if (res->status != SR_OK)
+      snprintf(res->reason, sizeof res->reason, "%s", result.reason);
+  }
+  if (fd >= 0)
+    close(fd); /* the plaintext goes with it */
+  free(info_json);
+  pthread_mutex_lock(&r->lock);
+  res->next = r->results;
+  r->results = res;
+  pthread_cond_broadcast(&r->idle);
+  pthread_mutex_unlock(&r->lock);
+  ev_async_send(r->loop, &r->wake);
+  return NULL;
+}
+
+/* On the loop: apply finished releases to the jobs and report them. */
+static void on_results(struct ev_loop *loop, ev_async *w, int revents) {
+  (void)loop, (void)revents;
+  scout_releaser *r = w->data;
+  pthread_mutex_lock(&r->lock);
+  scout_result *list = r->results;
+  r->results = NULL;
+  pthread_mutex_unlock(&r->lock);
+  while (list) {
+    scout_result *res = list;
+    list = list->next;
+    scout_job job;
+    if (scout_job_get(r->jobs, res->job_id, &job)) {
+      if (res->status == SR_OK) {
+        job.state = SCOUT_JOB_PRINTED;
+        job.completed = time(NULL);
+        char err[512];
+        if (sr_store_remove(r->storage, job.store_key, err, sizeof err) != SR_OK)
+          sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
+      } else {
+        job.state = SCOUT_JOB_HELD; /* a failed release loses nothing */
+        job.release_id[0] = '\0';
+      }
+      scout_job_update(r->jobs, &job);
+    }
+    publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
+                  res->reason, res->transport);
+    pthread_mutex_lock(&r->lock);
+    r->workers--;
+    pthread_cond_broadcast(&r->idle);
+    pthread_mutex_unlock(&r->lock);
+    free(res);
+  }
+}
+
+void scout_releaser_start(scout_releaser *r) {
+  pthread_mutex_init(&r->lock, NULL);
+  pthread_cond_init(&r->idle, NULL);
+  ev_async_init(&r->wake, on_results);
+  r->wake.data = r;
+  ev_async_start(r->loop, &r->wake);
+  ev_unref(r->loop); /* the watcher alone does not keep the service running */
+}
+
+static const char *text_member(json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool uuid_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 40)
+    return false;
+  for (; *s; s++)
+    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+      return false;
+  return true;
+}
+
+/* Fills the printer and settings of `res` from the command. */
+static bool read_command(json_t *cmd, scout_result *res, char *why, size_t size) {
+  json_t *printer = json_object_get(cmd, "printer");
+  json_t *uris = json_object_get(printer, "uris");
+  if (!json_is_array(uris) || json_array_size(uris) == 0 || json_array_size(uris) > MAX_URIS) {
+    snprintf(why, size, "the command names no printer URIs");
+    return false;
+  }
+  for (size_t i = 0; i < json_array_size(uris); i++) {
+    json_t *u = json_array_get(uris, i);
+    if (!json_is_string(u) || json_string_length(u) >= sizeof res->uris[0]) {
+      snprintf(why, size, "printer URI %zu is not text", i);
+      return false;
+    }
+    snprintf(res->uris[res->n_uris++], sizeof res->uris[0], "%s", json_string_value(u));
+  }
+  const char *snmp = text_member(printer, "snmp");
+  snprintf(res->snmp, sizeof res->snmp, "%s", snmp ? snmp : "");
+  json_t *settings = json_object_get(cmd, "settings");
+  json_t *copies = json_object_get(settings, "copies");
+  if (copies && (!json_is_integer(copies) || json_integer_value(copies) < 1 ||
+                 json_integer_value(copies) > 999)) {
+    snprintf(why, size, "copies must be 1 to 999");
+    return false;
+  }
+  res->copies = copies ? (int)json_integer_value(copies) : 0;
+  const char *sides = text_member(settings, "sides"), *color = text_member(settings, "color");
+  if (sides && strcmp(sides, "one-sided") && strcmp(sides, "two-sided-long-edge") &&
+      strcmp(sides, "two-sided-short-edge")) {
+    snprintf(why, size, "unknown sides '%.40s'", sides);
+    return false;
+  }
+  if (color && strcmp(color, "color") && strcmp(color, "monochrome") && strcmp(color, "auto")) {
+    snprintf(why, size, "unknown color '%.40s'", color);
+    return false;
+  }
+  snprintf(res->sides, sizeof res->sides, "%s", sides ? sides : "");
+  snprintf(res->color, sizeof res->color, "%s", color ? color : "");
+  return true;
+}
+
+void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {
+  json_error_t error;
+  json_t *cmd = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &error);
+  const char *type = text_member(cmd, "type"), *release = text_member(cmd, "release");
+  const char *uuid = text_member(cmd, "job");
+  if (!cmd || !type || strcmp(type, "release") != 0 || !release || strlen(release) >= 64 || !uuid ||
+      !uuid_ok(uuid)) {
+    sr_log(SR_LOG_WARN, "release", "ignored a malformed command: %s",
+           cmd ? "missing or bad type, release or job" : error.text);
+    json_decref(cmd);
+    return;
+  }
+  scout_job job;
+  char why[256] = "";
+  scout_result *res = calloc(1, sizeof *res);
+  if (!res || !scout_job_find_uuid(r->jobs, uuid, &job)) {
+    publish_event(r, release, uuid, "failed", res ? "no such job on this scout" : "out of memory",
+                  NULL);
+  } else if (strcmp(job.release_id, release) == 0 &&
+             (job.state == SCOUT_JOB_RELEASING || job.state == SCOUT_JOB_PRINTED)) {
+    /* the same command again (QoS 1 may repeat it): never print twice */
+    if (job.state == SCOUT_JOB_PRINTED)
+      publish_event(r, release, uuid, "printed", NULL, NULL);
+  } else if (job.state != SCOUT_JOB_HELD) {
+    snprintf(why, sizeof why, "the job is not held (%s)",
+             job.state == SCOUT_JOB_RELEASING ? "another release is printing it"
+             : job.state == SCOUT_JOB_PRINTED ? "already printed"
+                                              : "deleted");
+    publish_event(r, release, uuid, "failed", why, NULL);
+  } else if (!read_command(cmd, res, why, sizeof why)) {
+    publish_event(r, release, uuid, "failed", why, NULL);
+  } else {
+    job.state = SCOUT_JOB_RELEASING;
+    job.processing = time(NULL);
+    snprintf(job.release_id, sizeof job.release_id, "%s", release);
+    scout_job_update(r->jobs, &job);
+    res->releaser = r;
+    res->job_id = job.id;
+    snprintf(res->release_id, sizeof res->release_id, "%s", release);
+    snprintf(res->uuid, sizeof res->uuid, "%s", uuid);
+    snprintf(res->store_key, sizeof res->store_key, "%s", job.store_key);
+    publish_event(r, release, uuid, "printing", NULL, NULL);
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&r->lock);
+    r->workers++;
+    pthread_mutex_unlock(&r->lock);
+    if (pthread_create(&thread, &attr, release_thread, res) != 0) {
+      res->status = SR_ERR_NOMEM;
+      snprintf(res->reason, sizeof res->reason, "cannot start a release thread");
+      pthread_mutex_lock(&r->lock);
+      res->next = r->results;
+      r->results = res;
+      pthread_mutex_unlock(&r->lock);
+      ev_async_send(r->loop, &r->wake);
+    }
+    pthread_attr_destroy(&attr);
+    res = NULL; /* the worker owns it now */
+  }
+  free(res);
+  json_decref(cmd);
+}
+
+void scout_releaser_stop(scout_releaser *r) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 10;
+  pthread_mutex_lock(&r->lock);
+  while (r->workers > 0) {
+    /* results come through the loop, which is not running: take them here */
+    pthread_mutex_unlock(&r->lock);
+    on_results(r->loop, &r->wake, 0);
+    pthread_mutex_lock(&r->lock);
+    if (r->workers > 0 && !r->results && pthread_cond_timedwait(&r->idle, &r->lock, &deadline) != 0)
+      break;
+  }
+  pthread_mutex_unlock(&r->lock);
+  ev_ref(r->loop);
+  ev_async_stop(r->loop, &r->wake);
+}

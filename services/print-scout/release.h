@@ -1,0 +1,51 @@
+/*
+ * Release commands from the cloud (MQTT, sr/v1/TENANT/scouts/ID/cmd) and
+ * their outcome (.../evt). A command names a held job and the printer:
+ *   {"type":"release","release":"R","job":"UUID",
+ *    "printer":{"uris":["ipps://…","ipp://…","socket://…"],"snmp":"HOST:PORT"},
+ *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"}}
+ * The scout answers {"type":"release","release":"R","job":"UUID","state":S,...}
+ * with S = printing, then printed or failed (with "reason"). A failed release
+ * leaves the job held; a command repeated for a release already under way
+ * or done prints nothing again.
+ */
+#ifndef SCOUT_RELEASE_H
+#define SCOUT_RELEASE_H
+
+#include <ev.h>
+#include <pthread.h>
+
+#include "instance.h"
+#include "job_table.h"
+#include "mqtt_channel.h"
+#include "site_key.h"
+
+typedef struct scout_result scout_result;
+
+typedef struct scout_releaser {
+  struct ev_loop *loop;
+  scout_job_table *jobs;
+  sr_instance *storage;
+  const sr_site_key *key;
+  sr_instance *const *transports;
+  size_t n_transports;
+  sr_instance *driver; /* may be NULL: no status check */
+  sr_mqtt *mqtt;
+  char evt_topic[256];
+  ev_async wake;        /* a worker finished */
+  pthread_mutex_t lock; /* guards results and workers */
+  pthread_cond_t idle;
+  scout_result *results; /* finished releases for the loop */
+  int workers;
+} scout_releaser;
+
+/* Prepares the releaser on `loop` (fields above set by the caller first). */
+void scout_releaser_start(scout_releaser *r);
+
+/* Handles one command (on the loop's thread). */
+void scout_releaser_command(scout_releaser *r, const char *payload, size_t len);
+
+/* Waits for releases in progress (a few seconds at most) and stops. */
+void scout_releaser_stop(scout_releaser *r);
+
+#endif
