@@ -352,20 +352,28 @@ static bool check_last_document(scout_request *r) {
   return true;
 }
 
+/* Checks the request's job attributes and adds an incoming job; false (with
+ * the response set) if that is not possible. */
+static bool create_job(scout_request *r, scout_job *job) {
+  if (!check_job_attributes(r, job))
+    return false;
+  job->state = SCOUT_JOB_INCOMING;
+  job->created = time(NULL);
+  if (scout_job_add(r->queue->jobs, job, job) != SR_OK) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
+    return false;
+  }
+  return true;
+}
+
 static void op_print_job(scout_request *r) {
   scout_job job;
   if (!httpGetReady(r->http) && httpGetState(r->http) != HTTP_STATE_POST_RECV) {
     scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "No document data.");
     return;
   }
-  if (!check_job_attributes(r, &job))
+  if (!create_job(r, &job))
     return;
-  job.state = SCOUT_JOB_INCOMING;
-  job.created = time(NULL);
-  if (scout_job_add(r->queue->jobs, &job, &job) != SR_OK) {
-    scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
-    return;
-  }
   receive_document(r, &job);
   respond_job(r, &job);
 }
@@ -382,15 +390,8 @@ static void op_create_job(scout_request *r) {
     scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Unexpected document data.");
     return;
   }
-  if (!check_job_attributes(r, &job))
-    return;
-  job.state = SCOUT_JOB_INCOMING;
-  job.created = time(NULL);
-  if (scout_job_add(r->queue->jobs, &job, &job) != SR_OK) {
-    scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
-    return;
-  }
-  respond_job(r, &job);
+  if (create_job(r, &job))
+    respond_job(r, &job);
 }
 
 static void op_send_document(scout_request *r) {

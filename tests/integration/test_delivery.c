@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "memory_source.h"
+
 #include "delivery.h"
 #include "printer.h"
 #include "raw_sink.h"
@@ -22,27 +24,6 @@ static sr_loader *loader;
 static sr_config *cfg;
 static sr_instance *chain[3];
 static int closed_port;
-
-typedef struct source {
-  const uint8_t *data;
-  size_t len, off;
-  int rewinds;
-} source;
-
-static int64_t source_read(void *ctx, void *buf, size_t len) {
-  source *s = ctx;
-  size_t n = s->len - s->off < len ? s->len - s->off : len;
-  memcpy(buf, s->data + s->off, n);
-  s->off += n;
-  return (int64_t)n;
-}
-
-static int source_rewind(void *ctx) {
-  source *s = ctx;
-  s->off = 0;
-  s->rewinds++;
-  return SR_OK;
-}
 
 static int group_setup(void **state) {
   (void)state;
@@ -94,9 +75,9 @@ static void make_uris(char uris[3][128], int ipps_port, int ipp_port, int raw_po
   snprintf(uris[2], 128, "socket://127.0.0.1:%d", raw_port);
 }
 
-static int deliver(char uris[3][128], source *s, sr_delivery_result *r) {
+static int deliver(char uris[3][128], sr_test_source *s, sr_delivery_result *r) {
   const char *list[3] = {uris[0], uris[1], uris[2]};
-  sr_delivery_source src = {source_read, source_rewind, s};
+  sr_delivery_source src = {sr_test_source_read, sr_test_source_rewind, s};
   sr_delivery_options o = {.job_timeout_ms = 10000, .poll_interval_ms = 20};
   return sr_deliver(chain, 3, list, 3, &attrs, &src, &o, r);
 }
@@ -105,7 +86,7 @@ static void test_ipps_first(void **state) {
   (void)state;
   char uris[3][128];
   make_uris(uris, printer.port, printer.port, sink.port);
-  source s = {(const uint8_t *)"%PDF-1.4 first", 14, 0, 0};
+  sr_test_source s = {(const uint8_t *)"%PDF-1.4 first", 14, 0, 0};
   sr_delivery_result r;
   assert_int_equal(deliver(uris, &s, &r), SR_OK);
   assert_string_equal(r.transport, "ipps");
@@ -118,7 +99,7 @@ static void test_falls_back_to_ipp_then_raw(void **state) {
   char uris[3][128], expected[160];
   /* the printer's IPPS port is closed: plain IPP prints */
   make_uris(uris, closed_port, printer.port, sink.port);
-  source s = {(const uint8_t *)"%PDF-1.4 second", 15, 0, 0};
+  sr_test_source s = {(const uint8_t *)"%PDF-1.4 second", 15, 0, 0};
   sr_delivery_result r;
   assert_int_equal(deliver(uris, &s, &r), SR_OK);
   assert_string_equal(r.transport, "ipp");
@@ -128,7 +109,7 @@ static void test_falls_back_to_ipp_then_raw(void **state) {
 
   /* no IPP at all: RAW prints, byte for byte */
   make_uris(uris, closed_port, closed_port, sink.port);
-  source raw = {(const uint8_t *)"%!PS-Adobe-3.0 raw", 18, 0, 0};
+  sr_test_source raw = {(const uint8_t *)"%!PS-Adobe-3.0 raw", 18, 0, 0};
   assert_int_equal(deliver(uris, &raw, &r), SR_OK);
   assert_string_equal(r.transport, "raw");
   assert_int_equal(r.state, SR_PRINT_UNKNOWN);
@@ -149,9 +130,9 @@ static void test_no_fallback_once_the_printer_took_bytes(void **state) {
   /* IPP takes the document, then refuses its format: RAW must not print it */
   sr_job_attrs gif = attrs;
   gif.document_format = "image/gif";
-  source s = {(const uint8_t *)"GIF89a....", 10, 0, 0};
+  sr_test_source s = {(const uint8_t *)"GIF89a....", 10, 0, 0};
   const char *list[3] = {uris[0], uris[1], uris[2]};
-  sr_delivery_source src = {source_read, source_rewind, &s};
+  sr_delivery_source src = {sr_test_source_read, sr_test_source_rewind, &s};
   sr_delivery_result r;
   assert_int_equal(sr_deliver(chain, 3, list, 3, &gif, &src, NULL, &r), SR_ERR_PEER);
   assert_string_equal(r.transport, "ipp");
@@ -164,7 +145,7 @@ static void test_unreachable_printer(void **state) {
   (void)state;
   char uris[3][128];
   make_uris(uris, closed_port, closed_port, closed_port);
-  source s = {(const uint8_t *)"%PDF", 4, 0, 0};
+  sr_test_source s = {(const uint8_t *)"%PDF", 4, 0, 0};
   sr_delivery_result r;
   assert_int_equal(deliver(uris, &s, &r), SR_ERR_CONNECT);
   /* every transport is named with its reason, in order */
@@ -175,7 +156,7 @@ static void test_unreachable_printer(void **state) {
 
   /* a printer with only a RAW URI: IPP transports are skipped, said so */
   const char *only_raw[1] = {uris[2]};
-  sr_delivery_source src = {source_read, source_rewind, &s};
+  sr_delivery_source src = {sr_test_source_read, sr_test_source_rewind, &s};
   assert_int_equal(sr_deliver(chain, 3, only_raw, 1, &attrs, &src, NULL, &r), SR_ERR_CONNECT);
   assert_non_null(strstr(r.reason, "ipps: the printer has no URI for it"));
 }

@@ -13,24 +13,13 @@
 
 #include <cmocka.h>
 
+#include "memory_source.h"
+
 #include "instance.h"
 #include "printer.h"
 
 static sr_test_printer printer;
 static sr_loader *loader;
-
-typedef struct source {
-  const uint8_t *data;
-  size_t len, off;
-} source;
-
-static int64_t source_read(void *ctx, void *buf, size_t len) {
-  source *s = ctx;
-  size_t n = s->len - s->off < len ? s->len - s->off : len;
-  memcpy(buf, s->data + s->off, n);
-  s->off += n;
-  return (int64_t)n;
-}
 
 static int group_setup(void **state) {
   (void)state;
@@ -77,8 +66,8 @@ static int print_document(sr_instance *t, const char *scheme, const uint8_t *doc
   int status = ops->open(t->state, uri, &conn);
   if (status != SR_OK)
     fail_msg("open %s: %s", uri, sr_plugin_last_error(t->plugin));
-  source s = {doc, len, 0};
-  status = ops->send(conn, attrs, source_read, &s);
+  sr_test_source s = {.data = doc, .len = len};
+  status = ops->send(conn, attrs, sr_test_source_read, &s);
   if (status != SR_OK)
     fail_msg("send: %s", sr_plugin_last_error(t->plugin));
   /* the printer's job finishes */
@@ -231,9 +220,9 @@ static void test_errors_that_allow_fallback(void **state) {
   snprintf(uri, sizeof uri, "ipp://localhost:%d/ipp/print", printer.port);
   assert_int_equal(ops->open(t->state, uri, &conn), SR_OK);
   uint8_t doc[100] = "GIF89a";
-  source s = {doc, sizeof doc, 0};
+  sr_test_source s = {.data = doc, .len = sizeof doc};
   sr_job_attrs attrs = {.struct_size = sizeof attrs, .document_format = "image/gif", .copies = 1};
-  assert_int_equal(ops->send(conn, &attrs, source_read, &s), SR_ERR_PEER);
+  assert_int_equal(ops->send(conn, &attrs, sr_test_source_read, &s), SR_ERR_PEER);
   assert_non_null(strstr(sr_plugin_last_error(t->plugin), "did not accept the job"));
   ops->close(conn);
   sr_instance_destroy(t);

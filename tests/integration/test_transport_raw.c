@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "memory_source.h"
+
 #include "instance.h"
 #include "raw_sink.h"
 
@@ -21,19 +23,6 @@ typedef struct fixture {
   sr_instance *raw;
   const sr_transport_ops *ops;
 } fixture;
-
-typedef struct source {
-  const uint8_t *data;
-  size_t len, off;
-} source;
-
-static int64_t source_read(void *ctx, void *buf, size_t len) {
-  source *s = ctx;
-  size_t n = s->len - s->off < len ? s->len - s->off : len;
-  memcpy(buf, s->data + s->off, n);
-  s->off += n;
-  return (int64_t)n;
-}
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
@@ -77,8 +66,8 @@ static void test_document_arrives_byte_identical(void **state) {
   void *conn = NULL;
   assert_int_equal(f->ops->open(f->raw->state, uri, &conn), SR_OK);
   sr_job_attrs attrs = {.struct_size = sizeof attrs, .job_name = "doc", .copies = 1, .size = -1};
-  source s = {doc, len, 0};
-  assert_int_equal(f->ops->send(conn, &attrs, source_read, &s), SR_OK);
+  sr_test_source s = {.data = doc, .len = len};
+  assert_int_equal(f->ops->send(conn, &attrs, sr_test_source_read, &s), SR_OK);
   sr_transport_status st = {.struct_size = sizeof st};
   assert_int_equal(f->ops->job_state(conn, &st), SR_OK);
   assert_int_equal(st.state, SR_PRINT_UNKNOWN);
