@@ -234,6 +234,10 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_PLUGIN,
          .offset = SCOUT(driver),
          .help = "device driver reading printer status before release"},
+        {.key = "printers",
+         .type = SR_FIELD_STRING_LIST,
+         .offset = SCOUT(printers),
+         .help = "the site's printer hosts: releases print nowhere else"},
         {0}}};
 
 #define DEVICE(field) F(sr_service_config, u.device_scout.field)

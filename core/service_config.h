@@ -68,6 +68,7 @@ typedef struct sr_print_scout_config {
   const sr_config_node *storage;    /* plugin section: the local job store */
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
+  const sr_config_node *printers;   /* hosts releases may print to (text list) */
 } sr_print_scout_config;
 
 typedef struct sr_snmp_config {

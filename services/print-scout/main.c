@@ -32,6 +32,7 @@ typedef struct scout {
   sr_instance *driver;
   sr_mqtt *mqtt;
   char presence_topic[256], cmd_topic[256];
+  const char *printers[65]; /* NULL-terminated */
   scout_releaser releaser;
   bool releaser_started;
 } scout;
@@ -90,6 +91,15 @@ static bool scout_connect_cloud(scout *s) {
   sr_mqtt_scout_topic(evt, sizeof evt, c->tenant, c->scout_id, "evt");
   sr_mqtt_scout_topic(s->presence_topic, sizeof s->presence_topic, c->tenant, c->scout_id,
                       "presence");
+  size_t n = 0;
+  for (size_t i = 0; c->printers && i < c->printers->count && n < 64; i++)
+    s->printers[n++] = c->printers->items[i]->value;
+  s->printers[n] = NULL;
+  if (n == 0) {
+    fprintf(stderr, "sr-print-scout: 'printers' must list the site's printer hosts before this "
+                    "scout takes releases (it prints nowhere else)\n");
+    return false;
+  }
   const sr_tls_config *tls = &c->mqtt.tls;
   if (!tls->ca || !tls->cert || !tls->key) {
     fprintf(stderr, "sr-print-scout: mqtt.tls needs ca, cert and key (the broker checks them)\n");
@@ -121,6 +131,7 @@ static bool scout_connect_cloud(scout *s) {
                                  .transports = s->transports,
                                  .n_transports = s->n_transports,
                                  .driver = s->driver,
+                                 .printers = s->printers,
                                  .mqtt = s->mqtt};
   snprintf(s->releaser.evt_topic, sizeof s->releaser.evt_topic, "%s", evt);
   scout_releaser_start(&s->releaser);

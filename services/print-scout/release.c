@@ -1,9 +1,11 @@
 #include "release.h"
 
+#include <cups/http.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,8 +182,24 @@ static bool uuid_ok(const char *s) {
   return true;
 }
 
+/* True if `uri`'s host is one of the site's printers: the cloud chooses
+ * where a release prints, and must not be able to choose a host of its own
+ * and receive the decrypted document. */
+static bool printer_allowed(const scout_releaser *r, const char *uri) {
+  char scheme[32], user[64], host[256], resource[256];
+  int port;
+  if (httpSeparateURI(HTTP_URI_CODING_ALL, uri, scheme, sizeof scheme, user, sizeof user, host,
+                      sizeof host, &port, resource, sizeof resource) < HTTP_URI_STATUS_OK)
+    return false;
+  for (size_t i = 0; r->printers && r->printers[i]; i++)
+    if (strcasecmp(host, r->printers[i]) == 0)
+      return true;
+  return false;
+}
+
 /* Fills the printer and settings of `res` from the command. */
-static bool read_command(json_t *cmd, scout_result *res, char *why, size_t size) {
+static bool read_command(const scout_releaser *r, json_t *cmd, scout_result *res, char *why,
+                         size_t size) {
   json_t *printer = json_object_get(cmd, "printer");
   json_t *uris = json_object_get(printer, "uris");
   if (!json_is_array(uris) || json_array_size(uris) == 0 || json_array_size(uris) > MAX_URIS) {
@@ -192,6 +210,10 @@ static bool read_command(json_t *cmd, scout_result *res, char *why, size_t size)
     json_t *u = json_array_get(uris, i);
     if (!json_is_string(u) || json_string_length(u) >= sizeof res->uris[0]) {
       snprintf(why, size, "printer URI %zu is not text", i);
+      return false;
+    }
+    if (!printer_allowed(r, json_string_value(u))) {
+      snprintf(why, size, "%.200s is not one of this site's printers", json_string_value(u));
       return false;
     }
     snprintf(res->uris[res->n_uris++], sizeof res->uris[0], "%s", json_string_value(u));
@@ -250,7 +272,7 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
              : job.state == SCOUT_JOB_PRINTED ? "already printed"
                                               : "deleted");
     publish_event(r, release, uuid, "failed", why, NULL);
-  } else if (!read_command(cmd, res, why, sizeof why)) {
+  } else if (!read_command(r, cmd, res, why, sizeof why)) {
     publish_event(r, release, uuid, "failed", why, NULL);
   } else {
     job.state = SCOUT_JOB_RELEASING;

@@ -29,7 +29,8 @@ typedef struct scout_releaser {
   const sr_site_key *key;
   sr_instance *const *transports;
   size_t n_transports;
-  sr_instance *driver; /* may be NULL: no status check */
+  sr_instance *driver;         /* may be NULL: no status check */
+  const char *const *printers; /* hosts a release may print to, NULL-terminated */
   sr_mqtt *mqtt;
   char evt_topic[256];
   ev_async wake;        /* a worker finished */

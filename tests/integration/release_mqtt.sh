@@ -76,6 +76,7 @@ transports:
   - plugin: raw
 driver:
   plugin: printer_mib
+printers: [localhost, 127.0.0.1]
 YAML
 "$bin/sr-print-scout" --config "$tmp/scout.yaml" >"$tmp/scout.out" 2>"$tmp/scout.log" &
 scout_pid=$!
@@ -106,6 +107,10 @@ release() { # RELEASE_ID URIS_JSON EXTRA
 }
 printer_uris="[\"ipps://localhost:$pport/ipp/print\",\"ipp://localhost:$pport/ipp/print\"]"
 closed=$(free_port)
+
+# 0. a printer the site does not know: refused before anything is decrypted
+release r0 '["ipp://127.0.0.2:631/ipp/print"]'
+check "unknown printer: refused" grep -q '"release":"r0".*"state":"failed".*is not one of this site.s printers' "$tmp/evt-r0"
 
 # 1. an unreachable printer: failed with the reason, the job stays held
 release r1 "[\"ipp://127.0.0.1:$closed/ipp/print\"]"
