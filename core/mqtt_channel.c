@@ -151,6 +151,7 @@ int sr_mqtt_connect(sr_mqtt *m, char *err, size_t err_size) {
   const char *colon = strrchr(m->broker, ':');
   snprintf(host, sizeof host, "%.*s", (int)(colon - m->broker), m->broker);
   int port = atoi(colon + 1);
+  stop_watching(m); /* a reconnect: the old socket is gone */
   int rc = mosquitto_connect_bind_v5(m->mosq, host, port, m->keepalive, NULL, NULL);
   if (rc != MOSQ_ERR_SUCCESS) {
     snprintf(err, err_size, "cannot connect to the MQTT broker %s: %s", m->broker,

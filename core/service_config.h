@@ -46,6 +46,17 @@ typedef struct sr_mqtt_config {
   int64_t keepalive;
 } sr_mqtt_config;
 
+typedef struct sr_enrollment_config {
+  const char *ca_cert, *ca_key; /* signs each tenant's CA */
+  int64_t token_ttl;            /* seconds an enrollment token lives */
+  int64_t cert_days;            /* validity of a scout certificate */
+} sr_enrollment_config;
+
+typedef struct sr_lockout_config {
+  int64_t attempts; /* failed panel logins before a lockout */
+  int64_t duration; /* seconds it lasts */
+} sr_lockout_config;
+
 typedef struct sr_cloud_config {
   sr_listen_config listen;
   sr_tls_config tls;
@@ -53,6 +64,11 @@ typedef struct sr_cloud_config {
   sr_mqtt_config mqtt;
   const sr_config_node *storage; /* plugin list: one per region */
   int64_t job_expiry;            /* seconds a held job waits */
+  const char *admin_token_file;  /* operator token: creates tenants */
+  sr_enrollment_config enrollment;
+  int64_t release_timeout;   /* seconds a scout has to start printing */
+  int64_t panel_session_ttl; /* seconds a panel session lives */
+  sr_lockout_config lockout;
 } sr_cloud_config;
 
 typedef struct sr_print_scout_config {
@@ -88,8 +104,10 @@ typedef struct sr_identity_config {
 
 typedef struct sr_device_scout_config {
   sr_listen_config panel; /* the panel API */
-  sr_tls_config tls;
+  sr_tls_config tls;      /* the panel API's server certificate */
+  const char *tenant;
   const char *cloud_url;
+  sr_tls_config cloud_tls; /* client certificate towards the cloud, its CA */
   sr_snmp_config snmp;
   sr_identity_config identity;
   const sr_config_node *drivers; /* plugin list */

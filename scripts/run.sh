@@ -1,67 +1,109 @@
 #!/usr/bin/env bash
-# The main job: builds everything, checks the example configuration and every
-# built plugin with srctl, then runs sr-print-scout's queue on loopback until
-# Ctrl-C. (The cloud, the device scout and release at a printer come next:
-# see docs/ARCHITECTURE.md.)
+# The main job: builds everything and starts the whole stack on loopback —
+# broker, cloud (SQLite), site service with the panel API, one print scout
+# enrolled for a demo user, and an emulated printer (ippeveprinter with IPP
+# and IPPS, snmpd for its status, a RAW sink) — then runs until Ctrl-C.
+# .run/stack.json says where everything is once it is ready.
+#
+#   ./scripts/run.sh           run until Ctrl-C
+#   ./scripts/run.sh --smoke   one submit -> release -> printed round, then exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
+smoke=false
+case "${1:-}" in
+--smoke) smoke=true ;;
+"") ;;
+*) echo "usage: scripts/run.sh [--smoke]" >&2; exit 64 ;;
+esac
 ./scripts/deps.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --parallel "$(nproc 2>/dev/null || echo 2)" >/dev/null
-echo "Built: build/bin/srctl, build/bin/sr-print-scout and the plugins in build/plugins/"
-echo
+echo "Built: build/bin/{sr-cloud,sr-device-scout,sr-print-scout,srctl} and build/plugins/"
 
-echo "== Plugins (srctl plugin inspect)"
-for so in build/plugins/*.so; do
-  build/bin/srctl plugin inspect "$so"
-  echo
-done
-
-echo "== Example configuration (srctl config check)"
-SR_PLUGIN_DIR="$PWD/build/plugins" build/bin/srctl config check config/*.yaml
-echo
-
-# A demo print scout in .run/: its own site secret and job store.
-run=$PWD/.run
-mkdir -p "$run"
-if [ ! -s "$run/site-secret" ]; then
-  build/bin/srctl secret generate >"$run/site-secret" 2>/dev/null
-  chmod 600 "$run/site-secret"
-fi
-cat >"$run/print-scout.yaml" <<YAML
-service: print-scout
-plugins:
-  paths: ["$PWD/build/plugins"]
-tenant: demo
-user: demo@example.com
-secret_file: site-secret
-queue:
-  address: 127.0.0.1
-  port: ${SR_QUEUE_PORT:-8631}
-storage:
-  plugin: local
-  config:
-    root: $run/jobs
-YAML
-build/bin/sr-print-scout --config "$run/print-scout.yaml" >"$run/print-scout.out" 2>"$run/print-scout.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo; echo "stopped"' EXIT INT TERM
-for _ in $(seq 100); do grep -q '^queue ' "$run/print-scout.out" 2>/dev/null && break; sleep 0.1; done
-uri=$(awk '/^queue /{print $2}' "$run/print-scout.out")
-if [ -z "$uri" ]; then
-  echo "sr-print-scout did not start:"
-  cat "$run/print-scout.log"
+root=$PWD
+run=$root/.run
+rm -rf "$run/stack" "$run/stack.json"
+mkdir -p "$run/stack"
+source scripts/lib/stack.sh
+stop() {
+  rm -f "$run/stack.json"
+  stack_stop
+}
+trap stop EXIT
+trap 'echo; echo "stopping"; exit 0' INT TERM
+STACK_QUIET=1
+$smoke || STACK_QUEUE_PORT=${SR_QUEUE_PORT:-8631}
+export STACK_QUEUE_PORT
+echo "Starting the stack in $run/stack ..."
+if ! stack_start "$run/stack" build/bin build/plugins; then
+  echo "the stack did not start; logs are in $run/stack/*/log" >&2
   exit 1
 fi
-cat <<TEXT
-== sr-print-scout is running
-Queue to add in your OS:  $uri
-  CUPS:  lpadmin -p SecureRelease -E -v $uri -m everywhere
-  then:  lp -d SecureRelease document.pdf
-Held jobs (encrypted):    $run/jobs/jobs/
-Show one:                 build/bin/srctl job show FILE --secret-file $run/site-secret --tenant demo
-Log:                      $run/print-scout.log
-Ctrl-C stops it.
+
+jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri" \
+  --arg ca "$ca_file" --arg ipps "ipps://localhost:$printer_port/ipp/print" --arg spool "$spool_dir" \
+  --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" \
+  '{cloud_api: $cloud, panel_api: $panel, ipp_queue: $queue, ca_file: $ca,
+    printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
+    demo_user: {email: $email, card: $card, pin: $pin}}' >"$run/stack.json.tmp"
+mv "$run/stack.json.tmp" "$run/stack.json"
+
+if ! $smoke; then
+  cat <<TEXT
+
+== securerelease is running (all on 127.0.0.1; .run/stack.json has the same)
+Print queue to add in your OS:  $queue_uri
+  CUPS:  lpadmin -p SecureRelease -E -v $queue_uri -m everywhere
+  then:  lp -d SecureRelease document.pdf        (or: build/bin/srctl submit FILE --queue URL)
+Panel API (printers, card readers): $panel_url/api/v1/panel/   CA: $ca_file
+Demo user: $demo_email   card $demo_card   PIN $demo_pin
+  log in:   curl --cacert $ca_file -d '{"device":"printer1","card":"$demo_card"}' $panel_url/api/v1/panel/sessions
+Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
+Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
+           SR_TOKEN_FILE=$token_file build/bin/srctl jobs)
+Logs: $run/stack/*/log
+Ctrl-C stops everything.
 TEXT
-wait $pid
+  while true; do sleep 3600; done
+fi
+
+# --smoke: one round trip, each step printed
+doc=$root/tests/data/three-pages.pdf
+step() { printf '%-52s' "$1"; }
+curl_json() { curl -sS --cacert "$ca_file" "$@"; }
+step "1. submit $(basename "$doc") to the queue"
+build/bin/srctl submit "$doc" --queue "$queue_uri" --title "Smoke test" --format application/pdf >/dev/null
+echo ok
+step "2. log in at printer1 with the demo card"
+session=$(curl_json -d "{\"device\":\"printer1\",\"card\":\"$demo_card\"}" "$panel_url/api/v1/panel/sessions" | jq -r .session)
+[ -n "$session" ] && [ "$session" != null ] || { echo "FAILED"; exit 1; }
+echo ok
+step "3. the panel lists the held job"
+for _ in $(seq 100); do
+  job=$(curl_json -H "Authorization: Bearer $session" "$panel_url/api/v1/panel/jobs" | jq -r '.jobs[0].id // empty')
+  [ -n "$job" ] && break
+  sleep 0.1
+done
+[ -n "$job" ] || { echo "FAILED"; exit 1; }
+echo "$job"
+step "4. release it"
+curl_json -H "Authorization: Bearer $session" -d "{\"jobs\":[\"$job\"]}" "$panel_url/api/v1/panel/release" | jq -r '.releases[0].state'
+step "5. wait for printed"
+state=
+for _ in $(seq 300); do
+  state=$(curl_json -H "Authorization: Bearer $session" "$panel_url/api/v1/panel/jobs/$job" | jq -r .state)
+  [ "$state" = printed ] || [ "$state" = held ] && break
+  sleep 0.1
+done
+echo "$state"
+[ "$state" = printed ] || { echo "the release did not print; see $run/stack/*/log" >&2; exit 1; }
+step "6. the printed file matches the submitted one"
+printed=$(ls "$spool_dir"/*.pdf | head -1)
+if cmp -s "$doc" "$printed"; then
+  echo "yes ($printed)"
+else
+  echo "NO"
+  exit 1
+fi
+echo "smoke test passed"

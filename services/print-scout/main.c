@@ -1,22 +1,25 @@
 /*
- * sr-print-scout: the workstation agent. Today it runs the local IPP queue
- * and keeps what it receives encrypted in its job store; release commands
- * from the cloud and delivery to printers come with the cloud service.
+ * sr-print-scout: the workstation agent. It runs the local IPP queue, keeps
+ * what it receives encrypted in its job store, tells the cloud a job is
+ * held (metadata only), and prints on the cloud's release commands.
  *
  * usage: sr-print-scout --config FILE
+ *        sr-print-scout enroll --config FILE --token TOKEN
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "enroll_client.h"
 #include "ipp_queue.h"
 #include "log.h"
 #include "loop.h"
 #include "release.h"
 #include "scout_store.h"
-#include "service_config.h"
+#include "service_main.h"
 #include "service_plugins.h"
+#include "x509_issue.h"
 
 typedef struct scout {
   sr_config *doc;
@@ -35,14 +38,20 @@ typedef struct scout {
   const char *printers[65]; /* NULL-terminated */
   scout_releaser releaser;
   bool releaser_started;
+  sr_cloud_client *cloud;
+  char scout_id[128];
+  ev_timer reconnect;
 } scout;
 
 static int usage(void) {
-  fprintf(stderr, "usage: sr-print-scout --config FILE\n");
+  fprintf(stderr, "usage: sr-print-scout --config FILE\n"
+                  "       sr-print-scout enroll --config FILE --token TOKEN\n");
   return 64;
 }
 
 static void scout_free(scout *s) {
+  if (ev_is_active(&s->reconnect))
+    ev_timer_stop(sr_loop_default(), &s->reconnect);
   if (s->releaser_started)
     scout_releaser_stop(&s->releaser);
   if (s->mqtt) {
@@ -58,6 +67,7 @@ static void scout_free(scout *s) {
   scout_job_table_free(s->jobs);
   sr_instance_destroy(s->storage);
   sr_site_key_free(s->key);
+  sr_cloud_client_free(s->cloud);
   sr_loader_free(s->loader);
   sr_config_free(s->doc);
 }
@@ -74,22 +84,40 @@ static void on_mqtt_connected(void *ctx, int reason) {
     return;
   sr_mqtt_subscribe(s->mqtt, s->cmd_topic);
   sr_mqtt_publish(s->mqtt, s->presence_topic, "online", 6, true, NULL);
-  sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s", s->cfg.u.print_scout.scout_id);
+  sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s", s->scout_id);
+  /* jobs held while the cloud was out of reach: announce them now */
+  scout_job held[256];
+  size_t n = scout_job_list(s->jobs, NULL, NULL, held, 256);
+  for (size_t i = 0; i < n; i++)
+    if (held[i].state == SCOUT_JOB_HELD)
+      scout_store_announce(&s->store, &held[i]);
+}
+
+static void on_reconnect(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  scout *s = w->data;
+  char err[512];
+  if (sr_mqtt_connect(s->mqtt, err, sizeof err) == SR_OK)
+    ev_timer_stop(sr_loop_default(), w);
+  else
+    sr_log(SR_LOG_WARN, "scout", "%s; retrying", err);
 }
 
 static void on_mqtt_disconnected(void *ctx, int reason) {
-  (void)ctx;
-  if (reason)
-    sr_log(SR_LOG_WARN, "scout", "lost the broker (reason %d)", reason);
+  scout *s = ctx;
+  if (reason) {
+    sr_log(SR_LOG_WARN, "scout", "lost the broker (reason %d); reconnecting", reason);
+    ev_timer_again(sr_loop_default(), &s->reconnect);
+  }
 }
 
 /* The control channel: release commands in, outcomes and presence out. */
 static bool scout_connect_cloud(scout *s) {
   const sr_print_scout_config *c = &s->cfg.u.print_scout;
   char evt[256], ca[1024], cert[1024], key[1024], err[512];
-  sr_mqtt_scout_topic(s->cmd_topic, sizeof s->cmd_topic, c->tenant, c->scout_id, "cmd");
-  sr_mqtt_scout_topic(evt, sizeof evt, c->tenant, c->scout_id, "evt");
-  sr_mqtt_scout_topic(s->presence_topic, sizeof s->presence_topic, c->tenant, c->scout_id,
+  sr_mqtt_scout_topic(s->cmd_topic, sizeof s->cmd_topic, c->tenant, s->scout_id, "cmd");
+  sr_mqtt_scout_topic(evt, sizeof evt, c->tenant, s->scout_id, "evt");
+  sr_mqtt_scout_topic(s->presence_topic, sizeof s->presence_topic, c->tenant, s->scout_id,
                       "presence");
   size_t n = 0;
   for (size_t i = 0; c->printers && i < c->printers->count && n < 64; i++)
@@ -110,7 +138,7 @@ static bool scout_connect_cloud(scout *s) {
   sr_config_path(s->doc, tls->key, key, sizeof key);
   sr_mqtt_options o = {.host = c->mqtt.host,
                        .port = (int)c->mqtt.port,
-                       .client_id = c->scout_id,
+                       .client_id = s->scout_id,
                        .ca_file = ca,
                        .cert_file = cert,
                        .key_file = key,
@@ -119,10 +147,17 @@ static bool scout_connect_cloud(scout *s) {
                        .will_payload = "offline",
                        .will_retain = true};
   sr_mqtt_callbacks cb = {on_mqtt_connected, on_mqtt_message, NULL, on_mqtt_disconnected, s};
-  if (sr_mqtt_new(sr_loop_default(), &o, &cb, &s->mqtt, err, sizeof err) != SR_OK ||
-      sr_mqtt_connect(s->mqtt, err, sizeof err) != SR_OK) {
+  ev_init(&s->reconnect, on_reconnect);
+  s->reconnect.repeat = 1.0;
+  s->reconnect.data = s;
+  if (sr_mqtt_new(sr_loop_default(), &o, &cb, &s->mqtt, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
+  }
+  if (sr_mqtt_connect(s->mqtt, err, sizeof err) != SR_OK) {
+    /* the broker may come later: the queue works meanwhile */
+    sr_log(SR_LOG_WARN, "scout", "%s; retrying", err);
+    ev_timer_again(sr_loop_default(), &s->reconnect);
   }
   s->releaser = (scout_releaser){.loop = sr_loop_default(),
                                  .jobs = s->jobs,
@@ -141,18 +176,10 @@ static bool scout_connect_cloud(scout *s) {
 
 /* Loads configuration, plugins and the site key; prints every problem. */
 static bool scout_init(scout *s, const char *config_path) {
-  s->doc = sr_config_load_file(config_path);
-  if (!s->doc)
-    return false;
-  bool ok = sr_service_config_apply(s->doc, &s->cfg);
-  if (ok && s->cfg.service != SR_SERVICE_PRINT_SCOUT) {
-    fprintf(stderr, "%s: this is a %s configuration, not a print-scout one\n", config_path,
-            sr_service_kind_name(s->cfg.service));
-    return false;
-  }
+  bool ok = sr_service_config_load(config_path, SR_SERVICE_PRINT_SCOUT, &s->doc, &s->cfg);
+  size_t shown = s->doc ? sr_config_error_count(s->doc) : 0; /* printed already */
   char err[1024] = "";
   if (ok) {
-    sr_log_set_level(s->cfg.log.level);
     s->loader = sr_loader_new(sr_loop_default());
     ok = s->loader && sr_service_plugin_paths(s->doc, &s->cfg, s->loader) == SR_OK &&
          sr_instance_create(s->loader, SR_PLUGIN_STORAGE, s->cfg.u.print_scout.storage, &s->storage,
@@ -172,9 +199,9 @@ static bool scout_init(scout *s, const char *config_path) {
   if (ok && s->cfg.u.print_scout.driver)
     ok = sr_instance_create(s->loader, SR_PLUGIN_DEVICE, s->cfg.u.print_scout.driver, &s->driver,
                             err, sizeof err) == SR_OK;
-  for (size_t i = 0; i < sr_config_error_count(s->doc); i++)
+  for (size_t i = shown; s->doc && i < sr_config_error_count(s->doc); i++)
     fprintf(stderr, "%s\n", sr_config_error(s->doc, i));
-  if (!ok && !sr_config_error_count(s->doc) && err[0])
+  if (!ok && s->doc && !sr_config_error_count(s->doc) && err[0])
     fprintf(stderr, "sr-print-scout: %s\n", err);
   if (!ok)
     return false;
@@ -193,8 +220,30 @@ static bool scout_init(scout *s, const char *config_path) {
   if (status != SR_OK)
     return false;
 
+  /* Our identity is our certificate's CN (given at enrollment) unless the
+   * configuration names one. */
+  snprintf(s->scout_id, sizeof s->scout_id, "%s", c->scout_id);
+  if (c->tls.cert && c->tls.key && c->tls.ca) {
+    char cert[1024], key[1024], ca[1024];
+    sr_config_path(s->doc, c->tls.cert, cert, sizeof cert);
+    sr_config_path(s->doc, c->tls.key, key, sizeof key);
+    sr_config_path(s->doc, c->tls.ca, ca, sizeof ca);
+    FILE *f = fopen(cert, "r");
+    if (f) {
+      char pem[16384];
+      size_t n = fread(pem, 1, sizeof pem - 1, f);
+      pem[n] = '\0';
+      fclose(f);
+      if (!s->scout_id[0])
+        sr_x509_cert_cn(pem, s->scout_id, sizeof s->scout_id);
+      sr_cloud_options co = {
+          .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+      s->cloud = sr_cloud_client_new(&co);
+    }
+  }
   s->jobs = scout_job_table_new();
-  s->store = (scout_store){.storage = s->storage, .key = s->key, .owner = c->user};
+  s->store =
+      (scout_store){.storage = s->storage, .key = s->key, .owner = c->user, .cloud = s->cloud};
   scout_queue_options qo = {.address = c->queue.address,
                             .port = (int)c->queue.port,
                             .name = "securerelease",
@@ -204,19 +253,43 @@ static bool scout_init(scout *s, const char *config_path) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
   }
-  return c->scout_id[0] ? scout_connect_cloud(s) : true;
+  return s->scout_id[0] ? scout_connect_cloud(s) : true;
+}
+
+/* Enrollment: our own key pair, a certificate from the cloud, written where
+ * tls.cert and tls.key say (mqtt.tls may name the same files). */
+static int enroll(const char *config_path, const char *token) {
+  sr_config *doc = NULL;
+  sr_service_config cfg;
+  int rc = 1;
+  if (sr_service_config_load(config_path, SR_SERVICE_PRINT_SCOUT, &doc, &cfg)) {
+    const sr_print_scout_config *c = &cfg.u.print_scout;
+    char cert[1024], key[1024], ca[1024], id[128], err[1024];
+    if (!c->tls.cert || !c->tls.key || !c->tls.ca) {
+      fprintf(stderr, "sr-print-scout: tls needs cert, key and ca to enroll\n");
+    } else {
+      sr_config_path(doc, c->tls.cert, cert, sizeof cert);
+      sr_config_path(doc, c->tls.key, key, sizeof key);
+      sr_config_path(doc, c->tls.ca, ca, sizeof ca);
+      if (sr_enroll(c->cloud_url, ca, token, cert, key, id, sizeof id, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "sr-print-scout: %s\n", err);
+      } else {
+        printf("enrolled as %s; certificate in %s\n", id, cert);
+        rc = 0;
+      }
+    }
+  }
+  sr_config_free(doc);
+  return rc;
 }
 
 int main(int argc, char **argv) {
-  const char *config = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-      config = argv[++i];
-    else
-      return usage();
-  }
-  if (!config)
+  sr_service_args args;
+  if (!sr_service_args_parse(argc, argv, true, &args))
     return usage();
+  if (args.enroll)
+    return enroll(args.config, args.token);
+  const char *config = args.config;
   signal(SIGPIPE, SIG_IGN);
   scout s = {0};
   if (!scout_init(&s, config)) {

@@ -243,11 +243,31 @@ static bool read_command(const scout_releaser *r, json_t *cmd, scout_result *res
   return true;
 }
 
+/* The cloud deleted (or expired) a held job: its file goes too. */
+static void delete_job(scout_releaser *r, const char *uuid) {
+  scout_job job;
+  char err[512];
+  if (!scout_job_find_uuid(r->jobs, uuid, &job) || job.state != SCOUT_JOB_HELD)
+    return; /* gone already, or being printed (the cloud refuses that) */
+  if (sr_store_remove(r->storage, job.store_key, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "release", "job %s: %s", uuid, err);
+  job.state = SCOUT_JOB_CANCELED;
+  job.completed = time(NULL);
+  snprintf(job.reason, sizeof job.reason, "deleted through the cloud");
+  scout_job_update(r->jobs, &job);
+  sr_log(SR_LOG_INFO, "release", "job %s deleted through the cloud", uuid);
+}
+
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {
   json_error_t error;
   json_t *cmd = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &error);
   const char *type = text_member(cmd, "type"), *release = text_member(cmd, "release");
   const char *uuid = text_member(cmd, "job");
+  if (type && strcmp(type, "delete") == 0 && uuid && uuid_ok(uuid)) {
+    delete_job(r, uuid);
+    json_decref(cmd);
+    return;
+  }
   if (!cmd || !type || strcmp(type, "release") != 0 || !release || strlen(release) >= 64 || !uuid ||
       !uuid_ok(uuid)) {
     sr_log(SR_LOG_WARN, "release", "ignored a malformed command: %s",

@@ -4,6 +4,7 @@
  *   {"type":"release","release":"R","job":"UUID",
  *    "printer":{"uris":["ipps://…","ipp://…","socket://…"],"snmp":"HOST:PORT"},
  *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"}}
+ * {"type":"delete","job":"UUID"} deletes a held job (from the panel, or expired).
  * The scout answers {"type":"release","release":"R","job":"UUID","state":S,...}
  * with S = printing, then printed or failed (with "reason"). A failed release
  * leaves the job held; a command repeated for a release already under way

@@ -60,10 +60,41 @@ int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t
   else
     snprintf(reason, reason_size, "cannot start the job file: %s", sr_status_name(status));
   sr_jobfile_source_free(source);
-  if (status == SR_OK)
+  if (status == SR_OK) {
     sr_log(SR_LOG_INFO, "store", "job %d held: %lld bytes, %lld pages, %s", job->id,
            (long long)job->size, (long long)job->pages, job->store_key);
+    scout_store_announce(store, job);
+  }
   return status;
+}
+
+void scout_job_uuid(const scout_job *job, char out[64]) {
+  const char *name = strrchr(job->store_key, '/');
+  snprintf(out, 64, "%.*s", (int)strcspn(name ? name + 1 : job->store_key, "."),
+           name ? name + 1 : job->store_key);
+}
+
+bool scout_store_announce(scout_store *store, const scout_job *job) {
+  if (!store->cloud)
+    return false;
+  char uuid[64], err[512];
+  scout_job_uuid(job, uuid);
+  json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "id", uuid, "title",
+                           job->name, "copies", (json_int_t)job->copies, "sides", job->sides,
+                           "color", job->color_mode, "format", job->format, "size",
+                           (json_int_t)job->size, "submitted_at", (json_int_t)job->created);
+  json_object_set_new(body, "pages", job->pages >= 0 ? json_integer(job->pages) : json_null());
+  int http = 0;
+  json_t *reply = NULL;
+  int status = sr_cloud_call(store->cloud, "POST", "/api/v1/scout/jobs", body, NULL, &http, &reply,
+                             err, sizeof err);
+  bool ok = status == SR_OK && (http == 200 || http == 201);
+  if (!ok)
+    sr_log(SR_LOG_WARN, "store", "job %d not announced to the cloud yet: %s", job->id,
+           status == SR_OK ? sr_cloud_error_message(reply, "refused") : err);
+  json_decref(reply);
+  json_decref(body);
+  return ok;
 }
 
 void scout_store_discard(void *ctx, const scout_job *job) {
@@ -72,4 +103,15 @@ void scout_store_discard(void *ctx, const scout_job *job) {
   if (job->store_key[0] &&
       sr_store_remove(store->storage, job->store_key, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d: %s", job->id, err);
+  if (store->cloud && job->store_key[0]) {
+    char uuid[64], path[128];
+    int http = 0;
+    json_t *reply = NULL;
+    scout_job_uuid(job, uuid);
+    snprintf(path, sizeof path, "/api/v1/scout/jobs/%s", uuid);
+    if (sr_cloud_call(store->cloud, "DELETE", path, NULL, NULL, &http, &reply, err, sizeof err) !=
+        SR_OK)
+      sr_log(SR_LOG_WARN, "store", "job %d deleted here, not yet in the cloud: %s", job->id, err);
+    json_decref(reply);
+  }
 }

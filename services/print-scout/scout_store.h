@@ -6,6 +6,7 @@
 #ifndef SCOUT_STORE_H
 #define SCOUT_STORE_H
 
+#include "cloud_client.h"
 #include "instance.h"
 #include "job_table.h"
 #include "site_key.h"
@@ -14,7 +15,16 @@ typedef struct scout_store {
   sr_instance *storage;   /* borrowed */
   const sr_site_key *key; /* borrowed */
   const char *owner;      /* the user jobs belong to */
+  sr_cloud_client *cloud; /* borrowed; NULL: no cloud (jobs stay local) */
 } scout_store;
+
+/* The job's id as the cloud knows it: the hex name of its job file. */
+void scout_job_uuid(const scout_job *job, char out[64]);
+
+/* Tells the cloud a job is held (metadata only: title, pages, settings;
+ * never the document). Idempotent; false if the cloud was not reached or
+ * refused (logged), in which case the job is announced again later. */
+bool scout_store_announce(scout_store *store, const scout_job *job);
 
 /* scout_queue_hooks.store: page count, job information, encrypted job file
  * under "jobs/<random>.srjob". */

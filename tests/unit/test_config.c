@@ -265,6 +265,7 @@ static void test_example_configs_parse(void **state) {
 static void test_device_scout_identity_rules(void **state) {
   (void)state;
   sr_config *cfg = load("service: device-scout\n"
+                        "tenant: t1\n"
                         "identity:\n"
                         "  card_format: hex\n"
                         "  pin_length: 6\n");
@@ -276,10 +277,10 @@ static void test_device_scout_identity_rules(void **state) {
   assert_int_equal(sc.u.device_scout.snmp.timeout_ms, 1000);
   sr_config_free(cfg);
 
-  cfg = load("service: device-scout\nidentity:\n  pin_length: 3\n");
+  cfg = load("service: device-scout\ntenant: t1\nidentity:\n  pin_length: 3\n");
   assert_false(sr_service_config_apply(cfg, &sc));
   assert_error(cfg, 1, 0,
-               "svc.yaml:3:15: 'identity.pin_length': expected an integer from 4 to 12, got '3'");
+               "svc.yaml:4:15: 'identity.pin_length': expected an integer from 4 to 12, got '3'");
   sr_config_free(cfg);
 }
 

@@ -16,4 +16,11 @@ int srctl_job(int argc, char **argv);
 /* srctl secret generate: prints a new site secret. */
 int srctl_secret(int argc, char **argv);
 
+/* srctl tenant|user|device|scout|jobs ...: administration through the
+ * cloud's API (NOUN is the first word). */
+int srctl_admin(const char *noun, int argc, char **argv);
+
+/* srctl submit FILE --queue URI: prints to a print scout's queue. */
+int srctl_submit(int argc, char **argv);
+
 #endif

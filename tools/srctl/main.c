@@ -11,7 +11,20 @@ static const char usage[] =
     "  plugin inspect FILE.so   show a plugin's declaration, or why it cannot load\n"
     "  secret generate          make a new site secret (show it to the administrator once)\n"
     "  job show FILE --secret-file PATH [--tenant ID] [--document OUT]\n"
-    "                           check a job file and show its information\n";
+    "                           check a job file and show its information\n"
+    "  submit FILE --queue URI  print a file to a print scout's queue (held until released)\n"
+    "\n"
+    "administration (--cloud URL --ca FILE --token-file FILE, or SR_CLOUD_URL,\n"
+    "SR_CLOUD_CA, SR_TOKEN_FILE; --json for machine-readable output):\n"
+    "  tenant create ID [--name NAME] [--token-out FILE]   (the operator's token)\n"
+    "  user add --email EMAIL [--name N] [--card NUMBER] [--pin DIGITS]\n"
+    "           [--secret-file FILE --tenant ID]   card and PIN are hashed here\n"
+    "  user list\n"
+    "  device add ID --uri URI [--uri URI...] [--snmp HOST:PORT] [--name NAME]\n"
+    "  device list\n"
+    "  scout enroll --kind print|site [--name NAME] [--user EMAIL]   one-time token\n"
+    "  scout list\n"
+    "  jobs                     every job of the tenant and its state\n";
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -26,6 +39,12 @@ int main(int argc, char **argv) {
     return srctl_job(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "secret") == 0)
     return srctl_secret(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "submit") == 0)
+    return srctl_submit(argc - 2, argv + 2);
+  static const char *const nouns[] = {"tenant", "user", "device", "scout", "jobs", NULL};
+  for (int i = 0; argc >= 2 && nouns[i]; i++)
+    if (strcmp(argv[1], nouns[i]) == 0)
+      return srctl_admin(argv[1], argc - 2, argv + 2);
   if (argc >= 2)
     fprintf(stderr, "srctl: unknown command '%s'\n", argv[1]);
   fputs(usage, stderr);

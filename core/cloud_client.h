@@ -1,0 +1,39 @@
+/*
+ * Calls to the cloud's REST API (libcurl, HTTPS with the cloud's CA and
+ * this service's client certificate): what scouts, the site service and
+ * srctl use. One client keeps its connection alive between calls and may
+ * be shared by threads (calls are serialised).
+ */
+#ifndef SR_CORE_CLOUD_CLIENT_H
+#define SR_CORE_CLOUD_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct sr_cloud_client sr_cloud_client;
+
+typedef struct sr_cloud_options {
+  const char *base_url;  /* "https://host:port" */
+  const char *ca_file;   /* the cloud's CA; NULL: the system's */
+  const char *cert_file; /* our client certificate (chain), or NULL */
+  const char *key_file;
+  long timeout_ms; /* per call; 0: 10 s */
+} sr_cloud_options;
+
+/* Makes a client; the caller owns it (sr_cloud_client_free). The strings
+ * are copied. NULL if out of memory. */
+sr_cloud_client *sr_cloud_client_new(const sr_cloud_options *options);
+void sr_cloud_client_free(sr_cloud_client *c);
+
+/* Sends METHOD base_url + path with `body` (borrowed, may be NULL) and an
+ * optional bearer token. On SR_OK an HTTP answer came: *status is its
+ * code and *reply its JSON (NULL if the body was empty or not JSON; the
+ * caller decrefs). Otherwise SR_ERR_CONNECT / SR_ERR_TIMEOUT / SR_ERR_PEER
+ * with `err` naming the URL and what failed. */
+int sr_cloud_call(sr_cloud_client *c, const char *method, const char *path, json_t *body,
+                  const char *bearer, int *status, json_t **reply, char *err, size_t err_size);
+
+/* The "message" of an {"error":{"code","message"}} reply, or `fallback`. */
+const char *sr_cloud_error_message(const json_t *reply, const char *fallback);
+
+#endif

@@ -1,0 +1,339 @@
+#include "http_server.h"
+
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sr/abi.h"
+
+struct sr_http_server {
+  struct lws_context *context;
+  struct lws_vhost *vhost;
+  sr_http_handler handler;
+  void *ctx;
+  size_t max_body;
+  int port;
+  char name[32];
+};
+
+/* One HTTP transaction on a connection (reset for each keep-alive request). */
+typedef struct transaction {
+  char method[8];
+  char path[512];
+  char query[512];
+  char *body;
+  size_t body_len, body_expected;
+  bool too_large, answered;
+  char *reply; /* LWS_PRE bytes of headroom, then the JSON */
+  size_t reply_len;
+  int status, retry_after;
+} transaction;
+
+static void transaction_reset(transaction *t) {
+  free(t->body);
+  free(t->reply);
+  memset(t, 0, sizeof *t);
+}
+
+static const char *request_method(struct lws *wsi) {
+  static const struct {
+    enum lws_token_indexes token;
+    const char *name;
+  } methods[] = {{WSI_TOKEN_GET_URI, "GET"},
+                 {WSI_TOKEN_POST_URI, "POST"},
+                 {WSI_TOKEN_PUT_URI, "PUT"},
+                 {WSI_TOKEN_PATCH_URI, "PATCH"},
+                 {WSI_TOKEN_DELETE_URI, "DELETE"}};
+  for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+    if (lws_hdr_total_length(wsi, methods[i].token) > 0)
+      return methods[i].name;
+  return NULL;
+}
+
+/* Keeps the JSON text of `resp` for the writeable callback. */
+static void transaction_answer(struct lws *wsi, transaction *t, sr_http_response *resp) {
+  const char *text = resp->body ? resp->body : "";
+  size_t len = strlen(text);
+  t->reply = malloc(LWS_PRE + len + 1);
+  if (t->reply) {
+    memcpy(t->reply + LWS_PRE, text, len + 1);
+    t->reply_len = len;
+    t->status = resp->status;
+  } else {
+    t->status = 500;
+    t->reply_len = 0;
+  }
+  t->retry_after = resp->retry_after;
+  t->answered = true;
+  free(resp->body);
+  lws_callback_on_writable(wsi);
+}
+
+static void answer_error(struct lws *wsi, transaction *t, int status, const char *code,
+                         const char *message) {
+  sr_http_response resp = {0};
+  sr_http_reply_error(&resp, status, code, "%s", message);
+  transaction_answer(wsi, t, &resp);
+}
+
+/* The verified client certificate's CN, or "" if there is none or it did
+ * not verify against the client CA. */
+static void peer_common_name(struct lws *wsi, char *cn, size_t size) {
+  char buf[sizeof(union lws_tls_cert_info_results) + 256];
+  union lws_tls_cert_info_results *info = (union lws_tls_cert_info_results *)buf;
+  cn[0] = '\0';
+  if (!lws_is_ssl(wsi) || lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_VERIFIED, info, 0) != 0 ||
+      !info->verified)
+    return;
+  if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_COMMON_NAME, info,
+                             sizeof buf - sizeof *info + sizeof info->ns.name) != 0)
+    return;
+  snprintf(cn, size, "%.*s", info->ns.len, info->ns.name);
+}
+
+static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
+  char auth[1024] = "", cn[256], remote[64] = "";
+  if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
+    auth[0] = '\0';
+  peer_common_name(wsi, cn, sizeof cn);
+  lws_get_peer_simple(wsi, remote, sizeof remote);
+  const char *bearer = strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
+  sr_http_request req = {.method = t->method,
+                         .path = t->path,
+                         .query = t->query,
+                         .bearer = bearer,
+                         .peer_cn = cn[0] ? cn : NULL,
+                         .remote = remote,
+                         .body = t->body ? t->body : "",
+                         .body_len = t->body_len};
+  sr_http_response resp = {.status = 500};
+  s->handler(s->ctx, &req, &resp);
+  memset(auth, 0, sizeof auth); /* tokens do not linger on the stack */
+  transaction_answer(wsi, t, &resp);
+}
+
+/* Starts a transaction from the request line and headers. */
+static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const char *uri) {
+  transaction_reset(t);
+  const char *method = request_method(wsi);
+  snprintf(t->method, sizeof t->method, "%s", method ? method : "");
+  if (!method) {
+    answer_error(wsi, t, 405, "method_not_allowed", "the method is not supported");
+    return 0;
+  }
+  if (strlen(uri) >= sizeof t->path) {
+    answer_error(wsi, t, 414, "uri_too_long", "the request path is too long");
+    return 0;
+  }
+  snprintf(t->path, sizeof t->path, "%s", uri);
+  /* lws splits the query into fragments ("a=1", "b=2"); rejoin them */
+  for (int i = 0, used = 0; used < (int)sizeof t->query - 2; i++) {
+    char frag[256];
+    int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n <= 0)
+      break;
+    used +=
+        snprintf(t->query + used, sizeof t->query - (size_t)used, "%s%s", used ? "&" : "", frag);
+  }
+  char te[64] = "", cl[32] = "";
+  lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+  if (te[0]) { /* lws 4.1 drops the connection on chunked bodies */
+    answer_error(wsi, t, 411, "length_required", "send the body with a Content-Length");
+    return 0;
+  }
+  bool has_body = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+  unsigned long long length = has_body ? strtoull(cl, NULL, 10) : 0;
+  if (length == 0) {
+    dispatch(wsi, s, t);
+    return 0;
+  }
+  if (length > s->max_body) {
+    t->too_large = true; /* answer once the body is drained */
+    return 0;
+  }
+  t->body_expected = (size_t)length;
+  t->body = malloc(t->body_expected + 1);
+  if (!t->body) {
+    answer_error(wsi, t, 500, "no_memory", "out of memory");
+    return 0;
+  }
+  return 0;
+}
+
+static int on_body(transaction *t, const void *in, size_t len) {
+  if (t->too_large || !t->body)
+    return 0;
+  if (len > t->body_expected - t->body_len)
+    return -1; /* more than announced: drop the connection */
+  memcpy(t->body + t->body_len, in, len);
+  t->body_len += len;
+  return 0;
+}
+
+static int on_writeable(struct lws *wsi, transaction *t) {
+  if (!t->answered)
+    return 0;
+  unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
+                                         *end = headers + sizeof headers - 1;
+  if (lws_add_http_common_headers(wsi, (unsigned)t->status, "application/json", t->reply_len, &p,
+                                  end))
+    return -1;
+  if (t->retry_after > 0) {
+    char value[16];
+    int n = snprintf(value, sizeof value, "%d", t->retry_after);
+    if (lws_add_http_header_by_name(
+            wsi, (const unsigned char *)"retry-after:", (const unsigned char *)value, n, &p, end))
+      return -1;
+  }
+  if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                  (const unsigned char *)"no-store", 8, &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  if (t->reply_len && lws_write(wsi, (unsigned char *)t->reply + LWS_PRE, t->reply_len,
+                                LWS_WRITE_HTTP_FINAL) != (int)t->reply_len)
+    return -1;
+  bool close = t->too_large;
+  transaction_reset(t);
+  if (close || lws_http_transaction_completed(wsi))
+    return -1;
+  return 0;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len) {
+  struct lws_vhost *vh = lws_get_vhost(wsi);
+  sr_http_server *s = vh ? lws_get_vhost_user(vh) : NULL;
+  transaction *t = user;
+  switch (reason) {
+  case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+    /* lws passes OpenSSL's verdict in `len` and accepts whatever this
+     * returns 0 for: refuse certificates that did not chain to the CA */
+    return len ? 0 : 1;
+  case LWS_CALLBACK_HTTP: return s ? on_request(wsi, s, t, in ? in : "/") : -1;
+  case LWS_CALLBACK_HTTP_BODY: return on_body(t, in, len);
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    if (t->too_large) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "the body is larger than %zu bytes", s->max_body);
+      answer_error(wsi, t, 413, "too_large", msg);
+    } else if (t->body) {
+      t->body[t->body_len] = '\0';
+      dispatch(wsi, s, t);
+    }
+    return 0;
+  case LWS_CALLBACK_HTTP_WRITEABLE: return on_writeable(wsi, t);
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+  case LWS_CALLBACK_CLOSED_HTTP:
+    if (t)
+      transaction_reset(t);
+    return 0;
+  default: return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", http_callback, sizeof(transaction), 0, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
+
+static void lws_to_sr_log(int level, const char *line) {
+  /* lws logs only errors and warnings here; strip its newline */
+  size_t n = strlen(line);
+  while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+    n--;
+  sr_log(level == LLL_ERR ? SR_LOG_ERROR : SR_LOG_WARN, "http", "%.*s", (int)n, line);
+}
+
+int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http_handler handler,
+                         void *ctx, sr_http_server **out, char *err, size_t err_size) {
+  *out = NULL;
+  sr_http_server *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, err_size, "out of memory");
+    return SR_ERR_NOMEM;
+  }
+  s->handler = handler;
+  s->ctx = ctx;
+  s->max_body = o->max_body ? o->max_body : 65536;
+  snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "http");
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_sr_log);
+
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  void *loops[] = {loop};
+  info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV |
+                 LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.foreign_loops = loops;
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.pt_serv_buf_size = 65536;
+  info.count_threads = 1;
+  s->context = lws_create_context(&info);
+  if (!s->context) {
+    snprintf(err, err_size, "%s: cannot create the HTTP server", s->name);
+    free(s);
+    return SR_ERR_IO;
+  }
+  memset(&info, 0, sizeof info);
+  info.vhost_name = s->name;
+  info.iface = o->address;
+  info.port = o->port;
+  info.protocols = protocols;
+  info.user = s;
+  info.alpn = "http/1.1";
+  info.keepalive_timeout = 30;
+  info.timeout_secs = 30;
+  if (o->cert_file) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = o->cert_file;
+    info.ssl_private_key_filepath = o->key_file;
+    if (o->client_ca) {
+      info.ssl_ca_filepath = o->client_ca;
+      info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT |
+                      LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED;
+    }
+  }
+  s->vhost = lws_create_vhost(s->context, &info);
+  if (!s->vhost) {
+    snprintf(err, err_size, "%s: cannot listen on %s:%d (port in use, or unreadable %s)", s->name,
+             o->address ? o->address : "*", o->port,
+             o->cert_file ? "certificate or key" : "settings");
+    sr_http_server_free(s);
+    return SR_ERR_IO;
+  }
+  s->port = lws_get_vhost_listen_port(s->vhost);
+  *out = s;
+  return SR_OK;
+}
+
+int sr_http_server_port(const sr_http_server *s) { return s->port; }
+
+void sr_http_server_free(sr_http_server *s) {
+  if (!s)
+    return;
+  if (s->context)
+    lws_context_destroy(s->context);
+  free(s);
+}
+
+void sr_http_reply_json(sr_http_response *resp, int status, json_t *body) {
+  resp->status = status;
+  free(resp->body);
+  resp->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if (body && !resp->body) {
+    resp->status = 500;
+    resp->body = strdup("{\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\"}}");
+  }
+}
+
+void sr_http_reply_error(sr_http_response *resp, int status, const char *code, const char *fmt,
+                         ...) {
+  char message[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  sr_http_reply_json(resp, status,
+                     json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}

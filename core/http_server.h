@@ -1,0 +1,68 @@
+/*
+ * The REST APIs' HTTPS server: libwebsockets on the service's libev loop,
+ * HTTP/1.1 only (lws 4.1 stalls on HTTP/2 bodies over ~64 KB), whole JSON
+ * bodies handed to one synchronous handler. Client certificates are asked
+ * for and, when presented, must chain to `client_ca`: the handler sees the
+ * verified certificate's CN, or NULL.
+ *
+ * This file's callers must not include <cups/cups.h> alongside it: the two
+ * headers clash (HTTP_STATUS_*), which is why lws stays inside http_server.c.
+ */
+#ifndef SR_CORE_HTTP_SERVER_H
+#define SR_CORE_HTTP_SERVER_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct sr_http_server sr_http_server;
+
+typedef struct sr_http_request {
+  const char *method;  /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
+  const char *path;    /* without the query */
+  const char *query;   /* after '?', "" if none */
+  const char *bearer;  /* the Authorization: Bearer token, or NULL */
+  const char *peer_cn; /* the verified client certificate's CN, or NULL */
+  const char *remote;  /* the peer's address, for logs */
+  const char *body;    /* NUL-terminated; "" if none */
+  size_t body_len;
+} sr_http_request;
+
+typedef struct sr_http_response {
+  int status;
+  char *body;      /* malloc'd JSON text; the server frees it */
+  int retry_after; /* seconds, sent as Retry-After when > 0 */
+} sr_http_response;
+
+/* Fills *resp. Called on the loop's thread; the request's strings live
+ * until it returns. */
+typedef void (*sr_http_handler)(void *ctx, const sr_http_request *req, sr_http_response *resp);
+
+typedef struct sr_http_options {
+  const char *address;              /* e.g. "127.0.0.1" */
+  int port;                         /* 0: any free port (see sr_http_server_port) */
+  const char *cert_file, *key_file; /* NULL: plain HTTP (tests of the server only) */
+  const char *client_ca;            /* NULL: no client certificates */
+  size_t max_body;                  /* larger bodies get 413 */
+  const char *name;                 /* for logs */
+} sr_http_options;
+
+/* Starts listening on `loop`. On SR_OK the caller owns *out (free with
+ * sr_http_server_free); on failure `err` says what and where. */
+int sr_http_server_start(struct ev_loop *loop, const sr_http_options *options,
+                         sr_http_handler handler, void *ctx, sr_http_server **out, char *err,
+                         size_t err_size);
+
+/* The port actually listened on. */
+int sr_http_server_port(const sr_http_server *s);
+
+/* Stops listening and closes every connection. NULL is fine. */
+void sr_http_server_free(sr_http_server *s);
+
+/* Helpers for handlers: a JSON body (takes a reference of `body`), and the
+ * error shape {"error":{"code","message"}}. */
+void sr_http_reply_json(sr_http_response *resp, int status, json_t *body);
+void sr_http_reply_error(sr_http_response *resp, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

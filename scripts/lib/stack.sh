@@ -1,0 +1,287 @@
+# The whole securerelease stack on loopback, for scripts/run.sh, the
+# end-to-end tests and bench/release-latency. Source it, then call
+# stack_start DIR BIN_DIR PLUGIN_DIR; stack_stop stops everything it started.
+#
+# After stack_start: $cloud_url $panel_url $queue_uri $ca_file $token_file
+# $spool_dir $raw_dir $printer_port $raw_port $snmp_port $demo_email
+# $demo_card $demo_pin $secret_file, and the helpers below.
+
+stack_pids=()
+stack_dir=
+demo_email=alice@example.com
+demo_card=0012345678
+demo_pin=1234
+
+stack_log() { [ -n "${STACK_QUIET:-}" ] || echo "stack: $*" >&2; }
+
+stack_free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+stack_wait_listen() { # PORT
+  for _ in $(seq 400); do ss -ltnH "sport = :$1" | grep -q . && return 0; sleep 0.025; done
+  return 1
+}
+
+# Waits for a line starting with WORD in FILE and prints its second field.
+stack_wait_line() { # FILE WORD
+  for _ in $(seq 600); do
+    if grep -q "^$2 " "$1" 2>/dev/null; then awk -v w="$2" '$1 == w {print $2; exit}' "$1"; return 0; fi
+    sleep 0.025
+  done
+  return 1
+}
+
+stack_stop() {
+  local p
+  for p in "${stack_pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${stack_pids[@]}"; do wait "$p" 2>/dev/null; done
+  stack_pids=()
+}
+
+# A throw-away PKI: the root CA that also signs each tenant's CA, a server
+# certificate for localhost, and the cloud's MQTT client certificate.
+stack_pki() { # DIR
+  local d=$1
+  mkdir -p "$d"
+  (
+    cd "$d" || exit 1
+    q() { "$@" 2>/dev/null; }
+    q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
+      -out root.crt -days 30 -subj /CN=securerelease-demo-root
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    q openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+      -out server.csr -subj /CN=localhost
+    q openssl x509 -req -in server.csr -CA root.crt -CAkey root.key -CAcreateserial \
+      -out server.crt -days 30 -extfile server.ext
+    q openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cloud-mqtt.key \
+      -out cloud-mqtt.csr -subj /CN=sr-cloud
+    q openssl x509 -req -in cloud-mqtt.csr -CA root.crt -CAkey root.key -CAcreateserial \
+      -out cloud-mqtt.crt -days 30 -extfile client.ext
+    chmod 600 ./*.key
+  )
+}
+
+stack_broker() {
+  local d=$stack_dir/broker
+  mkdir -p "$d"
+  mqtt_port=$(stack_free_port)
+  cat >"$d/mosquitto.conf" <<CONF
+user root
+per_listener_settings false
+allow_anonymous false
+persistence false
+set_tcp_nodelay true
+listener $mqtt_port 127.0.0.1
+cafile $stack_dir/pki/root.crt
+certfile $stack_dir/pki/server.crt
+keyfile $stack_dir/pki/server.key
+require_certificate true
+use_identity_as_username true
+acl_file $d/acl
+CONF
+  # the cloud sees every tenant; a scout only its own topics (scout ids are
+  # unique across tenants, and the cloud checks the tenant of each event)
+  printf 'user sr-cloud\ntopic readwrite sr/v1/#\n\npattern readwrite sr/v1/+/scouts/%%u/#\n' >"$d/acl"
+  mosquitto -c "$d/mosquitto.conf" >"$d/log" 2>&1 &
+  stack_pids+=($!)
+  stack_wait_listen "$mqtt_port" || { cat "$d/log" >&2; return 1; }
+  stack_log "broker on 127.0.0.1:$mqtt_port (TLS, client certificates)"
+}
+
+# The emulated printer: ippeveprinter (IPP and IPPS on one port) whose
+# print command records each job's attributes, snmpd answering its
+# Printer-MIB status, and a RAW port-9100-style sink.
+stack_printer() {
+  local d=$stack_dir/printer
+  mkdir -p "$d/spool" "$d/ssl" "$d/raw"
+  cp "$stack_dir/pki/server.crt" "$d/ssl/localhost.crt"
+  cp "$stack_dir/pki/server.key" "$d/ssl/localhost.key"
+  cat >"$d/print.sh" <<'SH'
+#!/bin/sh
+# a slow printer on demand: tests write seconds into print-delay
+[ -f "${0%/*}/print-delay" ] && sleep "$(cat "${0%/*}/print-delay")"
+env | grep "^IPP_" | sort > "$1.env.tmp" && mv "$1.env.tmp" "$1.env"
+SH
+  chmod +x "$d/print.sh"
+  dbus-daemon --session --address="unix:path=$d/bus" --nofork --nopidfile >/dev/null 2>&1 &
+  stack_pids+=($!)
+  for _ in $(seq 200); do [ -S "$d/bus" ] && break; sleep 0.01; done
+  printer_port=$(stack_free_port)
+  DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/bus" ippeveprinter -p "$printer_port" -n localhost -r off \
+    -d "$d/spool" -k -K "$d/ssl" -c "$d/print.sh" -2 -s 10,10 \
+    -f application/pdf,image/pwg-raster,image/urf,image/jpeg "Demo Printer" >"$d/log" 2>&1 &
+  stack_pids+=($!)
+  snmp_port=$(stack_free_port)
+  cat >"$d/snmpd.conf" <<CONF
+agentaddress udp:127.0.0.1:$snmp_port
+rocommunity public 127.0.0.1
+sysdescr securerelease demo printer
+override .1.3.6.1.2.1.25.3.2.1.5.1 integer 2
+override .1.3.6.1.2.1.25.3.5.1.1.1 integer 3
+override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x0000
+CONF
+  SNMP_PERSISTENT_DIR=$d MIBS= snmpd -C -c "$d/snmpd.conf" -I -smux -Lf "$d/snmpd.log" -f &
+  stack_pids+=($!)
+  raw_port=$(stack_free_port)
+  socat -u "TCP-LISTEN:$raw_port,bind=127.0.0.1,reuseaddr,fork" \
+    SYSTEM:"cat > $d/raw/job-\$(date +%s%N).prn" &
+  stack_pids+=($!)
+  stack_wait_listen "$printer_port" && stack_wait_listen "$raw_port" || {
+    cat "$d/log" >&2
+    return 1
+  }
+  spool_dir=$d/spool
+  raw_dir=$d/raw
+  stack_log "printer: ipp(s)://localhost:$printer_port/ipp/print, SNMP 127.0.0.1:$snmp_port, RAW 127.0.0.1:$raw_port"
+}
+
+stack_cloud_config() {
+  local d=$stack_dir/cloud
+  mkdir -p "$d"
+  cloud_port=${cloud_port:-$(stack_free_port)}
+  head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$d/operator-token"
+  chmod 600 "$d/operator-token"
+  cat >"$d/cloud.yaml" <<YAML
+service: cloud
+log: {level: ${STACK_LOG_LEVEL:-info}}
+listen: {address: 127.0.0.1, port: $cloud_port}
+tls: {cert: ../pki/server.crt, key: ../pki/server.key, ca: ../pki/root.crt}
+database: {driver: sqlite, path: cloud.db}
+mqtt:
+  host: localhost
+  port: $mqtt_port
+  keepalive: 10s
+  tls: {ca: ../pki/root.crt, cert: ../pki/cloud-mqtt.crt, key: ../pki/cloud-mqtt.key}
+storage:
+  - plugin: local
+    name: local
+    config: {root: $d/blobs}
+admin_token_file: operator-token
+enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
+release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
+lockout: {attempts: 5, duration: 60s}
+YAML
+}
+
+stack_cloud_start() {
+  local d=$stack_dir/cloud
+  "$stack_bin/sr-cloud" --config "$d/cloud.yaml" >"$d/out" 2>>"$d/log" &
+  cloud_pid=$!
+  stack_pids+=($cloud_pid)
+  cloud_url=$(stack_wait_line "$d/out" api) || { cat "$d/log" >&2; return 1; }
+  cloud_url=${cloud_url/127.0.0.1/localhost}
+  # ready when it answers and is connected to the broker
+  for _ in $(seq 400); do
+    curl -sf --cacert "$ca_file" "$cloud_url/api/v1/health" | grep -q '"broker":true' && break
+    sleep 0.025
+  done
+  stack_log "cloud API $cloud_url"
+}
+
+# srctl against the demo tenant, as its administrator.
+stack_srctl() {
+  SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$token_file "$stack_bin/srctl" "$@"
+}
+
+stack_tenant() {
+  tenant=${STACK_TENANT:-demo}
+  token_file=$stack_dir/admin-token
+  SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$stack_dir/cloud/operator-token \
+    "$stack_bin/srctl" tenant create "$tenant" --name "Demo Company" --token-out "$token_file" >/dev/null || return 1
+  secret_file=$stack_dir/site-secret
+  "$stack_bin/srctl" secret generate >"$secret_file" 2>/dev/null
+  chmod 600 "$secret_file"
+  stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
+    --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
+  stack_srctl device add printer1 --name "Demo Printer" \
+    --uri "ipps://localhost:$printer_port/ipp/print" --uri "ipp://localhost:$printer_port/ipp/print" \
+    --uri "socket://127.0.0.1:$raw_port" --snmp "127.0.0.1:$snmp_port" >/dev/null || return 1
+}
+
+# Enrolls and starts the site service; sets $panel_url.
+stack_site() {
+  local d=$stack_dir/site
+  mkdir -p "$d"
+  cat >"$d/site.yaml" <<YAML
+service: device-scout
+log: {level: ${STACK_LOG_LEVEL:-info}}
+panel: {address: 127.0.0.1, port: 0}
+tls: {cert: ../pki/server.crt, key: ../pki/server.key}
+tenant: $tenant
+cloud_url: $cloud_url
+cloud_tls: {cert: site.crt, key: site.key, ca: ../pki/root.crt}
+identity:
+  card_format: decimal
+  card_strip_leading_zeros: true
+  pin_length: 4
+  secret_file: ../site-secret
+YAML
+  local enroll
+  enroll=$(stack_srctl scout enroll --kind site --name "Demo site" --json) || return 1
+  "$stack_bin/sr-device-scout" enroll --config "$d/site.yaml" \
+    --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
+  "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>"$d/log" &
+  stack_pids+=($!)
+  panel_url=$(stack_wait_line "$d/out" panel) || { cat "$d/log" >&2; return 1; }
+  panel_url=${panel_url/127.0.0.1/localhost}
+  stack_log "panel API $panel_url"
+}
+
+# Enrolls and starts a print scout for USER in $stack_dir/NAME; sets
+# $queue_uri and $scout_pid (and remembers them as queue_NAME, pid_NAME).
+stack_print_scout() { # NAME USER_EMAIL
+  local name=$1 user=$2 d=$stack_dir/$1
+  mkdir -p "$d"
+  cat >"$d/scout.yaml" <<YAML
+service: print-scout
+log: {level: ${STACK_LOG_LEVEL:-info}}
+plugins: {paths: [$stack_plugins]}
+tenant: $tenant
+user: $user
+secret_file: ../site-secret
+queue: {address: 127.0.0.1, port: ${STACK_QUEUE_PORT:-0}}
+cloud_url: $cloud_url
+tls: {cert: scout.crt, key: scout.key, ca: ../pki/root.crt}
+mqtt:
+  host: localhost
+  port: $mqtt_port
+  keepalive: 5s
+  tls: {ca: ../pki/root.crt, cert: scout.crt, key: scout.key}
+storage: {plugin: local, config: {root: $d/store}}
+transports:
+  - plugin: ipps
+    config: {ca_file: $stack_dir/pki/root.crt}
+  - plugin: ipp
+  - plugin: raw
+driver: {plugin: printer_mib}
+printers: [localhost, 127.0.0.1]
+YAML
+  if [ ! -f "$d/scout.crt" ]; then
+    local enroll
+    enroll=$(stack_srctl scout enroll --kind print --name "$name" --user "$user" --json) || return 1
+    "$stack_bin/sr-print-scout" enroll --config "$d/scout.yaml" \
+      --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
+  fi
+  "$stack_bin/sr-print-scout" --config "$d/scout.yaml" >"$d/out" 2>>"$d/log" &
+  scout_pid=$!
+  stack_pids+=($scout_pid)
+  queue_uri=$(stack_wait_line "$d/out" queue) || { cat "$d/log" >&2; return 1; }
+  for _ in $(seq 400); do grep -q "connected to the broker" "$d/log" && break; sleep 0.025; done
+  eval "queue_$name=\$queue_uri pid_$name=\$scout_pid"
+  stack_log "print scout $name for $user: $queue_uri"
+}
+
+stack_start() { # DIR BIN_DIR PLUGIN_DIR
+  stack_dir=$(cd "$1" && pwd) stack_bin=$(cd "$2" && pwd) stack_plugins=$(cd "$3" && pwd)
+  ca_file=$stack_dir/pki/root.crt
+  stack_pki "$stack_dir/pki" &&
+    stack_broker &&
+    stack_printer &&
+    stack_cloud_config &&
+    stack_cloud_start &&
+    stack_tenant &&
+    stack_site &&
+    stack_print_scout workstation "$demo_email"
+}

@@ -1,0 +1,293 @@
+/* Administration: the operator creates tenants; a tenant's administrator
+ * (bearer token) manages its users, devices and scouts and sees its jobs.
+ * Every query is bound to the caller's tenant. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "idhash.h"
+#include "log.h"
+#include "sr/abi.h"
+#include "x509_issue.h"
+
+static bool is_slug(const char *s, size_t max) {
+  size_t n = strlen(s);
+  if (n == 0 || n > max || s[0] == '-')
+    return false;
+  for (; *s; s++)
+    if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+      return false;
+  return true;
+}
+
+static bool is_hash(const json_t *v) {
+  const char *s = json_string_value(v);
+  if (!s || strlen(s) != SR_IDHASH_HEX_LEN)
+    return false;
+  for (; *s; s++)
+    if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+      return false;
+  return true;
+}
+
+static const char *text_of(json_t *o, const char *key) {
+  return json_string_value(json_object_get(o, key));
+}
+
+static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response *resp) {
+  if (!cloud_auth_operator(c, req)) {
+    sr_http_reply_error(resp, 401, "unauthenticated", "creating tenants needs the operator token");
+    return;
+  }
+  json_t *body = cloud_api_body(req, resp, (const char *[]){"id", "name", NULL});
+  if (!body)
+    return;
+  const char *id = text_of(body, "id"), *name = text_of(body, "name");
+  if (!id || !is_slug(id, 32)) {
+    sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 32 of a-z, 0-9 and '-'");
+  } else {
+    char token[64], hash[65];
+    cloud_new_token(token);
+    cloud_token_hash(token, hash);
+    int64_t now = time(NULL);
+    /* the tenant's own CA, under the cloud's: it signs the tenant's scouts */
+    char *ca_cert = NULL, *ca_key = NULL, cn[64], err[256];
+    snprintf(cn, sizeof cn, "securerelease tenant %s", id);
+    if (c->enroll_ca_cert && sr_x509_ca_new(cn, 3650, c->enroll_ca_cert, c->enroll_ca_key, &ca_cert,
+                                            &ca_key, err, sizeof err) != SR_OK)
+      sr_log(SR_LOG_ERROR, "admin", "tenant %s: no CA: %s", id, err);
+    bool ok = cloud_db_begin(c->db);
+    ok = ok && cloud_db_run(c->db,
+                            "INSERT INTO tenants(id, name, ca_cert, ca_key, created_at) "
+                            "VALUES(?, ?, ?, ?, ?)",
+                            "tttti", id, name ? name : id, ca_cert, ca_key, now) == 1;
+    free(ca_cert);
+    if (ca_key)
+      memset(ca_key, 0, strlen(ca_key));
+    free(ca_key);
+    ok = ok && cloud_db_run(c->db,
+                            "INSERT INTO admin_tokens(token_hash, tenant, created_at) "
+                            "VALUES(?, ?, ?)",
+                            "tti", hash, id, now) == 1;
+    if (ok && cloud_db_commit(c->db)) {
+      sr_log(SR_LOG_INFO, "admin", "tenant %s created", id);
+      sr_http_reply_json(
+          resp, 201,
+          json_pack("{s:s, s:s, s:s}", "id", id, "name", name ? name : id, "admin_token", token));
+    } else {
+      cloud_db_rollback(c->db);
+      sr_http_reply_error(resp, 409, "exists", "tenant '%s' already exists", id);
+    }
+    memset(token, 0, sizeof token);
+  }
+  json_decref(body);
+}
+
+static void add_user(cloud *c, const char *tenant, const sr_http_request *req,
+                     sr_http_response *resp) {
+  json_t *body =
+      cloud_api_body(req, resp, (const char *[]){"email", "name", "card_hash", "pin_hash", NULL});
+  if (!body)
+    return;
+  char email[SR_ID_MAX], id[40] = "u-";
+  json_t *card = json_object_get(body, "card_hash"), *pin = json_object_get(body, "pin_hash");
+  const char *name = text_of(body, "name");
+  if (!text_of(body, "email") ||
+      sr_email_normalise(text_of(body, "email"), email, sizeof email) != 0) {
+    sr_http_reply_error(resp, 400, "invalid", "'email' must be an email address");
+  } else if ((card && !is_hash(card)) || (pin && !is_hash(pin))) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "card_hash and pin_hash are 64 lower-case hex digits (hashed at the site "
+                        "with the site secret: never send a card number or PIN)");
+  } else {
+    cloud_random_hex(id + 2, 8);
+    int n = cloud_db_run(c->db,
+                         "INSERT INTO users(tenant, id, email, name, card_hash, pin_hash, "
+                         "created_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                         "tttttti", tenant, id, email, name ? name : email, json_string_value(card),
+                         json_string_value(pin), (int64_t)time(NULL));
+    if (n == 1)
+      sr_http_reply_json(
+          resp, 201,
+          json_pack("{s:s, s:s, s:s}", "id", id, "email", email, "name", name ? name : email));
+    else
+      sr_http_reply_error(resp, 409, "exists", "a user with this email or card already exists");
+  }
+  json_decref(body);
+}
+
+static void add_device(cloud *c, const char *tenant, const sr_http_request *req,
+                       sr_http_response *resp) {
+  json_t *body = cloud_api_body(req, resp, (const char *[]){"id", "name", "uris", "snmp", NULL});
+  if (!body)
+    return;
+  const char *id = text_of(body, "id"), *name = text_of(body, "name"),
+             *snmp = text_of(body, "snmp");
+  json_t *uris = json_object_get(body, "uris");
+  bool uris_ok = json_is_array(uris) && json_array_size(uris) > 0 && json_array_size(uris) <= 8;
+  for (size_t i = 0; uris_ok && i < json_array_size(uris); i++) {
+    const char *u = json_string_value(json_array_get(uris, i));
+    uris_ok = u && strlen(u) < 500 &&
+              (strncmp(u, "ipps://", 7) == 0 || strncmp(u, "ipp://", 6) == 0 ||
+               strncmp(u, "socket://", 9) == 0);
+  }
+  if (!id || !is_slug(id, 64)) {
+    sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 64 of a-z, 0-9 and '-'");
+  } else if (!uris_ok) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'uris' lists 1 to 8 printer URIs (ipps://, ipp:// or socket://), in the "
+                        "order to try");
+  } else if (json_object_get(body, "snmp") && (!snmp || strlen(snmp) > 250)) {
+    sr_http_reply_error(resp, 400, "invalid", "'snmp' is the printer's SNMP HOST:PORT");
+  } else {
+    char *uris_text = json_dumps(uris, JSON_COMPACT);
+    int n =
+        cloud_db_run(c->db,
+                     "INSERT INTO devices(tenant, id, name, uris, snmp, created_at) "
+                     "VALUES(?, ?, ?, ?, ?, ?)",
+                     "ttttti", tenant, id, name ? name : id, uris_text, snmp, (int64_t)time(NULL));
+    free(uris_text);
+    if (n == 1)
+      sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "name", name ? name : id));
+    else
+      sr_http_reply_error(resp, 409, "exists", "device '%s' already exists", id);
+  }
+  json_decref(body);
+}
+
+static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
+                      sr_http_response *resp) {
+  json_t *body = cloud_api_body(req, resp, (const char *[]){"kind", "name", "user", NULL});
+  if (!body)
+    return;
+  const char *kind = text_of(body, "kind"), *name = text_of(body, "name"),
+             *user = text_of(body, "user");
+  json_t *user_row = NULL;
+  if (!kind || (strcmp(kind, "print") && strcmp(kind, "site"))) {
+    sr_http_reply_error(resp, 400, "invalid", "'kind' is print or site");
+  } else if (strcmp(kind, "print") == 0 &&
+             !(user && (user_row = cloud_db_row(c->db,
+                                                "SELECT id FROM users WHERE tenant = ? AND "
+                                                "email = lower(?)",
+                                                "tt", tenant, user)))) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "a print scout belongs to a user: 'user' must be a user's email");
+  } else {
+    char id[40] = "s-", token[64], hash[65];
+    cloud_random_hex(id + 2, 8);
+    cloud_new_token(token);
+    cloud_token_hash(token, hash);
+    int64_t now = time(NULL), ttl = c->cfg.u.cloud.enrollment.token_ttl;
+    int n = cloud_db_run(c->db,
+                         "INSERT INTO scouts(id, tenant, kind, name, user_id, enroll_hash, "
+                         "enroll_expires, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                         "ttttttii", id, tenant, kind, name ? name : id,
+                         user_row ? cloud_row_text(user_row, "id") : NULL, hash, now + ttl, now);
+    if (n == 1)
+      sr_http_reply_json(resp, 201,
+                         json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "kind", kind, "name",
+                                   name ? name : id, "enrollment_token", token, "expires_in",
+                                   (json_int_t)ttl));
+    else
+      sr_http_reply_error(resp, 500, "internal", "the scout could not be stored");
+    memset(token, 0, sizeof token);
+  }
+  json_decref(user_row);
+  json_decref(body);
+}
+
+static void list(cloud *c, sr_http_response *resp, const char *key, const char *sql,
+                 const char *tenant) {
+  json_t *rows = cloud_db_rows(c->db, sql, "t", tenant);
+  if (!rows)
+    sr_http_reply_error(resp, 500, "internal", "the database failed");
+  else
+    sr_http_reply_json(resp, 200, json_pack("{s:o}", key, rows));
+}
+
+static void list_jobs(cloud *c, const char *tenant, sr_http_response *resp) {
+  json_t *rows =
+      cloud_db_rows(c->db,
+                    "SELECT j.id, j.title, j.pages, j.copies, j.sides, j.color, j.state, "
+                    "j.reason, j.submitted_at, j.scout, u.email AS owner FROM jobs j "
+                    "JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
+                    "WHERE j.tenant = ? ORDER BY j.submitted_at, j.id",
+                    "t", tenant);
+  if (!rows) {
+    sr_http_reply_error(resp, 500, "internal", "the database failed");
+    return;
+  }
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    char when[32];
+    cloud_rfc3339(cloud_row_int(row, "submitted_at"), when);
+    json_object_set_new(row, "submitted_at", json_string(when));
+  }
+  sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", rows));
+}
+
+static void remove_row(cloud *c, const char *tenant, const char *table, const char *id,
+                       sr_http_response *resp) {
+  char sql[128];
+  snprintf(sql, sizeof sql, "DELETE FROM %s WHERE tenant = ? AND id = ?", table);
+  int n = cloud_db_run(c->db, sql, "tt", tenant, id);
+  if (n == 1)
+    resp->status = 204;
+  else
+    sr_http_reply_error(resp, 404, "not_found", "no such %.20s", table);
+}
+
+void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                     const char *rest) {
+  bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0,
+       del = strcmp(req->method, "DELETE") == 0;
+  if (strcmp(rest, "tenants") == 0 && post) {
+    create_tenant(c, req, resp);
+    return;
+  }
+  char tenant[64];
+  static const char *const collections[] = {"users", "devices", "scouts", "jobs"};
+  bool known = false;
+  for (size_t i = 0; i < 4 && !known; i++)
+    known = strncmp(rest, collections[i], strlen(collections[i])) == 0;
+  if (!known) {
+    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+    return;
+  }
+  if (!cloud_auth_admin(c, req, resp, tenant))
+    return;
+  if (strcmp(rest, "users") == 0 && get)
+    list(c, resp, "users",
+         "SELECT id, email, name, card_hash IS NOT NULL AS has_card, pin_hash IS NOT NULL AS "
+         "has_pin FROM users WHERE tenant = ? ORDER BY email",
+         tenant);
+  else if (strcmp(rest, "users") == 0 && post)
+    add_user(c, tenant, req, resp);
+  else if (strncmp(rest, "users/", 6) == 0 && del)
+    remove_row(c, tenant, "users", rest + 6, resp);
+  else if (strcmp(rest, "devices") == 0 && get)
+    list(c, resp, "devices",
+         "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? ORDER BY id", tenant);
+  else if (strcmp(rest, "devices") == 0 && post)
+    add_device(c, tenant, req, resp);
+  else if (strncmp(rest, "devices/", 8) == 0 && del)
+    remove_row(c, tenant, "devices", rest + 8, resp);
+  else if (strcmp(rest, "scouts") == 0 && get)
+    list(c, resp, "scouts",
+         "SELECT s.id, s.kind, s.name, u.email AS user, s.online = 1 AS online, "
+         "s.enrolled_at IS NOT NULL AS enrolled FROM scouts s LEFT JOIN users u ON u.tenant = "
+         "s.tenant AND u.id = s.user_id WHERE s.tenant = ? ORDER BY s.name",
+         tenant);
+  else if (strcmp(rest, "scouts") == 0 && post)
+    add_scout(c, tenant, req, resp);
+  else if (strcmp(rest, "jobs") == 0 && get)
+    list_jobs(c, tenant, resp);
+  else
+    sr_http_reply_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s", req->method,
+                        req->path);
+}

@@ -1,0 +1,121 @@
+/* What print scouts tell the cloud over mutual TLS: a job was held (its
+ * metadata, a few hundred bytes; never the document) or deleted at the
+ * workstation. The owner is the user the scout is registered to, from the
+ * cloud's own records, never from the request. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "log.h"
+
+static bool job_id_ok(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > 40)
+    return false;
+  for (; *s; s++)
+    if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+      return false;
+  return true;
+}
+
+static bool one_of(const char *s, const char *const *choices) {
+  for (size_t i = 0; s && choices[i]; i++)
+    if (strcmp(s, choices[i]) == 0)
+      return true;
+  return false;
+}
+
+static const char *const sides_values[] = {"one-sided", "two-sided-long-edge",
+                                           "two-sided-short-edge", NULL};
+static const char *const color_values[] = {"color", "monochrome", "auto", NULL};
+
+static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
+  json_t *body = cloud_api_body(req, resp,
+                                (const char *[]){"id", "title", "pages", "copies", "sides", "color",
+                                                 "format", "size", "submitted_at", NULL});
+  if (!body)
+    return;
+  const char *id = json_string_value(json_object_get(body, "id"));
+  const char *title = json_string_value(json_object_get(body, "title"));
+  const char *sides = json_string_value(json_object_get(body, "sides"));
+  const char *color = json_string_value(json_object_get(body, "color"));
+  const char *format = json_string_value(json_object_get(body, "format"));
+  json_t *pages = json_object_get(body, "pages"), *copies = json_object_get(body, "copies");
+  json_t *size = json_object_get(body, "size"), *submitted = json_object_get(body, "submitted_at");
+  const char *tenant = cloud_row_text(scout, "tenant");
+  if (!job_id_ok(id))
+    sr_http_reply_error(resp, 400, "invalid", "'id' is the job's id (lower-case hex)");
+  else if (!title || strlen(title) > 255)
+    sr_http_reply_error(resp, 400, "invalid", "'title' is text of at most 255 bytes");
+  else if (pages && !json_is_null(pages) &&
+           (!json_is_integer(pages) || json_integer_value(pages) < 0))
+    sr_http_reply_error(resp, 400, "invalid", "'pages' is a count or null (unknown)");
+  else if (!json_is_integer(copies) || json_integer_value(copies) < 1 ||
+           json_integer_value(copies) > 999)
+    sr_http_reply_error(resp, 400, "invalid", "'copies' is 1 to 999");
+  else if (!one_of(sides, sides_values) || !one_of(color, color_values))
+    sr_http_reply_error(resp, 400, "invalid", "'sides' or 'color' has an unknown value");
+  else if (!json_is_integer(submitted))
+    sr_http_reply_error(resp, 400, "invalid", "'submitted_at' is a Unix time");
+  else {
+    int64_t now = time(NULL);
+    int n = cloud_db_run(
+        c->db,
+        "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
+        "size, submitted_at, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
+        "ttttttitttiii", tenant, id, cloud_row_text(scout, "user_id"), cloud_row_text(scout, "id"),
+        title, NULL, json_integer_value(copies), sides, color, format,
+        json_is_integer(size) ? json_integer_value(size) : 0, json_integer_value(submitted), now);
+    if (n == 1 && json_is_integer(pages))
+      cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
+                   json_integer_value(pages), tenant, id);
+    if (n == 1) {
+      sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s", tenant, id,
+             cloud_row_text(scout, "id"));
+      sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "state", "held"));
+    } else if (n == 0) { /* sent again (a retry): the same job is fine */
+      json_t *row = cloud_db_row(c->db, "SELECT scout, state FROM jobs WHERE tenant = ? AND id = ?",
+                                 "tt", tenant, id);
+      if (row && strcmp(cloud_row_text(row, "scout"), cloud_row_text(scout, "id")) == 0)
+        sr_http_reply_json(
+            resp, 200, json_pack("{s:s, s:s}", "id", id, "state", cloud_row_text(row, "state")));
+      else
+        sr_http_reply_error(resp, 409, "exists", "job %s belongs to another scout", id);
+      json_decref(row);
+    } else {
+      sr_http_reply_error(resp, 500, "internal", "the job could not be stored");
+    }
+  }
+  json_decref(body);
+}
+
+static void delete_job(cloud *c, json_t *scout, const char *id, sr_http_response *resp) {
+  const char *tenant = cloud_row_text(scout, "tenant");
+  int n = cloud_db_run(c->db,
+                       "UPDATE jobs SET state = 'deleted', reason = 'deleted at the workstation', "
+                       "updated_at = ? WHERE tenant = ? AND id = ? AND scout = ? AND state IN "
+                       "('held', 'releasing')",
+                       "ittt", (int64_t)time(NULL), tenant, id, cloud_row_text(scout, "id"));
+  if (n == 1)
+    resp->status = 204;
+  else
+    sr_http_reply_error(resp, 404, "not_found", "no held job %.64s from this scout", id);
+}
+
+void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                     const char *rest) {
+  json_t *scout = cloud_auth_scout(c, req, resp, "print");
+  if (!scout)
+    return;
+  if (strcmp(rest, "jobs") == 0 && strcmp(req->method, "POST") == 0)
+    add_job(c, scout, req, resp);
+  else if (strncmp(rest, "jobs/", 5) == 0 && strcmp(req->method, "DELETE") == 0)
+    delete_job(c, scout, rest + 5, resp);
+  else
+    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+  json_decref(scout);
+}

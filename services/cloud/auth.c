@@ -1,0 +1,87 @@
+/* Who is calling: tenant administrators and the operator by bearer token,
+ * scouts by their verified client certificate. Tokens are kept only as
+ * SHA-256 hashes: a copy of the database lets no one in. */
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud.h"
+#include "db.h"
+
+void cloud_random_hex(char *out, size_t bytes) {
+  unsigned char raw[64];
+  if (bytes > sizeof raw)
+    bytes = sizeof raw;
+  if (RAND_bytes(raw, (int)bytes) != 1)
+    abort(); /* no randomness: nothing safe can be issued */
+  for (size_t i = 0; i < bytes; i++)
+    sprintf(out + 2 * i, "%02x", raw[i]);
+  out[2 * bytes] = '\0';
+}
+
+void cloud_new_token(char out[64]) {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1)
+    abort();
+  char b64[64];
+  int n = EVP_EncodeBlock((unsigned char *)b64, raw, sizeof raw);
+  int j = 0;
+  for (int i = 0; i < n && b64[i] != '='; i++)
+    out[j++] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+  out[j] = '\0';
+}
+
+void cloud_token_hash(const char *token, char out[65]) {
+  unsigned char digest[32];
+  unsigned int len = 0;
+  EVP_Digest(token, strlen(token), digest, &len, EVP_sha256(), NULL);
+  for (unsigned i = 0; i < 32; i++)
+    sprintf(out + 2 * i, "%02x", digest[i]);
+  out[64] = '\0';
+}
+
+bool cloud_auth_operator(cloud *c, const sr_http_request *req) {
+  if (!req->bearer || !c->operator_token_hash[0])
+    return false;
+  char hash[65];
+  cloud_token_hash(req->bearer, hash);
+  return CRYPTO_memcmp(hash, c->operator_token_hash, 64) == 0;
+}
+
+bool cloud_auth_admin(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                      char tenant[64]) {
+  if (!req->bearer) {
+    sr_http_reply_error(resp, 401, "unauthenticated", "send an administrator's bearer token");
+    return false;
+  }
+  char hash[65];
+  cloud_token_hash(req->bearer, hash);
+  json_t *row =
+      cloud_db_row(c->db, "SELECT tenant FROM admin_tokens WHERE token_hash = ?", "t", hash);
+  if (!row) {
+    sr_http_reply_error(resp, 401, "unauthenticated", "the token is not valid");
+    return false;
+  }
+  snprintf(tenant, 64, "%s", cloud_row_text(row, "tenant"));
+  json_decref(row);
+  return true;
+}
+
+json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                         const char *kind) {
+  if (!req->peer_cn) {
+    sr_http_reply_error(resp, 401, "unauthenticated",
+                        "this call needs the scout's client certificate");
+    return NULL;
+  }
+  json_t *row = cloud_db_row(c->db, "SELECT * FROM scouts WHERE id = ?", "t", req->peer_cn);
+  if (!row || strcmp(cloud_row_text(row, "kind"), kind) != 0) {
+    sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
+                        kind);
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}

@@ -1,0 +1,101 @@
+/*
+ * sr-cloud's shared state and the functions its parts call on each other:
+ * the REST API (api_*.c), authentication (auth.c), release orchestration
+ * (releases.c) and the MQTT side (broker.c). One instance per process; any
+ * number of processes may share the database and the broker.
+ */
+#ifndef CLOUD_CLOUD_H
+#define CLOUD_CLOUD_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "http_server.h"
+#include "mqtt_channel.h"
+#include "service_config.h"
+
+typedef struct cloud {
+  struct ev_loop *loop;
+  sr_config *doc;
+  sr_service_config cfg;
+  sqlite3 *db;
+  sr_http_server *http;
+  sr_mqtt *mqtt;
+  bool mqtt_connected;
+  char operator_token_hash[65];         /* "" when no operator token is configured */
+  char *enroll_ca_cert, *enroll_ca_key; /* PEM, NULL: no enrollment */
+  ev_timer sweep;                       /* release timeouts and job expiry */
+} cloud;
+
+/* ---- auth.c ---- */
+
+/* Writes `bytes` random bytes as lower-case hex into out (2 * bytes + 1). */
+void cloud_random_hex(char *out, size_t bytes);
+/* A new secret token (43 characters of base64url), NUL-terminated. */
+void cloud_new_token(char out[64]);
+/* SHA-256 of `token` in hex: what the database keeps instead of tokens. */
+void cloud_token_hash(const char *token, char out[65]);
+/* The tenant a tenant-admin bearer token belongs to, or false (and a 401
+ * in resp). */
+bool cloud_auth_admin(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                      char tenant[64]);
+/* True for the operator token (creates tenants). */
+bool cloud_auth_operator(cloud *c, const sr_http_request *req);
+/* The scout row of the verified client certificate, of `kind` ("print" or
+ * "site"), or NULL (and a 401/403 in resp). Caller decrefs. */
+json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                         const char *kind);
+
+/* ---- api.c ---- */
+
+/* The HTTP handler of the whole REST API (sr_http_handler). */
+void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *resp);
+/* Parses the body as a JSON object whose keys are all in `allowed`
+ * (NULL-terminated); else NULL and a 400 in resp. Caller decrefs. */
+json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
+                       const char *const *allowed);
+/* RFC 3339 UTC text of a Unix time. */
+void cloud_rfc3339(int64_t t, char out[32]);
+
+/* The route handlers; each returns having filled resp. `rest` is the path
+ * after the handler's prefix. */
+void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                     const char *rest);
+void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                     const char *rest);
+void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *resp,
+                     const char *rest);
+void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *resp);
+
+/* ---- releases.c ---- */
+
+/* Starts releasing job `job_id` of `tenant` for `user_id` at `device_id`
+ * with optional settings (borrowed). Returns {"job","state"[,"reason"]}
+ * (caller decrefs); idempotent while a release is under way. */
+json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, const char *user_id,
+                            const char *device_id, json_t *settings);
+/* Handles a scout event from MQTT (topic and payload untrusted). */
+void cloud_release_event(cloud *c, const char *tenant, const char *scout, const char *payload,
+                         size_t len);
+/* Fails releases whose scout did not answer in time, expires old jobs. */
+void cloud_release_sweep(cloud *c);
+/* Re-sends the commands of releases still under way (after a restart the
+ * scouts answer them again; they never print twice). */
+void cloud_release_resume(cloud *c);
+/* Deletes a held job everywhere: marks it `state` (deleted, expired) and
+ * tells its scout. False if the job was not held. */
+bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state);
+
+/* ---- broker.c ---- */
+
+/* Connects to the broker (TLS, client certificate); subscribes to every
+ * scout's events (shared subscription) and presence. */
+int cloud_broker_start(cloud *c, char *err, size_t err_size);
+/* Publishes a command (JSON, borrowed) to a scout; false if not sent. */
+bool cloud_broker_command(cloud *c, const char *tenant, const char *scout, json_t *command);
+
+#endif

@@ -1,0 +1,203 @@
+#include "db.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "sr/abi.h"
+
+/* Migrations in order; migration i brings the schema to version i + 1.
+ * Never edit one that has shipped: add the next. */
+static const char *const migrations[] = {
+    /* 1: tenants, identities, scouts, devices, jobs, releases, sessions */
+    "CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL, ca_cert TEXT, ca_key TEXT,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE admin_tokens(token_hash TEXT PRIMARY KEY,"
+    " tenant TEXT NOT NULL REFERENCES tenants(id), created_at INTEGER NOT NULL);"
+    "CREATE TABLE users(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " email TEXT NOT NULL, name TEXT NOT NULL, card_hash TEXT, pin_hash TEXT,"
+    " created_at INTEGER NOT NULL, PRIMARY KEY(tenant, id), UNIQUE(tenant, email),"
+    " UNIQUE(tenant, card_hash));"
+    "CREATE TABLE scouts(id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " kind TEXT NOT NULL CHECK(kind IN ('print', 'site')), name TEXT NOT NULL, user_id TEXT,"
+    " online INTEGER NOT NULL DEFAULT 0, seen_at INTEGER, enroll_hash TEXT UNIQUE,"
+    " enroll_expires INTEGER, enrolled_at INTEGER, created_at INTEGER NOT NULL);"
+    "CREATE TABLE devices(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " name TEXT NOT NULL, uris TEXT NOT NULL, snmp TEXT, created_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, id));"
+    "CREATE TABLE jobs(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " owner TEXT NOT NULL, scout TEXT NOT NULL, title TEXT NOT NULL, pages INTEGER,"
+    " copies INTEGER NOT NULL, sides TEXT NOT NULL, color TEXT NOT NULL, format TEXT,"
+    " size INTEGER, submitted_at INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT,"
+    " release_id TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY(tenant, id));"
+    "CREATE INDEX jobs_by_owner ON jobs(tenant, owner, state);"
+    "CREATE TABLE releases(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " job TEXT NOT NULL, device TEXT NOT NULL, scout TEXT NOT NULL, user_id TEXT NOT NULL,"
+    " command TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, transport TEXT,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deadline INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, id));"
+    "CREATE INDEX releases_open ON releases(state, deadline);"
+    "CREATE TABLE sessions(token_hash TEXT PRIMARY KEY,"
+    " tenant TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL, device TEXT NOT NULL,"
+    " site_scout TEXT NOT NULL, expires_at INTEGER NOT NULL);"
+    "CREATE TABLE login_failures(tenant TEXT NOT NULL, key TEXT NOT NULL,"
+    " failures INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0,"
+    " updated_at INTEGER NOT NULL, PRIMARY KEY(tenant, key));",
+};
+
+static bool exec(sqlite3 *db, const char *sql, char *err, size_t err_size) {
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+    return true;
+  snprintf(err, err_size, "%s", msg ? msg : sqlite3_errmsg(db));
+  sqlite3_free(msg);
+  return false;
+}
+
+int cloud_db_version(sqlite3 *db) {
+  json_t *row = cloud_db_row(db, "PRAGMA user_version", "");
+  int version = (int)cloud_row_int(row, "user_version");
+  json_decref(row);
+  return version;
+}
+
+int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
+  *out = NULL;
+  sqlite3 *db = NULL;
+  char why[512];
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
+    snprintf(err, err_size, "%s: cannot open the database: %s", path,
+             db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return SR_ERR_IO;
+  }
+  /* several cloud processes may share the file: wait for their locks */
+  sqlite3_busy_timeout(db, 5000);
+  if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", why,
+            sizeof why)) {
+    snprintf(err, err_size, "%s: %s", path, why);
+    sqlite3_close(db);
+    return SR_ERR_IO;
+  }
+  int version = cloud_db_version(db);
+  int latest = (int)(sizeof migrations / sizeof *migrations);
+  if (version > latest) {
+    snprintf(err, err_size,
+             "%s: the database has schema version %d, newer than this sr-cloud knows (%d)", path,
+             version, latest);
+    sqlite3_close(db);
+    return SR_ERR_UNSUPPORTED;
+  }
+  for (int v = version; v < latest; v++) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", v + 1);
+    if (!exec(db, "BEGIN IMMEDIATE;", why, sizeof why) ||
+        !exec(db, migrations[v], why, sizeof why) || !exec(db, sql, why, sizeof why) ||
+        !exec(db, "COMMIT;", why, sizeof why)) {
+      exec(db, "ROLLBACK;", sql, sizeof sql);
+      snprintf(err, err_size, "%s: migration to schema version %d failed: %s", path, v + 1, why);
+      sqlite3_close(db);
+      return SR_ERR_IO;
+    }
+    sr_log(SR_LOG_INFO, "db", "%s: schema migrated to version %d", path, v + 1);
+  }
+  *out = db;
+  return SR_OK;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *types, va_list ap) {
+  sqlite3_stmt *stmt = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+    sr_log(SR_LOG_ERROR, "db", "prepare failed: %s", sqlite3_errmsg(db));
+    return NULL;
+  }
+  for (int i = 0; types[i]; i++) {
+    if (types[i] == 't') {
+      const char *text = va_arg(ap, const char *);
+      if (text)
+        sqlite3_bind_text(stmt, i + 1, text, -1, SQLITE_TRANSIENT);
+      else
+        sqlite3_bind_null(stmt, i + 1);
+    } else {
+      sqlite3_bind_int64(stmt, i + 1, va_arg(ap, int64_t));
+    }
+  }
+  return stmt;
+}
+
+int cloud_db_run(sqlite3 *db, const char *sql, const char *types, ...) {
+  va_list ap;
+  va_start(ap, types);
+  sqlite3_stmt *stmt = prepare(db, sql, types, ap);
+  va_end(ap);
+  if (!stmt)
+    return -1;
+  int rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (rc != SQLITE_CONSTRAINT)
+      sr_log(SR_LOG_ERROR, "db", "statement failed: %s", sqlite3_errmsg(db));
+    return -1;
+  }
+  return sqlite3_changes(db);
+}
+
+static json_t *rows_v(sqlite3 *db, const char *sql, const char *types, va_list ap, int limit) {
+  sqlite3_stmt *stmt = prepare(db, sql, types, ap);
+  if (!stmt)
+    return NULL;
+  json_t *rows = json_array();
+  int rc;
+  while ((limit < 0 || (int)json_array_size(rows) < limit) &&
+         (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    json_t *row = json_object();
+    for (int c = 0; c < sqlite3_column_count(stmt); c++) {
+      const char *name = sqlite3_column_name(stmt, c);
+      switch (sqlite3_column_type(stmt, c)) {
+      case SQLITE_INTEGER:
+        json_object_set_new(row, name, json_integer(sqlite3_column_int64(stmt, c)));
+        break;
+      case SQLITE_NULL: json_object_set_new(row, name, json_null()); break;
+      default:
+        json_object_set_new(row, name, json_string((const char *)sqlite3_column_text(stmt, c)));
+      }
+    }
+    json_array_append_new(rows, row);
+  }
+  sqlite3_finalize(stmt);
+  return rows;
+}
+
+json_t *cloud_db_rows(sqlite3 *db, const char *sql, const char *types, ...) {
+  va_list ap;
+  va_start(ap, types);
+  json_t *rows = rows_v(db, sql, types, ap, -1);
+  va_end(ap);
+  return rows;
+}
+
+json_t *cloud_db_row(sqlite3 *db, const char *sql, const char *types, ...) {
+  va_list ap;
+  va_start(ap, types);
+  json_t *rows = rows_v(db, sql, types, ap, 1);
+  va_end(ap);
+  json_t *row = json_array_get(rows, 0);
+  json_incref(row);
+  json_decref(rows);
+  return row;
+}
+
+bool cloud_db_begin(sqlite3 *db) { return cloud_db_run(db, "BEGIN IMMEDIATE", "") >= 0; }
+bool cloud_db_commit(sqlite3 *db) { return cloud_db_run(db, "COMMIT", "") >= 0; }
+void cloud_db_rollback(sqlite3 *db) { cloud_db_run(db, "ROLLBACK", ""); }
+
+const char *cloud_row_text(const json_t *row, const char *column) {
+  const char *text = json_string_value(json_object_get(row, column));
+  return text ? text : "";
+}
+
+int64_t cloud_row_int(const json_t *row, const char *column) {
+  return json_integer_value(json_object_get(row, column));
+}

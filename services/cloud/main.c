@@ -1,0 +1,157 @@
+/*
+ * sr-cloud: the multi-tenant service. REST API over HTTPS (scouts by client
+ * certificate, administrators by bearer token), SQLite metadata, release
+ * orchestration over MQTT. It never sees a document or a site secret.
+ *
+ * usage: sr-cloud --config FILE
+ * Prints "api https://ADDRESS:PORT" on stdout once it is listening.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "log.h"
+#include "loop.h"
+#include "service_main.h"
+#include "sr/abi.h"
+
+static int usage(void) {
+  fprintf(stderr, "usage: sr-cloud --config FILE\n");
+  return 64;
+}
+
+/* Reads a whole small file (PEM, token) into a malloc'd string. */
+static char *read_text(const char *path, bool secret, char *err, size_t err_size) {
+  struct stat st;
+  FILE *f = fopen(path, "r");
+  if (!f || fstat(fileno(f), &st) != 0) {
+    snprintf(err, err_size, "%s: cannot read it", path);
+    if (f)
+      fclose(f);
+    return NULL;
+  }
+  if (secret && (st.st_mode & 077)) {
+    snprintf(err, err_size, "%s: readable by others (mode %03o); chmod 600 it", path,
+             (unsigned)(st.st_mode & 0777));
+    fclose(f);
+    return NULL;
+  }
+  char *text = calloc(1, (size_t)st.st_size + 1);
+  size_t n = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+  fclose(f);
+  if (text)
+    text[n] = '\0';
+  return text;
+}
+
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  cloud_release_sweep(w->data);
+}
+
+static bool cloud_init(cloud *c, const char *config_path) {
+  c->loop = sr_loop_default();
+  if (!sr_service_config_load(config_path, SR_SERVICE_CLOUD, &c->doc, &c->cfg))
+    return false;
+  const sr_cloud_config *cc = &c->cfg.u.cloud;
+  char err[1024], path[1024], cert[1024], key[1024], ca[1024];
+  if (cc->database.driver != 0) {
+    fprintf(stderr, "sr-cloud: database.driver postgresql is not built yet; use sqlite\n");
+    return false;
+  }
+  if (cc->admin_token_file) {
+    sr_config_path(c->doc, cc->admin_token_file, path, sizeof path);
+    char *token = read_text(path, true, err, sizeof err);
+    if (!token) {
+      fprintf(stderr, "sr-cloud: admin_token_file %s\n", err);
+      return false;
+    }
+    token[strcspn(token, "\r\n")] = '\0';
+    cloud_token_hash(token, c->operator_token_hash);
+    memset(token, 0, strlen(token));
+    free(token);
+  }
+  if (cc->enrollment.ca_cert && cc->enrollment.ca_key) {
+    sr_config_path(c->doc, cc->enrollment.ca_cert, path, sizeof path);
+    c->enroll_ca_cert = read_text(path, false, err, sizeof err);
+    sr_config_path(c->doc, cc->enrollment.ca_key, path, sizeof path);
+    c->enroll_ca_key = c->enroll_ca_cert ? read_text(path, true, err, sizeof err) : NULL;
+    if (!c->enroll_ca_key) {
+      fprintf(stderr, "sr-cloud: enrollment: %s\n", err);
+      return false;
+    }
+  }
+  sr_config_path(c->doc, cc->database.path, path, sizeof path);
+  if (cloud_db_open(path, &c->db, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
+  if (!cc->tls.cert || !cc->tls.key || !cc->tls.ca) {
+    fprintf(stderr,
+            "sr-cloud: tls needs cert, key and ca (the CA scouts' certificates chain to)\n");
+    return false;
+  }
+  sr_config_path(c->doc, cc->tls.cert, cert, sizeof cert);
+  sr_config_path(c->doc, cc->tls.key, key, sizeof key);
+  sr_config_path(c->doc, cc->tls.ca, ca, sizeof ca);
+  sr_http_options ho = {.address = cc->listen.address,
+                        .port = (int)cc->listen.port,
+                        .cert_file = cert,
+                        .key_file = key,
+                        .client_ca = ca,
+                        .max_body = 65536,
+                        .name = "cloud-api"};
+  if (sr_http_server_start(c->loop, &ho, cloud_api_handle, c, &c->http, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
+  if (cloud_broker_start(c, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
+  ev_timer_init(&c->sweep, on_sweep, 1.0, 1.0);
+  c->sweep.data = c;
+  ev_timer_start(c->loop, &c->sweep);
+  return true;
+}
+
+static void cloud_free(cloud *c) {
+  if (ev_is_active(&c->sweep))
+    ev_timer_stop(c->loop, &c->sweep);
+  if (c->mqtt) {
+    sr_mqtt_disconnect(c->mqtt);
+    sr_mqtt_free(c->mqtt);
+  }
+  sr_http_server_free(c->http);
+  if (c->db)
+    sqlite3_close(c->db);
+  free(c->enroll_ca_cert);
+  if (c->enroll_ca_key)
+    memset(c->enroll_ca_key, 0, strlen(c->enroll_ca_key));
+  free(c->enroll_ca_key);
+  sr_config_free(c->doc);
+}
+
+int main(int argc, char **argv) {
+  sr_service_args args;
+  if (!sr_service_args_parse(argc, argv, false, &args))
+    return usage();
+  const char *config = args.config;
+  signal(SIGPIPE, SIG_IGN);
+  static cloud c;
+  if (!cloud_init(&c, config)) {
+    cloud_free(&c);
+    return 1;
+  }
+  printf("api https://%s:%d\n", c.cfg.u.cloud.listen.address, sr_http_server_port(c.http));
+  fflush(stdout);
+  sr_loop_stop_on_signals(c.loop);
+  ev_run(c.loop, 0);
+  cloud_free(&c);
+  sr_log(SR_LOG_INFO, "cloud", "stopped");
+  return 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * sr-device-scout with the site service: serves the panel API to printer
+ * panels and card readers, hashing their credentials with the site secret.
+ *
+ * usage: sr-device-scout --config FILE
+ *        sr-device-scout enroll --config FILE --token TOKEN
+ * Prints "panel https://ADDRESS:PORT" on stdout once it is listening.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "enroll_client.h"
+#include "log.h"
+#include "loop.h"
+#include "panel.h"
+#include "service_main.h"
+#include "site_key.h"
+#include "sr/abi.h"
+
+typedef struct site {
+  sr_config *doc;
+  sr_service_config cfg;
+  sr_site_key *key;
+  panel panel;
+  sr_http_server *http;
+} site;
+
+static int usage(void) {
+  fprintf(stderr, "usage: sr-device-scout --config FILE\n"
+                  "       sr-device-scout enroll --config FILE --token TOKEN\n");
+  return 64;
+}
+
+static int enroll(site *s, const char *token) {
+  const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  char cert[1024], key[1024], ca[1024], id[128], err[1024];
+  if (!c->cloud_tls.cert || !c->cloud_tls.key || !c->cloud_tls.ca) {
+    fprintf(stderr, "sr-device-scout: cloud_tls needs cert, key and ca\n");
+    return 1;
+  }
+  sr_config_path(s->doc, c->cloud_tls.cert, cert, sizeof cert);
+  sr_config_path(s->doc, c->cloud_tls.key, key, sizeof key);
+  sr_config_path(s->doc, c->cloud_tls.ca, ca, sizeof ca);
+  if (sr_enroll(c->cloud_url, ca, token, cert, key, id, sizeof id, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return 1;
+  }
+  printf("enrolled as %s; certificate in %s\n", id, cert);
+  return 0;
+}
+
+static bool start(site *s) {
+  const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  char secret_path[1024], cert[1024], key[1024], ca[1024], err[1024];
+  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
+  if (!c->identity.secret_file || !c->tls.cert || !c->tls.key || !c->cloud_tls.cert ||
+      !c->cloud_tls.key || !c->cloud_tls.ca) {
+    fprintf(stderr, "sr-device-scout: needs identity.secret_file, tls (cert, key) and cloud_tls "
+                    "(cert, key, ca)\n");
+    return false;
+  }
+  sr_config_path(s->doc, c->identity.secret_file, secret_path, sizeof secret_path);
+  if (sr_site_secret_read_file(secret_path, secret, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
+  sr_site_salt_for_tenant(c->tenant, salt);
+  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &s->key);
+  memset(secret, 0, sizeof secret);
+  if (status != SR_OK)
+    return false;
+  sr_config_path(s->doc, c->cloud_tls.cert, cert, sizeof cert);
+  sr_config_path(s->doc, c->cloud_tls.key, key, sizeof key);
+  sr_config_path(s->doc, c->cloud_tls.ca, ca, sizeof ca);
+  sr_cloud_options co = {
+      .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+  s->panel = (panel){.cloud = sr_cloud_client_new(&co),
+                     .key = s->key,
+                     .card_rule = {.format = c->identity.card_format,
+                                   .strip_leading_zeros = c->identity.card_strip_zeros},
+                     .pin_length = (int)c->identity.pin_length};
+  if (!s->panel.cloud)
+    return false;
+  sr_config_path(s->doc, c->tls.cert, cert, sizeof cert);
+  sr_config_path(s->doc, c->tls.key, key, sizeof key);
+  sr_http_options ho = {.address = c->panel.address,
+                        .port = (int)c->panel.port,
+                        .cert_file = cert,
+                        .key_file = key,
+                        .max_body = 16384,
+                        .name = "panel-api"};
+  if (sr_http_server_start(sr_loop_default(), &ho, panel_handle, &s->panel, &s->http, err,
+                           sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
+  return true;
+}
+
+static void site_free(site *s) {
+  sr_http_server_free(s->http);
+  sr_cloud_client_free(s->panel.cloud);
+  sr_site_key_free(s->key);
+  sr_config_free(s->doc);
+}
+
+int main(int argc, char **argv) {
+  sr_service_args args;
+  if (!sr_service_args_parse(argc, argv, true, &args))
+    return usage();
+  signal(SIGPIPE, SIG_IGN);
+  site s = {0};
+  int rc = 1;
+  if (!sr_service_config_load(args.config, SR_SERVICE_DEVICE_SCOUT, &s.doc, &s.cfg)) {
+    site_free(&s);
+    return 1;
+  }
+  if (args.enroll) {
+    rc = enroll(&s, args.token);
+  } else if (start(&s)) {
+    printf("panel https://%s:%d\n", s.cfg.u.device_scout.panel.address,
+           sr_http_server_port(s.http));
+    fflush(stdout);
+    struct ev_loop *loop = sr_loop_default();
+    sr_loop_stop_on_signals(loop);
+    ev_run(loop, 0);
+    sr_log(SR_LOG_INFO, "site", "stopped");
+    rc = 0;
+  }
+  site_free(&s);
+  return rc;
+}

@@ -1,0 +1,134 @@
+#include "panel.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "sr/abi.h"
+
+#define PANEL_PREFIX "/api/v1/panel/"
+
+/* Relays the cloud's answer (status and JSON) to the panel. */
+static void relay(sr_http_response *resp, int status, json_t *reply) {
+  json_t *retry = json_object_get(json_object_get(reply, "error"), "retry_after");
+  if (json_is_integer(retry))
+    resp->retry_after = (int)json_integer_value(retry);
+  if (status == 204) {
+    resp->status = 204;
+    json_decref(reply);
+  } else {
+    sr_http_reply_json(resp, status, reply);
+  }
+}
+
+static void forward(panel *p, const char *method, const char *path, json_t *body,
+                    const char *bearer, sr_http_response *resp) {
+  int status;
+  json_t *reply = NULL;
+  char err[512];
+  if (sr_cloud_call(p->cloud, method, path, body, bearer, &status, &reply, err, sizeof err) !=
+      SR_OK) {
+    sr_log(SR_LOG_ERROR, "panel", "%s", err);
+    sr_http_reply_error(resp, 502, "cloud_unreachable", "the cloud service cannot be reached");
+    return;
+  }
+  if (status == 401 || status == 403) {
+    const char *code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
+    if (code && strcmp(code, "forbidden") == 0) { /* our certificate, not the user */
+      sr_log(SR_LOG_ERROR, "panel", "the cloud refused this site's certificate: %s",
+             sr_cloud_error_message(reply, "?"));
+      json_decref(reply);
+      sr_http_reply_error(resp, 502, "site_not_enrolled", "this site is not enrolled");
+      return;
+    }
+  }
+  relay(resp, status, reply);
+}
+
+/* Login: hash the card, or the PIN bound to the email, then ask the cloud. */
+static void create_session(panel *p, json_t *body, sr_http_response *resp) {
+  const char *device = json_string_value(json_object_get(body, "device"));
+  const char *card = json_string_value(json_object_get(body, "card"));
+  const char *email = json_string_value(json_object_get(body, "email"));
+  const char *pin = json_string_value(json_object_get(body, "pin"));
+  char norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
+  json_t *out = NULL;
+  if (!device || (card && (email || pin)) || (!card && !(email && pin))) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "send \"device\" with \"card\", or with \"email\" and \"pin\"");
+    return;
+  }
+  if (card) {
+    if (sr_card_normalise(&p->card_rule, card, norm, sizeof norm) != SR_OK) {
+      sr_http_reply_error(resp, 400, "invalid", "the card number is not in the reader format");
+      return;
+    }
+    sr_idhash_hex(p->key, SR_ID_CARD, NULL, norm, hash);
+    out = json_pack("{s:s, s:s}", "device", device, "card_hash", hash);
+  } else {
+    if (sr_email_normalise(email, mail, sizeof mail) != SR_OK) {
+      sr_http_reply_error(resp, 400, "invalid", "'email' is not an email address");
+      return;
+    }
+    if (sr_pin_normalise(pin, p->pin_length, norm, sizeof norm) != SR_OK) {
+      sr_http_reply_error(resp, 400, "invalid", "the PIN has %d digits", p->pin_length);
+      return;
+    }
+    sr_idhash_hex(p->key, SR_ID_PIN, mail, norm, hash);
+    out = json_pack("{s:s, s:s, s:s}", "device", device, "email", mail, "pin_hash", hash);
+  }
+  memset(norm, 0, sizeof norm);
+  forward(p, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
+  json_decref(out);
+}
+
+void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp) {
+  panel *p = ctx;
+  const char *rest = strncmp(req->path, PANEL_PREFIX, strlen(PANEL_PREFIX)) == 0
+                         ? req->path + strlen(PANEL_PREFIX)
+                         : NULL;
+  /* the rest is forwarded as a path: keep it to plain characters */
+  if (!rest || strlen(rest) > 200 ||
+      strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789-_/") != strlen(rest)) {
+    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+    return;
+  }
+  json_t *body = NULL;
+  if (req->body_len) {
+    json_error_t error;
+    body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
+    if (!json_is_object(body)) {
+      sr_http_reply_error(resp, 400, "bad_json", "the body is not a JSON object: %s",
+                          body ? "wrong type" : error.text);
+      json_decref(body);
+      return;
+    }
+  }
+  if (strcmp(rest, "sessions") == 0 && strcmp(req->method, "POST") == 0) {
+    const char *key;
+    json_t *v;
+    bool known = body != NULL;
+    json_object_foreach(body, key, v) {
+      if (strcmp(key, "device") && strcmp(key, "card") && strcmp(key, "email") &&
+          strcmp(key, "pin")) {
+        sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
+        json_decref(body);
+        return;
+      }
+      if (!json_is_string(v)) { /* a card number sent as a JSON number, say */
+        sr_http_reply_error(resp, 400, "invalid", "'%s' must be a string", key);
+        json_decref(body);
+        return;
+      }
+    }
+    if (!known)
+      sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
+    else
+      create_session(p, body, resp);
+  } else {
+    char path[300];
+    snprintf(path, sizeof path, "/api/v1/site/panel/%s", rest);
+    forward(p, req->method, path, body, req->bearer, resp);
+  }
+  json_decref(body);
+}

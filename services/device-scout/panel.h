@@ -1,0 +1,24 @@
+/*
+ * The panel API (docs/api/panel.yaml): what printer panels and card
+ * readers call. Card numbers and PINs are normalised and hashed here with
+ * the site secret before anything goes to the cloud; everything else is
+ * forwarded to the cloud's site API over mutual TLS, which decides.
+ */
+#ifndef DEVICE_SCOUT_PANEL_H
+#define DEVICE_SCOUT_PANEL_H
+
+#include "cloud_client.h"
+#include "http_server.h"
+#include "idhash.h"
+
+typedef struct panel {
+  sr_cloud_client *cloud;
+  const sr_site_key *key;
+  sr_card_rule card_rule;
+  int pin_length;
+} panel;
+
+/* The HTTP handler (sr_http_handler) with a `panel` as ctx. */
+void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp);
+
+#endif
