@@ -1,6 +1,7 @@
 #include "cloud_client.h"
 
 #include <curl/curl.h>
+#include <ev.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,11 @@
 
 struct sr_cloud_client {
   pthread_mutex_t lock;
-  CURL *curl;
+  CURL *curl;           /* synchronous calls */
+  struct ev_loop *loop; /* calls on the loop (sr_cloud_client_use_loop) */
+  CURLM *multi;
+  ev_timer timer;
+  struct call *calls; /* in flight on the loop */
   char *base_url, *ca_file, *cert_file, *key_file;
   long timeout_ms;
 };
@@ -44,18 +49,6 @@ sr_cloud_client *sr_cloud_client_new(const sr_cloud_options *o) {
   return c;
 }
 
-void sr_cloud_client_free(sr_cloud_client *c) {
-  if (!c)
-    return;
-  curl_easy_cleanup(c->curl);
-  free(c->base_url);
-  free(c->ca_file);
-  free(c->cert_file);
-  free(c->key_file);
-  pthread_mutex_destroy(&c->lock);
-  free(c);
-}
-
 static size_t collect(char *ptr, size_t size, size_t n, void *userdata) {
   buffer *b = userdata;
   size_t len = size * n;
@@ -71,75 +64,256 @@ static size_t collect(char *ptr, size_t size, size_t n, void *userdata) {
   return len;
 }
 
-int sr_cloud_call(sr_cloud_client *c, const char *method, const char *path, json_t *body,
-                  const char *bearer, int *status, json_t **reply, char *err, size_t err_size) {
-  *status = 0;
-  *reply = NULL;
-  char url[2048], auth[1100];
-  snprintf(url, sizeof url, "%s%s", c->base_url, path);
-  char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-  buffer answer = {0};
-  struct curl_slist *headers = NULL;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Accept: application/json");
+/* One request: what libcurl needs to keep until it is done. */
+typedef struct call {
+  char method[8];
+  char url[2048];
+  char *text;
+  struct curl_slist *headers;
+  buffer answer;
+  CURL *easy; /* async calls own theirs; sync calls borrow the client's */
+  sr_cloud_done done;
+  void *ctx;
+  struct call *next; /* the client's list of calls in flight */
+} call;
+
+static void call_setup(const sr_cloud_client *c, call *k, CURL *h, const char *method,
+                       const char *path, json_t *body, const char *bearer) {
+  char auth[1100];
+  snprintf(k->method, sizeof k->method, "%s", method);
+  snprintf(k->url, sizeof k->url, "%s%s", c->base_url, path);
+  k->text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  k->headers = curl_slist_append(k->headers, "Content-Type: application/json");
+  k->headers = curl_slist_append(k->headers, "Accept: application/json");
   /* the cloud's server sends no 100 Continue: never wait for one */
-  headers = curl_slist_append(headers, "Expect:");
+  k->headers = curl_slist_append(k->headers, "Expect:");
   if (bearer) {
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
-    headers = curl_slist_append(headers, auth);
+    k->headers = curl_slist_append(k->headers, auth);
     memset(auth, 0, sizeof auth);
   }
-  pthread_mutex_lock(&c->lock);
-  CURL *h = c->curl;
   curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_URL, k->url);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, k->headers);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 5000 ? c->timeout_ms : 5000L);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &k->answer);
+  curl_easy_setopt(h, CURLOPT_PRIVATE, k);
   if (c->ca_file)
     curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
   if (c->cert_file) {
     curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
     curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
   }
-  if (text) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
+  if (k->text) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, k->text);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(k->text));
   } else if (strcmp(method, "GET") == 0) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
   }
-  CURLcode rc = curl_easy_perform(h);
+}
+
+/* Turns a finished transfer into the sr_cloud_call results. */
+static int call_result(call *k, CURL *h, CURLcode rc, int *status, json_t **reply, char *err,
+                       size_t err_size) {
   long code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-  pthread_mutex_unlock(&c->lock);
-  curl_slist_free_all(headers);
-  free(text);
-  int result = SR_OK;
+  *status = 0;
+  *reply = NULL;
   if (rc != CURLE_OK) {
-    snprintf(err, err_size, "%s %s: %s", method, url, curl_easy_strerror(rc));
-    result = rc == CURLE_OPERATION_TIMEDOUT                                    ? SR_ERR_TIMEOUT
-             : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ? SR_ERR_CONNECT
-                                                                               : SR_ERR_PEER;
-  } else {
-    *status = (int)code;
-    if (answer.len) {
-      json_error_t error;
-      *reply = json_loadb(answer.data, answer.len, 0, &error);
-    }
+    snprintf(err, err_size, "%s %s: %s", k->method, k->url, curl_easy_strerror(rc));
+    return rc == CURLE_OPERATION_TIMEDOUT                                    ? SR_ERR_TIMEOUT
+           : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ? SR_ERR_CONNECT
+                                                                             : SR_ERR_PEER;
   }
-  free(answer.data);
+  *status = (int)code;
+  if (k->answer.len) {
+    json_error_t error;
+    *reply = json_loadb(k->answer.data, k->answer.len, 0, &error);
+  }
+  return SR_OK;
+}
+
+static void call_cleanup(call *k) {
+  curl_slist_free_all(k->headers);
+  free(k->text);
+  free(k->answer.data);
+}
+
+int sr_cloud_call(sr_cloud_client *c, const char *method, const char *path, json_t *body,
+                  const char *bearer, int *status, json_t **reply, char *err, size_t err_size) {
+  call k = {0};
+  pthread_mutex_lock(&c->lock);
+  call_setup(c, &k, c->curl, method, path, body, bearer);
+  CURLcode rc = curl_easy_perform(c->curl);
+  int result = call_result(&k, c->curl, rc, status, reply, err, err_size);
+  curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+  pthread_mutex_unlock(&c->lock);
+  call_cleanup(&k);
   return result;
+}
+
+/* ---- calls on the event loop: curl's multi interface driven by libev ---- */
+
+typedef struct watched_socket {
+  ev_io io;
+  sr_cloud_client *client;
+} watched_socket;
+
+static void finish_done_calls(sr_cloud_client *c) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(c->multi, &left))) {
+    if (msg->msg != CURLMSG_DONE)
+      continue;
+    CURL *h = msg->easy_handle;
+    CURLcode rc = msg->data.result;
+    call *k = NULL;
+    curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&k);
+    curl_multi_remove_handle(c->multi, h);
+    for (call **p = &c->calls; *p; p = &(*p)->next)
+      if (*p == k) {
+        *p = k->next;
+        break;
+      }
+    int status;
+    json_t *reply;
+    char err[2200] = "";
+    call_result(k, h, rc, &status, &reply, err, sizeof err);
+    k->done(k->ctx, status, reply, err);
+    curl_easy_cleanup(h);
+    call_cleanup(k);
+    free(k);
+  }
+}
+
+static void on_socket_ready(struct ev_loop *loop, ev_io *w, int revents) {
+  (void)loop;
+  watched_socket *ws = w->data;
+  sr_cloud_client *c = ws->client;
+  int running, flags = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
+                       (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+  curl_multi_socket_action(c->multi, w->fd, flags, &running);
+  finish_done_calls(c);
+}
+
+static void on_curl_timer(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  sr_cloud_client *c = w->data;
+  int running;
+  curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  finish_done_calls(c);
+}
+
+static int socket_changed(CURL *h, curl_socket_t fd, int what, void *userp, void *socketp) {
+  (void)h;
+  sr_cloud_client *c = userp;
+  watched_socket *ws = socketp;
+  if (what == CURL_POLL_REMOVE) {
+    if (ws) {
+      ev_io_stop(c->loop, &ws->io);
+      free(ws);
+      curl_multi_assign(c->multi, fd, NULL);
+    }
+    return 0;
+  }
+  if (!ws) {
+    ws = calloc(1, sizeof *ws);
+    if (!ws)
+      return -1;
+    ws->client = c;
+    ws->io.data = ws;
+    ev_init(&ws->io, on_socket_ready);
+    curl_multi_assign(c->multi, fd, ws);
+  }
+  int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+  ev_io_stop(c->loop, &ws->io);
+  ev_io_set(&ws->io, fd, events);
+  ev_io_start(c->loop, &ws->io);
+  return 0;
+}
+
+static int timer_changed(CURLM *multi, long timeout_ms, void *userp) {
+  (void)multi;
+  sr_cloud_client *c = userp;
+  ev_timer_stop(c->loop, &c->timer);
+  if (timeout_ms >= 0) {
+    ev_timer_set(&c->timer, (double)timeout_ms / 1000.0, 0.0);
+    ev_timer_start(c->loop, &c->timer);
+  }
+  return 0;
+}
+
+int sr_cloud_client_use_loop(sr_cloud_client *c, struct ev_loop *loop) {
+  c->loop = loop;
+  c->multi = curl_multi_init();
+  if (!c->multi)
+    return SR_ERR_NOMEM;
+  curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_changed);
+  curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+  curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_changed);
+  curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+  ev_init(&c->timer, on_curl_timer);
+  c->timer.data = c;
+  return SR_OK;
+}
+
+int sr_cloud_call_async(sr_cloud_client *c, const char *method, const char *path, json_t *body,
+                        const char *bearer, sr_cloud_done done, void *ctx) {
+  call *k = calloc(1, sizeof *k);
+  CURL *h = k ? curl_easy_init() : NULL;
+  if (!h) {
+    free(k);
+    return SR_ERR_NOMEM;
+  }
+  k->easy = h;
+  k->done = done;
+  k->ctx = ctx;
+  call_setup(c, k, h, method, path, body, bearer);
+  if (curl_multi_add_handle(c->multi, h) != CURLM_OK) {
+    curl_easy_cleanup(h);
+    call_cleanup(k);
+    free(k);
+    return SR_ERR_IO;
+  }
+  k->next = c->calls;
+  c->calls = k;
+  return SR_OK;
 }
 
 const char *sr_cloud_error_message(const json_t *reply, const char *fallback) {
   const char *m = json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
   return m ? m : fallback;
+}
+
+void sr_cloud_client_free(sr_cloud_client *c) {
+  if (!c)
+    return;
+  /* calls still in flight end now, with an error their callers see */
+  while (c->calls) {
+    call *k = c->calls;
+    c->calls = k->next;
+    curl_multi_remove_handle(c->multi, k->easy);
+    k->done(k->ctx, 0, NULL, "the service is stopping");
+    curl_easy_cleanup(k->easy);
+    call_cleanup(k);
+    free(k);
+  }
+  if (c->multi) {
+    ev_timer_stop(c->loop, &c->timer);
+    curl_multi_cleanup(c->multi);
+  }
+  curl_easy_cleanup(c->curl);
+  free(c->base_url);
+  free(c->ca_file);
+  free(c->cert_file);
+  free(c->key_file);
+  pthread_mutex_destroy(&c->lock);
+  free(c);
 }

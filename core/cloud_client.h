@@ -7,6 +7,7 @@
 #ifndef SR_CORE_CLOUD_CLIENT_H
 #define SR_CORE_CLOUD_CLIENT_H
 
+#include <ev.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -32,6 +33,19 @@ void sr_cloud_client_free(sr_cloud_client *c);
  * with `err` naming the URL and what failed. */
 int sr_cloud_call(sr_cloud_client *c, const char *method, const char *path, json_t *body,
                   const char *bearer, int *status, json_t **reply, char *err, size_t err_size);
+
+/* The answer to a call made on the loop: `status` 0 and `err` set if no
+ * HTTP answer came; `reply` (may be NULL) is the callee's to decref. */
+typedef void (*sr_cloud_done)(void *ctx, int status, json_t *reply, const char *err);
+
+/* Lets `c` make calls on `loop` (curl's multi interface on libev), many at
+ * once, each on its own kept-alive connection. SR_OK or SR_ERR_NOMEM. */
+int sr_cloud_client_use_loop(sr_cloud_client *c, struct ev_loop *loop);
+
+/* Starts a call on the loop; `done` runs on the loop when it ends (also
+ * when the client is freed first). Only for clients given a loop. */
+int sr_cloud_call_async(sr_cloud_client *c, const char *method, const char *path, json_t *body,
+                        const char *bearer, sr_cloud_done done, void *ctx);
 
 /* The "message" of an {"error":{"code","message"}} reply, or `fallback`. */
 const char *sr_cloud_error_message(const json_t *reply, const char *fallback);

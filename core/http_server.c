@@ -27,12 +27,19 @@ typedef struct transaction {
   char *body;
   size_t body_len, body_expected;
   bool too_large, answered;
-  char *reply; /* LWS_PRE bytes of headroom, then the JSON */
+  sr_http_exchange *deferred; /* the answer comes later through it */
+  char *reply;                /* LWS_PRE bytes of headroom, then the JSON */
   size_t reply_len;
   int status, retry_after;
 } transaction;
 
+struct sr_http_exchange {
+  struct lws *wsi; /* NULL once the connection is gone */
+};
+
 static void transaction_reset(transaction *t) {
+  if (t->deferred) /* the client left before the answer: drop it then */
+    t->deferred->wsi = NULL;
   free(t->body);
   free(t->reply);
   memset(t, 0, sizeof *t);
@@ -110,9 +117,34 @@ static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
                          .body = t->body ? t->body : "",
                          .body_len = t->body_len};
   sr_http_response resp = {.status = 500};
+  req.server = s;
+  req.transaction = wsi;
   s->handler(s->ctx, &req, &resp);
   memset(auth, 0, sizeof auth); /* tokens do not linger on the stack */
-  transaction_answer(wsi, t, &resp);
+  if (!t->deferred)
+    transaction_answer(wsi, t, &resp);
+}
+
+sr_http_exchange *sr_http_defer(const sr_http_request *req) {
+  struct lws *wsi = req->transaction;
+  transaction *t = lws_wsi_user(wsi);
+  sr_http_exchange *x = calloc(1, sizeof *x);
+  if (x) {
+    x->wsi = wsi;
+    t->deferred = x;
+  }
+  return x;
+}
+
+void sr_http_finish(sr_http_exchange *x, sr_http_response *resp) {
+  if (x->wsi) {
+    transaction *t = lws_wsi_user(x->wsi);
+    t->deferred = NULL;
+    transaction_answer(x->wsi, t, resp);
+  } else {
+    free(resp->body);
+  }
+  free(x);
 }
 
 /* Starts a transaction from the request line and headers. */

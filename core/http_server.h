@@ -17,6 +17,9 @@
 
 typedef struct sr_http_server sr_http_server;
 
+/* A request whose answer comes later (see sr_http_defer). */
+typedef struct sr_http_exchange sr_http_exchange;
+
 typedef struct sr_http_request {
   const char *method;  /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
   const char *path;    /* without the query */
@@ -26,6 +29,8 @@ typedef struct sr_http_request {
   const char *remote;  /* the peer's address, for logs */
   const char *body;    /* NUL-terminated; "" if none */
   size_t body_len;
+  sr_http_server *server; /* for sr_http_defer */
+  void *transaction;      /* internal */
 } sr_http_request;
 
 typedef struct sr_http_response {
@@ -52,6 +57,16 @@ typedef struct sr_http_options {
 int sr_http_server_start(struct ev_loop *loop, const sr_http_options *options,
                          sr_http_handler handler, void *ctx, sr_http_server **out, char *err,
                          size_t err_size);
+
+/* Called by a handler that answers later (after I/O of its own): it leaves
+ * *resp untouched and returns; the answer goes out with sr_http_finish.
+ * Returns the exchange to finish, or NULL if out of memory (then answer
+ * now). */
+sr_http_exchange *sr_http_defer(const sr_http_request *req);
+
+/* Sends the answer of a deferred request and frees `x`; takes the body of
+ * *resp. If the client has gone meanwhile, the answer is dropped. */
+void sr_http_finish(sr_http_exchange *x, sr_http_response *resp);
 
 /* The port actually listened on. */
 int sr_http_server_port(const sr_http_server *s);

@@ -65,7 +65,7 @@ Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_
 Logs: $run/stack/*/log
 Ctrl-C stops everything.
 TEXT
-  while true; do sleep 3600; done
+  while true; do sleep 3600 & wait $!; done # wait returns on a signal
 fi
 
 # --smoke: one round trip, each step printed

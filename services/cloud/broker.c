@@ -44,6 +44,8 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
     if (n == 1)
       sr_log(SR_LOG_INFO, "presence", "tenant %s scout %s is %s", tenant, scout,
              online ? "online" : "offline");
+    if (n == 1 && online)
+      cloud_scout_online(c, tenant, scout);
   }
 }
 

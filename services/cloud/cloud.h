@@ -90,6 +90,9 @@ void cloud_release_resume(cloud *c);
  * tells its scout. False if the job was not held. */
 bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state);
 
+/* A scout came online: sends it the deletions it missed. */
+void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
+
 /* ---- broker.c ---- */
 
 /* Connects to the broker (TLS, client certificate); subscribes to every

@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,8 @@ static const char *const migrations[] = {
     "CREATE TABLE login_failures(tenant TEXT NOT NULL, key TEXT NOT NULL,"
     " failures INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0,"
     " updated_at INTEGER NOT NULL, PRIMARY KEY(tenant, key));",
+    /* 2: deletions a scout has not been told about yet (it was offline) */
+    "ALTER TABLE jobs ADD COLUMN cleanup_pending INTEGER NOT NULL DEFAULT 0;",
 };
 
 static bool exec(sqlite3 *db, const char *sql, char *err, size_t err_size) {
@@ -70,7 +73,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
                       NULL) != SQLITE_OK) {
     snprintf(err, err_size, "%s: cannot open the database: %s", path,
              db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
+    cloud_db_close(db);
     return SR_ERR_IO;
   }
   /* several cloud processes may share the file: wait for their locks */
@@ -78,7 +81,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
   if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", why,
             sizeof why)) {
     snprintf(err, err_size, "%s: %s", path, why);
-    sqlite3_close(db);
+    cloud_db_close(db);
     return SR_ERR_IO;
   }
   int version = cloud_db_version(db);
@@ -87,7 +90,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
     snprintf(err, err_size,
              "%s: the database has schema version %d, newer than this sr-cloud knows (%d)", path,
              version, latest);
-    sqlite3_close(db);
+    cloud_db_close(db);
     return SR_ERR_UNSUPPORTED;
   }
   for (int v = version; v < latest; v++) {
@@ -98,7 +101,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
         !exec(db, "COMMIT;", why, sizeof why)) {
       exec(db, "ROLLBACK;", sql, sizeof sql);
       snprintf(err, err_size, "%s: migration to schema version %d failed: %s", path, v + 1, why);
-      sqlite3_close(db);
+      cloud_db_close(db);
       return SR_ERR_IO;
     }
     sr_log(SR_LOG_INFO, "db", "%s: schema migrated to version %d", path, v + 1);
@@ -107,12 +110,53 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
   return SR_OK;
 }
 
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *types, va_list ap) {
+/* Compiled statements, kept for the next call with the same SQL: compiling
+ * costs more than running most of these statements. Keyed by the SQL's
+ * address and checked by its text (a caller may reuse a buffer). */
+#define STMT_CACHE_SIZE 128
+static struct {
+  sqlite3 *db;
+  const char *sql;
+  sqlite3_stmt *stmt;
+} stmt_cache[STMT_CACHE_SIZE];
+
+static sqlite3_stmt *cached_statement(sqlite3 *db, const char *sql) {
+  size_t slot = ((uintptr_t)sql >> 3) % STMT_CACHE_SIZE;
+  if (stmt_cache[slot].db == db && stmt_cache[slot].sql == sql &&
+      strcmp(sqlite3_sql(stmt_cache[slot].stmt), sql) == 0)
+    return stmt_cache[slot].stmt;
   sqlite3_stmt *stmt = NULL;
   if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
     sr_log(SR_LOG_ERROR, "db", "prepare failed: %s", sqlite3_errmsg(db));
     return NULL;
   }
+  if (stmt_cache[slot].stmt)
+    sqlite3_finalize(stmt_cache[slot].stmt);
+  stmt_cache[slot].db = db;
+  stmt_cache[slot].sql = sql;
+  stmt_cache[slot].stmt = stmt;
+  return stmt;
+}
+
+/* Makes a statement ready for its next use (bindings cleared). */
+static void done_with(sqlite3_stmt *stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+}
+
+void cloud_db_close(sqlite3 *db) {
+  for (size_t i = 0; i < STMT_CACHE_SIZE; i++)
+    if (stmt_cache[i].db == db) {
+      sqlite3_finalize(stmt_cache[i].stmt);
+      memset(&stmt_cache[i], 0, sizeof stmt_cache[i]);
+    }
+  sqlite3_close(db);
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *types, va_list ap) {
+  sqlite3_stmt *stmt = cached_statement(db, sql);
+  if (!stmt)
+    return NULL;
   for (int i = 0; types[i]; i++) {
     if (types[i] == 't') {
       const char *text = va_arg(ap, const char *);
@@ -135,7 +179,7 @@ int cloud_db_run(sqlite3 *db, const char *sql, const char *types, ...) {
   if (!stmt)
     return -1;
   int rc = sqlite3_step(stmt);
-  sqlite3_finalize(stmt);
+  done_with(stmt);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
     if (rc != SQLITE_CONSTRAINT)
       sr_log(SR_LOG_ERROR, "db", "statement failed: %s", sqlite3_errmsg(db));
@@ -166,7 +210,7 @@ static json_t *rows_v(sqlite3 *db, const char *sql, const char *types, va_list a
     }
     json_array_append_new(rows, row);
   }
-  sqlite3_finalize(stmt);
+  done_with(stmt);
   return rows;
 }
 

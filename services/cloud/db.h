@@ -16,6 +16,9 @@
  * the caller owns *out (sqlite3_close). `err` names the file on failure. */
 int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size);
 
+/* Closes the database and the statements kept for it. */
+void cloud_db_close(sqlite3 *db);
+
 /* The schema version the database is at after cloud_db_open. */
 int cloud_db_version(sqlite3 *db);
 

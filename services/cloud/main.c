@@ -128,7 +128,7 @@ static void cloud_free(cloud *c) {
   }
   sr_http_server_free(c->http);
   if (c->db)
-    sqlite3_close(c->db);
+    cloud_db_close(c->db);
   free(c->enroll_ca_cert);
   if (c->enroll_ca_key)
     memset(c->enroll_ca_key, 0, strlen(c->enroll_ca_key));

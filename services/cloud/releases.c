@@ -229,6 +229,33 @@ void cloud_release_resume(cloud *c) {
   json_decref(open);
 }
 
+/* Tells a scout (if online) to delete its copy of a job. */
+static bool tell_scout_delete(cloud *c, const char *tenant, const char *scout, const char *job_id) {
+  json_t *row = cloud_db_row(c->db, "SELECT online FROM scouts WHERE tenant = ? AND id = ?", "tt",
+                             tenant, scout);
+  bool online = cloud_row_int(row, "online") == 1;
+  json_decref(row);
+  json_t *command = json_pack("{s:s, s:s}", "type", "delete", "job", job_id);
+  bool sent = online && cloud_broker_command(c, tenant, scout, command);
+  json_decref(command);
+  return sent;
+}
+
+void cloud_scout_online(cloud *c, const char *tenant, const char *scout) {
+  json_t *pending = cloud_db_rows(c->db,
+                                  "SELECT id FROM jobs WHERE tenant = ? AND scout = ? AND "
+                                  "cleanup_pending = 1",
+                                  "tt", tenant, scout);
+  size_t i;
+  json_t *row;
+  json_array_foreach(pending, i, row) {
+    if (tell_scout_delete(c, tenant, scout, cloud_row_text(row, "id")))
+      cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 0 WHERE tenant = ? AND id = ?", "tt",
+                   tenant, cloud_row_text(row, "id"));
+  }
+  json_decref(pending);
+}
+
 bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state) {
   json_t *job = cloud_db_row(c->db, "SELECT scout FROM jobs WHERE tenant = ? AND id = ?", "tt",
                              tenant, job_id);
@@ -238,12 +265,10 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
                        "UPDATE jobs SET state = ?, reason = NULL, updated_at = ? WHERE tenant = ? "
                        "AND id = ? AND state = 'held'",
                        "titt", state, (int64_t)time(NULL), tenant, job_id);
-  if (n == 1) {
-    json_t *command = json_pack("{s:s, s:s}", "type", "delete", "job", job_id);
-    if (!cloud_broker_command(c, tenant, cloud_row_text(job, "scout"), command))
-      sr_log(SR_LOG_WARN, "jobs", "job %s %s; its scout will be told when the broker is back",
-             job_id, state);
-    json_decref(command);
+  if (n == 1 && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id)) {
+    cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
+                 tenant, job_id);
+    sr_log(SR_LOG_WARN, "jobs", "job %s %s; its scout will be told when it is back", job_id, state);
   }
   json_decref(job);
   return n == 1;

@@ -80,7 +80,7 @@ static bool start(site *s) {
                      .card_rule = {.format = c->identity.card_format,
                                    .strip_leading_zeros = c->identity.card_strip_zeros},
                      .pin_length = (int)c->identity.pin_length};
-  if (!s->panel.cloud)
+  if (!s->panel.cloud || sr_cloud_client_use_loop(s->panel.cloud, sr_loop_default()) != SR_OK)
     return false;
   sr_config_path(s->doc, c->tls.cert, cert, sizeof cert);
   sr_config_path(s->doc, c->tls.key, key, sizeof key);
@@ -99,8 +99,8 @@ static bool start(site *s) {
 }
 
 static void site_free(site *s) {
+  sr_cloud_client_free(s->panel.cloud); /* first: its calls still answer panels */
   sr_http_server_free(s->http);
-  sr_cloud_client_free(s->panel.cloud);
   sr_site_key_free(s->key);
   sr_config_free(s->doc);
 }

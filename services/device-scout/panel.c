@@ -21,32 +21,51 @@ static void relay(sr_http_response *resp, int status, json_t *reply) {
   }
 }
 
-static void forward(panel *p, const char *method, const char *path, json_t *body,
-                    const char *bearer, sr_http_response *resp) {
-  int status;
-  json_t *reply = NULL;
-  char err[512];
-  if (sr_cloud_call(p->cloud, method, path, body, bearer, &status, &reply, err, sizeof err) !=
-      SR_OK) {
+/* Turns the cloud's answer (or why none came) into the panel's. */
+static void answer_from_cloud(sr_http_response *resp, int status, json_t *reply, const char *err) {
+  if (status == 0) {
     sr_log(SR_LOG_ERROR, "panel", "%s", err);
+    json_decref(reply);
     sr_http_reply_error(resp, 502, "cloud_unreachable", "the cloud service cannot be reached");
     return;
   }
-  if (status == 401 || status == 403) {
-    const char *code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-    if (code && strcmp(code, "forbidden") == 0) { /* our certificate, not the user */
-      sr_log(SR_LOG_ERROR, "panel", "the cloud refused this site's certificate: %s",
-             sr_cloud_error_message(reply, "?"));
-      json_decref(reply);
-      sr_http_reply_error(resp, 502, "site_not_enrolled", "this site is not enrolled");
-      return;
-    }
+  /* the cloud refusing this site's certificate is not the user's fault */
+  if ((status == 401 || status == 403) &&
+      strstr(sr_cloud_error_message(reply, ""), "certificate")) {
+    sr_log(SR_LOG_ERROR, "panel", "the cloud refused this site's certificate: %s",
+           sr_cloud_error_message(reply, "?"));
+    json_decref(reply);
+    sr_http_reply_error(resp, 502, "site_not_enrolled", "this site is not enrolled");
+    return;
   }
   relay(resp, status, reply);
 }
 
+static void forwarded(void *ctx, int status, json_t *reply, const char *err) {
+  sr_http_response resp = {0};
+  answer_from_cloud(&resp, status, reply, err);
+  sr_http_finish(ctx, &resp);
+}
+
+/* Sends the request on to the cloud; the answer follows when it comes, so
+ * the panel API serves other panels meanwhile. */
+static void forward(panel *p, const sr_http_request *req, const char *method, const char *path,
+                    json_t *body, const char *bearer, sr_http_response *resp) {
+  sr_http_exchange *x = sr_http_defer(req);
+  if (!x) {
+    sr_http_reply_error(resp, 500, "no_memory", "out of memory");
+    return;
+  }
+  if (sr_cloud_call_async(p->cloud, method, path, body, bearer, forwarded, x) != SR_OK) {
+    sr_http_response now = {0};
+    sr_http_reply_error(&now, 500, "no_memory", "cannot start the call to the cloud");
+    sr_http_finish(x, &now);
+  }
+}
+
 /* Login: hash the card, or the PIN bound to the email, then ask the cloud. */
-static void create_session(panel *p, json_t *body, sr_http_response *resp) {
+static void create_session(panel *p, const sr_http_request *req, json_t *body,
+                           sr_http_response *resp) {
   const char *device = json_string_value(json_object_get(body, "device"));
   const char *card = json_string_value(json_object_get(body, "card"));
   const char *email = json_string_value(json_object_get(body, "email"));
@@ -78,7 +97,7 @@ static void create_session(panel *p, json_t *body, sr_http_response *resp) {
     out = json_pack("{s:s, s:s, s:s}", "device", device, "email", mail, "pin_hash", hash);
   }
   memset(norm, 0, sizeof norm);
-  forward(p, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
+  forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
   json_decref(out);
 }
 
@@ -124,11 +143,11 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
     if (!known)
       sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
     else
-      create_session(p, body, resp);
+      create_session(p, req, body, resp);
   } else {
     char path[300];
     snprintf(path, sizeof path, "/api/v1/site/panel/%s", rest);
-    forward(p, req->method, path, body, req->bearer, resp);
+    forward(p, req, req->method, path, body, req->bearer, resp);
   }
   json_decref(body);
 }

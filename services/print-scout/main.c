@@ -244,6 +244,8 @@ static bool scout_init(scout *s, const char *config_path) {
   s->jobs = scout_job_table_new();
   s->store =
       (scout_store){.storage = s->storage, .key = s->key, .owner = c->user, .cloud = s->cloud};
+  if (s->jobs)
+    scout_store_recover(&s->store, s->jobs);
   scout_queue_options qo = {.address = c->queue.address,
                             .port = (int)c->queue.port,
                             .name = "securerelease",

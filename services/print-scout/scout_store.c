@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "job_info.h"
@@ -114,4 +115,52 @@ void scout_store_discard(void *ctx, const scout_job *job) {
       sr_log(SR_LOG_WARN, "store", "job %d deleted here, not yet in the cloud: %s", job->id, err);
     json_decref(reply);
   }
+}
+
+typedef struct recovery {
+  scout_store *store;
+  scout_job_table *jobs;
+  int count;
+} recovery;
+
+static int recover_one(void *ctx, const char *key) {
+  recovery *r = ctx;
+  char err[512], why[256], *info_json = NULL;
+  sr_job_info info;
+  int fd = memfd_create("sr-recover", MFD_CLOEXEC);
+  if (fd < 0)
+    return SR_OK;
+  int status =
+      sr_jobfile_load(r->store->storage, key, r->store->key, fd, &info_json, err, sizeof err);
+  close(fd); /* only the information is needed; the document stays encrypted */
+  if (status == SR_OK && sr_job_info_from_json(info_json, &info, why, sizeof why) == SR_OK) {
+    scout_job job = {.state = SCOUT_JOB_HELD,
+                     .copies = info.copies,
+                     .size = info.size,
+                     .pages = info.pages,
+                     .created = (time_t)info.submitted_at};
+    snprintf(job.name, sizeof job.name, "%s", info.title);
+    snprintf(job.user, sizeof job.user, "%s", info.owner);
+    snprintf(job.format, sizeof job.format, "%s", info.document_format);
+    snprintf(job.sides, sizeof job.sides, "%s", info.sides);
+    snprintf(job.color_mode, sizeof job.color_mode, "%s", info.color_mode);
+    snprintf(job.store_key, sizeof job.store_key, "%s", key);
+    scout_job added;
+    if (scout_job_add(r->jobs, &job, &added) == SR_OK)
+      r->count++;
+  } else {
+    sr_log(SR_LOG_WARN, "store", "%s not recovered: %s", key, status == SR_OK ? why : err);
+  }
+  free(info_json);
+  return SR_OK;
+}
+
+int scout_store_recover(scout_store *store, scout_job_table *jobs) {
+  recovery r = {store, jobs, 0};
+  char err[512];
+  if (sr_store_list(store->storage, "jobs/", recover_one, &r, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "store", "cannot list the job store: %s", err);
+  if (r.count)
+    sr_log(SR_LOG_INFO, "store", "%d held job(s) recovered from the job store", r.count);
+  return r.count;
 }

@@ -18,6 +18,12 @@ typedef struct scout_store {
   sr_cloud_client *cloud; /* borrowed; NULL: no cloud (jobs stay local) */
 } scout_store;
 
+/* Puts the job files found in the store back into `jobs` as held jobs, so
+ * a restarted scout loses nothing: each file is authenticated and its
+ * encrypted job information read. Files that fail are left alone (logged).
+ * Returns how many jobs were recovered. */
+int scout_store_recover(scout_store *store, scout_job_table *jobs);
+
 /* The job's id as the cloud knows it: the hex name of its job file. */
 void scout_job_uuid(const scout_job *job, char out[64]);
 

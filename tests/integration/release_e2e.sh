@@ -52,6 +52,13 @@ newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
   job=$(echo "$body" | jq -r '.jobs[-1].id')
 }
+wait_presence() { # SCOUT_NAME 0|1: until the cloud sees it offline / online
+  for _ in $(seq 300); do
+    stack_srctl scout list --json | jq -e ".scouts[] | select(.name == \"$1\") | .online == $2" >/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 pdfs() { ls "$spool_dir"/*.pdf 2>/dev/null | wc -l; }
 
 # a second user with a workstation of their own, and two more devices: one
@@ -135,22 +142,26 @@ check "the RAW sink got it byte-identical" cmp -s "$doc" "$(ls "$raw_dir"/*.prn 
 "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title third --format application/pdf >/dev/null
 newest_job "$alice"
 kill -STOP "$pid_workstation"
-for _ in $(seq 300); do
-  stack_srctl scout list --json | jq -e '.scouts[] | select(.name == "workstation") | .online == 0' >/dev/null && break
-  sleep 0.1
-done
+wait_presence workstation 0
 panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
 check "scout offline: failed at once with the reason" \
   [ "$(field '.releases[0].state')" = failed -a -n "$(field '.releases[0].reason' | grep offline)" ]
 panel GET "/api/v1/panel/jobs/$job" "" "$alice"
 check "and the job is still held" [ "$(field .state)" = held ]
 kill -CONT "$pid_workstation"
-for _ in $(seq 300); do
-  stack_srctl scout list --json | jq -e '.scouts[] | select(.name == "workstation") | .online == 1' >/dev/null && break
-  sleep 0.1
-done
+wait_presence workstation 1
 panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
 check "back online: released later and printed" wait_job "$job" "$alice" '.state == "printed"'
+
+# 6b. the workstation restarts with a job held: nothing is lost
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title restarted --format application/pdf >/dev/null
+newest_job "$alice"
+kill "$pid_workstation"
+wait "$pid_workstation" 2>/dev/null
+stack_print_scout workstation "$demo_email" >/dev/null || echo "the scout did not restart"
+check "after a restart the scout still holds the job" grep -q "1 held job(s) recovered" "$tmp/workstation/log"
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
+check "and it can be released" wait_job "$job" "$alice" '.state == "printed"'
 
 # 7. the cloud dies in the middle of a release: printed exactly once
 echo 2 >"$tmp/printer/print-delay"
@@ -219,6 +230,17 @@ panel DELETE "/api/v1/panel/jobs/$job" "" "$session"
 check "delete: 204" [ "$code" = 204 ]
 for _ in $(seq 100); do [ -z "$(ls "$tmp/workstation/store/jobs")" ] && break; sleep 0.05; done
 check "the scout removed the job file" bash -c "[ -z \"\$(ls '$tmp/workstation/store/jobs')\" ]"
+
+# 10b. deleted while the workstation was unreachable: deleted when it is back
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title sixth --format application/pdf >/dev/null
+newest_job "$session"
+kill -STOP "$pid_workstation"
+wait_presence workstation 0
+panel DELETE "/api/v1/panel/jobs/$job" "" "$session"
+check "delete while the scout is offline: 204" [ "$code" = 204 ]
+kill -CONT "$pid_workstation"
+for _ in $(seq 300); do [ -z "$(ls "$tmp/workstation/store/jobs")" ] && break; sleep 0.05; done
+check "the scout removed the file once back online" bash -c "[ -z \"\$(ls '$tmp/workstation/store/jobs')\" ]"
 
 # 11. administration is per tenant; enrollment tokens work once
 SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/cloud/operator-token \

@@ -1,0 +1,127 @@
+/* The cloud's metadata store: migrations bring any database to the latest
+ * schema once, refuse a newer one, and the row helpers bind and read. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "db.h"
+#include "sr/abi.h"
+
+static char dir[64];
+
+static int setup(void **state) {
+  (void)state;
+  strcpy(dir, "/tmp/sr-test-db-XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static void test_fresh_database_is_migrated_once(void **state) {
+  (void)state;
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/fresh.db", dir);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  int latest = cloud_db_version(db);
+  assert_true(latest >= 2);
+  /* WAL, so readers never block the writer */
+  json_t *mode = cloud_db_row(db, "PRAGMA journal_mode", "");
+  assert_string_equal(cloud_row_text(mode, "journal_mode"), "wal");
+  json_decref(mode);
+  assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
+                                "tti", "t1", "One", (int64_t)42),
+                   1);
+  cloud_db_close(db);
+  /* opened again: same version, data kept, no migration re-run */
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_int_equal(cloud_db_version(db), latest);
+  json_t *row = cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "t1");
+  assert_non_null(row);
+  assert_string_equal(cloud_row_text(row, "name"), "One");
+  assert_int_equal(cloud_row_int(row, "created_at"), 42);
+  assert_true(json_is_null(json_object_get(row, "ca_cert")));
+  json_decref(row);
+  cloud_db_close(db);
+}
+
+static void test_version_one_database_is_upgraded(void **state) {
+  (void)state;
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/old.db", dir);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  /* pretend it was made by the first release: drop what version 2 added */
+  assert_int_equal(cloud_db_run(db, "ALTER TABLE jobs DROP COLUMN cleanup_pending", ""), 0);
+  assert_int_equal(cloud_db_run(db, "PRAGMA user_version=1", ""), 0);
+  cloud_db_close(db);
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_true(cloud_db_version(db) >= 2);
+  json_t *rows = cloud_db_rows(db, "SELECT cleanup_pending FROM jobs", "");
+  assert_non_null(rows); /* the column exists again */
+  json_decref(rows);
+  cloud_db_close(db);
+}
+
+static void test_newer_database_is_refused(void **state) {
+  (void)state;
+  char path[128], err[256] = "";
+  snprintf(path, sizeof path, "%s/new.db", dir);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_int_equal(cloud_db_run(db, "PRAGMA user_version=999", ""), 0);
+  cloud_db_close(db);
+  assert_int_not_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_null(db);
+  assert_non_null(strstr(err, "schema version 999, newer than this sr-cloud knows"));
+  assert_non_null(strstr(err, path));
+}
+
+static void test_rows_bind_text_integers_and_null(void **state) {
+  (void)state;
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/rows.db", dir);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('t', 'T', 1)", "");
+  /* a constraint violation is -1, not a crash, and changes nothing */
+  assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
+                                "tti", "t", "again", (int64_t)2),
+                   -1);
+  assert_int_equal(cloud_db_run(db,
+                                "INSERT INTO users(tenant, id, email, name, card_hash, "
+                                "created_at) VALUES(?, ?, ?, ?, ?, ?)",
+                                "ttttti", "t", "u1", "a@x", "A", NULL, (int64_t)7),
+                   1);
+  json_t *rows =
+      cloud_db_rows(db, "SELECT id, card_hash, created_at FROM users WHERE tenant = ?", "t", "t");
+  assert_int_equal(json_array_size(rows), 1);
+  json_t *u = json_array_get(rows, 0);
+  assert_string_equal(cloud_row_text(u, "id"), "u1");
+  assert_true(json_is_null(json_object_get(u, "card_hash")));
+  assert_int_equal(cloud_row_int(u, "created_at"), 7);
+  json_decref(rows);
+  assert_null(cloud_db_row(db, "SELECT * FROM users WHERE tenant = ?", "t", "other"));
+  assert_null(cloud_db_rows(db, "SELECT * FROM no_such_table", ""));
+  cloud_db_close(db);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fresh_database_is_migrated_once),
+      cmocka_unit_test(test_version_one_database_is_upgraded),
+      cmocka_unit_test(test_newer_database_is_refused),
+      cmocka_unit_test(test_rows_bind_text_integers_and_null),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
