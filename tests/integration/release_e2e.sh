@@ -252,6 +252,17 @@ enroll=$(stack_srctl scout enroll --kind site --json | jq -r .enrollment_token)
 "$bin/sr-device-scout" enroll --config "$tmp/site/site.yaml" --token "$enroll" >/dev/null 2>"$tmp/reuse"
 check "an enrollment token works only once" grep -q "unknown, used or expired" "$tmp/reuse"
 
+# 11b. srctl says what went wrong
+echo not-a-token >"$tmp/bad-token"
+SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/bad-token "$bin/srctl" user list 2>"$tmp/err1"
+check "srctl with a wrong token: exit 1, HTTP 401 named" \
+  [ $? = 1 ] && grep -q "HTTP 401: the token is not valid" "$tmp/err1"
+"$bin/srctl" user list --cloud "https://localhost:$closed" --ca "$ca_file" --token-file "$token_file" 2>"$tmp/err2"
+check "srctl with no cloud there: exit 1, the URL named" \
+  [ $? = 1 ] && grep -q "https://localhost:$closed/api/v1/users" "$tmp/err2"
+env -u SR_CLOUD_URL "$bin/srctl" user list 2>"$tmp/err3"
+check "srctl without a cloud: usage, exit 64" [ $? = 64 ] && grep -q -- "--cloud" "$tmp/err3"
+
 # 12. the cloud holds no document, no site secret, no card number or PIN
 secret=$(cat "$secret_file")
 check "the cloud's files do not contain the document" bash -c "! grep -raq '$marker' '$tmp/cloud'"
