@@ -32,11 +32,11 @@
 #include "latency.h"
 #include "marker_sink.h"
 
-#define POLL_INTERVAL_S 0.005 /* job-list polls, as the brief asks */
+#define PRINTED_POLL_S 0.002  /* job-status polls once a job is complete at the sink */
+#define PRINTED_POLLERS 8     /* threads asking, each about every 8th job */
 #define HELD_POLL_S 0.05      /* while waiting for submitted jobs to show up */
 #define HELD_TIMEOUT_S 60     /* submitted jobs must be listed as held within this */
 #define JOB_TIMEOUT_S 60      /* a released job must be complete at the sink within this */
-#define SETTLE_TIMEOUT_S 30   /* the poller's wait for outcomes after the last release */
 #define HTTP_TIMEOUT_MS 30000 /* any one panel request */
 #define DOC_MIN_BYTES 4096    /* like cups-release-bench's generated page */
 
@@ -45,15 +45,14 @@ typedef struct options {
   int sink_port, jobs, concurrency;
 } options;
 
-/* One job of the run. t0/acked/gone/printed/reason are under run.mu. */
+/* One job of the run. t0/acked/printed/reason are under run.mu. */
 typedef struct job {
   char id[64]; /* the cloud's id, from the panel's list */
   char *doc;   /* the document submitted, to compare with the sink's copy */
   size_t doc_len;
   double t0;      /* release request about to be sent; 0 before */
   double acked;   /* its answer received; 0 before */
-  double gone;    /* a job list without it came back; 0 before */
-  double printed; /* = gone once GET /jobs/ID said "printed"; 0 before */
+  double printed; /* GET /jobs/ID said "printed"; 0 before */
   atomic_int failed;
   char reason[256];
 } job;
@@ -72,10 +71,10 @@ typedef struct run {
   int ready, go;        /* under mu: workers connect before the first release */
   int failures;         /* under mu */
   char error[512];      /* under mu: a worker's setup failure */
-  int polls;            /* poller only, read after join */
-  int poll_errors;      /* poller only: job lists that did not come back */
-  char poll_error[256]; /* poller only: the last such error */
-  double poll_time;     /* poller only: seconds spent in job-list requests */
+  int polls;            /* job-status requests (under mu) */
+  int poll_errors;      /* those that did not come back with 200 */
+  char poll_error[256]; /* the last such error */
+  double poll_time;     /* seconds spent in job-status requests */
 } run;
 
 static volatile sig_atomic_t interrupted;
@@ -401,6 +400,87 @@ static void worker_note(run *r, const char *what, const char *why) {
   pthread_mutex_unlock(&r->mu);
 }
 
+/* ---- printed ------------------------------------------------------------------- */
+
+/* Asks GET /jobs/ID once: true when the job is printed (the time the answer
+ * came back is its printed time) or held again (failed, with the reason). */
+static bool check_printed(run *r, panel *p, int i) {
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/panel/jobs/%s", r->jobs[i].id);
+  double sent = bench_now_s();
+  json_t *reply = NULL;
+  long st = panel_call(p, path, NULL, &reply);
+  double seen = bench_now_s();
+  const char *state = json_string_value(json_object_get(reply, "state"));
+  const char *reason = json_string_value(json_object_get(reply, "reason"));
+  bool done = true;
+  pthread_mutex_lock(&r->mu);
+  r->polls++;
+  r->poll_time += seen - sent;
+  if (st == 200 && state && !strcmp(state, "printed")) {
+    if (!atomic_load(&r->jobs[i].failed))
+      r->jobs[i].printed = seen;
+  } else if (st == 200 && state && !strcmp(state, "held")) {
+    pthread_mutex_unlock(&r->mu);
+    job_fail(r, i, "back to held: %.200s", reason ? reason : "no reason given");
+    pthread_mutex_lock(&r->mu);
+  } else {
+    if (st != 200) {
+      r->poll_errors++;
+      snprintf(r->poll_error, sizeof r->poll_error, "HTTP %ld: %.200s", st, panel_why(p, reply));
+    }
+    done = false;
+  }
+  pthread_mutex_unlock(&r->mu);
+  json_decref(reply);
+  return done;
+}
+
+/* Every PRINTED_POLL_S: asks about each of its jobs that is complete at the
+ * sink and not yet known printed. Only those few are asked about, so the polls
+ * stay cheap and do not load the services under test. */
+typedef struct poller_arg {
+  run *r;
+  int first; /* this poller asks about jobs first, first + PRINTED_POLLERS, ... */
+} poller_arg;
+
+static void *printed_main(void *arg) {
+  run *r = ((poller_arg *)arg)->r;
+  int first = ((poller_arg *)arg)->first;
+  panel p;
+  if (panel_open(&p, r->o, r->token) != 0) {
+    worker_note(r, "the printed poller", "cannot start");
+    return NULL;
+  }
+  double settle = 0;
+  while (!interrupted && !atomic_load(&r->abort)) {
+    double tick = bench_now_s();
+    int open = 0;
+    for (int i = first; i < r->n; i += PRINTED_POLLERS) {
+      marker_sink_job mj;
+      pthread_mutex_lock(&r->mu);
+      bool waiting =
+          r->jobs[i].t0 > 0 && r->jobs[i].printed == 0 && !atomic_load(&r->jobs[i].failed);
+      pthread_mutex_unlock(&r->mu);
+      if (!waiting)
+        continue;
+      open++;
+      if (marker_sink_job_get(r->sink, i, &mj) && check_printed(r, &p, i))
+        open--;
+    }
+    if (atomic_load(&r->releasing) == 0) {
+      if (open == 0)
+        break;
+      settle = settle > 0 ? settle : bench_now_s() + JOB_TIMEOUT_S;
+      if (bench_now_s() > settle)
+        break;
+    }
+    sleep_s(tick + PRINTED_POLL_S - bench_now_s());
+  }
+  panel_close(&p);
+  return NULL;
+}
+
 /* Releases one job and reads the answer; false if it failed right away. */
 static bool release_one(run *r, panel *p, int i) {
   job *j = &r->jobs[i];
@@ -470,110 +550,11 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-/* ---- the poller ---------------------------------------------------------------- */
-
-/* A released job left the list at `gone`: asks once what became of it. */
-static void check_gone(run *r, panel *p, int i, double gone) {
-  char path[128];
-  snprintf(path, sizeof path, "/api/v1/panel/jobs/%s", r->jobs[i].id);
-  json_t *reply = NULL;
-  long st = panel_call(p, path, NULL, &reply);
-  const char *state = json_string_value(json_object_get(reply, "state"));
-  const char *reason = json_string_value(json_object_get(reply, "reason"));
-  if (st == 200 && state && !strcmp(state, "printed")) {
-    pthread_mutex_lock(&r->mu);
-    if (!atomic_load(&r->jobs[i].failed))
-      r->jobs[i].printed = gone;
-    pthread_mutex_unlock(&r->mu);
-  } else if (st == 200 && state) {
-    job_fail(r, i, "%s: %.200s", state, reason ? reason : "no reason given");
-  } else {
-    job_fail(r, i, "GET %s: HTTP %ld: %.200s", path, st, panel_why(p, reply));
-  }
-  json_decref(reply);
-}
-
-/* Every POLL_INTERVAL_S: one job list. A released job missing from it has
- * printed (checked once with GET /jobs/ID after the polling, so the checks
- * do not stretch the polls); one listed as held again after its release was
- * answered has failed, with the reason the list gives. */
-static void *poller_main(void *arg) {
-  run *r = arg;
-  panel p;
-  char *listed = calloc((size_t)r->n, 1);
-  if (!listed || panel_open(&p, r->o, r->token) != 0) {
-    worker_note(r, "the poller", "cannot start");
-    free(listed);
-    return NULL;
-  }
-  double settle = 0;
-  while (!interrupted) {
-    double sent = bench_now_s();
-    json_t *reply = NULL;
-    long st = panel_call(&p, "/api/v1/panel/jobs", NULL, &reply);
-    double seen = bench_now_s();
-    r->polls++;
-    r->poll_time += seen - sent;
-    if (st == 200) {
-      memset(listed, 0, (size_t)r->n);
-      size_t k;
-      json_t *j;
-      json_array_foreach(json_object_get(reply, "jobs"), k, j) {
-        int i = bench_index(json_string_value(json_object_get(j, "title")), r->n);
-        if (i < 0)
-          continue;
-        listed[i] = 1;
-        const char *state = json_string_value(json_object_get(j, "state"));
-        const char *reason = json_string_value(json_object_get(j, "reason"));
-        pthread_mutex_lock(&r->mu);
-        /* only a list asked for after the release was answered tells */
-        bool back = state && !strcmp(state, "held") && r->jobs[i].acked > 0 &&
-                    r->jobs[i].acked < sent && !atomic_load(&r->jobs[i].failed);
-        pthread_mutex_unlock(&r->mu);
-        if (back)
-          job_fail(r, i, "back to held: %.200s", reason ? reason : "no reason given");
-      }
-    } else { /* counted and reported; the next poll may do better */
-      r->poll_errors++;
-      snprintf(r->poll_error, sizeof r->poll_error, "HTTP %ld: %.200s", st, panel_why(&p, reply));
-    }
-    json_decref(reply);
-    int open = 0;
-    pthread_mutex_lock(&r->mu);
-    for (int i = 0; i < r->n; i++) {
-      job *j = &r->jobs[i];
-      if (st == 200 && j->t0 > 0 && j->gone == 0 && !listed[i])
-        j->gone = seen;
-      open += j->gone == 0 && !atomic_load(&j->failed);
-    }
-    pthread_mutex_unlock(&r->mu);
-    if (open == 0 || atomic_load(&r->abort))
-      break;
-    if (atomic_load(&r->releasing) == 0) {
-      /* the workers are done: whatever is still open gets a while longer */
-      settle = settle > 0 ? settle : bench_now_s() + SETTLE_TIMEOUT_S;
-      if (bench_now_s() > settle)
-        break;
-    }
-    sleep_s(sent + POLL_INTERVAL_S - bench_now_s());
-  }
-  for (int i = 0; i < r->n; i++) {
-    pthread_mutex_lock(&r->mu);
-    double gone = atomic_load(&r->jobs[i].failed) ? 0 : r->jobs[i].gone;
-    pthread_mutex_unlock(&r->mu);
-    if (gone > 0)
-      check_gone(r, &p, i, gone);
-  }
-  panel_close(&p);
-  free(listed);
-  return NULL;
-}
-
 /* ---- the run ----------------------------------------------------------------------- */
 
 static int release_all(run *r, char *err, size_t err_size) {
   int c = r->o->concurrency < r->n ? r->o->concurrency : r->n;
-  pthread_t *threads = calloc((size_t)c, sizeof *threads), poller;
+  pthread_t *threads = calloc((size_t)c, sizeof *threads);
   if (!threads) {
     snprintf(err, err_size, "out of memory");
     return -1;
@@ -590,7 +571,16 @@ static int release_all(run *r, char *err, size_t err_size) {
     atomic_store(&r->next, r->n);
   pthread_mutex_unlock(&r->mu);
   atomic_fetch_sub(&r->releasing, c - started);
-  bool polling = ok && pthread_create(&poller, NULL, poller_main, r) == 0;
+  pthread_t pollers[PRINTED_POLLERS];
+  poller_arg poller_args[PRINTED_POLLERS];
+  int n_pollers = 0;
+  while (ok && n_pollers < PRINTED_POLLERS) {
+    poller_args[n_pollers] = (poller_arg){r, n_pollers};
+    if (pthread_create(&pollers[n_pollers], NULL, printed_main, &poller_args[n_pollers]) != 0)
+      break;
+    n_pollers++;
+  }
+  bool polling = n_pollers == PRINTED_POLLERS;
   if (ok && !polling)
     atomic_store(&r->next, r->n);
   pthread_mutex_lock(&r->mu);
@@ -599,13 +589,13 @@ static int release_all(run *r, char *err, size_t err_size) {
   pthread_mutex_unlock(&r->mu);
   for (int i = 0; i < started; i++)
     pthread_join(threads[i], NULL);
-  if (polling)
-    pthread_join(poller, NULL);
+  for (int k = 0; k < n_pollers; k++)
+    pthread_join(pollers[k], NULL);
   free(threads);
   if (started < c)
     snprintf(err, err_size, "could start only %d of %d release threads", started, c);
   else if (ok && !polling)
-    snprintf(err, err_size, "cannot start the poller thread");
+    snprintf(err, err_size, "cannot start the printed poller thread");
   else if (r->error[0])
     snprintf(err, err_size, "%s", r->error);
   else if (interrupted)
@@ -693,11 +683,11 @@ static int report(run *r) {
   printf("wall %.3f s from the first release request to the last document complete at the sink; "
          "%d of %d documents byte-identical at the sink\n",
          wall, identical, r->n);
-  printf("poller: %d job-list requests, %.1f ms each on average (printed = when a list without "
-         "the job came back)\n",
-         r->polls, r->polls ? r->poll_time / r->polls * 1e3 : 0);
+  printf("printed: %d job-status requests, %.1f ms each on average (asked every %.0f ms once "
+         "a job is complete at the sink; printed = when the answer said so)\n",
+         r->polls, r->polls ? r->poll_time / r->polls * 1e3 : 0, PRINTED_POLL_S * 1e3);
   if (r->poll_errors)
-    printf("poller: %d job-list requests failed, the last with %s\n", r->poll_errors,
+    printf("printed: %d job-status requests failed, the last with %s\n", r->poll_errors,
            r->poll_error);
   free(first), free(complete), free(printed), free(answer);
   if (bad) {

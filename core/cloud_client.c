@@ -259,6 +259,9 @@ int sr_cloud_client_use_loop(sr_cloud_client *c, struct ev_loop *loop) {
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_changed);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+  /* keep the connections to the cloud: by default the cache shrinks with
+   * the calls in flight, and every new connection is a TLS handshake */
+  curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 128L);
   ev_init(&c->timer, on_curl_timer);
   c->timer.data = c;
   return SR_OK;

@@ -2,6 +2,7 @@
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,11 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
   (void)loop, (void)revents;
   sr_mqtt *m = w->data;
   int rc = mosquitto_loop_read(m->mosq, 16);
+  /* TLS may hold whole packets already decrypted: the socket will not
+   * become readable for them, so take them now */
+  SSL *ssl = mosquitto_ssl_get(m->mosq);
+  while (rc == MOSQ_ERR_SUCCESS && ssl && SSL_pending(ssl) > 0)
+    rc = mosquitto_loop_read(m->mosq, 16);
   if (rc != MOSQ_ERR_SUCCESS) {
     stop_watching(m);
     return; /* the disconnect callback has run */

@@ -251,9 +251,9 @@ void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *res
     return;
   }
   char tenant[64];
-  static const char *const collections[] = {"users", "devices", "scouts", "jobs"};
+  static const char *const collections[] = {"users", "devices", "scouts", "jobs", "delegations"};
   bool known = false;
-  for (size_t i = 0; i < 4 && !known; i++)
+  for (size_t i = 0; i < 5 && !known; i++)
     known = strncmp(rest, collections[i], strlen(collections[i])) == 0;
   if (!known) {
     sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
@@ -287,6 +287,15 @@ void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *res
     add_scout(c, tenant, req, resp);
   else if (strcmp(rest, "jobs") == 0 && get)
     list_jobs(c, tenant, resp);
+  else if (strcmp(rest, "delegations") == 0 && get)
+    cloud_delegation_list(c, tenant, NULL, resp);
+  else if (strcmp(rest, "delegations") == 0 && post) {
+    json_t *body = cloud_api_body(req, resp, (const char *[]){"owner", "delegate", "until", NULL});
+    if (body)
+      cloud_delegation_add(c, tenant, NULL, body, resp);
+    json_decref(body);
+  } else if (strncmp(rest, "delegations/", 12) == 0 && del)
+    cloud_delegation_remove(c, tenant, NULL, rest + 12, resp);
   else
     sr_http_reply_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s", req->method,
                         req->path);

@@ -6,6 +6,7 @@
  */
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -161,41 +162,57 @@ static json_t *session_of(cloud *c, const json_t *site, const sr_http_request *r
   return s;
 }
 
-static json_t *job_view(const json_t *row, const json_t *session) {
+/* A job as the panel shows it; rows come from cloud_visible_jobs_sql. */
+static json_t *job_view(const json_t *row) {
   char when[32];
   cloud_rfc3339(cloud_row_int(row, "submitted_at"), when);
   json_t *pages = json_object_get(row, "pages");
-  json_t *o = json_pack(
-      "{s:s, s:s, s:s, s:O, s:I, s:s, s:s, s:{s:s, s:s}, s:s}", "id", cloud_row_text(row, "id"),
-      "title", cloud_row_text(row, "title"), "submitted_at", when, "pages",
-      pages ? pages : json_null(), "copies", (json_int_t)cloud_row_int(row, "copies"), "sides",
-      cloud_row_text(row, "sides"), "color", cloud_row_text(row, "color"), "owner", "id",
-      cloud_row_text(row, "owner"), "name", cloud_row_text(session, "user_name"), "state",
-      cloud_row_text(row, "state"));
+  json_t *o =
+      json_pack("{s:s, s:s, s:s, s:O, s:I, s:s, s:s, s:{s:s, s:s}, s:s}", "id",
+                cloud_row_text(row, "id"), "title", cloud_row_text(row, "title"), "submitted_at",
+                when, "pages", pages ? pages : json_null(), "copies",
+                (json_int_t)cloud_row_int(row, "copies"), "sides", cloud_row_text(row, "sides"),
+                "color", cloud_row_text(row, "color"), "owner", "id", cloud_row_text(row, "owner"),
+                "name", cloud_row_text(row, "owner_name"), "state", cloud_row_text(row, "state"));
   if (*cloud_row_text(row, "reason"))
     json_object_set_new(o, "reason", json_string(cloud_row_text(row, "reason")));
   return o;
 }
 
+static char *visible_sql(const char *more) {
+  size_t n = strlen(cloud_visible_jobs_sql) + strlen(more) + 1;
+  char *sql = malloc(n);
+  if (sql)
+    snprintf(sql, n, "%s%s", cloud_visible_jobs_sql, more);
+  return sql;
+}
+
 static void list_jobs(cloud *c, const json_t *session, sr_http_response *resp) {
-  json_t *rows =
-      cloud_db_rows(c->db,
-                    "SELECT * FROM jobs WHERE tenant = ? AND owner = ? AND state IN "
-                    "('held', 'releasing', 'printing') ORDER BY submitted_at, id",
-                    "tt", cloud_row_text(session, "tenant"), cloud_row_text(session, "user_id"));
+  static char *sql;
+  if (!sql) /* built once: the statement cache keys on its address */
+    sql = visible_sql(" AND j.state IN ('held', 'releasing', 'printing') ORDER BY j.submitted_at, "
+                      "j.id");
+  json_t *rows = sql ? cloud_db_rows(c->db, sql, "tti", cloud_row_text(session, "tenant"),
+                                     cloud_row_text(session, "user_id"), (int64_t)time(NULL))
+                     : NULL;
   json_t *jobs = json_array();
   size_t i;
   json_t *row;
-  json_array_foreach(rows, i, row) json_array_append_new(jobs, job_view(row, session));
+  json_array_foreach(rows, i, row) json_array_append_new(jobs, job_view(row));
   json_decref(rows);
   sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", jobs));
 }
 
-/* The session user's job `id`, or NULL (another user's job is not found
- * either: its existence is not revealed). */
-static json_t *own_job(cloud *c, const json_t *session, const char *id) {
-  return cloud_db_row(c->db, "SELECT * FROM jobs WHERE tenant = ? AND owner = ? AND id = ?", "ttt",
-                      cloud_row_text(session, "tenant"), cloud_row_text(session, "user_id"), id);
+/* Job `id` if the session's user may see it (their own, or delegated to
+ * them now), else NULL: another user's job is "not found", its existence
+ * is not revealed. */
+static json_t *visible_job(cloud *c, const json_t *session, const char *id) {
+  static char *sql;
+  if (!sql)
+    sql = visible_sql(" AND j.id = ?4");
+  return sql ? cloud_db_row(c->db, sql, "ttit", cloud_row_text(session, "tenant"),
+                            cloud_row_text(session, "user_id"), (int64_t)time(NULL), id)
+             : NULL;
 }
 
 static bool settings_ok(json_t *settings, sr_http_response *resp) {
@@ -243,17 +260,19 @@ static void release(cloud *c, const json_t *session, const sr_http_request *req,
   if (!settings_ok(settings, resp))
     goto out;
   if (json_is_true(all) && !ids) {
-    targets = cloud_db_rows(c->db,
-                            "SELECT id FROM jobs WHERE tenant = ? AND owner = ? AND state = 'held' "
-                            "ORDER BY submitted_at, id",
-                            "tt", tenant, cloud_row_text(session, "user_id"));
+    static char *sql;
+    if (!sql)
+      sql = visible_sql(" AND j.state = 'held' ORDER BY j.submitted_at, j.id");
+    targets = sql ? cloud_db_rows(c->db, sql, "tti", tenant, cloud_row_text(session, "user_id"),
+                                  (int64_t)time(NULL))
+                  : NULL;
   } else if (json_is_array(ids) && json_array_size(ids) > 0 && json_array_size(ids) <= 100 &&
              !all) {
     targets = json_array();
     size_t i;
     json_t *id;
     json_array_foreach(ids, i, id) {
-      json_t *job = json_is_string(id) ? own_job(c, session, json_string_value(id)) : NULL;
+      json_t *job = json_is_string(id) ? visible_job(c, session, json_string_value(id)) : NULL;
       if (!job) { /* check every id before releasing any */
         sr_http_reply_error(resp, 404, "not_found", "no job '%.64s' for this user",
                             json_is_string(id) ? json_string_value(id) : "?");
@@ -299,20 +318,35 @@ void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *res
     resp->status = 204;
   } else if (!strcmp(rest, "jobs") && get) {
     list_jobs(c, session, resp);
+  } else if (!strcmp(rest, "delegations") && get) {
+    cloud_delegation_list(c, cloud_row_text(session, "tenant"), cloud_row_text(session, "user_id"),
+                          resp);
+  } else if (!strcmp(rest, "delegations") && post) {
+    json_t *body = cloud_api_body(req, resp, (const char *[]){"delegate", "until", NULL});
+    if (body)
+      cloud_delegation_add(c, cloud_row_text(session, "tenant"), cloud_row_text(session, "user_id"),
+                           body, resp);
+    json_decref(body);
+  } else if (!strncmp(rest, "delegations/", 12) && del) {
+    cloud_delegation_remove(c, cloud_row_text(session, "tenant"),
+                            cloud_row_text(session, "user_id"), rest + 12, resp);
   } else if (!strcmp(rest, "release") && post) {
     release(c, session, req, resp);
   } else if (!strncmp(rest, "jobs/", 5) && (get || del)) {
-    if (!(job = own_job(c, session, rest + 5))) {
+    if (!(job = visible_job(c, session, rest + 5))) {
       sr_http_reply_error(resp, 404, "not_found", "no job '%.64s' for this user", rest + 5);
     } else if (get) {
-      json_t *view = job_view(job, session);
+      json_t *view = job_view(job);
       json_t *last = cloud_db_row(c->db,
-                                  "SELECT id, state, reason, transport FROM releases WHERE "
+                                  "SELECT id, state, reason, transport, user_id AS released_by, "
+                                  "on_behalf_of FROM releases WHERE "
                                   "tenant = ? AND job = ? ORDER BY created_at DESC, rowid DESC",
                                   "tt", cloud_row_text(job, "tenant"), cloud_row_text(job, "id"));
       if (last)
         json_object_set_new(view, "last_release", last);
       sr_http_reply_json(resp, 200, view);
+    } else if (strcmp(cloud_row_text(job, "owner"), cloud_row_text(session, "user_id")) != 0) {
+      sr_http_reply_error(resp, 403, "not_owner", "only the job's owner can delete it");
     } else if (strcmp(cloud_row_text(job, "state"), "held") != 0) {
       sr_http_reply_error(resp, 409, "not_held", "the job is %s and cannot be deleted now",
                           cloud_row_text(job, "state"));

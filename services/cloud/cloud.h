@@ -93,6 +93,23 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
 /* A scout came online: sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
 
+/* ---- delegations.c ---- */
+
+/* SELECT of the jobs a user may see and release: their own and those of
+ * users who delegated to them now. Binds ?1 tenant, ?2 user id, ?3 now;
+ * each row has the job's columns and owner_name. Append conditions. */
+extern const char *const cloud_visible_jobs_sql;
+/* POST body {owner?, delegate, until?}: `owner_id` set (a user at a panel)
+ * or NULL (an administrator names the owner by email). */
+void cloud_delegation_add(cloud *c, const char *tenant, const char *owner_id, json_t *body,
+                          sr_http_response *resp);
+/* The tenant's current delegations, or only those `user_id` is part of. */
+void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
+                           sr_http_response *resp);
+/* Revokes delegation `id` (only the owner's own when owner_id is set). */
+void cloud_delegation_remove(cloud *c, const char *tenant, const char *owner_id, const char *id,
+                             sr_http_response *resp);
+
 /* ---- broker.c ---- */
 
 /* Connects to the broker (TLS, client certificate); subscribes to every

@@ -47,6 +47,12 @@ static const char *const migrations[] = {
     " updated_at INTEGER NOT NULL, PRIMARY KEY(tenant, key));",
     /* 2: deletions a scout has not been told about yet (it was offline) */
     "ALTER TABLE jobs ADD COLUMN cleanup_pending INTEGER NOT NULL DEFAULT 0;",
+    /* 3: delegation: `delegate` may release `owner`'s jobs, until a time or for good */
+    "CREATE TABLE delegations(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " owner TEXT NOT NULL, delegate TEXT NOT NULL, until INTEGER, created_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, id), UNIQUE(tenant, owner, delegate));"
+    "CREATE INDEX delegations_by_delegate ON delegations(tenant, delegate);"
+    "ALTER TABLE releases ADD COLUMN on_behalf_of TEXT;",
 };
 
 static bool exec(sqlite3 *db, const char *sql, char *err, size_t err_size) {
@@ -157,6 +163,11 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *types, va
   sqlite3_stmt *stmt = cached_statement(db, sql);
   if (!stmt)
     return NULL;
+  if (sqlite3_bind_parameter_count(stmt) != (int)strlen(types)) { /* a caller's bug */
+    sr_log(SR_LOG_ERROR, "db", "%d arguments for %d parameters in: %.80s", (int)strlen(types),
+           sqlite3_bind_parameter_count(stmt), sql);
+    return NULL;
+  }
   for (int i = 0; types[i]; i++) {
     if (types[i] == 't') {
       const char *text = va_arg(ap, const char *);

@@ -81,18 +81,21 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
     json_object_set(command, "settings", settings);
   text = json_dumps(command, JSON_COMPACT);
   int64_t now = time(NULL);
+  /* a delegate releasing someone else's job: recorded as done for them */
+  const char *on_behalf_of =
+      strcmp(cloud_row_text(job, "owner"), user_id) != 0 ? cloud_row_text(job, "owner") : NULL;
   bool ok = text && cloud_db_begin(c->db);
   ok = ok && cloud_db_run(c->db,
                           "UPDATE jobs SET state = 'releasing', release_id = ?, reason = NULL, "
                           "updated_at = ? WHERE tenant = ? AND id = ? AND state = 'held'",
                           "titt", release, now, tenant, job_id) == 1;
-  ok = ok &&
-       cloud_db_run(c->db,
-                    "INSERT INTO releases(tenant, id, job, device, scout, user_id, command, "
-                    "state, created_at, updated_at, deadline) VALUES(?, ?, ?, ?, ?, ?, ?, "
-                    "'releasing', ?, ?, ?)",
-                    "tttttttiii", tenant, release, job_id, device_id, cloud_row_text(job, "scout"),
-                    user_id, text, now, now, now + c->cfg.u.cloud.release_timeout) == 1;
+  ok = ok && cloud_db_run(
+                 c->db,
+                 "INSERT INTO releases(tenant, id, job, device, scout, user_id, on_behalf_of, "
+                 "command, state, created_at, updated_at, deadline) VALUES(?, ?, ?, ?, ?, ?, "
+                 "?, ?, 'releasing', ?, ?, ?)",
+                 "ttttttttiii", tenant, release, job_id, device_id, cloud_row_text(job, "scout"),
+                 user_id, on_behalf_of, text, now, now, now + c->cfg.u.cloud.release_timeout) == 1;
   if (!ok || !cloud_db_commit(c->db)) {
     /* another request (or instance) won the race: report where it is */
     cloud_db_rollback(c->db);

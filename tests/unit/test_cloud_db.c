@@ -61,14 +61,19 @@ static void test_version_one_database_is_upgraded(void **state) {
   snprintf(path, sizeof path, "%s/old.db", dir);
   sqlite3 *db;
   assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
-  /* pretend it was made by the first release: drop what version 2 added */
+  /* pretend it was made by the first release: drop what later versions added */
   assert_int_equal(cloud_db_run(db, "ALTER TABLE jobs DROP COLUMN cleanup_pending", ""), 0);
+  assert_int_equal(cloud_db_run(db, "DROP TABLE delegations", ""), 0);
+  assert_int_equal(cloud_db_run(db, "ALTER TABLE releases DROP COLUMN on_behalf_of", ""), 0);
   assert_int_equal(cloud_db_run(db, "PRAGMA user_version=1", ""), 0);
   cloud_db_close(db);
   assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
   assert_true(cloud_db_version(db) >= 2);
   json_t *rows = cloud_db_rows(db, "SELECT cleanup_pending FROM jobs", "");
   assert_non_null(rows); /* the column exists again */
+  json_decref(rows);
+  rows = cloud_db_rows(db, "SELECT owner, delegate, until FROM delegations", "");
+  assert_non_null(rows); /* and so does the table */
   json_decref(rows);
   cloud_db_close(db);
 }

@@ -306,6 +306,49 @@ static int scout_cmd(cloud_args *a, int argc, char **argv) {
   return rc;
 }
 
+static int delegate_cmd(cloud_args *a, int argc, char **argv) {
+  int rc;
+  if (argc >= 1 && strcmp(argv[0], "list") == 0) {
+    json_t *reply = call(a, "GET", "/api/v1/delegations", NULL, 200, &rc);
+    if (reply)
+      print_rows(a, reply, "delegations");
+    json_decref(reply);
+    return rc;
+  }
+  if (argc >= 2 && strcmp(argv[0], "remove") == 0) {
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/delegations/%.64s", argv[1]);
+    json_t *reply = call(a, "DELETE", path, NULL, 204, &rc);
+    if (reply)
+      printf("delegation %s revoked\n", argv[1]);
+    json_decref(reply);
+    return rc;
+  }
+  const char *from = option(argc, argv, "--from"), *to = option(argc, argv, "--to");
+  if (argc < 1 || strcmp(argv[0], "add") != 0 || !from || !to) {
+    fprintf(stderr, "usage: srctl delegate add --from OWNER_EMAIL --to DELEGATE_EMAIL "
+                    "[--until 2026-12-31T18:00:00Z]\n"
+                    "       srctl delegate list\n"
+                    "       srctl delegate remove ID\n");
+    return SRCTL_EXIT_USAGE;
+  }
+  json_t *body = json_pack("{s:s, s:s}", "owner", from, "delegate", to);
+  if (option(argc, argv, "--until"))
+    json_object_set_new(body, "until", json_string(option(argc, argv, "--until")));
+  json_t *reply = call(a, "POST", "/api/v1/delegations", body, 201, &rc);
+  if (reply && a->json)
+    print_json(reply);
+  else if (reply)
+    printf("%s may release the jobs of %s%s%s (delegation %s)\n", to, from,
+           json_object_get(reply, "until") ? " until " : "",
+           json_object_get(reply, "until") ? json_string_value(json_object_get(reply, "until"))
+                                           : "",
+           json_string_value(json_object_get(reply, "id")));
+  json_decref(reply);
+  json_decref(body);
+  return rc;
+}
+
 int srctl_admin(const char *noun, int argc, char **argv) {
   cloud_args a = {0};
   int rc = take_cloud_args(&argc, argv, &a);
@@ -319,6 +362,8 @@ int srctl_admin(const char *noun, int argc, char **argv) {
     rc = device_cmd(&a, argc, argv);
   else if (strcmp(noun, "scout") == 0)
     rc = scout_cmd(&a, argc, argv);
+  else if (strcmp(noun, "delegate") == 0)
+    rc = delegate_cmd(&a, argc, argv);
   else { /* jobs */
     json_t *reply = call(&a, "GET", "/api/v1/jobs", NULL, 200, &rc);
     if (reply)

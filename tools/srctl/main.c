@@ -24,7 +24,9 @@ static const char usage[] =
     "  device list\n"
     "  scout enroll --kind print|site [--name NAME] [--user EMAIL]   one-time token\n"
     "  scout list\n"
-    "  jobs                     every job of the tenant and its state\n";
+    "  jobs                     every job of the tenant and its state\n"
+    "  delegate add --from EMAIL --to EMAIL [--until TIME]   let a colleague release\n"
+    "  delegate list | delegate remove ID\n";
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -41,7 +43,8 @@ int main(int argc, char **argv) {
     return srctl_secret(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "submit") == 0)
     return srctl_submit(argc - 2, argv + 2);
-  static const char *const nouns[] = {"tenant", "user", "device", "scout", "jobs", NULL};
+  static const char *const nouns[] = {"tenant", "user",     "device", "scout",
+                                      "jobs",   "delegate", NULL};
   for (int i = 0; argc >= 2 && nouns[i]; i++)
     if (strcmp(argv[1], nouns[i]) == 0)
       return srctl_admin(argv[1], argc - 2, argv + 2);
