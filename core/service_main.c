@@ -5,14 +5,19 @@
 
 #include "log.h"
 
-bool sr_service_args_parse(int argc, char **argv, bool can_enroll, sr_service_args *out) {
+bool sr_service_args_parse(int argc, char **argv, const char *const *verbs, sr_service_args *out) {
   memset(out, 0, sizeof *out);
-  out->enroll = can_enroll && argc > 1 && strcmp(argv[1], "enroll") == 0;
-  for (int i = out->enroll ? 2 : 1; i < argc; i++) {
+  for (size_t i = 0; verbs && verbs[i] && argc > 1; i++)
+    if (strcmp(argv[1], verbs[i]) == 0)
+      out->verb = verbs[i];
+  out->enroll = out->verb && strcmp(out->verb, "enroll") == 0;
+  for (int i = out->verb ? 2 : 1; i < argc; i++) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
       out->config = argv[++i];
     else if (out->enroll && strcmp(argv[i], "--token") == 0 && i + 1 < argc)
       out->token = argv[++i];
+    else if (out->verb && !out->enroll && strcmp(argv[i], "--renew") == 0)
+      out->renew = true;
     else
       return false;
   }

@@ -12,12 +12,16 @@
 
 typedef struct sr_service_args {
   const char *config; /* --config FILE */
-  const char *token;  /* enroll --token TOKEN, or NULL */
-  bool enroll;        /* the first argument was "enroll" */
+  const char *verb;   /* a first word from `verbs` ("enroll", ...), or NULL: run */
+  const char *token;  /* --token TOKEN (enroll) */
+  bool renew;         /* --renew (passcode) */
+  bool enroll;        /* verb is "enroll" */
 } sr_service_args;
 
-/* Parses argv; `can_enroll` allows the enroll form. False on a usage error. */
-bool sr_service_args_parse(int argc, char **argv, bool can_enroll, sr_service_args *out);
+/* Parses argv: [VERB] --config FILE [--token T] [--renew], VERB one of
+ * `verbs` (NULL-terminated, may be NULL). "enroll" needs --token. False on
+ * a usage error. */
+bool sr_service_args_parse(int argc, char **argv, const char *const *verbs, sr_service_args *out);
 
 /* Loads `path` as a configuration of `kind`, prints every error (with
  * file:line:column) to stderr and sets the log level. On true the caller

@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
-  libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev
+  libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev
   # real peers for the integration tests and the stack of scripts/run.sh
   socat cups-ipp-utils dbus-daemon snmpd mosquitto mosquitto-clients iproute2 curl jq python3
+  slapd ldap-utils
   # CUPS itself: bench/release-latency compares our release with its hold and release
   cups
 )

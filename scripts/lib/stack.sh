@@ -207,7 +207,8 @@ stack_site() {
   cat >"$d/site.yaml" <<YAML
 service: device-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
-panel: {address: 127.0.0.1, port: 0}
+plugins: {paths: [$stack_plugins]}
+panel: {address: 127.0.0.1, port: ${site_port:-0}}
 tls: {cert: ../pki/server.crt, key: ../pki/server.key}
 tenant: $tenant
 cloud_url: $cloud_url
@@ -218,15 +219,30 @@ identity:
   pin_length: 4
   secret_file: ../site-secret
 YAML
-  local enroll
-  enroll=$(stack_srctl scout enroll --kind site --name "Demo site" --json) || return 1
-  "$stack_bin/sr-device-scout" enroll --config "$d/site.yaml" \
-    --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
-  "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>"$d/log" &
-  stack_pids+=($!)
+  # identity providers for directory logins, if a caller gives some (YAML)
+  [ -n "${STACK_SITE_IDP:-}" ] && printf '%s\n' "$STACK_SITE_IDP" >>"$d/site.yaml"
+  if [ ! -f "$d/site.crt" ]; then
+    local enroll
+    enroll=$(stack_srctl scout enroll --kind site --name "Demo site" --json) || return 1
+    "$stack_bin/sr-device-scout" enroll --config "$d/site.yaml" \
+      --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
+  fi
+  "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>>"$d/log" &
+  site_pid=$!
+  stack_pids+=($site_pid)
   panel_url=$(stack_wait_line "$d/out" panel) || { cat "$d/log" >&2; return 1; }
+  site_port=${panel_url##*:}
   panel_url=${panel_url/127.0.0.1/localhost}
   stack_log "panel API $panel_url"
+}
+
+# Restarts the site service (same port, same certificate), e.g. after
+# STACK_SITE_IDP changed.
+stack_site_restart() {
+  kill "$site_pid" 2>/dev/null
+  wait "$site_pid" 2>/dev/null
+  : >"$stack_dir/site/out"
+  stack_site
 }
 
 # Enrolls and starts a print scout for USER in $stack_dir/NAME; sets

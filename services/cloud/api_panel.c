@@ -4,7 +4,6 @@
  * secret and forwards the rest. A session sees only its user's jobs, in its
  * site scout's tenant; any other job id is "not found".
  */
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,133 +13,6 @@
 #include "db.h"
 #include "idhash.h"
 #include "log.h"
-
-/* Failed logins: a lockout per identity and, looser, per device. */
-static int64_t locked_for(cloud *c, const char *tenant, const char *key) {
-  json_t *row = cloud_db_row(c->db,
-                             "SELECT locked_until FROM login_failures WHERE tenant = ? AND "
-                             "key = ?",
-                             "tt", tenant, key);
-  int64_t left = cloud_row_int(row, "locked_until") - (int64_t)time(NULL);
-  json_decref(row);
-  return left > 0 ? left : 0;
-}
-
-static void count_failure(cloud *c, const char *tenant, const char *key, int64_t attempts) {
-  int64_t now = time(NULL), lock = c->cfg.u.cloud.lockout.duration;
-  /* a lockout that has run out starts a fresh count */
-  cloud_db_run(c->db,
-               "INSERT INTO login_failures(tenant, key, failures, locked_until, updated_at) "
-               "VALUES(?, ?, 1, 0, ?) ON CONFLICT(tenant, key) DO UPDATE SET failures = CASE WHEN "
-               "locked_until != 0 AND locked_until <= ? THEN 1 ELSE failures + 1 END, "
-               "locked_until = CASE WHEN locked_until != 0 AND locked_until <= ? THEN 0 ELSE "
-               "locked_until END, updated_at = ?",
-               "ttiiii", tenant, key, now, now, now, now);
-  cloud_db_run(c->db,
-               "UPDATE login_failures SET locked_until = ? WHERE tenant = ? AND key = ? AND "
-               "failures >= ? AND locked_until = 0",
-               "itti", now + lock, tenant, key, attempts);
-}
-
-static void session_create(cloud *c, const json_t *site, const sr_http_request *req,
-                           sr_http_response *resp) {
-  json_t *body =
-      cloud_api_body(req, resp, (const char *[]){"device", "card_hash", "email", "pin_hash", NULL});
-  if (!body)
-    return;
-  const char *tenant = cloud_row_text(site, "tenant");
-  const char *device = json_string_value(json_object_get(body, "device"));
-  const char *card = json_string_value(json_object_get(body, "card_hash"));
-  const char *email = json_string_value(json_object_get(body, "email"));
-  const char *pin = json_string_value(json_object_get(body, "pin_hash"));
-  json_t *device_row = NULL, *user = NULL;
-  char identity[SR_ID_MAX + 16], device_key[128];
-  int64_t attempts = c->cfg.u.cloud.lockout.attempts;
-  if (!device || (!card == !(email && pin)) || (card && (email || pin))) {
-    sr_http_reply_error(resp, 400, "invalid",
-                        "send 'device' with either a card or an email and a PIN");
-    goto out;
-  }
-  device_row = cloud_db_row(c->db, "SELECT id FROM devices WHERE tenant = ? AND id = ?", "tt",
-                            tenant, device);
-  if (!device_row) {
-    sr_http_reply_error(resp, 404, "unknown_device", "no device '%.64s' in this tenant", device);
-    goto out;
-  }
-  char mail[SR_ID_MAX] = "";
-  if (email && sr_email_normalise(email, mail, sizeof mail) != 0) {
-    sr_http_reply_error(resp, 400, "invalid", "'email' is not an email address");
-    goto out;
-  }
-  /* the site hashes with the site secret: anything else is not a hash */
-  const char *given = card ? card : pin;
-  if (strlen(given) != SR_IDHASH_HEX_LEN ||
-      strspn(given, "0123456789abcdef") != SR_IDHASH_HEX_LEN) {
-    sr_http_reply_error(resp, 400, "invalid",
-                        "card_hash and pin_hash are 64 lower-case hex digits");
-    goto out;
-  }
-  snprintf(identity, sizeof identity, card ? "card:%.64s" : "email:%.256s", card ? card : mail);
-  snprintf(device_key, sizeof device_key, "device:%.64s", device);
-  int64_t wait = locked_for(c, tenant, identity);
-  if (!wait)
-    wait = locked_for(c, tenant, device_key);
-  if (wait) {
-    char message[96];
-    snprintf(message, sizeof message, "too many failed attempts; try again in %lld s",
-             (long long)wait);
-    resp->retry_after = (int)wait;
-    sr_http_reply_json(resp, 429,
-                       json_pack("{s:{s:s, s:s, s:I}}", "error", "code", "locked_out", "message",
-                                 message, "retry_after", (json_int_t)wait));
-    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: login refused, locked out", tenant, device);
-    goto out;
-  }
-  if (card)
-    user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND card_hash = ?", "tt",
-                        tenant, card);
-  else
-    user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt", tenant,
-                        mail);
-  /* a user without a PIN cannot log in with one (the stored "" never matches) */
-  const char *stored = cloud_row_text(user, "pin_hash");
-  bool ok = user && (card || (strlen(stored) == SR_IDHASH_HEX_LEN &&
-                              CRYPTO_memcmp(stored, pin, SR_IDHASH_HEX_LEN) == 0));
-  if (!ok) {
-    count_failure(c, tenant, identity, attempts);
-    count_failure(c, tenant, device_key, attempts * 4);
-    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: failed %s login", tenant, device,
-           card ? "card" : "email and PIN");
-    sr_http_reply_error(resp, 401, "bad_credentials", card ? "unknown card" : "wrong email or PIN");
-    goto out;
-  }
-  cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt", tenant,
-               identity);
-  char token[64], hash[65];
-  cloud_new_token(token);
-  cloud_token_hash(token, hash);
-  int64_t ttl = c->cfg.u.cloud.panel_session_ttl;
-  if (cloud_db_run(c->db,
-                   "INSERT INTO sessions(token_hash, tenant, user_id, device, site_scout, "
-                   "expires_at) VALUES(?, ?, ?, ?, ?, ?)",
-                   "ttttti", hash, tenant, cloud_row_text(user, "id"), device,
-                   cloud_row_text(site, "id"), (int64_t)time(NULL) + ttl) != 1) {
-    sr_http_reply_error(resp, 500, "internal", "the session could not be stored");
-  } else {
-    sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in", tenant, device,
-           cloud_row_text(user, "id"));
-    sr_http_reply_json(resp, 201,
-                       json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "session", token, "user", "id",
-                                 cloud_row_text(user, "id"), "name", cloud_row_text(user, "name"),
-                                 "email", cloud_row_text(user, "email"), "expires_in",
-                                 (json_int_t)ttl));
-  }
-  memset(token, 0, sizeof token);
-out:
-  json_decref(user);
-  json_decref(device_row);
-  json_decref(body);
-}
 
 /* The session of the bearer token, in the site's tenant; NULL and a 401. */
 static json_t *session_of(cloud *c, const json_t *site, const sr_http_request *req,
@@ -307,7 +179,7 @@ void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *res
   bool get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST"),
        del = !strcmp(req->method, "DELETE");
   if (!strcmp(rest, "sessions") && post) {
-    session_create(c, site, req, resp);
+    cloud_panel_login(c, site, req, resp);
     goto out;
   }
   if (!(session = session_of(c, site, req, resp)))

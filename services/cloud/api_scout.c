@@ -106,6 +106,31 @@ static void delete_job(cloud *c, json_t *scout, const char *id, sr_http_response
     sr_http_reply_error(resp, 404, "not_found", "no held job %.64s from this scout", id);
 }
 
+/* The scout's user gets a new passcode (hashed at the workstation with the
+ * site secret; shown there once). */
+static void set_passcode(cloud *c, json_t *scout, const sr_http_request *req,
+                         sr_http_response *resp) {
+  json_t *body = cloud_api_body(req, resp, (const char *[]){"passcode_hash", NULL});
+  if (!body)
+    return;
+  const char *hash = json_string_value(json_object_get(body, "passcode_hash"));
+  if (!hash || strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) {
+    sr_http_reply_error(resp, 400, "invalid", "'passcode_hash' is 64 lower-case hex digits");
+  } else {
+    int n =
+        cloud_db_run(c->db, "UPDATE users SET passcode_hash = ? WHERE tenant = ? AND id = ?", "ttt",
+                     hash, cloud_row_text(scout, "tenant"), cloud_row_text(scout, "user_id"));
+    if (n == 1) {
+      sr_log(SR_LOG_INFO, "jobs", "tenant %s: user %s has a new passcode",
+             cloud_row_text(scout, "tenant"), cloud_row_text(scout, "user_id"));
+      resp->status = 204;
+    } else { /* the same passcode as someone else's (the UNIQUE index): pick another */
+      sr_http_reply_error(resp, 409, "taken", "choose another passcode");
+    }
+  }
+  json_decref(body);
+}
+
 void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
                      const char *rest) {
   json_t *scout = cloud_auth_scout(c, req, resp, "print");
@@ -115,6 +140,8 @@ void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *res
     add_job(c, scout, req, resp);
   else if (strncmp(rest, "jobs/", 5) == 0 && strcmp(req->method, "DELETE") == 0)
     delete_job(c, scout, rest + 5, resp);
+  else if (strcmp(rest, "passcode") == 0 && strcmp(req->method, "PUT") == 0)
+    set_passcode(c, scout, req, resp);
   else
     sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
   json_decref(scout);

@@ -71,6 +71,13 @@ void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *res
                      const char *rest);
 void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *resp);
 
+/* ---- panel_login.c ---- */
+
+/* POST .../sessions from a site (its scout row): checks the credential,
+ * counts failures, answers 201 with a session or the error. */
+void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
+                       sr_http_response *resp);
+
 /* ---- releases.c ---- */
 
 /* Starts releasing job `job_id` of `tenant` for `user_id` at `device_id`

@@ -53,6 +53,12 @@ static const char *const migrations[] = {
     " PRIMARY KEY(tenant, id), UNIQUE(tenant, owner, delegate));"
     "CREATE INDEX delegations_by_delegate ON delegations(tenant, delegate);"
     "ALTER TABLE releases ADD COLUMN on_behalf_of TEXT;",
+    /* 4: passcodes, and cards waiting to be bound to whoever logs in next */
+    "ALTER TABLE users ADD COLUMN passcode_hash TEXT;"
+    "CREATE UNIQUE INDEX users_by_passcode ON users(tenant, passcode_hash);"
+    "CREATE TABLE card_bindings(token_hash TEXT PRIMARY KEY,"
+    " tenant TEXT NOT NULL REFERENCES tenants(id), card_hash TEXT NOT NULL,"
+    " device TEXT NOT NULL, expires_at INTEGER NOT NULL);",
 };
 
 static bool exec(sqlite3 *db, const char *sql, char *err, size_t err_size) {

@@ -138,7 +138,7 @@ static void cloud_free(cloud *c) {
 
 int main(int argc, char **argv) {
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, false, &args))
+  if (!sr_service_args_parse(argc, argv, NULL, &args))
     return usage();
   const char *config = args.config;
   signal(SIGPIPE, SIG_IGN);

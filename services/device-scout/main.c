@@ -15,12 +15,18 @@
 #include "loop.h"
 #include "panel.h"
 #include "service_main.h"
+#include "service_plugins.h"
 #include "site_key.h"
 #include "sr/abi.h"
+
+#define MAX_IDPS 8
 
 typedef struct site {
   sr_config *doc;
   sr_service_config cfg;
+  sr_loader *loader;
+  sr_instance *idps[MAX_IDPS];
+  size_t n_idps;
   sr_site_key *key;
   panel panel;
   sr_http_server *http;
@@ -75,7 +81,25 @@ static bool start(site *s) {
   sr_config_path(s->doc, c->cloud_tls.ca, ca, sizeof ca);
   sr_cloud_options co = {
       .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+  /* identity providers, asked in order (directory passwords stay here) */
+  s->loader = sr_loader_new(sr_loop_default());
+  if (!s->loader || sr_service_plugin_paths(s->doc, &s->cfg, s->loader) != SR_OK)
+    return false;
+  for (size_t i = 0; c->idp && i < c->idp->count; i++) {
+    if (s->n_idps == MAX_IDPS ||
+        sr_instance_create(s->loader, SR_PLUGIN_IDP, c->idp->items[i], &s->idps[s->n_idps], err,
+                           sizeof err) != SR_OK) {
+      for (size_t k = 0; k < sr_config_error_count(s->doc); k++)
+        fprintf(stderr, "%s\n", sr_config_error(s->doc, k));
+      fprintf(stderr, "sr-device-scout: %s\n", s->n_idps == MAX_IDPS ? "at most 8 idp" : err);
+      return false;
+    }
+    s->n_idps++;
+  }
   s->panel = (panel){.cloud = sr_cloud_client_new(&co),
+                     .idps = s->idps,
+                     .n_idps = s->n_idps,
+                     .tenant = c->tenant,
                      .key = s->key,
                      .card_rule = {.format = c->identity.card_format,
                                    .strip_leading_zeros = c->identity.card_strip_zeros},
@@ -101,13 +125,16 @@ static bool start(site *s) {
 static void site_free(site *s) {
   sr_cloud_client_free(s->panel.cloud); /* first: its calls still answer panels */
   sr_http_server_free(s->http);
+  for (size_t i = 0; i < s->n_idps; i++)
+    sr_instance_destroy(s->idps[i]);
+  sr_loader_free(s->loader);
   sr_site_key_free(s->key);
   sr_config_free(s->doc);
 }
 
 int main(int argc, char **argv) {
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, true, &args))
+  if (!sr_service_args_parse(argc, argv, (const char *[]){"enroll", NULL}, &args))
     return usage();
   signal(SIGPIPE, SIG_IGN);
   site s = {0};

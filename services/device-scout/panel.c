@@ -63,41 +63,61 @@ static void forward(panel *p, const sr_http_request *req, const char *method, co
   }
 }
 
-/* Login: hash the card, or the PIN bound to the email, then ask the cloud. */
+/* Login: hash the card, the PIN (bound to the email) or the passcode, or
+ * check the directory password here; only hashes and the directory's
+ * verdict go to the cloud. */
 static void create_session(panel *p, const sr_http_request *req, json_t *body,
                            sr_http_response *resp) {
-  const char *device = json_string_value(json_object_get(body, "device"));
-  const char *card = json_string_value(json_object_get(body, "card"));
-  const char *email = json_string_value(json_object_get(body, "email"));
-  const char *pin = json_string_value(json_object_get(body, "pin"));
+#define TEXT(key) json_string_value(json_object_get(body, key))
+  const char *device = TEXT("device"), *card = TEXT("card"), *email = TEXT("email");
+  const char *pin = TEXT("pin"), *passcode = TEXT("passcode"), *username = TEXT("username");
+  const char *password = TEXT("password"), *bind_card = TEXT("bind_card");
+#undef TEXT
   char norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
-  json_t *out = NULL;
-  if (!device || (card && (email || pin)) || (!card && !(email && pin))) {
+  int methods = !!card + !!(email || pin) + !!passcode + !!(username || password);
+  if (!device || methods != 1 || (email && !pin) || (pin && !email) || (username && !password) ||
+      (password && !username) || (card && bind_card)) {
     sr_http_reply_error(resp, 400, "invalid",
-                        "send \"device\" with \"card\", or with \"email\" and \"pin\"");
+                        "send \"device\" with one of: \"card\"; \"email\" and \"pin\"; "
+                        "\"passcode\"; \"username\" and \"password\" (and \"bind_card\" to add "
+                        "an unknown card)");
     return;
   }
+  json_t *out = json_pack("{s:s}", "device", device);
+  if (bind_card)
+    json_object_set_new(out, "bind_card", json_string(bind_card));
   if (card) {
     if (sr_card_normalise(&p->card_rule, card, norm, sizeof norm) != SR_OK) {
       sr_http_reply_error(resp, 400, "invalid", "the card number is not in the reader format");
-      return;
+      goto out;
     }
     sr_idhash_hex(p->key, SR_ID_CARD, NULL, norm, hash);
-    out = json_pack("{s:s, s:s}", "device", device, "card_hash", hash);
-  } else {
+    json_object_set_new(out, "card_hash", json_string(hash));
+  } else if (pin) {
     if (sr_email_normalise(email, mail, sizeof mail) != SR_OK) {
       sr_http_reply_error(resp, 400, "invalid", "'email' is not an email address");
-      return;
+      goto out;
     }
     if (sr_pin_normalise(pin, p->pin_length, norm, sizeof norm) != SR_OK) {
       sr_http_reply_error(resp, 400, "invalid", "the PIN has %d digits", p->pin_length);
-      return;
+      goto out;
     }
     sr_idhash_hex(p->key, SR_ID_PIN, mail, norm, hash);
-    out = json_pack("{s:s, s:s, s:s}", "device", device, "email", mail, "pin_hash", hash);
+    json_object_set_new(out, "email", json_string(mail));
+    json_object_set_new(out, "pin_hash", json_string(hash));
+  } else if (passcode) {
+    if (sr_passcode_normalise(passcode, norm, sizeof norm) != SR_OK) {
+      sr_http_reply_error(resp, 400, "invalid", "a passcode has letters and digits only");
+      goto out;
+    }
+    sr_idhash_hex(p->key, SR_ID_PASSCODE, NULL, norm, hash);
+    json_object_set_new(out, "passcode_hash", json_string(hash));
+  } else if (!panel_directory_login(p, device, username, password, out, resp)) {
+    goto out; /* the directory cannot be asked: answered already */
   }
-  memset(norm, 0, sizeof norm);
   forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
+out:
+  memset(norm, 0, sizeof norm);
   json_decref(out);
 }
 
@@ -128,8 +148,12 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
     json_t *v;
     bool known = body != NULL;
     json_object_foreach(body, key, v) {
-      if (strcmp(key, "device") && strcmp(key, "card") && strcmp(key, "email") &&
-          strcmp(key, "pin")) {
+      static const char *const fields[] = {"device",   "card",     "email",     "pin", "passcode",
+                                           "username", "password", "bind_card", NULL};
+      bool field_known = false;
+      for (size_t i = 0; fields[i] && !field_known; i++)
+        field_known = strcmp(key, fields[i]) == 0;
+      if (!field_known) {
         sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
         json_decref(body);
         return;

@@ -10,13 +10,24 @@
 #include "cloud_client.h"
 #include "http_server.h"
 #include "idhash.h"
+#include "instance.h"
 
 typedef struct panel {
   sr_cloud_client *cloud;
   const sr_site_key *key;
   sr_card_rule card_rule;
   int pin_length;
+  sr_instance *const *idps; /* identity providers asked in order for passwords */
+  size_t n_idps;
+  const char *tenant;
 } panel;
+
+/* Checks a directory username and password with the identity providers
+ * (the password stays here) and adds the verdict to the cloud request
+ * `out`: "directory_verdict" ok (with the entry's email and name) or
+ * refused. False, with the answer in resp, if no provider could decide. */
+bool panel_directory_login(panel *p, const char *device, const char *username, const char *password,
+                           json_t *out, sr_http_response *resp);
 
 /* The HTTP handler (sr_http_handler) with a `panel` as ctx. */
 void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp);

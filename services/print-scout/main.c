@@ -5,6 +5,7 @@
  *
  * usage: sr-print-scout --config FILE
  *        sr-print-scout enroll --config FILE --token TOKEN
+ *        sr-print-scout passcode --config FILE --renew
  */
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "ipp_queue.h"
 #include "log.h"
 #include "loop.h"
+#include "passcode.h"
 #include "release.h"
 #include "scout_store.h"
 #include "service_main.h"
@@ -45,7 +47,8 @@ typedef struct scout {
 
 static int usage(void) {
   fprintf(stderr, "usage: sr-print-scout --config FILE\n"
-                  "       sr-print-scout enroll --config FILE --token TOKEN\n");
+                  "       sr-print-scout enroll --config FILE --token TOKEN\n"
+                  "       sr-print-scout passcode --config FILE --renew\n");
   return 64;
 }
 
@@ -285,12 +288,34 @@ static int enroll(const char *config_path, const char *token) {
   return rc;
 }
 
+static int passcode(const char *config_path, bool renew) {
+  if (!renew) {
+    fprintf(stderr, "sr-print-scout: a passcode is shown only once; get a new one with "
+                    "passcode --renew\n");
+    return 64;
+  }
+  sr_config *doc = NULL;
+  sr_service_config cfg;
+  char err[1024] = "";
+  int rc = 1;
+  if (sr_service_config_load(config_path, SR_SERVICE_PRINT_SCOUT, &doc, &cfg)) {
+    if (scout_passcode_renew(&cfg, doc, err, sizeof err) == SR_OK)
+      rc = 0;
+    else
+      fprintf(stderr, "sr-print-scout: %s\n", err);
+  }
+  sr_config_free(doc);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, true, &args))
+  if (!sr_service_args_parse(argc, argv, (const char *[]){"enroll", "passcode", NULL}, &args))
     return usage();
   if (args.enroll)
     return enroll(args.config, args.token);
+  if (args.verb) /* passcode */
+    return passcode(args.config, args.renew);
   const char *config = args.config;
   signal(SIGPIPE, SIG_IGN);
   scout s = {0};

@@ -7,9 +7,11 @@
 set -u
 bin=$1 plugins=$2 src=$3
 tmp=$(mktemp -d /tmp/sr-test-identity-XXXXXX)
-export STACK_QUIET=1
+export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log
 source "$src/scripts/lib/stack.sh"
+source "$src/tests/support/slapd.sh"
 cleanup() {
+  [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null
   stack_stop
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -105,6 +107,105 @@ panel GET /api/v1/panel/jobs "" "$carol"
 check "and carol sees nothing again" [ "$(field '.jobs | length')" = 0 ]
 panel POST /api/v1/panel/delegations '{"delegate":"nobody@example.com"}' "$alice"
 check "delegating to an unknown user: 404" [ "$code" = 404 ]
+
+# 4. passcodes: made at the workstation, shown once, stored as a keyed hash
+scout_cfg=$tmp/workstation/scout.yaml
+"$bin/sr-print-scout" passcode --config "$scout_cfg" >/dev/null 2>&1
+check "passcode without --renew: usage (it is shown only once)" [ $? = 64 ]
+"$bin/sr-print-scout" passcode --config "$scout_cfg" --renew >"$tmp/pc1" 2>&1
+pc1=$(grep -o '[A-Z0-9]\{4\}-[A-Z0-9]\{4\}' "$tmp/pc1")
+check "passcode --renew shows a new passcode" [ -n "$pc1" ]
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"passcode\":\"${pc1,,}\"}"
+check "passcode login (any case, with the dash): alice" [ "$code" = 201 -a "$(field .user.email)" = "$demo_email" ]
+"$bin/sr-print-scout" passcode --config "$scout_cfg" --renew >"$tmp/pc2" 2>&1
+pc2=$(grep -o '[A-Z0-9]\{4\}-[A-Z0-9]\{4\}' "$tmp/pc2")
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"passcode\":\"$pc1\"}"
+check "after renewal the old passcode fails (401)" [ "$code" = 401 ]
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"passcode\":\"$pc2\"}"
+check "and the new one works" [ "$code" = 201 ]
+check "the cloud never saw the passcode" bash -c "! grep -raqF '${pc2/-/}' '$tmp/cloud' && ! grep -raqF '$pc2' '$tmp/cloud'"
+
+# 5. an unknown card is bound by logging in once another way
+stack_srctl user add --email dave@example.com --name "Dave" --pin 4321 \
+  --secret-file "$secret_file" --tenant "$tenant" >/dev/null
+panel POST /api/v1/panel/sessions '{"device":"printer1","card":"7777777"}'
+binding=$(field .error.card_binding)
+check "unknown card: 401 card_unknown with a binding token" \
+  [ "$code" = 401 -a "$(field .error.code)" = card_unknown -a -n "$binding" -a "$binding" != null ]
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"email\":\"dave@example.com\",\"pin\":\"1111\",\"bind_card\":\"$binding\"}"
+check "a failed login does not bind it" [ "$code" = 401 ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","card":"7777777"}'
+binding=$(field .error.card_binding)
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"email\":\"dave@example.com\",\"pin\":\"4321\",\"bind_card\":\"$binding\"}"
+check "dave logs in with his PIN and the card is bound" [ "$code" = 201 -a "$(field .card_bound)" = true ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","card":"0007777777"}'
+check "from now on the card (as the reader writes it) logs dave in" \
+  [ "$code" = 201 -a "$(field .user.email)" = dave@example.com ]
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"passcode\":\"$pc2\",\"bind_card\":\"$binding\"}"
+check "a binding token works once" [ "$code" = 201 -a "$(field .card_bound)" = false ]
+
+# 6. directory (LDAP) logins at the panel: the password stays at the site
+start_slapd "$tmp/ldap" "$tmp/pki/server.crt" "$tmp/pki/server.key" "$ca_file" <<'LDIF' || echo "slapd did not start"
+dn: dc=example,dc=com
+objectClass: dcObject
+objectClass: organization
+o: Example
+dc: example
+
+dn: ou=people,dc=example,dc=com
+objectClass: organizationalUnit
+ou: people
+
+dn: uid=alice,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: alice
+cn: Alice Demo
+sn: Demo
+mail: alice@example.com
+userPassword: {CLEARTEXT}Correct-Horse-7
+
+dn: uid=erin,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: erin
+cn: Erin Directory
+sn: Directory
+mail: erin@example.com
+userPassword: {CLEARTEXT}Battery-Staple-9
+
+dn: uid=nomail,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: nomail
+cn: No Mail
+sn: Mail
+userPassword: {CLEARTEXT}No-Mail-Here-1
+LDIF
+export STACK_SITE_IDP="idp:
+  - plugin: ldap
+    config: {url: \"$ldap_url\", ca_file: \"$ca_file\", base_dn: \"dc=example,dc=com\", user_attribute: uid}"
+stack_site_restart || echo "the site service did not restart"
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
+check "directory login with the right password: alice" [ "$code" = 201 -a "$(field .user.email)" = "$demo_email" ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"wrong-password"}'
+check "a wrong password: 401" [ "$code" = 401 -a "$(field .error.code)" = bad_credentials ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
+check "a directory user new to the cloud is added on first login" \
+  [ "$code" = 201 -a "$(field .user.email)" = erin@example.com -a "$(field .user.name)" = "Erin Directory" ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"*","password":"Correct-Horse-7"}'
+check "a filter in the username matches nobody (401)" [ "$code" = 401 ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":""}'
+check "an empty password never binds (401)" [ "$code" = 401 ]
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"nomail","password":"No-Mail-Here-1"}'
+check "an entry without email cannot log in (403)" [ "$code" = 403 ]
+check "the cloud received the verdicts, never a password" \
+  bash -c "grep -q directory_verdict '$tmp/cloud-received.log' && ! grep -qE 'Correct-Horse|Battery-Staple|wrong-password|No-Mail-Here' '$tmp/cloud-received.log'"
+for i in 1 2 3 4; do
+  panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"wrong-again"}'
+done
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
+check "five wrong passwords lock the username out (429)" [ "$code" = 429 ]
+kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
+check "directory down: 502, said so" [ "$code" = 502 -a "$(field .error.code)" = directory_unreachable ]
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

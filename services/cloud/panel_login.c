@@ -1,0 +1,280 @@
+/*
+ * Logging in at a panel, as the site service asks for it. Secrets never
+ * arrive here: cards, PINs and passcodes come hashed with the site secret,
+ * and a directory password is checked at the site, which sends only its
+ * verdict (the cloud trusts it because only a site's certificate can call).
+ *
+ * Methods: card | email + PIN | passcode | directory username + verdict.
+ * Failures are counted per identity and per device and locked out. An
+ * unknown card gets a one-time binding token: the next successful login
+ * by another method that presents it binds the card to that user.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "idhash.h"
+#include "log.h"
+
+#define CARD_BINDING_TTL 300 /* seconds to log in another way after an unknown card */
+
+typedef struct login {
+  const char *tenant, *device, *method;
+  const char *card, *email, *pin, *passcode, *username, *verdict, *bind_card;
+  char mail[SR_ID_MAX];
+  char identity[SR_ID_MAX + 32]; /* what failures are counted against */
+} login;
+
+static int64_t locked_for(cloud *c, const char *tenant, const char *key) {
+  json_t *row =
+      cloud_db_row(c->db, "SELECT locked_until FROM login_failures WHERE tenant = ? AND key = ?",
+                   "tt", tenant, key);
+  int64_t left = cloud_row_int(row, "locked_until") - (int64_t)time(NULL);
+  json_decref(row);
+  return left > 0 ? left : 0;
+}
+
+static void count_failure(cloud *c, const char *tenant, const char *key, int64_t attempts) {
+  int64_t now = time(NULL), lock = c->cfg.u.cloud.lockout.duration;
+  /* a lockout that has run out starts a fresh count */
+  cloud_db_run(c->db,
+               "INSERT INTO login_failures(tenant, key, failures, locked_until, updated_at) "
+               "VALUES(?, ?, 1, 0, ?) ON CONFLICT(tenant, key) DO UPDATE SET failures = CASE WHEN "
+               "locked_until != 0 AND locked_until <= ? THEN 1 ELSE failures + 1 END, "
+               "locked_until = CASE WHEN locked_until != 0 AND locked_until <= ? THEN 0 ELSE "
+               "locked_until END, updated_at = ?",
+               "ttiiii", tenant, key, now, now, now, now);
+  cloud_db_run(c->db,
+               "UPDATE login_failures SET locked_until = ? WHERE tenant = ? AND key = ? AND "
+               "failures >= ? AND locked_until = 0",
+               "itti", now + lock, tenant, key, attempts);
+}
+
+static bool is_hash(const char *s) {
+  return s && strlen(s) == SR_IDHASH_HEX_LEN && strspn(s, "0123456789abcdef") == SR_IDHASH_HEX_LEN;
+}
+
+static bool same_hash(const char *stored, const char *given) {
+  return strlen(stored) == SR_IDHASH_HEX_LEN &&
+         CRYPTO_memcmp(stored, given, SR_IDHASH_HEX_LEN) == 0;
+}
+
+/* Which method the body asks for; false (and why) if not exactly one. */
+static bool read_method(login *l, char *why, size_t size) {
+  int methods = !!l->card + !!(l->email || l->pin) + !!l->passcode + !!(l->username || l->verdict);
+  if (methods != 1 || (l->email && !l->pin) || (l->pin && !l->email) ||
+      (l->username && !l->verdict) || (l->verdict && !l->username)) {
+    snprintf(why, size,
+             "send 'device' with one of: card_hash; email and pin_hash; passcode_hash; "
+             "username and directory_verdict");
+    return false;
+  }
+  if ((l->card && !is_hash(l->card)) || (l->pin && !is_hash(l->pin)) ||
+      (l->passcode && !is_hash(l->passcode))) {
+    snprintf(why, size, "hashes are 64 lower-case hex digits (made at the site with the secret)");
+    return false;
+  }
+  if (l->email && sr_email_normalise(l->email, l->mail, sizeof l->mail) != 0) {
+    snprintf(why, size, "'email' is not an email address");
+    return false;
+  }
+  if (l->verdict && strcmp(l->verdict, "ok") && strcmp(l->verdict, "refused")) {
+    snprintf(why, size, "'directory_verdict' is ok or refused");
+    return false;
+  }
+  l->method = l->card ? "card" : l->pin ? "email and PIN" : l->passcode ? "passcode" : "directory";
+  if (l->card)
+    snprintf(l->identity, sizeof l->identity, "card:%s", l->card);
+  else if (l->pin)
+    snprintf(l->identity, sizeof l->identity, "email:%s", l->mail);
+  else if (l->passcode) /* no identifier to count against: count per device */
+    snprintf(l->identity, sizeof l->identity, "passcode@%.64s", l->device);
+  else
+    snprintf(l->identity, sizeof l->identity, "user:%.200s", l->username);
+  for (char *p = l->identity; *p; p++)
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p - 'A' + 'a');
+  return true;
+}
+
+/* The directory vouched for a user: the cloud's user of that email, made
+ * on first login (directory tenants register no one). */
+static json_t *directory_user(cloud *c, login *l, json_t *body) {
+  const char *email = json_string_value(json_object_get(body, "directory_email"));
+  const char *name = json_string_value(json_object_get(body, "directory_name"));
+  if (!email || sr_email_normalise(email, l->mail, sizeof l->mail) != 0)
+    return NULL;
+  json_t *user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt",
+                              l->tenant, l->mail);
+  if (!user) {
+    char id[40] = "u-";
+    cloud_random_hex(id + 2, 8);
+    cloud_db_run(c->db,
+                 "INSERT INTO users(tenant, id, email, name, created_at) VALUES(?, ?, ?, ?, ?)",
+                 "tttti", l->tenant, id, l->mail, name ? name : l->mail, (int64_t)time(NULL));
+    sr_log(SR_LOG_INFO, "panel", "tenant %s: directory user %s added", l->tenant, id);
+    user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt",
+                        l->tenant, l->mail);
+  }
+  return user;
+}
+
+/* The user the credential proves, or NULL. */
+static json_t *verify(cloud *c, login *l, json_t *body) {
+  if (l->card)
+    return cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND card_hash = ?", "tt",
+                        l->tenant, l->card);
+  if (l->passcode)
+    return cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND passcode_hash = ?", "tt",
+                        l->tenant, l->passcode);
+  if (l->verdict)
+    return strcmp(l->verdict, "ok") == 0 ? directory_user(c, l, body) : NULL;
+  json_t *user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt",
+                              l->tenant, l->mail);
+  /* a user without a PIN cannot log in with one */
+  if (user && !same_hash(cloud_row_text(user, "pin_hash"), l->pin)) {
+    json_decref(user);
+    user = NULL;
+  }
+  return user;
+}
+
+/* An unknown card: a token that lets the next login bind it. */
+static void refuse_unknown_card(cloud *c, login *l, sr_http_response *resp) {
+  char token[64], hash[65];
+  cloud_new_token(token);
+  cloud_token_hash(token, hash);
+  cloud_db_run(c->db, "DELETE FROM card_bindings WHERE expires_at < ?", "i", (int64_t)time(NULL));
+  cloud_db_run(c->db,
+               "INSERT INTO card_bindings(token_hash, tenant, card_hash, device, expires_at) "
+               "VALUES(?, ?, ?, ?, ?)",
+               "tttti", hash, l->tenant, l->card, l->device,
+               (int64_t)time(NULL) + CARD_BINDING_TTL);
+  sr_http_reply_json(
+      resp, 401,
+      json_pack("{s:{s:s, s:s, s:s, s:I}}", "error", "code", "card_unknown", "message",
+                "this card is not registered: log in once another way to add it", "card_binding",
+                token, "card_binding_expires_in", (json_int_t)CARD_BINDING_TTL));
+  memset(token, 0, sizeof token);
+}
+
+/* After a successful login that presented a binding token: the card is
+ * now this user's (if it is still nobody's). */
+static bool bind_card(cloud *c, login *l, const json_t *user) {
+  char hash[65];
+  cloud_token_hash(l->bind_card, hash);
+  json_t *binding = cloud_db_row(c->db,
+                                 "SELECT card_hash FROM card_bindings WHERE token_hash = ? AND "
+                                 "tenant = ? AND expires_at > ?",
+                                 "tti", hash, l->tenant, (int64_t)time(NULL));
+  bool bound = binding && cloud_db_run(c->db,
+                                       "UPDATE users SET card_hash = ? WHERE tenant = ? AND id = ? "
+                                       "AND NOT EXISTS (SELECT 1 FROM users WHERE tenant = ? AND "
+                                       "card_hash = ?)",
+                                       "ttttt", cloud_row_text(binding, "card_hash"), l->tenant,
+                                       cloud_row_text(user, "id"), l->tenant,
+                                       cloud_row_text(binding, "card_hash")) == 1;
+  cloud_db_run(c->db, "DELETE FROM card_bindings WHERE token_hash = ?", "t", hash);
+  if (bound)
+    sr_log(SR_LOG_INFO, "panel", "tenant %s: a card was bound to user %s", l->tenant,
+           cloud_row_text(user, "id"));
+  json_decref(binding);
+  return bound;
+}
+
+void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
+                       sr_http_response *resp) {
+  json_t *body =
+      cloud_api_body(req, resp,
+                     (const char *[]){"device", "card_hash", "email", "pin_hash", "passcode_hash",
+                                      "username", "directory_verdict", "directory_email",
+                                      "directory_name", "bind_card", NULL});
+  if (!body)
+    return;
+#define TEXT(key) json_string_value(json_object_get(body, key))
+  login l = {.tenant = cloud_row_text(site, "tenant"),
+             .device = TEXT("device"),
+             .card = TEXT("card_hash"),
+             .email = TEXT("email"),
+             .pin = TEXT("pin_hash"),
+             .passcode = TEXT("passcode_hash"),
+             .username = TEXT("username"),
+             .verdict = TEXT("directory_verdict"),
+             .bind_card = TEXT("bind_card")};
+#undef TEXT
+  json_t *device = NULL, *user = NULL;
+  char why[256], device_key[128];
+  int64_t attempts = c->cfg.u.cloud.lockout.attempts;
+  if (!l.device || !read_method(&l, why, sizeof why)) {
+    sr_http_reply_error(resp, 400, "invalid", "%s", l.device ? why : "send 'device'");
+    goto out;
+  }
+  device = cloud_db_row(c->db, "SELECT id FROM devices WHERE tenant = ? AND id = ?", "tt", l.tenant,
+                        l.device);
+  if (!device) {
+    sr_http_reply_error(resp, 404, "unknown_device", "no device '%.64s' in this tenant", l.device);
+    goto out;
+  }
+  snprintf(device_key, sizeof device_key, "device:%.64s", l.device);
+  int64_t wait = locked_for(c, l.tenant, l.identity);
+  if (!wait)
+    wait = locked_for(c, l.tenant, device_key);
+  if (wait) {
+    char message[96];
+    snprintf(message, sizeof message, "too many failed attempts; try again in %lld s",
+             (long long)wait);
+    resp->retry_after = (int)wait;
+    sr_http_reply_json(resp, 429,
+                       json_pack("{s:{s:s, s:s, s:I}}", "error", "code", "locked_out", "message",
+                                 message, "retry_after", (json_int_t)wait));
+    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: %s login refused, locked out", l.tenant,
+           l.device, l.method);
+    goto out;
+  }
+  user = verify(c, &l, body);
+  if (!user) {
+    count_failure(c, l.tenant, l.identity, attempts);
+    count_failure(c, l.tenant, device_key, attempts * 4);
+    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: failed %s login", l.tenant, l.device,
+           l.method);
+    if (l.card)
+      refuse_unknown_card(c, &l, resp);
+    else
+      sr_http_reply_error(resp, 401, "bad_credentials",
+                          l.pin        ? "wrong email or PIN"
+                          : l.passcode ? "wrong passcode"
+                                       : "wrong username or password");
+    goto out;
+  }
+  cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt", l.tenant,
+               l.identity);
+  bool bound = l.bind_card && !l.card && bind_card(c, &l, user);
+  char token[64], hash[65];
+  cloud_new_token(token);
+  cloud_token_hash(token, hash);
+  int64_t ttl = c->cfg.u.cloud.panel_session_ttl;
+  if (cloud_db_run(c->db,
+                   "INSERT INTO sessions(token_hash, tenant, user_id, device, site_scout, "
+                   "expires_at) VALUES(?, ?, ?, ?, ?, ?)",
+                   "ttttti", hash, l.tenant, cloud_row_text(user, "id"), l.device,
+                   cloud_row_text(site, "id"), (int64_t)time(NULL) + ttl) != 1) {
+    sr_http_reply_error(resp, 500, "internal", "the session could not be stored");
+  } else {
+    sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in by %s", l.tenant, l.device,
+           cloud_row_text(user, "id"), l.method);
+    json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "session", token, "user", "id",
+                          cloud_row_text(user, "id"), "name", cloud_row_text(user, "name"), "email",
+                          cloud_row_text(user, "email"), "expires_in", (json_int_t)ttl);
+    if (l.bind_card)
+      json_object_set_new(o, "card_bound", json_boolean(bound));
+    sr_http_reply_json(resp, 201, o);
+  }
+  memset(token, 0, sizeof token);
+out:
+  json_decref(user);
+  json_decref(device);
+  json_decref(body);
+}
