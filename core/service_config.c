@@ -245,6 +245,10 @@ static const sr_schema cloud_schema = {
          .type = SR_FIELD_SECTION,
          .offset = CLOUD(lockout),
          .section = &lockout_schema},
+        {.key = "idp",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = CLOUD(idp),
+         .help = "identity providers for registration, asked in order"},
         {0}}};
 
 #define SCOUT(field) F(sr_service_config, u.print_scout.field)
@@ -297,6 +301,13 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_PLUGIN,
          .offset = SCOUT(driver),
          .help = "device driver reading printer status before release"},
+        {.key = "pin_length",
+         .type = SR_FIELD_INT,
+         .offset = SCOUT(pin_length),
+         .def = "4",
+         .min = 4,
+         .max = 12,
+         .help = "digits of a PIN chosen at registration (as the site's identity.pin_length)"},
         {.key = "printers",
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(printers),

@@ -69,6 +69,7 @@ typedef struct sr_cloud_config {
   int64_t release_timeout;   /* seconds a scout has to start printing */
   int64_t panel_session_ttl; /* seconds a panel session lives */
   sr_lockout_config lockout;
+  const sr_config_node *idp; /* plugin list: registration (email, OIDC) */
 } sr_cloud_config;
 
 typedef struct sr_print_scout_config {
@@ -85,6 +86,7 @@ typedef struct sr_print_scout_config {
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
+  int64_t pin_length;               /* digits of a PIN chosen at registration */
 } sr_print_scout_config;
 
 typedef struct sr_snmp_config {

@@ -18,6 +18,8 @@ bool sr_service_args_parse(int argc, char **argv, const char *const *verbs, sr_s
       out->token = argv[++i];
     else if (out->verb && !out->enroll && strcmp(argv[i], "--renew") == 0)
       out->renew = true;
+    else if (out->verb && !out->enroll && strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+      out->email = argv[++i];
     else
       return false;
   }

@@ -15,10 +15,11 @@ typedef struct sr_service_args {
   const char *verb;   /* a first word from `verbs` ("enroll", ...), or NULL: run */
   const char *token;  /* --token TOKEN (enroll) */
   bool renew;         /* --renew (passcode) */
+  const char *email;  /* --email ADDRESS (register) */
   bool enroll;        /* verb is "enroll" */
 } sr_service_args;
 
-/* Parses argv: [VERB] --config FILE [--token T] [--renew], VERB one of
+/* Parses argv: [VERB] --config FILE [--token T] [--renew] [--email E], VERB one of
  * `verbs` (NULL-terminated, may be NULL). "enroll" needs --token. False on
  * a usage error. */
 bool sr_service_args_parse(int argc, char **argv, const char *const *verbs, sr_service_args *out);

@@ -51,7 +51,11 @@ static int each_in(const sr_config_node *list, int kind, sr_plugin_section_fn fn
 int sr_service_each_plugin(const sr_service_config *cfg, sr_plugin_section_fn fn, void *ctx) {
   int status = SR_OK;
   switch (cfg->service) {
-  case SR_SERVICE_CLOUD: return each_in(cfg->u.cloud.storage, SR_PLUGIN_STORAGE, fn, ctx);
+  case SR_SERVICE_CLOUD:
+    status = each_in(cfg->u.cloud.storage, SR_PLUGIN_STORAGE, fn, ctx);
+    if (status == SR_OK)
+      status = each_in(cfg->u.cloud.idp, SR_PLUGIN_IDP, fn, ctx);
+    return status;
   case SR_SERVICE_PRINT_SCOUT:
     if (cfg->u.print_scout.storage)
       status = fn(ctx, SR_PLUGIN_STORAGE, cfg->u.print_scout.storage);

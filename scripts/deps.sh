@@ -9,7 +9,7 @@ packages=(
   libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev
   # real peers for the integration tests and the stack of scripts/run.sh
   socat cups-ipp-utils dbus-daemon snmpd mosquitto mosquitto-clients iproute2 curl jq python3
-  slapd ldap-utils
+  slapd ldap-utils python3-aiosmtpd
   # CUPS itself: bench/release-latency compares our release with its hold and release
   cups
 )

@@ -41,8 +41,9 @@ stack_stop() {
 
 # A throw-away PKI: the root CA that also signs each tenant's CA, a server
 # certificate for localhost, and the cloud's MQTT client certificate.
-stack_pki() { # DIR
+stack_pki() { # DIR (kept if it is there: a caller may have made it first)
   local d=$1
+  [ -f "$d/root.crt" ] && return 0
   mkdir -p "$d"
   (
     cd "$d" || exit 1
@@ -162,7 +163,11 @@ admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
 lockout: {attempts: 5, duration: 60s}
+plugins: {paths: [$stack_plugins]}
 YAML
+  # identity providers for registration, if a caller gives some (YAML)
+  [ -n "${STACK_CLOUD_IDP:-}" ] && printf '%s\n' "$STACK_CLOUD_IDP" >>"$d/cloud.yaml"
+  return 0
 }
 
 stack_cloud_start() {

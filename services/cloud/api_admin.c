@@ -169,13 +169,14 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
   json_t *user_row = NULL;
   if (!kind || (strcmp(kind, "print") && strcmp(kind, "site"))) {
     sr_http_reply_error(resp, 400, "invalid", "'kind' is print or site");
-  } else if (strcmp(kind, "print") == 0 &&
-             !(user && (user_row = cloud_db_row(c->db,
-                                                "SELECT id FROM users WHERE tenant = ? AND "
-                                                "email = lower(?)",
-                                                "tt", tenant, user)))) {
+  } else if (strcmp(kind, "print") == 0 && user &&
+             !((user_row = cloud_db_row(c->db,
+                                        "SELECT id FROM users WHERE tenant = ? AND "
+                                        "email = lower(?)",
+                                        "tt", tenant, user)))) {
     sr_http_reply_error(resp, 400, "invalid",
-                        "a print scout belongs to a user: 'user' must be a user's email");
+                        "'user' must be a user's email (or leave it out: the workstation's user "
+                        "then registers with sr-print-scout register)");
   } else {
     char id[40] = "s-", token[64], hash[65];
     cloud_random_hex(id + 2, 8);

@@ -46,7 +46,10 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
   json_t *pages = json_object_get(body, "pages"), *copies = json_object_get(body, "copies");
   json_t *size = json_object_get(body, "size"), *submitted = json_object_get(body, "submitted_at");
   const char *tenant = cloud_row_text(scout, "tenant");
-  if (!job_id_ok(id))
+  if (!*cloud_row_text(scout, "user_id"))
+    sr_http_reply_error(resp, 409, "not_registered",
+                        "this workstation has no user yet: run sr-print-scout register");
+  else if (!job_id_ok(id))
     sr_http_reply_error(resp, 400, "invalid", "'id' is the job's id (lower-case hex)");
   else if (!title || strlen(title) > 255)
     sr_http_reply_error(resp, 400, "invalid", "'title' is text of at most 255 bytes");
@@ -142,6 +145,8 @@ void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *res
     delete_job(c, scout, rest + 5, resp);
   else if (strcmp(rest, "passcode") == 0 && strcmp(req->method, "PUT") == 0)
     set_passcode(c, scout, req, resp);
+  else if (strncmp(rest, "register", 8) == 0)
+    cloud_api_register(c, scout, req, resp, rest + 8);
   else
     sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
   json_decref(scout);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "http_server.h"
+#include "instance.h"
 #include "mqtt_channel.h"
 #include "service_config.h"
 
@@ -29,6 +30,9 @@ typedef struct cloud {
   char operator_token_hash[65];         /* "" when no operator token is configured */
   char *enroll_ca_cert, *enroll_ca_key; /* PEM, NULL: no enrollment */
   ev_timer sweep;                       /* release timeouts and job expiry */
+  sr_loader *loader;
+  sr_instance *idps[8]; /* identity providers with registration flows */
+  size_t n_idps;
 } cloud;
 
 /* ---- auth.c ---- */
@@ -70,6 +74,14 @@ void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *res
 void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *resp,
                      const char *rest);
 void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *resp);
+
+/* ---- api_register.c ---- */
+
+/* POST /api/v1/scout/register[/complete] from print scout `scout`. */
+void cloud_api_register(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp,
+                        const char *rest);
+/* Drops registrations that expired (all of them when `all`). */
+void cloud_registrations_sweep(bool all);
 
 /* ---- panel_login.c ---- */
 

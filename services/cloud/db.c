@@ -61,6 +61,11 @@ static const char *const migrations[] = {
     " device TEXT NOT NULL, expires_at INTEGER NOT NULL);",
 };
 
+const char *cloud_db_migration_sql(int version) {
+  int n = (int)(sizeof migrations / sizeof *migrations);
+  return version >= 1 && version <= n ? migrations[version - 1] : NULL;
+}
+
 static bool exec(sqlite3 *db, const char *sql, char *err, size_t err_size) {
   char *msg = NULL;
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)

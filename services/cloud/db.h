@@ -19,6 +19,10 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size);
 /* Closes the database and the statements kept for it. */
 void cloud_db_close(sqlite3 *db);
 
+/* The SQL that brings the schema from version-1 to `version`, or NULL
+ * (tests build old databases with it). */
+const char *cloud_db_migration_sql(int version);
+
 /* The schema version the database is at after cloud_db_open. */
 int cloud_db_version(sqlite3 *db);
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "service_main.h"
+#include "service_plugins.h"
 #include "sr/abi.h"
 
 static int usage(void) {
@@ -85,6 +86,20 @@ static bool cloud_init(cloud *c, const char *config_path) {
       return false;
     }
   }
+  c->loader = sr_loader_new(c->loop);
+  if (!c->loader || sr_service_plugin_paths(c->doc, &c->cfg, c->loader) != SR_OK)
+    return false;
+  for (size_t i = 0; cc->idp && i < cc->idp->count; i++) {
+    if (c->n_idps == sizeof c->idps / sizeof *c->idps ||
+        sr_instance_create(c->loader, SR_PLUGIN_IDP, cc->idp->items[i], &c->idps[c->n_idps], err,
+                           sizeof err) != SR_OK) {
+      for (size_t k = 0; k < sr_config_error_count(c->doc); k++)
+        fprintf(stderr, "%s\n", sr_config_error(c->doc, k));
+      fprintf(stderr, "sr-cloud: %s\n", c->n_idps == 8 ? "at most 8 idp" : err);
+      return false;
+    }
+    c->n_idps++;
+  }
   sr_config_path(c->doc, cc->database.path, path, sizeof path);
   if (cloud_db_open(path, &c->db, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
@@ -129,6 +144,10 @@ static void cloud_free(cloud *c) {
   sr_http_server_free(c->http);
   if (c->db)
     cloud_db_close(c->db);
+  cloud_registrations_sweep(true);
+  for (size_t i = 0; i < c->n_idps; i++)
+    sr_instance_destroy(c->idps[i]);
+  sr_loader_free(c->loader);
   free(c->enroll_ca_cert);
   if (c->enroll_ca_key)
     memset(c->enroll_ca_key, 0, strlen(c->enroll_ca_key));

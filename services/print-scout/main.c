@@ -6,6 +6,7 @@
  * usage: sr-print-scout --config FILE
  *        sr-print-scout enroll --config FILE --token TOKEN
  *        sr-print-scout passcode --config FILE --renew
+ *        sr-print-scout register --config FILE --email ADDRESS
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "passcode.h"
+#include "register.h"
 #include "release.h"
 #include "scout_store.h"
 #include "service_main.h"
@@ -48,7 +50,8 @@ typedef struct scout {
 static int usage(void) {
   fprintf(stderr, "usage: sr-print-scout --config FILE\n"
                   "       sr-print-scout enroll --config FILE --token TOKEN\n"
-                  "       sr-print-scout passcode --config FILE --renew\n");
+                  "       sr-print-scout passcode --config FILE --renew\n"
+                  "       sr-print-scout register --config FILE --email ADDRESS\n");
   return 64;
 }
 
@@ -288,18 +291,16 @@ static int enroll(const char *config_path, const char *token) {
   return rc;
 }
 
-static int passcode(const char *config_path, bool renew) {
-  if (!renew) {
-    fprintf(stderr, "sr-print-scout: a passcode is shown only once; get a new one with "
-                    "passcode --renew\n");
-    return 64;
-  }
+/* Runs a one-shot command (register, passcode) with the configuration. */
+static int run_command(const char *config_path, const char *email,
+                       int (*command)(const sr_service_config *, const sr_config *, const char *,
+                                      char *, size_t)) {
   sr_config *doc = NULL;
   sr_service_config cfg;
   char err[1024] = "";
   int rc = 1;
   if (sr_service_config_load(config_path, SR_SERVICE_PRINT_SCOUT, &doc, &cfg)) {
-    if (scout_passcode_renew(&cfg, doc, err, sizeof err) == SR_OK)
+    if (command(&cfg, doc, email, err, sizeof err) == SR_OK)
       rc = 0;
     else
       fprintf(stderr, "sr-print-scout: %s\n", err);
@@ -308,14 +309,34 @@ static int passcode(const char *config_path, bool renew) {
   return rc;
 }
 
+static int renew_passcode(const sr_service_config *cfg, const sr_config *doc, const char *unused,
+                          char *err, size_t err_size) {
+  (void)unused;
+  return scout_passcode_renew(cfg, doc, err, err_size);
+}
+
 int main(int argc, char **argv) {
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, (const char *[]){"enroll", "passcode", NULL}, &args))
+  if (!sr_service_args_parse(argc, argv, (const char *[]){"enroll", "passcode", "register", NULL},
+                             &args))
     return usage();
   if (args.enroll)
     return enroll(args.config, args.token);
-  if (args.verb) /* passcode */
-    return passcode(args.config, args.renew);
+  if (args.verb && strcmp(args.verb, "register") == 0) {
+    if (!args.email) {
+      fprintf(stderr, "sr-print-scout: register --email ADDRESS (the address to register)\n");
+      return 64;
+    }
+    return run_command(args.config, args.email, scout_register_email);
+  }
+  if (args.verb) { /* passcode */
+    if (!args.renew) {
+      fprintf(stderr, "sr-print-scout: a passcode is shown only once; get a new one with "
+                      "passcode --renew\n");
+      return 64;
+    }
+    return run_command(args.config, NULL, renew_passcode);
+  }
   const char *config = args.config;
   signal(SIGPIPE, SIG_IGN);
   scout s = {0};

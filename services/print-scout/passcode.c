@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud_client.h"
+#include "cloud_link.h"
 #include "idhash.h"
 #include "site_key.h"
 #include "sr/abi.h"
@@ -38,30 +38,13 @@ void scout_passcode_generate(char out[SCOUT_PASSCODE_SIZE]) {
 int scout_passcode_renew(const sr_service_config *cfg, const sr_config *doc, char *err,
                          size_t err_size) {
   const sr_print_scout_config *c = &cfg->u.print_scout;
-  char secret_path[1024], cert[1024], key_path[1024], ca[1024];
-  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
-  if (!c->tls.cert || !c->tls.key || !c->tls.ca) {
-    snprintf(err, err_size, "tls needs cert, key and ca (enroll this scout first)");
-    return SR_ERR_CONFIG;
-  }
-  sr_config_path(doc, c->secret_file, secret_path, sizeof secret_path);
-  if (sr_site_secret_read_file(secret_path, secret, err, err_size) != SR_OK)
-    return SR_ERR_IO;
-  sr_site_key *key = NULL;
-  sr_site_salt_for_tenant(c->tenant, salt);
-  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &key);
-  memset(secret, 0, sizeof secret);
-  if (status != SR_OK) {
-    snprintf(err, err_size, "cannot derive the site key");
+  scout_link link;
+  int status = scout_link_open(cfg, doc, &link, err, err_size);
+  if (status != SR_OK)
     return status;
-  }
-  sr_config_path(doc, c->tls.cert, cert, sizeof cert);
-  sr_config_path(doc, c->tls.key, key_path, sizeof key_path);
-  sr_config_path(doc, c->tls.ca, ca, sizeof ca);
-  sr_cloud_options o = {
-      .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key_path};
-  sr_cloud_client *cloud = sr_cloud_client_new(&o);
-  status = cloud ? SR_ERR_EXISTS : SR_ERR_NOMEM;
+  sr_cloud_client *cloud = link.cloud;
+  const sr_site_key *key = link.key;
+  status = SR_ERR_EXISTS;
   char passcode[SCOUT_PASSCODE_SIZE], norm[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
   /* a clash with someone else's passcode (409) is unlikely: try again */
   for (int attempt = 0; attempt < 5 && status == SR_ERR_EXISTS; attempt++) {
@@ -90,7 +73,6 @@ int scout_passcode_renew(const sr_service_config *cfg, const sr_config *doc, cha
     snprintf(err, err_size, "no free passcode after 5 tries");
   memset(passcode, 0, sizeof passcode);
   memset(norm, 0, sizeof norm);
-  sr_cloud_client_free(cloud);
-  sr_site_key_free(key);
+  scout_link_close(&link);
   return status;
 }

@@ -11,6 +11,7 @@ export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log
 source "$src/scripts/lib/stack.sh"
 source "$src/tests/support/slapd.sh"
 cleanup() {
+  [ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null && wait "$smtp_pid" 2>/dev/null
   [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null
   stack_stop
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
@@ -18,7 +19,18 @@ cleanup() {
 trap cleanup EXIT
 passed=0 failed=0
 check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi; }
+ok() { eval "$1"; } # check "what" ok 'COND && COND': all of it counts
 
+# an SMTP sink (STARTTLS with the stack's certificate) for emailed codes
+stack_pki "$tmp/pki"
+smtp_port=$(stack_free_port)
+mkdir -p "$tmp/mail"
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$tmp/mail/box" \
+  --tlscert "$tmp/pki/server.crt" --tlskey "$tmp/pki/server.key" >"$tmp/mail/log" 2>&1 &
+smtp_pid=$!
+export STACK_CLOUD_IDP="idp:
+  - plugin: email
+    config: {smtp_url: \"smtp://localhost:$smtp_port\", ca_file: \"$tmp/pki/root.crt\", from: print@example.com, code_ttl: 600, attempts: 3}"
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 doc=$src/tests/data/three-pages.pdf
 
@@ -76,7 +88,7 @@ check "carol cannot release it (404)" [ "$code" = 404 ]
 panel DELETE "/api/v1/panel/jobs/$job" "" "$bob"
 check "bob may release but not delete it (403)" [ "$code" = 403 ]
 panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$bob"
-check "bob releases it" [ "$code" = 202 ] && wait_printed "$job" "$bob"
+check "bob releases it" ok '[ "$code" = 202 ] && wait_printed "$job" "$bob"'
 bob_id=$(stack_srctl user list --json | jq -r '.users[] | select(.email == "bob@example.com") | .id')
 alice_id=$(stack_srctl user list --json | jq -r --arg e "$demo_email" '.users[] | select(.email == $e) | .id')
 check "recorded as released by bob on behalf of alice" \
@@ -206,6 +218,38 @@ check "five wrong passwords lock the username out (429)" [ "$code" = 429 ]
 kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
 check "directory down: 502, said so" [ "$code" = 502 -a "$(field .error.code)" = directory_unreachable ]
+
+# 7. registration by email: a mailed code, then a PIN chosen at the workstation
+enroll=$(stack_srctl scout enroll --kind print --name frank-pc --json | jq -r .enrollment_token)
+mkdir -p "$tmp/frank"
+sed -e "s|$tmp/workstation/store|$tmp/frank/store|" -e "s|scout.crt|../frank/scout.crt|g" \
+  -e "s|scout.key|../frank/scout.key|g" -e "s|^user: .*|user: frank@example.com|" \
+  "$tmp/workstation/scout.yaml" >"$tmp/frank/scout.yaml"
+"$bin/sr-print-scout" enroll --config "$tmp/frank/scout.yaml" --token "$enroll" >/dev/null
+mail_code() { # the code in the newest mail to $1
+  grep -rl "To: <$1>" "$tmp/mail/box/new" 2>/dev/null | xargs -r ls -t | head -1 |
+    xargs -r grep -o 'is: [0-9]\{6\}' | cut -d' ' -f2
+}
+# the user's side: types a wrong code first, then the mailed one, and a PIN
+mkfifo "$tmp/reg.in"
+"$bin/sr-print-scout" register --config "$tmp/frank/scout.yaml" --email Frank@Example.com \
+  <"$tmp/reg.in" >"$tmp/reg.out" 2>&1 &
+reg_pid=$!
+exec 7>"$tmp/reg.in"
+for _ in $(seq 100); do code=$(mail_code frank@example.com); [ -n "$code" ] && break; sleep 0.1; done
+check "the code arrives by mail (over STARTTLS)" [ -n "$code" ]
+wrong=$(( (10#${code:-0} + 1) % 1000000 )); wrong=$(printf '%06d' "$wrong")
+printf '%s\n1234\n%s\n5678\n' "$wrong" "$code" >&7
+exec 7>&-
+wait "$reg_pid"
+reg_status=$?
+check "a wrong code is refused, the right one registers frank" \
+  ok '[ "$reg_status" = 0 ] && grep -q "wrong code" "$tmp/reg.out" && grep -q "Registered: this workstation prints as frank@example.com" "$tmp/reg.out"'
+panel POST /api/v1/panel/sessions '{"device":"printer1","email":"frank@example.com","pin":"5678"}'
+check "frank logs in at the panel with the PIN he chose" [ "$code" = 201 -a "$(field .user.email)" = frank@example.com ]
+check "the cloud never saw the code's PIN in clear" bash -c "! grep -q '\"5678\"' '$tmp/cloud-received.log'"
+"$bin/sr-print-scout" register --config "$tmp/frank/scout.yaml" --email not-an-address >/dev/null 2>"$tmp/reg.err"
+check "a bad address is refused with a message" grep -q "not an email address" "$tmp/reg.err"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

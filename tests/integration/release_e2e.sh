@@ -21,6 +21,7 @@ cleanup() {
 trap cleanup EXIT
 passed=0 failed=0
 check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi; }
+ok() { eval "$1"; } # check "what" ok 'COND && COND': all of it counts
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 doc=$src/tests/data/three-pages.pdf
@@ -216,7 +217,7 @@ done
 check "five wrong PINs: 401 each" [ "$code" = 401 ]
 panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"email\":\"alice@example.com\",\"pin\":\"$demo_pin\"}"
 check "then locked out, even with the right PIN: 429 with Retry-After" \
-  [ "$code" = 429 ] && grep -qi '^retry-after: [1-9]' "$tmp/headers"
+  ok '[ "$code" = 429 ] && grep -qi "^retry-after: [1-9]" "$tmp/headers"'
 panel DELETE /api/v1/panel/sessions/current "" "$alice"
 check "logout: 204" [ "$code" = 204 ]
 panel GET /api/v1/panel/jobs "" "$alice"
@@ -255,13 +256,16 @@ check "an enrollment token works only once" grep -q "unknown, used or expired" "
 # 11b. srctl says what went wrong
 echo not-a-token >"$tmp/bad-token"
 SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/bad-token "$bin/srctl" user list 2>"$tmp/err1"
+rc=$?
 check "srctl with a wrong token: exit 1, HTTP 401 named" \
-  [ $? = 1 ] && grep -q "HTTP 401: the token is not valid" "$tmp/err1"
+  ok '[ $rc = 1 ] && grep -q "HTTP 401: the token is not valid" "$tmp/err1"'
 "$bin/srctl" user list --cloud "https://localhost:$closed" --ca "$ca_file" --token-file "$token_file" 2>"$tmp/err2"
+rc=$?
 check "srctl with no cloud there: exit 1, the URL named" \
-  [ $? = 1 ] && grep -q "https://localhost:$closed/api/v1/users" "$tmp/err2"
+  ok '[ $rc = 1 ] && grep -q "https://localhost:$closed/api/v1/users" "$tmp/err2"'
 env -u SR_CLOUD_URL "$bin/srctl" user list 2>"$tmp/err3"
-check "srctl without a cloud: usage, exit 64" [ $? = 64 ] && grep -q -- "--cloud" "$tmp/err3"
+rc=$?
+check "srctl without a cloud: usage, exit 64" ok '[ $rc = 64 ] && grep -q -- "--cloud" "$tmp/err3"'
 
 # 12. the cloud holds no document, no site secret, no card number or PIN
 secret=$(cat "$secret_file")
