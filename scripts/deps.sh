@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
-  libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev
+  libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev
   # real peers for the integration tests and the stack of scripts/run.sh
   socat cups-ipp-utils dbus-daemon snmpd mosquitto mosquitto-clients iproute2 curl jq python3
   slapd ldap-utils python3-aiosmtpd

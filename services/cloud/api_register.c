@@ -52,17 +52,21 @@ void cloud_registrations_sweep(bool all) {
 }
 
 static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"email", NULL});
+  json_t *body = cloud_api_body(req, resp, (const char *[]){"email", "method", NULL});
   if (!body)
     return;
   char email[SR_ID_MAX];
   const char *given = json_string_value(json_object_get(body, "email"));
+  const char *method = json_string_value(json_object_get(body, "method"));
+  /* no email: a provider with its own sign-in (OpenID Connect) */
+  bool by_email = given || !method || strcmp(method, "oidc") != 0;
   size_t slot = MAX_REGISTRATIONS;
   for (size_t i = 0; i < MAX_REGISTRATIONS && slot == MAX_REGISTRATIONS; i++)
     if (!registrations[i])
       slot = i;
-  if (!given || sr_email_normalise(given, email, sizeof email) != 0) {
-    sr_http_reply_error(resp, 400, "invalid", "'email' is the address to register");
+  if (by_email && (!given || sr_email_normalise(given, email, sizeof email) != 0)) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "send 'email' (the address to register) or \"method\": \"oidc\"");
   } else if (slot == MAX_REGISTRATIONS) {
     sr_http_reply_error(resp, 503, "busy", "too many registrations in progress; try again soon");
   } else {
@@ -76,7 +80,7 @@ static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_r
       r->reg.struct_size = sizeof r->reg;
       r->idp = c->idps[i];
       sr_plugin_clear_error(r->idp->plugin);
-      status = ops->registration_begin(r->idp->state, email, &r->reg);
+      status = ops->registration_begin(r->idp->state, by_email ? email : NULL, &r->reg);
     }
     if (status == SR_OK) {
       snprintf(r->id, sizeof r->id, "g-");
@@ -85,14 +89,21 @@ static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_r
       snprintf(r->tenant, sizeof r->tenant, "%s", cloud_row_text(scout, "tenant"));
       r->expires = time(NULL) + (r->reg.expires_in > 0 ? r->reg.expires_in : 600);
       registrations[slot] = r;
-      sr_http_reply_json(resp, 202,
-                         json_pack("{s:s, s:s, s:i}", "registration", r->id, "message",
-                                   r->reg.message ? r->reg.message : "", "expires_in",
-                                   (int)r->reg.expires_in));
+      json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "registration", r->id, "message",
+                            r->reg.message ? r->reg.message : "", "expires_in",
+                            (int)r->reg.expires_in, "interval", (int)r->reg.interval);
+      if (r->reg.verification_uri)
+        json_object_set_new(o, "verification_uri", json_string(r->reg.verification_uri));
+      if (r->reg.verification_uri_complete)
+        json_object_set_new(o, "verification_uri_complete",
+                            json_string(r->reg.verification_uri_complete));
+      if (r->reg.user_code)
+        json_object_set_new(o, "user_code", json_string(r->reg.user_code));
+      sr_http_reply_json(resp, 202, o);
     } else {
       const char *why = r && r->idp ? sr_plugin_last_error(r->idp->plugin) : "";
       if (status == SR_ERR_DEFER)
-        sr_http_reply_error(resp, 400, "unsupported", "no registration by email is set up");
+        sr_http_reply_error(resp, 400, "unsupported", "no registration of this kind is set up");
       else
         sr_http_reply_error(resp, status == SR_ERR_CONNECT ? 502 : 500, "registration_failed", "%s",
                             *why ? why : "the registration could not start");
@@ -129,7 +140,9 @@ static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_htt
     sr_plugin_clear_error(r->idp->plugin);
     int status = ops->registration_complete(r->idp->state, &r->reg, code, &who);
     if (status == SR_ERR_PENDING) {
-      sr_http_reply_json(resp, 202, json_pack("{s:s}", "state", "pending"));
+      sr_http_reply_json(resp, 202,
+                         json_pack("{s:s, s:i}", "state", "pending", "interval",
+                                   (int)(r->reg.interval > 0 ? r->reg.interval : 5)));
     } else if (status != SR_OK || !who.email ||
                sr_email_normalise(who.email, email, sizeof email) != 0) {
       const char *why = sr_plugin_last_error(r->idp->plugin);
@@ -139,10 +152,11 @@ static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_htt
       char user_id[40] = "u-";
       cloud_random_hex(user_id + 2, 8);
       cloud_db_run(c->db,
-                   "INSERT INTO users(tenant, id, email, name, pin_hash, created_at) VALUES(?, ?, "
-                   "?, ?, ?, ?) ON CONFLICT(tenant, email) DO UPDATE SET pin_hash = "
-                   "COALESCE(excluded.pin_hash, pin_hash)",
-                   "ttttti", tenant, user_id, email, who.name ? who.name : email, pin,
+                   "INSERT INTO users(tenant, id, email, name, pin_hash, subject, created_at) "
+                   "VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant, email) DO UPDATE SET "
+                   "pin_hash = COALESCE(excluded.pin_hash, pin_hash), subject = "
+                   "COALESCE(excluded.subject, subject)",
+                   "tttttti", tenant, user_id, email, who.name ? who.name : email, pin, who.subject,
                    (int64_t)time(NULL));
       json_t *user =
           cloud_db_row(c->db, "SELECT id, email, name FROM users WHERE tenant = ? AND email = ?",

@@ -117,7 +117,10 @@ static void set_passcode(cloud *c, json_t *scout, const sr_http_request *req,
   if (!body)
     return;
   const char *hash = json_string_value(json_object_get(body, "passcode_hash"));
-  if (!hash || strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) {
+  if (!*cloud_row_text(scout, "user_id")) {
+    sr_http_reply_error(resp, 409, "not_registered",
+                        "this workstation has no user yet: run sr-print-scout register");
+  } else if (!hash || strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) {
     sr_http_reply_error(resp, 400, "invalid", "'passcode_hash' is 64 lower-case hex digits");
   } else {
     int n =

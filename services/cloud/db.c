@@ -59,6 +59,8 @@ static const char *const migrations[] = {
     "CREATE TABLE card_bindings(token_hash TEXT PRIMARY KEY,"
     " tenant TEXT NOT NULL REFERENCES tenants(id), card_hash TEXT NOT NULL,"
     " device TEXT NOT NULL, expires_at INTEGER NOT NULL);",
+    /* 5: the identity provider's subject a user registered with (OIDC sub) */
+    "ALTER TABLE users ADD COLUMN subject TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

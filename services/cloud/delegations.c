@@ -50,10 +50,10 @@ static json_t *user_by_email(cloud *c, const char *tenant, const char *email) {
 
 void cloud_delegation_add(cloud *c, const char *tenant, const char *owner_id, json_t *body,
                           sr_http_response *resp) {
-  json_t *owner = owner_id
-                      ? cloud_db_row(c->db, "SELECT id FROM users WHERE tenant = ? AND id = ?",
-                                     "tt", tenant, owner_id)
-                      : user_by_email(c, tenant, json_string_value(json_object_get(body, "owner")));
+  json_t *owner =
+      owner_id ? cloud_db_row(c->db, "SELECT id, email FROM users WHERE tenant = ? AND id = ?",
+                              "tt", tenant, owner_id)
+               : user_by_email(c, tenant, json_string_value(json_object_get(body, "owner")));
   json_t *delegate = user_by_email(c, tenant, json_string_value(json_object_get(body, "delegate")));
   int64_t until;
   if (!owner || !delegate) {
@@ -85,7 +85,7 @@ void cloud_delegation_add(cloud *c, const char *tenant, const char *owner_id, js
              cloud_row_text(delegate, "id"), cloud_row_text(owner, "id"));
       json_t *o =
           json_pack("{s:s, s:s, s:s}", "id", cloud_row_text(row, "id"), "owner",
-                    cloud_row_text(owner, "id"), "delegate", cloud_row_text(delegate, "id"));
+                    cloud_row_text(owner, "email"), "delegate", cloud_row_text(delegate, "email"));
       if (until) {
         char when[32];
         cloud_rfc3339(until, when);

@@ -168,8 +168,8 @@ static bool bind_card(cloud *c, login *l, const json_t *user) {
   cloud_token_hash(l->bind_card, hash);
   json_t *binding = cloud_db_row(c->db,
                                  "SELECT card_hash FROM card_bindings WHERE token_hash = ? AND "
-                                 "tenant = ? AND expires_at > ?",
-                                 "tti", hash, l->tenant, (int64_t)time(NULL));
+                                 "tenant = ? AND device = ? AND expires_at > ?",
+                                 "ttti", hash, l->tenant, l->device, (int64_t)time(NULL));
   bool bound = binding && cloud_db_run(c->db,
                                        "UPDATE users SET card_hash = ? WHERE tenant = ? AND id = ? "
                                        "AND NOT EXISTS (SELECT 1 FROM users WHERE tenant = ? AND "
@@ -249,8 +249,11 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
                                        : "wrong username or password");
     goto out;
   }
-  cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt", l.tenant,
-               l.identity);
+  /* a success clears its own identity's count; the per-device passcode
+   * count is shared by everyone, so one valid passcode must not reset it */
+  if (!l.passcode)
+    cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt", l.tenant,
+                 l.identity);
   bool bound = l.bind_card && !l.card && bind_card(c, &l, user);
   char token[64], hash[65];
   cloud_new_token(token);

@@ -6,7 +6,7 @@
  * usage: sr-print-scout --config FILE
  *        sr-print-scout enroll --config FILE --token TOKEN
  *        sr-print-scout passcode --config FILE --renew
- *        sr-print-scout register --config FILE --email ADDRESS
+ *        sr-print-scout register --config FILE [--email ADDRESS]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -51,7 +51,7 @@ static int usage(void) {
   fprintf(stderr, "usage: sr-print-scout --config FILE\n"
                   "       sr-print-scout enroll --config FILE --token TOKEN\n"
                   "       sr-print-scout passcode --config FILE --renew\n"
-                  "       sr-print-scout register --config FILE --email ADDRESS\n");
+                  "       sr-print-scout register --config FILE [--email ADDRESS]\n");
   return 64;
 }
 
@@ -309,6 +309,12 @@ static int run_command(const char *config_path, const char *email,
   return rc;
 }
 
+static int register_oidc(const sr_service_config *cfg, const sr_config *doc, const char *unused,
+                         char *err, size_t err_size) {
+  (void)unused;
+  return scout_register_oidc(cfg, doc, err, err_size);
+}
+
 static int renew_passcode(const sr_service_config *cfg, const sr_config *doc, const char *unused,
                           char *err, size_t err_size) {
   (void)unused;
@@ -322,13 +328,9 @@ int main(int argc, char **argv) {
     return usage();
   if (args.enroll)
     return enroll(args.config, args.token);
-  if (args.verb && strcmp(args.verb, "register") == 0) {
-    if (!args.email) {
-      fprintf(stderr, "sr-print-scout: register --email ADDRESS (the address to register)\n");
-      return 64;
-    }
-    return run_command(args.config, args.email, scout_register_email);
-  }
+  if (args.verb && strcmp(args.verb, "register") == 0)
+    return args.email ? run_command(args.config, args.email, scout_register_email)
+                      : run_command(args.config, NULL, register_oidc);
   if (args.verb) { /* passcode */
     if (!args.renew) {
       fprintf(stderr, "sr-print-scout: a passcode is shown only once; get a new one with "

@@ -3,13 +3,16 @@
  * The PIN is hashed here with the site secret; the cloud stores only that. */
 #include "register.h"
 
+#include <qrencode.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cloud_link.h"
 #include "idhash.h"
+#include "passcode.h"
 #include "site_key.h"
 #include "sr/abi.h"
 
@@ -112,5 +115,98 @@ int scout_register_email(const sr_service_config *cfg, const sr_config *doc, con
     break;
   }
   scout_link_close(&link);
+  return status;
+}
+
+/* Draws `text` as a QR code with block characters, two modules per
+ * character cell row pair, with the quiet zone scanners need. */
+static void print_qr(const char *text) {
+  QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
+  if (!qr)
+    return;
+  int w = qr->width, quiet = 2;
+  for (int y = -quiet; y < w + quiet; y += 2) {
+    for (int x = -quiet; x < w + quiet; x++) {
+      bool top = y >= 0 && y < w && x >= 0 && x < w && (qr->data[y * w + x] & 1);
+      bool bottom = y + 1 >= 0 && y + 1 < w && x >= 0 && x < w && (qr->data[(y + 1) * w + x] & 1);
+      /* dark modules as spaces on a light block background read best */
+      fputs(top && bottom ? " " : top ? "\u2584" : bottom ? "\u2580" : "\u2588", stdout);
+    }
+    putchar('\n');
+  }
+  QRcode_free(qr);
+}
+
+int scout_register_oidc(const sr_service_config *cfg, const sr_config *doc, char *err,
+                        size_t err_size) {
+  scout_link link;
+  int status = scout_link_open(cfg, doc, &link, err, err_size);
+  if (status != SR_OK)
+    return status;
+  json_t *reply = NULL, *body = json_pack("{s:s}", "method", "oidc");
+  int http = 0;
+  status = sr_cloud_call(link.cloud, "POST", "/api/v1/scout/register", body, NULL, &http, &reply,
+                         err, err_size);
+  json_decref(body);
+  const char *registration = json_string_value(json_object_get(reply, "registration"));
+  const char *uri = json_string_value(json_object_get(reply, "verification_uri"));
+  const char *code = json_string_value(json_object_get(reply, "user_code"));
+  const char *complete = json_string_value(json_object_get(reply, "verification_uri_complete"));
+  if (status == SR_OK && (http != 202 || !registration || !uri || !code)) {
+    snprintf(err, err_size, "the cloud refused (HTTP %d): %s", http,
+             sr_cloud_error_message(reply, "no sign-in offered"));
+    status = SR_ERR_PEER;
+  }
+  if (status != SR_OK) {
+    json_decref(reply);
+    scout_link_close(&link);
+    return status;
+  }
+  char id[64];
+  snprintf(id, sizeof id, "%s", registration);
+  int interval = (int)json_integer_value(json_object_get(reply, "interval"));
+  int expires = (int)json_integer_value(json_object_get(reply, "expires_in"));
+  interval = interval > 0 ? interval : 5;
+  time_t deadline = time(NULL) + (expires > 0 ? expires : 600);
+  printf("To register this workstation, open\n\n    %s\n\nand enter the code  %s\n\n", uri, code);
+  if (complete) {
+    printf("or scan this with your phone:\n\n");
+    print_qr(complete);
+  }
+  fflush(stdout);
+  json_decref(reply);
+  status = SR_ERR_PENDING;
+  while (status == SR_ERR_PENDING) {
+    long left = (long)(deadline - time(NULL));
+    if (left <= 0) {
+      snprintf(err, err_size, "the code expired before the sign-in; run register again");
+      status = SR_ERR_TIMEOUT;
+      break;
+    }
+    fprintf(stderr, "\rwaiting for the sign-in: %ld:%02ld left ", left / 60, left % 60);
+    fflush(stderr);
+    sleep((unsigned)interval);
+    body = json_pack("{s:s}", "registration", id);
+    reply = NULL;
+    status = sr_cloud_call(link.cloud, "POST", "/api/v1/scout/register/complete", body, NULL, &http,
+                           &reply, err, err_size);
+    json_decref(body);
+    if (status == SR_OK && http == 202)
+      status = SR_ERR_PENDING;
+    else if (status == SR_OK && http == 200)
+      printf("\nRegistered: this workstation prints as %s.\n",
+             json_string_value(json_object_get(json_object_get(reply, "user"), "email")));
+    else if (status == SR_OK) {
+      snprintf(err, err_size, "the sign-in failed (HTTP %d): %s", http,
+               sr_cloud_error_message(reply, "no reason given"));
+      status = SR_ERR_AUTH;
+    }
+    json_decref(reply);
+  }
+  fputc('\n', stderr);
+  scout_link_close(&link);
+  /* a passcode for the printer panels, shown once */
+  if (status == SR_OK)
+    status = scout_passcode_renew(cfg, doc, err, err_size);
   return status;
 }

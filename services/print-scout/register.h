@@ -11,4 +11,9 @@
 int scout_register_email(const sr_service_config *cfg, const sr_config *doc, const char *email,
                          char *err, size_t err_size);
 
+/* sr-print-scout register: OpenID Connect sign-in on any device (URL, code
+ * and a QR code here, with a countdown), then a passcode for the panels. */
+int scout_register_oidc(const sr_service_config *cfg, const sr_config *doc, char *err,
+                        size_t err_size);
+
 #endif

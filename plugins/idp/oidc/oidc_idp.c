@@ -1,0 +1,301 @@
+/*
+ * The `oidc` identity provider: registers a workstation's user with OpenID
+ * Connect through the device authorization grant (RFC 8628), as the print
+ * scout's setup wizard needs: the user opens a URL on any device, signs in
+ * and approves; the cloud polls the token endpoint and checks the ID token
+ * (signature against the provider's keys with liboauth2, issuer, audience,
+ * expiry). The provider's metadata comes from discovery of the issuer.
+ *
+ * Configuration:
+ *   issuer: https://login.example.com      # exactly as the provider names itself
+ *   client_id: securerelease-scout          # a public client with the device grant
+ *   ca_file: /etc/securerelease/idp-ca.pem  # optional: the provider's CA
+ *   scope: openid email profile
+ */
+#include <curl/curl.h>
+#include <sr/idp.h>
+#include <sr/plugin.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "token_check.h"
+
+typedef struct oidc_idp {
+  sr_plugin *self;
+  const char *issuer, *client_id, *ca_file, *scope;
+} oidc_idp;
+
+typedef struct device_flow {
+  char device_code[512];
+} device_flow;
+
+static const char *const known_keys[] = {"issuer", "client_id", "ca_file", "scope", NULL};
+
+static int read_config(const sr_config_node *config, oidc_idp *out) {
+  oidc_idp scratch;
+  if (!out)
+    out = &scratch;
+  memset(out, 0, sizeof *out);
+  int status = config ? sr_host->config_only_keys(config, known_keys) : SR_OK;
+  if (!config || sr_host->config_string(config, "issuer", NULL, &out->issuer) != SR_OK ||
+      sr_host->config_string(config, "client_id", NULL, &out->client_id) != SR_OK ||
+      sr_host->config_string(config, "scope", "openid email profile", &out->scope) != SR_OK ||
+      (sr_host->config_child(config, "ca_file") &&
+       sr_host->config_string(config, "ca_file", NULL, &out->ca_file) != SR_OK))
+    return SR_ERR_CONFIG;
+  if (strncmp(out->issuer, "https://", 8) != 0) {
+    sr_host->config_error(sr_host->config_child(config, "issuer"),
+                          "the issuer must be an https:// URL");
+    return SR_ERR_CONFIG;
+  }
+  return status;
+}
+
+static int oidc_check_config(sr_plugin *self, const sr_config_node *config) {
+  (void)self;
+  return read_config(config, NULL);
+}
+
+static int oidc_create(sr_plugin *self, const sr_config_node *config, void **instance) {
+  oidc_idp *o = sr_host->alloc(sizeof *o);
+  if (!o)
+    return SR_ERR_NOMEM;
+  int status = read_config(config, o);
+  if (status != SR_OK) {
+    sr_host->free(o);
+    return status;
+  }
+  o->self = self;
+  *instance = o;
+  return SR_OK;
+}
+
+static void oidc_destroy(void *instance) { sr_host->free(instance); }
+
+typedef struct answer {
+  char *data;
+  size_t len;
+} answer;
+
+static size_t collect(char *ptr, size_t size, size_t n, void *ctx) {
+  answer *a = ctx;
+  size_t len = size * n;
+  if (a->len + len > 1024 * 1024)
+    return 0;
+  char *grown = sr_host->realloc(a->data, a->len + len + 1);
+  if (!grown)
+    return 0;
+  memcpy(grown + a->len, ptr, len);
+  a->data = grown;
+  a->len += len;
+  a->data[a->len] = '\0';
+  return len;
+}
+
+/* GET (form NULL) or POST a form to `url`; the JSON answer, or NULL with
+ * the error set through the host. *status gets the HTTP status. */
+static json_t *call(oidc_idp *o, const char *url, const char *form, long *status) {
+  CURL *h = curl_easy_init();
+  answer a = {0};
+  json_t *reply = NULL;
+  *status = 0;
+  if (!h)
+    return NULL;
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 15L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+  if (o->ca_file)
+    curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+  if (form)
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+  CURLcode rc = curl_easy_perform(h);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+  curl_easy_cleanup(h);
+  if (rc != CURLE_OK) {
+    sr_host->set_error(o->self, SR_ERR_CONNECT, "%s: %s", url, curl_easy_strerror(rc));
+  } else {
+    json_error_t error;
+    reply = a.data ? json_loads(a.data, 0, &error) : NULL;
+    if (!reply)
+      sr_host->set_error(o->self, SR_ERR_PEER, "%s: the answer (HTTP %ld) is not JSON", url,
+                         *status);
+  }
+  sr_host->free(a.data);
+  return reply;
+}
+
+/* The provider's metadata, checked to be the configured issuer's. */
+static json_t *discover(oidc_idp *o) {
+  char url[1024];
+  long status;
+  snprintf(url, sizeof url, "%s%s/.well-known/openid-configuration", o->issuer,
+           o->issuer[strlen(o->issuer) - 1] == '/' ? "" : "");
+  json_t *meta = call(o, url, NULL, &status);
+  const char *iss = json_string_value(json_object_get(meta, "issuer"));
+  if (meta && (status != 200 || !iss || strcmp(iss, o->issuer) != 0)) {
+    sr_host->set_error(o->self, SR_ERR_PEER, "%s: not the metadata of issuer %s", url, o->issuer);
+    json_decref(meta);
+    return NULL;
+  }
+  return meta;
+}
+
+/* "name=value&..." with each value escaped. */
+static char *form(CURL *h, const char *const *pairs) {
+  char *out = NULL;
+  size_t len = 0;
+  for (size_t i = 0; pairs[i]; i += 2) {
+    char *v = curl_easy_escape(h, pairs[i + 1], 0);
+    size_t need = len + strlen(pairs[i]) + (v ? strlen(v) : 0) + 3;
+    char *grown = sr_host->realloc(out, need);
+    if (!grown || !v) {
+      curl_free(v);
+      sr_host->free(grown ? grown : out);
+      return NULL;
+    }
+    out = grown;
+    len += (size_t)snprintf(out + len, need - len, "%s%s=%s", i ? "&" : "", pairs[i], v);
+    curl_free(v);
+  }
+  return out;
+}
+
+static int oidc_begin(void *instance, const char *hint, sr_registration *reg) {
+  oidc_idp *o = instance;
+  if (hint)
+    return SR_ERR_DEFER; /* an email to prove: not ours */
+  json_t *meta = discover(o), *reply = NULL;
+  const char *endpoint = json_string_value(json_object_get(meta, "device_authorization_endpoint"));
+  if (!meta)
+    return SR_ERR_CONNECT;
+  int status = SR_ERR_PEER;
+  if (!endpoint) {
+    sr_host->set_error(o->self, SR_ERR_PEER, "%s offers no device authorization", o->issuer);
+    goto out;
+  }
+  CURL *h = curl_easy_init();
+  char *body =
+      h ? form(h, (const char *[]){"client_id", o->client_id, "scope", o->scope, NULL}) : NULL;
+  curl_easy_cleanup(h);
+  long http;
+  reply = body ? call(o, endpoint, body, &http) : NULL;
+  sr_host->free(body);
+  const char *device_code = json_string_value(json_object_get(reply, "device_code"));
+  const char *user_code = json_string_value(json_object_get(reply, "user_code"));
+  const char *uri = json_string_value(json_object_get(reply, "verification_uri"));
+  if (!reply || http != 200 || !device_code || !user_code || !uri ||
+      strlen(device_code) >= sizeof(((device_flow *)0)->device_code)) {
+    if (reply)
+      sr_host->set_error(o->self, SR_ERR_PEER, "%s refused the device authorization: %s", o->issuer,
+                         json_string_value(json_object_get(reply, "error_description"))
+                             ? json_string_value(json_object_get(reply, "error_description"))
+                             : "no device code");
+    status = reply ? SR_ERR_PEER : SR_ERR_CONNECT;
+    goto out;
+  }
+  device_flow *flow = sr_host->alloc(sizeof *flow);
+  if (!flow) {
+    status = SR_ERR_NOMEM;
+    goto out;
+  }
+  snprintf(flow->device_code, sizeof flow->device_code, "%s", device_code);
+  json_t *interval = json_object_get(reply, "interval"),
+         *expires = json_object_get(reply, "expires_in");
+  reg->verification_uri = sr_host->strdup(uri);
+  reg->verification_uri_complete =
+      sr_host->strdup(json_string_value(json_object_get(reply, "verification_uri_complete")));
+  reg->user_code = sr_host->strdup(user_code);
+  char message[600];
+  snprintf(message, sizeof message, "Open %s and enter the code %s to sign in.", uri, user_code);
+  reg->message = sr_host->strdup(message);
+  reg->interval = json_is_integer(interval) ? (int32_t)json_integer_value(interval) : 5;
+  reg->expires_in = json_is_integer(expires) ? (int32_t)json_integer_value(expires) : 600;
+  reg->state = flow;
+  status = SR_OK;
+out:
+  json_decref(reply);
+  json_decref(meta);
+  return status;
+}
+
+static int oidc_complete(void *instance, sr_registration *reg, const char *response,
+                         sr_identity *out) {
+  (void)response;
+  oidc_idp *o = instance;
+  device_flow *flow = reg->state;
+  if (!flow)
+    return SR_ERR_INVALID;
+  json_t *meta = discover(o), *reply = NULL, *jwks = NULL, *claims = NULL;
+  if (!meta)
+    return SR_ERR_CONNECT;
+  const char *token_endpoint = json_string_value(json_object_get(meta, "token_endpoint"));
+  const char *jwks_uri = json_string_value(json_object_get(meta, "jwks_uri"));
+  int status = SR_ERR_PEER;
+  CURL *h = curl_easy_init();
+  char *body =
+      h ? form(h,
+               (const char *[]){"grant_type", "urn:ietf:params:oauth:grant-type:device_code",
+                                "device_code", flow->device_code, "client_id", o->client_id, NULL})
+        : NULL;
+  curl_easy_cleanup(h);
+  long http;
+  reply = body && token_endpoint ? call(o, token_endpoint, body, &http) : NULL;
+  sr_host->free(body);
+  const char *error = json_string_value(json_object_get(reply, "error"));
+  const char *id_token = json_string_value(json_object_get(reply, "id_token"));
+  if (!reply) {
+    status = SR_ERR_CONNECT;
+  } else if (error && (!strcmp(error, "authorization_pending") || !strcmp(error, "slow_down"))) {
+    status = SR_ERR_PENDING; /* the user has not approved yet */
+  } else if (error || !id_token) {
+    sr_host->set_error(o->self, SR_ERR_AUTH, "the sign-in did not complete: %s",
+                       error ? error : "no ID token");
+    status = SR_ERR_AUTH;
+  } else {
+    char why[300];
+    jwks = jwks_uri ? call(o, jwks_uri, NULL, &http) : NULL;
+    if (!jwks) {
+      status = SR_ERR_CONNECT;
+    } else if (oidc_check_id_token(jwks, id_token, o->issuer, o->client_id, time(NULL), &claims,
+                                   why, sizeof why) != 0) {
+      sr_host->set_error(o->self, SR_ERR_AUTH, "ID token refused: %s", why);
+      status = SR_ERR_AUTH;
+    } else {
+      out->subject = sr_host->strdup(json_string_value(json_object_get(claims, "sub")));
+      out->email = sr_host->strdup(json_string_value(json_object_get(claims, "email")));
+      out->name = sr_host->strdup(json_string_value(json_object_get(claims, "name")));
+      status = SR_OK;
+    }
+  }
+  if (status == SR_OK || status == SR_ERR_AUTH) { /* the flow is over */
+    memset(flow, 0, sizeof *flow);
+    sr_host->free(flow);
+    reg->state = NULL;
+  }
+  json_decref(claims);
+  json_decref(jwks);
+  json_decref(reply);
+  json_decref(meta);
+  return status;
+}
+
+static void oidc_cancel(void *instance, sr_registration *reg) {
+  (void)instance;
+  sr_host->free(reg->state);
+  reg->state = NULL;
+}
+
+static const sr_idp_ops oidc_ops = {
+    .base = {.check_config = oidc_check_config, .create = oidc_create, .destroy = oidc_destroy},
+    .registration_begin = oidc_begin,
+    .registration_complete = oidc_complete,
+    .registration_cancel = oidc_cancel,
+};
+
+SR_PLUGIN_DECLARE(SR_PLUGIN_IDP, "oidc", "1.0.0",
+                  "OpenID Connect: device authorization grant, ID tokens checked with liboauth2",
+                  oidc_ops, 0)

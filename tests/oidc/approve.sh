@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The user's side of the device authorization grant (RFC 8628) at the test
+# provider (provider.mjs), done with curl as a browser would: open the
+# verification page with the user code, confirm the code, sign in through the
+# provider's login form (any login name, any password), grant consent.
+#
+# usage: approve.sh ISSUER CA_FILE USER_CODE LOGIN_NAME [--deny | --abort]
+#   --deny   sign in, then cancel at the consent page ([ Cancel ]): the
+#            client's /token then answers access_denied
+#   --abort  press [ Abort ] on the device confirmation page, before signing
+#            in: the client's /token then answers access_denied as well
+# Exits 0 when the provider shows its success page ("Sign-in Success"), or,
+# with --deny/--abort, its page saying the sign-in was stopped; otherwise
+# prints what the provider said on stderr and exits 1 (2 for bad usage).
+# TLS is checked against CA_FILE; a "localhost" issuer is reached on
+# 127.0.0.1. KEEP=1 keeps the pages and the cookie jar and says where.
+set -uo pipefail
+
+usage() { echo "usage: approve.sh ISSUER CA_FILE USER_CODE LOGIN_NAME [--deny | --abort]" >&2; exit 2; }
+[ $# -eq 4 ] || [ $# -eq 5 ] || usage
+issuer=${1%/} ca=$2 user_code=$3 login=$4 mode=${5:-approve}
+case $mode in approve | --deny | --abort) ;; *) usage ;; esac
+[ -r "$ca" ] || { echo "approve.sh: cannot read CA file $ca" >&2; exit 2; }
+[ -n "$login" ] || { echo "approve.sh: empty login name" >&2; exit 2; }
+
+# https://HOST[:PORT][/path]
+hostport=${issuer#https://}
+[ "$hostport" != "$issuer" ] || { echo "approve.sh: issuer must be https://…: $issuer" >&2; exit 2; }
+hostport=${hostport%%/*}
+host=${hostport%:*} port=${hostport##*:}
+[ "$host" != "$hostport" ] || port=443
+resolve=()
+[ "$host" = localhost ] && resolve=(--resolve "localhost:$port:127.0.0.1")
+
+tmp=$(mktemp -d /tmp/sr-oidc-approve-XXXXXX)
+if [ -n "${KEEP:-}" ]; then
+  echo "approve.sh: pages and cookie jar kept in $tmp" >&2
+else
+  trap 'rm -rf "$tmp"' EXIT
+fi
+jar=$tmp/cookies
+step=0 page= url= code=
+
+die() {
+  echo "approve.sh: $*" >&2
+  if [ -n "$page" ] && [ -s "$page" ]; then
+    echo "approve.sh: last page: $url (HTTP $code): $(page_says "$page")" >&2
+  fi
+  exit 1
+}
+
+# GET or POST like a browser (cookies kept, redirects followed); the body goes
+# to a new file, named in $page; $url and $code are where it ended and how.
+req() {
+  step=$((step + 1))
+  page=$tmp/page$step.html
+  local out
+  out=$(curl -sS -L --max-redirs 10 --proto '=https' --proto-redir '=https' \
+    --connect-timeout 5 --max-time 30 --cacert "$ca" "${resolve[@]}" \
+    -b "$jar" -c "$jar" -o "$page" -w '%{http_code} %{url_effective}' "$@") \
+    || die "request $step failed: curl $*"
+  code=${out%% *} url=${out#* }
+}
+
+# What a page says to a person: its title, headings and messages, one line.
+page_says() {
+  tr '\n' ' ' <"$1" |
+    grep -oE '<title>[^<]*</title>|<h1>[^<]*</h1>|<p class="red">[^<]*</p>|<pre>[^<]*</pre>|<p>[^<]*</p>' |
+    sed -E 's/<[^>]*>//g; s/^ +| +$//g' | grep -v '^$' | paste -sd '|' | sed 's/|/ | /g'
+}
+
+title_of() { tr '\n' ' ' <"$1" | grep -oE '<title>[^<]*</title>' | head -1 | sed -E 's/<[^>]*>//g'; }
+
+# The first form's action, and the value of a hidden input in it.
+form_action() { tr '\n' ' ' <"$1" | grep -oE '<form[^>]*>' | head -1 | grep -oE 'action="[^"]*"' | cut -d'"' -f2; }
+hidden_value() {
+  tr '\n' ' ' <"$1" | grep -oE "<input[^>]*name=\"$2\"[^>]*>" | head -1 |
+    grep -oE 'value="[^"]*"' | cut -d'"' -f2
+}
+unescape() { sed 's/&amp;/\&/g; s/&#39;/'"'"'/g; s/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g'; }
+
+# 1. The verification page with the user code (verification_uri_complete).
+#    The provider answers with a form that a browser submits at once by script.
+req -G --data-urlencode "user_code=$user_code" "$issuer/device"
+[ "$code" = 200 ] || die "verification page: HTTP $code"
+action=$(form_action "$page" | unescape)
+xsrf=$(hidden_value "$page" xsrf)
+[ -n "$action" ] && [ -n "$xsrf" ] || die "verification page: no form with an xsrf token"
+
+# 2. Submit it: the device confirmation page, showing the code.
+req --data-urlencode "xsrf=$xsrf" --data-urlencode "user_code=$user_code" "$action"
+grep -q 'id="op.deviceConfirmForm"' "$page" || die "the user code $user_code was not accepted"
+action=$(form_action "$page" | unescape)
+xsrf=$(hidden_value "$page" xsrf)
+shown=$(hidden_value "$page" user_code | unescape)
+[ -n "$action" ] && [ -n "$xsrf" ] || die "confirmation page: no form with an xsrf token"
+
+# 3. Confirm the code (Continue) or abort it ([ Abort ]).
+if [ "$mode" = --abort ]; then
+  req --data-urlencode "xsrf=$xsrf" --data-urlencode "user_code=$shown" \
+    --data-urlencode confirm=yes --data-urlencode abort=yes "$action"
+  if grep -q 'The Sign-in request was interrupted' "$page"; then
+    echo "approve.sh: aborted at the device confirmation page" >&2
+    exit 0
+  fi
+  die "abort at the device confirmation page was not taken"
+fi
+req --data-urlencode "xsrf=$xsrf" --data-urlencode "user_code=$shown" --data-urlencode confirm=yes "$action"
+
+# 4. Then the interaction pages: the login form, the consent form, until the
+#    provider says how it ended.
+for _ in 1 2 3 4 5 6; do
+  if grep -q '<h1>Sign-in Success</h1>' "$page"; then
+    [ "$mode" = approve ] || die "the provider shows success although we denied"
+    exit 0
+  fi
+  if [ "$mode" = --deny ] && grep -q 'The Sign-in request was interrupted' "$page"; then
+    echo "approve.sh: denied at the consent page" >&2
+    exit 0
+  fi
+  prompt=$(hidden_value "$page" prompt)
+  action=$(form_action "$page" | unescape)
+  case $prompt in
+    login)
+      req --data-urlencode prompt=login --data-urlencode "login=$login" \
+        --data-urlencode password=any-password "$action"
+      ;;
+    consent)
+      if [ "$mode" = --deny ]; then
+        cancel=$(tr '\n' ' ' <"$page" | grep -oE '<a href="[^"]*/abort">' | head -1 | cut -d'"' -f2 | unescape)
+        [ -n "$cancel" ] || die "consent page: no [ Cancel ] link"
+        req "$cancel"
+      else
+        req --data-urlencode prompt=consent "$action"
+      fi
+      ;;
+    *)
+      die "unexpected page \"$(title_of "$page")\""
+      ;;
+  esac
+done
+die "no end after the interaction pages"
