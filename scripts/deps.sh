@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and the main job need.
+# Installs the Debian packages the build, the tests and the main job need,
+# and the npm packages of tests/oidc.
 # Idempotent and quiet when nothing is missing; run as root on Debian 12.
 set -euo pipefail
 
@@ -20,13 +21,35 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "deps.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "deps.sh: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# The OpenID Connect provider of the device flow tests (tests/oidc) runs on
+# the machine's Node.js (not Debian's package: the machine's own is newer and
+# comes with npm); its npm packages come from tests/oidc/package-lock.json.
+# npm writes node_modules/.package-lock.json when an install completes: missing
+# or older than the lock file means install (again).
+oidc=$(cd "$(dirname "$0")/.." && pwd)/tests/oidc
+if [ ! -e "$oidc/node_modules/.package-lock.json" ] ||
+   [ "$oidc/package-lock.json" -nt "$oidc/node_modules/.package-lock.json" ]; then
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "deps.sh: node and npm are needed for tests/oidc (Node.js 20.19 or later with its npm) and were not found" >&2
+    exit 1
+  fi
+  log=$(mktemp)
+  if ! (cd "$oidc" && npm ci --no-audit --no-fund) >"$log" 2>&1; then
+    echo "deps.sh: npm ci in tests/oidc failed:" >&2
+    cat "$log" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
+fi

@@ -11,6 +11,7 @@ export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log
 source "$src/scripts/lib/stack.sh"
 source "$src/tests/support/slapd.sh"
 cleanup() {
+  [ -n "${oidc_pid:-}" ] && kill "$oidc_pid" 2>/dev/null && wait "$oidc_pid" 2>/dev/null
   [ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null && wait "$smtp_pid" 2>/dev/null
   [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null
   stack_stop
@@ -28,7 +29,14 @@ mkdir -p "$tmp/mail"
 /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$tmp/mail/box" \
   --tlscert "$tmp/pki/server.crt" --tlskey "$tmp/pki/server.key" >"$tmp/mail/log" 2>&1 &
 smtp_pid=$!
+# a real OpenID provider (npm oidc-provider) for the device authorization grant
+node "$src/tests/oidc/provider.mjs" --port 0 --cert "$tmp/pki/server.crt" --key "$tmp/pki/server.key" \
+  >"$tmp/oidc.out" 2>"$tmp/oidc.log" &
+oidc_pid=$!
+issuer=$(stack_wait_line "$tmp/oidc.out" issuer) || { echo "the OpenID provider did not start"; cat "$tmp/oidc.log"; }
 export STACK_CLOUD_IDP="idp:
+  - plugin: oidc
+    config: {issuer: \"$issuer\", client_id: securerelease-scout, ca_file: \"$tmp/pki/root.crt\"}
   - plugin: email
     config: {smtp_url: \"smtp://localhost:$smtp_port\", ca_file: \"$tmp/pki/root.crt\", from: print@example.com, code_ttl: 600, attempts: 3}"
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
@@ -250,6 +258,50 @@ check "frank logs in at the panel with the PIN he chose" [ "$code" = 201 -a "$(f
 check "the cloud never saw the code's PIN in clear" bash -c "! grep -q '\"5678\"' '$tmp/cloud-received.log'"
 "$bin/sr-print-scout" register --config "$tmp/frank/scout.yaml" --email not-an-address >/dev/null 2>"$tmp/reg.err"
 check "a bad address is refused with a message" grep -q "not an email address" "$tmp/reg.err"
+
+# 8. registration with OpenID Connect: device flow, then a passcode
+new_scout() { # NAME -> an enrolled scout without a user in $tmp/NAME
+  local token
+  token=$(stack_srctl scout enroll --kind print --name "$1" --json | jq -r .enrollment_token)
+  mkdir -p "$tmp/$1"
+  sed -e "s|$tmp/workstation/store|$tmp/$1/store|" -e "s|scout.crt|../$1/scout.crt|g" \
+    -e "s|scout.key|../$1/scout.key|g" "$tmp/workstation/scout.yaml" >"$tmp/$1/scout.yaml"
+  "$bin/sr-print-scout" enroll --config "$tmp/$1/scout.yaml" --token "$token" >/dev/null
+}
+user_code_of() { # FILE: the code the scout shows
+  for _ in $(seq 100); do
+    grep -q "enter the code" "$1" 2>/dev/null && { awk '/enter the code/ {print $NF}' "$1"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+new_scout grace-pc
+"$bin/sr-print-scout" register --config "$tmp/grace-pc/scout.yaml" >"$tmp/oidc-reg.out" 2>"$tmp/oidc-reg.err" &
+reg_pid=$!
+user_code=$(user_code_of "$tmp/oidc-reg.out")
+check "the scout shows the verification URL and a user code" ok '[ -n "$user_code" ] && grep -q "$issuer/device" "$tmp/oidc-reg.out"'
+check "and the URL as a QR code" grep -q "█" "$tmp/oidc-reg.out"
+sleep 1.5 # the user takes a moment: the cloud is told "pending" meanwhile
+bash "$src/tests/oidc/approve.sh" "$issuer" "$ca_file" "$user_code" grace >/dev/null 2>"$tmp/approve.err"
+check "grace signs in and approves at the provider" [ $? = 0 ]
+wait "$reg_pid"
+reg_status=$?
+check "the workstation is registered to grace (from the ID token)" \
+  ok '[ $reg_status = 0 ] && grep -q "Registered: this workstation prints as grace@example.com" "$tmp/oidc-reg.out"'
+passcode=$(grep -o '[A-Z0-9]\{4\}-[A-Z0-9]\{4\}' "$tmp/oidc-reg.out" | tail -1)
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"passcode\":\"$passcode\"}"
+check "with the passcode it showed, grace logs in at a panel" \
+  ok '[ "$code" = 201 ] && [ "$(field .user.email)" = grace@example.com ]'
+check "the countdown was shown while waiting" grep -q "waiting for the sign-in" "$tmp/oidc-reg.err"
+new_scout henry-pc
+"$bin/sr-print-scout" register --config "$tmp/henry-pc/scout.yaml" >"$tmp/oidc-deny.out" 2>"$tmp/oidc-deny.err" &
+reg_pid=$!
+user_code=$(user_code_of "$tmp/oidc-deny.out")
+bash "$src/tests/oidc/approve.sh" "$issuer" "$ca_file" "$user_code" henry --deny >/dev/null 2>&1
+wait "$reg_pid"
+reg_status=$?
+check "a sign-in the user cancels registers nobody" \
+  ok '[ $reg_status != 0 ] && grep -q "sign-in failed" "$tmp/oidc-deny.err"'
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

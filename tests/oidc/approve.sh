@@ -39,7 +39,7 @@ else
   trap 'rm -rf "$tmp"' EXIT
 fi
 jar=$tmp/cookies
-step=0 page= url= code=
+step=0 page='' url='' code=''
 
 die() {
   echo "approve.sh: $*" >&2
@@ -85,7 +85,7 @@ req -G --data-urlencode "user_code=$user_code" "$issuer/device"
 [ "$code" = 200 ] || die "verification page: HTTP $code"
 action=$(form_action "$page" | unescape)
 xsrf=$(hidden_value "$page" xsrf)
-[ -n "$action" ] && [ -n "$xsrf" ] || die "verification page: no form with an xsrf token"
+if [ -z "$action" ] || [ -z "$xsrf" ]; then die "verification page: no form with an xsrf token"; fi
 
 # 2. Submit it: the device confirmation page, showing the code.
 req --data-urlencode "xsrf=$xsrf" --data-urlencode "user_code=$user_code" "$action"
@@ -93,7 +93,7 @@ grep -q 'id="op.deviceConfirmForm"' "$page" || die "the user code $user_code was
 action=$(form_action "$page" | unescape)
 xsrf=$(hidden_value "$page" xsrf)
 shown=$(hidden_value "$page" user_code | unescape)
-[ -n "$action" ] && [ -n "$xsrf" ] || die "confirmation page: no form with an xsrf token"
+if [ -z "$action" ] || [ -z "$xsrf" ]; then die "confirmation page: no form with an xsrf token"; fi
 
 # 3. Confirm the code (Continue) or abort it ([ Abort ]).
 if [ "$mode" = --abort ]; then
