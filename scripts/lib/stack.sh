@@ -162,7 +162,7 @@ storage:
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
-lockout: {attempts: 5, duration: 60s}
+lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
 YAML
   # identity providers for registration, if a caller gives some (YAML)

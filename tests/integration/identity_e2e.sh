@@ -7,7 +7,7 @@
 set -u
 bin=$1 plugins=$2 src=$3
 tmp=$(mktemp -d /tmp/sr-test-identity-XXXXXX)
-export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log
+export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s
 source "$src/scripts/lib/stack.sh"
 source "$src/tests/support/slapd.sh"
 cleanup() {
@@ -223,6 +223,9 @@ for i in 1 2 3 4; do
 done
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
 check "five wrong passwords lock the username out (429)" [ "$code" = 429 ]
+sleep 3.2
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
+check "the lockout ends after its duration (here 3 s)" [ "$code" = 201 ]
 kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
 check "directory down: 502, said so" [ "$code" = 502 -a "$(field .error.code)" = directory_unreachable ]
