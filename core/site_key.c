@@ -230,3 +230,18 @@ int sr_site_secret_read_file(const char *path, uint8_t secret[SR_SITE_SECRET_LEN
     snprintf(why, why_size, "%s: %s", path, reason);
   return status;
 }
+
+int sr_site_key_load(const char *path, const char *tenant, sr_site_key **out, char *why,
+                     size_t why_size) {
+  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
+  *out = NULL;
+  int status = sr_site_secret_read_file(path, secret, why, why_size);
+  if (status != SR_OK)
+    return status;
+  sr_site_salt_for_tenant(tenant, salt);
+  status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, out);
+  OPENSSL_cleanse(secret, sizeof secret);
+  if (status != SR_OK)
+    snprintf(why, why_size, "%s: cannot derive the site key", path);
+  return status;
+}

@@ -70,6 +70,12 @@ void sr_site_salt_for_tenant(const char *tenant, uint8_t salt[SR_KDF_SALT_LEN]);
 int sr_site_secret_read_file(const char *path, uint8_t secret[SR_SITE_SECRET_LEN], char *why,
                              size_t why_size);
 
+/* The site key of `tenant` from the secret in `path` (read as above, then
+ * derived with the minimum iterations; the secret is wiped). On SR_OK the
+ * caller owns *out (sr_site_key_free); else `why` says what failed. */
+int sr_site_key_load(const char *path, const char *tenant, sr_site_key **out, char *why,
+                     size_t why_size);
+
 /* HKDF-SHA256 of `ikm` with `info` into `out_len` bytes. SR_OK or an error. */
 int sr_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const char *info, uint8_t *out,
                    size_t out_len);

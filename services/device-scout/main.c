@@ -59,7 +59,6 @@ static int enroll(site *s, const char *token) {
 static bool start(site *s) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
   char secret_path[1024], cert[1024], key[1024], ca[1024], err[1024];
-  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
   if (!c->identity.secret_file || !c->tls.cert || !c->tls.key || !c->cloud_tls.cert ||
       !c->cloud_tls.key || !c->cloud_tls.ca) {
     fprintf(stderr, "sr-device-scout: needs identity.secret_file, tls (cert, key) and cloud_tls "
@@ -67,15 +66,10 @@ static bool start(site *s) {
     return false;
   }
   sr_config_path(s->doc, c->identity.secret_file, secret_path, sizeof secret_path);
-  if (sr_site_secret_read_file(secret_path, secret, err, sizeof err) != SR_OK) {
+  if (sr_site_key_load(secret_path, c->tenant, &s->key, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
-  sr_site_salt_for_tenant(c->tenant, salt);
-  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &s->key);
-  memset(secret, 0, sizeof secret);
-  if (status != SR_OK)
-    return false;
   sr_config_path(s->doc, c->cloud_tls.cert, cert, sizeof cert);
   sr_config_path(s->doc, c->cloud_tls.key, key, sizeof key);
   sr_config_path(s->doc, c->cloud_tls.ca, ca, sizeof ca);

@@ -9,22 +9,15 @@ int scout_link_open(const sr_service_config *cfg, const sr_config *doc, scout_li
                     size_t err_size) {
   const sr_print_scout_config *c = &cfg->u.print_scout;
   char path[1024], cert[1024], key[1024], ca[1024];
-  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
   memset(link, 0, sizeof *link);
   if (!c->tls.cert || !c->tls.key || !c->tls.ca) {
     snprintf(err, err_size, "tls needs cert, key and ca (enroll this scout first)");
     return SR_ERR_CONFIG;
   }
   sr_config_path(doc, c->secret_file, path, sizeof path);
-  if (sr_site_secret_read_file(path, secret, err, err_size) != SR_OK)
-    return SR_ERR_IO;
-  sr_site_salt_for_tenant(c->tenant, salt);
-  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &link->key);
-  memset(secret, 0, sizeof secret);
-  if (status != SR_OK) {
-    snprintf(err, err_size, "cannot derive the site key");
+  int status = sr_site_key_load(path, c->tenant, &link->key, err, err_size);
+  if (status != SR_OK)
     return status;
-  }
   sr_config_path(doc, c->tls.cert, cert, sizeof cert);
   sr_config_path(doc, c->tls.key, key, sizeof key);
   sr_config_path(doc, c->tls.ca, ca, sizeof ca);

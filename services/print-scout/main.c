@@ -213,18 +213,12 @@ static bool scout_init(scout *s, const char *config_path) {
     return false;
 
   const sr_print_scout_config *c = &s->cfg.u.print_scout;
-  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
   char secret_path[1024];
   sr_config_path(s->doc, c->secret_file, secret_path, sizeof secret_path);
-  if (sr_site_secret_read_file(secret_path, secret, err, sizeof err) != SR_OK) {
+  if (sr_site_key_load(secret_path, c->tenant, &s->key, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
   }
-  sr_site_salt_for_tenant(c->tenant, salt);
-  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &s->key);
-  memset(secret, 0, sizeof secret);
-  if (status != SR_OK)
-    return false;
 
   /* Our identity is our certificate's CN (given at enrollment) unless the
    * configuration names one. */

@@ -157,7 +157,6 @@ static int tenant_cmd(cloud_args *a, int argc, char **argv) {
 static int hash_identity(const char *secret_file, const char *tenant, const char *email,
                          const char *card, const char *pin, int pin_length, const char *format,
                          json_t *body) {
-  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
   char why[512], norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
   sr_site_key *key = NULL;
   if (!secret_file || !tenant) {
@@ -165,15 +164,10 @@ static int hash_identity(const char *secret_file, const char *tenant, const char
                     "with the site secret here)\n");
     return SRCTL_EXIT_USAGE;
   }
-  if (sr_site_secret_read_file(secret_file, secret, why, sizeof why) != SR_OK) {
+  if (sr_site_key_load(secret_file, tenant, &key, why, sizeof why) != SR_OK) {
     fprintf(stderr, "srctl: %s\n", why);
     return 1;
   }
-  sr_site_salt_for_tenant(tenant, salt);
-  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &key);
-  memset(secret, 0, sizeof secret);
-  if (status != SR_OK)
-    return 1;
   sr_card_rule rule = {.format = SR_CARD_DECIMAL, .strip_leading_zeros = true};
   if (format && strcmp(format, "hex") == 0)
     rule.format = SR_CARD_HEX;

@@ -38,18 +38,13 @@ int srctl_job(int argc, char **argv) {
                     "[--document OUT]\n");
     return SRCTL_EXIT_USAGE;
   }
-  uint8_t secret[SR_SITE_SECRET_LEN], salt[SR_KDF_SALT_LEN];
   char why[512];
-  if (sr_site_secret_read_file(secret_file, secret, why, sizeof why) != SR_OK) {
+  sr_site_key *key = NULL;
+  int status = sr_site_key_load(secret_file, tenant, &key, why, sizeof why);
+  if (status != SR_OK) {
     fprintf(stderr, "srctl: %s\n", why);
     return 1;
   }
-  sr_site_salt_for_tenant(tenant, salt);
-  sr_site_key *key = NULL;
-  int status = sr_site_key_derive(secret, salt, SR_KDF_MIN_ITERATIONS, &key);
-  OPENSSL_cleanse(secret, sizeof secret);
-  if (status != SR_OK)
-    return 1;
   FILE *in = fopen(file, "rb");
   output out = {document ? fopen(document, "wb") : NULL, 0};
   sr_jobfile_reader *r = NULL;
