@@ -28,7 +28,7 @@ cp "$tmp/conf/color.jpg" "$tmp/conf/gray.jpg"
 # both suites at once: each spends most of its time in the by-design wait
 suites=()
 for suite in ipp-1.1.test ipp-2.0.test; do
-  (cd "$tmp/conf" && timeout 600 ipptool -tI -T 10 -f document-a4.pdf "$uri" "$suite") \
+  (cd "$tmp/conf" && timeout 600 ipptool -tI -T 30 -f document-a4.pdf "$uri" "$suite") \
     >"$tmp/$suite.txt" 2>&1 &
   suites+=($!)
 done
