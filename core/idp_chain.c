@@ -41,3 +41,27 @@ int sr_idp_authenticate(sr_instance *const *idps, size_t n, const sr_credential 
   }
   return SR_ERR_DEFER;
 }
+
+int sr_idp_lookup(sr_instance *const *idps, size_t n, const char *username, sr_identity *out,
+                  char *err, size_t err_size) {
+  int result = SR_ERR_NOT_FOUND;
+  snprintf(err, err_size, "no identity provider knows '%.64s'", username);
+  for (size_t i = 0; i < n; i++) {
+    const sr_idp_ops *ops = &sr_instance_ops_of(idps[i])->idp;
+    if (!ops->lookup_user)
+      continue;
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    sr_plugin_clear_error(idps[i]->plugin);
+    int rc = ops->lookup_user(idps[i]->state, username, out);
+    if (rc == SR_OK)
+      return SR_OK;
+    sr_identity_clear(out);
+    if (rc == SR_ERR_CONNECT) { /* remember, but another provider may know */
+      const char *why = sr_plugin_last_error(idps[i]->plugin);
+      snprintf(err, err_size, "%s: %s", idps[i]->name, *why ? why : "unreachable");
+      result = SR_ERR_CONNECT;
+    }
+  }
+  return result;
+}

@@ -17,6 +17,12 @@
 int sr_idp_authenticate(sr_instance *const *idps, size_t n, const sr_credential *cred,
                         sr_identity *out, char *err, size_t err_size);
 
+/* Asks the providers in order who `username` is; the first that knows
+ * answers. SR_OK with *out (free with sr_identity_clear), SR_ERR_NOT_FOUND,
+ * or SR_ERR_CONNECT with `err` naming the provider. */
+int sr_idp_lookup(sr_instance *const *idps, size_t n, const char *username, sr_identity *out,
+                  char *err, size_t err_size);
+
 /* Frees what a provider filled into *id (host allocator) and zeroes it. */
 void sr_identity_clear(sr_identity *id);
 

@@ -9,6 +9,7 @@ static const char *const level_names[] = {"debug", "info", "warn", "error", NULL
 static const char *const db_drivers[] = {"sqlite", "postgresql", NULL};
 static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
 static const char *const card_formats[] = {"decimal", "hex", "raw", NULL};
+static const char *const user_sources[] = {"registration", "directory", NULL};
 
 const char *sr_service_kind_name(int kind) {
   return kind >= 0 && kind <= SR_SERVICE_DEVICE_SCOUT ? service_names[kind] : "unknown";
@@ -308,6 +309,16 @@ static const sr_schema print_scout_schema = {
          .min = 4,
          .max = 12,
          .help = "digits of a PIN chosen at registration (as the site's identity.pin_length)"},
+        {.key = "user_source",
+         .type = SR_FIELD_ENUM,
+         .offset = SCOUT(user_source),
+         .def = "registration",
+         .choices = user_sources,
+         .help = "registration (the user registers) or directory (the login names the user)"},
+        {.key = "idp",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = SCOUT(idp),
+         .help = "identity providers that find a login's directory entry"},
         {.key = "printers",
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(printers),

@@ -87,6 +87,8 @@ typedef struct sr_print_scout_config {
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
   int64_t pin_length;               /* digits of a PIN chosen at registration */
+  int user_source;                  /* 0 registration, 1 directory (the login names the user) */
+  const sr_config_node *idp;        /* plugin list: directory lookups of logins */
 } sr_print_scout_config;
 
 typedef struct sr_snmp_config {

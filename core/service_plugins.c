@@ -63,6 +63,8 @@ int sr_service_each_plugin(const sr_service_config *cfg, sr_plugin_section_fn fn
       status = each_in(cfg->u.print_scout.transports, SR_PLUGIN_TRANSPORT, fn, ctx);
     if (status == SR_OK && cfg->u.print_scout.driver)
       status = fn(ctx, SR_PLUGIN_DEVICE, cfg->u.print_scout.driver);
+    if (status == SR_OK)
+      status = each_in(cfg->u.print_scout.idp, SR_PLUGIN_IDP, fn, ctx);
     return status;
   case SR_SERVICE_DEVICE_SCOUT:
     status = each_in(cfg->u.device_scout.drivers, SR_PLUGIN_DEVICE, fn, ctx);

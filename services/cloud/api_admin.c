@@ -161,7 +161,8 @@ static void add_device(cloud *c, const char *tenant, const sr_http_request *req,
 
 static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
                       sr_http_response *resp) {
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"kind", "name", "user", NULL});
+  json_t *body =
+      cloud_api_body(req, resp, (const char *[]){"kind", "name", "user", "directory", NULL});
   if (!body)
     return;
   const char *kind = text_of(body, "kind"), *name = text_of(body, "name"),
@@ -185,9 +186,10 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
     int64_t now = time(NULL), ttl = c->cfg.u.cloud.enrollment.token_ttl;
     int n = cloud_db_run(c->db,
                          "INSERT INTO scouts(id, tenant, kind, name, user_id, enroll_hash, "
-                         "enroll_expires, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-                         "ttttttii", id, tenant, kind, name ? name : id,
-                         user_row ? cloud_row_text(user_row, "id") : NULL, hash, now + ttl, now);
+                         "enroll_expires, created_at, directory) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         "ttttttiii", id, tenant, kind, name ? name : id,
+                         user_row ? cloud_row_text(user_row, "id") : NULL, hash, now + ttl, now,
+                         (int64_t)json_is_true(json_object_get(body, "directory")));
     if (n == 1)
       sr_http_reply_json(resp, 201,
                          json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "kind", kind, "name",

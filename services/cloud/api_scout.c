@@ -33,9 +33,10 @@ static const char *const sides_values[] = {"one-sided", "two-sided-long-edge",
 static const char *const color_values[] = {"color", "monochrome", "auto", NULL};
 
 static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
-  json_t *body = cloud_api_body(req, resp,
-                                (const char *[]){"id", "title", "pages", "copies", "sides", "color",
-                                                 "format", "size", "submitted_at", NULL});
+  json_t *body =
+      cloud_api_body(req, resp,
+                     (const char *[]){"id", "title", "pages", "copies", "sides", "color", "format",
+                                      "size", "submitted_at", "owner_email", NULL});
   if (!body)
     return;
   const char *id = json_string_value(json_object_get(body, "id"));
@@ -46,7 +47,16 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
   json_t *pages = json_object_get(body, "pages"), *copies = json_object_get(body, "copies");
   json_t *size = json_object_get(body, "size"), *submitted = json_object_get(body, "submitted_at");
   const char *tenant = cloud_row_text(scout, "tenant");
-  if (!*cloud_row_text(scout, "user_id"))
+  const char *owner_email = json_string_value(json_object_get(body, "owner_email"));
+  json_t *owner = NULL;
+  /* a directory workstation names each job's owner by its login's entry;
+   * any other scout's jobs belong to its registered user */
+  if (owner_email && cloud_row_int(scout, "directory") != 1)
+    sr_http_reply_error(resp, 403, "forbidden",
+                        "only a scout enrolled for directory logins may name a job's owner");
+  else if (owner_email && !(owner = cloud_directory_user(c, tenant, owner_email, NULL)))
+    sr_http_reply_error(resp, 400, "invalid", "'owner_email' is not an email address");
+  else if (!owner_email && !*cloud_row_text(scout, "user_id"))
     sr_http_reply_error(resp, 409, "not_registered",
                         "this workstation has no user yet: run sr-print-scout register");
   else if (!job_id_ok(id))
@@ -70,8 +80,9 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
         "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
         "size, submitted_at, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
-        "ttttttitttiii", tenant, id, cloud_row_text(scout, "user_id"), cloud_row_text(scout, "id"),
-        title, NULL, json_integer_value(copies), sides, color, format,
+        "ttttttitttiii", tenant, id,
+        owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
+        cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
         json_is_integer(size) ? json_integer_value(size) : 0, json_integer_value(submitted), now);
     if (n == 1 && json_is_integer(pages))
       cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
@@ -93,6 +104,7 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
       sr_http_reply_error(resp, 500, "internal", "the job could not be stored");
     }
   }
+  json_decref(owner);
   json_decref(body);
 }
 

@@ -85,6 +85,11 @@ void cloud_registrations_sweep(bool all);
 
 /* ---- panel_login.c ---- */
 
+/* The user with `email` in `tenant`, added (with `name`, may be NULL) if the
+ * directory knows them and the cloud does not yet. NULL if `email` is not an
+ * address. Caller decrefs. */
+json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, const char *name);
+
 /* POST .../sessions from a site (its scout row): checks the credential,
  * counts failures, answers 201 with a session or the error. */
 void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,

@@ -61,6 +61,8 @@ static const char *const migrations[] = {
     " device TEXT NOT NULL, expires_at INTEGER NOT NULL);",
     /* 5: the identity provider's subject a user registered with (OIDC sub) */
     "ALTER TABLE users ADD COLUMN subject TEXT;",
+    /* 6: print scouts whose workstation login names each job's owner (AD) */
+    "ALTER TABLE scouts ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -100,26 +100,30 @@ static bool read_method(login *l, char *why, size_t size) {
   return true;
 }
 
-/* The directory vouched for a user: the cloud's user of that email, made
- * on first login (directory tenants register no one). */
-static json_t *directory_user(cloud *c, login *l, json_t *body) {
-  const char *email = json_string_value(json_object_get(body, "directory_email"));
-  const char *name = json_string_value(json_object_get(body, "directory_name"));
-  if (!email || sr_email_normalise(email, l->mail, sizeof l->mail) != 0)
+json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, const char *name) {
+  char mail[SR_ID_MAX];
+  if (!email || sr_email_normalise(email, mail, sizeof mail) != 0)
     return NULL;
-  json_t *user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt",
-                              l->tenant, l->mail);
+  json_t *user =
+      cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt", tenant, mail);
   if (!user) {
     char id[40] = "u-";
     cloud_random_hex(id + 2, 8);
     cloud_db_run(c->db,
                  "INSERT INTO users(tenant, id, email, name, created_at) VALUES(?, ?, ?, ?, ?)",
-                 "tttti", l->tenant, id, l->mail, name ? name : l->mail, (int64_t)time(NULL));
-    sr_log(SR_LOG_INFO, "panel", "tenant %s: directory user %s added", l->tenant, id);
-    user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt",
-                        l->tenant, l->mail);
+                 "tttti", tenant, id, mail, name ? name : mail, (int64_t)time(NULL));
+    sr_log(SR_LOG_INFO, "users", "tenant %s: directory user %s added", tenant, id);
+    user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt", tenant,
+                        mail);
   }
   return user;
+}
+
+/* The directory vouched for a user at the panel. */
+static json_t *directory_user(cloud *c, login *l, json_t *body) {
+  return cloud_directory_user(c, l->tenant,
+                              json_string_value(json_object_get(body, "directory_email")),
+                              json_string_value(json_object_get(body, "directory_name")));
 }
 
 /* The user the credential proves, or NULL. */

@@ -37,6 +37,8 @@ typedef struct scout {
   sr_instance *transports[8];
   size_t n_transports;
   sr_instance *driver;
+  sr_instance *idps[8]; /* directory lookups (user_source: directory) */
+  size_t n_idps;
   sr_mqtt *mqtt;
   char presence_topic[256], cmd_topic[256];
   const char *printers[65]; /* NULL-terminated */
@@ -68,6 +70,8 @@ static void scout_free(scout *s) {
   }
   for (size_t i = 0; i < s->n_transports; i++)
     sr_instance_destroy(s->transports[i]);
+  for (size_t i = 0; i < s->n_idps; i++)
+    sr_instance_destroy(s->idps[i]);
   sr_instance_destroy(s->driver);
   scout_queue_stop(s->queue);
   scout_job_table_free(s->jobs);
@@ -205,6 +209,16 @@ static bool scout_init(scout *s, const char *config_path) {
   if (ok && s->cfg.u.print_scout.driver)
     ok = sr_instance_create(s->loader, SR_PLUGIN_DEVICE, s->cfg.u.print_scout.driver, &s->driver,
                             err, sizeof err) == SR_OK;
+  const sr_config_node *idps = ok ? s->cfg.u.print_scout.idp : NULL;
+  for (size_t i = 0; ok && idps && i < idps->count && s->n_idps < 8; i++) {
+    ok = sr_instance_create(s->loader, SR_PLUGIN_IDP, idps->items[i], &s->idps[s->n_idps], err,
+                            sizeof err) == SR_OK;
+    s->n_idps += ok;
+  }
+  if (ok && s->cfg.u.print_scout.user_source == 1 && s->n_idps == 0) {
+    snprintf(err, sizeof err, "user_source: directory needs an identity provider under 'idp'");
+    ok = false;
+  }
   for (size_t i = shown; s->doc && i < sr_config_error_count(s->doc); i++)
     fprintf(stderr, "%s\n", sr_config_error(s->doc, i));
   if (!ok && s->doc && !sr_config_error_count(s->doc) && err[0])
@@ -242,8 +256,12 @@ static bool scout_init(scout *s, const char *config_path) {
     }
   }
   s->jobs = scout_job_table_new();
-  s->store =
-      (scout_store){.storage = s->storage, .key = s->key, .owner = c->user, .cloud = s->cloud};
+  s->store = (scout_store){.storage = s->storage,
+                           .key = s->key,
+                           .owner = c->user,
+                           .cloud = s->cloud,
+                           .idps = s->idps,
+                           .n_idps = c->user_source == 1 ? s->n_idps : 0};
   if (s->jobs)
     scout_store_recover(&s->store, s->jobs);
   scout_queue_options qo = {.address = c->queue.address,

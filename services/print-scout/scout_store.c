@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "idp_chain.h"
 #include "job_info.h"
 #include "jobfile_stream.h"
 #include "log.h"
@@ -85,6 +86,21 @@ bool scout_store_announce(scout_store *store, const scout_job *job) {
                            "color", job->color_mode, "format", job->format, "size",
                            (json_int_t)job->size, "submitted_at", (json_int_t)job->created);
   json_object_set_new(body, "pages", job->pages >= 0 ? json_integer(job->pages) : json_null());
+  if (store->n_idps) { /* the workstation login names the owner */
+    sr_identity who;
+    int found = sr_idp_lookup(store->idps, store->n_idps, job->user, &who, err, sizeof err);
+    if (found != SR_OK || !who.email) {
+      sr_log(SR_LOG_WARN, "store", "job %d: login '%.64s' has no directory entry with an email%s%s",
+             job->id, job->user, found == SR_ERR_CONNECT ? ": " : "",
+             found == SR_ERR_CONNECT ? err : "");
+      if (found == SR_OK)
+        sr_identity_clear(&who);
+      json_decref(body);
+      return false;
+    }
+    json_object_set_new(body, "owner_email", json_string(who.email));
+    sr_identity_clear(&who);
+  }
   int http = 0;
   json_t *reply = NULL;
   int status = sr_cloud_call(store->cloud, "POST", "/api/v1/scout/jobs", body, NULL, &http, &reply,

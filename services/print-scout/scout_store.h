@@ -16,6 +16,9 @@ typedef struct scout_store {
   const sr_site_key *key; /* borrowed */
   const char *owner;      /* the user jobs belong to */
   sr_cloud_client *cloud; /* borrowed; NULL: no cloud (jobs stay local) */
+  /* directory mode: each job's owner is its login's directory entry */
+  sr_instance *const *idps; /* borrowed; n_idps 0: the registered user owns jobs */
+  size_t n_idps;
 } scout_store;
 
 /* Puts the job files found in the store back into `jobs` as held jobs, so

@@ -226,6 +226,35 @@ check "five wrong passwords lock the username out (429)" [ "$code" = 429 ]
 sleep 3.2
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
 check "the lockout ends after its duration (here 3 s)" [ "$code" = 201 ]
+# 6b. a directory workstation: no registration, the login names the owner
+token=$(stack_srctl scout enroll --kind print --name ad-pc --directory --json | jq -r .enrollment_token)
+mkdir -p "$tmp/ad-pc"
+sed -e "s|$tmp/workstation/store|$tmp/ad-pc/store|" -e "s|scout.crt|../ad-pc/scout.crt|g" \
+  -e "s|scout.key|../ad-pc/scout.key|g" "$tmp/workstation/scout.yaml" >"$tmp/ad-pc/scout.yaml"
+cat >>"$tmp/ad-pc/scout.yaml" <<YAML
+user_source: directory
+idp:
+  - plugin: ldap
+    config: {url: "$ldap_url", ca_file: "$ca_file", base_dn: "dc=example,dc=com", user_attribute: uid}
+YAML
+"$bin/sr-print-scout" enroll --config "$tmp/ad-pc/scout.yaml" --token "$token" >/dev/null
+"$bin/sr-print-scout" --config "$tmp/ad-pc/scout.yaml" >"$tmp/ad-pc/out" 2>"$tmp/ad-pc/log" &
+stack_pids+=($!)
+ad_queue=$(stack_wait_line "$tmp/ad-pc/out" queue)
+"$bin/srctl" submit "$doc" --queue "$ad_queue" --user erin --title "from erin's login" --format application/pdf >/dev/null
+"$bin/srctl" submit "$doc" --queue "$ad_queue" --user nobody --title "from nobody" --format application/pdf >/dev/null
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
+panel GET /api/v1/panel/jobs "" "$(field .session)"
+check "a directory workstation's job belongs to the login's directory user" \
+  ok '[ "$(echo "$body" | jq -r ".jobs[] | select(.title == \"from erin'"'"'s login\") | .owner.name")" = "Erin Directory" ]'
+check "a login the directory does not know is not announced" \
+  ok '! grep -q "from nobody" "$tmp/cloud-received.log" && grep -q "login .nobody. has no directory entry" "$tmp/ad-pc/log"'
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" --cert "$tmp/workstation/scout.crt" \
+  --key "$tmp/workstation/scout.key" -H 'Content-Type: application/json' \
+  -d '{"id":"0123abcd","title":"x","copies":1,"sides":"one-sided","color":"auto","submitted_at":1,"owner_email":"erin@example.com"}' \
+  "$cloud_url/api/v1/scout/jobs")
+check "a registered workstation cannot name another owner (403)" [ "$code" = 403 ]
+
 kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
 check "directory down: 502, said so" [ "$code" = 502 -a "$(field .error.code)" = directory_unreachable ]

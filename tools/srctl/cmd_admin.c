@@ -276,7 +276,8 @@ static int scout_cmd(cloud_args *a, int argc, char **argv) {
   }
   const char *kind = option(argc, argv, "--kind");
   if (argc < 1 || strcmp(argv[0], "enroll") != 0 || !kind) {
-    fprintf(stderr, "usage: srctl scout enroll --kind print|site [--name NAME] [--user EMAIL]\n"
+    fprintf(stderr, "usage: srctl scout enroll --kind print|site [--name NAME] [--user EMAIL] "
+                    "[--directory]\n"
                     "       srctl scout list\n");
     return SRCTL_EXIT_USAGE;
   }
@@ -285,6 +286,9 @@ static int scout_cmd(cloud_args *a, int argc, char **argv) {
     json_object_set_new(body, "name", json_string(option(argc, argv, "--name")));
   if (option(argc, argv, "--user"))
     json_object_set_new(body, "user", json_string(option(argc, argv, "--user")));
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], "--directory") == 0) /* the workstation login names job owners */
+      json_object_set_new(body, "directory", json_true());
   json_t *reply = call(a, "POST", "/api/v1/scouts", body, 201, &rc);
   if (reply && a->json)
     print_json(reply);

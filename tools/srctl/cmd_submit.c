@@ -22,14 +22,16 @@ int srctl_submit(int argc, char **argv) {
     fprintf(stderr, "usage: srctl submit FILE --queue ipp://HOST:PORT/ipp/print [--title TITLE]\n"
                     "                    [--copies N] [--sides one-sided|two-sided-long-edge|"
                     "two-sided-short-edge]\n                    [--color color|monochrome] "
-                    "[--format MIME]\n");
+                    "[--format MIME] [--user LOGIN]\n");
     return SRCTL_EXIT_USAGE;
   }
   const char *file = argv[0], *title = option(argc, argv, "--title");
   const char *format = option(argc, argv, "--format");
   ipp_t *request = ippNewRequest(IPP_OP_PRINT_JOB);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, queue);
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL, cupsUser());
+  const char *login = option(argc, argv, "--user");
+  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
+               login ? login : cupsUser());
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL, title ? title : file);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", NULL,
                format ? format : "application/octet-stream");

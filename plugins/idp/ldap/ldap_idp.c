@@ -167,30 +167,27 @@ static void read_groups(LDAP *ld, LDAPMessage *entry, const char *attribute, sr_
   ldap_value_free_len(values);
 }
 
-static int directory_authenticate(void *instance, const sr_credential *cred, sr_identity *out) {
-  ldap_idp *l = instance;
-  if (cred->type != SR_CRED_PASSWORD || !cred->identifier)
-    return SR_ERR_DEFER;
-  /* an empty password would be an unauthenticated bind, which succeeds */
-  if (!cred->secret || !*cred->secret || !*cred->identifier)
-    return SR_ERR_AUTH;
-  LDAP *ld = connect_directory(l);
-  if (!ld)
-    return SR_ERR_CONNECT;
-  LDAPMessage *result = NULL;
-  int status = SR_ERR_AUTH;
-  int rc = l->bind_dn ? simple_bind(ld, l->bind_dn, l->bind_password) : LDAP_SUCCESS;
+/* Connects, binds as the reader account (if any) and finds the single
+ * entry whose user attribute is `username` (escaped into the filter: no
+ * injection). Returns the entry (in *result, freed by the caller with
+ * *ld) or NULL: *status says why (SR_ERR_NOT_FOUND for no single entry). */
+static LDAPMessage *find_user(ldap_idp *l, const char *username, LDAP **ld, LDAPMessage **result,
+                              int *status) {
+  *result = NULL;
+  *status = SR_ERR_CONNECT;
+  if (!(*ld = connect_directory(l)))
+    return NULL;
+  int rc = l->bind_dn ? simple_bind(*ld, l->bind_dn, l->bind_password) : LDAP_SUCCESS;
   if (rc != LDAP_SUCCESS) {
     sr_host->set_error(l->self, SR_ERR_CONNECT, "%s: the reader account cannot bind: %s", l->url,
                        ldap_err2string(rc));
-    status = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ? SR_ERR_CONNECT : SR_ERR_CONFIG;
-    goto out;
+    *status = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ? SR_ERR_CONNECT : SR_ERR_CONFIG;
+    return NULL;
   }
-  /* the typed name goes into the filter escaped: no injection */
-  struct berval typed = {strlen(cred->identifier), (char *)cred->identifier}, escaped = {0, NULL};
+  struct berval typed = {strlen(username), (char *)username}, escaped = {0, NULL};
   if (ldap_bv2escaped_filter_value(&typed, &escaped) != 0) {
-    status = SR_ERR_NOMEM;
-    goto out;
+    *status = SR_ERR_NOMEM;
+    return NULL;
   }
   char filter[1024];
   snprintf(filter, sizeof filter, "(%s=%s)", l->user_attribute, escaped.bv_val);
@@ -198,27 +195,74 @@ static int directory_authenticate(void *instance, const sr_credential *cred, sr_
   char *attributes[] = {(char *)l->email_attribute, (char *)l->name_attribute,
                         (char *)l->group_attribute, NULL};
   struct timeval tv = {(time_t)(l->timeout_ms / 1000), 0};
-  rc = ldap_search_ext_s(ld, l->base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL, &tv,
-                         2, &result);
+  rc = ldap_search_ext_s(*ld, l->base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL,
+                         &tv, 2, result);
   if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT) {
     sr_host->set_error(l->self, SR_ERR_CONNECT, "%s: %s", l->url, ldap_err2string(rc));
-    status = SR_ERR_CONNECT;
-    goto out;
+    return NULL;
   }
-  LDAPMessage *entry = rc == LDAP_SUCCESS && ldap_count_entries(ld, result) == 1
-                           ? ldap_first_entry(ld, result)
-                           : NULL;
+  *status = SR_ERR_NOT_FOUND; /* no such user, or the name is not unique */
+  return rc == LDAP_SUCCESS && ldap_count_entries(*ld, *result) == 1
+             ? ldap_first_entry(*ld, *result)
+             : NULL;
+}
+
+static void fill_identity(ldap_idp *l, LDAP *ld, LDAPMessage *entry, const char *dn,
+                          sr_identity *out) {
+  out->subject = sr_host->strdup(dn);
+  out->email = first_value(ld, entry, l->email_attribute);
+  out->name = first_value(ld, entry, l->name_attribute);
+  read_groups(ld, entry, l->group_attribute, out);
+}
+
+static void disconnect(LDAP *ld, LDAPMessage *result) {
+  ldap_msgfree(result);
+  if (ld)
+    ldap_unbind_ext_s(ld, NULL, NULL);
+}
+
+/* Who `username` is in the directory (no password: the reader account
+ * searches), for workstations whose login names the user. */
+static int directory_lookup(void *instance, const char *username, sr_identity *out) {
+  ldap_idp *l = instance;
+  if (!username || !*username)
+    return SR_ERR_NOT_FOUND;
+  LDAP *ld = NULL;
+  LDAPMessage *result = NULL;
+  int status;
+  LDAPMessage *entry = find_user(l, username, &ld, &result, &status);
+  char *dn = entry ? ldap_get_dn(ld, entry) : NULL;
+  if (dn) {
+    fill_identity(l, ld, entry, dn, out);
+    status = SR_OK;
+  }
+  ldap_memfree(dn);
+  disconnect(ld, result);
+  return status;
+}
+
+static int directory_authenticate(void *instance, const sr_credential *cred, sr_identity *out) {
+  ldap_idp *l = instance;
+  if (cred->type != SR_CRED_PASSWORD || !cred->identifier)
+    return SR_ERR_DEFER;
+  /* an empty password would be an unauthenticated bind, which succeeds */
+  if (!cred->secret || !*cred->secret || !*cred->identifier)
+    return SR_ERR_AUTH;
+  LDAP *ld = NULL;
+  LDAPMessage *result = NULL;
+  int status;
+  LDAPMessage *entry = find_user(l, cred->identifier, &ld, &result, &status);
+  if (!entry && status != SR_ERR_NOT_FOUND)
+    goto out;
+  status = SR_ERR_AUTH;
   if (!entry) { /* no such user, or the name is not unique: refused */
     sr_host->set_error(l->self, SR_ERR_AUTH, "no single directory entry for that username");
     goto out;
   }
   char *dn = ldap_get_dn(ld, entry);
-  rc = dn ? simple_bind(ld, dn, cred->secret) : LDAP_OTHER;
+  int rc = dn ? simple_bind(ld, dn, cred->secret) : LDAP_OTHER;
   if (rc == LDAP_SUCCESS) {
-    out->subject = sr_host->strdup(dn);
-    out->email = first_value(ld, entry, l->email_attribute);
-    out->name = first_value(ld, entry, l->name_attribute);
-    read_groups(ld, entry, l->group_attribute, out);
+    fill_identity(l, ld, entry, dn, out);
     status = SR_OK;
   } else if (rc == LDAP_INVALID_CREDENTIALS) {
     sr_host->set_error(l->self, SR_ERR_AUTH, "wrong password");
@@ -228,8 +272,7 @@ static int directory_authenticate(void *instance, const sr_credential *cred, sr_
   }
   ldap_memfree(dn);
 out:
-  ldap_msgfree(result);
-  ldap_unbind_ext_s(ld, NULL, NULL);
+  disconnect(ld, result);
   return status;
 }
 
@@ -238,6 +281,7 @@ static const sr_idp_ops ldap_ops = {
              .create = directory_create,
              .destroy = directory_destroy},
     .authenticate = directory_authenticate,
+    .lookup_user = directory_lookup,
 };
 
 SR_PLUGIN_DECLARE(SR_PLUGIN_IDP, "ldap", "1.0.0", "Active Directory / LDAP passwords at the site",
