@@ -54,3 +54,18 @@ void sr_instance_destroy(sr_instance *instance) {
 const sr_plugin_ops_copy *sr_instance_ops_of(const sr_instance *instance) {
   return sr_plugin_ops(instance->plugin);
 }
+
+int sr_instances_create(sr_loader *loader, int kind, const sr_config_node *list, sr_instance **out,
+                        size_t max, size_t *n, char *err, size_t err_size) {
+  for (size_t i = 0; list && i < list->count; i++) {
+    if (*n == max) {
+      snprintf(err, err_size, "at most %zu %s plugins", max, sr_plugin_kind_name(kind));
+      return SR_ERR_CONFIG;
+    }
+    int status = sr_instance_create(loader, kind, list->items[i], &out[*n], err, err_size);
+    if (status != SR_OK)
+      return status;
+    (*n)++;
+  }
+  return SR_OK;
+}

@@ -23,6 +23,12 @@ typedef struct sr_instance {
 int sr_instance_create(sr_loader *loader, int kind, const sr_config_node *section,
                        sr_instance **out, char *err, size_t err_size);
 
+/* Creates one instance per section of the plugin list `list` (NULL: none)
+ * into out[*n], out[*n + 1], ... up to `max`, advancing *n. SR_OK, or the
+ * first failure with `err` set (instances made so far stay in out). */
+int sr_instances_create(sr_loader *loader, int kind, const sr_config_node *list, sr_instance **out,
+                        size_t max, size_t *n, char *err, size_t err_size);
+
 /* Calls the plugin's destroy() and frees the instance; NULL is fine. */
 void sr_instance_destroy(sr_instance *instance);
 

@@ -89,16 +89,12 @@ static bool cloud_init(cloud *c, const char *config_path) {
   c->loader = sr_loader_new(c->loop);
   if (!c->loader || sr_service_plugin_paths(c->doc, &c->cfg, c->loader) != SR_OK)
     return false;
-  for (size_t i = 0; cc->idp && i < cc->idp->count; i++) {
-    if (c->n_idps == sizeof c->idps / sizeof *c->idps ||
-        sr_instance_create(c->loader, SR_PLUGIN_IDP, cc->idp->items[i], &c->idps[c->n_idps], err,
-                           sizeof err) != SR_OK) {
-      for (size_t k = 0; k < sr_config_error_count(c->doc); k++)
-        fprintf(stderr, "%s\n", sr_config_error(c->doc, k));
-      fprintf(stderr, "sr-cloud: %s\n", c->n_idps == 8 ? "at most 8 idp" : err);
-      return false;
-    }
-    c->n_idps++;
+  if (sr_instances_create(c->loader, SR_PLUGIN_IDP, cc->idp, c->idps, 8, &c->n_idps, err,
+                          sizeof err) != SR_OK) {
+    for (size_t k = 0; k < sr_config_error_count(c->doc); k++)
+      fprintf(stderr, "%s\n", sr_config_error(c->doc, k));
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
   }
   sr_config_path(c->doc, cc->database.path, path, sizeof path);
   if (cloud_db_open(path, &c->db, err, sizeof err) != SR_OK) {

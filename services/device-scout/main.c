@@ -79,16 +79,12 @@ static bool start(site *s) {
   s->loader = sr_loader_new(sr_loop_default());
   if (!s->loader || sr_service_plugin_paths(s->doc, &s->cfg, s->loader) != SR_OK)
     return false;
-  for (size_t i = 0; c->idp && i < c->idp->count; i++) {
-    if (s->n_idps == MAX_IDPS ||
-        sr_instance_create(s->loader, SR_PLUGIN_IDP, c->idp->items[i], &s->idps[s->n_idps], err,
-                           sizeof err) != SR_OK) {
-      for (size_t k = 0; k < sr_config_error_count(s->doc); k++)
-        fprintf(stderr, "%s\n", sr_config_error(s->doc, k));
-      fprintf(stderr, "sr-device-scout: %s\n", s->n_idps == MAX_IDPS ? "at most 8 idp" : err);
-      return false;
-    }
-    s->n_idps++;
+  if (sr_instances_create(s->loader, SR_PLUGIN_IDP, c->idp, s->idps, MAX_IDPS, &s->n_idps, err,
+                          sizeof err) != SR_OK) {
+    for (size_t k = 0; k < sr_config_error_count(s->doc); k++)
+      fprintf(stderr, "%s\n", sr_config_error(s->doc, k));
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
   }
   s->panel = (panel){.cloud = sr_cloud_client_new(&co),
                      .idps = s->idps,

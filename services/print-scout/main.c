@@ -195,26 +195,13 @@ static bool scout_init(scout *s, const char *config_path) {
          sr_instance_create(s->loader, SR_PLUGIN_STORAGE, s->cfg.u.print_scout.storage, &s->storage,
                             err, sizeof err) == SR_OK;
   }
-  const sr_config_node *transports = ok ? s->cfg.u.print_scout.transports : NULL;
-  for (size_t i = 0; ok && transports && i < transports->count; i++) {
-    if (s->n_transports == sizeof s->transports / sizeof *s->transports) {
-      snprintf(err, sizeof err, "at most 8 transports");
-      ok = false;
-    } else {
-      ok = sr_instance_create(s->loader, SR_PLUGIN_TRANSPORT, transports->items[i],
-                              &s->transports[s->n_transports], err, sizeof err) == SR_OK;
-      s->n_transports += ok;
-    }
-  }
+  ok = ok && sr_instances_create(s->loader, SR_PLUGIN_TRANSPORT, s->cfg.u.print_scout.transports,
+                                 s->transports, 8, &s->n_transports, err, sizeof err) == SR_OK;
   if (ok && s->cfg.u.print_scout.driver)
     ok = sr_instance_create(s->loader, SR_PLUGIN_DEVICE, s->cfg.u.print_scout.driver, &s->driver,
                             err, sizeof err) == SR_OK;
-  const sr_config_node *idps = ok ? s->cfg.u.print_scout.idp : NULL;
-  for (size_t i = 0; ok && idps && i < idps->count && s->n_idps < 8; i++) {
-    ok = sr_instance_create(s->loader, SR_PLUGIN_IDP, idps->items[i], &s->idps[s->n_idps], err,
-                            sizeof err) == SR_OK;
-    s->n_idps += ok;
-  }
+  ok = ok && sr_instances_create(s->loader, SR_PLUGIN_IDP, s->cfg.u.print_scout.idp, s->idps, 8,
+                                 &s->n_idps, err, sizeof err) == SR_OK;
   if (ok && s->cfg.u.print_scout.user_source == 1 && s->n_idps == 0) {
     snprintf(err, sizeof err, "user_source: directory needs an identity provider under 'idp'");
     ok = false;
