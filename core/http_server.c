@@ -1,6 +1,8 @@
 #include "http_server.h"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,18 +103,36 @@ static void peer_common_name(struct lws *wsi, char *cn, size_t size) {
   snprintf(cn, size, "%.*s", info->ns.len, info->ns.name);
 }
 
+/* The peer's certificate as DER (OPENSSL_malloc'd, caller frees), so the
+ * service can check which CA issued it; NULL without a verified one. */
+static unsigned char *peer_certificate_der(struct lws *wsi, const char *cn, size_t *len) {
+  *len = 0;
+  SSL *ssl = cn[0] ? lws_get_ssl(wsi) : NULL;
+  X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+  unsigned char *der = NULL;
+  int n = cert ? i2d_X509(cert, &der) : -1;
+  if (n <= 0)
+    return NULL;
+  *len = (size_t)n;
+  return der;
+}
+
 static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
   char auth[1024] = "", cn[256], remote[64] = "";
   if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
     auth[0] = '\0';
   peer_common_name(wsi, cn, sizeof cn);
+  size_t der_len = 0;
+  unsigned char *der = peer_certificate_der(wsi, cn, &der_len);
   lws_get_peer_simple(wsi, remote, sizeof remote);
   const char *bearer = strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
   sr_http_request req = {.method = t->method,
                          .path = t->path,
                          .query = t->query,
                          .bearer = bearer,
-                         .peer_cn = cn[0] ? cn : NULL,
+                         .peer_cn = cn[0] && der ? cn : NULL,
+                         .peer_cert_der = der,
+                         .peer_cert_der_len = der_len,
                          .remote = remote,
                          .body = t->body ? t->body : "",
                          .body_len = t->body_len};
@@ -121,6 +141,7 @@ static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
   req.transaction = wsi;
   s->handler(s->ctx, &req, &resp);
   memset(auth, 0, sizeof auth); /* tokens do not linger on the stack */
+  OPENSSL_free(der);
   if (!t->deferred)
     transaction_answer(wsi, t, &resp);
 }

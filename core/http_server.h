@@ -26,6 +26,8 @@ typedef struct sr_http_request {
   const char *query;   /* after '?', "" if none */
   const char *bearer;  /* the Authorization: Bearer token, or NULL */
   const char *peer_cn; /* the verified client certificate's CN, or NULL */
+  const unsigned char *peer_cert_der; /* that certificate (DER), for issuer checks */
+  size_t peer_cert_der_len;
   const char *remote;  /* the peer's address, for logs */
   const char *body;    /* NUL-terminated; "" if none */
   size_t body_len;

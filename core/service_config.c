@@ -180,6 +180,19 @@ static const sr_schema enrollment_schema = {
          .max = 3650},
         {0}}};
 
+static const sr_schema broker_acl_schema = {
+    "broker_acl",
+    (const sr_schema_field[]){
+        {.key = "file",
+         .type = SR_FIELD_PATH,
+         .offset = F(sr_broker_acl_config, file),
+         .help = "the broker's acl_file, written by sr-cloud"},
+        {.key = "pid_file",
+         .type = SR_FIELD_PATH,
+         .offset = F(sr_broker_acl_config, pid_file),
+         .help = "the broker's pid_file: it is sent SIGHUP to reload the ACL"},
+        {0}}};
+
 static const sr_schema lockout_schema = {
     "lockout", (const sr_schema_field[]){{.key = "attempts",
                                           .type = SR_FIELD_INT,
@@ -229,6 +242,14 @@ static const sr_schema cloud_schema = {
          .type = SR_FIELD_SECTION,
          .offset = CLOUD(enrollment),
          .section = &enrollment_schema},
+        {.key = "master_key_file",
+         .type = SR_FIELD_PATH,
+         .offset = CLOUD(master_key_file),
+         .help = "64 hex digits (openssl rand -hex 32), mode 0600: seals tenant CA keys"},
+        {.key = "broker_acl",
+         .type = SR_FIELD_SECTION,
+         .offset = CLOUD(broker_acl),
+         .section = &broker_acl_schema},
         {.key = "release_timeout",
          .type = SR_FIELD_DURATION,
          .offset = CLOUD(release_timeout),

@@ -52,6 +52,13 @@ typedef struct sr_enrollment_config {
   int64_t cert_days;            /* validity of a scout certificate */
 } sr_enrollment_config;
 
+/* The broker's ACL file, which the cloud writes: one entry per scout, bound
+ * to its tenant (see services/cloud/broker_acl.c). */
+typedef struct sr_broker_acl_config {
+  const char *file;     /* mosquitto acl_file; NULL: the operator manages ACLs */
+  const char *pid_file; /* mosquitto pid_file: told to reload (SIGHUP) */
+} sr_broker_acl_config;
+
 typedef struct sr_lockout_config {
   int64_t attempts; /* failed panel logins before a lockout */
   int64_t duration; /* seconds it lasts */
@@ -70,6 +77,8 @@ typedef struct sr_cloud_config {
   int64_t panel_session_ttl; /* seconds a panel session lives */
   sr_lockout_config lockout;
   const sr_config_node *idp; /* plugin list: registration (email, OIDC) */
+  const char *master_key_file; /* seals secrets at rest (tenant CA keys), mode 0600 */
+  sr_broker_acl_config broker_acl;
 } sr_cloud_config;
 
 typedef struct sr_print_scout_config {

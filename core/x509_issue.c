@@ -137,14 +137,49 @@ static int check_days(int days, char *err, size_t err_size) {
   return SR_OK;
 }
 
-static X509_NAME *cn_name(const char *cn) {
+/* O=org (when org is not NULL), then CN=cn: the tenant comes first so that a
+ * tenant CA's name constraint (a prefix of the subject) can require it. */
+static X509_NAME *subject_name(const char *org, const char *cn) {
   X509_NAME *name = X509_NAME_new();
-  if (name && X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-                                         (const unsigned char *)cn, -1, -1, 0) != 1) {
+  if (name && ((org && X509_NAME_add_entry_by_NID(name, NID_organizationName, MBSTRING_UTF8,
+                                                  (const unsigned char *)org, -1, -1, 0) != 1) ||
+               X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+                                          (const unsigned char *)cn, -1, -1, 0) != 1)) {
     X509_NAME_free(name);
     return NULL;
   }
   return name;
+}
+
+static X509_NAME *cn_name(const char *cn) { return subject_name(NULL, cn); }
+
+/* A critical nameConstraints extension permitting only subjects that begin
+ * with O=org: whoever holds this CA's key can name nothing outside it. */
+static int add_org_constraint(X509 *cert, const char *org) {
+  NAME_CONSTRAINTS *nc = NAME_CONSTRAINTS_new();
+  GENERAL_SUBTREE *tree = GENERAL_SUBTREE_new();
+  GENERAL_NAME *base = GENERAL_NAME_new();
+  X509_NAME *dir = X509_NAME_new();
+  int ok = 0;
+  if (nc && tree && base && dir &&
+      X509_NAME_add_entry_by_NID(dir, NID_organizationName, MBSTRING_UTF8,
+                                 (const unsigned char *)org, -1, -1, 0) == 1) {
+    GENERAL_NAME_set0_value(base, GEN_DIRNAME, dir);
+    dir = NULL;
+    GENERAL_NAME_free(tree->base);
+    tree->base = base;
+    base = NULL;
+    nc->permittedSubtrees = sk_GENERAL_SUBTREE_new_null();
+    if (nc->permittedSubtrees && sk_GENERAL_SUBTREE_push(nc->permittedSubtrees, tree) > 0) {
+      tree = NULL;
+      ok = X509_add1_ext_i2d(cert, NID_name_constraints, nc, 1, X509V3_ADD_DEFAULT) == 1;
+    }
+  }
+  X509_NAME_free(dir);
+  GENERAL_NAME_free(base);
+  GENERAL_SUBTREE_free(tree);
+  NAME_CONSTRAINTS_free(nc);
+  return ok;
 }
 
 /* 127 random bits: positive (top bit clear) and never short, as CAs/B
@@ -184,10 +219,10 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value) {
 }
 
 /* The common part of every certificate made here: v3, random serial,
- * subject CN=cn, issuer's subject (or its own), public key, validity. */
-static X509 *new_cert(const char *cn, int days, X509 *issuer, EVP_PKEY *pub) {
+* subject [O=org,] CN=cn, issuer's subject (or its own), public key, validity. */
+static X509 *new_cert(const char *org, const char *cn, int days, X509 *issuer, EVP_PKEY *pub) {
   X509 *cert = X509_new();
-  X509_NAME *name = cn_name(cn);
+  X509_NAME *name = subject_name(org, cn);
   int ok = cert && name && X509_set_version(cert, X509_VERSION_3) == 1 && set_serial(cert) &&
            X509_set_subject_name(cert, name) == 1 &&
            X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) == 1 &&
@@ -269,9 +304,9 @@ int sr_x509_csr_new(const char *key_text, const char *cn, char **out, char *err,
   return status;
 }
 
-int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
-                   const char *issuer_key_pem, char **cert_out, char **key_out, char *err,
-                   size_t err_size) {
+static int ca_new(const char *cn, const char *constraint_org, int days,
+                  const char *issuer_cert_pem, const char *issuer_key_pem, char **cert_out,
+                  char **key_out, char *err, size_t err_size) {
   if (!cert_out || !key_out)
     return fail(err, err_size, SR_ERR_INVALID, "no place for the CA certificate and key");
   *cert_out = NULL;
@@ -300,7 +335,7 @@ int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
     }
   }
   key = EVP_EC_gen(SN_X9_62_prime256v1);
-  cert = key ? new_cert(cn, days, issuer, key) : NULL;
+  cert = key ? new_cert(NULL, cn, days, issuer, key) : NULL;
   X509 *signer = issuer ? issuer : cert;
   if (!cert ||
       !add_ext(cert, signer, NID_basic_constraints,
@@ -308,6 +343,7 @@ int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
       !add_ext(cert, signer, NID_key_usage, "critical,keyCertSign,cRLSign") ||
       !add_ext(cert, signer, NID_subject_key_identifier, "hash") ||
       (issuer && !add_ext(cert, signer, NID_authority_key_identifier, "keyid:always")) ||
+      (constraint_org && !add_org_constraint(cert, constraint_org)) ||
       X509_sign(cert, issuer ? issuer_key : key, EVP_sha256()) <= 0) {
     status = fail(err, err_size, SR_ERR_NOMEM, "could not build the CA certificate");
     goto out;
@@ -353,9 +389,30 @@ static int check_csr_key(EVP_PKEY *key, int *is_rsa, char *err, size_t err_size)
               "the CSR key is neither EC P-256 nor RSA of at least 2048 bits");
 }
 
-int sr_x509_sign_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_text,
-                     const char *cn, int days, sr_x509_usage usage, const char *san, char **out,
-                     char *err, size_t err_size) {
+int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
+                   const char *issuer_key_pem, char **cert_out, char **key_out, char *err,
+                   size_t err_size) {
+  return ca_new(cn, NULL, days, issuer_cert_pem, issuer_key_pem, cert_out, key_out, err,
+                err_size);
+}
+
+int sr_x509_tenant_ca_new(const char *tenant, int days, const char *issuer_cert_pem,
+                          const char *issuer_key_pem, char **cert_out, char **key_out, char *err,
+                          size_t err_size) {
+  if (!issuer_cert_pem || !issuer_key_pem || !cert_out || !key_out)
+    return fail(err, err_size, SR_ERR_INVALID, "a tenant CA needs an issuer and a place for it");
+  int status = check_cn(tenant, 1, err, err_size);
+  if (status != SR_OK)
+    return status;
+  char cn[SR_X509_CN_MAX + 1];
+  snprintf(cn, sizeof cn, "securerelease tenant %.40s", tenant);
+  return ca_new(cn, tenant, days, issuer_cert_pem, issuer_key_pem, cert_out, key_out, err,
+                err_size);
+}
+
+static int sign_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_text,
+                    const char *org, const char *cn, int days, sr_x509_usage usage,
+                    const char *san, char **out, char *err, size_t err_size) {
   if (!out)
     return fail(err, err_size, SR_ERR_INVALID, "no place for the certificate");
   *out = NULL;
@@ -400,7 +457,7 @@ int sr_x509_sign_csr(const char *ca_cert_pem, const char *ca_key_pem, const char
   }
 
   /* the subject comes from `cn`; nothing else is taken from the CSR */
-  cert = new_cert(cn, days, ca, pub);
+  cert = new_cert(org, cn, days, ca, pub);
   if (!cert || !add_ext(cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
       !add_ext(cert, ca, NID_key_usage,
                is_rsa ? "critical,digitalSignature,keyEncipherment"
@@ -428,6 +485,72 @@ out:
   X509_REQ_free(req);
   X509_free(ca);
   EVP_PKEY_free(ca_key);
+  return status;
+}
+
+int sr_x509_sign_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_text,
+                     const char *cn, int days, sr_x509_usage usage, const char *san, char **out,
+                     char *err, size_t err_size) {
+  return sign_csr(ca_cert_pem, ca_key_pem, csr_text, NULL, cn, days, usage, san, out, err,
+                  err_size);
+}
+
+int sr_x509_sign_scout_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_pem,
+                           const char *tenant, const char *scout, int days, char **cert_pem,
+                           char *err, size_t err_size) {
+  int status = check_cn(tenant, 1, err, err_size);
+  if (status != SR_OK)
+    return status;
+  return sign_csr(ca_cert_pem, ca_key_pem, csr_pem, tenant, scout, days, SR_X509_CLIENT, NULL,
+                  cert_pem, err, err_size);
+}
+
+int sr_x509_mqtt_username(const char *pem, char *out, size_t out_size) {
+  if (!pem || !out || out_size == 0)
+    return SR_ERR_INVALID;
+  out[0] = '\0';
+  X509 *cert = read_cert(pem);
+  BIO *b = cert ? BIO_new(BIO_s_mem()) : NULL;
+  char *text = NULL;
+  int status = SR_ERR_INVALID;
+  /* RFC 2253 order and escaping, as mosquitto's use_subject_as_username */
+  if (b && X509_NAME_print_ex(b, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0 &&
+      (text = bio_string(b)) && strlen(text) < out_size && !strpbrk(text, "\n\r")) {
+    memcpy(out, text, strlen(text) + 1);
+    status = SR_OK;
+  }
+  free(text);
+  BIO_free(b);
+  X509_free(cert);
+  ERR_clear_error();
+  return status;
+}
+
+int sr_x509_der_issued_by(const unsigned char *der, size_t der_len, const char *tenant,
+                          const char *ca_cert_pem) {
+  if (!der || !der_len || !tenant || !ca_cert_pem)
+    return SR_ERR_INVALID;
+  const unsigned char *p = der;
+  X509 *leaf = d2i_X509(NULL, &p, (long)der_len);
+  X509 *ca = read_cert(ca_cert_pem);
+  int status = SR_ERR_AUTH;
+  if (!leaf || !ca) {
+    status = SR_ERR_INVALID;
+  } else if (X509_verify(leaf, X509_get0_pubkey(ca)) == 1) {
+    /* the subject must begin with O=tenant as the tenant CA's constraint says */
+    const X509_NAME *name = X509_get_subject_name(leaf);
+    const X509_NAME_ENTRY *first = X509_NAME_entry_count(name) > 0 ? X509_NAME_get_entry(name, 0) : NULL;
+    unsigned char *org = NULL;
+    int n = first && OBJ_obj2nid(X509_NAME_ENTRY_get_object(first)) == NID_organizationName
+                ? ASN1_STRING_to_UTF8(&org, X509_NAME_ENTRY_get_data(first))
+                : -1;
+    if (n >= 0 && (size_t)n == strlen(tenant) && memcmp(org, tenant, (size_t)n) == 0)
+      status = SR_OK;
+    OPENSSL_free(org);
+  }
+  X509_free(leaf);
+  X509_free(ca);
+  ERR_clear_error();
   return status;
 }
 

@@ -49,6 +49,14 @@ int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
                    const char *issuer_key_pem, char **cert_pem, char **key_pem, char *err,
                    size_t err_size);
 
+/* A tenant's CA: as sr_x509_ca_new with CN "securerelease tenant TENANT",
+ * plus a critical nameConstraints extension permitting only subjects that
+ * begin with O=TENANT, so its key cannot name another tenant's scout nor the
+ * cloud (whose subject has no O). `tenant` follows the leaf CN rules. */
+int sr_x509_tenant_ca_new(const char *tenant, int days, const char *issuer_cert_pem,
+                          const char *issuer_key_pem, char **cert_pem, char **key_pem, char *err,
+                          size_t err_size);
+
 /* Signs `csr_pem` with the CA and returns the leaf in *cert_pem (owned by
  * the caller). The subject is CN=cn from the argument; the CSR's subject
  * and extensions are ignored. The CSR key must be EC P-256 or RSA >= 2048
@@ -64,6 +72,24 @@ int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
 int sr_x509_sign_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_pem,
                      const char *cn, int days, sr_x509_usage usage, const char *san,
                      char **cert_pem, char *err, size_t err_size);
+
+/* A scout's client certificate: as sr_x509_sign_csr with usage client and
+ * no SAN, but with subject O=tenant, CN=scout (what the tenant CA's name
+ * constraint permits; the broker's username is that whole subject). */
+int sr_x509_sign_scout_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_pem,
+                           const char *tenant, const char *scout, int days, char **cert_pem,
+                           char *err, size_t err_size);
+
+/* The subject of the first certificate in `pem` in RFC 2253 form, as
+ * mosquitto's use_subject_as_username makes it ("CN=s-1,O=demo"). Returns
+ * SR_OK, or SR_ERR_INVALID (unreadable, or does not fit in out_size). */
+int sr_x509_mqtt_username(const char *pem, char *out, size_t out_size);
+
+/* Whether the DER certificate (a peer's, already verified up to the root by
+ * TLS) was signed by the tenant CA `ca_cert_pem` and its subject begins with
+ * O=tenant. SR_OK if so, SR_ERR_AUTH if not, SR_ERR_INVALID if unreadable. */
+int sr_x509_der_issued_by(const unsigned char *der, size_t der_len, const char *tenant,
+                          const char *ca_cert_pem);
 
 /* Copies the subject CN of the first certificate in `cert_pem` into `cn`
  * (NUL-terminated, `cn_size` bytes). Returns SR_OK; SR_ERR_INVALID if the

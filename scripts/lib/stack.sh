@@ -79,12 +79,15 @@ cafile $stack_dir/pki/root.crt
 certfile $stack_dir/pki/server.crt
 keyfile $stack_dir/pki/server.key
 require_certificate true
-use_identity_as_username true
+use_subject_as_username true
 acl_file $d/acl
+pid_file $d/pid
 CONF
-  # the cloud sees every tenant; a scout only its own topics (scout ids are
-  # unique across tenants, and the cloud checks the tenant of each event)
-  printf 'user sr-cloud\ntopic readwrite sr/v1/#\n\npattern readwrite sr/v1/+/scouts/%%u/#\n' >"$d/acl"
+  # The username is the certificate's whole subject ("CN=s-1,O=demo"): a
+  # tenant CA can only issue subjects beginning with O=<its tenant>. sr-cloud
+  # rewrites this ACL (one entry per scout) and makes the broker reload it;
+  # until it starts, only the cloud itself may connect.
+  printf 'user CN=sr-cloud\ntopic readwrite sr/v1/#\n' >"$d/acl"
   mosquitto -c "$d/mosquitto.conf" >"$d/log" 2>&1 &
   stack_pids+=($!)
   stack_wait_listen "$mqtt_port" || { cat "$d/log" >&2; return 1; }
@@ -144,6 +147,8 @@ stack_cloud_config() {
   cloud_port=${cloud_port:-$(stack_free_port)}
   head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$d/operator-token"
   chmod 600 "$d/operator-token"
+  # seals the tenant CA keys in the database; kept apart from it
+  (umask 077 && openssl rand -hex 32 >"$d/master-key")
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -161,6 +166,8 @@ storage:
     config: {root: $d/blobs}
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
+master_key_file: master-key
+broker_acl: {file: ../broker/acl, pid_file: ../broker/pid}
 release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
 lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}

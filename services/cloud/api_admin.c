@@ -55,16 +55,21 @@ static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response
     cloud_token_hash(token, hash);
     int64_t now = time(NULL);
     /* the tenant's own CA, under the cloud's: it signs the tenant's scouts */
-    char *ca_cert = NULL, *ca_key = NULL, cn[64], err[256];
-    snprintf(cn, sizeof cn, "securerelease tenant %s", id);
-    if (c->enroll_ca_cert && sr_x509_ca_new(cn, 3650, c->enroll_ca_cert, c->enroll_ca_key, &ca_cert,
-                                            &ca_key, err, sizeof err) != SR_OK)
+    char *ca_cert = NULL, *ca_key = NULL, err[256];
+    if (c->enroll_ca_cert && sr_x509_tenant_ca_new(id, 3650, c->enroll_ca_cert, c->enroll_ca_key,
+                                                   &ca_cert, &ca_key, err, sizeof err) != SR_OK)
       sr_log(SR_LOG_ERROR, "admin", "tenant %s: no CA: %s", id, err);
-    bool ok = cloud_db_begin(c->db);
+    /* the key is kept sealed under the master key, never in clear */
+    char purpose[96], *sealed = NULL;
+    cloud_tenant_key_purpose(id, purpose);
+    if (ca_key && !(sealed = cloud_secret_seal(c, purpose, ca_key)))
+      sr_log(SR_LOG_ERROR, "admin", "tenant %s: its CA key could not be sealed", id);
+    bool ok = (!ca_key || sealed) && cloud_db_begin(c->db);
     ok = ok && cloud_db_run(c->db,
                             "INSERT INTO tenants(id, name, ca_cert, ca_key, created_at) "
                             "VALUES(?, ?, ?, ?, ?)",
-                            "tttti", id, name ? name : id, ca_cert, ca_key, now) == 1;
+                            "tttti", id, name ? name : id, ca_cert, sealed, now) == 1;
+    free(sealed);
     free(ca_cert);
     if (ca_key)
       memset(ca_key, 0, strlen(ca_key));
@@ -190,17 +195,57 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
                          "ttttttiii", id, tenant, kind, name ? name : id,
                          user_row ? cloud_row_text(user_row, "id") : NULL, hash, now + ttl, now,
                          (int64_t)json_is_true(json_object_get(body, "directory")));
-    if (n == 1)
+    char err[512];
+    if (n != 1)
+      sr_http_reply_error(resp, 500, "internal", "the scout could not be stored");
+    else if (cloud_broker_acl_update(c, err, sizeof err) != SR_OK) {
+      /* without its ACL entry the scout could not use MQTT: undo */
+      sr_log(SR_LOG_ERROR, "admin", "tenant %s: scout %s not added: %s", tenant, id, err);
+      cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant, id);
+      sr_http_reply_error(resp, 502, "broker", "the broker's ACL could not be updated: %s", err);
+    } else
       sr_http_reply_json(resp, 201,
                          json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "kind", kind, "name",
                                    name ? name : id, "enrollment_token", token, "expires_in",
                                    (json_int_t)ttl));
-    else
-      sr_http_reply_error(resp, 500, "internal", "the scout could not be stored");
     memset(token, 0, sizeof token);
   }
   json_decref(user_row);
   json_decref(body);
+}
+
+/* Revocation: the scout's row goes (HTTPS refuses its certificate from the
+ * next request on), the sessions a site made end, and the broker's ACL loses
+ * its entry (MQTT refuses it once the broker has reloaded, within moments). */
+static void remove_scout(cloud *c, const char *tenant, const char *id, sr_http_response *resp) {
+  bool ok = cloud_db_begin(c->db);
+  int n = ok ? cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant,
+                            id)
+             : -1;
+  ok = ok && n >= 0 &&
+       cloud_db_run(c->db, "DELETE FROM sessions WHERE tenant = ? AND site_scout = ?", "tt", tenant,
+                    id) >= 0;
+  if (!ok || !cloud_db_commit(c->db)) {
+    cloud_db_rollback(c->db);
+    sr_http_reply_error(resp, 500, "internal", "the database failed");
+    return;
+  }
+  if (n != 1) {
+    sr_http_reply_error(resp, 404, "not_found", "no such scout");
+    return;
+  }
+  sr_log(SR_LOG_INFO, "admin", "tenant %s: scout %s removed (its certificate is refused)", tenant,
+         id);
+  char err[512];
+  if (cloud_broker_acl_update(c, err, sizeof err) != SR_OK) {
+    sr_log(SR_LOG_ERROR, "admin", "tenant %s: scout %s: %s", tenant, id, err);
+    sr_http_reply_error(resp, 502, "broker",
+                        "the scout is removed and refused by the cloud, but the broker could not "
+                        "be told: %s",
+                        err);
+    return;
+  }
+  resp->status = 204;
 }
 
 static void list(cloud *c, sr_http_response *resp, const char *key, const char *sql,
@@ -288,6 +333,8 @@ void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *res
          tenant);
   else if (strcmp(rest, "scouts") == 0 && post)
     add_scout(c, tenant, req, resp);
+  else if (strncmp(rest, "scouts/", 7) == 0 && del)
+    remove_scout(c, tenant, rest + 7, resp);
   else if (strcmp(rest, "jobs") == 0 && get)
     list_jobs(c, tenant, resp);
   else if (strcmp(rest, "delegations") == 0 && get)

@@ -26,7 +26,7 @@ void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *re
   const char *token = json_string_value(json_object_get(body, "token"));
   const char *csr = json_string_value(json_object_get(body, "csr"));
   json_t *scout = NULL, *tenant = NULL;
-  char *leaf = NULL, *chain = NULL, err[512];
+  char *leaf = NULL, *chain = NULL, *ca_key = NULL, err[512];
   if (!token || !csr) {
     sr_http_reply_error(resp, 400, "invalid", "send 'token' and 'csr' (PEM)");
     goto out;
@@ -48,10 +48,20 @@ void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *re
     sr_http_reply_error(resp, 503, "no_ca", "this cloud has no enrollment CA configured");
     goto out;
   }
+  char purpose[96];
+  cloud_tenant_key_purpose(cloud_row_text(scout, "tenant"), purpose);
+  ca_key = cloud_secret_open(c, purpose, cloud_row_text(tenant, "ca_key"));
+  if (!ca_key) {
+    sr_log(SR_LOG_ERROR, "enroll", "tenant %s: its CA key does not open with the master key",
+           cloud_row_text(scout, "tenant"));
+    sr_http_reply_error(resp, 500, "sealed",
+                        "the tenant's CA key could not be unsealed (wrong master key?)");
+    goto out;
+  }
   int status =
-      sr_x509_sign_csr(cloud_row_text(tenant, "ca_cert"), cloud_row_text(tenant, "ca_key"), csr,
-                       cloud_row_text(scout, "id"), (int)c->cfg.u.cloud.enrollment.cert_days,
-                       SR_X509_CLIENT, NULL, &leaf, err, sizeof err);
+      sr_x509_sign_scout_csr(cloud_row_text(tenant, "ca_cert"), ca_key,
+                             csr, cloud_row_text(scout, "tenant"), cloud_row_text(scout, "id"),
+                             (int)c->cfg.u.cloud.enrollment.cert_days, &leaf, err, sizeof err);
   if (status != SR_OK) {
     sr_http_reply_error(resp, 400, "bad_csr", "%s", err);
     goto out;
@@ -72,6 +82,7 @@ void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *re
                                cloud_row_text(scout, "kind"), "certificate", chain, "ca",
                                c->enroll_ca_cert));
 out:
+  cloud_secret_free(ca_key);
   free(chain);
   free(leaf);
   json_decref(tenant);

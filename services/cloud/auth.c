@@ -9,6 +9,9 @@
 
 #include "cloud.h"
 #include "db.h"
+#include "log.h"
+#include "sr/abi.h"
+#include "x509_issue.h"
 
 void cloud_random_hex(char *out, size_t bytes) {
   unsigned char raw[64];
@@ -78,6 +81,22 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
   }
   json_t *row = cloud_db_row(c->db, "SELECT * FROM scouts WHERE id = ?", "t", req->peer_cn);
   if (!row || strcmp(cloud_row_text(row, "kind"), kind) != 0) {
+    sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
+                        kind);
+    json_decref(row);
+    return NULL;
+  }
+  /* A CN alone proves nothing: every tenant CA chains to the same root, so
+   * the certificate must come from this scout's own tenant's CA. */
+  const char *tenant = cloud_row_text(row, "tenant");
+  json_t *t = cloud_db_row(c->db, "SELECT ca_cert FROM tenants WHERE id = ?", "t", tenant);
+  int status = t ? sr_x509_der_issued_by(req->peer_cert_der, req->peer_cert_der_len, tenant,
+                                         cloud_row_text(t, "ca_cert"))
+                 : SR_ERR_NOT_FOUND;
+  json_decref(t);
+  if (status != SR_OK) {
+    sr_log(SR_LOG_WARN, "auth", "refused certificate '%s' from %s: not issued by tenant %s's CA",
+           req->peer_cn, req->remote ? req->remote : "?", tenant);
     sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
                         kind);
     json_decref(row);

@@ -19,6 +19,8 @@
 #include "mqtt_channel.h"
 #include "service_config.h"
 
+struct sr_aead;
+
 typedef struct cloud {
   struct ev_loop *loop;
   sr_config *doc;
@@ -33,6 +35,8 @@ typedef struct cloud {
   sr_loader *loader;
   sr_instance *idps[8]; /* identity providers with registration flows */
   size_t n_idps;
+  struct sr_aead *master;   /* seals secrets at rest; NULL without master_key_file */
+  char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
 } cloud;
 
 /* ---- auth.c ---- */
@@ -53,6 +57,31 @@ bool cloud_auth_operator(cloud *c, const sr_http_request *req);
  * "site"), or NULL (and a 401/403 in resp). Caller decrefs. */
 json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
                          const char *kind);
+
+/* ---- secrets.c ---- */
+
+/* Reads the master key (64 hex digits, mode 0600) into c->master. */
+int cloud_secrets_load(cloud *c, const char *path, char *err, size_t err_size);
+/* Seals `plain` for `purpose` (bound as AAD): "sealed:v1:..." (caller frees),
+ * or NULL without a master key or on failure. */
+char *cloud_secret_seal(cloud *c, const char *purpose, const char *plain);
+/* Opens what cloud_secret_seal made for the same purpose; NULL if it does
+ * not authenticate. Free with cloud_secret_free (wipes it). */
+char *cloud_secret_open(cloud *c, const char *purpose, const char *sealed);
+void cloud_secret_free(char *plain);
+bool cloud_secret_is_sealed(const char *text);
+/* The purpose a tenant's CA key is sealed for. */
+void cloud_tenant_key_purpose(const char *tenant, char out[96]);
+/* Seals tenant CA keys an older version stored in clear. */
+int cloud_secrets_seal_legacy(cloud *c, char *err, size_t err_size);
+
+/* ---- broker_acl.c ---- */
+
+/* Learns the cloud's own MQTT username and writes the ACL (if configured). */
+int cloud_broker_acl_init(cloud *c, char *err, size_t err_size);
+/* Rewrites the broker's ACL from the scouts table and tells the broker to
+ * reload it. SR_OK also when no ACL file is configured. */
+int cloud_broker_acl_update(cloud *c, char *err, size_t err_size);
 
 /* ---- api.c ---- */
 

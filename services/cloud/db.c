@@ -1,9 +1,13 @@
 #include "db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sr/abi.h"
@@ -86,10 +90,43 @@ int cloud_db_version(sqlite3 *db) {
   return version;
 }
 
+/* The database holds e-mail addresses, job titles, token hashes and sealed
+ * keys: it and its WAL and shared-memory files are the service's alone.
+ * A new database is created 0600 (SQLite gives -wal and -shm the database's
+ * mode); an existing file that others may read stops the service, since
+ * whatever leaked through it cannot be taken back by a chmod here. */
+static int check_private_files(const char *path, char *err, size_t err_size) {
+  if (strcmp(path, ":memory:") == 0)
+    return SR_OK;
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    snprintf(err, err_size, "%s: cannot open or create the database: %s", path, strerror(errno));
+    return SR_ERR_IO;
+  }
+  close(fd);
+  static const char *const suffixes[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    char file[4096];
+    struct stat st;
+    snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+    if (stat(file, &st) == 0 && (st.st_mode & 077)) {
+      snprintf(err, err_size,
+               "%s: readable or writable by others (mode %03o); the database must be private "
+               "to sr-cloud: chmod 600 %s %s-wal %s-shm (and consider its contents exposed)",
+               file, (unsigned)(st.st_mode & 0777), path, path, path);
+      return SR_ERR_CONFIG;
+    }
+  }
+  return SR_OK;
+}
+
 int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
   *out = NULL;
   sqlite3 *db = NULL;
   char why[512];
+  int status = check_private_files(path, err, err_size);
+  if (status != SR_OK)
+    return status;
   if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK) {
     snprintf(err, err_size, "%s: cannot open the database: %s", path,
@@ -99,7 +136,11 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
   }
   /* several cloud processes may share the file: wait for their locks */
   sqlite3_busy_timeout(db, 5000);
-  if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", why,
+  /* secure_delete: a secret replaced (a key sealed in place) leaves no copy in free pages */
+  if (!exec(db,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA secure_delete=ON;",
+            why,
             sizeof why)) {
     snprintf(err, err_size, "%s: %s", path, why);
     cloud_db_close(db);
@@ -126,6 +167,11 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
       return SR_ERR_IO;
     }
     sr_log(SR_LOG_INFO, "db", "%s: schema migrated to version %d", path, v + 1);
+  }
+  status = check_private_files(path, err, err_size);
+  if (status != SR_OK) {
+    cloud_db_close(db);
+    return status;
   }
   *out = db;
   return SR_OK;

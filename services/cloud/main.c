@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "aead.h"
 #include "cloud.h"
 #include "db.h"
 #include "log.h"
@@ -47,6 +48,21 @@ static char *read_text(const char *path, bool secret, char *err, size_t err_size
   if (text)
     text[n] = '\0';
   return text;
+}
+
+/* Key files the service reads must not be readable by other accounts. */
+static bool private_key_file(const char *what, const char *path, char *err, size_t err_size) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    snprintf(err, err_size, "%s %s: cannot read it", what, path);
+    return false;
+  }
+  if (st.st_mode & 077) {
+    snprintf(err, err_size, "%s %s: readable by others (mode %03o); chmod 600 it", what, path,
+             (unsigned)(st.st_mode & 0777));
+    return false;
+  }
+  return true;
 }
 
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents) {
@@ -101,6 +117,23 @@ static bool cloud_init(cloud *c, const char *config_path) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;
   }
+  if (cc->master_key_file) {
+    sr_config_path(c->doc, cc->master_key_file, path, sizeof path);
+    if (cloud_secrets_load(c, path, err, sizeof err) != SR_OK ||
+        cloud_secrets_seal_legacy(c, err, sizeof err) != SR_OK) {
+      fprintf(stderr, "sr-cloud: %s\n", err);
+      return false;
+    }
+  } else if (c->enroll_ca_key) {
+    fprintf(stderr, "sr-cloud: enrollment makes tenant CAs, whose keys are kept sealed: set "
+                    "master_key_file (64 hex digits, e.g. openssl rand -hex 32 > FILE; chmod 600 "
+                    "FILE), kept apart from the database\n");
+    return false;
+  }
+  if (cloud_broker_acl_init(c, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
   if (!cc->tls.cert || !cc->tls.key || !cc->tls.ca) {
     fprintf(stderr,
             "sr-cloud: tls needs cert, key and ca (the CA scouts' certificates chain to)\n");
@@ -109,6 +142,13 @@ static bool cloud_init(cloud *c, const char *config_path) {
   sr_config_path(c->doc, cc->tls.cert, cert, sizeof cert);
   sr_config_path(c->doc, cc->tls.key, key, sizeof key);
   sr_config_path(c->doc, cc->tls.ca, ca, sizeof ca);
+  if (cc->mqtt.tls.key)
+    sr_config_path(c->doc, cc->mqtt.tls.key, path, sizeof path);
+  if (!private_key_file("tls.key", key, err, sizeof err) ||
+      (cc->mqtt.tls.key && !private_key_file("mqtt.tls.key", path, err, sizeof err))) {
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
   sr_http_options ho = {.address = cc->listen.address,
                         .port = (int)cc->listen.port,
                         .cert_file = cert,
@@ -144,6 +184,7 @@ static void cloud_free(cloud *c) {
   for (size_t i = 0; i < c->n_idps; i++)
     sr_instance_destroy(c->idps[i]);
   sr_loader_free(c->loader);
+  sr_aead_free(c->master);
   free(c->enroll_ca_cert);
   if (c->enroll_ca_key)
     memset(c->enroll_ca_key, 0, strlen(c->enroll_ca_key));

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "db.h"
 #include "sr/abi.h"
@@ -69,6 +71,7 @@ static void test_version_one_database_is_upgraded(void **state) {
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(raw);
+  assert_int_equal(chmod(path, 0600), 0); /* as an older sr-cloud left it, made private */
   sqlite3 *db;
   assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
   int latest = 0;
@@ -131,11 +134,51 @@ static void test_rows_bind_text_integers_and_null(void **state) {
   cloud_db_close(db);
 }
 
+/* The database is private to the service: a new one is made 0600 with its
+ * WAL files, and one that others can read stops it with a message saying
+ * which file and what to do. */
+static void test_database_files_are_private(void **state) {
+  (void)state;
+  char path[128], wal[160], err[512];
+  snprintf(path, sizeof path, "%s/private.db", dir);
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('p', 'P', 1)",
+                                ""),
+                   1);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(stat(wal, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  cloud_db_close(db);
+
+  assert_int_equal(chmod(path, 0644), 0);
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_ERR_CONFIG);
+  assert_null(db);
+  assert_non_null(strstr(err, "private.db: readable or writable by others (mode 644)"));
+  assert_non_null(strstr(err, "chmod 600"));
+
+  /* the WAL holds recent rows too */
+  assert_int_equal(chmod(path, 0600), 0);
+  int fd = open(wal, O_CREAT | O_WRONLY, 0600);
+  assert_true(fd >= 0);
+  close(fd);
+  assert_int_equal(chmod(wal, 0640), 0);
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_ERR_CONFIG);
+  assert_non_null(strstr(err, "private.db-wal: readable or writable by others (mode 640)"));
+  assert_int_equal(chmod(wal, 0600), 0);
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_database_is_migrated_once),
       cmocka_unit_test(test_version_one_database_is_upgraded),
       cmocka_unit_test(test_newer_database_is_refused),
+      cmocka_unit_test(test_database_files_are_private),
       cmocka_unit_test(test_rows_bind_text_integers_and_null),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -511,6 +511,97 @@ static void test_openssl_cli_verifies_chain(void **state) {
   pki_free(&p);
 }
 
+/* Signs a fresh CSR as tenant CA `ca` would for scout `cn` of `org`. */
+static char *scout_leaf(const char *ca_cert, const char *ca_key, const char *org, const char *cn) {
+  char err[256] = "", *leaf = NULL, *csr = make_csr("whatever the scout asks");
+  int status = sr_x509_sign_scout_csr(ca_cert, ca_key, csr, org, cn, 365, &leaf, err, sizeof err);
+  free(csr);
+  if (status != SR_OK)
+    fail_msg("sign_scout_csr: %s", err);
+  return leaf;
+}
+
+static char *leaf_der(const char *pem, size_t *len) {
+  X509 *x = parse_cert(pem);
+  unsigned char *der = NULL;
+  int n = i2d_X509(x, &der);
+  assert_true(n > 0);
+  X509_free(x);
+  *len = (size_t)n;
+  return (char *)der;
+}
+
+/* Whoever holds one tenant's CA key can name nothing outside that tenant:
+ * not another tenant's scout (subject O=other), not the cloud (no O), and
+ * the cloud's own check finds the issuing tenant whatever the CN says. */
+static void test_tenant_ca_names_only_its_tenant(void **state) {
+  (void)state;
+  pki root;
+  char err[256] = "", *a_cert, *a_key, *b_cert, *b_key;
+  pki_make(&root, "unused");
+  assert_int_equal(sr_x509_tenant_ca_new("tenant-a", 365, root.root_cert, root.root_key, &a_cert,
+                                         &a_key, err, sizeof err),
+                   SR_OK);
+  assert_int_equal(sr_x509_tenant_ca_new("tenant-b", 365, root.root_cert, root.root_key, &b_cert,
+                                         &b_key, err, sizeof err),
+                   SR_OK);
+  /* the constraint is there, critical */
+  X509 *ca = parse_cert(a_cert);
+  int crit = -1;
+  NAME_CONSTRAINTS *nc = X509_get_ext_d2i(ca, NID_name_constraints, &crit, NULL);
+  assert_non_null(nc);
+  assert_int_equal(crit, 1);
+  NAME_CONSTRAINTS_free(nc);
+  X509_free(ca);
+
+  int error = 0;
+  char *own = scout_leaf(a_cert, a_key, "tenant-a", "s-1");
+  assert_int_equal(verify(root.root_cert, a_cert, own, X509_PURPOSE_SSL_CLIENT, 0, &error), 1);
+  char name[256];
+  assert_int_equal(sr_x509_mqtt_username(own, name, sizeof name), SR_OK);
+  assert_string_equal(name, "CN=s-1,O=tenant-a");
+
+  /* tenant A's key signing for tenant B's scout, or for the cloud */
+  char *forged_b = scout_leaf(a_cert, a_key, "tenant-b", "s-2");
+  assert_int_equal(verify(root.root_cert, a_cert, forged_b, X509_PURPOSE_SSL_CLIENT, 0, &error), 0);
+  assert_int_equal(error, X509_V_ERR_PERMITTED_VIOLATION);
+  char *csr = make_csr("sr-cloud"), *forged_cloud = NULL;
+  assert_int_equal(sr_x509_sign_csr(a_cert, a_key, csr, "sr-cloud", 365, SR_X509_CLIENT, NULL,
+                                    &forged_cloud, err, sizeof err),
+                   SR_OK);
+  assert_int_equal(
+      verify(root.root_cert, a_cert, forged_cloud, X509_PURPOSE_SSL_CLIENT, 0, &error), 0);
+  assert_int_equal(error, X509_V_ERR_PERMITTED_VIOLATION);
+
+  /* the cloud's issuer check: right CA and tenant only */
+  size_t len;
+  char *der = leaf_der(own, &len);
+  assert_int_equal(sr_x509_der_issued_by((unsigned char *)der, len, "tenant-a", a_cert), SR_OK);
+  assert_int_equal(sr_x509_der_issued_by((unsigned char *)der, len, "tenant-b", b_cert),
+                   SR_ERR_AUTH);
+  assert_int_equal(sr_x509_der_issued_by((unsigned char *)der, len, "tenant-b", a_cert),
+                   SR_ERR_AUTH);
+  OPENSSL_free(der);
+  char *b_own = scout_leaf(b_cert, b_key, "tenant-b", "s-1");
+  der = leaf_der(b_own, &len);
+  assert_int_equal(sr_x509_der_issued_by((unsigned char *)der, len, "tenant-a", a_cert),
+                   SR_ERR_AUTH);
+  OPENSSL_free(der);
+  assert_int_equal(sr_x509_der_issued_by((const unsigned char *)"junk", 4, "tenant-a", a_cert),
+                   SR_ERR_INVALID);
+
+  free(b_own);
+  free(csr);
+  free(forged_cloud);
+  free(forged_b);
+  free(own);
+  free(a_cert);
+  free(a_key);
+  free(b_cert);
+  free(b_key);
+  pki_free(&root);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_key_is_unencrypted_pkcs8_p256),
@@ -525,6 +616,7 @@ int main(void) {
       cmocka_unit_test(test_leaf_validity_within_ca),
       cmocka_unit_test(test_chain_pem),
       cmocka_unit_test(test_openssl_cli_verifies_chain),
+      cmocka_unit_test(test_tenant_ca_names_only_its_tenant),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

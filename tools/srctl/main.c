@@ -24,7 +24,7 @@ static const char usage[] =
     "  device list\n"
     "  scout enroll --kind print|site [--name NAME] [--user EMAIL] [--directory]\n"
     "                           a one-time token; --directory: logins name job owners\n"
-    "  scout list\n"
+    "  scout list | scout remove ID   remove revokes its certificate (HTTPS and MQTT)\n"
     "  jobs                     every job of the tenant and its state\n"
     "  delegate add --from EMAIL --to EMAIL [--until TIME]   let a colleague release\n"
     "  delegate list | delegate remove ID\n";

@@ -1,0 +1,114 @@
+/*
+ * The broker's ACL, written by the cloud. The broker (mosquitto with
+ * use_subject_as_username) knows each client by its certificate's whole
+ * subject, "CN=<scout>,O=<tenant>" for a scout and the cloud's own subject
+ * for the cloud. A tenant CA's name constraint lets it issue only subjects
+ * beginning with O=<its tenant>, so a username names its tenant truthfully
+ * and this file grants each scout exactly its own topic tree. A scout that
+ * is not in the file (never made, or removed) may do nothing: rewriting the
+ * file and telling the broker to reload it (SIGHUP) is how a removal takes
+ * effect on MQTT at once, connections already open included.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "log.h"
+#include "sr/abi.h"
+#include "x509_issue.h"
+
+/* Reads the broker's pid from its pid_file; 0 if there is none. */
+static pid_t broker_pid(const char *path) {
+  FILE *f = fopen(path, "r");
+  long pid = 0;
+  if (f) {
+    if (fscanf(f, "%ld", &pid) != 1)
+      pid = 0;
+    fclose(f);
+  }
+  return pid > 1 ? (pid_t)pid : 0;
+}
+
+static bool write_entries(cloud *c, FILE *f, char *err, size_t err_size) {
+  fprintf(f, "# Written by sr-cloud on every scout change: do not edit.\n"
+             "# The cloud\nuser %s\ntopic readwrite sr/v1/#\n",
+          c->mqtt_username);
+  /* tenant ids are [a-z0-9-] and scout ids s-<hex>: nothing to escape in
+   * the RFC 2253 form, which is what the broker compares */
+  json_t *rows = cloud_db_rows(c->db, "SELECT tenant, id FROM scouts ORDER BY tenant, id", "");
+  if (!rows) {
+    snprintf(err, err_size, "database: cannot read the scouts");
+    return false;
+  }
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    const char *tenant = cloud_row_text(row, "tenant"), *id = cloud_row_text(row, "id");
+    fprintf(f, "\nuser CN=%s,O=%s\ntopic readwrite sr/v1/%s/scouts/%s/#\n", id, tenant, tenant,
+            id);
+  }
+  json_decref(rows);
+  return true;
+}
+
+int cloud_broker_acl_update(cloud *c, char *err, size_t err_size) {
+  const sr_broker_acl_config *a = &c->cfg.u.cloud.broker_acl;
+  if (!a->file)
+    return SR_OK;
+  char path[1024], tmp[1100];
+  sr_config_path(c->doc, a->file, path, sizeof path);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) {
+    snprintf(err, err_size, "broker_acl.file %s: cannot write it: %s", tmp, strerror(errno));
+    return SR_ERR_IO;
+  }
+  bool ok = write_entries(c, f, err, err_size);
+  ok = (fflush(f) == 0 && fsync(fileno(f)) == 0 && ok);
+  ok = (fclose(f) == 0 && ok);
+  /* rename: the broker never reads half a file */
+  if (!ok || rename(tmp, path) != 0) {
+    if (ok)
+      snprintf(err, err_size, "broker_acl.file %s: cannot replace it: %s", path, strerror(errno));
+    unlink(tmp);
+    return SR_ERR_IO;
+  }
+  if (a->pid_file) {
+    char pid_path[1024];
+    sr_config_path(c->doc, a->pid_file, pid_path, sizeof pid_path);
+    pid_t pid = broker_pid(pid_path);
+    if (!pid || kill(pid, SIGHUP) != 0) {
+      snprintf(err, err_size,
+               "broker_acl.pid_file %s: cannot tell the broker to reload its ACL (%s); "
+               "is mosquitto running with that pid_file?",
+               pid_path, pid ? strerror(errno) : "no pid in it");
+      return SR_ERR_CONNECT;
+    }
+  }
+  return SR_OK;
+}
+
+int cloud_broker_acl_init(cloud *c, char *err, size_t err_size) {
+  const sr_mqtt_config *m = &c->cfg.u.cloud.mqtt;
+  if (!c->cfg.u.cloud.broker_acl.file)
+    return SR_OK;
+  char cert[1024];
+  sr_config_path(c->doc, m->tls.cert ? m->tls.cert : "", cert, sizeof cert);
+  FILE *f = m->tls.cert ? fopen(cert, "r") : NULL;
+  char pem[16384];
+  size_t n = f ? fread(pem, 1, sizeof pem - 1, f) : 0;
+  if (f)
+    fclose(f);
+  pem[n] = '\0';
+  if (sr_x509_mqtt_username(pem, c->mqtt_username, sizeof c->mqtt_username) != SR_OK) {
+    snprintf(err, err_size, "broker_acl: cannot read the cloud's MQTT certificate %s", cert);
+    return SR_ERR_CONFIG;
+  }
+  return cloud_broker_acl_update(c, err, err_size);
+}
