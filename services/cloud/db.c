@@ -95,15 +95,19 @@ int cloud_db_version(sqlite3 *db) {
  * A new database is created 0600 (SQLite gives -wal and -shm the database's
  * mode); an existing file that others may read stops the service, since
  * whatever leaked through it cannot be taken back by a chmod here. */
-static int check_private_files(const char *path, char *err, size_t err_size) {
+static int check_private_files(const char *path, bool create, char *err, size_t err_size) {
   if (strcmp(path, ":memory:") == 0)
     return SR_OK;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* only before SQLite opens it: closing any descriptor of the file would
+   * drop SQLite's POSIX locks, and another process could then checkpoint
+   * and delete the WAL under us */
+  int fd = create ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : 0;
   if (fd < 0) {
     snprintf(err, err_size, "%s: cannot open or create the database: %s", path, strerror(errno));
     return SR_ERR_IO;
   }
-  close(fd);
+  if (create)
+    close(fd);
   static const char *const suffixes[] = {"", "-wal", "-shm"};
   for (size_t i = 0; i < 3; i++) {
     char file[4096];
@@ -124,7 +128,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
   *out = NULL;
   sqlite3 *db = NULL;
   char why[512];
-  int status = check_private_files(path, err, err_size);
+  int status = check_private_files(path, true, err, err_size);
   if (status != SR_OK)
     return status;
   if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -168,7 +172,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
     }
     sr_log(SR_LOG_INFO, "db", "%s: schema migrated to version %d", path, v + 1);
   }
-  status = check_private_files(path, err, err_size);
+  status = check_private_files(path, false, err, err_size);
   if (status != SR_OK) {
     cloud_db_close(db);
     return status;
