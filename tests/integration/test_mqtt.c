@@ -1,5 +1,5 @@
-/* The MQTT channel against a real mosquitto with client certificates as
- * identities and per-scout ACLs: a scout reaches only its own topics,
+/* The MQTT channel against a real mosquitto with client certificate
+ * subjects as identities and per-scout ACLs: a scout reaches only its own topics,
  * presence is retained and the last will marks a dropped scout offline. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,13 +120,16 @@ static int group_setup(void **state) {
           "user root\nper_listener_settings false\nallow_anonymous false\npersistence false\n"
           "set_tcp_nodelay true\nlistener %d 127.0.0.1\ncafile %s/ca.crt\n"
           "certfile %s/localhost.crt\nkeyfile %s/localhost.key\nrequire_certificate true\n"
-          "use_identity_as_username true\nacl_file %s/acl\n",
+          "use_subject_as_username true\nacl_file %s/acl\n",
           port, dir, dir, dir, dir);
   fclose(f);
   snprintf(cmd, sizeof cmd, "%s/acl", dir);
   f = fopen(cmd, "w");
-  /* the cloud sees every scout of the tenant; a scout only its own tree */
-  fprintf(f, "user cloud\ntopic readwrite sr/v1/#\n\npattern readwrite sr/v1/t1/scouts/%%u/#\n");
+  /* as sr-cloud writes it (broker_acl.c): the username is the whole
+   * subject; the cloud sees every scout, a scout only its own tree */
+  fprintf(f, "user CN=cloud\ntopic readwrite sr/v1/#\n\n"
+             "user CN=scout-a,O=t1\ntopic readwrite sr/v1/t1/scouts/scout-a/#\n\n"
+             "user CN=scout-b,O=t1\ntopic readwrite sr/v1/t1/scouts/scout-b/#\n");
   fclose(f);
   snprintf(log, sizeof log, "%s/mosquitto.log", dir);
   char *argv[] = {"mosquitto", "-c", conf, NULL};
