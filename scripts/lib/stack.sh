@@ -5,6 +5,8 @@
 # After stack_start: $cloud_url $panel_url $queue_uri $ca_file $token_file
 # $spool_dir $raw_dir $printer_port $raw_port $snmp_port $demo_email
 # $demo_card $demo_pin $secret_file, and the helpers below.
+# STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
+# an LDAP provider in STACK_SITE_IDP needs it).
 
 stack_pids=()
 stack_dir=
@@ -235,7 +237,10 @@ YAML
   [ -n "${STACK_SITE_IDP:-}" ] && printf '%s\n' "$STACK_SITE_IDP" >>"$d/site.yaml"
   if [ ! -f "$d/site.crt" ]; then
     local enroll
-    enroll=$(stack_srctl scout enroll --kind site --name "Demo site" --json) || return 1
+    # only a site enrolled for directory logins may vouch for directory
+    # users: callers that will give it an LDAP provider say so up front
+    enroll=$(stack_srctl scout enroll --kind site --name "Demo site" \
+      ${STACK_SITE_DIRECTORY:+--directory} --json) || return 1
     "$stack_bin/sr-device-scout" enroll --config "$d/site.yaml" \
       --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
   fi

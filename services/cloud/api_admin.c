@@ -312,7 +312,7 @@ void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *res
   if (strcmp(rest, "users") == 0 && get)
     list(c, resp, "users",
          "SELECT id, email, name, card_hash IS NOT NULL AS has_card, pin_hash IS NOT NULL AS "
-         "has_pin FROM users WHERE tenant = ? ORDER BY email",
+         "has_pin, directory = 1 AS directory FROM users WHERE tenant = ? ORDER BY email",
          tenant);
   else if (strcmp(rest, "users") == 0 && post)
     add_user(c, tenant, req, resp);
@@ -328,7 +328,8 @@ void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *res
   else if (strcmp(rest, "scouts") == 0 && get)
     list(c, resp, "scouts",
          "SELECT s.id, s.kind, s.name, u.email AS user, s.online = 1 AS online, "
-         "s.enrolled_at IS NOT NULL AS enrolled FROM scouts s LEFT JOIN users u ON u.tenant = "
+         "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory FROM scouts s "
+         "LEFT JOIN users u ON u.tenant = "
          "s.tenant AND u.id = s.user_id WHERE s.tenant = ? ORDER BY s.name",
          tenant);
   else if (strcmp(rest, "scouts") == 0 && post)

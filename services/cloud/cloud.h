@@ -114,9 +114,9 @@ void cloud_registrations_sweep(bool all);
 
 /* ---- panel_login.c ---- */
 
-/* The user with `email` in `tenant`, added (with `name`, may be NULL) if the
- * directory knows them and the cloud does not yet. NULL if `email` is not an
- * address. Caller decrefs. */
+/* The user with `email` in `tenant`, added (with `name`, may be NULL, and
+ * marked as a directory user) if the directory knows them and the cloud
+ * does not yet. NULL if `email` is not an address. Caller decrefs. */
 json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, const char *name);
 
 /* POST .../sessions from a site (its scout row): checks the credential,

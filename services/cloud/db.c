@@ -67,6 +67,12 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN subject TEXT;",
     /* 6: print scouts whose workstation login names each job's owner (AD) */
     "ALTER TABLE scouts ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;",
+    /* 7: users a directory provisioned (a site's verdict or a directory
+     * workstation added them): the only ones a directory verdict may log in.
+     * Users that exist already stay unmarked, since how they were added was
+     * not recorded, and an account an administrator made must not become
+     * one a site's certificate can vouch for. */
+    "ALTER TABLE users ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -2,7 +2,11 @@
  * Logging in at a panel, as the site service asks for it. Secrets never
  * arrive here: cards, PINs and passcodes come hashed with the site secret,
  * and a directory password is checked at the site, which sends only its
- * verdict (the cloud trusts it because only a site's certificate can call).
+ * verdict. A verdict is a claim the cloud cannot check, so it is taken
+ * only from a site enrolled for directory logins (scouts.directory), for
+ * its own tenant, and only for users a directory provisioned
+ * (users.directory): a site's certificate alone must not be a key to
+ * every account of the tenant.
  *
  * Methods: card | email + PIN | passcode | directory username + verdict.
  * Failures are counted per identity and per device and locked out. An
@@ -109,8 +113,10 @@ json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, co
   if (!user) {
     char id[40] = "u-";
     cloud_random_hex(id + 2, 8);
+    /* marked as the directory's, so directory verdicts may log it in */
     cloud_db_run(c->db,
-                 "INSERT INTO users(tenant, id, email, name, created_at) VALUES(?, ?, ?, ?, ?)",
+                 "INSERT INTO users(tenant, id, email, name, directory, created_at) "
+                 "VALUES(?, ?, ?, ?, 1, ?)",
                  "tttti", tenant, id, mail, name ? name : mail, (int64_t)time(NULL));
     sr_log(SR_LOG_INFO, "users", "tenant %s: directory user %s added", tenant, id);
     user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt", tenant,
@@ -119,15 +125,30 @@ json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, co
   return user;
 }
 
-/* The directory vouched for a user at the panel. */
-static json_t *directory_user(cloud *c, login *l, json_t *body) {
-  return cloud_directory_user(c, l->tenant,
-                              json_string_value(json_object_get(body, "directory_email")),
-                              json_string_value(json_object_get(body, "directory_name")));
+/* The site's directory vouched for a user at the panel: the user, added if
+ * new, or NULL when it is not a directory's user. An account an
+ * administrator made, or one registered by email or OpenID Connect, is
+ * refused like a wrong password (the panel learns nothing about it), and
+ * the refusal names the site, which sent a verdict its directory should
+ * not have given. */
+static json_t *directory_user(cloud *c, const json_t *site, login *l, json_t *body) {
+  json_t *user = cloud_directory_user(c, l->tenant,
+                                      json_string_value(json_object_get(body, "directory_email")),
+                                      json_string_value(json_object_get(body, "directory_name")));
+  if (user && cloud_row_int(user, "directory") != 1) {
+    sr_log(SR_LOG_WARN, "panel",
+           "tenant %s device %.64s: site %s (%s) vouched for user %s, who is not a directory user; "
+           "refused",
+           l->tenant, l->device, cloud_row_text(site, "id"), cloud_row_text(site, "name"),
+           cloud_row_text(user, "id"));
+    json_decref(user);
+    user = NULL;
+  }
+  return user;
 }
 
 /* The user the credential proves, or NULL. */
-static json_t *verify(cloud *c, login *l, json_t *body) {
+static json_t *verify(cloud *c, const json_t *site, login *l, json_t *body) {
   if (l->card)
     return cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND card_hash = ?", "tt",
                         l->tenant, l->card);
@@ -135,7 +156,7 @@ static json_t *verify(cloud *c, login *l, json_t *body) {
     return cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND passcode_hash = ?", "tt",
                         l->tenant, l->passcode);
   if (l->verdict)
-    return strcmp(l->verdict, "ok") == 0 ? directory_user(c, l, body) : NULL;
+    return strcmp(l->verdict, "ok") == 0 ? directory_user(c, site, l, body) : NULL;
   json_t *user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt",
                               l->tenant, l->mail);
   /* a user without a PIN cannot log in with one */
@@ -216,6 +237,18 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
     sr_http_reply_error(resp, 400, "invalid", "%s", l.device ? why : "send 'device'");
     goto out;
   }
+  /* least privilege: a site vouches for directory users only if it was
+   * enrolled to (srctl scout enroll --kind site --directory) */
+  if (l.verdict && cloud_row_int(site, "directory") != 1) {
+    sr_log(SR_LOG_WARN, "panel",
+           "tenant %s device %.64s: site %s (%s) sent a directory verdict but is not enrolled for "
+           "directory logins; refused",
+           l.tenant, l.device, cloud_row_text(site, "id"), cloud_row_text(site, "name"));
+    sr_http_reply_error(resp, 403, "forbidden",
+                        "this site is not enrolled for directory logins (srctl scout enroll "
+                        "--kind site --directory)");
+    goto out;
+  }
   device = cloud_db_row(c->db, "SELECT id FROM devices WHERE tenant = ? AND id = ?", "tt", l.tenant,
                         l.device);
   if (!device) {
@@ -238,7 +271,7 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
            l.device, l.method);
     goto out;
   }
-  user = verify(c, &l, body);
+  user = verify(c, site, &l, body);
   if (!user) {
     count_failure(c, l.tenant, l.identity, attempts);
     count_failure(c, l.tenant, device_key, attempts * 4);

@@ -2,12 +2,16 @@
 # Identity at the panel, end to end on the real stack (scripts/lib/stack.sh):
 # delegation granted by an administrator and by a user at a panel, used,
 # limited to the delegator's jobs, and revoked at once, also for a session
-# that is already open.
+# that is already open; passcodes, card binding, directory (LDAP) logins and
+# what a site's certificate alone may vouch for; registration by email and
+# OpenID Connect.
 # usage: identity_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
 tmp=$(mktemp -d /tmp/sr-test-identity-XXXXXX)
-export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s
+# the site gets an LDAP provider below, so it is enrolled for directory logins
+export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s \
+  STACK_SITE_DIRECTORY=1
 source "$src/scripts/lib/stack.sh"
 source "$src/tests/support/slapd.sh"
 cleanup() {
@@ -204,7 +208,8 @@ export STACK_SITE_IDP="idp:
     config: {url: \"$ldap_url\", ca_file: \"$ca_file\", base_dn: \"dc=example,dc=com\", user_attribute: uid}"
 stack_site_restart || echo "the site service did not restart"
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
-check "directory login with the right password: alice" [ "$code" = 201 -a "$(field .user.email)" = "$demo_email" ]
+check "the directory vouches for alice, whom an administrator added: a failed login (401)" \
+  [ "$code" = 401 -a "$(field .error.code)" = bad_credentials -a "$(field .session)" = null ]
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"wrong-password"}'
 check "a wrong password: 401" [ "$code" = 401 -a "$(field .error.code)" = bad_credentials ]
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
@@ -218,13 +223,13 @@ panel POST /api/v1/panel/sessions '{"device":"printer1","username":"nomail","pas
 check "an entry without email cannot log in (403)" [ "$code" = 403 ]
 check "the cloud received the verdicts, never a password" \
   bash -c "grep -q directory_verdict '$tmp/cloud-received.log' && ! grep -qE 'Correct-Horse|Battery-Staple|wrong-password|No-Mail-Here' '$tmp/cloud-received.log'"
-for i in 1 2 3 4; do
-  panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"wrong-again"}'
+for i in 1 2 3 4 5; do
+  panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"wrong-again"}'
 done
-panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
 check "five wrong passwords lock the username out (429)" [ "$code" = 429 ]
 sleep 3.2
-panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"Correct-Horse-7"}'
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
 check "the lockout ends after its duration (here 3 s)" [ "$code" = 201 ]
 # 6b. a directory workstation: no registration, the login names the owner
 token=$(stack_srctl scout enroll --kind print --name ad-pc --directory --json | jq -r .enrollment_token)
@@ -254,6 +259,74 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" --cert "$tmp/w
   -d '{"id":"0123abcd","title":"x","copies":1,"sides":"one-sided","color":"auto","submitted_at":1,"owner_email":"erin@example.com"}' \
   "$cloud_url/api/v1/scout/jobs")
 check "a registered workstation cannot name another owner (403)" [ "$code" = 403 ]
+
+# 6c. what a site's certificate alone may vouch for: an attacker who holds
+# one calls the cloud directly, as the site service would
+as_site() { # CERT_DIR BODY -> $code $body: a panel login straight to the cloud
+  code=$(curl -sS --cacert "$ca_file" --cert "$1/site.crt" --key "$1/site.key" -o "$tmp/resp" \
+    -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" \
+    "$cloud_url/api/v1/site/panel/sessions" 2>/dev/null) || code=000
+  body=$(cat "$tmp/resp" 2>/dev/null)
+}
+verdict() { # USERNAME EMAIL: a directory's "ok" for EMAIL at the kiosk
+  printf '{"device":"kiosk","username":"%s","directory_verdict":"ok","directory_email":"%s"}' "$1" "$2"
+}
+users_json() { stack_srctl user list --json; }
+directory_of() { users_json | jq -r --arg e "$1" '.users[] | select(.email == $e) | .directory'; }
+# a device of its own, so these refusals do not lock printer1 out
+stack_srctl device add kiosk --uri "ipp://localhost:$printer_port/ipp/print" >/dev/null
+scout_field() { # NAME FIELD: of the scout with that name
+  stack_srctl scout list --json | jq -r --arg n "$1" ".scouts[] | select(.name == \$n) | .$2"
+}
+site_id=$(scout_field "Demo site" id)
+check "the stack's LDAP site is enrolled for directory logins" [ "$(scout_field "Demo site" directory)" = 1 ]
+# a second site, enrolled without --directory: its panels answer "unsupported"
+token=$(stack_srctl scout enroll --kind site --name "Plain site" --json | jq -r .enrollment_token)
+mkdir -p "$tmp/plain-site"
+cp "$tmp/site/site.yaml" "$tmp/plain-site/site.yaml"
+"$bin/sr-device-scout" enroll --config "$tmp/plain-site/site.yaml" --token "$token" >/dev/null
+plain_id=$(scout_field "Plain site" id)
+check "a site enrolled without --directory is listed so" [ "$(scout_field "Plain site" directory)" = 0 ]
+as_site "$tmp/plain-site" "$(verdict alice "$demo_email")"
+check "a site not enrolled for directory logins cannot vouch for an existing user (403, no session)" \
+  [ "$code" = 403 -a "$(field .error.code)" = forbidden -a "$(field .session)" = null ]
+check "the refusal says why" ok '[[ "$(field .error.message)" == *"not enrolled for directory logins"* ]]'
+check "and the cloud's log names the site" \
+  grep -q "site $plain_id (Plain site) sent a directory verdict but is not enrolled" "$tmp/cloud/log"
+as_site "$tmp/plain-site" "$(verdict mallory mallory@example.com)"
+check "nor for a new email (403)" [ "$code" = 403 -a "$(field .session)" = null ]
+check "and no user was made" ok '[ -n "$(users_json)" ] && [ -z "$(directory_of mallory@example.com)" ]'
+# the directory site vouches for accounts that are not the directory's
+bob_id=$(users_json | jq -r '.users[] | select(.email == "bob@example.com") | .id')
+as_site "$tmp/site" '{"device":"kiosk","username":"nobody-1","directory_verdict":"refused"}'
+refused=$body
+as_site "$tmp/site" "$(verdict nobody-2 bob@example.com)"
+check "a directory site vouching for a user an administrator added: 401, no session" \
+  [ "$code" = 401 -a "$(field .error.code)" = bad_credentials -a "$(field .session)" = null ]
+check "answered exactly as a wrong password (nothing told about the account)" [ "$body" = "$refused" ]
+check "the refusal is logged, naming the site and the user" \
+  grep -q "site $site_id (Demo site) vouched for user $bob_id, who is not a directory user; refused" "$tmp/cloud/log"
+as_site "$tmp/site" "$(verdict nobody-3 BOB@Example.com)"
+check "also when the email is written differently" [ "$code" = 401 -a "$(field .session)" = null ]
+check "the users a directory added are marked so, those an administrator added not" \
+  [ "$(directory_of erin@example.com)" = 1 -a "$(directory_of "$demo_email")" = 0 -a "$(directory_of bob@example.com)" = 0 ]
+# ... and for its directory's own users, in its own tenant only
+as_site "$tmp/site" "$(verdict erin erin@example.com)"
+check "a directory site vouching for a directory user logs them in (201)" \
+  [ "$code" = 201 -a "$(field .user.email)" = erin@example.com -a "$(field .session)" != null ]
+as_token() { # TOKEN_FILE SRCTL_ARGS...: srctl as another tenant's administrator (or the operator)
+  SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$1 "$bin/srctl" "${@:2}"
+}
+as_token "$tmp/cloud/operator-token" tenant create other --token-out "$tmp/other-token" >/dev/null
+as_token "$tmp/other-token" user add --email olga@example.com --name "Olga Other" >/dev/null
+other_users() { as_token "$tmp/other-token" user list --json; }
+olga_other=$(other_users | jq -r '.users[] | select(.email == "olga@example.com") | .id')
+as_site "$tmp/site" "$(verdict olga olga@example.com)"
+olga_here=$(field .user.id)
+check "a verdict acts in the site's tenant only: a new directory user there, not the other tenant's" \
+  ok '[ "$code" = 201 ] && [ -n "$olga_other" ] && [ "$olga_here" != "$olga_other" ] && [ "$(directory_of olga@example.com)" = 1 ]'
+check "and the other tenant's user is untouched" \
+  [ "$(other_users | jq -c '.users | map({id, directory})')" = "[{\"id\":\"$olga_other\",\"directory\":0}]" ]
 
 kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
@@ -334,6 +407,13 @@ wait "$reg_pid"
 reg_status=$?
 check "a sign-in the user cancels registers nobody" \
   ok '[ $reg_status != 0 ] && grep -q "sign-in failed" "$tmp/oidc-deny.err"'
+
+# 9. users who registered by email or OpenID Connect are not the directory's
+for who in frank grace; do
+  as_site "$tmp/site" "$(verdict "$who" "$who@example.com")"
+  check "a directory site cannot vouch for $who, who registered (401)" \
+    [ "$code" = 401 -a "$(field .error.code)" = bad_credentials -a "$(field .session)" = null ]
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

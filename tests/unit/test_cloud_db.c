@@ -91,6 +91,45 @@ static void test_version_one_database_is_upgraded(void **state) {
   cloud_db_close(db);
 }
 
+/* Schema 7 marks the users a directory provisioned. Users of a version 6
+ * database were not recorded as such, so none of them becomes one a site's
+ * directory verdict could log in; new rows default to unmarked too. */
+static void test_version_six_users_stay_unmarked(void **state) {
+  (void)state;
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/v6.db", dir);
+  sqlite3 *raw;
+  assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+  for (int v = 1; v <= 6; v++)
+    assert_int_equal(sqlite3_exec(raw, cloud_db_migration_sql(v), NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(raw,
+                                "PRAGMA user_version=6; INSERT INTO tenants(id, name, created_at) "
+                                "VALUES('t', 'T', 1); INSERT INTO users(tenant, id, email, name, "
+                                "created_at) VALUES('t', 'u-admin', 'a@x', 'A', 1);",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(raw);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_true(cloud_db_version(db) >= 7);
+  json_t *old = cloud_db_row(db, "SELECT email, directory FROM users WHERE id = 'u-admin'", "");
+  assert_non_null(old);
+  assert_string_equal(cloud_row_text(old, "email"), "a@x");
+  assert_true(json_is_integer(json_object_get(old, "directory")));
+  assert_int_equal(cloud_row_int(old, "directory"), 0);
+  json_decref(old);
+  assert_int_equal(cloud_db_run(db,
+                                "INSERT INTO users(tenant, id, email, name, created_at) "
+                                "VALUES('t', 'u-new', 'b@x', 'B', 2)",
+                                ""),
+                   1);
+  json_t *added = cloud_db_row(db, "SELECT directory FROM users WHERE id = 'u-new'", "");
+  assert_int_equal(cloud_row_int(added, "directory"), 0);
+  assert_true(json_is_integer(json_object_get(added, "directory")));
+  json_decref(added);
+  cloud_db_close(db);
+}
+
 static void test_newer_database_is_refused(void **state) {
   (void)state;
   char path[128], err[256] = "";
@@ -177,6 +216,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_database_is_migrated_once),
       cmocka_unit_test(test_version_one_database_is_upgraded),
+      cmocka_unit_test(test_version_six_users_stay_unmarked),
       cmocka_unit_test(test_newer_database_is_refused),
       cmocka_unit_test(test_database_files_are_private),
       cmocka_unit_test(test_rows_bind_text_integers_and_null),

@@ -302,7 +302,7 @@ static int scout_cmd(cloud_args *a, int argc, char **argv) {
   if (option(argc, argv, "--user"))
     json_object_set_new(body, "user", json_string(option(argc, argv, "--user")));
   for (int i = 0; i < argc; i++)
-    if (strcmp(argv[i], "--directory") == 0) /* the workstation login names job owners */
+    if (strcmp(argv[i], "--directory") == 0) /* print: logins name owners; site: may vouch */
       json_object_set_new(body, "directory", json_true());
   json_t *reply = call(a, "POST", "/api/v1/scouts", body, 201, &rc);
   if (reply && a->json)
