@@ -109,6 +109,7 @@ static void test_version_six_users_stay_unmarked(void **state) {
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(raw);
+  assert_int_equal(chmod(path, 0600), 0); /* sr-cloud opens only private databases */
   sqlite3 *db;
   assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
   assert_true(cloud_db_version(db) >= 7);
