@@ -56,6 +56,10 @@ int sr_job_info_to_json(const sr_job_info *info, char **json) {
                         "color_mode", info->color_mode, "owner", info->owner, "submitted_at", when);
   if (!o)
     return SR_ERR_INVALID; /* e.g. a title that is not UTF-8 */
+  if (info->login[0] && json_object_set_new(o, "login", json_string(info->login)) != 0) {
+    json_decref(o);
+    return SR_ERR_INVALID;
+  }
   *json = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   return *json ? SR_OK : SR_ERR_NOMEM;
@@ -93,6 +97,7 @@ int sr_job_info_from_json(const char *json, sr_job_info *info, char *why, size_t
       !get_string(o, "sides", info->sides, sizeof info->sides, why, why_size) ||
       !get_string(o, "color_mode", info->color_mode, sizeof info->color_mode, why, why_size) ||
       !get_string(o, "owner", info->owner, sizeof info->owner, why, why_size) ||
+      !get_string(o, "login", info->login, sizeof info->login, why, why_size) ||
       !get_string(o, "submitted_at", when, sizeof when, why, why_size))
     goto out;
   json_t *pages = json_object_get(o, "pages"), *copies = json_object_get(o, "copies");

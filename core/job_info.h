@@ -19,6 +19,8 @@ typedef struct sr_job_info {
   char sides[32];           /* "one-sided", "two-sided-long-edge", "two-sided-short-edge" */
   char color_mode[16];      /* "color", "monochrome", "auto" */
   char owner[128];          /* the user id at the cloud */
+  char login[256];          /* who printed it at the workstation, as the queue named them
+                               (its access control, directory lookups); "" in older files */
   int64_t submitted_at;     /* seconds since the Unix epoch, UTC */
 } sr_job_info;
 

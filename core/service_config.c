@@ -37,7 +37,8 @@ static const sr_schema tls_schema = {
                {.key = "ca", .type = SR_FIELD_PATH, .offset = F(sr_tls_config, ca)},
                {0}}};
 
-#define LISTEN_SCHEMA(var, name, default_port)                                                     \
+/* Extra fields after the port go in `...` (the queue's socket). */
+#define LISTEN_SCHEMA(var, name, default_port, ...)                                                \
   static const sr_schema var = {                                                                   \
       name, (const sr_schema_field[]){{.key = "address",                                           \
                                        .type = SR_FIELD_STRING,                                    \
@@ -50,10 +51,15 @@ static const sr_schema tls_schema = {
                                        .min = 0,                                                   \
                                        .max = 65535,                                               \
                                        .help = "a TCP port, 0 picks a free one"},                  \
+                                      ##__VA_ARGS__,                                               \
                                       {0}}}
 
 LISTEN_SCHEMA(cloud_listen_schema, "listen", "8443");
-LISTEN_SCHEMA(queue_schema, "queue", "8631");
+LISTEN_SCHEMA(queue_schema, "queue", "8631",
+              {.key = "socket",
+               .type = SR_FIELD_PATH,
+               .offset = F(sr_listen_config, socket),
+               .help = "a Unix-domain socket the queue also listens on"});
 LISTEN_SCHEMA(panel_schema, "panel", "9443");
 
 static const sr_schema database_schema = {
@@ -344,6 +350,11 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(printers),
          .help = "the site's printer hosts: releases print nowhere else"},
+        {.key = "trusted_spoolers",
+         .type = SR_FIELD_STRING_LIST,
+         .offset = SCOUT(trusted_spoolers),
+         .help = "accounts of the OS's print spoolers, whose requesting-user-name is believed "
+                 "(default: root, lp)"},
         {0}}};
 
 #define DEVICE(field) F(sr_service_config, u.device_scout.field)

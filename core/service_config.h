@@ -25,6 +25,7 @@ typedef struct sr_plugins_config {
 typedef struct sr_listen_config {
   const char *address;
   int64_t port;
+  const char *socket; /* print scout's queue only: a Unix-domain socket too, or NULL */
 } sr_listen_config;
 
 typedef struct sr_tls_config {
@@ -98,6 +99,9 @@ typedef struct sr_print_scout_config {
   int64_t pin_length;               /* digits of a PIN chosen at registration */
   int user_source;                  /* 0 registration, 1 directory (the login names the user) */
   const sr_config_node *idp;        /* plugin list: directory lookups of logins */
+  /* accounts whose requesting-user-name the queue believes (text list);
+   * NULL: the default, root and lp */
+  const sr_config_node *trusted_spoolers;
 } sr_print_scout_config;
 
 typedef struct sr_snmp_config {

@@ -32,10 +32,22 @@ static void unsupported(scout_request *r, ipp_attribute_t *attr) {
 
 static int up_time(const scout_queue *q, time_t t) { return (int)(t - q->started) + 1; }
 
+/* What the client says its user is: believed only from a trusted spooler
+ * (queue_access.c). NULL if absent. */
 static const char *requesting_user(scout_request *r) {
   ipp_attribute_t *a = ippFindAttribute(r->request, "requesting-user-name", IPP_TAG_NAME);
   const char *user = a ? ippGetString(a, 0, NULL) : NULL;
-  return user && *user ? user : "anonymous";
+  return user && *user ? user : NULL;
+}
+
+/* Refuses a request from a peer the OS could not name; true if refused. */
+static bool refuse_unknown(scout_request *r) {
+  if (r->who.known)
+    return false;
+  scout_ipp_status(r, IPP_STATUS_ERROR_NOT_AUTHORIZED,
+                   "This queue takes jobs only from accounts on this computer (%s).",
+                   r->peer ? r->peer->why : "no peer");
+  return true;
 }
 
 /* ---- job attributes ---- */
@@ -91,6 +103,9 @@ static void add_time(ipp_t *out, cups_array_t *ra, const char *name, const scout
 
 static void add_job_attributes(scout_request *r, const scout_job *j, cups_array_t *ra) {
   scout_queue *q = r->queue;
+  /* as CUPS's default JobPrivateValues: another user's job shows without
+   * its title and owner (the attributes are left out) */
+  bool private_ok = scout_may_manage(&r->who, j);
   ipp_t *out = r->response;
   ipp_jstate_t state;
   const char *reason, *message;
@@ -103,9 +118,9 @@ static void add_job_attributes(scout_request *r, const scout_job *j, cups_array_
     ippAddString(out, IPP_TAG_JOB, IPP_TAG_URI, "job-uri", NULL, job_uri);
   if (wanted(ra, "job-printer-uri"))
     ippAddString(out, IPP_TAG_JOB, IPP_TAG_URI, "job-printer-uri", NULL, q->uri);
-  if (wanted(ra, "job-name"))
+  if (private_ok && wanted(ra, "job-name"))
     ippAddString(out, IPP_TAG_JOB, IPP_TAG_NAME, "job-name", NULL, j->name);
-  if (wanted(ra, "job-originating-user-name"))
+  if (private_ok && wanted(ra, "job-originating-user-name"))
     ippAddString(out, IPP_TAG_JOB, IPP_TAG_NAME, "job-originating-user-name", NULL, j->user);
   if (wanted(ra, "job-state"))
     ippAddInteger(out, IPP_TAG_JOB, IPP_TAG_ENUM, "job-state", (int)state);
@@ -149,7 +164,7 @@ static bool check_job_attributes(scout_request *r, scout_job *job) {
   job->pages = -1;
   snprintf(job->sides, sizeof job->sides, "one-sided");
   snprintf(job->color_mode, sizeof job->color_mode, "auto");
-  snprintf(job->user, sizeof job->user, "%s", requesting_user(r));
+  snprintf(job->user, sizeof job->user, "%s", r->who.name);
   snprintf(job->name, sizeof job->name, "Untitled");
 
   ipp_attribute_t *a;
@@ -355,7 +370,7 @@ static bool check_last_document(scout_request *r) {
 /* Checks the request's job attributes and adds an incoming job; false (with
  * the response set) if that is not possible. */
 static bool create_job(scout_request *r, scout_job *job) {
-  if (!check_job_attributes(r, job))
+  if (refuse_unknown(r) || !check_job_attributes(r, job))
     return false;
   job->state = SCOUT_JOB_INCOMING;
   job->created = time(NULL);
@@ -363,7 +378,25 @@ static bool create_job(scout_request *r, scout_job *job) {
     scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
     return false;
   }
+  if (strcmp(r->who.name, r->who.via) != 0)
+    sr_log(SR_LOG_INFO, "queue", "job %d for %.64s, forwarded by the spooler %.64s", job->id,
+           r->who.name, r->who.via);
+  else
+    sr_log(SR_LOG_INFO, "queue", "job %d from the local account %.64s", job->id, r->who.name);
   return true;
+}
+
+/* True if the requester may change `job`; otherwise sets the response. */
+static bool may_manage(scout_request *r, const scout_job *job) {
+  if (refuse_unknown(r))
+    return false;
+  if (scout_may_manage(&r->who, job))
+    return true;
+  scout_ipp_status(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Job #%d belongs to another user.",
+                   job->id);
+  sr_log(SR_LOG_WARN, "queue", "job %d: %.64s (account %.64s) may not change another user's job",
+         job->id, r->who.name, r->who.via);
+  return false;
 }
 
 static void op_print_job(scout_request *r) {
@@ -396,7 +429,7 @@ static void op_create_job(scout_request *r) {
 
 static void op_send_document(scout_request *r) {
   scout_job job;
-  if (!find_job(r, &job))
+  if (!find_job(r, &job) || !may_manage(r, &job))
     return;
   if (job.state != SCOUT_JOB_INCOMING) {
     scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "Job #%d already has its document.", job.id);
@@ -424,6 +457,8 @@ static void op_send_document(scout_request *r) {
 }
 
 static void cancel(scout_request *r, scout_job *job) {
+  if (!may_manage(r, job))
+    return;
   if (scout_job_is_finished(job)) {
     scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "Job #%d is already finished.", job->id);
     return;
@@ -438,7 +473,11 @@ static void cancel(scout_request *r, scout_job *job) {
   scout_job_update(r->queue->jobs, job);
   if (had_document && r->queue->hooks.discard)
     r->queue->hooks.discard(r->queue->hooks.ctx, job);
-  sr_log(SR_LOG_INFO, "queue", "job %d deleted by its owner", job->id);
+  if (strcmp(r->who.name, job->user) == 0)
+    sr_log(SR_LOG_INFO, "queue", "job %d deleted by its owner %.64s", job->id, job->user);
+  else
+    sr_log(SR_LOG_INFO, "queue", "job %d of %.64s deleted by the administrator %.64s", job->id,
+           job->user, r->who.via);
 }
 
 static void op_cancel_job(scout_request *r) {
@@ -452,13 +491,14 @@ static bool active_of_user(const scout_job *j, void *ctx) {
 }
 
 static void op_cancel_my_jobs(scout_request *r) {
+  if (refuse_unknown(r))
+    return;
   scout_job *jobs = malloc(MAX_LISTED_JOBS * sizeof *jobs);
   if (!jobs) {
     scout_ipp_status(r, IPP_STATUS_ERROR_INTERNAL, "Out of memory.");
     return;
   }
-  size_t n = scout_job_list(r->queue->jobs, active_of_user, (void *)requesting_user(r), jobs,
-                            MAX_LISTED_JOBS);
+  size_t n = scout_job_list(r->queue->jobs, active_of_user, r->who.name, jobs, MAX_LISTED_JOBS);
   for (size_t i = 0; i < n; i++)
     if (jobs[i].state != SCOUT_JOB_RELEASING)
       cancel(r, &jobs[i]);
@@ -519,7 +559,7 @@ static void op_get_jobs(scout_request *r) {
       return;
     }
     if (ippGetBoolean(a, 0))
-      f.user = requesting_user(r);
+      f.user = r->who.name; /* "" for an unknown peer: no job */
   }
   scout_job *jobs = malloc((size_t)limit * sizeof *jobs);
   if (!jobs) {
@@ -652,6 +692,8 @@ void scout_ipp_dispatch(scout_request *r) {
   ippSetStatusCode(r->response, IPP_STATUS_OK);
   if (!check_request(r))
     return;
+  scout_peer unknown = {.why = "no connection"};
+  scout_requester_of(r->peer ? r->peer : &unknown, requesting_user(r), &r->who);
   ipp_op_t op = ippGetOperation(r->request);
   switch (op) {
   case IPP_OP_PRINT_JOB: op_print_job(r); break;

@@ -3,7 +3,8 @@
  * Any OS adds it without a driver; what it receives is held, encrypted, for
  * release at a printer. HTTP and IPP are libcups' (chunked bodies and
  * `Expect: 100-continue` as CUPS and ipptool send them); one thread per
- * connection.
+ * connection. Who is printing comes from the OS, not from the client
+ * (queue_access.h).
  */
 #ifndef SCOUT_IPP_QUEUE_H
 #define SCOUT_IPP_QUEUE_H
@@ -20,7 +21,7 @@ typedef struct scout_queue_hooks {
    * `reason` says why and the job is aborted. Runs on the connection's
    * thread; must be thread-safe. */
   int (*store)(void *ctx, scout_job *job, int fd, char *reason, size_t reason_size);
-  /* The owner canceled a held job: its job file goes. */
+  /* The owner (or root) canceled a held job: its job file goes. */
   void (*discard)(void *ctx, const scout_job *job);
   void *ctx;
 } scout_queue_hooks;
@@ -30,6 +31,10 @@ typedef struct scout_queue_options {
   int port;             /* 0: any free port */
   const char *name;     /* printer-name */
   int64_t max_document; /* bytes; larger documents are refused */
+  /* accounts whose requesting-user-name is believed (the OS's spoolers);
+   * NULL-terminated, NULL: none. Borrowed: must outlive the queue. */
+  const char *const *trusted_spoolers;
+  const char *socket_path; /* also listen on this Unix-domain socket; NULL: no */
 } scout_queue_options;
 
 typedef struct scout_queue scout_queue;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ipp_queue.h"
+#include "queue_access.h"
 
 #define SCOUT_QUEUE_RESOURCE "/ipp/print"
 
@@ -20,6 +21,7 @@ struct scout_queue {
   char name[128];
   int port;
   int listen_fd;
+  int unix_fd; /* the Unix-domain listener, or -1 */
   int stop_pipe[2];
   pthread_t listener;
   pthread_mutex_t lock; /* guards connections */
@@ -33,6 +35,8 @@ struct scout_queue {
 typedef struct scout_request {
   scout_queue *queue;
   http_t *http;
+  const scout_peer *peer; /* the connection's, as the OS named it */
+  scout_requester who;    /* whom this request acts as */
   ipp_t *request;
   ipp_t *response;
   char hostname[256];

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ipp_attributes.h"
@@ -47,6 +49,30 @@ static int listen_on(const char *address, int port, int *bound_port, char *err, 
   return fd;
 }
 
+/* The optional Unix-domain listener: local clients only, whose account the
+ * kernel gives with SO_PEERCRED. Every account may connect (mode 0666): the
+ * queue tells them apart itself. */
+static int listen_unix(const char *path, char *err, size_t size) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path) {
+    snprintf(err, size, "the socket path %s is too long", path);
+    return -1;
+  }
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  struct stat st;
+  if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+    unlink(path); /* left by an earlier run; anything else there is not ours to remove */
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(path, 0666) != 0 ||
+      listen(fd, 64) != 0) {
+    snprintf(err, size, "cannot listen on %s: %s", path, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 /* Sends a small text response. */
 static bool respond_text(http_t *http, http_status_t code, const char *body) {
   httpClearFields(http);
@@ -71,7 +97,7 @@ static bool respond_ipp(scout_request *r) {
 }
 
 /* Handles one HTTP request; false when the connection should close. */
-static bool serve_request(scout_queue *q, http_t *http) {
+static bool serve_request(scout_queue *q, http_t *http, const scout_peer *peer) {
   char uri[1024];
   http_state_t state;
   while ((state = httpReadRequest(http, uri, sizeof uri)) == HTTP_STATE_WAITING)
@@ -119,7 +145,7 @@ static bool serve_request(scout_queue *q, http_t *http) {
     respond_text(http, HTTP_STATUS_BAD_REQUEST, "expected application/ipp\n");
     return false;
   }
-  scout_request r = {.queue = q, .http = http, .request = ippNew()};
+  scout_request r = {.queue = q, .http = http, .peer = peer, .request = ippNew()};
   httpGetHostname(http, r.hostname, sizeof r.hostname);
   ipp_state_t ipp_state;
   while ((ipp_state = ippRead(http, r.request)) != IPP_STATE_DATA) {
@@ -140,11 +166,13 @@ static bool serve_request(scout_queue *q, http_t *http) {
 typedef struct connection {
   scout_queue *queue;
   http_t *http;
+  scout_peer peer; /* who connected, as the OS says: asked once */
 } connection;
 
 static void *connection_thread(void *arg) {
   connection *c = arg;
   scout_queue *q = c->queue;
+  scout_peer_identify(httpGetFd(c->http), q->options.trusted_spoolers, &c->peer);
   /* short waits so that a stopping queue is noticed within a second */
   for (int idle_ms = 0; !q->stopping && idle_ms < IDLE_TIMEOUT_MS;) {
     if (!httpWait(c->http, 1000)) {
@@ -152,7 +180,7 @@ static void *connection_thread(void *arg) {
       continue;
     }
     idle_ms = 0;
-    if (!serve_request(q, c->http))
+    if (!serve_request(q, c->http, &c->peer))
       break;
   }
   httpClose(c->http);
@@ -166,16 +194,19 @@ static void *connection_thread(void *arg) {
 
 static void *listener_thread(void *arg) {
   scout_queue *q = arg;
-  struct pollfd fds[2] = {{.fd = q->listen_fd, .events = POLLIN},
-                          {.fd = q->stop_pipe[0], .events = POLLIN}};
+  /* poll() skips the Unix listener's entry while it is -1 (none) */
+  struct pollfd fds[3] = {{.fd = q->stop_pipe[0], .events = POLLIN},
+                          {.fd = q->listen_fd, .events = POLLIN},
+                          {.fd = q->unix_fd, .events = POLLIN}};
   while (!q->stopping) {
-    if (poll(fds, 2, -1) < 0 && errno != EINTR)
+    if (poll(fds, 3, -1) < 0 && errno != EINTR)
       break;
-    if (fds[1].revents)
+    if (fds[0].revents)
       break;
-    if (!(fds[0].revents & POLLIN))
+    int ready = fds[1].revents & POLLIN ? q->listen_fd : fds[2].revents & POLLIN ? q->unix_fd : -1;
+    if (ready < 0)
       continue;
-    http_t *http = httpAcceptConnection(q->listen_fd, 1);
+    http_t *http = httpAcceptConnection(ready, 1);
     if (!http)
       continue;
     connection *c = malloc(sizeof *c);
@@ -203,6 +234,17 @@ static void *listener_thread(void *arg) {
   return NULL;
 }
 
+/* Closes the listening sockets (and removes the Unix socket's file). */
+static void close_listeners(scout_queue *q) {
+  if (q->listen_fd >= 0)
+    close(q->listen_fd);
+  if (q->unix_fd >= 0) {
+    close(q->unix_fd);
+    unlink(q->options.socket_path);
+  }
+  q->listen_fd = q->unix_fd = -1;
+}
+
 int scout_queue_start(const scout_queue_options *options, const scout_queue_hooks *hooks,
                       scout_job_table *jobs, scout_queue **out, char *err, size_t err_size) {
   scout_queue *q = calloc(1, sizeof *q);
@@ -213,11 +255,14 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
   q->jobs = jobs;
   q->started = time(NULL);
   q->stop_pipe[0] = q->stop_pipe[1] = -1;
+  q->unix_fd = -1;
   snprintf(q->name, sizeof q->name, "%s", options->name ? options->name : "securerelease");
   q->listen_fd = listen_on(options->address, options->port, &q->port, err, err_size);
-  if (q->listen_fd < 0 || pipe2(q->stop_pipe, O_CLOEXEC) != 0) {
-    if (q->listen_fd >= 0)
-      close(q->listen_fd);
+  if (q->listen_fd >= 0 && options->socket_path && options->socket_path[0])
+    q->unix_fd = listen_unix(options->socket_path, err, err_size);
+  if (q->listen_fd < 0 || (options->socket_path && options->socket_path[0] && q->unix_fd < 0) ||
+      pipe2(q->stop_pipe, O_CLOEXEC) != 0) {
+    close_listeners(q);
     free(q);
     return SR_ERR_IO;
   }
@@ -234,14 +279,15 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
   pthread_cond_init(&q->idle, NULL);
   if (pthread_create(&q->listener, NULL, listener_thread, q) != 0) {
     snprintf(err, err_size, "cannot start the queue's listener thread");
-    close(q->listen_fd);
+    close_listeners(q);
     close(q->stop_pipe[0]);
     close(q->stop_pipe[1]);
     ippDelete(q->attributes);
     free(q);
     return SR_ERR_NOMEM;
   }
-  sr_log(SR_LOG_INFO, "queue", "IPP queue at %s", q->uri);
+  sr_log(SR_LOG_INFO, "queue", "IPP queue at %s%s%s", q->uri, q->unix_fd >= 0 ? " and " : "",
+         q->unix_fd >= 0 ? options->socket_path : "");
   *out = q;
   return SR_OK;
 }
@@ -257,7 +303,7 @@ void scout_queue_stop(scout_queue *q) {
     /* the listener also sees `stopping` at its next wake-up */
   }
   pthread_join(q->listener, NULL);
-  close(q->listen_fd);
+  close_listeners(q);
   /* connections notice `stopping` within one httpWait() */
   pthread_mutex_lock(&q->lock);
   struct timespec deadline;

@@ -16,7 +16,7 @@ typedef enum scout_job_state {
   SCOUT_JOB_HELD = 1,     /* stored encrypted, waiting for release */
   SCOUT_JOB_RELEASING = 2,
   SCOUT_JOB_PRINTED = 3,
-  SCOUT_JOB_CANCELED = 4, /* deleted by its owner */
+  SCOUT_JOB_CANCELED = 4, /* deleted by its owner or root */
   SCOUT_JOB_ABORTED = 5,  /* could not be received or stored */
   SCOUT_JOB_EXPIRED = 6,
 } scout_job_state;
@@ -25,7 +25,7 @@ typedef struct scout_job {
   int id;
   int state;       /* scout_job_state */
   char name[256];  /* job-name */
-  char user[256];  /* job-originating-user-name */
+  char user[256];  /* its owner as the OS named them (queue_access.h); job-originating-user-name */
   char format[64]; /* document-format */
   int copies;
   char sides[32];

@@ -42,6 +42,8 @@ typedef struct scout {
   sr_mqtt *mqtt;
   char presence_topic[256], cmd_topic[256];
   const char *printers[65]; /* NULL-terminated */
+  const char *spoolers[33]; /* trusted spoolers, NULL-terminated; borrowed from doc */
+  char queue_socket[1024];
   scout_releaser releaser;
   bool releaser_started;
   sr_cloud_client *cloud;
@@ -251,10 +253,24 @@ static bool scout_init(scout *s, const char *config_path) {
                            .n_idps = c->user_source == 1 ? s->n_idps : 0};
   if (s->jobs)
     scout_store_recover(&s->store, s->jobs);
+  /* the spoolers whose word on the user is taken: the OS's print system,
+   * which authenticated its user already (docs/workstation-users.md) */
+  size_t n_spoolers = 0;
+  if (!c->trusted_spoolers) {
+    s->spoolers[n_spoolers++] = "root";
+    s->spoolers[n_spoolers++] = "lp";
+  }
+  for (size_t i = 0; c->trusted_spoolers && i < c->trusted_spoolers->count && n_spoolers < 32; i++)
+    s->spoolers[n_spoolers++] = c->trusted_spoolers->items[i]->value;
+  s->spoolers[n_spoolers] = NULL;
+  if (c->queue.socket)
+    sr_config_path(s->doc, c->queue.socket, s->queue_socket, sizeof s->queue_socket);
   scout_queue_options qo = {.address = c->queue.address,
                             .port = (int)c->queue.port,
                             .name = "securerelease",
-                            .max_document = c->max_document};
+                            .max_document = c->max_document,
+                            .trusted_spoolers = s->spoolers,
+                            .socket_path = c->queue.socket ? s->queue_socket : NULL};
   scout_queue_hooks hooks = {scout_store_document, scout_store_discard, &s->store};
   if (!s->jobs || scout_queue_start(&qo, &hooks, s->jobs, &s->queue, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);

@@ -35,6 +35,7 @@ int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t
   snprintf(info.sides, sizeof info.sides, "%s", job->sides);
   snprintf(info.color_mode, sizeof info.color_mode, "%s", job->color_mode);
   snprintf(info.owner, sizeof info.owner, "%s", store->owner);
+  snprintf(info.login, sizeof info.login, "%s", job->user);
   info.submitted_at = job->created;
   char *json = NULL;
   if (sr_job_info_to_json(&info, &json) != SR_OK) {
@@ -156,7 +157,9 @@ static int recover_one(void *ctx, const char *key) {
                      .pages = info.pages,
                      .created = (time_t)info.submitted_at};
     snprintf(job.name, sizeof job.name, "%s", info.title);
-    snprintf(job.user, sizeof job.user, "%s", info.owner);
+    /* the login that printed it owns it; files from before logins were
+     * recorded name only the registered user */
+    snprintf(job.user, sizeof job.user, "%s", info.login[0] ? info.login : info.owner);
     snprintf(job.format, sizeof job.format, "%s", info.document_format);
     snprintf(job.sides, sizeof job.sides, "%s", info.sides);
     snprintf(job.color_mode, sizeof job.color_mode, "%s", info.color_mode);

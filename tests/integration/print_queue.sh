@@ -12,11 +12,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
-
+source "$src/tests/support/checks.sh"
 source "$src/tests/support/scout.sh"
 start_scout "$bin" "$plugins" queue-test || { echo "0 passed, 1 failed"; exit 1; }
 pid=$scout_pid
@@ -51,5 +47,4 @@ status=$?
 pid=
 check "the scout stops cleanly on SIGTERM" [ "$status" = 0 ]
 check "nothing secret in the log" bash -c "! grep -q 'SR1-' '$tmp/scout.log'"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_done

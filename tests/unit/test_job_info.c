@@ -24,6 +24,7 @@ static void test_round_trip(void **state) {
   strcpy(a.sides, "two-sided-long-edge");
   strcpy(a.color_mode, "monochrome");
   strcpy(a.owner, "user-42");
+  strcpy(a.login, "jdoe");
   a.submitted_at = 1795987800; /* 2026-11-29T21:30:00Z */
   char *json = NULL, why[128];
   assert_int_equal(sr_job_info_to_json(&a, &json), SR_OK);
@@ -53,6 +54,7 @@ static void test_defaults_and_unknown_members(void **state) {
   assert_int_equal(info.pages, -1);
   assert_string_equal(info.sides, "one-sided");
   assert_string_equal(info.color_mode, "auto");
+  assert_string_equal(info.login, ""); /* files from before logins were recorded */
 }
 
 static void rejects(const char *json, const char *reason) {

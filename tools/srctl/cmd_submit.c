@@ -29,6 +29,8 @@ int srctl_submit(int argc, char **argv) {
   const char *format = option(argc, argv, "--format");
   ipp_t *request = ippNewRequest(IPP_OP_PRINT_JOB);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, queue);
+  /* the scout's queue believes this only from a trusted spooler account
+   * (root, lp); anyone else prints as themselves (docs/workstation-users.md) */
   const char *login = option(argc, argv, "--user");
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
                login ? login : cupsUser());

@@ -1,0 +1,9 @@
+# Sourced by the shell integration tests: counts checks, names each failure,
+# and ends with the line "N passed, M failed".
+# usage: check "what is expected" COMMAND [ARGS...]; ... ; checks_done (its status is the test's)
+passed=0 failed=0
+check() {
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi
+}
+checks_done() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }
