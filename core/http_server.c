@@ -28,7 +28,10 @@ typedef struct transaction {
   char query[512];
   char *body;
   size_t body_len, body_expected;
-  bool too_large, answered;
+  bool answered;
+  bool close;        /* close the connection after the answer */
+  int refuse_status; /* answer this once the body is drained (413, 415) */
+  char refuse_code[32], refuse_message[160];
   sr_http_exchange *deferred; /* the answer comes later through it */
   char *reply;                /* LWS_PRE bytes of headroom, then the JSON */
   size_t reply_len;
@@ -46,6 +49,9 @@ static void transaction_reset(transaction *t) {
   free(t->reply);
   memset(t, 0, sizeof *t);
 }
+
+/* The methods the APIs use: what a 405 offers in its Allow header. */
+#define ALLOWED_METHODS "GET, POST, PUT, PATCH, DELETE"
 
 static const char *request_method(struct lws *wsi) {
   static const struct {
@@ -86,6 +92,59 @@ static void answer_error(struct lws *wsi, transaction *t, int status, const char
   sr_http_response resp = {0};
   sr_http_reply_error(&resp, status, code, "%s", message);
   transaction_answer(wsi, t, &resp);
+}
+
+/* Answers `status` at once and closes the connection (the caller returns
+ * -1): for requests whose framing cannot be trusted, where reading on
+ * would take the rest of the bytes as a next request. lws flushes what is
+ * still buffered before it closes. */
+static int refuse_and_close(struct lws *wsi, transaction *t, int status, const char *code,
+                            const char *message);
+
+/* Answers `status` once the body is drained (so the client reads the
+ * answer instead of a reset), then closes: the request was well framed
+ * but will not be handled. */
+static void refuse_after_body(transaction *t, int status, const char *code, const char *message) {
+  t->refuse_status = status;
+  snprintf(t->refuse_code, sizeof t->refuse_code, "%s", code);
+  snprintf(t->refuse_message, sizeof t->refuse_message, "%s", message);
+}
+
+/* The body's length from the one Content-Length header; false if the
+ * header is repeated or not a plain decimal number. lws joins repeated
+ * headers with ',' and reads the value with atoll: "5" twice with "50"
+ * became 5 and the rest of the body was parsed as a next request, "-1"
+ * became a body that never ends. Neither may reach lws' own reading. */
+static bool content_length(struct lws *wsi, unsigned long long *out) {
+  char text[32];
+  *out = 0;
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+    return true; /* none: no body */
+  if (lws_hdr_copy_fragment(wsi, text, sizeof text, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) >= 0)
+    return false; /* a second Content-Length */
+  int n = lws_hdr_copy(wsi, text, sizeof text, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  /* 15 digits is far beyond any body size limit, and far from overflow */
+  if (n <= 0 || n > 15 || strspn(text, "0123456789") != (size_t)n)
+    return false;
+  *out = strtoull(text, NULL, 10);
+  return true;
+}
+
+/* True if the Content-Type is application/json (parameters such as
+ * charset allowed). Both APIs take JSON only; insisting on the type also
+ * makes a browser ask (CORS preflight) before a web page can post to them:
+ * text/plain would be a "simple" request it sends cross-origin unasked. */
+static bool content_type_is_json(struct lws *wsi) {
+  char type[128];
+  if (lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+    return false;
+  const char *p = type + strspn(type, " \t");
+  static const char json[] = "application/json";
+  if (strncasecmp(p, json, sizeof json - 1) != 0)
+    return false;
+  p += sizeof json - 1;
+  p += strspn(p, " \t");
+  return *p == '\0' || *p == ';';
 }
 
 /* The verified client certificate's CN, or "" if there is none or it did
@@ -174,7 +233,10 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   const char *method = request_method(wsi);
   snprintf(t->method, sizeof t->method, "%s", method ? method : "");
   if (!method) {
-    answer_error(wsi, t, 405, "method_not_allowed", "the method is not supported");
+    /* methods lws knows but the APIs do not use (HEAD, OPTIONS, ...);
+     * unknown ones never get here, see refuse_not_http */
+    answer_error(wsi, t, 405, "method_not_allowed",
+                 "the method is not supported; use " ALLOWED_METHODS);
     return 0;
   }
   if (strlen(uri) >= sizeof t->path) {
@@ -191,20 +253,29 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
     used +=
         snprintf(t->query + used, sizeof t->query - (size_t)used, "%s%s", used ? "&" : "", frag);
   }
-  char te[64] = "", cl[32] = "";
+  char te[64] = "";
   lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
   if (te[0]) { /* lws 4.1 drops the connection on chunked bodies */
     answer_error(wsi, t, 411, "length_required", "send the body with a Content-Length");
     return 0;
   }
-  bool has_body = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
-  unsigned long long length = has_body ? strtoull(cl, NULL, 10) : 0;
+  unsigned long long length;
+  if (!content_length(wsi, &length))
+    return refuse_and_close(wsi, t, 400, "bad_content_length",
+                            "send exactly one Content-Length: the body's size in bytes");
   if (length == 0) {
     dispatch(wsi, s, t);
     return 0;
   }
+  if (!content_type_is_json(wsi)) {
+    refuse_after_body(t, 415, "unsupported_media_type",
+                      "the body must be JSON, sent with Content-Type: application/json");
+    return 0;
+  }
   if (length > s->max_body) {
-    t->too_large = true; /* answer once the body is drained */
+    char msg[96];
+    snprintf(msg, sizeof msg, "the body is larger than %zu bytes", s->max_body);
+    refuse_after_body(t, 413, "too_large", msg);
     return 0;
   }
   t->body_expected = (size_t)length;
@@ -217,7 +288,7 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
 }
 
 static int on_body(transaction *t, const void *in, size_t len) {
-  if (t->too_large || !t->body)
+  if (t->refuse_status || !t->body)
     return 0;
   if (len > t->body_expected - t->body_len)
     return -1; /* more than announced: drop the connection */
@@ -234,6 +305,13 @@ static int on_writeable(struct lws *wsi, transaction *t) {
   if (lws_add_http_common_headers(wsi, (unsigned)t->status, "application/json", t->reply_len, &p,
                                   end))
     return -1;
+  if (t->status == 405 && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
+                                                      (const unsigned char *)ALLOWED_METHODS,
+                                                      (int)strlen(ALLOWED_METHODS), &p, end))
+    return -1;
+  if (t->close && lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                              (const unsigned char *)"close", 5, &p, end))
+    return -1;
   if (t->retry_after > 0) {
     char value[16];
     int n = snprintf(value, sizeof value, "%d", t->retry_after);
@@ -248,11 +326,69 @@ static int on_writeable(struct lws *wsi, transaction *t) {
   if (t->reply_len && lws_write(wsi, (unsigned char *)t->reply + LWS_PRE, t->reply_len,
                                 LWS_WRITE_HTTP_FINAL) != (int)t->reply_len)
     return -1;
-  bool close = t->too_large;
+  bool close = t->close;
   transaction_reset(t);
   if (close || lws_http_transaction_completed(wsi))
     return -1;
   return 0;
+}
+
+static int refuse_and_close(struct lws *wsi, transaction *t, int status, const char *code,
+                            const char *message) {
+  t->close = true;
+  answer_error(wsi, t, status, code, message);
+  on_writeable(wsi, t);
+  return -1;
+}
+
+/* A request line with a method lws does not know (TRACE, PROPFIND, ...):
+ * lws' parser would answer an HTML 403 itself. With
+ * LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG it hands the
+ * connection over to this raw protocol instead, which answers the APIs'
+ * JSON 405 and closes. Only the method name is read from the bytes. */
+typedef struct not_http {
+  char method[24];
+  bool seen;
+} not_http;
+
+static int refuse_not_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                           size_t len) {
+  not_http *n = user;
+  switch (reason) {
+  case LWS_CALLBACK_RAW_RX:
+    if (n && !n->seen) {
+      size_t m = 0;
+      const char *text = in;
+      while (m < len && m < sizeof n->method - 1 && text[m] >= 'A' && text[m] <= 'Z')
+        m++;
+      memcpy(n->method, text, m);
+      n->method[m] = '\0';
+      n->seen = true;
+      lws_callback_on_writable(wsi);
+    }
+    return 0;
+  case LWS_CALLBACK_RAW_WRITEABLE: {
+    sr_http_response resp = {0};
+    sr_http_reply_error(&resp, 405, "method_not_allowed",
+                        "the method %s is not supported; use " ALLOWED_METHODS,
+                        n && n->method[0] ? n->method : "sent");
+    const char *body = resp.body ? resp.body : "";
+    char buf[LWS_PRE + 1024];
+    int len_out = snprintf(buf + LWS_PRE, sizeof buf - LWS_PRE,
+                           "HTTP/1.1 405 Method Not Allowed\r\n"
+                           "content-type: application/json\r\n"
+                           "content-length: %zu\r\n"
+                           "allow: " ALLOWED_METHODS "\r\n"
+                           "cache-control: no-store\r\n"
+                           "connection: close\r\n\r\n%s",
+                           strlen(body), body);
+    free(resp.body);
+    if (len_out > 0 && (size_t)len_out < sizeof buf - LWS_PRE)
+      lws_write(wsi, (unsigned char *)buf + LWS_PRE, (size_t)len_out, LWS_WRITE_RAW);
+    return -1; /* lws flushes what is left, then closes */
+  }
+  default: return 0;
+  }
 }
 
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -268,10 +404,9 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
   case LWS_CALLBACK_HTTP: return s ? on_request(wsi, s, t, in ? in : "/") : -1;
   case LWS_CALLBACK_HTTP_BODY: return on_body(t, in, len);
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-    if (t->too_large) {
-      char msg[96];
-      snprintf(msg, sizeof msg, "the body is larger than %zu bytes", s->max_body);
-      answer_error(wsi, t, 413, "too_large", msg);
+    if (t->refuse_status) {
+      t->close = true;
+      answer_error(wsi, t, t->refuse_status, t->refuse_code, t->refuse_message);
     } else if (t->body) {
       t->body[t->body_len] = '\0';
       dispatch(wsi, s, t);
@@ -287,8 +422,12 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
   }
 }
 
+#define NOT_HTTP_PROTOCOL "sr-not-http"
+
 static const struct lws_protocols protocols[] = {
-    {"http", http_callback, sizeof(transaction), 0, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
+    {"http", http_callback, sizeof(transaction), 0, 0, NULL, 0},
+    {NOT_HTTP_PROTOCOL, refuse_not_http, sizeof(not_http), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void lws_to_sr_log(int level, const char *line) {
   /* lws logs only errors and warnings here; strip its newline */
@@ -334,6 +473,12 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   info.protocols = protocols;
   info.user = s;
   info.alpn = "http/1.1";
+  /* unknown methods go to refuse_not_http rather than lws' HTML 403 (this
+   * option alone does not let plain text onto a TLS port: that would also
+   * need LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT) */
+  info.options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+  info.listen_accept_role = "raw-skt";
+  info.listen_accept_protocol = NOT_HTTP_PROTOCOL;
   info.keepalive_timeout = 30;
   info.timeout_secs = 30;
   if (o->cert_file) {

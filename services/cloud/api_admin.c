@@ -34,6 +34,17 @@ static bool is_hash(const json_t *v) {
   return true;
 }
 
+/* An optional display name: absent, or what cloud_name_ok takes; else a
+ * 400 naming the field. */
+static bool name_ok(json_t *body, sr_http_response *resp) {
+  json_t *name = json_object_get(body, "name");
+  if (!name || cloud_name_ok(json_string_value(name)))
+    return true;
+  sr_http_reply_error(resp, 400, "invalid",
+                      "'name' is text of 1 to %d bytes without control characters", CLOUD_NAME_MAX);
+  return false;
+}
+
 static const char *text_of(json_t *o, const char *key) {
   return json_string_value(json_object_get(o, key));
 }
@@ -49,6 +60,8 @@ static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response
   const char *id = text_of(body, "id"), *name = text_of(body, "name");
   if (!id || !is_slug(id, 32)) {
     sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 32 of a-z, 0-9 and '-'");
+  } else if (!name_ok(body, resp)) {
+    /* answered */
   } else {
     char token[64], hash[65];
     cloud_new_token(token);
@@ -104,6 +117,8 @@ static void add_user(cloud *c, const char *tenant, const sr_http_request *req,
   if (!text_of(body, "email") ||
       sr_email_normalise(text_of(body, "email"), email, sizeof email) != 0) {
     sr_http_reply_error(resp, 400, "invalid", "'email' must be an email address");
+  } else if (!name_ok(body, resp)) {
+    /* answered */
   } else if ((card && !is_hash(card)) || (pin && !is_hash(pin))) {
     sr_http_reply_error(resp, 400, "invalid",
                         "card_hash and pin_hash are 64 lower-case hex digits (hashed at the site "
@@ -134,20 +149,20 @@ static void add_device(cloud *c, const char *tenant, const sr_http_request *req,
              *snmp = text_of(body, "snmp");
   json_t *uris = json_object_get(body, "uris");
   bool uris_ok = json_is_array(uris) && json_array_size(uris) > 0 && json_array_size(uris) <= 8;
-  for (size_t i = 0; uris_ok && i < json_array_size(uris); i++) {
-    const char *u = json_string_value(json_array_get(uris, i));
-    uris_ok = u && strlen(u) < 500 &&
-              (strncmp(u, "ipps://", 7) == 0 || strncmp(u, "ipp://", 6) == 0 ||
-               strncmp(u, "socket://", 9) == 0);
-  }
+  for (size_t i = 0; uris_ok && i < json_array_size(uris); i++)
+    uris_ok = cloud_printer_uri_ok(json_string_value(json_array_get(uris, i)));
   if (!id || !is_slug(id, 64)) {
     sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 64 of a-z, 0-9 and '-'");
+  } else if (!name_ok(body, resp)) {
+    /* answered */
   } else if (!uris_ok) {
     sr_http_reply_error(resp, 400, "invalid",
-                        "'uris' lists 1 to 8 printer URIs (ipps://, ipp:// or socket://), in the "
-                        "order to try");
-  } else if (json_object_get(body, "snmp") && (!snmp || strlen(snmp) > 250)) {
-    sr_http_reply_error(resp, 400, "invalid", "'snmp' is the printer's SNMP HOST:PORT");
+                        "'uris' lists 1 to 8 printer URIs (ipps://HOST[:PORT]/PATH, ipp://... or "
+                        "socket://HOST[:PORT]), in the order to try");
+  } else if (json_object_get(body, "snmp") && !cloud_snmp_address_ok(snmp)) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'snmp' is the printer's SNMP agent: HOST[:PORT], an IPv4 address or "
+                        "[IPv6 address], with an optional port 1-65535");
   } else {
     char *uris_text = json_dumps(uris, JSON_COMPACT);
     int n =
@@ -175,6 +190,8 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
   json_t *user_row = NULL;
   if (!kind || (strcmp(kind, "print") && strcmp(kind, "site"))) {
     sr_http_reply_error(resp, 400, "invalid", "'kind' is print or site");
+  } else if (!name_ok(body, resp)) {
+    /* answered */
   } else if (strcmp(kind, "print") == 0 && user &&
              !((user_row = cloud_db_row(c->db,
                                         "SELECT id FROM users WHERE tenant = ? AND "

@@ -49,6 +49,7 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
   const char *tenant = cloud_row_text(scout, "tenant");
   const char *owner_email = json_string_value(json_object_get(body, "owner_email"));
   json_t *owner = NULL;
+  int64_t submitted_at;
   /* a directory workstation names each job's owner by its login's entry;
    * any other scout's jobs belong to its registered user */
   if (owner_email && cloud_row_int(scout, "directory") != 1)
@@ -73,6 +74,11 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
     sr_http_reply_error(resp, 400, "invalid", "'sides' or 'color' has an unknown value");
   else if (!json_is_integer(submitted))
     sr_http_reply_error(resp, 400, "invalid", "'submitted_at' is a Unix time");
+  /* a workstation's clock may be off by some hours; a year-old job would
+   * have expired long since (job_expiry is at most a year) */
+  else if (!cloud_time_field(submitted, "submitted_at", (int64_t)time(NULL) - 366 * 86400,
+                             (int64_t)time(NULL) + 86400, &submitted_at, resp))
+    ; /* answered */
   else {
     int64_t now = time(NULL);
     int n = cloud_db_run(
@@ -83,7 +89,7 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
         "ttttttitttiii", tenant, id,
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
         cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
-        json_is_integer(size) ? json_integer_value(size) : 0, json_integer_value(submitted), now);
+        json_is_integer(size) ? json_integer_value(size) : 0, submitted_at, now);
     if (n == 1 && json_is_integer(pages))
       cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
                    json_integer_value(pages), tenant, id);

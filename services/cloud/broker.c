@@ -35,7 +35,8 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
   if (!split_topic(topic, tenant, scout, leaf))
     return;
   if (strcmp(leaf, "evt") == 0) {
-    cloud_release_event(c, tenant, scout, payload, len);
+    if (cloud_events_admit(scout)) /* else dropped and counted */
+      cloud_release_event(c, tenant, scout, payload, len);
   } else if (strcmp(leaf, "presence") == 0) {
     bool online = len == 6 && memcmp(payload, "online", 6) == 0;
     int n =

@@ -163,6 +163,41 @@ void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
 void cloud_delegation_remove(cloud *c, const char *tenant, const char *owner_id, const char *id,
                              sr_http_response *resp);
 
+/* ---- dates.c ---- */
+
+/* A time field `v` (Unix time or RFC 3339 UTC text) into *out, accepted
+ * only from `earliest` to `latest`; else false and a 400 naming `name` and
+ * the range in resp. */
+bool cloud_time_field(json_t *v, const char *name, int64_t earliest, int64_t latest, int64_t *out,
+                      sr_http_response *resp);
+
+/* ---- fields.c ---- */
+
+#define CLOUD_NAME_MAX 128 /* bytes of a display name */
+/* A printer's SNMP agent: HOST[:PORT], IPv4 or [IPv6] literal[:PORT]. */
+bool cloud_snmp_address_ok(const char *s);
+/* ipps://, ipp:// or socket:// with a host (and optional port and path). */
+bool cloud_printer_uri_ok(const char *uri);
+/* A display name: 1 to CLOUD_NAME_MAX bytes, no control characters. */
+bool cloud_name_ok(const char *s);
+
+/* ---- event_limit.c ---- */
+
+typedef enum cloud_event_kind {
+  CLOUD_EVENT_DROPPED,   /* over the scout's rate */
+  CLOUD_EVENT_MALFORMED, /* not a release event */
+  CLOUD_EVENT_UNKNOWN,   /* about a release that is not the scout's */
+  CLOUD_EVENT_KINDS
+} cloud_event_kind;
+/* True if scout `scout` may have one more event handled now; false (and
+ * counted) when it is over its rate. */
+bool cloud_events_admit(const char *scout);
+/* Counts a bad event of `scout`, reported in its next summary line. */
+void cloud_events_note(const char *scout, cloud_event_kind kind);
+/* Logs one line per scout with dropped or bad events, at most every few
+ * seconds (`final`: now, and forget everything). */
+void cloud_events_report(bool final);
+
 /* ---- broker.c ---- */
 
 /* Connects to the broker (TLS, client certificate); subscribes to every

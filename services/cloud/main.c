@@ -181,6 +181,7 @@ static void cloud_free(cloud *c) {
   if (c->db)
     cloud_db_close(c->db);
   cloud_registrations_sweep(true);
+  cloud_events_report(true);
   for (size_t i = 0; i < c->n_idps; i++)
     sr_instance_destroy(c->idps[i]);
   sr_loader_free(c->loader);

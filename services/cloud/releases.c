@@ -28,17 +28,18 @@ static json_t *state_answer(const char *job, const char *state, const char *reas
 static void fail_release(cloud *c, const char *tenant, const char *id, const char *job,
                          const char *reason) {
   int64_t now = time(NULL);
-  cloud_db_run(c->db,
-               "UPDATE releases SET state = 'failed', reason = ?, updated_at = ? WHERE tenant = ? "
-               "AND id = ? AND state IN ('releasing', 'printing')",
-               "titt", reason, now, tenant, id);
+  int changed = cloud_db_run(c->db,
+                             "UPDATE releases SET state = 'failed', reason = ?, updated_at = ? "
+                             "WHERE tenant = ? AND id = ? AND state IN ('releasing', 'printing')",
+                             "titt", reason, now, tenant, id);
   cloud_db_run(c->db,
                "UPDATE jobs SET state = 'held', reason = ?, release_id = NULL, updated_at = ? "
                "WHERE tenant = ? AND id = ? AND release_id = ? AND state IN ('releasing', "
                "'printing')",
                "tittt", reason, now, tenant, job, id);
-  sr_log(SR_LOG_WARN, "release", "tenant %s release %s of job %s failed: %s", tenant, id, job,
-         reason);
+  if (changed == 1) /* a scout repeating "failed" adds no log line */
+    sr_log(SR_LOG_WARN, "release", "tenant %s release %s of job %s failed: %s", tenant, id, job,
+           reason);
 }
 
 static bool publish_command(cloud *c, const char *tenant, const char *scout, const char *text) {
@@ -141,8 +142,9 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
   const char *reason = json_string_value(json_object_get(evt, "reason"));
   const char *transport = json_string_value(json_object_get(evt, "transport"));
   json_t *release = NULL;
+  /* bad events are counted, not logged one by one (event_limit.c) */
   if (!type || strcmp(type, "release") != 0 || !id || !state) {
-    sr_log(SR_LOG_WARN, "release", "scout %.64s sent a malformed event", scout);
+    cloud_events_note(scout, CLOUD_EVENT_MALFORMED);
     goto out;
   }
   /* the release must be this scout's, in this tenant: a scout cannot touch
@@ -150,7 +152,7 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
   release = cloud_db_row(c->db, "SELECT * FROM releases WHERE tenant = ? AND id = ? AND scout = ?",
                          "ttt", tenant, id, scout);
   if (!release) {
-    sr_log(SR_LOG_WARN, "release", "scout %.64s reported unknown release %.64s", scout, id);
+    cloud_events_note(scout, CLOUD_EVENT_UNKNOWN);
     goto out;
   }
   const char *job = cloud_row_text(release, "job");
@@ -166,16 +168,18 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
                  "ittt", now, tenant, job, id);
   } else if (strcmp(state, "printed") == 0) {
     /* also after a timeout: the paper is out, so the job is printed */
-    cloud_db_run(c->db,
-                 "UPDATE releases SET state = 'printed', reason = NULL, transport = ?, "
-                 "updated_at = ? WHERE tenant = ? AND id = ? AND state != 'printed'",
-                 "titt", transport, now, tenant, id);
+    int changed =
+        cloud_db_run(c->db,
+                     "UPDATE releases SET state = 'printed', reason = NULL, transport = ?, "
+                     "updated_at = ? WHERE tenant = ? AND id = ? AND state != 'printed'",
+                     "titt", transport, now, tenant, id);
     cloud_db_run(c->db,
                  "UPDATE jobs SET state = 'printed', reason = NULL, release_id = ?, updated_at = ? "
                  "WHERE tenant = ? AND id = ? AND state IN ('held', 'releasing', 'printing')",
                  "titt", id, now, tenant, job);
-    sr_log(SR_LOG_INFO, "release", "tenant %s release %s: job %s printed%s%s", tenant, id, job,
-           transport ? " over " : "", transport ? transport : "");
+    if (changed == 1) /* a repeated "printed" is no news */
+      sr_log(SR_LOG_INFO, "release", "tenant %s release %s: job %s printed%s%s", tenant, id, job,
+             transport ? " over " : "", transport ? transport : "");
   } else if (strcmp(state, "failed") == 0) {
     fail_release(c, tenant, id, job, reason && *reason ? reason : "the scout gave no reason");
   }
@@ -215,6 +219,7 @@ void cloud_release_sweep(cloud *c) {
   json_decref(old);
   cloud_db_run(c->db, "DELETE FROM sessions WHERE expires_at < ?", "i", now);
   cloud_registrations_sweep(false);
+  cloud_events_report(false);
 }
 
 void cloud_release_resume(cloud *c) {
