@@ -43,8 +43,8 @@ fi
 
 jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri" \
   --arg ca "$ca_file" --arg ipps "ipps://localhost:$printer_port/ipp/print" --arg spool "$spool_dir" \
-  --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" \
-  '{cloud_api: $cloud, panel_api: $panel, ipp_queue: $queue, ca_file: $ca,
+  --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" --arg admin "$token_file" \
+  '{cloud_api: $cloud, panel_api: $panel, ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
     printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
     demo_user: {email: $email, card: $card, pin: $pin}}' >"$run/stack.json.tmp"
 mv "$run/stack.json.tmp" "$run/stack.json"
@@ -58,7 +58,7 @@ Print queue to add in your OS:  $queue_uri
   then:  lp -d SecureRelease document.pdf        (or: build/bin/srctl submit FILE --queue URL)
 Panel API (printers, card readers): $panel_url/api/v1/panel/   CA: $ca_file
 Demo user: $demo_email   card $demo_card   PIN $demo_pin
-  log in:   curl --cacert $ca_file -d '{"device":"printer1","card":"$demo_card"}' $panel_url/api/v1/panel/sessions
+  log in:   curl --cacert $ca_file -H 'Content-Type: application/json' -d '{"device":"printer1","card":"$demo_card"}' $panel_url/api/v1/panel/sessions
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
 Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
            SR_TOKEN_FILE=$token_file build/bin/srctl jobs)
@@ -71,13 +71,14 @@ fi
 # --smoke: one round trip, each step printed
 doc=$root/tests/data/three-pages.pdf
 step() { printf '%-52s' "$1"; }
-curl_json() { curl -sS --cacert "$ca_file" "$@"; }
+curl_json() { curl -sS --cacert "$ca_file" -H 'Content-Type: application/json' "$@"; }
 step "1. submit $(basename "$doc") to the queue"
 build/bin/srctl submit "$doc" --queue "$queue_uri" --title "Smoke test" --format application/pdf >/dev/null
 echo ok
 step "2. log in at printer1 with the demo card"
-session=$(curl_json -d "{\"device\":\"printer1\",\"card\":\"$demo_card\"}" "$panel_url/api/v1/panel/sessions" | jq -r .session)
-[ -n "$session" ] && [ "$session" != null ] || { echo "FAILED"; exit 1; }
+answer=$(curl_json -d "{\"device\":\"printer1\",\"card\":\"$demo_card\"}" "$panel_url/api/v1/panel/sessions")
+session=$(echo "$answer" | jq -r .session 2>/dev/null)
+[ -n "$session" ] && [ "$session" != null ] || { echo "FAILED: $answer"; exit 1; }
 echo ok
 step "3. the panel lists the held job"
 for _ in $(seq 100); do

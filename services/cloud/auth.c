@@ -80,7 +80,14 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
     return NULL;
   }
   json_t *row = cloud_db_row(c->db, "SELECT * FROM scouts WHERE id = ?", "t", req->peer_cn);
-  if (!row || strcmp(cloud_row_text(row, "kind"), kind) != 0) {
+  if (!row) {
+    sr_http_reply_error(resp, 403, "forbidden",
+                        "scout '%s' is not enrolled in this cloud (removed?); enroll it again "
+                        "with a new token (srctl scout enroll)",
+                        req->peer_cn);
+    return NULL;
+  }
+  if (strcmp(cloud_row_text(row, "kind"), kind) != 0) {
     sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
                         kind);
     json_decref(row);

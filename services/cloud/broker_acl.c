@@ -110,5 +110,11 @@ int cloud_broker_acl_init(cloud *c, char *err, size_t err_size) {
     snprintf(err, err_size, "broker_acl: cannot read the cloud's MQTT certificate %s", cert);
     return SR_ERR_CONFIG;
   }
-  return cloud_broker_acl_update(c, err, err_size);
+  int status = cloud_broker_acl_update(c, err, err_size);
+  if (status == SR_ERR_CONNECT) {
+    /* the file is written; a broker that starts later reads it anyway */
+    sr_log(SR_LOG_WARN, "broker", "%s", err);
+    status = SR_OK;
+  }
+  return status;
 }

@@ -72,8 +72,9 @@ void cloud_secret_free(char *plain);
 bool cloud_secret_is_sealed(const char *text);
 /* The purpose a tenant's CA key is sealed for. */
 void cloud_tenant_key_purpose(const char *tenant, char out[96]);
-/* Seals tenant CA keys an older version stored in clear. */
-int cloud_secrets_seal_legacy(cloud *c, char *err, size_t err_size);
+/* Checks that every sealed tenant CA key opens with the master key, and
+ * seals those an older version stored in clear. */
+int cloud_secrets_check(cloud *c, char *err, size_t err_size);
 
 /* ---- broker_acl.c ---- */
 

@@ -122,8 +122,9 @@ static int check_private_files(const char *path, bool create, char *err, size_t 
     if (stat(file, &st) == 0 && (st.st_mode & 077)) {
       snprintf(err, err_size,
                "%s: readable or writable by others (mode %03o); the database must be private "
-               "to sr-cloud: chmod 600 %s %s-wal %s-shm (and consider its contents exposed)",
-               file, (unsigned)(st.st_mode & 0777), path, path, path);
+               "to sr-cloud: chmod 600 %s (and its -wal and -shm files if present), and "
+               "consider its contents exposed",
+               file, (unsigned)(st.st_mode & 0777), file);
       return SR_ERR_CONFIG;
     }
   }

@@ -37,7 +37,7 @@ static char *read_text(const char *path, bool secret, char *err, size_t err_size
     return NULL;
   }
   if (secret && (st.st_mode & 077)) {
-    snprintf(err, err_size, "%s: readable by others (mode %03o); chmod 600 it", path,
+    snprintf(err, err_size, "%s: readable by its group or others (mode %03o); chmod 600 it", path,
              (unsigned)(st.st_mode & 0777));
     fclose(f);
     return NULL;
@@ -58,7 +58,7 @@ static bool private_key_file(const char *what, const char *path, char *err, size
     return false;
   }
   if (st.st_mode & 077) {
-    snprintf(err, err_size, "%s %s: readable by others (mode %03o); chmod 600 it", what, path,
+    snprintf(err, err_size, "%s %s: readable by its group or others (mode %03o); chmod 600 it", what, path,
              (unsigned)(st.st_mode & 0777));
     return false;
   }
@@ -119,9 +119,12 @@ static bool cloud_init(cloud *c, const char *config_path) {
   }
   if (cc->master_key_file) {
     sr_config_path(c->doc, cc->master_key_file, path, sizeof path);
-    if (cloud_secrets_load(c, path, err, sizeof err) != SR_OK ||
-        cloud_secrets_seal_legacy(c, err, sizeof err) != SR_OK) {
+    if (cloud_secrets_load(c, path, err, sizeof err) != SR_OK) {
       fprintf(stderr, "sr-cloud: %s\n", err);
+      return false;
+    }
+    if (cloud_secrets_check(c, err, sizeof err) != SR_OK) {
+      fprintf(stderr, "sr-cloud: master_key_file %s: %s\n", path, err);
       return false;
     }
   } else if (c->enroll_ca_key) {

@@ -107,11 +107,15 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
     goto out;
   }
   char reason[512];
-  if (!scout || cloud_row_int(scout, "online") != 1) {
+  if (!scout) {
+    snprintf(reason, sizeof reason,
+             "the workstation holding this job was removed from the tenant; it cannot be "
+             "printed (print it again from a workstation that is enrolled)");
+  } else if (cloud_row_int(scout, "online") != 1) {
     snprintf(reason, sizeof reason,
              "the workstation holding this job (scout %s) is offline; release it again once "
              "that computer is on",
-             scout ? cloud_row_text(scout, "name") : "unknown");
+             cloud_row_text(scout, "name"));
   } else if (!publish_command(c, tenant, cloud_row_text(scout, "id"), text)) {
     snprintf(reason, sizeof reason, "the cloud cannot reach the message broker; try again");
   } else {

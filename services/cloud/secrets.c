@@ -50,7 +50,7 @@ int cloud_secrets_load(cloud *c, const char *path, char *err, size_t err_size) {
   }
   if (st.st_mode & 077) {
     fclose(f);
-    snprintf(err, err_size, "master_key_file %s: readable by others (mode %03o); chmod 600 it",
+    snprintf(err, err_size, "master_key_file %s: readable by its group or others (mode %03o); chmod 600 it",
              path, (unsigned)(st.st_mode & 0777));
     return SR_ERR_CONFIG;
   }
@@ -146,7 +146,7 @@ void cloud_tenant_key_purpose(const char *tenant, char out[96]) {
   snprintf(out, 96, "tenant-ca-key:%.64s", tenant);
 }
 
-int cloud_secrets_seal_legacy(cloud *c, char *err, size_t err_size) {
+int cloud_secrets_check(cloud *c, char *err, size_t err_size) {
   json_t *rows = cloud_db_rows(c->db, "SELECT id, ca_key FROM tenants WHERE ca_key IS NOT NULL",
                                "");
   if (!rows) {
@@ -158,10 +158,24 @@ int cloud_secrets_seal_legacy(cloud *c, char *err, size_t err_size) {
   int status = SR_OK;
   json_array_foreach(rows, i, row) {
     const char *id = cloud_row_text(row, "id"), *key = cloud_row_text(row, "ca_key");
-    if (!*key || cloud_secret_is_sealed(key))
-      continue;
     char purpose[96];
     cloud_tenant_key_purpose(id, purpose);
+    if (cloud_secret_is_sealed(key)) {
+      /* a wrong master key shows now, not at the next enrollment */
+      char *plain = cloud_secret_open(c, purpose, key);
+      if (!plain) {
+        snprintf(err, err_size,
+                 "tenant %s's CA key does not open with this master key: is master_key_file the "
+                 "key this database was sealed with?",
+                 id);
+        status = SR_ERR_CONFIG;
+        break;
+      }
+      cloud_secret_free(plain);
+      continue;
+    }
+    if (!*key)
+      continue;
     char *s = cloud_secret_seal(c, purpose, key);
     if (!s || cloud_db_run(c->db, "UPDATE tenants SET ca_key = ? WHERE id = ?", "tt", s, id) != 1) {
       snprintf(err, err_size, "tenant %s: could not seal its CA key", id);

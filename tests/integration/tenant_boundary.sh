@@ -188,8 +188,13 @@ chmod 600 "$cloud_dir/copy.db"
 chmod 644 "$cloud_dir/master-key"
 start_copy "$cloud_dir/copy.yaml"
 check "sr-cloud refuses a master key others can read (exit $status)" \
-  eval '[ "$status" != 0 ] && echo "$out" | grep -q "master-key: readable by others"'
+  eval '[ "$status" != 0 ] && echo "$out" | grep -q "master-key: readable by its group or others"'
 chmod 600 "$cloud_dir/master-key"
+(umask 077 && openssl rand -hex 32 >"$cloud_dir/other-key")
+sed -i 's/master_key_file: master-key/master_key_file: other-key/' "$cloud_dir/copy.yaml"
+start_copy "$cloud_dir/copy.yaml"
+check "sr-cloud refuses a master key that does not open the sealed keys (exit $status)" \
+  eval '[ "$status" != 0 ] && echo "$out" | grep -q "other-key: tenant .* CA key does not open with this master key"'
 sed -i '/master_key_file/d' "$cloud_dir/copy.yaml"
 start_copy "$cloud_dir/copy.yaml"
 check "sr-cloud refuses to run enrollment without a master key (exit $status)" \

@@ -265,14 +265,15 @@ static int device_cmd(cloud_args *a, int argc, char **argv) {
   return rc;
 }
 
-/* DELETE /api/v1/COLLECTION/ID; prints "ID DONE" on success. */
-static int remove_cmd(cloud_args *a, const char *collection, const char *id, const char *done) {
+/* DELETE /api/v1/COLLECTION/ID; prints "NOUN ID DONE" on success. */
+static int remove_cmd(cloud_args *a, const char *collection, const char *noun, const char *id,
+                      const char *done) {
   int rc;
   char path[160];
   snprintf(path, sizeof path, "/api/v1/%s/%.64s", collection, id);
   json_t *reply = call(a, "DELETE", path, NULL, 204, &rc);
   if (reply)
-    printf("%s %s %s\n", collection, id, done);
+    printf("%s %s %s\n", noun, id, done);
   json_decref(reply);
   return rc;
 }
@@ -287,7 +288,8 @@ static int scout_cmd(cloud_args *a, int argc, char **argv) {
     return rc;
   }
   if (argc >= 2 && strcmp(argv[0], "remove") == 0)
-    return remove_cmd(a, "scouts", argv[1], "removed: its certificate is refused from now on");
+    return remove_cmd(a, "scouts", "scout", argv[1],
+                      "removed: the cloud and the broker refuse its certificate from now on");
   const char *kind = option(argc, argv, "--kind");
   if (argc < 1 || strcmp(argv[0], "enroll") != 0 || !kind) {
     fprintf(stderr, "usage: srctl scout enroll --kind print|site [--name NAME] [--user EMAIL] "
@@ -329,7 +331,7 @@ static int delegate_cmd(cloud_args *a, int argc, char **argv) {
     return rc;
   }
   if (argc >= 2 && strcmp(argv[0], "remove") == 0)
-    return remove_cmd(a, "delegations", argv[1], "revoked");
+    return remove_cmd(a, "delegations", "delegation", argv[1], "revoked");
   const char *from = option(argc, argv, "--from"), *to = option(argc, argv, "--to");
   if (argc < 1 || strcmp(argv[0], "add") != 0 || !from || !to) {
     fprintf(stderr, "usage: srctl delegate add --from OWNER_EMAIL --to DELEGATE_EMAIL "
