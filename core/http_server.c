@@ -255,10 +255,9 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   }
   char te[64] = "";
   lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
-  if (te[0]) { /* lws 4.1 drops the connection on chunked bodies */
-    answer_error(wsi, t, 411, "length_required", "send the body with a Content-Length");
-    return 0;
-  }
+  if (te[0]) /* lws 4.1 drops the connection on chunked bodies; never frame the
+                * rest by a Content-Length a proxy may have ignored (desync) */
+    return refuse_and_close(wsi, t, 411, "length_required", "send the body with a Content-Length");
   unsigned long long length;
   if (!content_length(wsi, &length))
     return refuse_and_close(wsi, t, 400, "bad_content_length",

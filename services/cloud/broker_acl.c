@@ -10,6 +10,7 @@
  * effect on MQTT at once, connections already open included.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,11 @@ int cloud_broker_acl_update(cloud *c, char *err, size_t err_size) {
   char path[1024], tmp[1100];
   sr_config_path(c->doc, a->file, path, sizeof path);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
+  /* 0640: the broker (its group) reads it; it lists every tenant and scout */
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (fd >= 0 && !f)
+    close(fd);
   if (!f) {
     snprintf(err, err_size, "broker_acl.file %s: cannot write it: %s", tmp, strerror(errno));
     return SR_ERR_IO;

@@ -19,6 +19,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,13 @@ static int diag_uid(const endpoint *client, const endpoint *server, uid_t *uid, 
       continue;
     const struct inet_diag_msg *m = NLMSG_DATA(h);
     /* the kernel looked the four-tuple up exactly; check it anyway */
+    /* only a live socket has a real owner: the kernel reports uid 0 for a
+     * TIME_WAIT one, which would make a client that closed at once root */
+    if (m->idiag_state != TCP_ESTABLISHED && m->idiag_state != TCP_CLOSE_WAIT) {
+      snprintf(why, why_size, "the client's socket is no longer open");
+      status = SR_ERR_NOT_FOUND;
+      break;
+    }
     if (m->id.idiag_sport == client->port && m->id.idiag_dport == server->port &&
         memcmp(m->id.idiag_src, client->addr, sizeof client->addr) == 0) {
       *uid = (uid_t)m->idiag_uid;

@@ -83,6 +83,10 @@ for target in "panel $site_port /api/v1/panel/sessions" "cloud $cloud_port /api/
   smuggle "$2" "$3" 'Content-Length: 18446744073709551616\r\n'
   check "$1: Content-Length 2^64: 400, closed" \
     ok '[ "$(raw_status)" = 400 ] && [ "$(raw_json_code)" = bad_content_length ] && [ "$(raw_answers)" = 1 ] && raw_closed'
+  # a proxy in front may frame by Transfer-Encoding where we would take the length
+  smuggle "$2" "$3" 'Transfer-Encoding: chunked\r\nContent-Length: 2\r\n'
+  check "$1: Transfer-Encoding with Content-Length: 411, the smuggled request unanswered, closed" \
+    ok '[ "$(raw_status)" = 411 ] && [ "$(raw_answers)" = 1 ] && raw_closed'
 done
 # control: a well-framed request on one connection followed by a second is
 # answered twice (the check above can tell an answer to the smuggled one)

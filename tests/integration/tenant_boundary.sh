@@ -32,6 +32,7 @@ mode() { stat -c %a "$1"; }
 check "cloud.db is 0600" [ "$(mode "$cloud_dir/cloud.db")" = 600 ]
 check "cloud.db-wal is 0600" [ "$(mode "$cloud_dir/cloud.db-wal")" = 600 ]
 check "cloud.db-shm is 0600" [ "$(mode "$cloud_dir/cloud.db-shm")" = 600 ]
+check "the broker's ACL, which lists every tenant and scout, is 0640" [ "$(mode "$tmp/broker/acl")" = 640 ]
 check "no private key in clear in the database or its WAL" \
   [ "$(cat "$cloud_dir"/cloud.db* | grep -ac 'PRIVATE KEY')" = 0 ]
 check "the tenant's CA key is stored sealed" \
@@ -43,7 +44,7 @@ SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$cloud_dir/operator-t
   "$bin/srctl" tenant create other --name "Other Company" --token-out "$tmp/other-token" >/dev/null
 check "tenant B created" [ -s "$tmp/other-token" ]
 sqlite3 "$cloud_dir/cloud.db" "SELECT ca_cert FROM tenants WHERE id = 'other'" >"$tmp/b-ca.crt"
-/usr/bin/python3 - "$cloud_dir/cloud.db" "$cloud_dir/master-key" other >"$tmp/b-ca.key" <<'PY'
+cat >"$tmp/unseal.py" <<'PY'
 import base64, sqlite3, sys
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 db, key_file, tenant = sys.argv[1:]
@@ -53,6 +54,7 @@ nonce, tag, ct = raw[:12], raw[12:28], raw[28:]
 key = bytes.fromhex(open(key_file).read().strip())
 sys.stdout.write(AESGCM(key).decrypt(nonce, ct + tag, f"tenant-ca-key:{tenant}".encode()).decode())
 PY
+/usr/bin/python3 "$tmp/unseal.py" "$cloud_dir/cloud.db" "$cloud_dir/master-key" other >"$tmp/b-ca.key"
 check "tenant B's CA key unsealed with the master key" grep -q 'BEGIN PRIVATE KEY' "$tmp/b-ca.key"
 chmod 600 "$tmp/b-ca.key"
 
@@ -190,6 +192,21 @@ start_copy "$cloud_dir/copy.yaml"
 check "sr-cloud refuses a master key others can read (exit $status)" \
   eval '[ "$status" != 0 ] && echo "$out" | grep -q "master-key: readable by its group or others"'
 chmod 600 "$cloud_dir/master-key"
+# a database from a version that kept CA keys in clear: sealed at start, and
+# no copy of the clear key left in the file or its WAL while it runs
+/usr/bin/python3 "$tmp/unseal.py" "$cloud_dir/copy.db" "$cloud_dir/master-key" "$tenant" >"$tmp/a-ca.key"
+/usr/bin/python3 -c 'import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); d.execute("UPDATE tenants SET ca_key = ? WHERE id = ?", (open(sys.argv[2]).read(), sys.argv[3])); d.commit()' \
+  "$cloud_dir/copy.db" "$tmp/a-ca.key" "$tenant"
+check "the legacy copy holds a clear key" [ "$(cat "$cloud_dir"/copy.db* | grep -ac 'PRIVATE KEY')" != 0 ]
+"$bin/sr-cloud" --config "$cloud_dir/copy.yaml" >"$cloud_dir/copy.out" 2>"$cloud_dir/copy.log" &
+copy_pid=$!
+stack_wait_line "$cloud_dir/copy.out" api >/dev/null
+check "sr-cloud runs on the legacy copy (it says where it listens)" grep -q '^api ' "$cloud_dir/copy.out"
+check "it sealed the clear key in place" \
+  [ "$(sqlite3 "$cloud_dir/copy.db" "SELECT substr(ca_key, 1, 10) FROM tenants WHERE id = '$tenant'")" = "sealed:v1:" ]
+check "and, while it runs, no clear copy is left in the database or its WAL" \
+  [ "$(cat "$cloud_dir"/copy.db* | grep -ac 'PRIVATE KEY')" = 0 ]
+kill "$copy_pid"; wait "$copy_pid" 2>/dev/null
 (umask 077 && openssl rand -hex 32 >"$cloud_dir/other-key")
 sed -i 's/master_key_file: master-key/master_key_file: other-key/' "$cloud_dir/copy.yaml"
 start_copy "$cloud_dir/copy.yaml"
