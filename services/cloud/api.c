@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cloud.h"
+#include "db.h"
 #include "log.h"
 
 static bool take_prefix(const char *path, const char *prefix, const char **rest) {
@@ -39,6 +40,7 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
   cloud *c = ctx;
   const char *rest;
   record_request(req);
+  unsigned long db_errors = cloud_db_errors();
   if (strcmp(req->path, "/api/v1/health") == 0 && strcmp(req->method, "GET") == 0)
     sr_http_reply_json(resp, 200,
                        json_pack("{s:s, s:b}", "status", "ok", "broker", c->mqtt_connected));
@@ -52,6 +54,16 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
     cloud_api_admin(c, req, resp, rest);
   else
     sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+  /* the net under every handler: an answer made while the database was
+   * failing cannot be trusted (a 401 that is really an I/O error, a 204
+   * whose write was lost) */
+  if (cloud_db_errors() != db_errors && resp->status < 500) {
+    sr_log(SR_LOG_ERROR, "api",
+           "%s %s: the database failed during the request; answering 500 "
+           "instead of %d",
+           req->method, req->path, resp->status);
+    cloud_api_db_error(resp, "answering this request");
+  }
   sr_log(resp->status >= 500 ? SR_LOG_ERROR : SR_LOG_DEBUG, "api", "%s %s %s -> %d", req->remote,
          req->method, req->path, resp->status);
 }
@@ -83,6 +95,11 @@ json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
     }
   }
   return body;
+}
+
+void cloud_api_db_error(sr_http_response *resp, const char *what) {
+  sr_http_reply_error(resp, 500, "database",
+                      "the database failed while %s; the cloud's log names the cause", what);
 }
 
 void cloud_rfc3339(int64_t t, char out[32]) {

@@ -78,10 +78,12 @@ static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response
     if (ca_key && !(sealed = cloud_secret_seal(c, purpose, ca_key)))
       sr_log(SR_LOG_ERROR, "admin", "tenant %s: its CA key could not be sealed", id);
     bool ok = (!ca_key || sealed) && cloud_db_begin(c->db);
-    ok = ok && cloud_db_run(c->db,
-                            "INSERT INTO tenants(id, name, ca_cert, ca_key, created_at) "
-                            "VALUES(?, ?, ?, ?, ?)",
-                            "tttti", id, name ? name : id, ca_cert, sealed, now) == 1;
+    int n = ok ? cloud_db_run(c->db,
+                              "INSERT INTO tenants(id, name, ca_cert, ca_key, created_at) "
+                              "VALUES(?, ?, ?, ?, ?)",
+                              "tttti", id, name ? name : id, ca_cert, sealed, now)
+               : -1;
+    ok = ok && n == 1;
     free(sealed);
     free(ca_cert);
     if (ca_key)
@@ -98,7 +100,10 @@ static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response
           json_pack("{s:s, s:s, s:s}", "id", id, "name", name ? name : id, "admin_token", token));
     } else {
       cloud_db_rollback(c->db);
-      sr_http_reply_error(resp, 409, "exists", "tenant '%s' already exists", id);
+      if (n == CLOUD_DB_CONFLICT)
+        sr_http_reply_error(resp, 409, "exists", "tenant '%s' already exists", id);
+      else
+        cloud_api_db_error(resp, "storing the tenant");
     }
     memset(token, 0, sizeof token);
   }
@@ -134,8 +139,10 @@ static void add_user(cloud *c, const char *tenant, const sr_http_request *req,
       sr_http_reply_json(
           resp, 201,
           json_pack("{s:s, s:s, s:s}", "id", id, "email", email, "name", name ? name : email));
-    else
+    else if (n == CLOUD_DB_CONFLICT)
       sr_http_reply_error(resp, 409, "exists", "a user with this email or card already exists");
+    else
+      cloud_api_db_error(resp, "storing the user");
   }
   json_decref(body);
 }
@@ -173,8 +180,10 @@ static void add_device(cloud *c, const char *tenant, const sr_http_request *req,
     free(uris_text);
     if (n == 1)
       sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "name", name ? name : id));
-    else
+    else if (n == CLOUD_DB_CONFLICT)
       sr_http_reply_error(resp, 409, "exists", "device '%s' already exists", id);
+    else
+      cloud_api_db_error(resp, "storing the device");
   }
   json_decref(body);
 }
@@ -197,9 +206,12 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
                                         "SELECT id FROM users WHERE tenant = ? AND "
                                         "email = lower(?)",
                                         "tt", tenant, user)))) {
-    sr_http_reply_error(resp, 400, "invalid",
-                        "'user' must be a user's email (or leave it out: the workstation's user "
-                        "then registers with sr-print-scout register)");
+    if (cloud_db_failed(c->db))
+      cloud_api_db_error(resp, "looking up the scout's user");
+    else
+      sr_http_reply_error(resp, 400, "invalid",
+                          "'user' must be a user's email (or leave it out: the workstation's user "
+                          "then registers with sr-print-scout register)");
   } else {
     char id[40] = "s-", token[64], hash[65];
     cloud_random_hex(id + 2, 8);
@@ -214,11 +226,14 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
                          (int64_t)json_is_true(json_object_get(body, "directory")));
     char err[512];
     if (n != 1)
-      sr_http_reply_error(resp, 500, "internal", "the scout could not be stored");
+      cloud_api_db_error(resp, "storing the scout");
     else if (cloud_broker_acl_update(c, err, sizeof err) != SR_OK) {
       /* without its ACL entry the scout could not use MQTT: undo */
       sr_log(SR_LOG_ERROR, "admin", "tenant %s: scout %s not added: %s", tenant, id, err);
-      cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant, id);
+      if (cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant, id) <
+          0)
+        sr_log(SR_LOG_ERROR, "admin",
+               "tenant %s: scout %s has no ACL entry and could not be deleted again", tenant, id);
       sr_http_reply_error(resp, 502, "broker", "the broker's ACL could not be updated: %s", err);
     } else
       sr_http_reply_json(resp, 201,
@@ -236,15 +251,15 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
  * its entry (MQTT refuses it once the broker has reloaded, within moments). */
 static void remove_scout(cloud *c, const char *tenant, const char *id, sr_http_response *resp) {
   bool ok = cloud_db_begin(c->db);
-  int n = ok ? cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant,
-                            id)
-             : -1;
+  int n =
+      ok ? cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant, id)
+         : -1;
   ok = ok && n >= 0 &&
        cloud_db_run(c->db, "DELETE FROM sessions WHERE tenant = ? AND site_scout = ?", "tt", tenant,
                     id) >= 0;
   if (!ok || !cloud_db_commit(c->db)) {
     cloud_db_rollback(c->db);
-    sr_http_reply_error(resp, 500, "internal", "the database failed");
+    cloud_api_db_error(resp, "removing the scout");
     return;
   }
   if (n != 1) {
@@ -269,7 +284,7 @@ static void list(cloud *c, sr_http_response *resp, const char *key, const char *
                  const char *tenant) {
   json_t *rows = cloud_db_rows(c->db, sql, "t", tenant);
   if (!rows)
-    sr_http_reply_error(resp, 500, "internal", "the database failed");
+    cloud_api_db_error(resp, "listing");
   else
     sr_http_reply_json(resp, 200, json_pack("{s:o}", key, rows));
 }
@@ -283,7 +298,7 @@ static void list_jobs(cloud *c, const char *tenant, sr_http_response *resp) {
                     "WHERE j.tenant = ? ORDER BY j.submitted_at, j.id",
                     "t", tenant);
   if (!rows) {
-    sr_http_reply_error(resp, 500, "internal", "the database failed");
+    cloud_api_db_error(resp, "listing the jobs");
     return;
   }
   size_t i;
@@ -303,6 +318,8 @@ static void remove_row(cloud *c, const char *tenant, const char *table, const ch
   int n = cloud_db_run(c->db, sql, "tt", tenant, id);
   if (n == 1)
     resp->status = 204;
+  else if (n < 0)
+    cloud_api_db_error(resp, "deleting");
   else
     sr_http_reply_error(resp, 404, "not_found", "no such %.20s", table);
 }

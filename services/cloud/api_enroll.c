@@ -37,6 +37,10 @@ void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *re
                        "SELECT * FROM scouts WHERE enroll_hash = ? AND enroll_expires > ? AND "
                        "enrolled_at IS NULL",
                        "ti", hash, (int64_t)time(NULL));
+  if (!scout && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "looking up the enrollment token");
+    goto out;
+  }
   if (!scout) {
     sr_http_reply_error(resp, 401, "bad_token",
                         "the enrollment token is unknown, used or expired; ask for a new one");
@@ -44,6 +48,10 @@ void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *re
   }
   tenant = cloud_db_row(c->db, "SELECT ca_cert, ca_key FROM tenants WHERE id = ?", "t",
                         cloud_row_text(scout, "tenant"));
+  if (!tenant && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "reading the tenant's CA");
+    goto out;
+  }
   if (!*cloud_row_text(tenant, "ca_cert")) {
     sr_http_reply_error(resp, 503, "no_ca", "this cloud has no enrollment CA configured");
     goto out;
@@ -59,18 +67,26 @@ void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *re
     goto out;
   }
   int status =
-      sr_x509_sign_scout_csr(cloud_row_text(tenant, "ca_cert"), ca_key,
-                             csr, cloud_row_text(scout, "tenant"), cloud_row_text(scout, "id"),
+      sr_x509_sign_scout_csr(cloud_row_text(tenant, "ca_cert"), ca_key, csr,
+                             cloud_row_text(scout, "tenant"), cloud_row_text(scout, "id"),
                              (int)c->cfg.u.cloud.enrollment.cert_days, &leaf, err, sizeof err);
   if (status != SR_OK) {
     sr_http_reply_error(resp, 400, "bad_csr", "%s", err);
     goto out;
   }
-  if (sr_x509_chain_pem(leaf, cloud_row_text(tenant, "ca_cert"), &chain) != SR_OK ||
-      cloud_db_run(c->db,
-                   "UPDATE scouts SET enrolled_at = ?, enroll_hash = NULL WHERE id = ? AND "
-                   "enroll_hash = ?",
-                   "itt", (int64_t)time(NULL), cloud_row_text(scout, "id"), hash) != 1) {
+  if (sr_x509_chain_pem(leaf, cloud_row_text(tenant, "ca_cert"), &chain) != SR_OK) {
+    sr_http_reply_error(resp, 500, "internal", "the certificate chain could not be written");
+    goto out;
+  }
+  int n = cloud_db_run(c->db,
+                       "UPDATE scouts SET enrolled_at = ?, enroll_hash = NULL WHERE id = ? AND "
+                       "enroll_hash = ?",
+                       "itt", (int64_t)time(NULL), cloud_row_text(scout, "id"), hash);
+  if (n < 0) {
+    cloud_api_db_error(resp, "recording the enrollment");
+    goto out;
+  }
+  if (n != 1) {
     sr_http_reply_error(resp, 409, "bad_token", "the token was used meanwhile");
     goto out;
   }

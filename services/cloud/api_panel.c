@@ -29,7 +29,9 @@ static json_t *session_of(cloud *c, const json_t *site, const sr_http_request *r
                            "s.tenant = ? AND s.site_scout = ? AND s.expires_at > ?",
                            "ttti", hash, cloud_row_text(site, "tenant"), cloud_row_text(site, "id"),
                            (int64_t)time(NULL));
-  if (!s)
+  if (!s && cloud_db_failed(c->db))
+    cloud_api_db_error(resp, "looking up the session");
+  else if (!s)
     sr_http_reply_error(resp, 401, "session_expired", "the session is unknown or has expired");
   return s;
 }
@@ -67,6 +69,10 @@ static void list_jobs(cloud *c, const json_t *session, sr_http_response *resp) {
   json_t *rows = sql ? cloud_db_rows(c->db, sql, "tti", cloud_row_text(session, "tenant"),
                                      cloud_row_text(session, "user_id"), (int64_t)time(NULL))
                      : NULL;
+  if (!rows) {
+    cloud_api_db_error(resp, "listing the jobs");
+    return;
+  }
   json_t *jobs = json_array();
   size_t i;
   json_t *row;
@@ -138,6 +144,10 @@ static void release(cloud *c, const json_t *session, const sr_http_request *req,
     targets = sql ? cloud_db_rows(c->db, sql, "tti", tenant, cloud_row_text(session, "user_id"),
                                   (int64_t)time(NULL))
                   : NULL;
+    if (!targets) {
+      cloud_api_db_error(resp, "listing the jobs to release");
+      goto out;
+    }
   } else if (json_is_array(ids) && json_array_size(ids) > 0 && json_array_size(ids) <= 100 &&
              !all) {
     targets = json_array();
@@ -145,6 +155,10 @@ static void release(cloud *c, const json_t *session, const sr_http_request *req,
     json_t *id;
     json_array_foreach(ids, i, id) {
       json_t *job = json_is_string(id) ? visible_job(c, session, json_string_value(id)) : NULL;
+      if (!job && cloud_db_failed(c->db)) {
+        cloud_api_db_error(resp, "looking up a job");
+        goto out;
+      }
       if (!job) { /* check every id before releasing any */
         sr_http_reply_error(resp, 404, "not_found", "no job '%.64s' for this user",
                             json_is_string(id) ? json_string_value(id) : "?");
@@ -185,9 +199,11 @@ void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *res
   if (!(session = session_of(c, site, req, resp)))
     goto out;
   if (!strcmp(rest, "sessions/current") && del) {
-    cloud_db_run(c->db, "DELETE FROM sessions WHERE token_hash = ?", "t",
-                 cloud_row_text(session, "token_hash"));
-    resp->status = 204;
+    if (cloud_db_run(c->db, "DELETE FROM sessions WHERE token_hash = ?", "t",
+                     cloud_row_text(session, "token_hash")) < 0)
+      cloud_api_db_error(resp, "ending the session"); /* else it would live on */
+    else
+      resp->status = 204;
   } else if (!strcmp(rest, "jobs") && get) {
     list_jobs(c, session, resp);
   } else if (!strcmp(rest, "delegations") && get) {
@@ -205,7 +221,9 @@ void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *res
   } else if (!strcmp(rest, "release") && post) {
     release(c, session, req, resp);
   } else if (!strncmp(rest, "jobs/", 5) && (get || del)) {
-    if (!(job = visible_job(c, session, rest + 5))) {
+    if (!(job = visible_job(c, session, rest + 5)) && cloud_db_failed(c->db)) {
+      cloud_api_db_error(resp, "looking up the job");
+    } else if (!job) {
       sr_http_reply_error(resp, 404, "not_found", "no job '%.64s' for this user", rest + 5);
     } else if (get) {
       json_t *view = job_view(job);
@@ -216,7 +234,12 @@ void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *res
                                   "tt", cloud_row_text(job, "tenant"), cloud_row_text(job, "id"));
       if (last)
         json_object_set_new(view, "last_release", last);
-      sr_http_reply_json(resp, 200, view);
+      if (!last && cloud_db_failed(c->db)) {
+        json_decref(view);
+        cloud_api_db_error(resp, "reading the job's last release");
+      } else {
+        sr_http_reply_json(resp, 200, view);
+      }
     } else if (strcmp(cloud_row_text(job, "owner"), cloud_row_text(session, "user_id")) != 0) {
       sr_http_reply_error(resp, 403, "not_owner", "only the job's owner can delete it");
     } else if (strcmp(cloud_row_text(job, "state"), "held") != 0) {

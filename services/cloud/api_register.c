@@ -135,6 +135,12 @@ static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_htt
     sr_http_reply_error(resp, 404, "not_found", "no such registration (it may have expired)");
   } else if (pin && (strlen(pin) != 64 || strspn(pin, "0123456789abcdef") != 64)) {
     sr_http_reply_error(resp, 400, "invalid", "'pin_hash' is 64 lower-case hex digits");
+  } else if (!sr_instance_ops_of(r->idp)->idp.registration_complete) {
+    /* optional in the ABI: a provider may begin registrations it cannot finish */
+    sr_http_reply_error(resp, 501, "unsupported",
+                        "identity provider '%s' cannot complete registrations "
+                        "(no registration_complete)",
+                        r->idp->name);
   } else {
     const sr_idp_ops *ops = &sr_instance_ops_of(r->idp)->idp;
     sr_plugin_clear_error(r->idp->plugin);

@@ -55,7 +55,10 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
   if (owner_email && cloud_row_int(scout, "directory") != 1)
     sr_http_reply_error(resp, 403, "forbidden",
                         "only a scout enrolled for directory logins may name a job's owner");
-  else if (owner_email && !(owner = cloud_directory_user(c, tenant, owner_email, NULL)))
+  else if (owner_email && !(owner = cloud_directory_user(c, tenant, owner_email, NULL)) &&
+           cloud_db_failed(c->db))
+    cloud_api_db_error(resp, "looking up the job's owner");
+  else if (owner_email && !owner)
     sr_http_reply_error(resp, 400, "invalid", "'owner_email' is not an email address");
   else if (!owner_email && !*cloud_row_text(scout, "user_id"))
     sr_http_reply_error(resp, 409, "not_registered",
@@ -90,9 +93,10 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
         cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
         json_is_integer(size) ? json_integer_value(size) : 0, submitted_at, now);
-    if (n == 1 && json_is_integer(pages))
-      cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
-                   json_integer_value(pages), tenant, id);
+    if (n == 1 && json_is_integer(pages) &&
+        cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
+                     json_integer_value(pages), tenant, id) != 1)
+      n = -1;
     if (n == 1) {
       sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s", tenant, id,
              cloud_row_text(scout, "id"));
@@ -100,14 +104,16 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
     } else if (n == 0) { /* sent again (a retry): the same job is fine */
       json_t *row = cloud_db_row(c->db, "SELECT scout, state FROM jobs WHERE tenant = ? AND id = ?",
                                  "tt", tenant, id);
-      if (row && strcmp(cloud_row_text(row, "scout"), cloud_row_text(scout, "id")) == 0)
+      if (!row && cloud_db_failed(c->db))
+        cloud_api_db_error(resp, "reading the job");
+      else if (row && strcmp(cloud_row_text(row, "scout"), cloud_row_text(scout, "id")) == 0)
         sr_http_reply_json(
             resp, 200, json_pack("{s:s, s:s}", "id", id, "state", cloud_row_text(row, "state")));
       else
         sr_http_reply_error(resp, 409, "exists", "job %s belongs to another scout", id);
       json_decref(row);
     } else {
-      sr_http_reply_error(resp, 500, "internal", "the job could not be stored");
+      cloud_api_db_error(resp, "storing the job");
     }
   }
   json_decref(owner);
@@ -123,6 +129,8 @@ static void delete_job(cloud *c, json_t *scout, const char *id, sr_http_response
                        "ittt", (int64_t)time(NULL), tenant, id, cloud_row_text(scout, "id"));
   if (n == 1)
     resp->status = 204;
+  else if (n < 0)
+    cloud_api_db_error(resp, "deleting the job");
   else
     sr_http_reply_error(resp, 404, "not_found", "no held job %.64s from this scout", id);
 }
@@ -148,6 +156,8 @@ static void set_passcode(cloud *c, json_t *scout, const sr_http_request *req,
       sr_log(SR_LOG_INFO, "jobs", "tenant %s: user %s has a new passcode",
              cloud_row_text(scout, "tenant"), cloud_row_text(scout, "user_id"));
       resp->status = 204;
+    } else if (n == -1) {
+      cloud_api_db_error(resp, "storing the passcode");
     } else { /* the same passcode as someone else's (the UNIQUE index): pick another */
       sr_http_reply_error(resp, 409, "taken", "choose another passcode");
     }

@@ -63,6 +63,10 @@ bool cloud_auth_admin(cloud *c, const sr_http_request *req, sr_http_response *re
   cloud_token_hash(req->bearer, hash);
   json_t *row =
       cloud_db_row(c->db, "SELECT tenant FROM admin_tokens WHERE token_hash = ?", "t", hash);
+  if (!row && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "checking the token");
+    return false;
+  }
   if (!row) {
     sr_http_reply_error(resp, 401, "unauthenticated", "the token is not valid");
     return false;
@@ -80,6 +84,10 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
     return NULL;
   }
   json_t *row = cloud_db_row(c->db, "SELECT * FROM scouts WHERE id = ?", "t", req->peer_cn);
+  if (!row && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "looking up the scout");
+    return NULL;
+  }
   if (!row) {
     sr_http_reply_error(resp, 403, "forbidden",
                         "scout '%s' is not enrolled in this cloud (removed?); enroll it again "
@@ -97,6 +105,11 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
    * the certificate must come from this scout's own tenant's CA. */
   const char *tenant = cloud_row_text(row, "tenant");
   json_t *t = cloud_db_row(c->db, "SELECT ca_cert FROM tenants WHERE id = ?", "t", tenant);
+  if (!t && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "looking up the scout's tenant");
+    json_decref(row);
+    return NULL;
+  }
   int status = t ? sr_x509_der_issued_by(req->peer_cert_der, req->peer_cert_der_len, tenant,
                                          cloud_row_text(t, "ca_cert"))
                  : SR_ERR_NOT_FOUND;

@@ -35,7 +35,7 @@ typedef struct cloud {
   sr_loader *loader;
   sr_instance *idps[8]; /* identity providers with registration flows */
   size_t n_idps;
-  struct sr_aead *master;   /* seals secrets at rest; NULL without master_key_file */
+  struct sr_aead *master;  /* seals secrets at rest; NULL without master_key_file */
   char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
 } cloud;
 
@@ -92,6 +92,9 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
  * (NULL-terminated); else NULL and a 400 in resp. Caller decrefs. */
 json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
                        const char *const *allowed);
+/* A 500 for a database failure while doing `what` (the cause is logged
+ * where it happened): never a "not found" or "unauthenticated". */
+void cloud_api_db_error(sr_http_response *resp, const char *what);
 /* RFC 3339 UTC text of a Unix time. */
 void cloud_rfc3339(int64_t t, char out[32]);
 

@@ -151,8 +151,7 @@ int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
   if (!exec(db,
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
             "PRAGMA secure_delete=ON;",
-            why,
-            sizeof why)) {
+            why, sizeof why)) {
     snprintf(err, err_size, "%s: %s", path, why);
     cloud_db_close(db);
     return SR_ERR_IO;
@@ -216,6 +215,26 @@ static sqlite3_stmt *cached_statement(sqlite3 *db, const char *sql) {
   return stmt;
 }
 
+/* Which connection's last call failed, and how many calls have failed in
+ * this process. A reader must tell "no rows" from "could not read": an
+ * I/O error answered as "no such session" would be a 401 that hides a
+ * broken disk. The API's front door compares the count before and after
+ * each request, so no error can slip out as a 4xx. */
+static sqlite3 *failed_db;
+static unsigned long error_count;
+
+static void note_result(sqlite3 *db, bool failed) {
+  if (failed) {
+    failed_db = db;
+    error_count++;
+  } else if (failed_db == db) {
+    failed_db = NULL;
+  }
+}
+
+bool cloud_db_failed(sqlite3 *db) { return db && failed_db == db; }
+unsigned long cloud_db_errors(void) { return error_count; }
+
 /* Makes a statement ready for its next use (bindings cleared). */
 static void done_with(sqlite3_stmt *stmt) {
   sqlite3_reset(stmt);
@@ -259,24 +278,37 @@ int cloud_db_run(sqlite3 *db, const char *sql, const char *types, ...) {
   va_start(ap, types);
   sqlite3_stmt *stmt = prepare(db, sql, types, ap);
   va_end(ap);
-  if (!stmt)
-    return -1;
-  int rc = sqlite3_step(stmt);
-  done_with(stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    if (rc != SQLITE_CONSTRAINT)
-      sr_log(SR_LOG_ERROR, "db", "statement failed: %s", sqlite3_errmsg(db));
+  if (!stmt) {
+    note_result(db, true);
     return -1;
   }
-  return sqlite3_changes(db);
+  int rc = sqlite3_step(stmt);
+  /* the extended code before the reset: a uniqueness conflict is an
+   * answer (the row exists); any other failure, a trigger's RAISE
+   * included, is the database's */
+  int extended = sqlite3_extended_errcode(db);
+  done_with(stmt);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+    note_result(db, false);
+    return sqlite3_changes(db);
+  }
+  if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    note_result(db, false);
+    return CLOUD_DB_CONFLICT;
+  }
+  sr_log(SR_LOG_ERROR, "db", "statement failed: %s (%.80s)", sqlite3_errmsg(db), sql);
+  note_result(db, true);
+  return -1;
 }
 
 static json_t *rows_v(sqlite3 *db, const char *sql, const char *types, va_list ap, int limit) {
   sqlite3_stmt *stmt = prepare(db, sql, types, ap);
-  if (!stmt)
+  if (!stmt) {
+    note_result(db, true);
     return NULL;
+  }
   json_t *rows = json_array();
-  int rc;
+  int rc = SQLITE_DONE;
   while ((limit < 0 || (int)json_array_size(rows) < limit) &&
          (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     json_t *row = json_object();
@@ -293,7 +325,16 @@ static json_t *rows_v(sqlite3 *db, const char *sql, const char *types, va_list a
     }
     json_array_append_new(rows, row);
   }
+  /* the loop ends at the limit, at the last row, or on an error: only the
+   * first two are rows */
+  bool failed = rc != SQLITE_DONE && rc != SQLITE_ROW;
+  if (failed) {
+    sr_log(SR_LOG_ERROR, "db", "query failed: %s (%.80s)", sqlite3_errmsg(db), sql);
+    json_decref(rows);
+    rows = NULL;
+  }
   done_with(stmt);
+  note_result(db, failed);
   return rows;
 }
 

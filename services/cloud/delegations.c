@@ -39,6 +39,7 @@ static json_t *user_by_email(cloud *c, const char *tenant, const char *email) {
 
 void cloud_delegation_add(cloud *c, const char *tenant, const char *owner_id, json_t *body,
                           sr_http_response *resp) {
+  unsigned long db_errors = cloud_db_errors(); /* three lookups: did any fail? */
   json_t *owner =
       owner_id ? cloud_db_row(c->db, "SELECT id, email FROM users WHERE tenant = ? AND id = ?",
                               "tt", tenant, owner_id)
@@ -59,7 +60,9 @@ void cloud_delegation_add(cloud *c, const char *tenant, const char *owner_id, js
                                        "owner = ?",
                                        "tt", tenant, cloud_row_text(owner, "id"))
                         : NULL;
-  if (!owner) {
+  if (cloud_db_errors() != db_errors) {
+    cloud_api_db_error(resp, "looking up the delegation's users");
+  } else if (!owner) {
     sr_http_reply_error(resp, 404, "unknown_user", "no such owner in this tenant");
   } else if (!address_ok) {
     sr_http_reply_error(resp, 400, "invalid", "'delegate' must be an email address");
@@ -89,7 +92,9 @@ void cloud_delegation_add(cloud *c, const char *tenant, const char *owner_id, js
                                         "AND delegate = ?",
                                         "ttt", tenant, cloud_row_text(owner, "id"), delegate_id)
                          : NULL;
-    if (row) {
+    if (n == -1 || (!row && cloud_db_failed(c->db))) {
+      cloud_api_db_error(resp, "storing the delegation");
+    } else if (row) {
       if (delegate)
         sr_log(SR_LOG_INFO, "delegation", "tenant %s: %s may release the jobs of %s", tenant,
                delegate_id, cloud_row_text(owner, "id"));
@@ -123,6 +128,10 @@ void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
                                "= ?2) AND (d.until IS NULL OR d.until > ?3) ORDER BY o.email, "
                                "g.email",
                                "tti", tenant, user_id, (int64_t)time(NULL));
+  if (!rows) {
+    cloud_api_db_error(resp, "listing the delegations");
+    return;
+  }
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {
@@ -132,7 +141,7 @@ void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
       json_object_set_new(row, "until", json_string(when));
     }
   }
-  sr_http_reply_json(resp, 200, json_pack("{s:o}", "delegations", rows ? rows : json_array()));
+  sr_http_reply_json(resp, 200, json_pack("{s:o}", "delegations", rows));
 }
 
 void cloud_delegation_remove(cloud *c, const char *tenant, const char *owner_id, const char *id,
@@ -144,6 +153,8 @@ void cloud_delegation_remove(cloud *c, const char *tenant, const char *owner_id,
   if (n == 1) {
     sr_log(SR_LOG_INFO, "delegation", "tenant %s: delegation %s revoked", tenant, id);
     resp->status = 204;
+  } else if (n < 0) {
+    cloud_api_db_error(resp, "revoking the delegation");
   } else {
     sr_http_reply_error(resp, 404, "not_found", "no delegation '%.64s'", id);
   }

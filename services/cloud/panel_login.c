@@ -41,20 +41,23 @@ static int64_t locked_for(cloud *c, const char *tenant, const char *key) {
   return left > 0 ? left : 0;
 }
 
-static void count_failure(cloud *c, const char *tenant, const char *key, int64_t attempts) {
+/* False if the failure could not be counted: the caller must not answer
+ * as if it had been, or a failing disk would turn off the lockout. */
+static bool count_failure(cloud *c, const char *tenant, const char *key, int64_t attempts) {
   int64_t now = time(NULL), lock = c->cfg.u.cloud.lockout.duration;
   /* a lockout that has run out starts a fresh count */
-  cloud_db_run(c->db,
-               "INSERT INTO login_failures(tenant, key, failures, locked_until, updated_at) "
-               "VALUES(?, ?, 1, 0, ?) ON CONFLICT(tenant, key) DO UPDATE SET failures = CASE WHEN "
-               "locked_until != 0 AND locked_until <= ? THEN 1 ELSE failures + 1 END, "
-               "locked_until = CASE WHEN locked_until != 0 AND locked_until <= ? THEN 0 ELSE "
-               "locked_until END, updated_at = ?",
-               "ttiiii", tenant, key, now, now, now, now);
-  cloud_db_run(c->db,
-               "UPDATE login_failures SET locked_until = ? WHERE tenant = ? AND key = ? AND "
-               "failures >= ? AND locked_until = 0",
-               "itti", now + lock, tenant, key, attempts);
+  return cloud_db_run(
+             c->db,
+             "INSERT INTO login_failures(tenant, key, failures, locked_until, updated_at) "
+             "VALUES(?, ?, 1, 0, ?) ON CONFLICT(tenant, key) DO UPDATE SET failures = CASE WHEN "
+             "locked_until != 0 AND locked_until <= ? THEN 1 ELSE failures + 1 END, "
+             "locked_until = CASE WHEN locked_until != 0 AND locked_until <= ? THEN 0 ELSE "
+             "locked_until END, updated_at = ?",
+             "ttiiii", tenant, key, now, now, now, now) >= 0 &&
+         cloud_db_run(c->db,
+                      "UPDATE login_failures SET locked_until = ? WHERE tenant = ? AND key = ? "
+                      "AND failures >= ? AND locked_until = 0",
+                      "itti", now + lock, tenant, key, attempts) >= 0;
 }
 
 static bool is_hash(const char *s) {
@@ -113,12 +116,18 @@ json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, co
   if (!user) {
     char id[40] = "u-";
     cloud_random_hex(id + 2, 8);
-    /* marked as the directory's, so directory verdicts may log it in */
-    cloud_db_run(c->db,
-                 "INSERT INTO users(tenant, id, email, name, directory, created_at) "
-                 "VALUES(?, ?, ?, ?, 1, ?)",
-                 "tttti", tenant, id, mail, name ? name : mail, (int64_t)time(NULL));
-    sr_log(SR_LOG_INFO, "users", "tenant %s: directory user %s added", tenant, id);
+    if (cloud_db_failed(c->db))
+      return NULL;
+    /* marked as the directory's, so directory verdicts may log it in; a
+     * conflict is another instance adding the same user meanwhile */
+    int n = cloud_db_run(c->db,
+                         "INSERT INTO users(tenant, id, email, name, directory, created_at) "
+                         "VALUES(?, ?, ?, ?, 1, ?)",
+                         "tttti", tenant, id, mail, name ? name : mail, (int64_t)time(NULL));
+    if (n == -1)
+      return NULL; /* cloud_db_failed() says so */
+    if (n == 1)
+      sr_log(SR_LOG_INFO, "users", "tenant %s: directory user %s added", tenant, id);
     user = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND email = ?", "tt", tenant,
                         mail);
   }
@@ -172,12 +181,17 @@ static void refuse_unknown_card(cloud *c, login *l, sr_http_response *resp) {
   char token[64], hash[65];
   cloud_new_token(token);
   cloud_token_hash(token, hash);
-  cloud_db_run(c->db, "DELETE FROM card_bindings WHERE expires_at < ?", "i", (int64_t)time(NULL));
-  cloud_db_run(c->db,
-               "INSERT INTO card_bindings(token_hash, tenant, card_hash, device, expires_at) "
-               "VALUES(?, ?, ?, ?, ?)",
-               "tttti", hash, l->tenant, l->card, l->device,
-               (int64_t)time(NULL) + CARD_BINDING_TTL);
+  if (cloud_db_run(c->db, "DELETE FROM card_bindings WHERE expires_at < ?", "i",
+                   (int64_t)time(NULL)) < 0 ||
+      cloud_db_run(c->db,
+                   "INSERT INTO card_bindings(token_hash, tenant, card_hash, device, expires_at) "
+                   "VALUES(?, ?, ?, ?, ?)",
+                   "tttti", hash, l->tenant, l->card, l->device,
+                   (int64_t)time(NULL) + CARD_BINDING_TTL) != 1) {
+    /* a token that was never stored would bind nothing */
+    cloud_api_db_error(resp, "storing the card's binding token");
+    return;
+  }
   sr_http_reply_json(
       resp, 401,
       json_pack("{s:{s:s, s:s, s:s, s:I}}", "error", "code", "card_unknown", "message",
@@ -251,14 +265,23 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
   }
   device = cloud_db_row(c->db, "SELECT id FROM devices WHERE tenant = ? AND id = ?", "tt", l.tenant,
                         l.device);
+  if (!device && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "looking up the device");
+    goto out;
+  }
   if (!device) {
     sr_http_reply_error(resp, 404, "unknown_device", "no device '%.64s' in this tenant", l.device);
     goto out;
   }
   snprintf(device_key, sizeof device_key, "device:%.64s", l.device);
+  unsigned long db_errors = cloud_db_errors();
   int64_t wait = locked_for(c, l.tenant, l.identity);
   if (!wait)
     wait = locked_for(c, l.tenant, device_key);
+  if (cloud_db_errors() != db_errors) { /* an unread lockout is no lockout */
+    cloud_api_db_error(resp, "reading the login lockouts");
+    goto out;
+  }
   if (wait) {
     char message[96];
     snprintf(message, sizeof message, "too many failed attempts; try again in %lld s",
@@ -272,9 +295,16 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
     goto out;
   }
   user = verify(c, site, &l, body);
+  if (!user && cloud_db_errors() != db_errors) { /* not a wrong credential: a failed read */
+    cloud_api_db_error(resp, "checking the credential");
+    goto out;
+  }
   if (!user) {
-    count_failure(c, l.tenant, l.identity, attempts);
-    count_failure(c, l.tenant, device_key, attempts * 4);
+    if (!count_failure(c, l.tenant, l.identity, attempts) ||
+        !count_failure(c, l.tenant, device_key, attempts * 4)) {
+      cloud_api_db_error(resp, "counting a failed login");
+      goto out;
+    }
     sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: failed %s login", l.tenant, l.device,
            l.method);
     if (l.card)
@@ -288,10 +318,16 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
   }
   /* a success clears its own identity's count; the per-device passcode
    * count is shared by everyone, so one valid passcode must not reset it */
-  if (!l.passcode)
-    cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt", l.tenant,
-                 l.identity);
+  if (!l.passcode && cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?",
+                                  "tt", l.tenant, l.identity) < 0) {
+    cloud_api_db_error(resp, "clearing the failed logins");
+    goto out;
+  }
   bool bound = l.bind_card && !l.card && bind_card(c, &l, user);
+  if (cloud_db_errors() != db_errors) {
+    cloud_api_db_error(resp, "binding the card");
+    goto out;
+  }
   char token[64], hash[65];
   cloud_new_token(token);
   cloud_token_hash(token, hash);
@@ -301,7 +337,7 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
                    "expires_at) VALUES(?, ?, ?, ?, ?, ?)",
                    "ttttti", hash, l.tenant, cloud_row_text(user, "id"), l.device,
                    cloud_row_text(site, "id"), (int64_t)time(NULL) + ttl) != 1) {
-    sr_http_reply_error(resp, 500, "internal", "the session could not be stored");
+    cloud_api_db_error(resp, "storing the session");
   } else {
     sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in by %s", l.tenant, l.device,
            cloud_row_text(user, "id"), l.method);

@@ -23,20 +23,42 @@ static json_t *state_answer(const char *job, const char *state, const char *reas
   return o;
 }
 
+/* Ends a transaction of a release's updates: commits if all of them ran,
+ * else rolls back and logs which release stayed as it was. Several cloud
+ * processes may share the database, so a release and its job change
+ * together or not at all. */
+static bool finish_updates(cloud *c, bool ok, const char *tenant, const char *id,
+                           const char *what) {
+  if (ok && cloud_db_commit(c->db))
+    return true;
+  cloud_db_rollback(c->db);
+  sr_log(SR_LOG_ERROR, "release",
+         "tenant %s release %s: could not record %s (database failed; "
+         "see above); the release is unchanged",
+         tenant, id, what);
+  return false;
+}
+
 /* Marks release `id` failed and its job held again, with the reason. Only
  * a release still under way changes: outcomes never go backwards. */
 static void fail_release(cloud *c, const char *tenant, const char *id, const char *job,
                          const char *reason) {
   int64_t now = time(NULL);
-  int changed = cloud_db_run(c->db,
-                             "UPDATE releases SET state = 'failed', reason = ?, updated_at = ? "
-                             "WHERE tenant = ? AND id = ? AND state IN ('releasing', 'printing')",
-                             "titt", reason, now, tenant, id);
-  cloud_db_run(c->db,
-               "UPDATE jobs SET state = 'held', reason = ?, release_id = NULL, updated_at = ? "
-               "WHERE tenant = ? AND id = ? AND release_id = ? AND state IN ('releasing', "
-               "'printing')",
-               "tittt", reason, now, tenant, job, id);
+  bool ok = cloud_db_begin(c->db);
+  int changed = ok ? cloud_db_run(c->db,
+                                  "UPDATE releases SET state = 'failed', reason = ?, updated_at = "
+                                  "? WHERE tenant = ? AND id = ? AND state IN ('releasing', "
+                                  "'printing')",
+                                  "titt", reason, now, tenant, id)
+                   : -1;
+  ok = ok && changed >= 0 &&
+       cloud_db_run(c->db,
+                    "UPDATE jobs SET state = 'held', reason = ?, release_id = NULL, updated_at = ? "
+                    "WHERE tenant = ? AND id = ? AND release_id = ? AND state IN ('releasing', "
+                    "'printing')",
+                    "tittt", reason, now, tenant, job, id) >= 0;
+  if (!finish_updates(c, ok, tenant, id, "its failure"))
+    return;
   if (changed == 1) /* a scout repeating "failed" adds no log line */
     sr_log(SR_LOG_WARN, "release", "tenant %s release %s of job %s failed: %s", tenant, id, job,
            reason);
@@ -155,6 +177,8 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
    * another's jobs even if the broker let a message through */
   release = cloud_db_row(c->db, "SELECT * FROM releases WHERE tenant = ? AND id = ? AND scout = ?",
                          "ttt", tenant, id, scout);
+  if (!release && cloud_db_failed(c->db))
+    goto out; /* logged with its cause; not the scout's fault */
   if (!release) {
     cloud_events_note(scout, CLOUD_EVENT_UNKNOWN);
     goto out;
@@ -162,25 +186,35 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
   const char *job = cloud_row_text(release, "job");
   int64_t now = time(NULL);
   if (strcmp(state, "printing") == 0) {
-    cloud_db_run(c->db,
-                 "UPDATE releases SET state = 'printing', updated_at = ?, deadline = ? WHERE "
-                 "tenant = ? AND id = ? AND state = 'releasing'",
-                 "iitt", now, now + PRINTING_TIMEOUT, tenant, id);
-    cloud_db_run(c->db,
-                 "UPDATE jobs SET state = 'printing', updated_at = ? WHERE tenant = ? AND id = ? "
-                 "AND release_id = ? AND state = 'releasing'",
-                 "ittt", now, tenant, job, id);
+    bool ok = cloud_db_begin(c->db);
+    ok = ok &&
+         cloud_db_run(c->db,
+                      "UPDATE releases SET state = 'printing', updated_at = ?, deadline = ? WHERE "
+                      "tenant = ? AND id = ? AND state = 'releasing'",
+                      "iitt", now, now + PRINTING_TIMEOUT, tenant, id) >= 0;
+    ok = ok &&
+         cloud_db_run(c->db,
+                      "UPDATE jobs SET state = 'printing', updated_at = ? WHERE tenant = ? AND "
+                      "id = ? AND release_id = ? AND state = 'releasing'",
+                      "ittt", now, tenant, job, id) >= 0;
+    finish_updates(c, ok, tenant, id, "that printing started");
   } else if (strcmp(state, "printed") == 0) {
     /* also after a timeout: the paper is out, so the job is printed */
+    bool ok = cloud_db_begin(c->db);
     int changed =
-        cloud_db_run(c->db,
-                     "UPDATE releases SET state = 'printed', reason = NULL, transport = ?, "
-                     "updated_at = ? WHERE tenant = ? AND id = ? AND state != 'printed'",
-                     "titt", transport, now, tenant, id);
-    cloud_db_run(c->db,
-                 "UPDATE jobs SET state = 'printed', reason = NULL, release_id = ?, updated_at = ? "
-                 "WHERE tenant = ? AND id = ? AND state IN ('held', 'releasing', 'printing')",
-                 "titt", id, now, tenant, job);
+        ok ? cloud_db_run(c->db,
+                          "UPDATE releases SET state = 'printed', reason = NULL, transport = ?, "
+                          "updated_at = ? WHERE tenant = ? AND id = ? AND state != 'printed'",
+                          "titt", transport, now, tenant, id)
+           : -1;
+    ok = ok && changed >= 0 &&
+         cloud_db_run(c->db,
+                      "UPDATE jobs SET state = 'printed', reason = NULL, release_id = ?, "
+                      "updated_at = ? WHERE tenant = ? AND id = ? AND state IN ('held', "
+                      "'releasing', 'printing')",
+                      "titt", id, now, tenant, job) >= 0;
+    if (!finish_updates(c, ok, tenant, id, "that the job printed"))
+      goto out;       /* still under way: the scout answers a re-sent command again */
     if (changed == 1) /* a repeated "printed" is no news */
       sr_log(SR_LOG_INFO, "release", "tenant %s release %s: job %s printed%s%s", tenant, id, job,
              transport ? " over " : "", transport ? transport : "");
@@ -262,6 +296,8 @@ void cloud_scout_online(cloud *c, const char *tenant, const char *scout) {
   size_t i;
   json_t *row;
   json_array_foreach(pending, i, row) {
+    /* a failed write leaves the flag set: the scout is told again next
+     * time, and deleting twice is harmless */
     if (tell_scout_delete(c, tenant, scout, cloud_row_text(row, "id")))
       cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 0 WHERE tenant = ? AND id = ?", "tt",
                    tenant, cloud_row_text(row, "id"));
@@ -279,9 +315,14 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
                        "AND id = ? AND state = 'held'",
                        "titt", state, (int64_t)time(NULL), tenant, job_id);
   if (n == 1 && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id)) {
-    cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
-                 tenant, job_id);
-    sr_log(SR_LOG_WARN, "jobs", "job %s %s; its scout will be told when it is back", job_id, state);
+    if (cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
+                     tenant, job_id) == 1)
+      sr_log(SR_LOG_WARN, "jobs", "job %s %s; its scout will be told when it is back", job_id,
+             state);
+    else /* the file stays at the workstation until someone deletes it there */
+      sr_log(SR_LOG_ERROR, "jobs",
+             "job %s %s, but its scout is offline and the reminder could not be stored", job_id,
+             state);
   }
   json_decref(job);
   return n == 1;

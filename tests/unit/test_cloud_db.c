@@ -152,10 +152,10 @@ static void test_rows_bind_text_integers_and_null(void **state) {
   sqlite3 *db;
   assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
   cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('t', 'T', 1)", "");
-  /* a constraint violation is -1, not a crash, and changes nothing */
+  /* a uniqueness violation is a conflict, not a crash, and changes nothing */
   assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
                                 "tti", "t", "again", (int64_t)2),
-                   -1);
+                   CLOUD_DB_CONFLICT);
   assert_int_equal(cloud_db_run(db,
                                 "INSERT INTO users(tenant, id, email, name, card_hash, "
                                 "created_at) VALUES(?, ?, ?, ?, ?, ?)",
@@ -170,7 +170,9 @@ static void test_rows_bind_text_integers_and_null(void **state) {
   assert_int_equal(cloud_row_int(u, "created_at"), 7);
   json_decref(rows);
   assert_null(cloud_db_row(db, "SELECT * FROM users WHERE tenant = ?", "t", "other"));
+  assert_false(cloud_db_failed(db));
   assert_null(cloud_db_rows(db, "SELECT * FROM no_such_table", ""));
+  assert_true(cloud_db_failed(db));
   cloud_db_close(db);
 }
 
@@ -184,9 +186,8 @@ static void test_database_files_are_private(void **state) {
   snprintf(wal, sizeof wal, "%s-wal", path);
   sqlite3 *db;
   assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
-  assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('p', 'P', 1)",
-                                ""),
-                   1);
+  assert_int_equal(
+      cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('p', 'P', 1)", ""), 1);
   struct stat st;
   assert_int_equal(stat(path, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
@@ -213,6 +214,92 @@ static void test_database_files_are_private(void **state) {
   cloud_db_close(db);
 }
 
+/* Interrupts every statement once `calls_left` progress callbacks have
+ * passed: a query that fails part-way, as an I/O error would. */
+static int calls_left;
+static int interrupt_after(void *unused) {
+  (void)unused;
+  return calls_left-- <= 0;
+}
+
+static sqlite3 *tenants_db(const char *name, int rows) {
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  sqlite3 *db;
+  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  for (int i = 0; i < rows; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "t%d", i);
+    assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
+                                  "tti", id, id, (int64_t)i),
+                     1);
+  }
+  return db;
+}
+
+static void test_failed_read_is_not_no_rows(void **state) {
+  (void)state;
+  sqlite3 *db = tenants_db("read.db", 3);
+  /* no rows is not a failure */
+  assert_null(cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "nobody"));
+  assert_false(cloud_db_failed(db));
+  unsigned long before = cloud_db_errors();
+  calls_left = 0;
+  sqlite3_progress_handler(db, 1, interrupt_after, NULL);
+  assert_null(cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "t1"));
+  assert_true(cloud_db_failed(db));
+  assert_null(cloud_db_rows(db, "SELECT * FROM tenants", ""));
+  assert_true(cloud_db_failed(db));
+  assert_int_equal(cloud_db_errors(), before + 2);
+  sqlite3_progress_handler(db, 0, NULL, NULL);
+  /* the statement kept in the cache works again, and the flag clears */
+  json_t *row = cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "t1");
+  assert_non_null(row);
+  assert_false(cloud_db_failed(db));
+  json_decref(row);
+  cloud_db_close(db);
+}
+
+/* A query that fails after some rows is an error, not a shorter list. */
+static void test_read_failing_midway_returns_no_partial_list(void **state) {
+  (void)state;
+  sqlite3 *db = tenants_db("midway.db", 200);
+  json_t *all = cloud_db_rows(db, "SELECT id FROM tenants ORDER BY created_at", "");
+  assert_int_equal(json_array_size(all), 200);
+  json_decref(all);
+  calls_left = 20; /* some rows come out before the interruption */
+  sqlite3_progress_handler(db, 10, interrupt_after, NULL);
+  assert_null(cloud_db_rows(db, "SELECT id FROM tenants ORDER BY created_at", ""));
+  assert_true(cloud_db_failed(db));
+  sqlite3_progress_handler(db, 0, NULL, NULL);
+  cloud_db_close(db);
+}
+
+static void test_refused_write_is_an_error_and_conflict_is_not(void **state) {
+  (void)state;
+  sqlite3 *db = tenants_db("write.db", 1);
+  /* a uniqueness conflict is an answer: the row exists */
+  assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
+                                "tti", "t0", "again", (int64_t)1),
+                   CLOUD_DB_CONFLICT);
+  assert_false(cloud_db_failed(db));
+  /* a trigger's RAISE is a constraint code too, but a failure */
+  assert_int_equal(cloud_db_run(db,
+                                "CREATE TRIGGER no_sessions BEFORE INSERT ON sessions BEGIN "
+                                "SELECT RAISE(ABORT, 'sessions refused'); END",
+                                ""),
+                   0);
+  unsigned long before = cloud_db_errors();
+  assert_int_equal(cloud_db_run(db,
+                                "INSERT INTO sessions(token_hash, tenant, user_id, device, "
+                                "site_scout, expires_at) VALUES(?, ?, ?, ?, ?, ?)",
+                                "ttttti", "h", "t0", "u", "d", "s", (int64_t)1),
+                   -1);
+  assert_true(cloud_db_failed(db));
+  assert_int_equal(cloud_db_errors(), before + 1);
+  cloud_db_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_database_is_migrated_once),
@@ -221,6 +308,9 @@ int main(void) {
       cmocka_unit_test(test_newer_database_is_refused),
       cmocka_unit_test(test_database_files_are_private),
       cmocka_unit_test(test_rows_bind_text_integers_and_null),
+      cmocka_unit_test(test_failed_read_is_not_no_rows),
+      cmocka_unit_test(test_read_failing_midway_returns_no_partial_list),
+      cmocka_unit_test(test_refused_write_is_an_error_and_conflict_is_not),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
