@@ -36,6 +36,7 @@ typedef struct transaction {
   char *reply;                /* LWS_PRE bytes of headroom, then the JSON */
   size_t reply_len;
   int status, retry_after;
+  char allow[64]; /* a 405's Allow, "" for ALLOWED_METHODS */
 } transaction;
 
 struct sr_http_exchange {
@@ -82,6 +83,7 @@ static void transaction_answer(struct lws *wsi, transaction *t, sr_http_response
     t->reply_len = 0;
   }
   t->retry_after = resp->retry_after;
+  snprintf(t->allow, sizeof t->allow, "%s", resp->allow);
   t->answered = true;
   free(resp->body);
   lws_callback_on_writable(wsi);
@@ -256,7 +258,7 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   char te[64] = "";
   lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
   if (te[0]) /* lws 4.1 drops the connection on chunked bodies; never frame the
-                * rest by a Content-Length a proxy may have ignored (desync) */
+              * rest by a Content-Length a proxy may have ignored (desync) */
     return refuse_and_close(wsi, t, 411, "length_required", "send the body with a Content-Length");
   unsigned long long length;
   if (!content_length(wsi, &length))
@@ -304,9 +306,10 @@ static int on_writeable(struct lws *wsi, transaction *t) {
   if (lws_add_http_common_headers(wsi, (unsigned)t->status, "application/json", t->reply_len, &p,
                                   end))
     return -1;
-  if (t->status == 405 && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
-                                                      (const unsigned char *)ALLOWED_METHODS,
-                                                      (int)strlen(ALLOWED_METHODS), &p, end))
+  const char *allow = t->allow[0] ? t->allow : ALLOWED_METHODS;
+  if (t->status == 405 && lws_add_http_header_by_name(
+                              wsi, (const unsigned char *)"allow:", (const unsigned char *)allow,
+                              (int)strlen(allow), &p, end))
     return -1;
   if (t->close && lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                               (const unsigned char *)"close", 5, &p, end))

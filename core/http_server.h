@@ -21,15 +21,15 @@ typedef struct sr_http_server sr_http_server;
 typedef struct sr_http_exchange sr_http_exchange;
 
 typedef struct sr_http_request {
-  const char *method;  /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
-  const char *path;    /* without the query */
-  const char *query;   /* after '?', "" if none */
-  const char *bearer;  /* the Authorization: Bearer token, or NULL */
-  const char *peer_cn; /* the verified client certificate's CN, or NULL */
+  const char *method;                 /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
+  const char *path;                   /* without the query */
+  const char *query;                  /* after '?', "" if none */
+  const char *bearer;                 /* the Authorization: Bearer token, or NULL */
+  const char *peer_cn;                /* the verified client certificate's CN, or NULL */
   const unsigned char *peer_cert_der; /* that certificate (DER), for issuer checks */
   size_t peer_cert_der_len;
-  const char *remote;  /* the peer's address, for logs */
-  const char *body;    /* NUL-terminated; "" if none */
+  const char *remote; /* the peer's address, for logs */
+  const char *body;   /* NUL-terminated; "" if none */
   size_t body_len;
   sr_http_server *server; /* for sr_http_defer */
   void *transaction;      /* internal */
@@ -39,6 +39,9 @@ typedef struct sr_http_response {
   int status;
   char *body;      /* malloc'd JSON text; the server frees it */
   int retry_after; /* seconds, sent as Retry-After when > 0 */
+  /* a 405's Allow header: the resource's own methods ("GET, POST"); empty:
+   * every method the APIs use */
+  char allow[64];
 } sr_http_response;
 
 /* Fills *resp. Called on the loop's thread; the request's strings live

@@ -11,6 +11,8 @@ packages=(
   # real peers for the integration tests and the stack of scripts/run.sh
   socat cups-ipp-utils dbus-daemon snmpd mosquitto mosquitto-clients iproute2 curl jq python3
   slapd ldap-utils python3-aiosmtpd
+  # route_table: reads docs/api/*.yaml
+  python3-yaml
   # tenant_boundary: reads the cloud database and unseals a key as a thief would
   sqlite3 python3-cryptography
   # CUPS itself: bench/release-latency compares our release with its hold and release

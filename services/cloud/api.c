@@ -1,5 +1,8 @@
-/* The REST API's front door: routes by path prefix to the handlers of each
- * kind of caller, and the body parsing every handler shares. */
+/* The REST API's front door: the route table (method, path pattern, who
+ * may call, handler, accepted body fields), the router that checks the
+ * caller before any handler runs, and the body parsing every handler
+ * shares. The table is data so that the test route_table can hold it
+ * against docs/api/cloud.yaml (`sr-cloud --routes` prints it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +12,143 @@
 #include "db.h"
 #include "log.h"
 
-static bool take_prefix(const char *path, const char *prefix, const char **rest) {
-  size_t n = strlen(prefix);
-  if (strncmp(path, prefix, n) != 0)
+static void health(cloud_call *k) {
+  sr_http_reply_json(k->resp, 200,
+                     json_pack("{s:s, s:b}", "status", "ok", "broker", k->c->mqtt_connected));
+}
+
+#define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define V1 "/api/v1"
+static const cloud_route routes[] = {
+    {{"GET", V1 "/health"}, CLOUD_ANYONE, health, NULL},
+    {{"POST", V1 "/tenants"}, CLOUD_OPERATOR, cloud_admin_tenant_add, FIELDS("id", "name")},
+    {{"GET", V1 "/users"}, CLOUD_ADMIN, cloud_admin_users, NULL},
+    {{"POST", V1 "/users"},
+     CLOUD_ADMIN,
+     cloud_admin_user_add,
+     FIELDS("email", "name", "card_hash", "pin_hash")},
+    {{"DELETE", V1 "/users/{id}"}, CLOUD_ADMIN, cloud_admin_user_remove, NULL},
+    {{"GET", V1 "/devices"}, CLOUD_ADMIN, cloud_admin_devices, NULL},
+    {{"POST", V1 "/devices"},
+     CLOUD_ADMIN,
+     cloud_admin_device_add,
+     FIELDS("id", "name", "uris", "snmp")},
+    {{"DELETE", V1 "/devices/{id}"}, CLOUD_ADMIN, cloud_admin_device_remove, NULL},
+    {{"GET", V1 "/scouts"}, CLOUD_ADMIN, cloud_admin_scouts, NULL},
+    {{"POST", V1 "/scouts"},
+     CLOUD_ADMIN,
+     cloud_admin_scout_add,
+     FIELDS("kind", "name", "user", "directory")},
+    {{"DELETE", V1 "/scouts/{id}"}, CLOUD_ADMIN, cloud_admin_scout_remove, NULL},
+    {{"GET", V1 "/jobs"}, CLOUD_ADMIN, cloud_admin_jobs, NULL},
+    {{"GET", V1 "/delegations"}, CLOUD_ADMIN, cloud_admin_delegations, NULL},
+    {{"POST", V1 "/delegations"},
+     CLOUD_ADMIN,
+     cloud_admin_delegation_add,
+     FIELDS("owner", "delegate", "until")},
+    {{"DELETE", V1 "/delegations/{id}"}, CLOUD_ADMIN, cloud_admin_delegation_remove, NULL},
+    {{"POST", V1 "/enroll"}, CLOUD_ANYONE, cloud_api_enroll, FIELDS("token", "csr")},
+    {{"POST", V1 "/scout/jobs"},
+     CLOUD_PRINT_SCOUT,
+     cloud_scout_job_add,
+     FIELDS("id", "title", "pages", "copies", "sides", "color", "format", "size", "submitted_at",
+            "owner_email")},
+    {{"DELETE", V1 "/scout/jobs/{id}"}, CLOUD_PRINT_SCOUT, cloud_scout_job_remove, NULL},
+    {{"PUT", V1 "/scout/passcode"},
+     CLOUD_PRINT_SCOUT,
+     cloud_scout_passcode,
+     FIELDS("passcode_hash")},
+    {{"POST", V1 "/scout/register"},
+     CLOUD_PRINT_SCOUT,
+     cloud_scout_register,
+     FIELDS("email", "method")},
+    {{"POST", V1 "/scout/register/complete"},
+     CLOUD_PRINT_SCOUT,
+     cloud_scout_register_complete,
+     FIELDS("registration", "code", "pin_hash")},
+    {{"POST", V1 "/site/panel/sessions"},
+     CLOUD_SITE,
+     cloud_panel_session_add,
+     FIELDS("device", "card_hash", "email", "pin_hash", "passcode_hash", "username",
+            "directory_verdict", "directory_email", "directory_name", "bind_card")},
+    {{"DELETE", V1 "/site/panel/sessions/current"},
+     CLOUD_PANEL_SESSION,
+     cloud_panel_session_end,
+     NULL},
+    {{"GET", V1 "/site/panel/jobs"}, CLOUD_PANEL_SESSION, cloud_panel_jobs, NULL},
+    {{"GET", V1 "/site/panel/jobs/{id}"}, CLOUD_PANEL_SESSION, cloud_panel_job, NULL},
+    {{"DELETE", V1 "/site/panel/jobs/{id}"}, CLOUD_PANEL_SESSION, cloud_panel_job_remove, NULL},
+    {{"POST", V1 "/site/panel/release"},
+     CLOUD_PANEL_SESSION,
+     cloud_panel_release,
+     FIELDS("jobs", "all", "settings")},
+    {{"GET", V1 "/site/panel/delegations"}, CLOUD_PANEL_SESSION, cloud_panel_delegations, NULL},
+    {{"POST", V1 "/site/panel/delegations"},
+     CLOUD_PANEL_SESSION,
+     cloud_panel_delegation_add,
+     FIELDS("delegate", "until")},
+    {{"DELETE", V1 "/site/panel/delegations/{id}"},
+     CLOUD_PANEL_SESSION,
+     cloud_panel_delegation_remove,
+     NULL},
+};
+
+const cloud_route *cloud_routes(size_t *n) {
+  *n = sizeof routes / sizeof *routes;
+  return routes;
+}
+
+json_t *cloud_routes_json(void) {
+  static const char *const callers[] = {"anyone",      "operator", "admin",
+                                        "print_scout", "site",     "panel_session"};
+  json_t *list = json_array();
+  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+    json_t *fields = json_array();
+    for (size_t f = 0; routes[i].fields && routes[i].fields[f]; f++)
+      json_array_append_new(fields, json_string(routes[i].fields[f]));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "method", routes[i].r.method,
+                                          "path", routes[i].r.pattern, "caller",
+                                          callers[routes[i].caller], "fields", fields));
+  }
+  return list;
+}
+
+/* Checks the caller the route asks for; false with the answer (401, 403,
+ * or 500 when the database failed) in resp. */
+static bool admit(cloud_call *k, cloud_caller caller) {
+  switch (caller) {
+  case CLOUD_ANYONE: return true;
+  case CLOUD_OPERATOR:
+    if (cloud_auth_operator(k->c, k->req))
+      return true;
+    sr_http_reply_error(k->resp, 401, "unauthenticated", "this call needs the operator token");
     return false;
-  *rest = path + n;
-  return true;
+  case CLOUD_ADMIN: return cloud_auth_admin(k->c, k->req, k->resp, k->tenant);
+  case CLOUD_PRINT_SCOUT: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "print"));
+  case CLOUD_SITE: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "site"));
+  case CLOUD_PANEL_SESSION:
+    return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "site")) &&
+           (k->session = cloud_panel_session(k->c, k->scout, k->req, k->resp));
+  }
+  return false;
+}
+
+static void route(cloud *c, const sr_http_request *req, sr_http_response *resp) {
+  cloud_call k = {.c = c, .req = req, .resp = resp};
+  long i = sr_route_find(routes, sizeof routes / sizeof *routes, sizeof *routes, req->method,
+                         req->path, k.id, sizeof k.id, resp->allow, sizeof resp->allow);
+  if (i < 0 && !resp->allow[0]) {
+    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+  } else if (i < 0) {
+    sr_http_reply_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s (only %s)",
+                        req->method, req->path, resp->allow);
+  } else {
+    k.fields = routes[i].fields;
+    if (admit(&k, routes[i].caller))
+      routes[i].handle(&k);
+  }
+  json_decref(k.session);
+  json_decref(k.scout);
 }
 
 /* Tests prove what the cloud never receives (a directory password, say) by
@@ -38,22 +172,9 @@ static void record_request(const sr_http_request *req) {
 
 void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *resp) {
   cloud *c = ctx;
-  const char *rest;
   record_request(req);
   unsigned long db_errors = cloud_db_errors();
-  if (strcmp(req->path, "/api/v1/health") == 0 && strcmp(req->method, "GET") == 0)
-    sr_http_reply_json(resp, 200,
-                       json_pack("{s:s, s:b}", "status", "ok", "broker", c->mqtt_connected));
-  else if (take_prefix(req->path, "/api/v1/site/panel/", &rest))
-    cloud_api_panel(c, req, resp, rest);
-  else if (take_prefix(req->path, "/api/v1/scout/", &rest))
-    cloud_api_scout(c, req, resp, rest);
-  else if (strcmp(req->path, "/api/v1/enroll") == 0)
-    cloud_api_enroll(c, req, resp);
-  else if (take_prefix(req->path, "/api/v1/", &rest))
-    cloud_api_admin(c, req, resp, rest);
-  else
-    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+  route(c, req, resp);
   /* the net under every handler: an answer made while the database was
    * failing cannot be trusted (a 401 that is really an I/O error, a 204
    * whose write was lost) */

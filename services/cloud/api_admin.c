@@ -49,12 +49,10 @@ static const char *text_of(json_t *o, const char *key) {
   return json_string_value(json_object_get(o, key));
 }
 
-static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response *resp) {
-  if (!cloud_auth_operator(c, req)) {
-    sr_http_reply_error(resp, 401, "unauthenticated", "creating tenants needs the operator token");
-    return;
-  }
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"id", "name", NULL});
+void cloud_admin_tenant_add(cloud_call *k) {
+  cloud *c = k->c;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   const char *id = text_of(body, "id"), *name = text_of(body, "name");
@@ -110,10 +108,11 @@ static void create_tenant(cloud *c, const sr_http_request *req, sr_http_response
   json_decref(body);
 }
 
-static void add_user(cloud *c, const char *tenant, const sr_http_request *req,
-                     sr_http_response *resp) {
-  json_t *body =
-      cloud_api_body(req, resp, (const char *[]){"email", "name", "card_hash", "pin_hash", NULL});
+void cloud_admin_user_add(cloud_call *k) {
+  cloud *c = k->c;
+  const char *tenant = k->tenant;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   char email[SR_ID_MAX], id[40] = "u-";
@@ -147,9 +146,11 @@ static void add_user(cloud *c, const char *tenant, const sr_http_request *req,
   json_decref(body);
 }
 
-static void add_device(cloud *c, const char *tenant, const sr_http_request *req,
-                       sr_http_response *resp) {
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"id", "name", "uris", "snmp", NULL});
+void cloud_admin_device_add(cloud_call *k) {
+  cloud *c = k->c;
+  const char *tenant = k->tenant;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   const char *id = text_of(body, "id"), *name = text_of(body, "name"),
@@ -188,10 +189,11 @@ static void add_device(cloud *c, const char *tenant, const sr_http_request *req,
   json_decref(body);
 }
 
-static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
-                      sr_http_response *resp) {
-  json_t *body =
-      cloud_api_body(req, resp, (const char *[]){"kind", "name", "user", "directory", NULL});
+void cloud_admin_scout_add(cloud_call *k) {
+  cloud *c = k->c;
+  const char *tenant = k->tenant;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   const char *kind = text_of(body, "kind"), *name = text_of(body, "name"),
@@ -249,7 +251,10 @@ static void add_scout(cloud *c, const char *tenant, const sr_http_request *req,
 /* Revocation: the scout's row goes (HTTPS refuses its certificate from the
  * next request on), the sessions a site made end, and the broker's ACL loses
  * its entry (MQTT refuses it once the broker has reloaded, within moments). */
-static void remove_scout(cloud *c, const char *tenant, const char *id, sr_http_response *resp) {
+void cloud_admin_scout_remove(cloud_call *k) {
+  cloud *c = k->c;
+  const char *tenant = k->tenant, *id = k->id;
+  sr_http_response *resp = k->resp;
   bool ok = cloud_db_begin(c->db);
   int n =
       ok ? cloud_db_run(c->db, "DELETE FROM scouts WHERE tenant = ? AND id = ?", "tt", tenant, id)
@@ -289,14 +294,15 @@ static void list(cloud *c, sr_http_response *resp, const char *key, const char *
     sr_http_reply_json(resp, 200, json_pack("{s:o}", key, rows));
 }
 
-static void list_jobs(cloud *c, const char *tenant, sr_http_response *resp) {
+void cloud_admin_jobs(cloud_call *k) {
+  sr_http_response *resp = k->resp;
   json_t *rows =
-      cloud_db_rows(c->db,
+      cloud_db_rows(k->c->db,
                     "SELECT j.id, j.title, j.pages, j.copies, j.sides, j.color, j.state, "
                     "j.reason, j.submitted_at, j.scout, u.email AS owner FROM jobs j "
                     "JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
                     "WHERE j.tenant = ? ORDER BY j.submitted_at, j.id",
-                    "t", tenant);
+                    "t", k->tenant);
   if (!rows) {
     cloud_api_db_error(resp, "listing the jobs");
     return;
@@ -324,64 +330,46 @@ static void remove_row(cloud *c, const char *tenant, const char *table, const ch
     sr_http_reply_error(resp, 404, "not_found", "no such %.20s", table);
 }
 
-void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *resp,
-                     const char *rest) {
-  bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0,
-       del = strcmp(req->method, "DELETE") == 0;
-  if (strcmp(rest, "tenants") == 0 && post) {
-    create_tenant(c, req, resp);
-    return;
-  }
-  char tenant[64];
-  static const char *const collections[] = {"users", "devices", "scouts", "jobs", "delegations"};
-  bool known = false;
-  for (size_t i = 0; i < 5 && !known; i++)
-    known = strncmp(rest, collections[i], strlen(collections[i])) == 0;
-  if (!known) {
-    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
-    return;
-  }
-  if (!cloud_auth_admin(c, req, resp, tenant))
-    return;
-  if (strcmp(rest, "users") == 0 && get)
-    list(c, resp, "users",
-         "SELECT id, email, name, card_hash IS NOT NULL AS has_card, pin_hash IS NOT NULL AS "
-         "has_pin, directory = 1 AS directory FROM users WHERE tenant = ? ORDER BY email",
-         tenant);
-  else if (strcmp(rest, "users") == 0 && post)
-    add_user(c, tenant, req, resp);
-  else if (strncmp(rest, "users/", 6) == 0 && del)
-    remove_row(c, tenant, "users", rest + 6, resp);
-  else if (strcmp(rest, "devices") == 0 && get)
-    list(c, resp, "devices",
-         "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? ORDER BY id", tenant);
-  else if (strcmp(rest, "devices") == 0 && post)
-    add_device(c, tenant, req, resp);
-  else if (strncmp(rest, "devices/", 8) == 0 && del)
-    remove_row(c, tenant, "devices", rest + 8, resp);
-  else if (strcmp(rest, "scouts") == 0 && get)
-    list(c, resp, "scouts",
-         "SELECT s.id, s.kind, s.name, u.email AS user, s.online = 1 AS online, "
-         "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory FROM scouts s "
-         "LEFT JOIN users u ON u.tenant = "
-         "s.tenant AND u.id = s.user_id WHERE s.tenant = ? ORDER BY s.name",
-         tenant);
-  else if (strcmp(rest, "scouts") == 0 && post)
-    add_scout(c, tenant, req, resp);
-  else if (strncmp(rest, "scouts/", 7) == 0 && del)
-    remove_scout(c, tenant, rest + 7, resp);
-  else if (strcmp(rest, "jobs") == 0 && get)
-    list_jobs(c, tenant, resp);
-  else if (strcmp(rest, "delegations") == 0 && get)
-    cloud_delegation_list(c, tenant, NULL, resp);
-  else if (strcmp(rest, "delegations") == 0 && post) {
-    json_t *body = cloud_api_body(req, resp, (const char *[]){"owner", "delegate", "until", NULL});
-    if (body)
-      cloud_delegation_add(c, tenant, NULL, body, resp);
-    json_decref(body);
-  } else if (strncmp(rest, "delegations/", 12) == 0 && del)
-    cloud_delegation_remove(c, tenant, NULL, rest + 12, resp);
-  else
-    sr_http_reply_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s", req->method,
-                        req->path);
+void cloud_admin_users(cloud_call *k) {
+  list(k->c, k->resp, "users",
+       "SELECT id, email, name, card_hash IS NOT NULL AS has_card, pin_hash IS NOT NULL AS "
+       "has_pin, directory = 1 AS directory FROM users WHERE tenant = ? ORDER BY email",
+       k->tenant);
+}
+
+void cloud_admin_user_remove(cloud_call *k) {
+  remove_row(k->c, k->tenant, "users", k->id, k->resp);
+}
+
+void cloud_admin_devices(cloud_call *k) {
+  list(k->c, k->resp, "devices",
+       "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? ORDER BY id", k->tenant);
+}
+
+void cloud_admin_device_remove(cloud_call *k) {
+  remove_row(k->c, k->tenant, "devices", k->id, k->resp);
+}
+
+void cloud_admin_scouts(cloud_call *k) {
+  list(k->c, k->resp, "scouts",
+       "SELECT s.id, s.kind, s.name, u.email AS user, s.online = 1 AS online, "
+       "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory FROM scouts s "
+       "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id WHERE s.tenant = ? "
+       "ORDER BY s.name",
+       k->tenant);
+}
+
+void cloud_admin_delegations(cloud_call *k) {
+  cloud_delegation_list(k->c, k->tenant, NULL, k->resp);
+}
+
+void cloud_admin_delegation_add(cloud_call *k) {
+  json_t *body = cloud_api_body(k->req, k->resp, k->fields);
+  if (body)
+    cloud_delegation_add(k->c, k->tenant, NULL, body, k->resp);
+  json_decref(body);
+}
+
+void cloud_admin_delegation_remove(cloud_call *k) {
+  cloud_delegation_remove(k->c, k->tenant, NULL, k->id, k->resp);
 }

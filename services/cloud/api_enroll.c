@@ -15,12 +15,10 @@
 #include "sr/abi.h"
 #include "x509_issue.h"
 
-void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *resp) {
-  if (strcmp(req->method, "POST") != 0) {
-    sr_http_reply_error(resp, 405, "method_not_allowed", "enroll with POST");
-    return;
-  }
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"token", "csr", NULL});
+void cloud_api_enroll(cloud_call *k) {
+  cloud *c = k->c;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   const char *token = json_string_value(json_object_get(body, "token"));

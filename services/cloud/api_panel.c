@@ -14,9 +14,8 @@
 #include "idhash.h"
 #include "log.h"
 
-/* The session of the bearer token, in the site's tenant; NULL and a 401. */
-static json_t *session_of(cloud *c, const json_t *site, const sr_http_request *req,
-                          sr_http_response *resp) {
+json_t *cloud_panel_session(cloud *c, const json_t *site, const sr_http_request *req,
+                            sr_http_response *resp) {
   if (!req->bearer) {
     sr_http_reply_error(resp, 401, "unauthenticated", "log in first (POST /sessions)");
     return NULL;
@@ -61,7 +60,10 @@ static char *visible_sql(const char *more) {
   return sql;
 }
 
-static void list_jobs(cloud *c, const json_t *session, sr_http_response *resp) {
+void cloud_panel_jobs(cloud_call *k) {
+  cloud *c = k->c;
+  const json_t *session = k->session;
+  sr_http_response *resp = k->resp;
   static char *sql;
   if (!sql) /* built once: the statement cache keys on its address */
     sql = visible_sql(" AND j.state IN ('held', 'releasing', 'printing') ORDER BY j.submitted_at, "
@@ -127,9 +129,11 @@ static bool settings_ok(json_t *settings, sr_http_response *resp) {
   return true;
 }
 
-static void release(cloud *c, const json_t *session, const sr_http_request *req,
-                    sr_http_response *resp) {
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"jobs", "all", "settings", NULL});
+void cloud_panel_release(cloud_call *k) {
+  cloud *c = k->c;
+  const json_t *session = k->session;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   json_t *ids = json_object_get(body, "jobs"), *all = json_object_get(body, "all");
@@ -185,77 +189,81 @@ out:
   json_decref(body);
 }
 
-void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *resp,
-                     const char *rest) {
-  json_t *site = cloud_auth_scout(c, req, resp, "site"), *session = NULL, *job = NULL;
-  if (!site)
+void cloud_panel_session_add(cloud_call *k) {
+  cloud_panel_login(k->c, k->scout, k->req, k->resp, k->fields);
+}
+
+void cloud_panel_session_end(cloud_call *k) {
+  if (cloud_db_run(k->c->db, "DELETE FROM sessions WHERE token_hash = ?", "t",
+                   cloud_row_text(k->session, "token_hash")) < 0)
+    cloud_api_db_error(k->resp, "ending the session"); /* else it would live on */
+  else
+    k->resp->status = 204;
+}
+
+void cloud_panel_delegations(cloud_call *k) {
+  cloud_delegation_list(k->c, cloud_row_text(k->session, "tenant"),
+                        cloud_row_text(k->session, "user_id"), k->resp);
+}
+
+void cloud_panel_delegation_add(cloud_call *k) {
+  json_t *body = cloud_api_body(k->req, k->resp, k->fields);
+  if (body)
+    cloud_delegation_add(k->c, cloud_row_text(k->session, "tenant"),
+                         cloud_row_text(k->session, "user_id"), body, k->resp);
+  json_decref(body);
+}
+
+void cloud_panel_delegation_remove(cloud_call *k) {
+  cloud_delegation_remove(k->c, cloud_row_text(k->session, "tenant"),
+                          cloud_row_text(k->session, "user_id"), k->id, k->resp);
+}
+
+/* Job {id} if the session's user may see it; else NULL with the answer
+ * (404 without telling whether it exists, 500 if the database failed). */
+static json_t *session_job(cloud_call *k) {
+  json_t *job = visible_job(k->c, k->session, k->id);
+  if (!job && cloud_db_failed(k->c->db))
+    cloud_api_db_error(k->resp, "looking up the job");
+  else if (!job)
+    sr_http_reply_error(k->resp, 404, "not_found", "no job '%.64s' for this user", k->id);
+  return job;
+}
+
+void cloud_panel_job(cloud_call *k) {
+  json_t *job = session_job(k);
+  if (!job)
     return;
-  bool get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST"),
-       del = !strcmp(req->method, "DELETE");
-  if (!strcmp(rest, "sessions") && post) {
-    cloud_panel_login(c, site, req, resp);
-    goto out;
-  }
-  if (!(session = session_of(c, site, req, resp)))
-    goto out;
-  if (!strcmp(rest, "sessions/current") && del) {
-    if (cloud_db_run(c->db, "DELETE FROM sessions WHERE token_hash = ?", "t",
-                     cloud_row_text(session, "token_hash")) < 0)
-      cloud_api_db_error(resp, "ending the session"); /* else it would live on */
-    else
-      resp->status = 204;
-  } else if (!strcmp(rest, "jobs") && get) {
-    list_jobs(c, session, resp);
-  } else if (!strcmp(rest, "delegations") && get) {
-    cloud_delegation_list(c, cloud_row_text(session, "tenant"), cloud_row_text(session, "user_id"),
-                          resp);
-  } else if (!strcmp(rest, "delegations") && post) {
-    json_t *body = cloud_api_body(req, resp, (const char *[]){"delegate", "until", NULL});
-    if (body)
-      cloud_delegation_add(c, cloud_row_text(session, "tenant"), cloud_row_text(session, "user_id"),
-                           body, resp);
-    json_decref(body);
-  } else if (!strncmp(rest, "delegations/", 12) && del) {
-    cloud_delegation_remove(c, cloud_row_text(session, "tenant"),
-                            cloud_row_text(session, "user_id"), rest + 12, resp);
-  } else if (!strcmp(rest, "release") && post) {
-    release(c, session, req, resp);
-  } else if (!strncmp(rest, "jobs/", 5) && (get || del)) {
-    if (!(job = visible_job(c, session, rest + 5)) && cloud_db_failed(c->db)) {
-      cloud_api_db_error(resp, "looking up the job");
-    } else if (!job) {
-      sr_http_reply_error(resp, 404, "not_found", "no job '%.64s' for this user", rest + 5);
-    } else if (get) {
-      json_t *view = job_view(job);
-      json_t *last = cloud_db_row(c->db,
-                                  "SELECT id, state, reason, transport, user_id AS released_by, "
-                                  "on_behalf_of FROM releases WHERE "
-                                  "tenant = ? AND job = ? ORDER BY created_at DESC, rowid DESC",
-                                  "tt", cloud_row_text(job, "tenant"), cloud_row_text(job, "id"));
-      if (last)
-        json_object_set_new(view, "last_release", last);
-      if (!last && cloud_db_failed(c->db)) {
-        json_decref(view);
-        cloud_api_db_error(resp, "reading the job's last release");
-      } else {
-        sr_http_reply_json(resp, 200, view);
-      }
-    } else if (strcmp(cloud_row_text(job, "owner"), cloud_row_text(session, "user_id")) != 0) {
-      sr_http_reply_error(resp, 403, "not_owner", "only the job's owner can delete it");
-    } else if (strcmp(cloud_row_text(job, "state"), "held") != 0) {
-      sr_http_reply_error(resp, 409, "not_held", "the job is %s and cannot be deleted now",
-                          cloud_row_text(job, "state"));
-    } else if (cloud_job_delete(c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"),
-                                "deleted")) {
-      resp->status = 204;
-    } else { /* a release started meanwhile */
-      sr_http_reply_error(resp, 409, "not_held", "the job is being released");
-    }
+  json_t *view = job_view(job);
+  json_t *last = cloud_db_row(k->c->db,
+                              "SELECT id, state, reason, transport, user_id AS released_by, "
+                              "on_behalf_of FROM releases WHERE "
+                              "tenant = ? AND job = ? ORDER BY created_at DESC, rowid DESC",
+                              "tt", cloud_row_text(job, "tenant"), cloud_row_text(job, "id"));
+  if (last)
+    json_object_set_new(view, "last_release", last);
+  if (!last && cloud_db_failed(k->c->db)) {
+    json_decref(view);
+    cloud_api_db_error(k->resp, "reading the job's last release");
   } else {
-    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+    sr_http_reply_json(k->resp, 200, view);
   }
-out:
   json_decref(job);
-  json_decref(session);
-  json_decref(site);
+}
+
+void cloud_panel_job_remove(cloud_call *k) {
+  json_t *job = session_job(k);
+  if (!job)
+    return;
+  if (strcmp(cloud_row_text(job, "owner"), cloud_row_text(k->session, "user_id")) != 0)
+    sr_http_reply_error(k->resp, 403, "not_owner", "only the job's owner can delete it");
+  else if (strcmp(cloud_row_text(job, "state"), "held") != 0)
+    sr_http_reply_error(k->resp, 409, "not_held", "the job is %s and cannot be deleted now",
+                        cloud_row_text(job, "state"));
+  else if (cloud_job_delete(k->c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"),
+                            "deleted"))
+    k->resp->status = 204;
+  else /* a release started meanwhile */
+    sr_http_reply_error(k->resp, 409, "not_held", "the job is being released");
+  json_decref(job);
 }

@@ -32,11 +32,11 @@ static const char *const sides_values[] = {"one-sided", "two-sided-long-edge",
                                            "two-sided-short-edge", NULL};
 static const char *const color_values[] = {"color", "monochrome", "auto", NULL};
 
-static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
-  json_t *body =
-      cloud_api_body(req, resp,
-                     (const char *[]){"id", "title", "pages", "copies", "sides", "color", "format",
-                                      "size", "submitted_at", "owner_email", NULL});
+void cloud_scout_job_add(cloud_call *k) {
+  cloud *c = k->c;
+  json_t *scout = k->scout;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   const char *id = json_string_value(json_object_get(body, "id"));
@@ -120,7 +120,11 @@ static void add_job(cloud *c, json_t *scout, const sr_http_request *req, sr_http
   json_decref(body);
 }
 
-static void delete_job(cloud *c, json_t *scout, const char *id, sr_http_response *resp) {
+void cloud_scout_job_remove(cloud_call *k) {
+  cloud *c = k->c;
+  json_t *scout = k->scout;
+  const char *id = k->id;
+  sr_http_response *resp = k->resp;
   const char *tenant = cloud_row_text(scout, "tenant");
   int n = cloud_db_run(c->db,
                        "UPDATE jobs SET state = 'deleted', reason = 'deleted at the workstation', "
@@ -137,9 +141,11 @@ static void delete_job(cloud *c, json_t *scout, const char *id, sr_http_response
 
 /* The scout's user gets a new passcode (hashed at the workstation with the
  * site secret; shown there once). */
-static void set_passcode(cloud *c, json_t *scout, const sr_http_request *req,
-                         sr_http_response *resp) {
-  json_t *body = cloud_api_body(req, resp, (const char *[]){"passcode_hash", NULL});
+void cloud_scout_passcode(cloud_call *k) {
+  cloud *c = k->c;
+  json_t *scout = k->scout;
+  sr_http_response *resp = k->resp;
+  json_t *body = cloud_api_body(k->req, resp, k->fields);
   if (!body)
     return;
   const char *hash = json_string_value(json_object_get(body, "passcode_hash"));
@@ -165,20 +171,12 @@ static void set_passcode(cloud *c, json_t *scout, const sr_http_request *req,
   json_decref(body);
 }
 
-void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
-                     const char *rest) {
-  json_t *scout = cloud_auth_scout(c, req, resp, "print");
-  if (!scout)
-    return;
-  if (strcmp(rest, "jobs") == 0 && strcmp(req->method, "POST") == 0)
-    add_job(c, scout, req, resp);
-  else if (strncmp(rest, "jobs/", 5) == 0 && strcmp(req->method, "DELETE") == 0)
-    delete_job(c, scout, rest + 5, resp);
-  else if (strcmp(rest, "passcode") == 0 && strcmp(req->method, "PUT") == 0)
-    set_passcode(c, scout, req, resp);
-  else if (strncmp(rest, "register", 8) == 0)
-    cloud_api_register(c, scout, req, resp, rest + 8);
-  else
-    sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
-  json_decref(scout);
+/* Registration flows live in api_register.c, which parses its own bodies
+ * (the same fields as the route table's). */
+void cloud_scout_register(cloud_call *k) {
+  cloud_api_register(k->c, k->scout, k->req, k->resp, "");
+}
+
+void cloud_scout_register_complete(cloud_call *k) {
+  cloud_api_register(k->c, k->scout, k->req, k->resp, "/complete");
 }

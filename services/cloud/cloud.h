@@ -17,6 +17,7 @@
 #include "http_server.h"
 #include "instance.h"
 #include "mqtt_channel.h"
+#include "route.h"
 #include "service_config.h"
 
 struct sr_aead;
@@ -98,15 +99,75 @@ void cloud_api_db_error(sr_http_response *resp, const char *what);
 /* RFC 3339 UTC text of a Unix time. */
 void cloud_rfc3339(int64_t t, char out[32]);
 
-/* The route handlers; each returns having filled resp. `rest` is the path
- * after the handler's prefix. */
-void cloud_api_admin(cloud *c, const sr_http_request *req, sr_http_response *resp,
-                     const char *rest);
-void cloud_api_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
-                     const char *rest);
-void cloud_api_panel(cloud *c, const sr_http_request *req, sr_http_response *resp,
-                     const char *rest);
-void cloud_api_enroll(cloud *c, const sr_http_request *req, sr_http_response *resp);
+/* Who may call a route; the router checks it before the handler runs. */
+typedef enum cloud_caller {
+  CLOUD_ANYONE,
+  CLOUD_OPERATOR,      /* the operator's token */
+  CLOUD_ADMIN,         /* a tenant administrator's token */
+  CLOUD_PRINT_SCOUT,   /* a print scout's certificate */
+  CLOUD_SITE,          /* a site scout's certificate */
+  CLOUD_PANEL_SESSION, /* a site scout's certificate and a panel session it made */
+} cloud_caller;
+
+/* One call as the router hands it to a handler: who is calling, the path's
+ * {id}, and the body fields the route accepts. */
+typedef struct cloud_call {
+  cloud *c;
+  const sr_http_request *req;
+  sr_http_response *resp;
+  const char *const *fields; /* for cloud_api_body; NULL: the route takes no body */
+  char id[128];              /* the path's {id} segment, "" without one */
+  char tenant[64];           /* CLOUD_ADMIN: the token's tenant */
+  json_t *scout;             /* scouts and sessions: the certificate's scout row */
+  json_t *session;           /* CLOUD_PANEL_SESSION: the session row */
+} cloud_call;
+
+typedef struct cloud_route {
+  sr_route r; /* method and path pattern */
+  cloud_caller caller;
+  void (*handle)(cloud_call *call);
+  const char *const *fields; /* accepted body fields (NULL-terminated), NULL: no body */
+} cloud_route;
+
+/* The API's routes (also printed by `sr-cloud --routes`). */
+const cloud_route *cloud_routes(size_t *n);
+/* The routes as JSON, for `--routes`: [{method, path, caller, fields}]. */
+json_t *cloud_routes_json(void);
+
+/* The route handlers (api_admin.c, api_scout.c, api_panel.c, api_enroll.c). */
+void cloud_admin_tenant_add(cloud_call *k);
+void cloud_admin_users(cloud_call *k);
+void cloud_admin_user_add(cloud_call *k);
+void cloud_admin_user_remove(cloud_call *k);
+void cloud_admin_devices(cloud_call *k);
+void cloud_admin_device_add(cloud_call *k);
+void cloud_admin_device_remove(cloud_call *k);
+void cloud_admin_scouts(cloud_call *k);
+void cloud_admin_scout_add(cloud_call *k);
+void cloud_admin_scout_remove(cloud_call *k);
+void cloud_admin_jobs(cloud_call *k);
+void cloud_admin_delegations(cloud_call *k);
+void cloud_admin_delegation_add(cloud_call *k);
+void cloud_admin_delegation_remove(cloud_call *k);
+void cloud_scout_job_add(cloud_call *k);
+void cloud_scout_job_remove(cloud_call *k);
+void cloud_scout_passcode(cloud_call *k);
+void cloud_scout_register(cloud_call *k);
+void cloud_scout_register_complete(cloud_call *k);
+void cloud_panel_session_add(cloud_call *k);
+void cloud_panel_session_end(cloud_call *k);
+void cloud_panel_jobs(cloud_call *k);
+void cloud_panel_job(cloud_call *k);
+void cloud_panel_job_remove(cloud_call *k);
+void cloud_panel_release(cloud_call *k);
+void cloud_panel_delegations(cloud_call *k);
+void cloud_panel_delegation_add(cloud_call *k);
+void cloud_panel_delegation_remove(cloud_call *k);
+void cloud_api_enroll(cloud_call *k);
+/* The panel session of the bearer token, made by `site`; NULL and a 401
+ * (500 if the database failed). Caller decrefs. */
+json_t *cloud_panel_session(cloud *c, const json_t *site, const sr_http_request *req,
+                            sr_http_response *resp);
 
 /* ---- api_register.c ---- */
 
@@ -126,7 +187,7 @@ json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, co
 /* POST .../sessions from a site (its scout row): checks the credential,
  * counts failures, answers 201 with a session or the error. */
 void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
-                       sr_http_response *resp);
+                       sr_http_response *resp, const char *const *fields);
 
 /* ---- releases.c ---- */
 

@@ -58,8 +58,8 @@ static bool private_key_file(const char *what, const char *path, char *err, size
     return false;
   }
   if (st.st_mode & 077) {
-    snprintf(err, err_size, "%s %s: readable by its group or others (mode %03o); chmod 600 it", what, path,
-             (unsigned)(st.st_mode & 0777));
+    snprintf(err, err_size, "%s %s: readable by its group or others (mode %03o); chmod 600 it",
+             what, path, (unsigned)(st.st_mode & 0777));
     return false;
   }
   return true;
@@ -197,6 +197,13 @@ static void cloud_free(cloud *c) {
 }
 
 int main(int argc, char **argv) {
+  /* the route table, for the test that holds it against docs/api/cloud.yaml */
+  if (argc == 2 && strcmp(argv[1], "--routes") == 0) {
+    json_t *list = cloud_routes_json();
+    int ok = json_dumpf(list, stdout, JSON_INDENT(1)) == 0;
+    json_decref(list);
+    return ok ? 0 : 1;
+  }
   sr_service_args args;
   if (!sr_service_args_parse(argc, argv, NULL, &args))
     return usage();

@@ -225,12 +225,8 @@ static bool bind_card(cloud *c, login *l, const json_t *user) {
 }
 
 void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
-                       sr_http_response *resp) {
-  json_t *body =
-      cloud_api_body(req, resp,
-                     (const char *[]){"device", "card_hash", "email", "pin_hash", "passcode_hash",
-                                      "username", "directory_verdict", "directory_email",
-                                      "directory_name", "bind_card", NULL});
+                       sr_http_response *resp, const char *const *fields) {
+  json_t *body = cloud_api_body(req, resp, fields);
   if (!body)
     return;
 #define TEXT(key) json_string_value(json_object_get(body, key))

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "route.h"
 #include "sr/abi.h"
 
 #define PANEL_PREFIX "/api/v1/panel/"
@@ -121,15 +122,96 @@ out:
   json_decref(out);
 }
 
+/* POST /sessions: the body's fields are all text (a card number sent as a
+ * JSON number would lose its leading zeros), then create_session. */
+static void login(panel *p, const sr_http_request *req, json_t *body, const char *const *fields,
+                  sr_http_response *resp) {
+  const char *key;
+  json_t *v;
+  if (!body) {
+    sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
+    return;
+  }
+  json_object_foreach(body, key, v) {
+    bool field_known = false;
+    for (size_t i = 0; fields[i] && !field_known; i++)
+      field_known = strcmp(key, fields[i]) == 0;
+    if (!field_known) {
+      sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
+      return;
+    }
+    if (!json_is_string(v)) {
+      sr_http_reply_error(resp, 400, "invalid", "'%s' must be a string", key);
+      return;
+    }
+  }
+  create_session(p, req, body, resp);
+}
+
+typedef enum panel_caller {
+  PANEL_ANYONE,  /* logging in */
+  PANEL_SESSION, /* a session's bearer token (the cloud checks it) */
+} panel_caller;
+
+typedef struct panel_route {
+  sr_route r;
+  panel_caller caller;
+  bool local;                /* answered here (login); else forwarded to the cloud */
+  const char *const *fields; /* accepted body fields; NULL: no body */
+} panel_route;
+
+#define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define P "/api/v1/panel"
+/* Everything but the login is forwarded as it is to the cloud's
+ * /api/v1/site/panel/...; the cloud checks the bodies of those. */
+static const panel_route routes[] = {
+    {{"POST", P "/sessions"},
+     PANEL_ANYONE,
+     true,
+     FIELDS("device", "card", "email", "pin", "passcode", "username", "password", "bind_card")},
+    {{"DELETE", P "/sessions/current"}, PANEL_SESSION, false, NULL},
+    {{"GET", P "/jobs"}, PANEL_SESSION, false, NULL},
+    {{"GET", P "/jobs/{id}"}, PANEL_SESSION, false, NULL},
+    {{"DELETE", P "/jobs/{id}"}, PANEL_SESSION, false, NULL},
+    {{"POST", P "/release"}, PANEL_SESSION, false, FIELDS("jobs", "all", "settings")},
+    {{"GET", P "/delegations"}, PANEL_SESSION, false, NULL},
+    {{"POST", P "/delegations"}, PANEL_SESSION, false, FIELDS("delegate", "until")},
+    {{"DELETE", P "/delegations/{id}"}, PANEL_SESSION, false, NULL},
+};
+#define N_ROUTES (sizeof routes / sizeof *routes)
+
+json_t *panel_routes_json(void) {
+  json_t *list = json_array();
+  for (size_t i = 0; i < N_ROUTES; i++) {
+    json_t *fields = json_array();
+    for (size_t f = 0; routes[i].fields && routes[i].fields[f]; f++)
+      json_array_append_new(fields, json_string(routes[i].fields[f]));
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s, s:s, s:o}", "method", routes[i].r.method, "path",
+                                    routes[i].r.pattern, "caller",
+                                    routes[i].caller == PANEL_ANYONE ? "anyone" : "panel_session",
+                                    "fields", fields));
+  }
+  return list;
+}
+
 void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp) {
   panel *p = ctx;
-  const char *rest = strncmp(req->path, PANEL_PREFIX, strlen(PANEL_PREFIX)) == 0
-                         ? req->path + strlen(PANEL_PREFIX)
-                         : NULL;
-  /* the rest is forwarded as a path: keep it to plain characters */
-  if (!rest || strlen(rest) > 200 ||
-      strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789-_/") != strlen(rest)) {
+  char id[128];
+  long i = sr_route_find(routes, N_ROUTES, sizeof *routes, req->method, req->path, id, sizeof id,
+                         resp->allow, sizeof resp->allow);
+  if (i < 0 && !resp->allow[0]) {
     sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
+    return;
+  }
+  if (i < 0) {
+    sr_http_reply_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s (only %s)",
+                        req->method, req->path, resp->allow);
+    return;
+  }
+  const panel_route *r = &routes[i];
+  if (r->caller == PANEL_SESSION && !req->bearer) {
+    sr_http_reply_error(resp, 401, "unauthenticated", "log in first (POST /sessions)");
     return;
   }
   json_t *body = NULL;
@@ -143,34 +225,12 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
       return;
     }
   }
-  if (strcmp(rest, "sessions") == 0 && strcmp(req->method, "POST") == 0) {
-    const char *key;
-    json_t *v;
-    bool known = body != NULL;
-    json_object_foreach(body, key, v) {
-      static const char *const fields[] = {"device",   "card",     "email",     "pin", "passcode",
-                                           "username", "password", "bind_card", NULL};
-      bool field_known = false;
-      for (size_t i = 0; fields[i] && !field_known; i++)
-        field_known = strcmp(key, fields[i]) == 0;
-      if (!field_known) {
-        sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
-        json_decref(body);
-        return;
-      }
-      if (!json_is_string(v)) { /* a card number sent as a JSON number, say */
-        sr_http_reply_error(resp, 400, "invalid", "'%s' must be a string", key);
-        json_decref(body);
-        return;
-      }
-    }
-    if (!known)
-      sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
-    else
-      create_session(p, req, body, resp);
+  if (r->local) {
+    login(p, req, body, r->fields, resp);
   } else {
+    /* the path matched a route, so it is plain characters and an id */
     char path[300];
-    snprintf(path, sizeof path, "/api/v1/site/panel/%s", rest);
+    snprintf(path, sizeof path, "/api/v1/site/panel/%s", req->path + strlen(PANEL_PREFIX));
     forward(p, req, req->method, path, body, req->bearer, resp);
   }
   json_decref(body);

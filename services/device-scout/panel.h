@@ -29,6 +29,11 @@ typedef struct panel {
 bool panel_directory_login(panel *p, const char *device, const char *username, const char *password,
                            json_t *out, sr_http_response *resp);
 
+/* The panel API's routes as JSON ([{method, path, caller, fields}]), for
+ * `sr-device-scout --routes` and the test that holds them against
+ * docs/api/panel.yaml. Caller decrefs. */
+json_t *panel_routes_json(void);
+
 /* The HTTP handler (sr_http_handler) with a `panel` as ctx. */
 void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp);
 

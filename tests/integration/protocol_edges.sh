@@ -103,6 +103,22 @@ for m in TRACE PROPFIND OPTIONS; do
   check "cloud: $m gets a JSON 405 with Allow" \
     ok '[ "$code" = 405 ] && json_error method_not_allowed && grep -qi "^allow: .*GET.*POST" "$tmp/headers"'
 done
+# known methods on a path that lacks them: 405 with that path's own methods
+allow_is() { [ "$(tr -d '\r' <"$tmp/headers" | awk -F': ' 'tolower($1) == "allow" {print $2}')" = "$1" ]; }
+admin PUT /api/v1/users/u-1 '{}'
+check "cloud: PUT on a user: JSON 405, Allow: DELETE" ok '[ "$code" = 405 ] && json_error method_not_allowed && allow_is DELETE'
+request "$cloud_url/api/v1/enroll" GET
+check "cloud: GET /enroll: JSON 405, Allow: POST" ok '[ "$code" = 405 ] && json_error method_not_allowed && allow_is POST'
+request "$cloud_url/api/v1/site/panel/jobs/abc" POST '{}'
+check "cloud: POST on a panel job: JSON 405, Allow: GET, DELETE" ok '[ "$code" = 405 ] && allow_is "GET, DELETE"'
+request "$cloud_url/api/v1/no-such-thing" GET
+check "cloud: an unknown path: JSON 404" ok '[ "$code" = 404 ] && json_error not_found'
+request "$cloud_url/api/v1/users/a/b" DELETE
+check "cloud: an {id} is one segment: JSON 404" ok '[ "$code" = 404 ] && json_error not_found'
+panel PUT /api/v1/panel/delegations '{}'
+check "panel: PUT on delegations: JSON 405, Allow: GET, POST" ok '[ "$code" = 405 ] && json_error method_not_allowed && allow_is "GET, POST"'
+panel GET /api/v1/panel/no-such-thing
+check "panel: an unknown path: JSON 404" ok '[ "$code" = 404 ] && json_error not_found'
 request "$cloud_url/api/v1/health" GET
 check "the cloud still answers after the probes" [ "$code" = 200 ]
 
