@@ -1,5 +1,6 @@
 /* The plugin loader against real shared objects: the in-tree plugins and
  * the fixtures of tests/plugins/fixture_plugin.c. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,54 @@ static void test_not_a_shared_object(void **state) {
                    SR_ERR_NOT_FOUND);
 }
 
+/* Two calls of one plugin failing at once, each with its own reason: both
+ * record their reason before either returns (the fixture's put calls the
+ * reader after set_error; the reader waits for the other thread), and
+ * each caller must then read its own. */
+typedef struct failing_call {
+  sr_plugin *plugin;
+  const char *key;
+  pthread_barrier_t *both_recorded;
+  int status;
+  char seen[128];
+} failing_call;
+
+static int64_t wait_for_other(void *ctx, void *buf, size_t len) {
+  (void)buf, (void)len;
+  pthread_barrier_wait(ctx);
+  return 0;
+}
+
+static void *call_failing(void *arg) {
+  failing_call *c = arg;
+  sr_plugin_clear_error(c->plugin);
+  c->status =
+      sr_plugin_ops(c->plugin)->storage.put(NULL, c->key, wait_for_other, c->both_recorded);
+  snprintf(c->seen, sizeof c->seen, "%s", sr_plugin_last_error(c->plugin));
+  return NULL;
+}
+
+static void test_errors_are_per_call(void **state) {
+  sr_plugin *p = NULL;
+  assert_int_equal(sr_loader_load_file(*state, FIXTURE("good"), 0, &p, err, sizeof err), SR_OK);
+  pthread_barrier_t both;
+  pthread_barrier_init(&both, NULL, 2);
+  failing_call a = {.plugin = p, .key = "fail/reason of a", .both_recorded = &both};
+  failing_call b = {.plugin = p, .key = "fail/reason of b", .both_recorded = &both};
+  pthread_t ta, tb;
+  assert_int_equal(pthread_create(&ta, NULL, call_failing, &a), 0);
+  assert_int_equal(pthread_create(&tb, NULL, call_failing, &b), 0);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  pthread_barrier_destroy(&both);
+  assert_int_equal(a.status, SR_ERR_IO);
+  assert_int_equal(b.status, SR_ERR_IO);
+  assert_string_equal(a.seen, "failed: reason of a");
+  assert_string_equal(b.seen, "failed: reason of b");
+  /* and this thread, which made no call, has no reason of either */
+  assert_string_equal(sr_plugin_last_error(p), "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_good_plugin, setup, teardown),
@@ -183,6 +232,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_duplicate_name, setup, teardown),
       cmocka_unit_test_setup_teardown(test_declared_name_must_match_file_name, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_shared_object, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_errors_are_per_call, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
