@@ -82,6 +82,9 @@ struct grown_decl {
 #ifndef FIXTURE_MAJOR
 #define FIXTURE_MAJOR SR_ABI_MAJOR
 #endif
+#ifndef FIXTURE_FLAGS
+#define FIXTURE_FLAGS 0
+#endif
 #ifndef FIXTURE_MINOR
 #define FIXTURE_MINOR SR_ABI_MINOR
 #endif
@@ -109,7 +112,8 @@ __attribute__((unused)) static const struct grown_decl fx_decl = {
              .name = FIXTURE_NAME,
              .version = "0.0.1",
              .description = "loader test fixture",
-             .ops = &fx_ops},
+             .ops = &fx_ops,
+             .flags = FIXTURE_FLAGS},
     .future_field = "the host must not read this",
 };
 
