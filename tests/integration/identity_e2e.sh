@@ -17,7 +17,8 @@ source "$src/tests/support/slapd.sh"
 cleanup() {
   [ -n "${oidc_pid:-}" ] && kill "$oidc_pid" 2>/dev/null && wait "$oidc_pid" 2>/dev/null
   [ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null && wait "$smtp_pid" 2>/dev/null
-  [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null
+  [ -n "${slapd_pid:-}" ] && kill -CONT "$slapd_pid" 2>/dev/null && kill "$slapd_pid" 2>/dev/null &&
+    wait "$slapd_pid" 2>/dev/null
   stack_stop
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -328,6 +329,37 @@ check "a verdict acts in the site's tenant only: a new directory user there, not
   ok '[ "$code" = 201 ] && [ -n "$olga_other" ] && [ "$olga_here" != "$olga_other" ] && [ "$(directory_of olga@example.com)" = 1 ]'
 check "and the other tenant's user is untouched" \
   [ "$(other_users | jq -c '.users | map({id, directory})')" = "[{\"id\":\"$olga_other\",\"directory\":0}]" ]
+
+# 6d. a directory that hangs holds up only its own login: the site checks
+# passwords on its worker pool, so its panel loop keeps answering others
+ldap_port=${ldap_url##*:}
+kill -STOP "$slapd_pid"
+curl -sS --max-time 30 --cacert "$ca_file" -o "$tmp/slow.resp" -w '%{http_code} %{time_total}' \
+  -H 'Content-Type: application/json' \
+  --data-binary '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}' \
+  "$panel_url/api/v1/panel/sessions" >"$tmp/slow.out" 2>/dev/null &
+slow_pid=$!
+# in flight once the site holds a connection to the stopped slapd (the kernel accepts it)
+inflight=
+for _ in $(seq 400); do
+  ss -tnH state established "dport = :$ldap_port" | grep -q . && { inflight=1; break; }
+  sleep 0.025
+done
+check "a directory login is in flight to the stopped directory" [ -n "$inflight" ]
+card=$(curl -sS --max-time 30 --cacert "$ca_file" -o "$tmp/card.resp" -w '%{http_code} %{time_total}' \
+  -H 'Content-Type: application/json' --data-binary "{\"device\":\"kiosk\",\"card\":\"$demo_card\"}" \
+  "$panel_url/api/v1/panel/sessions" 2>/dev/null)
+card_code=${card% *} card_time=${card#* }
+echo "card login during the directory stall: HTTP $card_code in ${card_time}s"
+check "meanwhile a card login at another panel answers (201) within 200 ms" \
+  ok '[ "$card_code" = 201 ] && awk -v t="$card_time" "BEGIN { exit !(t < 0.2) }"'
+check "while the directory login was still waiting" kill -0 "$slow_pid"
+kill -CONT "$slapd_pid"
+wait "$slow_pid"
+read -r slow_code slow_time <"$tmp/slow.out"
+echo "the directory login after SIGCONT: HTTP $slow_code in ${slow_time}s"
+check "the directory resumes and the waiting login completes (201)" \
+  [ "$slow_code" = 201 -a "$(jq -r .user.email "$tmp/slow.resp")" = erin@example.com ]
 
 kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
