@@ -18,6 +18,7 @@
 #include "instance.h"
 #include "mqtt_channel.h"
 #include "service_config.h"
+#include "worker_pool.h"
 
 struct sr_aead;
 
@@ -35,8 +36,9 @@ typedef struct cloud {
   sr_loader *loader;
   sr_instance *idps[8]; /* identity providers with registration flows */
   size_t n_idps;
-  struct sr_aead *master;   /* seals secrets at rest; NULL without master_key_file */
+  struct sr_aead *master;  /* seals secrets at rest; NULL without master_key_file */
   char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
+  sr_worker_pool *pool;    /* identity providers' blocking steps, off the loop */
 } cloud;
 
 /* ---- auth.c ---- */

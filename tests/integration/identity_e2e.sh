@@ -16,7 +16,8 @@ source "$src/scripts/lib/stack.sh"
 source "$src/tests/support/slapd.sh"
 cleanup() {
   [ -n "${oidc_pid:-}" ] && kill "$oidc_pid" 2>/dev/null && wait "$oidc_pid" 2>/dev/null
-  [ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null && wait "$smtp_pid" 2>/dev/null
+  [ -n "${smtp_pid:-}" ] && kill -CONT "$smtp_pid" 2>/dev/null && kill "$smtp_pid" 2>/dev/null &&
+    wait "$smtp_pid" 2>/dev/null
   [ -n "${slapd_pid:-}" ] && kill -CONT "$slapd_pid" 2>/dev/null && kill "$slapd_pid" 2>/dev/null &&
     wait "$slapd_pid" 2>/dev/null
   stack_stop
@@ -396,6 +397,37 @@ check "frank logs in at the panel with the PIN he chose" [ "$code" = 201 -a "$(f
 check "the cloud never saw the code's PIN in clear" bash -c "! grep -q '\"5678\"' '$tmp/cloud-received.log'"
 "$bin/sr-print-scout" register --config "$tmp/frank/scout.yaml" --email not-an-address >/dev/null 2>"$tmp/reg.err"
 check "a bad address is refused with a message" grep -q "not an email address" "$tmp/reg.err"
+
+# 7b. an SMTP server that hangs holds up only its own registration: the
+# cloud runs the providers' steps on its worker pool, its API keeps answering
+kill -STOP "$smtp_pid"
+curl -sS --max-time 60 --cacert "$ca_file" --cert "$tmp/frank/scout.crt" --key "$tmp/frank/scout.key" \
+  -o "$tmp/stall-reg.resp" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
+  -d '{"email":"stalled@example.com"}' "$cloud_url/api/v1/scout/register" >"$tmp/stall-reg.out" 2>/dev/null &
+stall_pid=$!
+# in flight once the cloud holds a connection to the stopped sink (the kernel accepts it)
+inflight=
+for _ in $(seq 400); do
+  ss -tnH state established "dport = :$smtp_port" | grep -q . && { inflight=1; break; }
+  sleep 0.025
+done
+check "an email registration is in flight to the stopped SMTP server" [ -n "$inflight" ]
+timed() { curl -sS --max-time 30 --cacert "$ca_file" -o /dev/null -w '%{http_code} %{time_total}' "$@" 2>/dev/null; }
+fast() { awk -v t="$1" 'BEGIN { exit !(t < 0.2) }'; }
+health=$(timed "$cloud_url/api/v1/health")
+admin=$(timed -H "Authorization: Bearer $(cat "$token_file")" "$cloud_url/api/v1/users")
+echo "during the SMTP stall: health HTTP ${health% *} in ${health#* }s, admin call HTTP ${admin% *} in ${admin#* }s"
+check "meanwhile the cloud's health answers (200) within 200 ms" ok '[ "${health% *}" = 200 ] && fast "${health#* }"'
+check "and an administrator's call (200) within 200 ms" ok '[ "${admin% *}" = 200 ] && fast "${admin#* }"'
+check "while the registration was still waiting" kill -0 "$stall_pid"
+kill -CONT "$smtp_pid"
+wait "$stall_pid"
+read -r stall_code stall_time <"$tmp/stall-reg.out"
+echo "the registration after SIGCONT: HTTP $stall_code in ${stall_time}s"
+check "the SMTP server resumes and the registration starts (202)" \
+  [ "$stall_code" = 202 -a "$(jq -r .registration "$tmp/stall-reg.resp" | cut -c1-2)" = g- ]
+for _ in $(seq 100); do code=$(mail_code stalled@example.com); [ -n "$code" ] && break; sleep 0.1; done
+check "and its code is mailed" [ -n "$code" ]
 
 # 8. registration with OpenID Connect: device flow, then a passcode
 new_scout() { # NAME -> an enrolled scout without a user in $tmp/NAME
