@@ -56,6 +56,14 @@ panel() { # METHOD PATH [BODY] [SESSION] -> $code $body
   body=$(cat "$tmp/resp" 2>/dev/null)
 }
 field() { echo "$body" | jq -r "$1"; }
+connected_to() { # PORT: waits for an established connection to PORT (the kernel accepts it
+  # even while the server is stopped with SIGSTOP)
+  for _ in $(seq 400); do
+    ss -tnH state established "dport = :$1" | grep -q . && return 0
+    sleep 0.025
+  done
+  return 1
+}
 login() { # CARD -> $session
   panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"card\":\"$1\"}"
   session=$(field .session)
@@ -340,13 +348,8 @@ curl -sS --max-time 30 --cacert "$ca_file" -o "$tmp/slow.resp" -w '%{http_code} 
   --data-binary '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}' \
   "$panel_url/api/v1/panel/sessions" >"$tmp/slow.out" 2>/dev/null &
 slow_pid=$!
-# in flight once the site holds a connection to the stopped slapd (the kernel accepts it)
-inflight=
-for _ in $(seq 400); do
-  ss -tnH state established "dport = :$ldap_port" | grep -q . && { inflight=1; break; }
-  sleep 0.025
-done
-check "a directory login is in flight to the stopped directory" [ -n "$inflight" ]
+# in flight once the site holds a connection to the stopped slapd
+check "a directory login is in flight to the stopped directory" connected_to "$ldap_port"
 card=$(curl -sS --max-time 30 --cacert "$ca_file" -o "$tmp/card.resp" -w '%{http_code} %{time_total}' \
   -H 'Content-Type: application/json' --data-binary "{\"device\":\"kiosk\",\"card\":\"$demo_card\"}" \
   "$panel_url/api/v1/panel/sessions" 2>/dev/null)
@@ -405,13 +408,8 @@ curl -sS --max-time 60 --cacert "$ca_file" --cert "$tmp/frank/scout.crt" --key "
   -o "$tmp/stall-reg.resp" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
   -d '{"email":"stalled@example.com"}' "$cloud_url/api/v1/scout/register" >"$tmp/stall-reg.out" 2>/dev/null &
 stall_pid=$!
-# in flight once the cloud holds a connection to the stopped sink (the kernel accepts it)
-inflight=
-for _ in $(seq 400); do
-  ss -tnH state established "dport = :$smtp_port" | grep -q . && { inflight=1; break; }
-  sleep 0.025
-done
-check "an email registration is in flight to the stopped SMTP server" [ -n "$inflight" ]
+# in flight once the cloud holds a connection to the stopped sink
+check "an email registration is in flight to the stopped SMTP server" connected_to "$smtp_port"
 timed() { curl -sS --max-time 30 --cacert "$ca_file" -o /dev/null -w '%{http_code} %{time_total}' "$@" 2>/dev/null; }
 fast() { awk -v t="$1" 'BEGIN { exit !(t < 0.2) }'; }
 health=$(timed "$cloud_url/api/v1/health")
