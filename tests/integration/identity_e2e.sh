@@ -5,10 +5,14 @@
 # that is already open; passcodes, card binding, directory (LDAP) logins and
 # what a site's certificate alone may vouch for; registration by email and
 # OpenID Connect.
-# usage: identity_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
+# usage: identity_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR FIXTURE_DIR
 set -u
-bin=$1 plugins=$2 src=$3
+bin=$1 src=$3
 tmp=$(mktemp -d /tmp/sr-test-identity-XXXXXX)
+# the real plugins, and a fixture provider that cannot complete registrations
+plugins=$tmp/plugins
+mkdir -p "$plugins"
+ln -s "$2"/*.so "$4/sr_idp_beginonly.so" "$plugins/"
 # the site gets an LDAP provider below, so it is enrolled for directory logins
 export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s \
   STACK_SITE_DIRECTORY=1
@@ -41,6 +45,7 @@ node "$src/tests/oidc/provider.mjs" --port 0 --cert "$tmp/pki/server.crt" --key 
 oidc_pid=$!
 issuer=$(stack_wait_line "$tmp/oidc.out" issuer) || { echo "the OpenID provider did not start"; cat "$tmp/oidc.log"; }
 export STACK_CLOUD_IDP="idp:
+  - plugin: beginonly
   - plugin: oidc
     config: {issuer: \"$issuer\", client_id: securerelease-scout, ca_file: \"$tmp/pki/root.crt\"}
   - plugin: email
@@ -273,12 +278,13 @@ check "a registered workstation cannot name another owner (403)" [ "$code" = 403
 
 # 6c. what a site's certificate alone may vouch for: an attacker who holds
 # one calls the cloud directly, as the site service would
-as_site() { # CERT_DIR BODY -> $code $body: a panel login straight to the cloud
-  code=$(curl -sS --cacert "$ca_file" --cert "$1/site.crt" --key "$1/site.key" -o "$tmp/resp" \
-    -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" \
-    "$cloud_url/api/v1/site/panel/sessions" 2>/dev/null) || code=000
+post_as() { # CERT KEY PATH BODY -> $code $body: a JSON POST to the cloud with a client certificate
+  code=$(curl -sS --cacert "$ca_file" --cert "$1" --key "$2" -o "$tmp/resp" \
+    -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$4" \
+    "$cloud_url$3" 2>/dev/null) || code=000
   body=$(cat "$tmp/resp" 2>/dev/null)
 }
+as_site() { post_as "$1/site.crt" "$1/site.key" /api/v1/site/panel/sessions "$2"; } # CERT_DIR BODY
 verdict() { # USERNAME EMAIL: a directory's "ok" for EMAIL at the kiosk
   printf '{"device":"kiosk","username":"%s","directory_verdict":"ok","directory_email":"%s"}' "$1" "$2"
 }
@@ -426,6 +432,19 @@ check "the SMTP server resumes and the registration starts (202)" \
   [ "$stall_code" = 202 -a "$(jq -r .registration "$tmp/stall-reg.resp" | cut -c1-2)" = g- ]
 for _ in $(seq 100); do code=$(mail_code stalled@example.com); [ -n "$code" ] && break; sleep 0.1; done
 check "and its code is mailed" [ -n "$code" ]
+
+# 7c. a provider that starts registrations but has no registration_complete
+# (optional in the ABI): completing one is a clear error, not a crash
+post_as "$tmp/frank/scout.crt" "$tmp/frank/scout.key" /api/v1/scout/register '{"email":"begin-only@example.com"}'
+bo_id=$(field .registration)
+check "a provider without registration_complete starts a registration (202)" \
+  [ "$code" = 202 -a "${bo_id:0:2}" = g- ]
+post_as "$tmp/frank/scout.crt" "$tmp/frank/scout.key" /api/v1/scout/register/complete \
+  "{\"registration\":\"$bo_id\",\"code\":\"123456\"}"
+check "completing it: 501 unsupported, naming the provider" \
+  ok '[ "$code" = 501 ] && [ "$(field .error.code)" = unsupported ] && [[ "$(field .error.message)" == *"beginonly"*"cannot complete registrations"* ]]'
+check "and the cloud still answers" \
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" "$cloud_url/api/v1/health")" = 200 ]
 
 # 8. registration with OpenID Connect: device flow, then a passcode
 new_scout() { # NAME -> an enrolled scout without a user in $tmp/NAME
