@@ -162,7 +162,10 @@ static bool scout_connect_cloud(scout *s) {
                                  .printers = s->printers,
                                  .mqtt = s->mqtt};
   snprintf(s->releaser.evt_topic, sizeof s->releaser.evt_topic, "%s", evt);
-  scout_releaser_start(&s->releaser);
+  if (!scout_releaser_start(&s->releaser)) {
+    fprintf(stderr, "sr-print-scout: cannot start the release threads\n");
+    return false;
+  }
   s->releaser_started = true;
   return true;
 }
