@@ -72,8 +72,9 @@ static int follow_job(sr_instance *t, void *conn, const sr_delivery_options *o,
   int interval = o && o->poll_interval_ms > 0 ? o->poll_interval_ms : 50;
   for (int waited = 0;; waited += interval) {
     sr_transport_status st = {.struct_size = sizeof st};
-    sr_plugin_clear_error(t->plugin);
+    sr_instance_call_begin(t);
     int status = ops->job_state(conn, &st);
+    sr_instance_call_end(t);
     if (status != SR_OK) {
       append_reason(r, "%s: job state unknown: %s", t->name, plugin_reason(t, status));
       return status;
@@ -124,16 +125,20 @@ int sr_deliver(sr_instance *const *transports, size_t n_transports, const char *
       counted.bytes = 0;
     }
     void *conn = NULL;
-    sr_plugin_clear_error(t->plugin);
+    sr_instance_call_begin(t);
     int status = ops->open(t->state, uri, &conn);
+    sr_instance_call_end(t);
     if (status == SR_OK) {
-      sr_plugin_clear_error(t->plugin);
+      sr_instance_call_begin(t);
       status = ops->send(conn, attrs, counted_read, &counted);
+      sr_instance_call_end(t);
       if (status != SR_OK)
         append_reason(result, "%s: %s", t->name, plugin_reason(t, status));
       else
         status = follow_job(t, conn, options, result);
+      sr_instance_call_begin(t);
       ops->close(conn);
+      sr_instance_call_end(t);
     } else {
       append_reason(result, "%s: %s", t->name, plugin_reason(t, status));
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call_error.h"
 #include "config.h"
 #include "config_schema.h"
 #include "log.h"
@@ -27,13 +28,14 @@ static void host_log(const sr_plugin *self, int level, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Per call, not per plugin: the reason goes to the calling thread's record
+ * (call_error.h), so concurrent calls of one plugin keep their own. */
 static void host_set_error(sr_plugin *self, int code, const char *fmt, ...) {
   if (!self)
     return;
-  self->error_code = code;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(self->error, sizeof self->error, fmt, ap);
+  sr_call_error_setv(self, code, fmt, ap);
   va_end(ap);
 }
 

@@ -25,8 +25,9 @@ int sr_idp_authenticate(sr_instance *const *idps, size_t n, const sr_credential 
       continue;
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
-    sr_plugin_clear_error(idps[i]->plugin);
+    sr_instance_call_begin(idps[i]);
     int rc = ops->authenticate(idps[i]->state, cred, out);
+    sr_instance_call_end(idps[i]);
     if (rc == SR_ERR_DEFER) {
       sr_identity_clear(out);
       continue;
@@ -52,8 +53,9 @@ int sr_idp_lookup(sr_instance *const *idps, size_t n, const char *username, sr_i
       continue;
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
-    sr_plugin_clear_error(idps[i]->plugin);
+    sr_instance_call_begin(idps[i]);
     int rc = ops->lookup_user(idps[i]->state, username, out);
+    sr_instance_call_end(idps[i]);
     if (rc == SR_OK)
       return SR_OK;
     sr_identity_clear(out);

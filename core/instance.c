@@ -24,6 +24,7 @@ int sr_instance_create(sr_loader *loader, int kind, const sr_config_node *sectio
     return SR_ERR_NOMEM;
   inst->plugin = plugin;
   inst->section = section;
+  sr_instance_calls_init(inst);
   const sr_config_node *name = sr_config_get(section, "name");
   snprintf(inst->name, sizeof inst->name, "%s",
            name && name->type == SR_CONFIG_SCALAR ? name->value
@@ -37,6 +38,7 @@ int sr_instance_create(sr_loader *loader, int kind, const sr_config_node *sectio
                           : sr_plugin_last_error(plugin);
     snprintf(err, err_size, "%s plugin '%s' could not start: %s", sr_plugin_kind_name(kind),
              sr_plugin_declaration(plugin)->name, *why ? why : sr_status_name(status));
+    pthread_mutex_destroy(&inst->calls);
     free(inst);
     return status;
   }
@@ -48,7 +50,25 @@ void sr_instance_destroy(sr_instance *instance) {
   if (!instance)
     return;
   sr_plugin_ops(instance->plugin)->base.destroy(instance->state);
+  pthread_mutex_destroy(&instance->calls);
   free(instance);
+}
+
+void sr_instance_calls_init(sr_instance *instance) {
+  /* a 1.0 declaration has no flags: they read as 0, so it is serialised */
+  instance->serialised = !(sr_plugin_declaration(instance->plugin)->flags & SR_PLUGIN_THREAD_SAFE);
+  pthread_mutex_init(&instance->calls, NULL);
+}
+
+void sr_instance_call_begin(sr_instance *instance) {
+  if (instance->serialised)
+    pthread_mutex_lock(&instance->calls);
+  sr_plugin_clear_error(instance->plugin);
+}
+
+void sr_instance_call_end(sr_instance *instance) {
+  if (instance->serialised)
+    pthread_mutex_unlock(&instance->calls);
 }
 
 const sr_plugin_ops_copy *sr_instance_ops_of(const sr_instance *instance) {

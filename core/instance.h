@@ -6,6 +6,9 @@
 #ifndef SR_CORE_INSTANCE_H
 #define SR_CORE_INSTANCE_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "config.h"
 #include "loader.h"
 
@@ -14,6 +17,8 @@ typedef struct sr_instance {
   void *state;                   /* owned by the plugin until destroy */
   const sr_config_node *section; /* owned by the configuration document */
   char name[72];                 /* the section's `name`, else the plugin's */
+  bool serialised;               /* the plugin is not SR_PLUGIN_THREAD_SAFE */
+  pthread_mutex_t calls;         /* held during each call when serialised */
 } sr_instance;
 
 /* Loads the plugin `section` names (kind `kind`) and creates an instance
@@ -29,8 +34,26 @@ int sr_instance_create(sr_loader *loader, int kind, const sr_config_node *sectio
 int sr_instances_create(sr_loader *loader, int kind, const sr_config_node *list, sr_instance **out,
                         size_t max, size_t *n, char *err, size_t err_size);
 
+/* Sets up the call bracketing of an instance whose `plugin` is set (done by
+ * sr_instance_create; for instances made by hand, as tests do). */
+void sr_instance_calls_init(sr_instance *instance);
+
 /* Calls the plugin's destroy() and frees the instance; NULL is fine. */
 void sr_instance_destroy(sr_instance *instance);
+
+/*
+ * Every call of an instance's operations is bracketed by these two, on the
+ * calling thread (the execution contract, sr/plugin.h):
+ *   sr_instance_call_begin(t); rc = ops->open(t->state, ...); sr_instance_call_end(t);
+ * begin waits while another call of a serialised instance runs (plugins not
+ * declared SR_PLUGIN_THREAD_SAFE, and all ABI 1.0 plugins) and clears this
+ * thread's error record; end lets the next call in. The reason of a failed
+ * call stays readable after end with sr_plugin_last_error(t->plugin), on
+ * this thread, until its next begin. Never begin twice on one thread
+ * without ending (the instance's lock is not recursive).
+ */
+void sr_instance_call_begin(sr_instance *instance);
+void sr_instance_call_end(sr_instance *instance);
 
 /* The instance's ops (host copy). */
 const sr_plugin_ops_copy *sr_instance_ops_of(const sr_instance *instance);

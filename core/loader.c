@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call_error.h"
 #include "log.h"
 #include "plugin_private.h"
 
@@ -245,10 +246,11 @@ int sr_loader_load_file(sr_loader *loader, const char *file, int expect_kind, sr
     goto out_free;
   }
   const sr_plugin_decl *decl = NULL;
+  sr_call_error_begin(p);
   status = entry(sr_host_api_get(), p, &decl);
   if (status != SR_OK) {
     set_err(err, err_size, "%s: plugin refused to load: %s", file,
-            p->error[0] ? p->error : sr_status_name(status));
+            *sr_call_error_message(p) ? sr_call_error_message(p) : sr_status_name(status));
     goto out_free;
   }
   status = adopt_declaration(p, decl, expect_kind, err, err_size);
@@ -313,8 +315,5 @@ int sr_loader_load(sr_loader *loader, int kind, const char *name, sr_plugin **ou
 const sr_plugin_decl *sr_plugin_declaration(const sr_plugin *plugin) { return &plugin->decl; }
 const sr_plugin_ops_copy *sr_plugin_ops(const sr_plugin *plugin) { return &plugin->ops; }
 const char *sr_plugin_path(const sr_plugin *plugin) { return plugin->path; }
-const char *sr_plugin_last_error(const sr_plugin *plugin) { return plugin->error; }
-void sr_plugin_clear_error(sr_plugin *plugin) {
-  plugin->error[0] = '\0';
-  plugin->error_code = SR_OK;
-}
+const char *sr_plugin_last_error(const sr_plugin *plugin) { return sr_call_error_message(plugin); }
+void sr_plugin_clear_error(sr_plugin *plugin) { sr_call_error_begin(plugin); }

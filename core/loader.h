@@ -59,10 +59,13 @@ const sr_plugin_ops_copy *sr_plugin_ops(const sr_plugin *plugin);
 /* The file the plugin was loaded from. */
 const char *sr_plugin_path(const sr_plugin *plugin);
 
-/* The message the plugin set with host->set_error() last, or "". */
+/* The message the plugin set with host->set_error() during the last call
+ * this thread made, or "". Per thread (call_error.h): concurrent calls on
+ * other threads do not change it. Valid until this thread's next call. */
 const char *sr_plugin_last_error(const sr_plugin *plugin);
 
-/* Forgets the last error (call before an op to get only its message). */
+/* Forgets this thread's last error (call before an op to get only its
+ * message). */
 void sr_plugin_clear_error(sr_plugin *plugin);
 
 /* The host API table given to plugins (also used by in-tree tests). */

@@ -17,10 +17,15 @@ struct sr_mqtt {
   ev_io read_watcher;
   ev_io write_watcher;
   ev_timer misc_timer;
+  ev_timer retry_timer; /* 1 s between attempts while not connected */
   sr_mqtt_callbacks cb;
   char broker[300];
   int keepalive;
   bool watching;
+  bool wanted;       /* connect() called and not disconnect(): keep trying */
+  bool link_up;      /* an attempt or a connection whose loss is not yet told */
+  bool connected;    /* the broker accepted us (CONNACK 0) */
+  ev_tstamp started; /* when the attempt began: CONNACK must follow in keepalive */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -45,9 +50,47 @@ static void stop_watching(sr_mqtt *m) {
   m->watching = false;
 }
 
+static void start_connect(sr_mqtt *m, char *err, size_t err_size, int *status);
+
+static void schedule_retry(sr_mqtt *m) {
+  if (m->wanted && !ev_is_active(&m->retry_timer))
+    ev_timer_again(m->loop, &m->retry_timer);
+}
+
+/* The attempt or the connection ended: say so once (libmosquitto tells of
+ * some ends, a write error or a missing CONNACK only we see). */
+static void ended(sr_mqtt *m, int reason) {
+  stop_watching(m);
+  m->connected = false;
+  if (m->link_up) {
+    m->link_up = false;
+    if (m->cb.disconnected)
+      m->cb.disconnected(m->cb.ctx, reason);
+  }
+}
+
+/* It ended without our asking: and try again. */
+static void lost(sr_mqtt *m, int reason) {
+  ended(m, reason);
+  schedule_retry(m);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  sr_mqtt *m = w->data;
+  char err[512];
+  int status;
+  ev_timer_stop(m->loop, w);
+  start_connect(m, err, sizeof err, &status);
+  if (status != SR_OK)
+    sr_log(SR_LOG_WARN, "mqtt", "%s; retrying", err);
+}
+
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
   (void)loop, (void)revents;
   sr_mqtt *m = w->data;
+  /* before CONNACK, reading also drives the TLS handshake of a
+   * non-blocking connect (libmosquitto's want_connect) */
   int rc = mosquitto_loop_read(m->mosq, 16);
   /* TLS may hold whole packets already decrypted: the socket will not
    * become readable for them, so take them now */
@@ -55,8 +98,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
   while (rc == MOSQ_ERR_SUCCESS && ssl && SSL_pending(ssl) > 0)
     rc = mosquitto_loop_read(m->mosq, 16);
   if (rc != MOSQ_ERR_SUCCESS) {
-    stop_watching(m);
-    return; /* the disconnect callback has run */
+    lost(m, rc); /* told already if the disconnect callback has run */
+    return;
   }
   update_write_watcher(m);
 }
@@ -64,8 +107,15 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
 static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
   (void)loop, (void)revents;
   sr_mqtt *m = w->data;
-  if (mosquitto_loop_write(m->mosq, 16) != MOSQ_ERR_SUCCESS)
-    stop_watching(m);
+  int rc = MOSQ_ERR_SUCCESS;
+  /* a non-blocking connect finishes (TCP, then the TLS handshake) when the
+   * socket turns writable: the handshake advances in loop_read */
+  if (!m->connected)
+    rc = mosquitto_loop_read(m->mosq, 1);
+  if (rc == MOSQ_ERR_SUCCESS && m->watching)
+    rc = mosquitto_loop_write(m->mosq, 16);
+  if (rc != MOSQ_ERR_SUCCESS)
+    lost(m, rc);
   else
     update_write_watcher(m);
 }
@@ -73,6 +123,14 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
 static void on_misc(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)revents;
   sr_mqtt *m = w->data;
+  if (!m->connected) { /* a broker that accepts and never answers */
+    if (ev_now(m->loop) - m->started >= m->keepalive) {
+      sr_log(SR_LOG_WARN, "mqtt", "the broker %s did not answer within %d s", m->broker,
+             m->keepalive);
+      lost(m, MOSQ_ERR_CONN_LOST);
+    }
+    return;
+  }
   mosquitto_loop_misc(m->mosq); /* keep-alive pings, retries */
   update_write_watcher(m);
 }
@@ -84,6 +142,7 @@ static void cb_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
   if (rc != 0)
     sr_log(SR_LOG_WARN, "mqtt", "broker %s refused the connection: %s", m->broker,
            mosquitto_reason_string(rc));
+  m->connected = rc == 0;
   if (m->cb.connected)
     m->cb.connected(m->cb.ctx, rc);
 }
@@ -108,9 +167,10 @@ static void cb_disconnect(struct mosquitto *mosq, void *obj, int rc,
                           const mosquitto_property *props) {
   (void)mosq, (void)props;
   sr_mqtt *m = obj;
-  stop_watching(m);
-  if (m->cb.disconnected)
-    m->cb.disconnected(m->cb.ctx, rc);
+  if (rc != 0)
+    lost(m, rc);
+  else
+    ended(m, 0); /* we asked for it (sr_mqtt_disconnect) */
 }
 
 int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *o, const sr_mqtt_callbacks *cb,
@@ -122,6 +182,9 @@ int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *o, const sr_mqtt_ca
   m->loop = loop;
   m->cb = *cb;
   m->keepalive = o->keepalive >= 5 ? o->keepalive : 30;
+  ev_init(&m->retry_timer, on_retry);
+  m->retry_timer.repeat = 1.0;
+  m->retry_timer.data = m;
   snprintf(m->broker, sizeof m->broker, "%s:%d", o->host, o->port);
   m->mosq = mosquitto_new(o->client_id, true, m);
   if (!m->mosq) {
@@ -151,20 +214,29 @@ int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *o, const sr_mqtt_ca
   return SR_OK;
 }
 
-int sr_mqtt_connect(sr_mqtt *m, char *err, size_t err_size) {
+/* Starts one non-blocking attempt: *status SR_OK when it is under way
+ * (the outcome comes through the callbacks), else SR_ERR_CONNECT with `err`
+ * and a retry scheduled. */
+static void start_connect(sr_mqtt *m, char *err, size_t err_size, int *status) {
   /* m->broker is "HOST:PORT" as given to sr_mqtt_new() */
   char host[256];
   const char *colon = strrchr(m->broker, ':');
   snprintf(host, sizeof host, "%.*s", (int)(colon - m->broker), m->broker);
   int port = atoi(colon + 1);
   stop_watching(m); /* a reconnect: the old socket is gone */
-  int rc = mosquitto_connect_bind_v5(m->mosq, host, port, m->keepalive, NULL, NULL);
-  if (rc != MOSQ_ERR_SUCCESS) {
+  m->connected = false;
+  /* the name lookup still blocks (loopback and /etc/hosts in practice); TCP
+   * and TLS go on in the loop's watchers */
+  int rc = mosquitto_connect_bind_async(m->mosq, host, port, m->keepalive, NULL);
+  int fd = rc == MOSQ_ERR_SUCCESS ? mosquitto_socket(m->mosq) : -1;
+  if (fd < 0) {
     snprintf(err, err_size, "cannot connect to the MQTT broker %s: %s", m->broker,
-             rc == MOSQ_ERR_ERRNO ? "connection failed (TLS or network)" : mosquitto_strerror(rc));
-    return SR_ERR_CONNECT;
+             rc == MOSQ_ERR_ERRNO || rc == MOSQ_ERR_SUCCESS ? "connection failed (TLS or network)"
+                                                            : mosquitto_strerror(rc));
+    *status = SR_ERR_CONNECT;
+    schedule_retry(m);
+    return;
   }
-  int fd = mosquitto_socket(m->mosq);
   ev_io_init(&m->read_watcher, on_readable, fd, EV_READ);
   ev_io_init(&m->write_watcher, on_writable, fd, EV_WRITE);
   ev_timer_init(&m->misc_timer, on_misc, 1.0, 1.0);
@@ -172,8 +244,20 @@ int sr_mqtt_connect(sr_mqtt *m, char *err, size_t err_size) {
   ev_io_start(m->loop, &m->read_watcher);
   ev_timer_start(m->loop, &m->misc_timer);
   m->watching = true;
-  update_write_watcher(m);
-  return SR_OK;
+  m->link_up = true;
+  m->started = ev_now(m->loop);
+  /* the connect completes when the socket turns writable */
+  ev_io_start(m->loop, &m->write_watcher);
+  *status = SR_OK;
+}
+
+int sr_mqtt_connect(sr_mqtt *m, char *err, size_t err_size) {
+  int status;
+  m->wanted = true;
+  if (ev_is_active(&m->retry_timer))
+    ev_timer_stop(m->loop, &m->retry_timer);
+  start_connect(m, err, err_size, &status);
+  return status;
 }
 
 int sr_mqtt_subscribe(sr_mqtt *m, const char *topic) {
@@ -190,6 +274,9 @@ int sr_mqtt_publish(sr_mqtt *m, const char *topic, const void *payload, size_t l
 }
 
 void sr_mqtt_disconnect(sr_mqtt *m) {
+  m->wanted = false;
+  if (ev_is_active(&m->retry_timer))
+    ev_timer_stop(m->loop, &m->retry_timer);
   mosquitto_disconnect_v5(m->mosq, 0, NULL);
   /* flush the DISCONNECT before we stop watching */
   mosquitto_loop_write(m->mosq, 1);
@@ -200,6 +287,8 @@ void sr_mqtt_free(sr_mqtt *m) {
   if (!m)
     return;
   stop_watching(m);
+  if (ev_is_active(&m->retry_timer))
+    ev_timer_stop(m->loop, &m->retry_timer);
   mosquitto_destroy(m->mosq);
   free(m);
 }

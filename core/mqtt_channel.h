@@ -46,7 +46,15 @@ typedef struct sr_mqtt_options {
 int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *options,
                 const sr_mqtt_callbacks *callbacks, sr_mqtt **out, char *err, size_t err_size);
 
-/* Connects (TCP and TLS now, CONNACK later through `connected`). */
+/* Starts connecting without blocking the loop (only the broker's name is
+ * looked up now; TCP, TLS and CONNACK follow in the loop's watchers, the
+ * outcome through `connected`). From now until sr_mqtt_disconnect() the
+ * client reconnects by itself, every second, whenever an attempt fails or
+ * the connection is lost (each loss told once through `disconnected`; a
+ * broker that does not answer CONNACK within the keep-alive counts as
+ * lost), so services keep no retry logic of their own. SR_OK when the
+ * first attempt is under way; SR_ERR_CONNECT with `err` when it could not
+ * start (it is retried all the same). */
 int sr_mqtt_connect(sr_mqtt *m, char *err, size_t err_size);
 
 /* Subscribes with QoS 1. */
@@ -56,7 +64,8 @@ int sr_mqtt_subscribe(sr_mqtt *m, const char *topic);
 int sr_mqtt_publish(sr_mqtt *m, const char *topic, const void *payload, size_t len, bool retain,
                     int *mid);
 
-/* Sends DISCONNECT (no last will) and stops watching the socket. */
+/* Sends DISCONNECT (no last will), stops reconnecting and stops watching
+ * the socket. */
 void sr_mqtt_disconnect(sr_mqtt *m);
 
 /* Frees the client. Without a prior disconnect the broker sees the

@@ -10,8 +10,6 @@ struct sr_plugin {
   void *handle;        /* from dlopen() */
   sr_plugin_decl decl; /* host-size copy; decl.ops points at `ops` */
   sr_plugin_ops_copy ops;
-  int error_code;
-  char error[512];
 };
 
 /* The event loop the plugin's loader was made with. */

@@ -22,8 +22,9 @@ int sr_printer_check(sr_instance *driver, const char *snmp_address, const sr_snm
     return rc;
   sr_device_target target;
   sr_snmp_target(session, &target);
-  sr_plugin_clear_error(driver->plugin);
+  sr_instance_call_begin(driver);
   rc = ops->read_status(driver->state, &target, status);
+  sr_instance_call_end(driver);
   if (rc != SR_OK) {
     const char *why =
         *sr_snmp_error(session) ? sr_snmp_error(session) : sr_plugin_last_error(driver->plugin);

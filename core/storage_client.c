@@ -16,13 +16,13 @@ static int precheck(sr_instance *store, const char *key, bool is_prefix, const v
              sr_plugin_declaration(store->plugin)->name, op);
     return SR_ERR_UNSUPPORTED;
   }
-  sr_plugin_clear_error(store->plugin);
   return SR_OK;
 }
 
-/* Turns a plugin's failure into `err`. */
+/* Ends the call begun by STORE_CALL and turns a failure into `err`. */
 static int result(sr_instance *store, int status, const char *op, const char *key, char *err,
                   size_t err_size) {
+  sr_instance_call_end(store);
   if (status != SR_OK) {
     const char *why = sr_plugin_last_error(store->plugin);
     snprintf(err, err_size, "storage '%s': %s %s: %s", store->name, op, key,
@@ -31,6 +31,10 @@ static int result(sr_instance *store, int status, const char *op, const char *ke
   return status;
 }
 
+/* Calls the operation `member` of `store` (instance.h's execution
+ * contract: serialised unless thread-safe); `result` ends the call. */
+#define STORE_CALL(store, member, ...)                                                             \
+  (sr_instance_call_begin(store), STORAGE_OPS(store)->member((store)->state, __VA_ARGS__))
 #define STORAGE_OPS(store) (&sr_instance_ops_of(store)->storage)
 
 int sr_store_put(sr_instance *store, const char *key, sr_read_fn read, void *read_ctx, char *err,
@@ -38,8 +42,7 @@ int sr_store_put(sr_instance *store, const char *key, sr_read_fn read, void *rea
   int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->put, "store objects",
                         err, err_size);
   if (status == SR_OK)
-    status = result(store, STORAGE_OPS(store)->put(store->state, key, read, read_ctx), "put", key,
-                    err, err_size);
+    status = result(store, STORE_CALL(store, put, key, read, read_ctx), "put", key, err, err_size);
   return status;
 }
 
@@ -48,8 +51,8 @@ int sr_store_get(sr_instance *store, const char *key, sr_write_fn write, void *w
   int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->get, "read objects",
                         err, err_size);
   if (status == SR_OK)
-    status = result(store, STORAGE_OPS(store)->get(store->state, key, write, write_ctx), "get", key,
-                    err, err_size);
+    status =
+        result(store, STORE_CALL(store, get, key, write, write_ctx), "get", key, err, err_size);
   return status;
 }
 
@@ -57,8 +60,7 @@ int sr_store_remove(sr_instance *store, const char *key, char *err, size_t err_s
   int status = precheck(store, key, false, (const void *)STORAGE_OPS(store)->remove,
                         "delete objects", err, err_size);
   if (status == SR_OK)
-    status =
-        result(store, STORAGE_OPS(store)->remove(store->state, key), "delete", key, err, err_size);
+    status = result(store, STORE_CALL(store, remove, key), "delete", key, err, err_size);
   return status;
 }
 
@@ -70,8 +72,7 @@ int sr_store_stat(sr_instance *store, const char *key, sr_storage_stat *out, cha
     return status;
   memset(out, 0, sizeof *out);
   out->struct_size = sizeof *out;
-  return result(store, STORAGE_OPS(store)->stat(store->state, key, out), "stat", key, err,
-                err_size);
+  return result(store, STORE_CALL(store, stat, key, out), "stat", key, err, err_size);
 }
 
 int sr_store_list(sr_instance *store, const char *prefix, sr_storage_list_fn fn, void *ctx,
@@ -79,7 +80,6 @@ int sr_store_list(sr_instance *store, const char *prefix, sr_storage_list_fn fn,
   int status = precheck(store, prefix, true, (const void *)STORAGE_OPS(store)->list, "list objects",
                         err, err_size);
   if (status == SR_OK)
-    status = result(store, STORAGE_OPS(store)->list(store->state, prefix, fn, ctx), "list", prefix,
-                    err, err_size);
+    status = result(store, STORE_CALL(store, list, prefix, fn, ctx), "list", prefix, err, err_size);
   return status;
 }

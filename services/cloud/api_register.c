@@ -5,6 +5,12 @@
  * completes it, the proven identity becomes the scout's user, with the PIN
  * the user chose (hashed at the workstation with the site secret).
  *
+ * The providers' steps block (SMTP, the OpenID provider: up to 20 s), so
+ * they run on the cloud's worker pool and the request is answered when the
+ * step is done; the REST API keeps serving meanwhile. A registration whose
+ * step is under way is `busy`: only that step's worker touches its `reg`,
+ * and neither a second step nor the sweep may take it.
+ *
  * Registrations in progress live in this process for their few minutes: a
  * scout finishes its registration with the cloud instance that began it.
  */
@@ -27,14 +33,35 @@ typedef struct registration {
   sr_instance *idp;
   sr_registration reg;
   time_t expires;
+  bool busy; /* a step runs on the pool: the loop leaves it alone */
 } registration;
 
 static registration *registrations[MAX_REGISTRATIONS];
 
+/* One step (begin or complete) handed to the pool. Made and freed on the
+ * loop's thread; the worker writes only `status`, `why`, `who` and the
+ * registration's idp/reg. */
+typedef struct step {
+  cloud *c;
+  sr_http_exchange *x; /* answered in the step's done */
+  size_t slot;
+  registration *r;
+  bool by_email; /* begin: the hint is `email` */
+  char email[SR_ID_MAX];
+  char *code;    /* complete: what the user typed, or NULL to poll */
+  char pin[65];  /* complete: "" when none */
+  int status;    /* the provider's answer */
+  char why[512]; /* and its reason, copied on the worker's thread */
+  sr_identity who;
+} step;
+
 static void registration_free(registration *r) {
   const sr_idp_ops *ops = &sr_instance_ops_of(r->idp)->idp;
-  if (r->reg.state && ops->registration_cancel)
+  if (r->reg.state && ops->registration_cancel) {
+    sr_instance_call_begin(r->idp);
     ops->registration_cancel(r->idp->state, &r->reg);
+    sr_instance_call_end(r->idp);
+  }
   free(r->reg.verification_uri);
   free(r->reg.verification_uri_complete);
   free(r->reg.user_code);
@@ -42,77 +69,188 @@ static void registration_free(registration *r) {
   free(r);
 }
 
+static void step_free(step *s) {
+  free(s->code);
+  sr_identity_clear(&s->who);
+  free(s);
+}
+
 void cloud_registrations_sweep(bool all) {
   time_t now = time(NULL);
   for (size_t i = 0; i < MAX_REGISTRATIONS; i++)
-    if (registrations[i] && (all || registrations[i]->expires < now)) {
+    if (registrations[i] && !registrations[i]->busy && (all || registrations[i]->expires < now)) {
       registration_free(registrations[i]);
       registrations[i] = NULL;
     }
+}
+
+/* Defers the request and runs `work` then `done` with `s` on the pool;
+ * false (resp filled, `s` still the caller's) when that cannot be. */
+static bool run_step(cloud *c, const sr_http_request *req, sr_http_response *resp, step *s,
+                     sr_work_fn work, sr_done_fn done) {
+  if (!(s->x = sr_http_defer(req))) {
+    sr_http_reply_error(resp, 500, "no_memory", "out of memory");
+    return false;
+  }
+  if (sr_worker_pool_submit(c->pool, work, done, s) != SR_OK) {
+    sr_http_response busy = {.retry_after = 1};
+    sr_http_reply_error(&busy, 503, "busy", "too many registration steps at once; try again");
+    sr_http_finish(s->x, &busy);
+    return false;
+  }
+  return true;
+}
+
+/* On a worker thread: the first provider that takes the hint starts. */
+static void begin_work(void *arg) {
+  step *s = arg;
+  registration *r = s->r;
+  s->status = SR_ERR_DEFER;
+  for (size_t i = 0; i < s->c->n_idps && s->status == SR_ERR_DEFER; i++) {
+    const sr_idp_ops *ops = &sr_instance_ops_of(s->c->idps[i])->idp;
+    if (!ops->registration_begin)
+      continue;
+    memset(&r->reg, 0, sizeof r->reg);
+    r->reg.struct_size = sizeof r->reg;
+    r->idp = s->c->idps[i];
+    sr_instance_call_begin(r->idp);
+    s->status = ops->registration_begin(r->idp->state, s->by_email ? s->email : NULL, &r->reg);
+    sr_instance_call_end(r->idp);
+    snprintf(s->why, sizeof s->why, "%s", sr_plugin_last_error(r->idp->plugin));
+  }
+}
+
+/* On the loop: answer, and keep the registration if it started. */
+static void begin_done(void *arg) {
+  step *s = arg;
+  registration *r = s->r;
+  sr_http_response resp = {0};
+  if (s->status == SR_OK) {
+    snprintf(r->id, sizeof r->id, "g-");
+    cloud_random_hex(r->id + 2, 12);
+    r->expires = time(NULL) + (r->reg.expires_in > 0 ? r->reg.expires_in : 600);
+    r->busy = false;
+    json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "registration", r->id, "message",
+                          r->reg.message ? r->reg.message : "", "expires_in",
+                          (int)r->reg.expires_in, "interval", (int)r->reg.interval);
+    if (r->reg.verification_uri)
+      json_object_set_new(o, "verification_uri", json_string(r->reg.verification_uri));
+    if (r->reg.verification_uri_complete)
+      json_object_set_new(o, "verification_uri_complete",
+                          json_string(r->reg.verification_uri_complete));
+    if (r->reg.user_code)
+      json_object_set_new(o, "user_code", json_string(r->reg.user_code));
+    sr_http_reply_json(&resp, 202, o);
+  } else {
+    if (s->status == SR_ERR_DEFER)
+      sr_http_reply_error(&resp, 400, "unsupported", "no registration of this kind is set up");
+    else
+      sr_http_reply_error(&resp, s->status == SR_ERR_CONNECT ? 502 : 500, "registration_failed",
+                          "%s", *s->why ? s->why : "the registration could not start");
+    if (r->idp)
+      sr_log(SR_LOG_WARN, "register", "%s", s->why);
+    registrations[s->slot] = NULL;
+    if (r->idp)
+      registration_free(r); /* what a failed begin filled in */
+    else
+      free(r);
+  }
+  sr_http_finish(s->x, &resp);
+  step_free(s);
 }
 
 static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
   json_t *body = cloud_api_body(req, resp, (const char *[]){"email", "method", NULL});
   if (!body)
     return;
-  char email[SR_ID_MAX];
   const char *given = json_string_value(json_object_get(body, "email"));
   const char *method = json_string_value(json_object_get(body, "method"));
+  char email[SR_ID_MAX];
+  step *s = calloc(1, sizeof *s);
+  registration *r = calloc(1, sizeof *r);
   /* no email: a provider with its own sign-in (OpenID Connect) */
   bool by_email = given || !method || strcmp(method, "oidc") != 0;
   size_t slot = MAX_REGISTRATIONS;
   for (size_t i = 0; i < MAX_REGISTRATIONS && slot == MAX_REGISTRATIONS; i++)
     if (!registrations[i])
       slot = i;
-  if (by_email && (!given || sr_email_normalise(given, email, sizeof email) != 0)) {
+  if (!s || !r) {
+    sr_http_reply_error(resp, 500, "no_memory", "out of memory");
+  } else if (by_email && (!given || sr_email_normalise(given, email, sizeof email) != 0)) {
     sr_http_reply_error(resp, 400, "invalid",
                         "send 'email' (the address to register) or \"method\": \"oidc\"");
   } else if (slot == MAX_REGISTRATIONS) {
     sr_http_reply_error(resp, 503, "busy", "too many registrations in progress; try again soon");
   } else {
-    int status = SR_ERR_DEFER;
-    registration *r = calloc(1, sizeof *r);
-    for (size_t i = 0; r && i < c->n_idps && status == SR_ERR_DEFER; i++) {
-      const sr_idp_ops *ops = &sr_instance_ops_of(c->idps[i])->idp;
-      if (!ops->registration_begin)
-        continue;
-      memset(&r->reg, 0, sizeof r->reg);
-      r->reg.struct_size = sizeof r->reg;
-      r->idp = c->idps[i];
-      sr_plugin_clear_error(r->idp->plugin);
-      status = ops->registration_begin(r->idp->state, by_email ? email : NULL, &r->reg);
+    *s = (step){.c = c, .slot = slot, .r = r, .by_email = by_email};
+    if (by_email)
+      snprintf(s->email, sizeof s->email, "%s", email);
+    snprintf(r->scout, sizeof r->scout, "%s", cloud_row_text(scout, "id"));
+    snprintf(r->tenant, sizeof r->tenant, "%s", cloud_row_text(scout, "tenant"));
+    r->busy = true; /* holds the slot; no id yet, so no one can find it */
+    registrations[slot] = r;
+    if (run_step(c, req, resp, s, begin_work, begin_done)) {
+      json_decref(body);
+      return;
     }
-    if (status == SR_OK) {
-      snprintf(r->id, sizeof r->id, "g-");
-      cloud_random_hex(r->id + 2, 12);
-      snprintf(r->scout, sizeof r->scout, "%s", cloud_row_text(scout, "id"));
-      snprintf(r->tenant, sizeof r->tenant, "%s", cloud_row_text(scout, "tenant"));
-      r->expires = time(NULL) + (r->reg.expires_in > 0 ? r->reg.expires_in : 600);
-      registrations[slot] = r;
-      json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "registration", r->id, "message",
-                            r->reg.message ? r->reg.message : "", "expires_in",
-                            (int)r->reg.expires_in, "interval", (int)r->reg.interval);
-      if (r->reg.verification_uri)
-        json_object_set_new(o, "verification_uri", json_string(r->reg.verification_uri));
-      if (r->reg.verification_uri_complete)
-        json_object_set_new(o, "verification_uri_complete",
-                            json_string(r->reg.verification_uri_complete));
-      if (r->reg.user_code)
-        json_object_set_new(o, "user_code", json_string(r->reg.user_code));
-      sr_http_reply_json(resp, 202, o);
-    } else {
-      const char *why = r && r->idp ? sr_plugin_last_error(r->idp->plugin) : "";
-      if (status == SR_ERR_DEFER)
-        sr_http_reply_error(resp, 400, "unsupported", "no registration of this kind is set up");
-      else
-        sr_http_reply_error(resp, status == SR_ERR_CONNECT ? 502 : 500, "registration_failed", "%s",
-                            *why ? why : "the registration could not start");
-      if (r && r->idp)
-        sr_log(SR_LOG_WARN, "register", "%s", why);
-      free(r);
-    }
+    registrations[slot] = NULL;
   }
+  free(r);
+  free(s);
   json_decref(body);
+}
+
+/* On a worker thread: the provider checks the code or polls. */
+static void complete_work(void *arg) {
+  step *s = arg;
+  registration *r = s->r;
+  const sr_idp_ops *ops = &sr_instance_ops_of(r->idp)->idp;
+  sr_instance_call_begin(r->idp);
+  s->status = ops->registration_complete(r->idp->state, &r->reg, s->code, &s->who);
+  sr_instance_call_end(r->idp);
+  snprintf(s->why, sizeof s->why, "%s", sr_plugin_last_error(r->idp->plugin));
+}
+
+/* On the loop: the proven identity becomes the scout's user. */
+static void complete_done(void *arg) {
+  step *s = arg;
+  registration *r = s->r;
+  cloud *c = s->c;
+  sr_http_response resp = {0};
+  char email[SR_ID_MAX];
+  r->busy = false;
+  if (s->status == SR_ERR_PENDING) {
+    sr_http_reply_json(&resp, 202,
+                       json_pack("{s:s, s:i}", "state", "pending", "interval",
+                                 (int)(r->reg.interval > 0 ? r->reg.interval : 5)));
+  } else if (s->status != SR_OK || !s->who.email ||
+             sr_email_normalise(s->who.email, email, sizeof email) != 0) {
+    sr_http_reply_error(&resp, 401, "refused", "%s", *s->why ? s->why : "the registration failed");
+  } else {
+    const char *tenant = r->tenant, *pin = s->pin[0] ? s->pin : NULL;
+    char user_id[40] = "u-";
+    cloud_random_hex(user_id + 2, 8);
+    cloud_db_run(c->db,
+                 "INSERT INTO users(tenant, id, email, name, pin_hash, subject, created_at) "
+                 "VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant, email) DO UPDATE SET "
+                 "pin_hash = COALESCE(excluded.pin_hash, pin_hash), subject = "
+                 "COALESCE(excluded.subject, subject)",
+                 "tttttti", tenant, user_id, email, s->who.name ? s->who.name : email, pin,
+                 s->who.subject, (int64_t)time(NULL));
+    json_t *user =
+        cloud_db_row(c->db, "SELECT id, email, name FROM users WHERE tenant = ? AND email = ?",
+                     "tt", tenant, email);
+    cloud_db_run(c->db, "UPDATE scouts SET user_id = ? WHERE tenant = ? AND id = ?", "ttt",
+                 cloud_row_text(user, "id"), tenant, r->scout);
+    sr_log(SR_LOG_INFO, "register", "tenant %s: scout %s registered to user %s", tenant, r->scout,
+           cloud_row_text(user, "id"));
+    sr_http_reply_json(&resp, 200, json_pack("{s:s, s:O}", "state", "registered", "user", user));
+    json_decref(user);
+    registration_free(r);
+    registrations[s->slot] = NULL;
+  }
+  sr_http_finish(s->x, &resp);
+  step_free(s);
 }
 
 static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
@@ -124,60 +262,38 @@ static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_htt
   const char *code = json_string_value(json_object_get(body, "code"));
   const char *pin = json_string_value(json_object_get(body, "pin_hash"));
   size_t slot = MAX_REGISTRATIONS;
-  for (size_t i = 0; id && i < MAX_REGISTRATIONS; i++)
+  for (size_t i = 0; id && *id && i < MAX_REGISTRATIONS; i++)
     if (registrations[i] && strcmp(registrations[i]->id, id) == 0 &&
         strcmp(registrations[i]->scout, cloud_row_text(scout, "id")) == 0)
       slot = i;
   registration *r = slot < MAX_REGISTRATIONS ? registrations[slot] : NULL;
-  sr_identity who = {.struct_size = sizeof who};
-  char email[SR_ID_MAX];
+  step *s = NULL;
   if (!r || r->expires < time(NULL)) {
     sr_http_reply_error(resp, 404, "not_found", "no such registration (it may have expired)");
   } else if (pin && (strlen(pin) != 64 || strspn(pin, "0123456789abcdef") != 64)) {
     sr_http_reply_error(resp, 400, "invalid", "'pin_hash' is 64 lower-case hex digits");
   } else if (!sr_instance_ops_of(r->idp)->idp.registration_complete) {
-    /* optional in the ABI: a provider may begin registrations it cannot finish */
+    /* optional in the ABI: a provider may start flows it cannot finish */
     sr_http_reply_error(resp, 501, "unsupported",
-                        "identity provider '%s' cannot complete registrations "
-                        "(no registration_complete)",
-                        r->idp->name);
+                        "the identity provider '%s' cannot complete registrations", r->idp->name);
+  } else if (r->busy) {
+    sr_http_reply_error(resp, 409, "busy", "this registration's last step is still under way");
+  } else if (!(s = calloc(1, sizeof *s)) || (code && !(s->code = strdup(code)))) {
+    sr_http_reply_error(resp, 500, "no_memory", "out of memory");
   } else {
-    const sr_idp_ops *ops = &sr_instance_ops_of(r->idp)->idp;
-    sr_plugin_clear_error(r->idp->plugin);
-    int status = ops->registration_complete(r->idp->state, &r->reg, code, &who);
-    if (status == SR_ERR_PENDING) {
-      sr_http_reply_json(resp, 202,
-                         json_pack("{s:s, s:i}", "state", "pending", "interval",
-                                   (int)(r->reg.interval > 0 ? r->reg.interval : 5)));
-    } else if (status != SR_OK || !who.email ||
-               sr_email_normalise(who.email, email, sizeof email) != 0) {
-      const char *why = sr_plugin_last_error(r->idp->plugin);
-      sr_http_reply_error(resp, 401, "refused", "%s", *why ? why : "the registration failed");
-    } else {
-      const char *tenant = r->tenant;
-      char user_id[40] = "u-";
-      cloud_random_hex(user_id + 2, 8);
-      cloud_db_run(c->db,
-                   "INSERT INTO users(tenant, id, email, name, pin_hash, subject, created_at) "
-                   "VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant, email) DO UPDATE SET "
-                   "pin_hash = COALESCE(excluded.pin_hash, pin_hash), subject = "
-                   "COALESCE(excluded.subject, subject)",
-                   "tttttti", tenant, user_id, email, who.name ? who.name : email, pin, who.subject,
-                   (int64_t)time(NULL));
-      json_t *user =
-          cloud_db_row(c->db, "SELECT id, email, name FROM users WHERE tenant = ? AND email = ?",
-                       "tt", tenant, email);
-      cloud_db_run(c->db, "UPDATE scouts SET user_id = ? WHERE tenant = ? AND id = ?", "ttt",
-                   cloud_row_text(user, "id"), tenant, r->scout);
-      sr_log(SR_LOG_INFO, "register", "tenant %s: scout %s registered to user %s", tenant, r->scout,
-             cloud_row_text(user, "id"));
-      sr_http_reply_json(resp, 200, json_pack("{s:s, s:O}", "state", "registered", "user", user));
-      json_decref(user);
-      registration_free(r);
-      registrations[slot] = NULL;
-    }
+    s->c = c;
+    s->slot = slot;
+    s->r = r;
+    s->who.struct_size = sizeof s->who;
+    snprintf(s->pin, sizeof s->pin, "%s", pin ? pin : "");
+    r->busy = true;
+    if (run_step(c, req, resp, s, complete_work, complete_done))
+      s = NULL; /* the pool's until complete_done */
+    else
+      r->busy = false;
   }
-  sr_identity_clear(&who);
+  if (s)
+    step_free(s);
   json_decref(body);
 }
 

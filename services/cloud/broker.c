@@ -16,8 +16,6 @@
 #define EVENTS_TOPIC "$share/sr-cloud/sr/v1/+/scouts/+/evt"
 #define PRESENCE_TOPIC "sr/v1/+/scouts/+/presence"
 
-static ev_timer retry_timer;
-
 /* Splits "sr/v1/TENANT/scouts/SCOUT/LEAF"; false if it is not that shape. */
 static bool split_topic(const char *topic, char tenant[64], char scout[64], char leaf[16]) {
   char t[64], s[64], l[16];
@@ -64,23 +62,11 @@ static void on_connected(void *ctx, int reason) {
   cloud_release_resume(c);
 }
 
-static void on_retry(struct ev_loop *loop, ev_timer *w, int revents) {
-  (void)loop, (void)revents;
-  cloud *c = w->data;
-  char err[512];
-  if (sr_mqtt_connect(c->mqtt, err, sizeof err) == SR_OK)
-    ev_timer_stop(c->loop, w);
-  else
-    sr_log(SR_LOG_WARN, "broker", "%s; retrying", err);
-}
-
 static void on_disconnected(void *ctx, int reason) {
   cloud *c = ctx;
   c->mqtt_connected = false;
-  if (reason) {
+  if (reason) /* the channel reconnects by itself (mqtt_channel.h) */
     sr_log(SR_LOG_WARN, "broker", "lost the broker (reason %d); reconnecting", reason);
-    ev_timer_again(c->loop, &retry_timer);
-  }
 }
 
 int cloud_broker_start(cloud *c, char *err, size_t err_size) {
@@ -105,13 +91,9 @@ int cloud_broker_start(cloud *c, char *err, size_t err_size) {
                        .keepalive = (int)m->keepalive};
   sr_mqtt_callbacks cb = {on_connected, on_message, NULL, on_disconnected, c};
   int status = sr_mqtt_new(c->loop, &o, &cb, &c->mqtt, err, err_size);
-  ev_init(&retry_timer, on_retry);
-  retry_timer.repeat = 1.0;
-  retry_timer.data = c;
-  if (status == SR_OK && sr_mqtt_connect(c->mqtt, err, err_size) != SR_OK) {
+  /* without blocking the loop; a broker that comes later is retried */
+  if (status == SR_OK && sr_mqtt_connect(c->mqtt, err, err_size) != SR_OK)
     sr_log(SR_LOG_WARN, "broker", "%s; retrying", err);
-    ev_timer_again(c->loop, &retry_timer);
-  }
   return status;
 }
 

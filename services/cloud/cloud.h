@@ -19,6 +19,7 @@
 #include "mqtt_channel.h"
 #include "route.h"
 #include "service_config.h"
+#include "worker_pool.h"
 
 struct sr_aead;
 
@@ -38,6 +39,7 @@ typedef struct cloud {
   size_t n_idps;
   struct sr_aead *master;  /* seals secrets at rest; NULL without master_key_file */
   char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
+  sr_worker_pool *pool;    /* identity providers' blocking steps, off the loop */
 } cloud;
 
 /* ---- auth.c ---- */

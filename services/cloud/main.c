@@ -21,6 +21,11 @@
 #include "service_plugins.h"
 #include "sr/abi.h"
 
+/* Registration steps (SMTP, OpenID provider) running at once, and waiting
+ * beyond those (then 503): each holds a thread for up to 20 s. */
+#define REGISTRATION_THREADS 4
+#define REGISTRATION_QUEUE 64
+
 static int usage(void) {
   fprintf(stderr, "usage: sr-cloud --config FILE\n");
   return 64;
@@ -102,6 +107,12 @@ static bool cloud_init(cloud *c, const char *config_path) {
       return false;
     }
   }
+  /* registration steps call SMTP servers and OpenID providers: off the loop */
+  c->pool = sr_worker_pool_new(c->loop, REGISTRATION_THREADS, REGISTRATION_QUEUE);
+  if (!c->pool) {
+    fprintf(stderr, "sr-cloud: cannot start worker threads\n");
+    return false;
+  }
   c->loader = sr_loader_new(c->loop);
   if (!c->loader || sr_service_plugin_paths(c->doc, &c->cfg, c->loader) != SR_OK)
     return false;
@@ -174,6 +185,7 @@ static bool cloud_init(cloud *c, const char *config_path) {
 }
 
 static void cloud_free(cloud *c) {
+  sr_worker_pool_free(c->pool); /* first: finishing steps answer and write */
   if (ev_is_active(&c->sweep))
     ev_timer_stop(c->loop, &c->sweep);
   if (c->mqtt) {

@@ -20,6 +20,10 @@
 #include "sr/abi.h"
 
 #define MAX_IDPS 8
+/* Directory logins checked at once, and waiting beyond those (then 503):
+ * each holds a thread for up to the provider's timeout. */
+#define DIRECTORY_THREADS 4
+#define DIRECTORY_QUEUE 64
 
 typedef struct site {
   sr_config *doc;
@@ -30,6 +34,7 @@ typedef struct site {
   sr_site_key *key;
   panel panel;
   sr_http_server *http;
+  sr_worker_pool *pool;
 } site;
 
 static int usage(void) {
@@ -86,7 +91,14 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
+  /* directory binds block: they run here, never on the panel loop */
+  s->pool = sr_worker_pool_new(sr_loop_default(), DIRECTORY_THREADS, DIRECTORY_QUEUE);
+  if (!s->pool) {
+    fprintf(stderr, "sr-device-scout: cannot start worker threads\n");
+    return false;
+  }
   s->panel = (panel){.cloud = sr_cloud_client_new(&co),
+                     .pool = s->pool,
                      .idps = s->idps,
                      .n_idps = s->n_idps,
                      .tenant = c->tenant,
@@ -113,7 +125,8 @@ static bool start(site *s) {
 }
 
 static void site_free(site *s) {
-  sr_cloud_client_free(s->panel.cloud); /* first: its calls still answer panels */
+  sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
+  sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
   sr_http_server_free(s->http);
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);

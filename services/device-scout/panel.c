@@ -48,6 +48,15 @@ static void forwarded(void *ctx, int status, json_t *reply, const char *err) {
   sr_http_finish(ctx, &resp);
 }
 
+void panel_forward(panel *p, sr_http_exchange *x, const char *method, const char *path,
+                   json_t *body, const char *bearer) {
+  if (sr_cloud_call_async(p->cloud, method, path, body, bearer, forwarded, x) != SR_OK) {
+    sr_http_response now = {0};
+    sr_http_reply_error(&now, 500, "no_memory", "cannot start the call to the cloud");
+    sr_http_finish(x, &now);
+  }
+}
+
 /* Sends the request on to the cloud; the answer follows when it comes, so
  * the panel API serves other panels meanwhile. */
 static void forward(panel *p, const sr_http_request *req, const char *method, const char *path,
@@ -57,11 +66,7 @@ static void forward(panel *p, const sr_http_request *req, const char *method, co
     sr_http_reply_error(resp, 500, "no_memory", "out of memory");
     return;
   }
-  if (sr_cloud_call_async(p->cloud, method, path, body, bearer, forwarded, x) != SR_OK) {
-    sr_http_response now = {0};
-    sr_http_reply_error(&now, 500, "no_memory", "cannot start the call to the cloud");
-    sr_http_finish(x, &now);
-  }
+  panel_forward(p, x, method, path, body, bearer);
 }
 
 /* Login: hash the card, the PIN (bound to the email) or the passcode, or
@@ -113,8 +118,10 @@ static void create_session(panel *p, const sr_http_request *req, json_t *body,
     }
     sr_idhash_hex(p->key, SR_ID_PASSCODE, NULL, norm, hash);
     json_object_set_new(out, "passcode_hash", json_string(hash));
-  } else if (!panel_directory_login(p, device, username, password, out, resp)) {
-    goto out; /* the directory cannot be asked: answered already */
+  } else {
+    /* the directory check blocks: it answers when done, off this loop */
+    panel_directory_login(p, req, device, username, password, out, resp);
+    goto out;
   }
   forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
 out:

@@ -11,6 +11,7 @@
 #include "http_server.h"
 #include "idhash.h"
 #include "instance.h"
+#include "worker_pool.h"
 
 typedef struct panel {
   sr_cloud_client *cloud;
@@ -20,14 +21,25 @@ typedef struct panel {
   sr_instance *const *idps; /* identity providers asked in order for passwords */
   size_t n_idps;
   const char *tenant;
+  sr_worker_pool *pool; /* where directory checks run, off the panel loop */
 } panel;
 
 /* Checks a directory username and password with the identity providers
- * (the password stays here) and adds the verdict to the cloud request
- * `out`: "directory_verdict" ok (with the entry's email and name) or
- * refused. False, with the answer in resp, if no provider could decide. */
-bool panel_directory_login(panel *p, const char *device, const char *username, const char *password,
-                           json_t *out, sr_http_response *resp);
+ * (the password stays here) on the worker pool, and answers `req` later:
+ * the verdict ("directory_verdict" ok with the entry's email and name, or
+ * refused) is added to the cloud request `out` (the caller keeps its
+ * reference; this takes its own) and forwarded, or, if no provider could
+ * decide, the panel gets the reason. Copies what it keeps of the strings.
+ * Fills `resp` only when it cannot defer (out of memory). */
+void panel_directory_login(panel *p, const sr_http_request *req, const char *device,
+                           const char *username, const char *password, json_t *out,
+                           sr_http_response *resp);
+
+/* Sends `body` (the caller keeps its reference) to the cloud's site API
+ * and answers the deferred exchange `x` with the cloud's answer when it
+ * comes. Takes `x`. */
+void panel_forward(panel *p, sr_http_exchange *x, const char *method, const char *path,
+                   json_t *body, const char *bearer);
 
 /* The panel API's routes as JSON ([{method, path, caller, fields}]), for
  * `sr-device-scout --routes` and the test that holds them against

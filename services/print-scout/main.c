@@ -48,7 +48,6 @@ typedef struct scout {
   bool releaser_started;
   sr_cloud_client *cloud;
   char scout_id[128];
-  ev_timer reconnect;
 } scout;
 
 static int usage(void) {
@@ -60,8 +59,6 @@ static int usage(void) {
 }
 
 static void scout_free(scout *s) {
-  if (ev_is_active(&s->reconnect))
-    ev_timer_stop(sr_loop_default(), &s->reconnect);
   if (s->releaser_started)
     scout_releaser_stop(&s->releaser);
   if (s->mqtt) {
@@ -105,22 +102,10 @@ static void on_mqtt_connected(void *ctx, int reason) {
       scout_store_announce(&s->store, &held[i]);
 }
 
-static void on_reconnect(struct ev_loop *loop, ev_timer *w, int revents) {
-  (void)loop, (void)revents;
-  scout *s = w->data;
-  char err[512];
-  if (sr_mqtt_connect(s->mqtt, err, sizeof err) == SR_OK)
-    ev_timer_stop(sr_loop_default(), w);
-  else
-    sr_log(SR_LOG_WARN, "scout", "%s; retrying", err);
-}
-
 static void on_mqtt_disconnected(void *ctx, int reason) {
-  scout *s = ctx;
-  if (reason) {
+  (void)ctx;
+  if (reason) /* the channel reconnects by itself (mqtt_channel.h) */
     sr_log(SR_LOG_WARN, "scout", "lost the broker (reason %d); reconnecting", reason);
-    ev_timer_again(sr_loop_default(), &s->reconnect);
-  }
 }
 
 /* The control channel: release commands in, outcomes and presence out. */
@@ -159,18 +144,14 @@ static bool scout_connect_cloud(scout *s) {
                        .will_payload = "offline",
                        .will_retain = true};
   sr_mqtt_callbacks cb = {on_mqtt_connected, on_mqtt_message, NULL, on_mqtt_disconnected, s};
-  ev_init(&s->reconnect, on_reconnect);
-  s->reconnect.repeat = 1.0;
-  s->reconnect.data = s;
   if (sr_mqtt_new(sr_loop_default(), &o, &cb, &s->mqtt, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
   }
-  if (sr_mqtt_connect(s->mqtt, err, sizeof err) != SR_OK) {
-    /* the broker may come later: the queue works meanwhile */
+  /* the broker may come later (retried by the channel): the queue works
+   * meanwhile */
+  if (sr_mqtt_connect(s->mqtt, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "scout", "%s; retrying", err);
-    ev_timer_again(sr_loop_default(), &s->reconnect);
-  }
   s->releaser = (scout_releaser){.loop = sr_loop_default(),
                                  .jobs = s->jobs,
                                  .storage = s->storage,
@@ -181,7 +162,10 @@ static bool scout_connect_cloud(scout *s) {
                                  .printers = s->printers,
                                  .mqtt = s->mqtt};
   snprintf(s->releaser.evt_topic, sizeof s->releaser.evt_topic, "%s", evt);
-  scout_releaser_start(&s->releaser);
+  if (!scout_releaser_start(&s->releaser)) {
+    fprintf(stderr, "sr-print-scout: cannot start the release threads\n");
+    return false;
+  }
   s->releaser_started = true;
   return true;
 }

@@ -18,9 +18,14 @@
 #include "storage_client.h"
 
 #define MAX_URIS 8
+/* Releases printing at once, and waiting beyond those (then "failed: busy",
+ * the job stays held): each holds a thread for a whole delivery. */
+#define RELEASE_THREADS 8
+#define RELEASE_QUEUE 64
 
-/* One release handed to a worker thread, and its result back. */
-struct scout_result {
+/* One release handed to the pool, and its result back. Made on the loop's
+ * thread; the worker alone touches it until release_done frees it. */
+typedef struct scout_result {
   scout_releaser *releaser;
   char release_id[64];
   char uuid[64];
@@ -36,8 +41,7 @@ struct scout_result {
   int status;
   char reason[1024];
   char transport[72];
-  scout_result *next;
-};
+} scout_result;
 
 static void publish_event(scout_releaser *r, const char *release, const char *uuid,
                           const char *state, const char *reason, const char *transport) {
@@ -61,8 +65,8 @@ static int memfd_rewind(void *ctx) {
   return lseek(*(int *)ctx, 0, SEEK_SET) == 0 ? SR_OK : SR_ERR_IO;
 }
 
-/* The worker: decrypt and authenticate, check the printer, deliver. */
-static void *release_thread(void *arg) {
+/* On a worker thread: decrypt and authenticate, check the printer, deliver. */
+static void release_work(void *arg) {
   scout_result *res = arg;
   scout_releaser *r = res->releaser;
   int fd = memfd_create("sr-release", MFD_CLOEXEC);
@@ -114,57 +118,34 @@ static void *release_thread(void *arg) {
   if (fd >= 0)
     close(fd); /* the plaintext goes with it */
   free(info_json);
-  pthread_mutex_lock(&r->lock);
-  res->next = r->results;
-  r->results = res;
-  pthread_cond_broadcast(&r->idle);
-  pthread_mutex_unlock(&r->lock);
-  ev_async_send(r->loop, &r->wake);
-  return NULL;
 }
 
-/* On the loop: apply finished releases to the jobs and report them. */
-static void on_results(struct ev_loop *loop, ev_async *w, int revents) {
-  (void)loop, (void)revents;
-  scout_releaser *r = w->data;
-  pthread_mutex_lock(&r->lock);
-  scout_result *list = r->results;
-  r->results = NULL;
-  pthread_mutex_unlock(&r->lock);
-  while (list) {
-    scout_result *res = list;
-    list = list->next;
-    scout_job job;
-    if (scout_job_get(r->jobs, res->job_id, &job)) {
-      if (res->status == SR_OK) {
-        job.state = SCOUT_JOB_PRINTED;
-        job.completed = time(NULL);
-        char err[512];
-        if (sr_store_remove(r->storage, job.store_key, err, sizeof err) != SR_OK)
-          sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
-      } else {
-        job.state = SCOUT_JOB_HELD; /* a failed release loses nothing */
-        job.release_id[0] = '\0';
-      }
-      scout_job_update(r->jobs, &job);
+/* On the loop: apply a finished release to its job and report it. */
+static void release_done(void *arg) {
+  scout_result *res = arg;
+  scout_releaser *r = res->releaser;
+  scout_job job;
+  if (scout_job_get(r->jobs, res->job_id, &job)) {
+    if (res->status == SR_OK) {
+      job.state = SCOUT_JOB_PRINTED;
+      job.completed = time(NULL);
+      char err[512];
+      if (sr_store_remove(r->storage, job.store_key, err, sizeof err) != SR_OK)
+        sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
+    } else {
+      job.state = SCOUT_JOB_HELD; /* a failed release loses nothing */
+      job.release_id[0] = '\0';
     }
-    publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
-                  res->reason, res->transport);
-    pthread_mutex_lock(&r->lock);
-    r->workers--;
-    pthread_cond_broadcast(&r->idle);
-    pthread_mutex_unlock(&r->lock);
-    free(res);
+    scout_job_update(r->jobs, &job);
   }
+  publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
+                res->reason, res->transport);
+  free(res);
 }
 
-void scout_releaser_start(scout_releaser *r) {
-  pthread_mutex_init(&r->lock, NULL);
-  pthread_cond_init(&r->idle, NULL);
-  ev_async_init(&r->wake, on_results);
-  r->wake.data = r;
-  ev_async_start(r->loop, &r->wake);
-  ev_unref(r->loop); /* the watcher alone does not keep the service running */
+bool scout_releaser_start(scout_releaser *r) {
+  r->pool = sr_worker_pool_new(r->loop, RELEASE_THREADS, RELEASE_QUEUE);
+  return r->pool != NULL;
 }
 
 static const char *text_member(json_t *o, const char *key) {
@@ -305,43 +286,18 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     snprintf(res->uuid, sizeof res->uuid, "%s", uuid);
     snprintf(res->store_key, sizeof res->store_key, "%s", job.store_key);
     publish_event(r, release, uuid, "printing", NULL, NULL);
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_mutex_lock(&r->lock);
-    r->workers++;
-    pthread_mutex_unlock(&r->lock);
-    if (pthread_create(&thread, &attr, release_thread, res) != 0) {
+    if (sr_worker_pool_submit(r->pool, release_work, release_done, res) != SR_OK) {
       res->status = SR_ERR_NOMEM;
-      snprintf(res->reason, sizeof res->reason, "cannot start a release thread");
-      pthread_mutex_lock(&r->lock);
-      res->next = r->results;
-      r->results = res;
-      pthread_mutex_unlock(&r->lock);
-      ev_async_send(r->loop, &r->wake);
+      snprintf(res->reason, sizeof res->reason, "too many releases at once; try again");
+      release_done(res); /* the job is held again, the cloud told */
     }
-    pthread_attr_destroy(&attr);
-    res = NULL; /* the worker owns it now */
+    res = NULL; /* the pool's, then release_done's */
   }
   free(res);
   json_decref(cmd);
 }
 
 void scout_releaser_stop(scout_releaser *r) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_sec += 10;
-  pthread_mutex_lock(&r->lock);
-  while (r->workers > 0) {
-    /* results come through the loop, which is not running: take them here */
-    pthread_mutex_unlock(&r->lock);
-    on_results(r->loop, &r->wake, 0);
-    pthread_mutex_lock(&r->lock);
-    if (r->workers > 0 && !r->results && pthread_cond_timedwait(&r->idle, &r->lock, &deadline) != 0)
-      break;
-  }
-  pthread_mutex_unlock(&r->lock);
-  ev_ref(r->loop);
-  ev_async_stop(r->loop, &r->wake);
+  sr_worker_pool_free(r->pool); /* reports what finishes */
+  r->pool = NULL;
 }

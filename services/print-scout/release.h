@@ -14,14 +14,13 @@
 #define SCOUT_RELEASE_H
 
 #include <ev.h>
-#include <pthread.h>
+#include <stdbool.h>
 
 #include "instance.h"
 #include "job_table.h"
 #include "mqtt_channel.h"
 #include "site_key.h"
-
-typedef struct scout_result scout_result;
+#include "worker_pool.h"
 
 typedef struct scout_releaser {
   struct ev_loop *loop;
@@ -34,20 +33,18 @@ typedef struct scout_releaser {
   const char *const *printers; /* hosts a release may print to, NULL-terminated */
   sr_mqtt *mqtt;
   char evt_topic[256];
-  ev_async wake;        /* a worker finished */
-  pthread_mutex_t lock; /* guards results and workers */
-  pthread_cond_t idle;
-  scout_result *results; /* finished releases for the loop */
-  int workers;
+  sr_worker_pool *pool; /* releases run here, off the loop; owned */
 } scout_releaser;
 
-/* Prepares the releaser on `loop` (fields above set by the caller first). */
-void scout_releaser_start(scout_releaser *r);
+/* Prepares the releaser on `loop` (fields above set by the caller first);
+ * false if its worker threads cannot start. */
+bool scout_releaser_start(scout_releaser *r);
 
 /* Handles one command (on the loop's thread). */
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len);
 
-/* Waits for releases in progress (a few seconds at most) and stops. */
+/* Waits for the releases in progress and queued (each bounded by the
+ * delivery's timeouts), reports them, and stops. */
 void scout_releaser_stop(scout_releaser *r);
 
 #endif

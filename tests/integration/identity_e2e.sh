@@ -5,10 +5,14 @@
 # that is already open; passcodes, card binding, directory (LDAP) logins and
 # what a site's certificate alone may vouch for; registration by email and
 # OpenID Connect.
-# usage: identity_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
+# usage: identity_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR FIXTURE_DIR
 set -u
-bin=$1 plugins=$2 src=$3
+bin=$1 src=$3
 tmp=$(mktemp -d /tmp/sr-test-identity-XXXXXX)
+# the real plugins, and a fixture provider that cannot complete registrations
+plugins=$tmp/plugins
+mkdir -p "$plugins"
+ln -s "$2"/*.so "$4/sr_idp_beginonly.so" "$plugins/"
 # the site gets an LDAP provider below, so it is enrolled for directory logins
 export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s \
   STACK_SITE_DIRECTORY=1
@@ -16,8 +20,10 @@ source "$src/scripts/lib/stack.sh"
 source "$src/tests/support/slapd.sh"
 cleanup() {
   [ -n "${oidc_pid:-}" ] && kill "$oidc_pid" 2>/dev/null && wait "$oidc_pid" 2>/dev/null
-  [ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null && wait "$smtp_pid" 2>/dev/null
-  [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null
+  [ -n "${smtp_pid:-}" ] && kill -CONT "$smtp_pid" 2>/dev/null && kill "$smtp_pid" 2>/dev/null &&
+    wait "$smtp_pid" 2>/dev/null
+  [ -n "${slapd_pid:-}" ] && kill -CONT "$slapd_pid" 2>/dev/null && kill "$slapd_pid" 2>/dev/null &&
+    wait "$slapd_pid" 2>/dev/null
   stack_stop
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -39,6 +45,7 @@ node "$src/tests/oidc/provider.mjs" --port 0 --cert "$tmp/pki/server.crt" --key 
 oidc_pid=$!
 issuer=$(stack_wait_line "$tmp/oidc.out" issuer) || { echo "the OpenID provider did not start"; cat "$tmp/oidc.log"; }
 export STACK_CLOUD_IDP="idp:
+  - plugin: beginonly
   - plugin: oidc
     config: {issuer: \"$issuer\", client_id: securerelease-scout, ca_file: \"$tmp/pki/root.crt\"}
   - plugin: email
@@ -54,6 +61,14 @@ panel() { # METHOD PATH [BODY] [SESSION] -> $code $body
   body=$(cat "$tmp/resp" 2>/dev/null)
 }
 field() { echo "$body" | jq -r "$1"; }
+connected_to() { # PORT: waits for an established connection to PORT (the kernel accepts it
+  # even while the server is stopped with SIGSTOP)
+  for _ in $(seq 400); do
+    ss -tnH state established "dport = :$1" | grep -q . && return 0
+    sleep 0.025
+  done
+  return 1
+}
 login() { # CARD -> $session
   panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"card\":\"$1\"}"
   session=$(field .session)
@@ -263,12 +278,13 @@ check "a registered workstation cannot name another owner (403)" [ "$code" = 403
 
 # 6c. what a site's certificate alone may vouch for: an attacker who holds
 # one calls the cloud directly, as the site service would
-as_site() { # CERT_DIR BODY -> $code $body: a panel login straight to the cloud
-  code=$(curl -sS --cacert "$ca_file" --cert "$1/site.crt" --key "$1/site.key" -o "$tmp/resp" \
-    -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" \
-    "$cloud_url/api/v1/site/panel/sessions" 2>/dev/null) || code=000
+post_as() { # CERT KEY PATH BODY -> $code $body: a JSON POST to the cloud with a client certificate
+  code=$(curl -sS --cacert "$ca_file" --cert "$1" --key "$2" -o "$tmp/resp" \
+    -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$4" \
+    "$cloud_url$3" 2>/dev/null) || code=000
   body=$(cat "$tmp/resp" 2>/dev/null)
 }
+as_site() { post_as "$1/site.crt" "$1/site.key" /api/v1/site/panel/sessions "$2"; } # CERT_DIR BODY
 verdict() { # USERNAME EMAIL: a directory's "ok" for EMAIL at the kiosk
   printf '{"device":"kiosk","username":"%s","directory_verdict":"ok","directory_email":"%s"}' "$1" "$2"
 }
@@ -329,6 +345,32 @@ check "a verdict acts in the site's tenant only: a new directory user there, not
 check "and the other tenant's user is untouched" \
   [ "$(other_users | jq -c '.users | map({id, directory})')" = "[{\"id\":\"$olga_other\",\"directory\":0}]" ]
 
+# 6d. a directory that hangs holds up only its own login: the site checks
+# passwords on its worker pool, so its panel loop keeps answering others
+ldap_port=${ldap_url##*:}
+kill -STOP "$slapd_pid"
+curl -sS --max-time 30 --cacert "$ca_file" -o "$tmp/slow.resp" -w '%{http_code} %{time_total}' \
+  -H 'Content-Type: application/json' \
+  --data-binary '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}' \
+  "$panel_url/api/v1/panel/sessions" >"$tmp/slow.out" 2>/dev/null &
+slow_pid=$!
+# in flight once the site holds a connection to the stopped slapd
+check "a directory login is in flight to the stopped directory" connected_to "$ldap_port"
+card=$(curl -sS --max-time 30 --cacert "$ca_file" -o "$tmp/card.resp" -w '%{http_code} %{time_total}' \
+  -H 'Content-Type: application/json' --data-binary "{\"device\":\"kiosk\",\"card\":\"$demo_card\"}" \
+  "$panel_url/api/v1/panel/sessions" 2>/dev/null)
+card_code=${card% *} card_time=${card#* }
+echo "card login during the directory stall: HTTP $card_code in ${card_time}s"
+check "meanwhile a card login at another panel answers (201) within 200 ms" \
+  ok '[ "$card_code" = 201 ] && awk -v t="$card_time" "BEGIN { exit !(t < 0.2) }"'
+check "while the directory login was still waiting" kill -0 "$slow_pid"
+kill -CONT "$slapd_pid"
+wait "$slow_pid"
+read -r slow_code slow_time <"$tmp/slow.out"
+echo "the directory login after SIGCONT: HTTP $slow_code in ${slow_time}s"
+check "the directory resumes and the waiting login completes (201)" \
+  [ "$slow_code" = 201 -a "$(jq -r .user.email "$tmp/slow.resp")" = erin@example.com ]
+
 kill "$slapd_pid"; wait "$slapd_pid" 2>/dev/null; slapd_pid=
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"erin","password":"Battery-Staple-9"}'
 check "directory down: 502, said so" [ "$code" = 502 -a "$(field .error.code)" = directory_unreachable ]
@@ -364,6 +406,45 @@ check "frank logs in at the panel with the PIN he chose" [ "$code" = 201 -a "$(f
 check "the cloud never saw the code's PIN in clear" bash -c "! grep -q '\"5678\"' '$tmp/cloud-received.log'"
 "$bin/sr-print-scout" register --config "$tmp/frank/scout.yaml" --email not-an-address >/dev/null 2>"$tmp/reg.err"
 check "a bad address is refused with a message" grep -q "not an email address" "$tmp/reg.err"
+
+# 7b. an SMTP server that hangs holds up only its own registration: the
+# cloud runs the providers' steps on its worker pool, its API keeps answering
+kill -STOP "$smtp_pid"
+curl -sS --max-time 60 --cacert "$ca_file" --cert "$tmp/frank/scout.crt" --key "$tmp/frank/scout.key" \
+  -o "$tmp/stall-reg.resp" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
+  -d '{"email":"stalled@example.com"}' "$cloud_url/api/v1/scout/register" >"$tmp/stall-reg.out" 2>/dev/null &
+stall_pid=$!
+# in flight once the cloud holds a connection to the stopped sink
+check "an email registration is in flight to the stopped SMTP server" connected_to "$smtp_port"
+timed() { curl -sS --max-time 30 --cacert "$ca_file" -o /dev/null -w '%{http_code} %{time_total}' "$@" 2>/dev/null; }
+fast() { awk -v t="$1" 'BEGIN { exit !(t < 0.2) }'; }
+health=$(timed "$cloud_url/api/v1/health")
+admin=$(timed -H "Authorization: Bearer $(cat "$token_file")" "$cloud_url/api/v1/users")
+echo "during the SMTP stall: health HTTP ${health% *} in ${health#* }s, admin call HTTP ${admin% *} in ${admin#* }s"
+check "meanwhile the cloud's health answers (200) within 200 ms" ok '[ "${health% *}" = 200 ] && fast "${health#* }"'
+check "and an administrator's call (200) within 200 ms" ok '[ "${admin% *}" = 200 ] && fast "${admin#* }"'
+check "while the registration was still waiting" kill -0 "$stall_pid"
+kill -CONT "$smtp_pid"
+wait "$stall_pid"
+read -r stall_code stall_time <"$tmp/stall-reg.out"
+echo "the registration after SIGCONT: HTTP $stall_code in ${stall_time}s"
+check "the SMTP server resumes and the registration starts (202)" \
+  [ "$stall_code" = 202 -a "$(jq -r .registration "$tmp/stall-reg.resp" | cut -c1-2)" = g- ]
+for _ in $(seq 100); do code=$(mail_code stalled@example.com); [ -n "$code" ] && break; sleep 0.1; done
+check "and its code is mailed" [ -n "$code" ]
+
+# 7c. a provider that starts registrations but has no registration_complete
+# (optional in the ABI): completing one is a clear error, not a crash
+post_as "$tmp/frank/scout.crt" "$tmp/frank/scout.key" /api/v1/scout/register '{"email":"begin-only@example.com"}'
+bo_id=$(field .registration)
+check "a provider without registration_complete starts a registration (202)" \
+  [ "$code" = 202 -a "${bo_id:0:2}" = g- ]
+post_as "$tmp/frank/scout.crt" "$tmp/frank/scout.key" /api/v1/scout/register/complete \
+  "{\"registration\":\"$bo_id\",\"code\":\"123456\"}"
+check "completing it: 501 unsupported, naming the provider" \
+  ok '[ "$code" = 501 ] && [ "$(field .error.code)" = unsupported ] && [[ "$(field .error.message)" == *"beginonly"*"cannot complete registrations"* ]]'
+check "and the cloud still answers" \
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" "$cloud_url/api/v1/health")" = 200 ]
 
 # 8. registration with OpenID Connect: device flow, then a passcode
 new_scout() { # NAME -> an enrolled scout without a user in $tmp/NAME

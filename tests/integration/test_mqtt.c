@@ -1,6 +1,9 @@
 /* The MQTT channel against a real mosquitto with client certificate
  * subjects as identities and per-scout ACLs: a scout reaches only its own topics,
  * presence is retained and the last will marks a dropped scout offline. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,6 +34,7 @@ typedef struct client {
   char last_topic[256], last_payload[256];
   int messages;
   bool disconnected;
+  int losses; /* disconnected with a reason */
 } client;
 
 static void on_connected(void *ctx, int reason) { ((client *)ctx)->connected = reason; }
@@ -44,8 +50,9 @@ static void on_published(void *ctx, int mid, int reason) {
   c->last_reason = reason;
 }
 static void on_disconnected(void *ctx, int reason) {
-  (void)reason;
   ((client *)ctx)->disconnected = true;
+  if (reason)
+    ((client *)ctx)->losses++;
 }
 
 static void on_deadline(struct ev_loop *l, ev_timer *w, int revents) {
@@ -265,11 +272,102 @@ static void test_strangers_are_refused(void **state) {
   sr_mqtt_free(anon.mqtt);
 }
 
+/* A broker that cannot be reached: a listener whose accept queue is full
+ * (and that never accepts) makes the kernel drop new SYNs, as a host that
+ * is down does; a blocking connect() to it would wait for minutes. */
+typedef struct unreachable {
+  int fd;
+  int fillers[4];
+  client *c;
+} unreachable;
+
+/* Lets connections in from now on (accepts and closes each: the client sees
+ * its attempt fail) until the client has lost two attempts. */
+static bool lost_twice(void *arg) {
+  unreachable *u = arg;
+  int fd;
+  while ((fd = accept(u->fd, NULL, NULL)) >= 0)
+    close(fd);
+  return u->c->losses >= 2;
+}
+
+static bool lost_once(void *c) { return ((client *)c)->losses > 0; }
+
+typedef struct loop_probe {
+  ev_timer timer;
+  client *c;
+  bool fired;
+  int connected_then;
+} loop_probe;
+
+static void on_probe(struct ev_loop *l, ev_timer *w, int revents) {
+  (void)l, (void)revents;
+  loop_probe *p = (loop_probe *)w;
+  p->fired = true;
+  p->connected_then = p->c->connected;
+}
+
+static bool probe_fired(void *p) { return ((loop_probe *)p)->fired; }
+
+/* Connecting never blocks the loop, and the channel retries by itself: an
+ * unreachable broker costs the loop nothing, counts as lost after the
+ * keep-alive, and is tried again. */
+static void test_connect_does_not_block_and_retries(void **state) {
+  (void)state;
+  unreachable u = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  assert_int_equal(bind(u.fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(u.fd, 0), 0);
+  assert_int_equal(getsockname(u.fd, (struct sockaddr *)&a, &len), 0);
+  for (size_t i = 0; i < 4; i++) { /* fill the accept queue (non-blocking) */
+    u.fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(u.fillers[i], (struct sockaddr *)&a, sizeof a);
+  }
+  char ca[128], cert[128], key[128], err[512];
+  snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+  snprintf(cert, sizeof cert, "%s/scout-a.crt", dir);
+  snprintf(key, sizeof key, "%s/scout-a.key", dir);
+  client c = {.connected = -1};
+  u.c = &c;
+  sr_mqtt_options o = {.host = "127.0.0.1",
+                       .port = ntohs(a.sin_port),
+                       .ca_file = ca,
+                       .cert_file = cert,
+                       .key_file = key,
+                       .keepalive = 5};
+  sr_mqtt_callbacks cb = {on_connected, on_message, on_published, on_disconnected, &c};
+  assert_int_equal(sr_mqtt_new(loop, &o, &cb, &c.mqtt, err, sizeof err), SR_OK);
+  ev_tstamp before = ev_time();
+  assert_int_equal(sr_mqtt_connect(c.mqtt, err, sizeof err), SR_OK);
+  double took = ev_time() - before;
+  print_message("sr_mqtt_connect to an unreachable broker returned in %.3f ms\n", took * 1000);
+  assert_true(took < 0.2);
+  /* the loop runs its other watchers while the attempt hangs */
+  loop_probe probe = {.c = &c};
+  ev_timer_init(&probe.timer, on_probe, 0.05, 0);
+  ev_timer_start(loop, &probe.timer);
+  assert_true(run_until(probe_fired, &probe, 2));
+  assert_int_equal(probe.connected_then, -1);
+  /* nothing within the keep-alive: lost, told once, and tried again (the
+   * second loss is a later attempt's: each attempt is lost once) */
+  assert_true(run_until(lost_once, &c, 10));
+  fcntl(u.fd, F_SETFL, O_NONBLOCK);
+  assert_true(run_until(lost_twice, &u, 10));
+  assert_int_equal(c.connected, -1);
+  sr_mqtt_disconnect(c.mqtt);
+  sr_mqtt_free(c.mqtt);
+  for (size_t i = 0; i < 4; i++)
+    close(u.fillers[i]);
+  close(u.fd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scouts_reach_only_their_own_topics),
       cmocka_unit_test(test_presence_and_last_will),
       cmocka_unit_test(test_strangers_are_refused),
+      cmocka_unit_test(test_connect_does_not_block_and_retries),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -7,6 +7,11 @@
 #include <sr/plugin.h>
 #include <sr/storage.h>
 #include <stddef.h>
+#include <string.h>
+
+/* What the entry function was given, for fx_put's failures. */
+static const sr_host_api *fx_host;
+static sr_plugin *fx_self;
 
 static int fx_create(sr_plugin *self, const sr_config_node *config, void **instance) {
   (void)self;
@@ -16,9 +21,17 @@ static int fx_create(sr_plugin *self, const sr_config_node *config, void **insta
   return SR_OK;
 }
 static void fx_destroy(void *instance) { (void)instance; }
+/* A key "fail/WHY" fails with the reason WHY, recorded before the reader
+ * is called once: a test's reader holds the call there until other
+ * threads have recorded their reasons too (per-call errors). */
 static int fx_put(void *i, const char *k, sr_read_fn r, void *c) {
-  (void)i, (void)k, (void)r, (void)c;
-  return SR_OK;
+  (void)i;
+  if (strncmp(k, "fail/", 5) != 0)
+    return SR_OK;
+  fx_host->set_error(fx_self, SR_ERR_IO, "failed: %s", k + 5);
+  char byte;
+  r(c, &byte, 1);
+  return SR_ERR_IO;
 }
 static int fx_get(void *i, const char *k, sr_write_fn w, void *c) {
   (void)i, (void)k, (void)w, (void)c;
@@ -69,6 +82,9 @@ struct grown_decl {
 #ifndef FIXTURE_MAJOR
 #define FIXTURE_MAJOR SR_ABI_MAJOR
 #endif
+#ifndef FIXTURE_FLAGS
+#define FIXTURE_FLAGS 0
+#endif
 #ifndef FIXTURE_MINOR
 #define FIXTURE_MINOR SR_ABI_MINOR
 #endif
@@ -96,7 +112,8 @@ __attribute__((unused)) static const struct grown_decl fx_decl = {
              .name = FIXTURE_NAME,
              .version = "0.0.1",
              .description = "loader test fixture",
-             .ops = &fx_ops},
+             .ops = &fx_ops,
+             .flags = FIXTURE_FLAGS},
     .future_field = "the host must not read this",
 };
 
@@ -114,7 +131,8 @@ int sr_plugin_entry(const sr_host_api *host, sr_plugin *self, const sr_plugin_de
   *decl = NULL;
   return SR_OK;
 #else
-  (void)host, (void)self;
+  fx_host = host;
+  fx_self = self;
   *decl = &fx_decl.decl;
   return SR_OK;
 #endif

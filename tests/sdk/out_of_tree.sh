@@ -25,5 +25,5 @@ out=$("$build/bin/srctl" plugin inspect "$so")
 echo "$out"
 grep -q '^name: *null$' <<<"$out"
 grep -q '^kind: *transport$' <<<"$out"
-grep -q '^abi: *1\.0 (host 1\.0)$' <<<"$out"
+grep -q '^abi: *1\.1 (host 1\.1)$' <<<"$out"
 echo "1 passed, 0 failed"

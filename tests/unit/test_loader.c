@@ -1,5 +1,7 @@
 /* The plugin loader against real shared objects: the in-tree plugins and
  * the fixtures of tests/plugins/fixture_plugin.c. */
+#include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "instance.h"
 #include "loader.h"
 
 #define FIXTURE(name) SR_TEST_FIXTURE_DIR "/" name ".so"
@@ -94,14 +97,14 @@ static void test_wrong_major(void **state) {
   sr_plugin *p = NULL;
   assert_int_equal(sr_loader_load_file(*state, FIXTURE("major2"), 0, &p, err, sizeof err),
                    SR_ERR_ABI);
-  assert_contains(err, "plugin built for ABI 2.0, this host provides ABI 1.0");
+  assert_contains(err, "plugin built for ABI 2.0, this host provides ABI 1.1");
 }
 
 static void test_plugin_refuses_host(void **state) {
   sr_plugin *p = NULL;
   assert_int_equal(sr_loader_load_file(*state, FIXTURE("refuses"), 0, &p, err, sizeof err),
                    SR_ERR_ABI);
-  assert_contains(err, "plugin refused to load: plugin built for ABI 2.0, host has 1.0");
+  assert_contains(err, "plugin refused to load: plugin built for ABI 2.0, host has 1.1");
 }
 
 static void test_missing_symbol(void **state) {
@@ -168,6 +171,118 @@ static void test_not_a_shared_object(void **state) {
                    SR_ERR_NOT_FOUND);
 }
 
+/* Two calls of one plugin failing at once, each with its own reason: both
+ * record their reason before either returns (the fixture's put calls the
+ * reader after set_error; the reader waits for the other thread), and
+ * each caller must then read its own. */
+typedef struct failing_call {
+  sr_plugin *plugin;
+  const char *key;
+  pthread_barrier_t *both_recorded;
+  int status;
+  char seen[128];
+} failing_call;
+
+static int64_t wait_for_other(void *ctx, void *buf, size_t len) {
+  (void)buf, (void)len;
+  pthread_barrier_wait(ctx);
+  return 0;
+}
+
+static void *call_failing(void *arg) {
+  failing_call *c = arg;
+  sr_plugin_clear_error(c->plugin);
+  c->status = sr_plugin_ops(c->plugin)->storage.put(NULL, c->key, wait_for_other, c->both_recorded);
+  snprintf(c->seen, sizeof c->seen, "%s", sr_plugin_last_error(c->plugin));
+  return NULL;
+}
+
+static void test_errors_are_per_call(void **state) {
+  sr_plugin *p = NULL;
+  assert_int_equal(sr_loader_load_file(*state, FIXTURE("good"), 0, &p, err, sizeof err), SR_OK);
+  pthread_barrier_t both;
+  pthread_barrier_init(&both, NULL, 2);
+  failing_call a = {.plugin = p, .key = "fail/reason of a", .both_recorded = &both};
+  failing_call b = {.plugin = p, .key = "fail/reason of b", .both_recorded = &both};
+  pthread_t ta, tb;
+  assert_int_equal(pthread_create(&ta, NULL, call_failing, &a), 0);
+  assert_int_equal(pthread_create(&tb, NULL, call_failing, &b), 0);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  pthread_barrier_destroy(&both);
+  assert_int_equal(a.status, SR_ERR_IO);
+  assert_int_equal(b.status, SR_ERR_IO);
+  assert_string_equal(a.seen, "failed: reason of a");
+  assert_string_equal(b.seen, "failed: reason of b");
+  /* and this thread, which made no call, has no reason of either */
+  assert_string_equal(sr_plugin_last_error(p), "");
+}
+
+/* The execution contract: an instance of a plugin without
+ * SR_PLUGIN_THREAD_SAFE (and of every 1.0 plugin) takes one call at a time;
+ * a thread-safe one lets others in. One thread stays inside a call (the
+ * fixture's put waits in our reader) while we look at the instance's lock. */
+typedef struct held_call {
+  sr_instance *inst;
+  pthread_barrier_t inside, release;
+} held_call;
+
+static int64_t hold_inside(void *ctx, void *buf, size_t len) {
+  (void)buf, (void)len;
+  held_call *h = ctx;
+  pthread_barrier_wait(&h->inside);  /* the test may look now */
+  pthread_barrier_wait(&h->release); /* until it has looked */
+  return 0;
+}
+
+static void *call_and_hold(void *arg) {
+  held_call *h = arg;
+  sr_instance_call_begin(h->inst);
+  sr_instance_ops_of(h->inst)->storage.put(h->inst->state, "fail/held", hold_inside, h);
+  sr_instance_call_end(h->inst);
+  return NULL;
+}
+
+/* Whether a second caller would wait for the call in progress. */
+static bool busy_during_a_call(sr_plugin *p) {
+  sr_instance inst = {.plugin = p};
+  sr_instance_calls_init(&inst);
+  held_call h = {.inst = &inst};
+  pthread_barrier_init(&h.inside, NULL, 2);
+  pthread_barrier_init(&h.release, NULL, 2);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, call_and_hold, &h), 0);
+  pthread_barrier_wait(&h.inside);
+  int rc = pthread_mutex_trylock(&inst.calls);
+  if (rc == 0)
+    pthread_mutex_unlock(&inst.calls);
+  pthread_barrier_wait(&h.release);
+  pthread_join(t, NULL);
+  /* and after the call, the next one goes in at once */
+  assert_int_equal(pthread_mutex_trylock(&inst.calls), 0);
+  pthread_mutex_unlock(&inst.calls);
+  pthread_barrier_destroy(&h.inside);
+  pthread_barrier_destroy(&h.release);
+  pthread_mutex_destroy(&inst.calls);
+  return rc == EBUSY;
+}
+
+static void test_calls_serialised_unless_thread_safe(void **state) {
+  sr_plugin *older = NULL, *current = NULL, *safe = NULL;
+  assert_int_equal(sr_loader_load_file(*state, FIXTURE("older"), 0, &older, err, sizeof err),
+                   SR_OK);
+  assert_int_equal(sr_loader_load_file(*state, FIXTURE("good"), 0, &current, err, sizeof err),
+                   SR_OK);
+  assert_int_equal(sr_loader_load_file(*state, FIXTURE("threadsafe"), 0, &safe, err, sizeof err),
+                   SR_OK);
+  /* a 1.0 declaration ends before `flags`: they read as 0 */
+  assert_int_equal(sr_plugin_declaration(older)->flags, 0);
+  assert_int_equal(sr_plugin_declaration(safe)->flags, SR_PLUGIN_THREAD_SAFE);
+  assert_true(busy_during_a_call(older));
+  assert_true(busy_during_a_call(current));
+  assert_false(busy_during_a_call(safe));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_good_plugin, setup, teardown),
@@ -183,6 +298,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_duplicate_name, setup, teardown),
       cmocka_unit_test_setup_teardown(test_declared_name_must_match_file_name, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_shared_object, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_errors_are_per_call, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_calls_serialised_unless_thread_safe, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

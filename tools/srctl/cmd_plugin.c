@@ -78,6 +78,9 @@ int srctl_plugin(int argc, char **argv) {
   printf("abi:         %u.%u (host %d.%d)\n", d->abi_major, d->abi_minor, SR_ABI_MAJOR,
          SR_ABI_MINOR);
   printf("sizes:       declaration %u bytes, ops %u bytes\n", d->struct_size, d->ops_size);
+  printf("threads:     %s\n", d->flags & SR_PLUGIN_THREAD_SAFE
+                                  ? "thread-safe (concurrent calls per instance)"
+                                  : "one call at a time per instance (the host serialises)");
   print_members(plugin);
   sr_loader_free(loader);
   return 0;

@@ -103,6 +103,12 @@ typedef struct sr_device_supplies {
   sr_device_supply items[SR_DEVICE_MAX_SUPPLIES];
 } sr_device_supplies;
 
+/*
+ * Execution (sr/plugin.h): operations may block (they read the device
+ * over SNMP or HTTP); the host calls them on a worker thread, never the
+ * event loop's, one at a time per instance unless the plugin declares
+ * SR_PLUGIN_THREAD_SAFE.
+ */
 typedef struct sr_device_ops {
   sr_instance_ops base;
   /* ---- ABI 1.0 ---- */

@@ -64,6 +64,12 @@ typedef struct sr_registration {
   void *state;
 } sr_registration;
 
+/*
+ * Execution (sr/plugin.h): every operation may block (a directory bind, an
+ * SMTP exchange, an OpenID provider); the host calls them on a worker
+ * thread, never the event loop's, one at a time per instance unless the
+ * plugin declares SR_PLUGIN_THREAD_SAFE.
+ */
 typedef struct sr_idp_ops {
   sr_instance_ops base;
   /* ---- ABI 1.0 ---- */

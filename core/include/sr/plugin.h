@@ -39,6 +39,31 @@ typedef struct sr_instance_ops {
 } sr_instance_ops;
 
 /*
+ * The execution contract (ABI 1.1; it holds for 1.0 plugins too).
+ *
+ * - Operations may block (network, disk): the host never calls them on an
+ *   event-loop thread. Services call them on a bounded worker pool and
+ *   deliver the results to the loop (core/worker_pool.c); tools without a
+ *   loop call them directly.
+ * - Calls of one instance may therefore come from several threads. A
+ *   plugin whose instances take concurrent calls sets SR_PLUGIN_THREAD_SAFE
+ *   in its declaration's `flags`; for every other plugin (and every plugin
+ *   built for ABI 1.0, which has no `flags`) the host serialises the calls
+ *   of each instance: at most one operation of an instance runs at a time,
+ *   and each returns before the next begins. Different instances, and
+ *   different plugins, still run in parallel.
+ * - check_config, create and destroy are made by one thread, never while
+ *   another call of that instance runs.
+ * - host->set_error() reports why the call in progress failed: call it on
+ *   the thread the host called you on, before returning.
+ * - host->event_loop() is the service's loop: add watchers to it only from
+ *   create()/destroy() or from the loop's own callbacks, never from an
+ *   operation (operations run on worker threads; libev loops are not
+ *   thread-safe).
+ */
+#define SR_PLUGIN_THREAD_SAFE 0x1u /* instances take concurrent calls */
+
+/*
  * What the plugin is. Static storage in the plugin; the host copies
  * min(struct_size, sizeof host's sr_plugin_decl) bytes of it into a zeroed
  * struct, and likewise min(ops_size, host's ops size) bytes of the ops table,
@@ -54,6 +79,8 @@ typedef struct sr_plugin_decl {
   const char *version;  /* the plugin's own version, free text */
   const char *description;
   const void *ops; /* sr_idp_ops, sr_storage_ops, sr_transport_ops or sr_device_ops */
+  /* ---- ABI 1.1 ---- */
+  uint32_t flags; /* SR_PLUGIN_THREAD_SAFE or 0 (see the execution contract) */
 } sr_plugin_decl;
 
 /*
@@ -67,9 +94,17 @@ typedef int (*sr_plugin_entry_fn)(const sr_host_api *host, sr_plugin *self,
 /*
  * Declares the entry point of a plugin. `needs_minor` is the lowest host
  * minor whose host API members the plugin uses (usually 0). Keeps the host
- * API pointer in `sr_host` for the plugin's own code.
+ * API pointer in `sr_host` for the plugin's own code. The plugin's calls
+ * are serialised per instance; SR_PLUGIN_DECLARE_FLAGS declares more.
  */
 #define SR_PLUGIN_DECLARE(kind_, name_, version_, description_, ops_, needs_minor_)                \
+  SR_PLUGIN_DECLARE_FLAGS(kind_, name_, version_, description_, ops_, needs_minor_, 0)
+
+/*
+ * As SR_PLUGIN_DECLARE, with `flags` (SR_PLUGIN_THREAD_SAFE: the plugin's
+ * instances take concurrent calls). A 1.0 host ignores the flags.
+ */
+#define SR_PLUGIN_DECLARE_FLAGS(kind_, name_, version_, description_, ops_, needs_minor_, flags_)  \
   const sr_host_api *sr_host;                                                                      \
   static const sr_plugin_decl sr_plugin_declaration_ = {sizeof(sr_plugin_decl),                    \
                                                         SR_ABI_MAJOR,                              \
@@ -79,7 +114,8 @@ typedef int (*sr_plugin_entry_fn)(const sr_host_api *host, sr_plugin *self,
                                                         (name_),                                   \
                                                         (version_),                                \
                                                         (description_),                            \
-                                                        &(ops_)};                                  \
+                                                        &(ops_),                                   \
+                                                        (flags_)};                                 \
   SR_EXPORT int sr_plugin_entry(const sr_host_api *host, sr_plugin *self,                          \
                                 const sr_plugin_decl **decl);                                      \
   int sr_plugin_entry(const sr_host_api *host, sr_plugin *self, const sr_plugin_decl **decl) {     \

@@ -33,6 +33,12 @@ typedef struct sr_storage_stat {
  * the listing and is returned by list(). `key` is valid only during the call. */
 typedef int (*sr_storage_list_fn)(void *ctx, const char *key);
 
+/*
+ * Execution (sr/plugin.h): every operation may block; the host calls them
+ * on a worker thread, never the event loop's, one at a time per instance
+ * unless the plugin declares SR_PLUGIN_THREAD_SAFE. The read/write
+ * callbacks run on the calling thread, inside the call.
+ */
 typedef struct sr_storage_ops {
   sr_instance_ops base;
   /* ---- ABI 1.0 ---- */

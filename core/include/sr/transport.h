@@ -47,6 +47,12 @@ typedef struct sr_transport_status {
   char reason[256]; /* printer's reason, NUL-terminated, "" if none */
 } sr_transport_status;
 
+/*
+ * Execution (sr/plugin.h): open, send, job_state, cancel and close may
+ * block; the host calls them on a worker thread, never the event loop's,
+ * one at a time per instance unless the plugin declares
+ * SR_PLUGIN_THREAD_SAFE. claims must not block.
+ */
 typedef struct sr_transport_ops {
   sr_instance_ops base;
   /* ---- ABI 1.0 ---- */

@@ -254,5 +254,7 @@ static const sr_device_ops pm_ops = {
     .read_supplies = pm_read_supplies,
 };
 
-SR_PLUGIN_DECLARE(SR_PLUGIN_DEVICE, "printer_mib", "1.0.0",
-                  "any printer with the standard Printer MIB", pm_ops, 0)
+/* Instances hold nothing that calls change; each call reads its own target. */
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_DEVICE, "printer_mib", "1.0.0",
+                        "any printer with the standard Printer MIB", pm_ops, 0,
+                        SR_PLUGIN_THREAD_SAFE)

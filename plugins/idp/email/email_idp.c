@@ -226,5 +226,7 @@ static const sr_idp_ops email_ops = {
     .registration_cancel = email_cancel,
 };
 
-SR_PLUGIN_DECLARE(SR_PLUGIN_IDP, "email", "1.0.0", "email addresses proven by a mailed code",
-                  email_ops, 0)
+/* Instances hold only their configuration; each call has its own libcurl
+ * handle and each registration its own state. */
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_IDP, "email", "1.0.0", "email addresses proven by a mailed code",
+                        email_ops, 0, SR_PLUGIN_THREAD_SAFE)

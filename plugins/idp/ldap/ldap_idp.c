@@ -284,5 +284,8 @@ static const sr_idp_ops ldap_ops = {
     .lookup_user = directory_lookup,
 };
 
-SR_PLUGIN_DECLARE(SR_PLUGIN_IDP, "ldap", "1.0.0", "Active Directory / LDAP passwords at the site",
-                  ldap_ops, 0)
+/* Instances hold only their configuration; each call opens its own LDAP
+ * connection, so one slow bind does not hold up other logins. */
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_IDP, "ldap", "1.0.0",
+                        "Active Directory / LDAP passwords at the site", ldap_ops, 0,
+                        SR_PLUGIN_THREAD_SAFE)

@@ -296,6 +296,9 @@ static const sr_idp_ops oidc_ops = {
     .registration_cancel = oidc_cancel,
 };
 
-SR_PLUGIN_DECLARE(SR_PLUGIN_IDP, "oidc", "1.0.0",
-                  "OpenID Connect: device authorization grant, ID tokens checked with liboauth2",
-                  oidc_ops, 0)
+/* Instances hold only their configuration; each call has its own libcurl
+ * handle and each registration its own state. */
+SR_PLUGIN_DECLARE_FLAGS(
+    SR_PLUGIN_IDP, "oidc", "1.0.0",
+    "OpenID Connect: device authorization grant, ID tokens checked with liboauth2", oidc_ops, 0,
+    SR_PLUGIN_THREAD_SAFE)

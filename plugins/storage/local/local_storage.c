@@ -281,5 +281,7 @@ static const sr_storage_ops local_ops = {
     .list = local_list,
 };
 
-SR_PLUGIN_DECLARE(SR_PLUGIN_STORAGE, "local", "1.0.0", "objects as files under a directory",
-                  local_ops, 0)
+/* Instances hold only their configuration; every call works on its own
+ * files (atomic renames), so concurrent calls are safe. */
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_STORAGE, "local", "1.0.0", "objects as files under a directory",
+                        local_ops, 0, SR_PLUGIN_THREAD_SAFE)

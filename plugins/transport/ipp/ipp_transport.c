@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sr/plugin.h>
 #include <sr/transport.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ typedef struct ipp_instance {
   const char *user;
   const char *ca_file;
   const char *fingerprint;
-  bool warned_unverified;
+  atomic_bool warned_unverified; /* calls run concurrently: warn once */
 } ipp_instance;
 
 typedef struct ipp_conn {
@@ -110,13 +111,12 @@ static int check_certificate(ipp_instance *t, ipp_conn *c, const char *host) {
   }
   char why[256];
   bool trusted = ipp_tls_verify(creds, host, t->ca_file, t->fingerprint, why, sizeof why);
-  if (!t->ca_file[0] && !t->fingerprint[0] && !t->warned_unverified) {
+  if (!t->ca_file[0] && !t->fingerprint[0] && !atomic_exchange(&t->warned_unverified, true)) {
     char fp[96] = "unknown";
     ipp_tls_fingerprint(creds, fp, sizeof fp);
     sr_host->log(t->self, SR_LOG_WARN,
                  "%s is encrypted but not authenticated: set ca_file or fingerprint (%s)", c->peer,
                  fp);
-    t->warned_unverified = true;
   }
   httpFreeCredentials(creds);
   if (!trusted) {
@@ -310,9 +310,12 @@ static const sr_transport_ops ipp_ops = {
     .close = ipp_close,
 };
 
+/* Instances hold their configuration and a warn-once flag (atomic); each
+ * connection is its own, so releases to several printers run at once. */
 #ifdef IPP_TRANSPORT_TLS
-SR_PLUGIN_DECLARE(SR_PLUGIN_TRANSPORT, PLUGIN_NAME, "1.0.0", "IPP over TLS (Print-Job)", ipp_ops, 0)
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_TRANSPORT, PLUGIN_NAME, "1.0.0", "IPP over TLS (Print-Job)",
+                        ipp_ops, 0, SR_PLUGIN_THREAD_SAFE)
 #else
-SR_PLUGIN_DECLARE(SR_PLUGIN_TRANSPORT, PLUGIN_NAME, "1.0.0", "IPP in plain text (Print-Job)",
-                  ipp_ops, 0)
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_TRANSPORT, PLUGIN_NAME, "1.0.0", "IPP in plain text (Print-Job)",
+                        ipp_ops, 0, SR_PLUGIN_THREAD_SAFE)
 #endif

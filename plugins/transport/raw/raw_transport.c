@@ -244,4 +244,6 @@ static const sr_transport_ops raw_ops = {
     .close = raw_close,
 };
 
-SR_PLUGIN_DECLARE(SR_PLUGIN_TRANSPORT, "raw", "1.0.0", "raw TCP (AppSocket, port 9100)", raw_ops, 0)
+/* Instances hold only their configuration; each connection is its own. */
+SR_PLUGIN_DECLARE_FLAGS(SR_PLUGIN_TRANSPORT, "raw", "1.0.0", "raw TCP (AppSocket, port 9100)",
+                        raw_ops, 0, SR_PLUGIN_THREAD_SAFE)
