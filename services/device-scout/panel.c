@@ -63,11 +63,7 @@ static void forward(panel *p, const sr_http_request *req, const char *method, co
   }
 }
 
-/* Login: hash the card, the PIN (bound to the email) or the passcode, or
- * check the directory password here; only hashes and the directory's
- * verdict go to the cloud. */
-static void create_session(panel *p, const sr_http_request *req, json_t *body,
-                           sr_http_response *resp) {
+json_t *panel_session_request(panel *p, json_t *body, sr_http_response *resp) {
 #define TEXT(key) json_string_value(json_object_get(body, key))
   const char *device = TEXT("device"), *card = TEXT("card"), *email = TEXT("email");
   const char *pin = TEXT("pin"), *passcode = TEXT("passcode"), *username = TEXT("username");
@@ -81,11 +77,12 @@ static void create_session(panel *p, const sr_http_request *req, json_t *body,
                         "send \"device\" with one of: \"card\"; \"email\" and \"pin\"; "
                         "\"passcode\"; \"username\" and \"password\" (and \"bind_card\" to add "
                         "an unknown card)");
-    return;
+    return NULL;
   }
   json_t *out = json_pack("{s:s}", "device", device);
   if (bind_card)
     json_object_set_new(out, "bind_card", json_string(bind_card));
+  bool ok = false;
   if (card) {
     if (sr_card_normalise(&p->card_rule, card, norm, sizeof norm) != SR_OK) {
       sr_http_reply_error(resp, 400, "invalid", "the card number is not in the reader format");
@@ -115,10 +112,67 @@ static void create_session(panel *p, const sr_http_request *req, json_t *body,
   } else if (!panel_directory_login(p, device, username, password, out, resp)) {
     goto out; /* the directory cannot be asked: answered already */
   }
-  forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
+  ok = true;
 out:
   memset(norm, 0, sizeof norm);
+  if (!ok) {
+    json_decref(out);
+    out = NULL;
+  }
+  return out;
+}
+
+/* Login: hash the card, the PIN (bound to the email) or the passcode, or
+ * check the directory password here; only hashes and the directory's
+ * verdict go to the cloud. */
+static void create_session(panel *p, const sr_http_request *req, json_t *body,
+                           sr_http_response *resp) {
+  json_t *out = panel_session_request(p, body, resp);
+  if (out)
+    forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
   json_decref(out);
+}
+
+bool panel_body(const sr_http_request *req, bool login, json_t **out, sr_http_response *resp) {
+  json_t *body = NULL;
+  *out = NULL;
+  if (req->body_len) {
+    json_error_t error;
+    body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
+    if (!json_is_object(body)) {
+      sr_http_reply_error(resp, 400, "bad_json", "the body is not a JSON object: %s",
+                          body ? "wrong type" : error.text);
+      json_decref(body);
+      return false;
+    }
+  }
+  if (login) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+      static const char *const fields[] = {"device",   "card",     "email",     "pin", "passcode",
+                                           "username", "password", "bind_card", NULL};
+      bool field_known = false;
+      for (size_t i = 0; fields[i] && !field_known; i++)
+        field_known = strcmp(key, fields[i]) == 0;
+      if (!field_known) {
+        sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
+        json_decref(body);
+        return false;
+      }
+      if (!json_is_string(v)) { /* a card number sent as a JSON number, say */
+        sr_http_reply_error(resp, 400, "invalid", "'%s' must be a string", key);
+        json_decref(body);
+        return false;
+      }
+    }
+    if (!body) {
+      sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
+      return false;
+    }
+  }
+  *out = body;
+  return true;
 }
 
 void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp) {
@@ -132,42 +186,12 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
     sr_http_reply_error(resp, 404, "not_found", "no such resource: %.200s", req->path);
     return;
   }
-  json_t *body = NULL;
-  if (req->body_len) {
-    json_error_t error;
-    body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
-    if (!json_is_object(body)) {
-      sr_http_reply_error(resp, 400, "bad_json", "the body is not a JSON object: %s",
-                          body ? "wrong type" : error.text);
-      json_decref(body);
-      return;
-    }
-  }
-  if (strcmp(rest, "sessions") == 0 && strcmp(req->method, "POST") == 0) {
-    const char *key;
-    json_t *v;
-    bool known = body != NULL;
-    json_object_foreach(body, key, v) {
-      static const char *const fields[] = {"device",   "card",     "email",     "pin", "passcode",
-                                           "username", "password", "bind_card", NULL};
-      bool field_known = false;
-      for (size_t i = 0; fields[i] && !field_known; i++)
-        field_known = strcmp(key, fields[i]) == 0;
-      if (!field_known) {
-        sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
-        json_decref(body);
-        return;
-      }
-      if (!json_is_string(v)) { /* a card number sent as a JSON number, say */
-        sr_http_reply_error(resp, 400, "invalid", "'%s' must be a string", key);
-        json_decref(body);
-        return;
-      }
-    }
-    if (!known)
-      sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
-    else
-      create_session(p, req, body, resp);
+  bool login = strcmp(rest, "sessions") == 0 && strcmp(req->method, "POST") == 0;
+  json_t *body;
+  if (!panel_body(req, login, &body, resp))
+    return;
+  if (login) {
+    create_session(p, req, body, resp);
   } else {
     char path[300];
     snprintf(path, sizeof path, "/api/v1/site/panel/%s", rest);

@@ -15,6 +15,8 @@
 
 #include <ev.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "instance.h"
 #include "job_table.h"
@@ -46,6 +48,13 @@ void scout_releaser_start(scout_releaser *r);
 
 /* Handles one command (on the loop's thread). */
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len);
+
+/* Reads the printer and settings of a release command as
+ * scout_releaser_command does before it starts a release, without starting
+ * one: true if it would print. For tests/fuzz/fuzz_release_cmd.c (a real
+ * release needs a job file, a store and a printer). */
+bool scout_release_check_command(const scout_releaser *r, const char *payload, size_t len,
+                                 char *why, size_t why_size);
 
 /* Waits for releases in progress (a few seconds at most) and stops. */
 void scout_releaser_stop(scout_releaser *r);

@@ -21,14 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * and slow it down; findings are sanitizer reports, not log lines. */
 static inline void fuzz_quiet(void) { sr_log_set_level(SR_LOG_ERROR + 1); }
 
-/* LLVMFuzzerInitialize for harnesses that need nothing but quiet logs. */
-#define FUZZ_INIT_QUIET()                                                                        \
+/* LLVMFuzzerInitialize: quiet logs, then `setup` (a statement). */
+#define FUZZ_INIT(setup)                                                                         \
   int LLVMFuzzerInitialize(int *argc, char ***argv) {                                            \
     (void)argc;                                                                                  \
     (void)argv;                                                                                  \
     fuzz_quiet();                                                                                \
+    setup;                                                                                       \
     return 0;                                                                                    \
   }
+#define FUZZ_INIT_QUIET() FUZZ_INIT((void)0)
 
 /* The job file harness's site key: a fixed secret and salt, so that the
  * seed files tests/fuzz/jobfile_seeds.c writes authenticate. Derived once

@@ -11,13 +11,7 @@
 #include "jobfile.h"
 #include "sr/abi.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_quiet();
-  (void)fuzz_site_key();
-  return 0;
-}
+FUZZ_INIT((void)fuzz_site_key())
 
 static int count_sink(void *ctx, const void *buf, size_t len) {
   (void)buf;
