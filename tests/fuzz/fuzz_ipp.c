@@ -10,9 +10,9 @@
  * upper-case letter is sent as it is instead (whole HTTP requests, several
  * per connection, chunked bodies). The bytes go through a Unix-domain
  * socket pair made by a listener in a private directory, as a client's
- * would. The peer is a known local account whose requesting-user-name is
- * believed (a spooler), so the operations acting on jobs are reached; the
- * document store hook keeps nothing.
+ * would. The input's length modulo 4 picks the peer: 0 unknown, 1 a plain
+ * local account, 2 and 3 a trusted spooler (whose requesting-user-name is
+ * believed). The document store hook keeps nothing.
  */
 #include <cups/cups.h>
 #include <stdio.h>
@@ -133,8 +133,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   http_t *http = httpAcceptConnection(listener, 1); /* blocking, as the listener does */
   if (!http)
     abort();
-  scout_peer peer = {.known = true, .uid = getuid(), .spooler = true};
-  snprintf(peer.account, sizeof peer.account, "fuzz");
+  /* who connected, by the input's length: a peer the OS could not name,
+   * a plain local account, or a trusted spooler (whose
+   * requesting-user-name is believed) */
+  scout_peer peer = {.known = size % 4 != 0, .uid = getuid(), .spooler = size % 4 >= 2};
+  snprintf(peer.account, sizeof peer.account, "%s", peer.known ? "fuzz" : "");
+  if (!peer.known)
+    snprintf(peer.why, sizeof peer.why, "not on loopback");
   queue.jobs = scout_job_table_new();
   /* as a connection thread: requests until one says close (or EOF) */
   for (int i = 0; i < 64 && scout_queue_serve_one(&queue, http, &peer); i++)
