@@ -119,6 +119,14 @@ static void format_value(const netsnmp_variable_list *v, char *out, size_t size)
   }
 }
 
+/* Dotted text of a variable's name. */
+static void format_name(const netsnmp_variable_list *v, char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < v->name_length && used + 1 < size; i++)
+    used += (size_t)snprintf(out + used, size - used, i ? ".%lu" : "%lu", (unsigned long)v->name[i]);
+}
+
 /* Sends `pdu` (consumed) and returns the response or NULL with an error. */
 static netsnmp_pdu *exchange(sr_snmp *s, netsnmp_pdu *pdu, int *status) {
   netsnmp_pdu *response = NULL;
@@ -202,11 +210,7 @@ int sr_snmp_walk(sr_snmp *s, const char *oid_text, sr_snmp_walk_fn fn, void *fct
       return SR_OK;
     }
     char name_text[512], value[1024];
-    size_t used = 0;
-    name_text[0] = '\0';
-    for (size_t i = 0; i < v->name_length && used + 1 < sizeof name_text; i++)
-      used += (size_t)snprintf(name_text + used, sizeof name_text - used, i ? ".%lu" : "%lu",
-                               (unsigned long)v->name[i]);
+    format_name(v, name_text, sizeof name_text);
     format_value(v, value, sizeof value);
     memcpy(next, v->name, v->name_length * sizeof(oid));
     next_len = v->name_length;
@@ -233,4 +237,29 @@ void sr_snmp_target(sr_snmp *s, sr_device_target *target) {
   target->snmp_ctx = s;
   target->snmp_get = target_get;
   target->snmp_walk = target_walk;
+}
+
+int sr_snmp_decode(const unsigned char *pdu_bytes, size_t len, sr_snmp_walk_fn fn, void *fctx) {
+  pthread_once(&init_once, init_library);
+  netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
+  if (!pdu)
+    return SR_ERR_NOMEM;
+  /* net-snmp's parser takes a non-const buffer (it never writes to it) */
+  u_char *copy = malloc(len ? len : 1);
+  if (!copy) {
+    snmp_free_pdu(pdu);
+    return SR_ERR_NOMEM;
+  }
+  memcpy(copy, pdu_bytes, len);
+  size_t left = len;
+  int status = snmp_pdu_parse(pdu, copy, &left) == 0 ? SR_OK : SR_ERR_PEER;
+  for (netsnmp_variable_list *v = pdu->variables; status == SR_OK && v; v = v->next_variable) {
+    char name_text[512], value[1024];
+    format_name(v, name_text, sizeof name_text);
+    format_value(v, value, sizeof value);
+    status = fn(fctx, name_text, value);
+  }
+  free(copy);
+  snmp_free_pdu(pdu);
+  return status;
 }

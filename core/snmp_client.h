@@ -37,6 +37,13 @@ int sr_snmp_walk(sr_snmp *s, const char *oid, sr_snmp_walk_fn fn, void *fctx);
 /* The last failure, naming the agent. Owned by s. */
 const char *sr_snmp_error(const sr_snmp *s);
 
+/* Decodes a response PDU (the BER bytes after a v1/v2c message's
+ * community) and calls fn with each variable's OID and value in the text
+ * form above, as sr_snmp_get and sr_snmp_walk give them. For
+ * tests/fuzz/fuzz_snmp.c: the agent's bytes are untrusted. SR_ERR_PEER if
+ * they do not parse. */
+int sr_snmp_decode(const unsigned char *pdu_bytes, size_t len, sr_snmp_walk_fn fn, void *fctx);
+
 /* Fills a device target whose SNMP calls go through `s`. */
 void sr_snmp_target(sr_snmp *s, sr_device_target *target);
 

@@ -17,6 +17,8 @@ packages=(
   sqlite3 python3-cryptography
   # CUPS itself: bench/release-latency compares our release with its hold and release
   cups
+  # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -72,8 +72,8 @@ static void forward(panel *p, const sr_http_request *req, const char *method, co
 /* Login: hash the card, the PIN (bound to the email) or the passcode, or
  * check the directory password here; only hashes and the directory's
  * verdict go to the cloud. */
-static void create_session(panel *p, const sr_http_request *req, json_t *body,
-                           sr_http_response *resp) {
+json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body,
+                              sr_http_response *resp) {
 #define TEXT(key) json_string_value(json_object_get(body, key))
   const char *device = TEXT("device"), *card = TEXT("card"), *email = TEXT("email");
   const char *pin = TEXT("pin"), *passcode = TEXT("passcode"), *username = TEXT("username");
@@ -87,8 +87,9 @@ static void create_session(panel *p, const sr_http_request *req, json_t *body,
                         "send \"device\" with one of: \"card\"; \"email\" and \"pin\"; "
                         "\"passcode\"; \"username\" and \"password\" (and \"bind_card\" to add "
                         "an unknown card)");
-    return;
+    return NULL;
   }
+  bool ok = false;
   json_t *out = json_pack("{s:s}", "device", device);
   if (bind_card)
     json_object_set_new(out, "bind_card", json_string(bind_card));
@@ -118,26 +119,43 @@ static void create_session(panel *p, const sr_http_request *req, json_t *body,
     }
     sr_idhash_hex(p->key, SR_ID_PASSCODE, NULL, norm, hash);
     json_object_set_new(out, "passcode_hash", json_string(hash));
-  } else {
+  } else if (req) {
     /* the directory check blocks: it answers when done, off this loop */
     panel_directory_login(p, req, device, username, password, out, resp);
     goto out;
+  } else {
+    sr_http_reply_error(resp, 501, "unsupported", "directory logins need a request to answer");
+    goto out;
   }
-  forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
+  ok = true;
 out:
   memset(norm, 0, sizeof norm);
+  if (!ok) {
+    json_decref(out);
+    out = NULL;
+  }
+  return out;
+}
+
+/* Login: hash the card, the PIN (bound to the email) or the passcode, or
+ * check the directory password here; only hashes and the directory's
+ * verdict go to the cloud. */
+static void create_session(panel *p, const sr_http_request *req, json_t *body,
+                           sr_http_response *resp) {
+  json_t *out = panel_session_request(p, req, body, resp);
+  if (out)
+    forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
   json_decref(out);
 }
 
-/* POST /sessions: the body's fields are all text (a card number sent as a
- * JSON number would lose its leading zeros), then create_session. */
-static void login(panel *p, const sr_http_request *req, json_t *body, const char *const *fields,
-                  sr_http_response *resp) {
+/* A login's body: its fields are all known and all text (a card number
+ * sent as a JSON number would lose its leading zeros). */
+static bool login_fields_ok(json_t *body, const char *const *fields, sr_http_response *resp) {
   const char *key;
   json_t *v;
   if (!body) {
     sr_http_reply_error(resp, 400, "invalid", "send a JSON body");
-    return;
+    return false;
   }
   json_object_foreach(body, key, v) {
     bool field_known = false;
@@ -145,14 +163,14 @@ static void login(panel *p, const sr_http_request *req, json_t *body, const char
       field_known = strcmp(key, fields[i]) == 0;
     if (!field_known) {
       sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
-      return;
+      return false;
     }
     if (!json_is_string(v)) {
       sr_http_reply_error(resp, 400, "invalid", "'%s' must be a string", key);
-      return;
+      return false;
     }
   }
-  create_session(p, req, body, resp);
+  return true;
 }
 
 typedef enum panel_caller {
@@ -186,6 +204,27 @@ static const panel_route routes[] = {
     {{"DELETE", P "/delegations/{id}"}, PANEL_SESSION, false, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
+
+bool panel_body(const sr_http_request *req, bool login, json_t **out, sr_http_response *resp) {
+  json_t *body = NULL;
+  *out = NULL;
+  if (req->body_len) {
+    json_error_t error;
+    body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
+    if (!json_is_object(body)) {
+      sr_http_reply_error(resp, 400, "bad_json", "the body is not a JSON object: %s",
+                          body ? "wrong type" : error.text);
+      json_decref(body);
+      return false;
+    }
+  }
+  if (login && !login_fields_ok(body, routes[0].fields, resp)) { /* routes[0]: the login */
+    json_decref(body);
+    return false;
+  }
+  *out = body;
+  return true;
+}
 
 json_t *panel_routes_json(void) {
   json_t *list = json_array();
@@ -222,18 +261,10 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
     return;
   }
   json_t *body = NULL;
-  if (req->body_len) {
-    json_error_t error;
-    body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
-    if (!json_is_object(body)) {
-      sr_http_reply_error(resp, 400, "bad_json", "the body is not a JSON object: %s",
-                          body ? "wrong type" : error.text);
-      json_decref(body);
-      return;
-    }
-  }
+  if (!panel_body(req, r->local, &body, resp))
+    return;
   if (r->local) {
-    login(p, req, body, r->fields, resp);
+    create_session(p, req, body, resp);
   } else {
     /* the path matched a route, so it is plain characters and an id */
     char path[300];

@@ -46,6 +46,21 @@ void panel_forward(panel *p, sr_http_exchange *x, const char *method, const char
  * docs/api/panel.yaml. Caller decrefs. */
 json_t *panel_routes_json(void);
 
+/* The body of a panel request: NULL when there is none, else a JSON
+ * object; a login (`login`: POST sessions) needs one whose members are all
+ * known fields with text values. False, with the answer in resp, if the
+ * body is not acceptable; else the caller owns *out. */
+bool panel_body(const sr_http_request *req, bool login, json_t **out, sr_http_response *resp);
+
+/* The cloud's request for a login body checked by panel_body: the card,
+ * the PIN (bound to the email) or the passcode normalised and hashed here.
+ * A directory login is checked off the loop and answered later through
+ * `req` (NULL: answered 501 at once); it returns NULL too. NULL, with the
+ * answer in resp, if the body does not name exactly one way to log in or a
+ * value is not in its format. Caller decrefs. */
+json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body,
+                              sr_http_response *resp);
+
 /* The HTTP handler (sr_http_handler) with a `panel` as ctx. */
 void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp);
 

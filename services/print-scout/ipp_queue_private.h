@@ -50,4 +50,8 @@ void scout_ipp_dispatch(scout_request *r);
 void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Serves one HTTP request from `http` as a connection does; false when the
+ * connection should close. For tests/fuzz/fuzz_ipp.c. */
+bool scout_queue_serve_one(scout_queue *q, http_t *http, const scout_peer *peer);
+
 #endif

@@ -327,3 +327,9 @@ void scout_queue_stop(scout_queue *q) {
   pthread_cond_destroy(&q->idle);
   free(q);
 }
+
+/* The fuzzing harness's way in (tests/fuzz/fuzz_ipp.c): one HTTP request,
+ * served exactly as a connection thread serves it. */
+bool scout_queue_serve_one(scout_queue *q, http_t *http, const scout_peer *peer) {
+  return serve_request(q, http, peer);
+}

@@ -301,3 +301,13 @@ void scout_releaser_stop(scout_releaser *r) {
   sr_worker_pool_free(r->pool); /* reports what finishes */
   r->pool = NULL;
 }
+
+bool scout_release_check_command(const scout_releaser *r, const char *payload, size_t len,
+                                 char *why, size_t why_size) {
+  json_t *cmd = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL);
+  scout_result *res = calloc(1, sizeof *res);
+  bool ok = cmd && res && read_command(r, cmd, res, why, why_size);
+  free(res);
+  json_decref(cmd);
+  return ok;
+}

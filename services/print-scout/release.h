@@ -15,6 +15,7 @@
 
 #include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "instance.h"
 #include "job_table.h"
@@ -42,6 +43,13 @@ bool scout_releaser_start(scout_releaser *r);
 
 /* Handles one command (on the loop's thread). */
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len);
+
+/* Reads the printer and settings of a release command as
+ * scout_releaser_command does before it starts a release, without starting
+ * one: true if it would print. For tests/fuzz/fuzz_release_cmd.c (a real
+ * release needs a job file, a store and a printer). */
+bool scout_release_check_command(const scout_releaser *r, const char *payload, size_t len,
+                                 char *why, size_t why_size);
 
 /* Waits for the releases in progress and queued (each bounded by the
  * delivery's timeouts), reports them, and stops. */

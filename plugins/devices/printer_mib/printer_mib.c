@@ -233,8 +233,13 @@ static int add_supply(void *ctx, const char *oid, const char *value) {
   snprintf(column, sizeof column, "%s.9", PRT_SUPPLY);
   get_int(w->target, column, index, &level);
   snprintf(s->type, sizeof s->type, "%s", supply_type(type));
-  /* negative values mean "unknown" or "some remains" */
-  s->level_percent = max > 0 && level >= 0 ? (int32_t)(level * 100 / max) : -1;
+  /* negative values mean "unknown" or "some remains". The agent's numbers
+   * can be anything (a Counter64 reads as LONG_MAX): level * 100 overflowed
+   * a long (found by tests/fuzz/fuzz_snmp), so the level is capped at the
+   * maximum and the percentage computed in double. */
+  if (level > max)
+    level = max;
+  s->level_percent = max > 0 && level >= 0 ? (int32_t)((double)level * 100 / (double)max) : -1;
   return SR_OK;
 }
 
