@@ -13,27 +13,10 @@
 # usage: queue_limits.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1 || ! id daemon >/dev/null 2>&1; then
-  echo "needs root and the accounts nobody and daemon"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-tmp=$(mktemp -d /tmp/sr-test-limits-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 source "$src/tests/support/checks.sh"
+source "$src/tests/support/users.sh"
+users_setup "$src" limits nobody daemon
 probe="python3 $src/tests/support/queue_probe.py"
-
-chmod 711 "$tmp"
-mkdir -m 755 "$tmp/pub"
-cp "$src/tests/data/three-pages.pdf" "$src"/tests/data/ipp/*.test "$tmp/pub/"
-chmod 644 "$tmp"/pub/*
-doc=$tmp/pub/three-pages.pdf
-t=$tmp/pub
 
 header_timeout_ms=1500 expiry=4 per_user=5
 SCOUT_EXTRA="queue_limits: {max_connections: 16, header_timeout_ms: $header_timeout_ms,
@@ -43,11 +26,6 @@ start_scout "$bin" "$plugins" limits-test || { echo "0 passed, 1 failed"; exit 1
 pids+=("$scout_pid")
 port=${uri##*:}; port=${port%%/*}
 
-# as ACCOUNT (root: "-"), runs ipptool -t with the rest of the arguments
-as() {
-  local who=$1; shift
-  if [ "$who" = - ]; then ipptool -t -T 10 "$@"; else runuser -u "$who" -- ipptool -t -T 10 "$@"; fi
-}
 in_log() { grep -qF "$1" "$tmp/scout.log"; }
 store_files() { find "$tmp/store/jobs" -name '*.srjob' 2>/dev/null | wc -l; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
