@@ -36,6 +36,8 @@ within() {
   until "$@"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.1; done
 }
 alive() { kill -0 "$scout_pid" 2>/dev/null; }
+# runs COMMAND with its output discarded (inside check, so that FAIL still shows)
+quiet() { "$@" >/dev/null; }
 
 # 1. requested-attributes repeated 10,000 times ("all" and a group name cost
 # libcups quadratic time; repeats are dropped before it sees them)
@@ -77,7 +79,7 @@ check "the queue still answers" ipptool -q -T 10 "$uri" get-printer-attributes.t
 check "no job file was stored for them" [ "$(store_files)" = "$before" ]
 for id in $(sed -n 's/.*job \([0-9]*\) aborted: The document was cut off.*/\1/p' "$tmp/scout.log"); do
   check "cut-off job $id is aborted (job-state 8), not held" \
-    as - -d job="$id" -d state=8 -d user=root "$uri" "$t/job-state.test" >/dev/null
+    quiet as - -d job="$id" -d state=8 -d user=root "$uri" "$t/job-state.test"
 done
 
 # 4. one account's documentless Create-Jobs hit its own cap; another account
@@ -97,11 +99,11 @@ as daemon -f "$doc" -d claim=daemon -d title="daemon's report" "$uri" "$t/users-
 d_job=$(awk '/job-id \(integer\) = /{print $NF}' "$tmp/daemon.txt")
 check "daemon can still print: its job is held" [ -n "$d_job" ]
 check "nobody's waiting job $first expires (job-state 7) after ${expiry} s" \
-  within $((expiry + 10)) as nobody -d job="${first:-0}" -d state=7 -d user=nobody "$uri" \
-  "$t/job-state.test" >/dev/null
+  within $((expiry + 10)) quiet as nobody -d job="${first:-0}" -d state=7 -d user=nobody "$uri" \
+  "$t/job-state.test"
 check "the expiry is logged" in_log "expired without a document"
 check "after the expiry nobody may create a job again" \
-  within 5 as nobody -d user=nobody "$uri" "$t/create-job.test" >/dev/null
+  within 5 quiet as nobody -d user=nobody "$uri" "$t/create-job.test"
 
 # 5. 500 idle connections (max_connections 16): a normal submission is served
 # within a bound — at once, or after a clear busy answer (503) and a retry
