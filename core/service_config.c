@@ -62,6 +62,58 @@ LISTEN_SCHEMA(queue_schema, "queue", "8631",
                .help = "a Unix-domain socket the queue also listens on"});
 LISTEN_SCHEMA(panel_schema, "panel", "9443");
 
+#define QLIM(field) F(sr_queue_limits_config, field)
+static const sr_schema queue_limits_schema = {
+    "queue_limits",
+    (const sr_schema_field[]){
+        {.key = "max_connections",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(max_connections),
+         .def = "64",
+         .min = 1,
+         .max = 4096,
+         .help = "IPP connections open at once; more are answered 503 (busy) and closed"},
+        {.key = "header_timeout_ms",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(header_timeout_ms),
+         .def = "10000",
+         .min = 100,
+         .max = 600000,
+         .help = "milliseconds a client has to send a request's headers (and to start its next "
+                 "request on a kept-alive connection); slower clients are dropped"},
+        {.key = "body_timeout_ms",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(body_timeout_ms),
+         .def = "30000",
+         .min = 100,
+         .max = 3600000,
+         .help = "the longest pause, in milliseconds, inside a request's body; the job is "
+                 "aborted"},
+        {.key = "max_upload_memory",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(max_upload_memory),
+         .def = "536870912",
+         .min = 1048576,
+         .max = 68719476736LL,
+         .help = "bytes of documents being received, all uploads together; past it a job is "
+                 "refused as busy"},
+        {.key = "incoming_expiry",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(incoming_expiry),
+         .def = "300",
+         .min = 1,
+         .max = 86400,
+         .help = "seconds a job created without a document (Create-Job) waits for it; then it "
+                 "expires"},
+        {.key = "max_jobs_per_user",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(max_jobs_per_user),
+         .def = "200",
+         .min = 1,
+         .max = 10000,
+         .help = "unfinished jobs (waiting for a document, held, printing) one user may have"},
+        {0}}};
+
 static const sr_schema database_schema = {
     "database", (const sr_schema_field[]){{.key = "driver",
                                            .type = SR_FIELD_ENUM,
@@ -310,6 +362,11 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(queue),
          .section = &queue_schema},
+        {.key = "queue_limits",
+         .type = SR_FIELD_SECTION,
+         .offset = SCOUT(queue_limits),
+         .section = &queue_limits_schema,
+         .help = "what one client or account may take of the queue"},
         {.key = "cloud_url",
          .type = SR_FIELD_STRING,
          .offset = SCOUT(cloud_url),

@@ -82,6 +82,17 @@ typedef struct sr_cloud_config {
   sr_broker_acl_config broker_acl;
 } sr_cloud_config;
 
+/* What one client (or one local account) may take of the print scout's IPP
+ * queue, so that no one user can stop the others from printing. */
+typedef struct sr_queue_limits_config {
+  int64_t max_connections;   /* open connections at once; more get 503 and are closed */
+  int64_t header_timeout_ms; /* to send a request's headers (also the keep-alive wait) */
+  int64_t body_timeout_ms;   /* the longest pause inside a request's body */
+  int64_t max_upload_memory; /* bytes of documents in flight, all uploads together */
+  int64_t incoming_expiry;   /* seconds a job may wait for its document */
+  int64_t max_jobs_per_user; /* unfinished jobs (waiting, held, printing) per user */
+} sr_queue_limits_config;
+
 typedef struct sr_print_scout_config {
   const char *tenant;      /* tenant id (also salts the site key) */
   const char *user;        /* the user this scout is registered to */
@@ -89,6 +100,7 @@ typedef struct sr_print_scout_config {
   const char *secret_file; /* the site secret (SR1-...), mode 0600 */
   int64_t max_document;    /* bytes a submitted document may have */
   sr_listen_config queue;  /* the local IPP queue */
+  sr_queue_limits_config queue_limits;
   const char *cloud_url;
   sr_tls_config tls;
   sr_mqtt_config mqtt;

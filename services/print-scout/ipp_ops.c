@@ -283,28 +283,52 @@ static bool find_job(scout_request *r, scout_job *job) {
 
 /* ---- documents ---- */
 
+/* Takes `n` bytes from the budget of document bytes in flight (all uploads
+ * together: they are held in RAM); false if that would pass it. */
+static bool reserve_upload(scout_queue *q, int64_t n) {
+  pthread_mutex_lock(&q->lock);
+  bool ok = q->upload_bytes + n <= q->options.max_upload_memory;
+  if (ok)
+    q->upload_bytes += n;
+  pthread_mutex_unlock(&q->lock);
+  return ok;
+}
+
+static void release_upload(scout_queue *q, int64_t n) {
+  pthread_mutex_lock(&q->lock);
+  q->upload_bytes -= n;
+  pthread_mutex_unlock(&q->lock);
+}
+
 /* Reads the document from the connection into a memory file and has it
- * stored; updates the job to held or aborted. */
+ * stored; updates the job to held or aborted. Only a whole body is stored:
+ * one cut off before its Content-Length or its last chunk aborts the job. */
 static void receive_document(scout_request *r, scout_job *job) {
   scout_queue *q = r->queue;
   char reason[256] = "";
   int fd = memfd_create("sr-document", MFD_CLOEXEC);
   int64_t size = 0;
-  bool too_big = false, failed = fd < 0;
+  bool too_big = false, busy = false, failed = fd < 0;
   unsigned char buf[65536], head[16];
   size_t head_len = 0;
-  ssize_t n;
+  ssize_t n = 0;
+  scout_request_progress(r);
   while (!failed && (n = httpRead2(r->http, (char *)buf, sizeof buf)) > 0) {
+    scout_request_progress(r);
     if (head_len < sizeof head) {
       size_t take = sizeof head - head_len < (size_t)n ? sizeof head - head_len : (size_t)n;
       memcpy(head + head_len, buf, take);
       head_len += take;
     }
-    size += n;
-    if (q->options.max_document > 0 && size > q->options.max_document) {
+    if (q->options.max_document > 0 && size + n > q->options.max_document) {
       too_big = true;
       break;
     }
+    if (!reserve_upload(q, n)) {
+      busy = true;
+      break;
+    }
+    size += n;
     for (ssize_t off = 0; off < n;) {
       ssize_t w = write(fd, buf + off, (size_t)(n - off));
       if (w <= 0) {
@@ -314,11 +338,21 @@ static void receive_document(scout_request *r, scout_job *job) {
       off += w;
     }
   }
+  /* the body ended early: the client closed, timed out, or sent garbage.
+   * libcups ends a chunked body at any EOF (as if its last chunk had come)
+   * but records the EOF as an error (EPIPE): that is what tells them apart */
+  bool cut_off = !too_big && !busy && !failed &&
+                 (n < 0 || httpGetState(r->http) == HTTP_STATE_POST_RECV ||
+                  httpError(r->http) != 0);
   job->size = size;
+  job->receiving = false;
   int status;
-  if (too_big || failed) {
-    snprintf(reason, sizeof reason,
-             too_big ? "The document is larger than allowed." : "Could not receive the document.");
+  if (too_big || busy || failed || cut_off) {
+    snprintf(reason, sizeof reason, "%s",
+             too_big  ? "The document is larger than allowed."
+             : busy   ? "The queue is receiving too much at once."
+             : cut_off ? "The document was cut off before its end."
+                       : "Could not receive the document.");
     status = SR_ERR_IO;
   } else {
     if (!job->format[0] || strcmp(job->format, "application/octet-stream") == 0) {
@@ -331,6 +365,7 @@ static void receive_document(scout_request *r, scout_job *job) {
   }
   if (fd >= 0)
     close(fd);
+  release_upload(q, size);
   if (status == SR_OK) {
     job->state = SCOUT_JOB_HELD;
   } else {
@@ -340,8 +375,12 @@ static void receive_document(scout_request *r, scout_job *job) {
     sr_log(SR_LOG_WARN, "queue", "job %d aborted: %s", job->id, job->reason);
   }
   scout_job_update(q->jobs, job);
+  if (busy || cut_off)
+    r->close_after = true; /* the rest of the body is not worth reading */
   if (too_big)
     scout_ipp_status(r, IPP_STATUS_ERROR_REQUEST_VALUE, "The document is too large.");
+  else if (busy)
+    scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "%s Try again later.", job->reason);
   else if (status != SR_OK)
     scout_ipp_status(r, IPP_STATUS_ERROR_INTERNAL, "%s", job->reason);
 }
@@ -369,12 +408,23 @@ static bool check_last_document(scout_request *r) {
 
 /* Checks the request's job attributes and adds an incoming job; false (with
  * the response set) if that is not possible. */
-static bool create_job(scout_request *r, scout_job *job) {
+static bool create_job(scout_request *r, scout_job *job, bool with_document) {
   if (refuse_unknown(r) || !check_job_attributes(r, job))
     return false;
   job->state = SCOUT_JOB_INCOMING;
   job->created = time(NULL);
-  if (scout_job_add(r->queue->jobs, job, job) != SR_OK) {
+  job->receiving = with_document; /* a Create-Job's job waits, and may expire */
+  int max = r->queue->options.max_jobs_per_user;
+  int added = scout_job_add_for_user(r->queue->jobs, job, max, job);
+  if (added == SR_ERR_EXISTS) {
+    /* one account's flood of jobs must not stop the others from printing */
+    scout_ipp_status(r, IPP_STATUS_ERROR_TOO_MANY_JOBS,
+                     "%.64s already has %d unfinished jobs, the most one user may have.",
+                     r->who.name, max);
+    sr_log(SR_LOG_WARN, "queue", "job refused: %.64s has %d unfinished jobs", r->who.name, max);
+    return false;
+  }
+  if (added != SR_OK) {
     scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "Too many jobs.");
     return false;
   }
@@ -405,7 +455,7 @@ static void op_print_job(scout_request *r) {
     scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "No document data.");
     return;
   }
-  if (!create_job(r, &job))
+  if (!create_job(r, &job, true))
     return;
   receive_document(r, &job);
   respond_job(r, &job);
@@ -423,7 +473,7 @@ static void op_create_job(scout_request *r) {
     scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "Unexpected document data.");
     return;
   }
-  if (create_job(r, &job))
+  if (create_job(r, &job, false))
     respond_job(r, &job);
 }
 
@@ -450,6 +500,13 @@ static void op_send_document(scout_request *r) {
   }
   if (!ippGetBoolean(ippFindAttribute(r->request, "last-document", IPP_TAG_BOOLEAN), 0)) {
     scout_ipp_status(r, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED, "Only one document per job.");
+    return;
+  }
+  if (!scout_job_begin_receiving(r->queue->jobs, job.id)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE,
+                     "Job #%d no longer waits for a document (it expired, or another "
+                     "request is sending it).",
+                     job.id);
     return;
   }
   receive_document(r, &job);

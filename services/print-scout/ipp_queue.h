@@ -3,7 +3,7 @@
  * Any OS adds it without a driver; what it receives is held, encrypted, for
  * release at a printer. HTTP and IPP are libcups' (chunked bodies and
  * `Expect: 100-continue` as CUPS and ipptool send them); one thread per
- * connection. Who is printing comes from the OS, not from the client
+ * connection, at most max_connections of them, all joined when it stops. Who is printing comes from the OS, not from the client
  * (queue_access.h).
  */
 #ifndef SCOUT_IPP_QUEUE_H
@@ -35,6 +35,14 @@ typedef struct scout_queue_options {
    * NULL-terminated, NULL: none. Borrowed: must outlive the queue. */
   const char *const *trusted_spoolers;
   const char *socket_path; /* also listen on this Unix-domain socket; NULL: no */
+  /* Limits (service_config.h, sr_queue_limits_config); 0 takes the default.
+   * They keep one client or account from stopping the others. */
+  int max_connections;       /* open at once; more: 503 and closed */
+  int header_timeout_ms;     /* whole headers of a request, and keep-alive waits */
+  int body_timeout_ms;       /* longest pause inside a body */
+  int64_t max_upload_memory; /* document bytes in flight, all uploads together */
+  int incoming_expiry;       /* seconds a documentless job waits for its document */
+  int max_jobs_per_user;     /* unfinished jobs per user */
 } scout_queue_options;
 
 typedef struct scout_queue scout_queue;
@@ -48,8 +56,8 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
 const char *scout_queue_uri(const scout_queue *q);
 int scout_queue_port(const scout_queue *q);
 
-/* Stops accepting, waits for open connections to finish (at most a few
- * seconds) and frees q. */
+/* Stops accepting, joins every connection's thread (each ends within a
+ * second, or its header/body timeout while blocked on a client) and frees q. */
 void scout_queue_stop(scout_queue *q);
 
 #endif

@@ -24,9 +24,11 @@ struct scout_queue {
   int unix_fd; /* the Unix-domain listener, or -1 */
   int stop_pipe[2];
   pthread_t listener;
-  pthread_mutex_t lock; /* guards connections */
-  pthread_cond_t idle;
-  int connections;
+  pthread_mutex_t lock; /* guards the connection slots and upload_bytes */
+  struct scout_connection *slots; /* options.max_connections of them */
+  int connections;                /* slots in use */
+  int64_t upload_bytes;           /* document bytes being received, all uploads */
+  time_t last_busy_log;           /* listener thread only */
   volatile bool stopping;
   time_t started;
 };
@@ -40,7 +42,16 @@ typedef struct scout_request {
   ipp_t *request;
   ipp_t *response;
   char hostname[256];
+  int64_t *deadline_ms; /* the connection's: a read blocked past it fails; NULL: none */
+  bool close_after;     /* close the connection after the response, unread body and all */
 } scout_request;
+
+/* Milliseconds on the monotonic clock. */
+int64_t scout_now_ms(void);
+
+/* The request made progress on its body: it has body_timeout_ms more for
+ * its next bytes. */
+void scout_request_progress(scout_request *r);
 
 /* Handles the IPP request in r->request (document data, if any, still
  * unread on r->http) and fills r->response. */

@@ -47,10 +47,26 @@ static bool forget_oldest_finished(scout_job_table *t) {
   return false;
 }
 
+/* Unfinished jobs of `user`; the caller holds the lock. */
+static int count_unfinished_of(const scout_job_table *t, const char *user) {
+  int n = 0;
+  for (size_t i = 0; i < t->count; i++)
+    if (!scout_job_is_finished(&t->jobs[i]) && strcmp(t->jobs[i].user, user) == 0)
+      n++;
+  return n;
+}
+
 int scout_job_add(scout_job_table *t, const scout_job *job, scout_job *out) {
+  return scout_job_add_for_user(t, job, 0, out);
+}
+
+int scout_job_add_for_user(scout_job_table *t, const scout_job *job, int max_per_user,
+                           scout_job *out) {
   int status = SR_OK;
   pthread_mutex_lock(&t->lock);
-  if (t->count >= MAX_JOBS && !forget_oldest_finished(t)) {
+  if (max_per_user > 0 && count_unfinished_of(t, job->user) >= max_per_user)
+    status = SR_ERR_EXISTS;
+  else if (t->count >= MAX_JOBS && !forget_oldest_finished(t)) {
     status = SR_ERR_NOMEM;
   } else if (t->count == t->cap) {
     size_t cap = t->cap ? t->cap * 2 : 64;
@@ -82,6 +98,33 @@ static scout_job *find(scout_job_table *t, int id) {
       hi = mid;
   }
   return lo < t->count && t->jobs[lo].id == id ? &t->jobs[lo] : NULL;
+}
+
+bool scout_job_begin_receiving(scout_job_table *t, int id) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, id);
+  bool ok = j && j->state == SCOUT_JOB_INCOMING && !j->receiving;
+  if (ok)
+    j->receiving = true;
+  pthread_mutex_unlock(&t->lock);
+  return ok;
+}
+
+int scout_job_expire_incoming(scout_job_table *t, time_t before) {
+  int n = 0;
+  time_t now = time(NULL);
+  pthread_mutex_lock(&t->lock);
+  for (size_t i = 0; i < t->count; i++) {
+    scout_job *j = &t->jobs[i];
+    if (j->state == SCOUT_JOB_INCOMING && !j->receiving && j->created < before) {
+      j->state = SCOUT_JOB_EXPIRED;
+      j->completed = now;
+      snprintf(j->reason, sizeof j->reason, "No document came in time.");
+      n++;
+    }
+  }
+  pthread_mutex_unlock(&t->lock);
+  return n;
 }
 
 bool scout_job_get(scout_job_table *t, int id, scout_job *out) {

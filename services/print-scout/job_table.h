@@ -36,6 +36,7 @@ typedef struct scout_job {
   char reason[256];    /* why it was aborted, or "" */
   char store_key[96];  /* key of its job file in the job store */
   char release_id[64]; /* the release printing it (or that printed it), else "" */
+  bool receiving;      /* incoming with its document being read now: does not expire */
 } scout_job;
 
 typedef struct scout_job_table scout_job_table;
@@ -45,6 +46,20 @@ void scout_job_table_free(scout_job_table *t);
 
 /* Adds a job (id assigned here, from 1) and returns a copy in *out. */
 int scout_job_add(scout_job_table *t, const scout_job *job, scout_job *out);
+
+/* As scout_job_add, unless job->user already has `max_per_user` unfinished
+ * jobs (0: no cap): then SR_ERR_EXISTS and nothing is added. The count and
+ * the add are one step, so parallel requests cannot pass the cap. */
+int scout_job_add_for_user(scout_job_table *t, const scout_job *job, int max_per_user,
+                           scout_job *out);
+
+/* Marks incoming job `id` as receiving its document (it then does not
+ * expire); false if it is not incoming (e.g. it has just expired). */
+bool scout_job_begin_receiving(scout_job_table *t, int id);
+
+/* Expires the incoming jobs created before `before` that are not receiving a
+ * document (a Create-Job never followed by Send-Document). Returns how many. */
+int scout_job_expire_incoming(scout_job_table *t, time_t before);
 
 /* Copies job `id` into *out; false if there is none. */
 bool scout_job_get(scout_job_table *t, int id, scout_job *out);

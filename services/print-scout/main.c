@@ -254,7 +254,13 @@ static bool scout_init(scout *s, const char *config_path) {
                             .name = "securerelease",
                             .max_document = c->max_document,
                             .trusted_spoolers = s->spoolers,
-                            .socket_path = c->queue.socket ? s->queue_socket : NULL};
+                            .socket_path = c->queue.socket ? s->queue_socket : NULL,
+                            .max_connections = (int)c->queue_limits.max_connections,
+                            .header_timeout_ms = (int)c->queue_limits.header_timeout_ms,
+                            .body_timeout_ms = (int)c->queue_limits.body_timeout_ms,
+                            .max_upload_memory = c->queue_limits.max_upload_memory,
+                            .incoming_expiry = (int)c->queue_limits.incoming_expiry,
+                            .max_jobs_per_user = (int)c->queue_limits.max_jobs_per_user};
   scout_queue_hooks hooks = {scout_store_document, scout_store_discard, &s->store};
   if (!s->jobs || scout_queue_start(&qo, &hooks, s->jobs, &s->queue, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);

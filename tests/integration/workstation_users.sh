@@ -9,41 +9,15 @@
 # usage: workstation_users.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1 || ! id daemon >/dev/null 2>&1 ||
-  ! id lp >/dev/null 2>&1; then
-  echo "needs root and the accounts nobody, daemon and lp"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-tmp=$(mktemp -d /tmp/sr-test-users-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 source "$src/tests/support/checks.sh"
-
-# The other users may enter $tmp but list nothing in it; they read the
-# document and the ipptool files from $tmp/pub. The scout's secret, store and
-# configuration stay root's.
-chmod 711 "$tmp"
-mkdir -m 755 "$tmp/pub"
-cp "$src/tests/data/three-pages.pdf" "$src"/tests/data/ipp/*.test "$tmp/pub/"
-chmod 644 "$tmp"/pub/*
-doc=$tmp/pub/three-pages.pdf
-t=$tmp/pub
+source "$src/tests/support/users.sh"
+users_setup "$src" users nobody daemon lp
 
 source "$src/tests/support/scout.sh"
 start_scout "$bin" "$plugins" users-test "{address: 127.0.0.1, port: 0, socket: $t/queue.sock}" ||
   { echo "0 passed, 1 failed"; exit 1; }
 pids+=("$scout_pid")
 
-# as ACCOUNT (root: "-"), runs ipptool -t with the rest of the arguments
-as() {
-  local who=$1; shift
-  if [ "$who" = - ]; then ipptool -t -T 10 "$@"; else runuser -u "$who" -- ipptool -t -T 10 "$@"; fi
-}
 # as `as`, its report shown only when it fails (for checks)
 q_as() { as "$@" >"$tmp/last.txt" || { cat "$tmp/last.txt"; return 1; }; }
 # prints a job as ACCOUNT claiming to be CLAIM, titled TITLE, to QUEUE; echoes its id

@@ -1,6 +1,7 @@
 # Sourced by the shell integration tests: starts sr-print-scout in $tmp with
 # a fresh site secret and local job store, and sets $uri and $scout_pid.
-# QUEUE is the queue section in flow style (default {address: 127.0.0.1, port: 0}).
+# QUEUE is the queue section in flow style (default {address: 127.0.0.1, port: 0});
+# SCOUT_EXTRA, if set, is appended to the configuration (more YAML lines).
 # usage: start_scout BIN_DIR PLUGIN_DIR TENANT [QUEUE]
 start_scout() {
   local bin=$1 plugins=$2 tenant=$3 queue=${4:-}
@@ -19,6 +20,7 @@ storage:
   plugin: local
   config:
     root: $tmp/store
+${SCOUT_EXTRA:-}
 YAML
   run_scout "$bin"
 }

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# One local user cannot knock over sr-print-scout's IPP queue for the others
+# (issue 9): a Get-Printer-Attributes with requested-attributes repeated
+# 10,000 times is answered at once; one account's documentless Create-Jobs
+# hit its own cap while another account still prints, and they expire; 500
+# idle connections do not stop a normal submission (over max_connections
+# they get 503 at once, the others are dropped at the header timeout); a
+# client sending its headers a byte at a time is dropped; an upload cut off
+# before its end stores and holds nothing; the scout stops promptly with a
+# client still connected. The limits are shortened in the configuration.
+# Raw clients are tests/support/queue_probe.py; accounts `nobody` and
+# `daemon` run ipptool through runuser, so the test needs root.
+# usage: queue_limits.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
+set -u
+bin=$1 plugins=$2 src=$3
+source "$src/tests/support/checks.sh"
+source "$src/tests/support/users.sh"
+users_setup "$src" limits nobody daemon
+probe="python3 $src/tests/support/queue_probe.py"
+
+header_timeout_ms=1500 expiry=4 per_user=5
+SCOUT_EXTRA="queue_limits: {max_connections: 16, header_timeout_ms: $header_timeout_ms,
+  body_timeout_ms: 2000, incoming_expiry: $expiry, max_jobs_per_user: $per_user}"
+source "$src/tests/support/scout.sh"
+start_scout "$bin" "$plugins" limits-test || { echo "0 passed, 1 failed"; exit 1; }
+pids+=("$scout_pid")
+port=${uri##*:}; port=${port%%/*}
+
+in_log() { grep -qF "$1" "$tmp/scout.log"; }
+store_files() { find "$tmp/store/jobs" -name '*.srjob' 2>/dev/null | wc -l; }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+less_than() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+# polls COMMAND every 0.1 s for at most SECS seconds; its status is the last try's
+within() {
+  local end=$((SECONDS + $1)); shift
+  until "$@"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.1; done
+}
+alive() { kill -0 "$scout_pid" 2>/dev/null; }
+# runs COMMAND with its output discarded (inside check, so that FAIL still shows)
+quiet() { "$@" >/dev/null; }
+
+# 1. requested-attributes repeated 10,000 times ("all" and a group name cost
+# libcups quadratic time; repeats are dropped before it sees them)
+for value in all printer-description; do
+  out=$($probe gpa "$port" 10000 "$value")
+  echo "Get-Printer-Attributes, requested-attributes '$value' x10000: $out"
+  check "requested-attributes '$value' x10000: successful-ok" [ "$(field status "$out")" = 0x0000 ]
+  check "requested-attributes '$value' x10000: answered in < 1 s" \
+    less_than "$(field seconds "$out")" 1
+done
+check "the queue still answers ipptool" ipptool -q -T 10 "$uri" get-printer-attributes.test
+
+# 2. a client sending its headers a byte at a time is dropped at the header timeout
+out=$($probe slow "$port" 10)
+echo "slow header client: $out"
+check "a slow-header client is dropped" [ "$(field closed "$out")" = 1 ]
+check "... at the header timeout (${header_timeout_ms} ms, within 1 s more)" \
+  less_than "$(field seconds "$out")" "$(awk -v m="$header_timeout_ms" 'BEGIN{print m/1000 + 1}')"
+check "... not before it" less_than "$(awk -v m="$header_timeout_ms" 'BEGIN{print m/1000 - 0.3}')" \
+  "$(field seconds "$out")"
+
+# 3. uploads cut off before their end (Content-Length, and chunked without its
+# last chunk) abort: nothing stored, nothing held. A client that stops
+# sending is dropped at the body timeout (2 s) with an error; one that closes
+# at once leaves nothing either.
+before=$(store_files)
+for how in length chunked; do
+  out=$($probe truncated "$port" "$how" pause)
+  echo "upload cut off ($how), client waiting: $out"
+  check "cut-off upload ($how): an IPP error, not successful-ok" \
+    bash -c "[ '$(field http "$out")' = 200 ] && [ '$(field status "$out")' != 0x0000 ] && [ '$(field status "$out")' != none ]"
+  check "cut-off upload ($how): answered at the body timeout (< 4 s)" \
+    less_than "$(field seconds "$out")" 4
+  $probe truncated "$port" "$how" close >/dev/null
+done
+check "both paused uploads' jobs are aborted as cut off" \
+  within 10 bash -c "[ \$(grep -c 'aborted: The document was cut off' '$tmp/scout.log') -ge 2 ]"
+check "the queue still answers" ipptool -q -T 10 "$uri" get-printer-attributes.test
+check "no job file was stored for them" [ "$(store_files)" = "$before" ]
+for id in $(sed -n 's/.*job \([0-9]*\) aborted: The document was cut off.*/\1/p' "$tmp/scout.log"); do
+  check "cut-off job $id is aborted (job-state 8), not held" \
+    quiet as - -d job="$id" -d state=8 -d user=root "$uri" "$t/job-state.test"
+done
+
+# 4. one account's documentless Create-Jobs hit its own cap; another account
+# still prints; the waiting jobs expire
+ok=0 first=
+for _ in $(seq "$per_user"); do
+  if as nobody -d user=nobody "$uri" "$t/create-job.test" >"$tmp/c.txt"; then
+    ok=$((ok + 1))
+    [ -n "$first" ] || first=$(awk '/job-id \(integer\) = /{print $NF}' "$tmp/c.txt")
+  fi
+done
+check "nobody's first $per_user Create-Jobs are accepted" [ "$ok" = "$per_user" ]
+check "nobody's next Create-Job: server-error-too-many-jobs" \
+  as nobody -d user=nobody "$uri" "$t/create-job-refused.test"
+as daemon -f "$doc" -d claim=daemon -d title="daemon's report" "$uri" "$t/users-print.test" \
+  >"$tmp/daemon.txt"
+d_job=$(awk '/job-id \(integer\) = /{print $NF}' "$tmp/daemon.txt")
+check "daemon can still print: its job is held" [ -n "$d_job" ]
+check "nobody's waiting job $first expires (job-state 7) after ${expiry} s" \
+  within $((expiry + 10)) quiet as nobody -d job="${first:-0}" -d state=7 -d user=nobody "$uri" \
+  "$t/job-state.test"
+check "the expiry is logged" in_log "expired without a document"
+check "after the expiry nobody may create a job again" \
+  within 5 quiet as nobody -d user=nobody "$uri" "$t/create-job.test"
+
+# 5. 500 idle connections (max_connections 16): a normal submission is served
+# within a bound — at once, or after a clear busy answer (503) and a retry
+$probe idle "$port" 500 "$tmp/idle.ready" 20 >"$tmp/idle.txt" &
+idle_pid=$!
+check "500 idle connections are open" within 10 test -s "$tmp/idle.ready"
+start=$SECONDS attempts=0 served=
+while [ $((SECONDS - start)) -lt 15 ]; do
+  attempts=$((attempts + 1))
+  if ipptool -t -T 5 -f "$doc" "$uri" "$t/hold-job.test" >"$tmp/normal.txt" 2>&1; then
+    served=1
+    break
+  fi
+  # ipptool shows the queue's 503 (and the connection it closes) as "No request sent." or
+  # "Unable to finish request."; anything else is a real failure
+  grep -qiE 'No request sent|Unable to finish request|busy' "$tmp/normal.txt" ||
+    { cat "$tmp/normal.txt"; break; }
+  sleep 0.2 # back-off between retries, as a client does
+done
+echo "normal submission: served=${served:-0} after $attempts attempt(s), $((SECONDS - start)) s"
+check "a normal submission is served within 15 s despite 500 idle connections" [ "$served" = 1 ]
+wait "$idle_pid"
+out=$(cat "$tmp/idle.txt")
+echo "idle connections: $out"
+check "every idle connection was closed by the queue within 20 s" [ "$(field closed "$out")" = 500 ]
+check "those over the cap got 503 at once" less_than 0 "$(field busy "$out")"
+check "the refusals are logged" in_log "refusing more"
+check "the scout is still up" alive
+check "the queue still answers ipptool afterwards" ipptool -q -T 10 "$uri" get-printer-attributes.test
+
+# 6. stopping with a client still connected: its thread is joined, promptly
+$probe slow "$port" 10 >/dev/null &
+slow_pid=$!
+established() { [ -n "$(ss -tnH state established "( sport = :$port )")" ]; }
+check "a slow client is connected" within 5 established
+stop_start=$SECONDS
+kill "$scout_pid"; wait "$scout_pid"
+status=$?
+pids=()
+check "the scout stops cleanly with a client connected" [ "$status" = 0 ]
+check "... within 3 s" [ $((SECONDS - stop_start)) -le 3 ]
+wait "$slow_pid"
+checks_done

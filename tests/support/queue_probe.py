@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Raw clients of the print scout's IPP queue for tests/integration/queue_limits.sh.
+
+Each subcommand prints one line of results and exits; every wait is bounded.
+  gpa PORT COUNT VALUE            Get-Printer-Attributes with requested-attributes VALUE
+                                  COUNT times: "status=0xNNNN seconds=S"
+  idle PORT COUNT READY_FILE SECS COUNT idle connections; writes READY_FILE once all are
+                                  open, waits up to SECS for the server to close them:
+                                  "opened=N closed=N busy=N seconds=S"
+  truncated PORT length|chunked pause|close
+                                  Print-Job whose body stops early; pause: waits for the
+                                  answer: "http=CODE status=0xIPP seconds=S"
+  slow PORT SECS                  sends a header a byte each 0.2 s until the server closes
+                                  (or SECS pass): "closed=0|1 seconds=S"
+"""
+import selectors
+import socket
+import struct
+import sys
+import time
+
+
+def attr(tag, name, value):
+    return bytes([tag]) + struct.pack(">H", len(name)) + name + struct.pack(">H", len(value)) + value
+
+
+def ipp_request(port, op, extra=b""):
+    uri = b"ipp://127.0.0.1:%d/ipp/print" % port
+    return (struct.pack(">BBHI", 2, 0, op, 1) + b"\x01" +
+            attr(0x47, b"attributes-charset", b"utf-8") +
+            attr(0x48, b"attributes-natural-language", b"en") +
+            attr(0x45, b"printer-uri", uri) + extra + b"\x03")
+
+
+def http_post(body_len, extra_headers=b""):
+    return (b"POST /ipp/print HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/ipp\r\n" +
+            extra_headers + (b"Content-Length: %d\r\n" % body_len if body_len >= 0 else b"") + b"\r\n")
+
+
+def gpa(port, count, value):
+    value = value.encode()
+    extra = attr(0x44, b"requested-attributes", value) + attr(0x44, b"", value) * (count - 1)
+    body = ipp_request(port, 0x000B, extra)
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    start = time.monotonic()
+    s.sendall(http_post(len(body)) + body)
+    reply = b""
+    try:
+        while b"\r\n\r\n" not in reply or len(reply) < reply.find(b"\r\n\r\n") + 12:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except socket.timeout:
+        pass
+    took = time.monotonic() - start
+    head_end = reply.find(b"\r\n\r\n")
+    status = "none"
+    if head_end >= 0 and len(reply) >= head_end + 8:
+        status = "0x%04x" % struct.unpack(">H", reply[head_end + 6:head_end + 8])[0]
+    print("bytes=%d status=%s seconds=%.3f" % (len(body), status, took))
+
+
+def idle(port, count, ready_file, secs):
+    sel = selectors.DefaultSelector()
+    socks = []
+    start = time.monotonic()
+    for _ in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", port))
+        socks.append(s)
+        sel.register(s, selectors.EVENT_READ)
+    with open(ready_file, "w") as f:
+        f.write("open\n")
+    closed = busy = 0
+    deadline = start + secs
+    while closed < count and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.2):
+            s = key.fileobj
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            if data.startswith(b"HTTP/1.1 503"):
+                busy += 1
+            if data == b"" or data.startswith(b"HTTP/1.1 503"):
+                closed += 1
+                sel.unregister(s)
+                s.close()
+    for s in socks:
+        s.close()
+    print("opened=%d closed=%d busy=%d seconds=%.1f" % (count, closed, busy, time.monotonic() - start))
+
+
+def truncated(port, how, then):
+    """A Print-Job whose body stops early. then=pause: the client waits (socket
+    open) for the queue's answer, which comes at its body timeout; then=close:
+    the client closes at once."""
+    extra = attr(0x42, b"job-name", b"cut-off") + attr(0x49, b"document-format", b"application/pdf")
+    head = ipp_request(port, 0x0002, extra)
+    part = b"%PDF-1.4\n" + b"x" * 4000
+    s = socket.create_connection(("127.0.0.1", port), timeout=15)
+    if how == "chunked":
+        s.sendall(http_post(-1, b"Transfer-Encoding: chunked\r\n"))
+        data = head + part
+        s.sendall(b"%x\r\n" % len(data) + data + b"\r\n")  # no terminating 0 chunk
+    else:
+        s.sendall(http_post(len(head) + 100000) + head + part)
+    reply = b""
+    start = time.monotonic()
+    if then == "pause":
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        except OSError:
+            pass
+    s.close()
+    status = "none"
+    head_end = reply.find(b"\r\n\r\n")
+    if head_end >= 0 and len(reply) >= head_end + 8:
+        status = "0x%04x" % struct.unpack(">H", reply[head_end + 6:head_end + 8])[0]
+    print("http=%s status=%s seconds=%.1f" % (
+        reply.split(b" ", 2)[1].decode() if reply.startswith(b"HTTP/") else "none", status,
+        time.monotonic() - start))
+
+
+def slow(port, secs):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(0.2)
+    header = b"POST /ipp/print HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Slow: " + b"a" * 1000
+    start = time.monotonic()
+    closed = 0
+    for byte in header:
+        if time.monotonic() - start > secs:
+            break
+        try:
+            s.send(bytes([byte]))
+            if s.recv(1) == b"":
+                closed = 1
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            closed = 1
+            break
+    print("closed=%d seconds=%.1f" % (closed, time.monotonic() - start))
+
+
+if __name__ == "__main__":
+    cmd, port = sys.argv[1], int(sys.argv[2])
+    if cmd == "gpa":
+        gpa(port, int(sys.argv[3]), sys.argv[4])
+    elif cmd == "idle":
+        idle(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    elif cmd == "truncated":
+        truncated(port, sys.argv[3], sys.argv[4])
+    elif cmd == "slow":
+        slow(port, float(sys.argv[3]))
