@@ -516,5 +516,6 @@ void scout_queue_stop(scout_queue *q) {
 /* The fuzzing harness's way in (tests/fuzz/fuzz_ipp.c): one HTTP request,
  * served exactly as a connection thread serves it. */
 bool scout_queue_serve_one(scout_queue *q, http_t *http, const scout_peer *peer) {
-  return serve_request(q, http, peer);
+  int64_t deadline_ms = 0; /* the harness's connection has no read timeout */
+  return serve_request(q, http, peer, &deadline_ms);
 }

@@ -69,6 +69,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   queue.options.port = 6310;
   queue.options.name = "fuzz";
   queue.options.max_document = 1 << 20;
+  /* the limits as the service's defaults set them (scout_queue_start fills
+   * zeros; the harness builds the queue by hand) */
+  queue.options.max_connections = 64;
+  queue.options.header_timeout_ms = 10000;
+  queue.options.body_timeout_ms = 30000;
+  queue.options.max_upload_memory = 64 << 20;
+  queue.options.incoming_expiry = 300;
+  queue.options.max_jobs_per_user = 1000;
   queue.hooks.store = store_nothing;
   queue.hooks.discard = discard_nothing;
   snprintf(queue.name, sizeof queue.name, "fuzz");
@@ -81,7 +89,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                                               "urn:uuid:00000000-0000-4000-8000-000000000000",
                                               "http://127.0.0.1:6310/");
   pthread_mutex_init(&queue.lock, NULL);
-  pthread_cond_init(&queue.idle, NULL);
   return 0;
 }
 
