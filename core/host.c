@@ -137,7 +137,7 @@ static int host_config_only_keys(const sr_config_node *map, const char *const *k
 }
 
 static void *host_event_loop(const sr_plugin *self) {
-  return self ? sr_loader_event_loop(self->loader) : NULL;
+  return self ? self->event_loop : NULL;
 }
 
 static const sr_host_api host_api = {

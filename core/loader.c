@@ -49,7 +49,6 @@ sr_loader *sr_loader_new(void *event_loop) {
   return l;
 }
 
-void *sr_loader_event_loop(const sr_loader *loader) { return loader->event_loop; }
 
 static void plugin_free(sr_plugin *p) {
   if (!p)
@@ -226,6 +225,7 @@ int sr_loader_load_file(sr_loader *loader, const char *file, int expect_kind, sr
     return SR_ERR_NOMEM;
   }
   p->loader = loader;
+  p->event_loop = loader->event_loop;
 
   int status;
   dlerror();

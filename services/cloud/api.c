@@ -1,7 +1,7 @@
 /* The REST API's front door: the route table (method, path pattern, who
  * may call, handler, accepted body fields), the router that checks the
- * caller before any handler runs, and the body parsing every handler
- * shares. The table is data so that the test route_table can hold it
+ * caller before any handler runs. What every handler shares (body parsing,
+ * error answers) is in api_shared.c, below both. The table is data so that the test route_table can hold it
  * against docs/api/cloud.yaml (`sr-cloud --routes` prints it). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,45 +187,4 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
   }
   sr_log(resp->status >= 500 ? SR_LOG_ERROR : SR_LOG_DEBUG, "api", "%s %s %s -> %d", req->remote,
          req->method, req->path, resp->status);
-}
-
-json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
-                       const char *const *allowed) {
-  json_error_t error;
-  json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
-  if (!body) {
-    sr_http_reply_error(resp, 400, "bad_json", "the body is not JSON: %s (at character %d)",
-                        error.text, error.position);
-    return NULL;
-  }
-  if (!json_is_object(body)) {
-    sr_http_reply_error(resp, 400, "bad_json", "the body must be a JSON object");
-    json_decref(body);
-    return NULL;
-  }
-  const char *key;
-  json_t *value;
-  json_object_foreach(body, key, value) {
-    bool known = false;
-    for (size_t i = 0; allowed[i] && !known; i++)
-      known = strcmp(key, allowed[i]) == 0;
-    if (!known) {
-      sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
-      json_decref(body);
-      return NULL;
-    }
-  }
-  return body;
-}
-
-void cloud_api_db_error(sr_http_response *resp, const char *what) {
-  sr_http_reply_error(resp, 500, "database",
-                      "the database failed while %s; the cloud's log names the cause", what);
-}
-
-void cloud_rfc3339(int64_t t, char out[32]) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  gmtime_r(&tt, &tm);
-  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -91,6 +91,9 @@ int cloud_broker_acl_update(cloud *c, char *err, size_t err_size);
 
 /* The HTTP handler of the whole REST API (sr_http_handler). */
 void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *resp);
+
+/* ---- api_shared.c (what every handler uses; never calls the router) ---- */
+
 /* Parses the body as a JSON object whose keys are all in `allowed`
  * (NULL-terminated); else NULL and a 400 in resp. Caller decrefs. */
 json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
