@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "sr/abi.h"
@@ -19,6 +20,13 @@ struct sr_http_server {
   size_t max_body;
   int port;
   char name[32];
+  int body_timeout_s;
+  /* Connections are counted from lws' "new client" to its wsi's destroy;
+   * each counted wsi carries &counted as its opaque user data, one beyond
+   * the cap &over, so the destroy knows which to uncount. */
+  int connections, max_connections;
+  char counted, over;
+  time_t last_full_warning;
 };
 
 /* One HTTP transaction on a connection (reset for each keep-alive request). */
@@ -36,7 +44,8 @@ typedef struct transaction {
   char *reply;                /* LWS_PRE bytes of headroom, then the JSON */
   size_t reply_len;
   int status, retry_after;
-  char allow[64]; /* a 405's Allow, "" for ALLOWED_METHODS */
+  char allow[64];       /* a 405's Allow, "" for ALLOWED_METHODS */
+  time_t body_deadline; /* the body must be in by then */
 } transaction;
 
 struct sr_http_exchange {
@@ -232,6 +241,12 @@ void sr_http_finish(sr_http_exchange *x, sr_http_response *resp) {
 /* Starts a transaction from the request line and headers. */
 static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const char *uri) {
   transaction_reset(t);
+  if (lws_get_opaque_user_data(wsi) == &s->over) {
+    /* told here, not at accept: a TLS client can read an answer only once
+     * the handshake is done and it has asked */
+    t->retry_after = 1;
+    return refuse_and_close(wsi, t, 503, "busy", "too many connections; try again shortly");
+  }
   const char *method = request_method(wsi);
   snprintf(t->method, sizeof t->method, "%s", method ? method : "");
   if (!method) {
@@ -280,6 +295,10 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
     return 0;
   }
   t->body_expected = (size_t)length;
+  /* the whole body within the bound, however it trickles in: lws' own
+   * timeout restarts with every piece */
+  t->body_deadline = time(NULL) + s->body_timeout_s;
+  lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, s->body_timeout_s);
   t->body = malloc(t->body_expected + 1);
   if (!t->body) {
     answer_error(wsi, t, 500, "no_memory", "out of memory");
@@ -288,7 +307,14 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   return 0;
 }
 
-static int on_body(transaction *t, const void *in, size_t len) {
+static int on_body(struct lws *wsi, transaction *t, const void *in, size_t len) {
+  if (t->body_deadline && time(NULL) > t->body_deadline)
+    return -1; /* a body trickling in slower than the bound: drop it */
+  /* lws re-arms its content timeout with the connection's default on each
+   * piece; keep it at what is left of ours */
+  if (t->body_deadline)
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+                    (int)(t->body_deadline - time(NULL)) + 1);
   if (t->refuse_status || !t->body)
     return 0;
   if (len > t->body_expected - t->body_len)
@@ -393,6 +419,22 @@ static int refuse_not_http(struct lws *wsi, enum lws_callback_reasons reason, vo
   }
 }
 
+/* A new connection: counted, or marked to be told 503 when it asks. */
+static void count_connection(struct lws *wsi, sr_http_server *s) {
+  if (s->connections < s->max_connections) {
+    s->connections++;
+    lws_set_opaque_user_data(wsi, &s->counted);
+    return;
+  }
+  lws_set_opaque_user_data(wsi, &s->over);
+  time_t now = time(NULL);
+  if (now != s->last_full_warning) { /* one line a second at most in a flood */
+    s->last_full_warning = now;
+    sr_log(SR_LOG_WARN, "http", "%s: %d connections open, the most allowed; answering 503",
+           s->name, s->connections);
+  }
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len) {
   struct lws_vhost *vh = lws_get_vhost(wsi);
@@ -403,8 +445,16 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     /* lws passes OpenSSL's verdict in `len` and accepts whatever this
      * returns 0 for: refuse certificates that did not chain to the CA */
     return len ? 0 : 1;
+  case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+    if (s)
+      count_connection(wsi, s);
+    return 0;
+  case LWS_CALLBACK_WSI_DESTROY:
+    if (s && lws_get_opaque_user_data(wsi) == &s->counted)
+      s->connections--;
+    return 0;
   case LWS_CALLBACK_HTTP: return s ? on_request(wsi, s, t, in ? in : "/") : -1;
-  case LWS_CALLBACK_HTTP_BODY: return on_body(t, in, len);
+  case LWS_CALLBACK_HTTP_BODY: return on_body(wsi, t, in, len);
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     if (t->refuse_status) {
       t->close = true;
@@ -426,9 +476,17 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 #define NOT_HTTP_PROTOCOL "sr-not-http"
 
+/* Both protocols get user space of one size: a connection that times out
+ * before it sent anything (idle, or a head that never ended) was adopted
+ * with the fallback protocol's user space, yet lws closes it through the
+ * http protocol's callback, whose transaction_reset wrote past a
+ * not_http-sized block (heap corruption, seen as an abort when the header
+ * timeout closed idle TLS connections). */
+#define SESSION_SIZE (sizeof(transaction) > sizeof(not_http) ? sizeof(transaction) : sizeof(not_http))
+
 static const struct lws_protocols protocols[] = {
-    {"http", http_callback, sizeof(transaction), 0, 0, NULL, 0},
-    {NOT_HTTP_PROTOCOL, refuse_not_http, sizeof(not_http), 0, 0, NULL, 0},
+    {"http", http_callback, SESSION_SIZE, 0, 0, NULL, 0},
+    {NOT_HTTP_PROTOCOL, refuse_not_http, SESSION_SIZE, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void lws_to_sr_log(int level, const char *line) {
@@ -450,6 +508,9 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   s->handler = handler;
   s->ctx = ctx;
   s->max_body = o->max_body ? o->max_body : 65536;
+  s->body_timeout_s = o->body_timeout_s > 0 ? o->body_timeout_s : 30;
+  s->max_connections = o->max_connections > 0 ? o->max_connections : 1024;
+  int header_timeout = o->header_timeout_s > 0 ? o->header_timeout_s : 10;
   snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "http");
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_sr_log);
 
@@ -462,6 +523,9 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.pt_serv_buf_size = 65536;
   info.count_threads = 1;
+  /* lws arms the context's timeout_secs on a new connection (TLS
+   * handshake, then the wait for a first request): the header bound */
+  info.timeout_secs = (unsigned)header_timeout;
   s->context = lws_create_context(&info);
   if (!s->context) {
     snprintf(err, err_size, "%s: cannot create the HTTP server", s->name);
@@ -481,8 +545,12 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   info.options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
   info.listen_accept_role = "raw-skt";
   info.listen_accept_protocol = NOT_HTTP_PROTOCOL;
-  info.keepalive_timeout = 30;
-  info.timeout_secs = 30;
+  /* a slow client must not hold a connection (and lws' header table, of
+   * which there are few) forever: the head of a request within the header
+   * timeout, idle kept-alive connections closed after the idle timeout */
+  info.keepalive_timeout = o->idle_timeout_s > 0 ? o->idle_timeout_s : 30;
+  info.timeout_secs = (unsigned)header_timeout;
+  info.timeout_secs_ah_idle = (unsigned)header_timeout;
   if (o->cert_file) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = o->cert_file;

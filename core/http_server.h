@@ -55,6 +55,15 @@ typedef struct sr_http_options {
   const char *client_ca;            /* NULL: no client certificates */
   size_t max_body;                  /* larger bodies get 413 */
   const char *name;                 /* for logs */
+  /* Slow and idle clients (0: the default in brackets). A connection that
+   * has not sent a whole request head `header_timeout_s` (10) after it
+   * was accepted, or after it started one, is closed; so is one whose body
+   * has not all arrived `body_timeout_s` (30) after its head, and a
+   * kept-alive connection idle for `idle_timeout_s` (30). */
+  int header_timeout_s, body_timeout_s, idle_timeout_s;
+  /* Connections open at once (0: 1024); a client beyond it is answered
+   * 503 with Retry-After to its first request and closed. */
+  int max_connections;
 } sr_http_options;
 
 /* Starts listening on `loop`. On SR_OK the caller owns *out (free with

@@ -62,6 +62,42 @@ LISTEN_SCHEMA(queue_schema, "queue", "8631",
                .help = "a Unix-domain socket the queue also listens on"});
 LISTEN_SCHEMA(panel_schema, "panel", "9443");
 
+#define ALIM(field) F(sr_api_limits_config, field)
+static const sr_schema api_limits_schema = {
+    "api_limits",
+    (const sr_schema_field[]){
+        {.key = "header_timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = ALIM(header_timeout),
+         .def = "10s",
+         .min = 1,
+         .max = 600,
+         .help = "time a client has to send a request's head (also a new connection's first "
+                 "request); slower clients are dropped"},
+        {.key = "body_timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = ALIM(body_timeout),
+         .def = "30s",
+         .min = 1,
+         .max = 3600,
+         .help = "time a client has to send a whole request body after its head"},
+        {.key = "idle_timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = ALIM(idle_timeout),
+         .def = "30s",
+         .min = 1,
+         .max = 3600,
+         .help = "time a kept-alive connection may wait for its next request"},
+        {.key = "max_connections",
+         .type = SR_FIELD_INT,
+         .offset = ALIM(max_connections),
+         .def = "1024",
+         .min = 1,
+         .max = 65536,
+         .help = "connections open at once; a client beyond it is answered 503 (busy) and "
+                 "closed (the process's open-file limit must allow them)"},
+        {0}}};
+
 #define QLIM(field) F(sr_queue_limits_config, field)
 static const sr_schema queue_limits_schema = {
     "queue_limits",
@@ -276,6 +312,10 @@ static const sr_schema cloud_schema = {
          .type = SR_FIELD_SECTION,
          .offset = CLOUD(listen),
          .section = &cloud_listen_schema},
+        {.key = "api_limits",
+         .type = SR_FIELD_SECTION,
+         .offset = CLOUD(api_limits),
+         .section = &api_limits_schema},
         {.key = "tls", .type = SR_FIELD_SECTION, .offset = CLOUD(tls), .section = &tls_schema},
         {.key = "database",
          .type = SR_FIELD_SECTION,
@@ -423,6 +463,10 @@ static const sr_schema device_scout_schema = {
          .type = SR_FIELD_SECTION,
          .offset = DEVICE(panel),
          .section = &panel_schema},
+        {.key = "api_limits",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(api_limits),
+         .section = &api_limits_schema},
         {.key = "tls", .type = SR_FIELD_SECTION, .offset = DEVICE(tls), .section = &tls_schema},
         {.key = "tenant",
          .type = SR_FIELD_STRING,

@@ -28,6 +28,14 @@ typedef struct sr_listen_config {
   const char *socket; /* print scout's queue only: a Unix-domain socket too, or NULL */
 } sr_listen_config;
 
+/* Slow and idle clients of a REST API (core/http_server.h). */
+typedef struct sr_api_limits_config {
+  int64_t header_timeout; /* seconds to send a request's head */
+  int64_t body_timeout;   /* seconds to send a whole body */
+  int64_t idle_timeout;   /* seconds a kept-alive connection may idle */
+  int64_t max_connections;
+} sr_api_limits_config;
+
 typedef struct sr_tls_config {
   const char *cert; /* PEM certificate chain */
   const char *key;  /* PEM private key */
@@ -67,6 +75,7 @@ typedef struct sr_lockout_config {
 
 typedef struct sr_cloud_config {
   sr_listen_config listen;
+  sr_api_limits_config api_limits;
   sr_tls_config tls;
   sr_database_config database;
   sr_mqtt_config mqtt;
@@ -133,6 +142,7 @@ typedef struct sr_identity_config {
 
 typedef struct sr_device_scout_config {
   sr_listen_config panel; /* the panel API */
+  sr_api_limits_config api_limits;
   sr_tls_config tls;      /* the panel API's server certificate */
   const char *tenant;
   const char *cloud_url;

@@ -5,6 +5,8 @@
 # After stack_start: $cloud_url $panel_url $queue_uri $ca_file $token_file
 # $spool_dir $raw_dir $printer_port $raw_port $snmp_port $demo_email
 # $demo_card $demo_pin $secret_file, and the helpers below.
+# STACK_API_LIMITS (a YAML map) sets api_limits of the cloud's and the
+# panel's REST APIs (tests shorten the timeouts with it).
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 
@@ -174,6 +176,7 @@ release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
 lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
 YAML
+  [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/cloud.yaml"
   # identity providers for registration, if a caller gives some (YAML)
   [ -n "${STACK_CLOUD_IDP:-}" ] && printf '%s\n' "$STACK_CLOUD_IDP" >>"$d/cloud.yaml"
   return 0
@@ -233,6 +236,7 @@ identity:
   pin_length: 4
   secret_file: ../site-secret
 YAML
+  [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/site.yaml"
   # identity providers for directory logins, if a caller gives some (YAML)
   [ -n "${STACK_SITE_IDP:-}" ] && printf '%s\n' "$STACK_SITE_IDP" >>"$d/site.yaml"
   if [ ! -f "$d/site.crt" ]; then

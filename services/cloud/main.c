@@ -169,7 +169,11 @@ static bool cloud_init(cloud *c, const char *config_path) {
                         .key_file = key,
                         .client_ca = ca,
                         .max_body = 65536,
-                        .name = "cloud-api"};
+                        .name = "cloud-api",
+                        .header_timeout_s = (int)cc->api_limits.header_timeout,
+                        .body_timeout_s = (int)cc->api_limits.body_timeout,
+                        .idle_timeout_s = (int)cc->api_limits.idle_timeout,
+                        .max_connections = (int)cc->api_limits.max_connections};
   if (sr_http_server_start(c->loop, &ho, cloud_api_handle, c, &c->http, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;

@@ -115,7 +115,11 @@ static bool start(site *s) {
                         .cert_file = cert,
                         .key_file = key,
                         .max_body = 16384,
-                        .name = "panel-api"};
+                        .name = "panel-api",
+                        .header_timeout_s = (int)c->api_limits.header_timeout,
+                        .body_timeout_s = (int)c->api_limits.body_timeout,
+                        .idle_timeout_s = (int)c->api_limits.idle_timeout,
+                        .max_connections = (int)c->api_limits.max_connections};
   if (sr_http_server_start(sr_loop_default(), &ho, panel_handle, &s->panel, &s->http, err,
                            sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
