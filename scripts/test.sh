@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and tests in three passes, after installing missing Debian packages
+# Builds and tests in four passes, after installing missing Debian packages
 # (scripts/deps.sh):
 #   1. build/       normal build, warnings as errors: the whole ctest suite;
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
@@ -9,19 +9,28 @@
 #                   (tests/fuzz/corpus/NAME; the repository is not written).
 #                   A crash, leak, sanitizer report or timeout fails the
 #                   pass. Longer runs: bench/fuzz.sh and docs/fuzzing.md.
+#   4. build-tsan/  ThreadSanitizer (SR_TSAN=ON): the unit tests (ctest label
+#                   `unit`) and the concurrency tests (label `concurrency`:
+#                   ten IPP submissions at once, ten failing releases at
+#                   once), not the rest of the suite. The first report fails
+#                   the test; tests/tsan.supp silences third-party libraries
+#                   only (each line says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# run_suite DIR CMAKE_ARG... [-- CTEST_ARG...]
 run_suite() {
-  local dir=$1
+  local dir=$1 configure=() select=()
   shift
-  echo "== configure and build: $dir $*"
-  cmake -S . -B "$dir" -DSR_WERROR=ON "$@" >/dev/null
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do configure+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && select=("$@")
+  echo "== configure and build: $dir ${configure[*]}"
+  cmake -S . -B "$dir" -DSR_WERROR=ON "${configure[@]}" >/dev/null
   cmake --build "$dir" --parallel "$jobs" >/dev/null
-  echo "== test: $dir"
-  (cd "$dir" && ctest --output-on-failure --timeout 900)
+  echo "== test: $dir ${select[*]}"
+  (cd "$dir" && ctest --output-on-failure --timeout 900 "${select[@]}")
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -36,4 +45,10 @@ CC=clang cmake -S . -B build-fuzz -DSR_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebIn
 cmake --build build-fuzz --parallel "$jobs" >/dev/null
 echo "== fuzz: build-fuzz"
 ./bench/fuzz.sh 8 build-fuzz
-echo "== all tests passed (normal, sanitizer and fuzz builds)"
+
+# the ThreadSanitizer pass: TSan cannot share a build with ASan (both own
+# the shadow memory), so it has its own tree and runs the tests that
+# exercise our threads, where a race would be
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+  run_suite build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_TSAN=ON -- -L 'unit|concurrency'
+echo "== all tests passed (normal, sanitizer, fuzz and ThreadSanitizer builds)"

@@ -4,6 +4,7 @@
 
 #include <cups/cups.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -29,7 +30,9 @@ struct scout_queue {
   int connections;                /* slots in use */
   int64_t upload_bytes;           /* document bytes being received, all uploads */
   time_t last_busy_log;           /* listener thread only */
-  volatile bool stopping;
+  /* set by scout_queue_stop, read by the listener and every connection
+   * thread without the lock: atomic, as volatile orders nothing (issue 9) */
+  atomic_bool stopping;
   time_t started;
 };
 

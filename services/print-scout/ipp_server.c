@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,7 +260,10 @@ typedef struct scout_connection {
   scout_peer peer; /* who connected, as the OS says: asked once */
   pthread_t thread;
   bool used;          /* started and not yet joined */
-  volatile bool done; /* its thread has ended: join it */
+  /* its thread has ended: join it. Atomic: the connection's thread sets it
+   * and the listener reads it, under no common lock (volatile orders
+   * nothing; ThreadSanitizer reported the race, issue 9). */
+  atomic_bool done;
   int64_t deadline_ms; /* a read blocked past it fails (scout_now_ms) */
 } scout_connection;
 
@@ -319,7 +323,7 @@ static void *connection_thread(void *arg) {
   }
   httpClose(c->http);
   c->http = NULL;
-  c->done = true;
+  atomic_store(&c->done, true);
   return NULL;
 }
 
@@ -327,7 +331,7 @@ static void *connection_thread(void *arg) {
 static void reap_connections(scout_queue *q) {
   for (int i = 0; i < q->options.max_connections; i++) {
     scout_connection *c = &q->slots[i];
-    if (c->used && c->done) {
+    if (c->used && atomic_load(&c->done)) {
       pthread_join(c->thread, NULL);
       c->used = false;
       q->connections--;

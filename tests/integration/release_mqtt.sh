@@ -18,31 +18,11 @@ cleanup() {
 trap cleanup EXIT
 passed=0 failed=0
 check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi; }
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
-wait_listen() { for _ in $(seq 200); do ss -ltnH "sport = :$1" | grep -q . && return 0; sleep 0.05; done; return 1; }
+source "$src/tests/support/broker.sh"
 
 # broker with the tenant's PKI and per-scout ACLs
-mkdir "$tmp/pki" "$tmp/printer" "$tmp/printer/spool" "$tmp/printer/ssl"
-"$src/tests/support/make-mqtt-certs.sh" "$tmp/pki"
-mport=$(free_port)
-cat >"$tmp/mosquitto.conf" <<CONF
-user root
-per_listener_settings false
-allow_anonymous false
-persistence false
-set_tcp_nodelay true
-listener $mport 127.0.0.1
-cafile $tmp/pki/ca.crt
-certfile $tmp/pki/localhost.crt
-keyfile $tmp/pki/localhost.key
-require_certificate true
-use_identity_as_username true
-acl_file $tmp/acl
-CONF
-printf 'user cloud\ntopic readwrite sr/v1/#\n\npattern readwrite sr/v1/t1/scouts/%%u/#\n' >"$tmp/acl"
-mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
-pids+=($!)
-wait_listen "$mport" || { echo "mosquitto did not start"; cat "$tmp/mosquitto.log"; exit 1; }
+mkdir "$tmp/printer" "$tmp/printer/spool" "$tmp/printer/ssl"
+start_broker "$src" || exit 1
 
 # the printer: ippeveprinter with a private D-Bus, jobs kept with their attributes
 "$src/tests/support/make-test-ca.sh" "$tmp/printer/ssl"
@@ -63,12 +43,7 @@ source "$src/tests/support/scout.sh"
 start_scout "$bin" "$plugins" t1 >/dev/null || true
 kill "$scout_pid" 2>/dev/null; wait "$scout_pid" 2>/dev/null
 cat >>"$tmp/scout.yaml" <<YAML
-scout_id: scout-a
-mqtt:
-  host: localhost
-  port: $mport
-  keepalive: 10s
-  tls: {ca: pki/ca.crt, cert: pki/scout-a.crt, key: pki/scout-a.key}
+$(scout_mqtt_config scout-a)
 transports:
   - plugin: ipps
     config: {ca_file: $tmp/printer/ssl/ca.crt}
@@ -85,7 +60,6 @@ for _ in $(seq 200); do grep -q '^queue ' "$tmp/scout.out" 2>/dev/null && break;
 uri=$(awk '/^queue /{print $2}' "$tmp/scout.out")
 [ -n "$uri" ] || { echo "scout did not start"; cat "$tmp/scout.log"; exit 1; }
 
-cloud=(--cafile "$tmp/pki/ca.crt" --cert "$tmp/pki/cloud.crt" --key "$tmp/pki/cloud.key" -h localhost -p "$mport" -V mqttv5 -q 1)
 evt=sr/v1/t1/scouts/scout-a/evt
 cmd=sr/v1/t1/scouts/scout-a/cmd
 check "the scout is online (retained presence)" \

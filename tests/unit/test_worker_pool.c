@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -154,6 +155,105 @@ static void test_free_delivers_queued_work(void **state) {
   }
 }
 
+/* Stress, for ThreadSanitizer above all (scripts/test.sh's TSan pass):
+ * thousands of items through a small queue and many threads, and a free
+ * while most of a large queue still waits. Every item works once, off the
+ * loop, and is done once, on it. */
+typedef struct stress_item {
+  sem_t *gate;       /* work waits on it first, if set */
+  atomic_int worked; /* by worker threads */
+  int done_calls;    /* loop thread only */
+  bool done_on_loop;
+} stress_item;
+
+static atomic_int stress_worked_total;
+
+static void stress_work(void *arg) {
+  stress_item *it = arg;
+  if (it->gate)
+    sem_wait(it->gate);
+  atomic_fetch_add(&it->worked, 1);
+  atomic_fetch_add(&stress_worked_total, 1);
+}
+
+static void stress_done(void *arg) {
+  stress_item *it = arg;
+  it->done_calls++;
+  it->done_on_loop = pthread_equal(pthread_self(), loop_thread);
+}
+
+static void assert_each_once(stress_item *items, int n) {
+  assert_int_equal(atomic_load(&stress_worked_total), n);
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(atomic_load(&items[i].worked), 1);
+    assert_int_equal(items[i].done_calls, 1);
+    assert_true(items[i].done_on_loop);
+  }
+}
+
+#define STRESS_ITEMS 4000
+static void test_stress_many_submissions(void **state) {
+  static stress_item items[STRESS_ITEMS];
+  memset(items, 0, sizeof items);
+  atomic_store(&stress_worked_total, 0);
+  /* the first 8 items hold the 8 threads until the queue has been full
+   * once, so the bound is surely reached whatever the machine's speed */
+  sem_t gate;
+  sem_init(&gate, 0, 0);
+  for (int i = 0; i < 8; i++)
+    items[i].gate = &gate;
+  sr_worker_pool *pool = sr_worker_pool_new(*state, 8, 32);
+  assert_non_null(pool);
+  int submitted = 0, busy = 0;
+  while (submitted < STRESS_ITEMS) {
+    if (sr_worker_pool_submit(pool, stress_work, stress_done, &items[submitted]) == SR_OK) {
+      submitted++;
+    } else {
+      if (busy++ == 0)
+        for (int i = 0; i < 8; i++)
+          sem_post(&gate);
+      /* full: wait for results (work is in flight, so an ev_async comes) */
+      ev_run(*state, EVRUN_ONCE);
+    }
+  }
+  ev_run(*state, 0); /* returns once the last is done */
+  assert_int_equal(sr_worker_pool_pending(pool), 0);
+  assert_each_once(items, STRESS_ITEMS);
+  assert_true(busy > 0); /* the bound was reached: the queue was full at times */
+  sr_worker_pool_free(pool);
+  sem_destroy(&gate);
+}
+
+static void *open_gate(void *arg) {
+  sem_t *gate = arg;
+  for (int i = 0; i < STRESS_ITEMS; i++)
+    sem_post(gate);
+  return NULL;
+}
+
+static void test_stress_free_while_queued(void **state) {
+  static stress_item items[STRESS_ITEMS];
+  memset(items, 0, sizeof items);
+  atomic_store(&stress_worked_total, 0);
+  sem_t gate;
+  sem_init(&gate, 0, 0);
+  sr_worker_pool *pool = sr_worker_pool_new(*state, 4, STRESS_ITEMS);
+  assert_non_null(pool);
+  for (int i = 0; i < STRESS_ITEMS; i++) {
+    items[i].gate = &gate;
+    assert_int_equal(sr_worker_pool_submit(pool, stress_work, stress_done, &items[i]), SR_OK);
+  }
+  /* nothing has passed the gate: four items are taken, the rest queued; the
+   * gate opens from another thread while this one frees the pool */
+  assert_int_equal(atomic_load(&stress_worked_total), 0);
+  pthread_t opener;
+  assert_int_equal(pthread_create(&opener, NULL, open_gate, &gate), 0);
+  sr_worker_pool_free(pool);
+  pthread_join(opener, NULL);
+  assert_each_once(items, STRESS_ITEMS);
+  sem_destroy(&gate);
+}
+
 static void test_bad_arguments(void **state) {
   assert_null(sr_worker_pool_new(*state, 0, 4));
   assert_null(sr_worker_pool_new(*state, 65, 4));
@@ -167,6 +267,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_queue_is_bounded, setup, teardown),
       cmocka_unit_test_setup_teardown(test_loop_runs_while_work_blocks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_free_delivers_queued_work, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stress_many_submissions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stress_free_while_queued, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
