@@ -136,9 +136,7 @@ static int host_config_only_keys(const sr_config_node *map, const char *const *k
   return sr_config_reject_unknown(map, known) ? SR_ERR_CONFIG : SR_OK;
 }
 
-static void *host_event_loop(const sr_plugin *self) {
-  return self ? self->event_loop : NULL;
-}
+static void *host_event_loop(const sr_plugin *self) { return self ? self->event_loop : NULL; }
 
 static const sr_host_api host_api = {
     .struct_size = sizeof(sr_host_api),

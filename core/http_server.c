@@ -313,8 +313,7 @@ static int on_body(struct lws *wsi, transaction *t, const void *in, size_t len) 
   /* lws re-arms its content timeout with the connection's default on each
    * piece; keep it at what is left of ours */
   if (t->body_deadline)
-    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
-                    (int)(t->body_deadline - time(NULL)) + 1);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, (int)(t->body_deadline - time(NULL)) + 1);
   if (t->refuse_status || !t->body)
     return 0;
   if (len > t->body_expected - t->body_len)
@@ -430,8 +429,8 @@ static void count_connection(struct lws *wsi, sr_http_server *s) {
   time_t now = time(NULL);
   if (now != s->last_full_warning) { /* one line a second at most in a flood */
     s->last_full_warning = now;
-    sr_log(SR_LOG_WARN, "http", "%s: %d connections open, the most allowed; answering 503",
-           s->name, s->connections);
+    sr_log(SR_LOG_WARN, "http", "%s: %d connections open, the most allowed; answering 503", s->name,
+           s->connections);
   }
 }
 
@@ -482,7 +481,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
  * http protocol's callback, whose transaction_reset wrote past a
  * not_http-sized block (heap corruption, seen as an abort when the header
  * timeout closed idle TLS connections). */
-#define SESSION_SIZE (sizeof(transaction) > sizeof(not_http) ? sizeof(transaction) : sizeof(not_http))
+#define SESSION_SIZE                                                                               \
+  (sizeof(transaction) > sizeof(not_http) ? sizeof(transaction) : sizeof(not_http))
 
 static const struct lws_protocols protocols[] = {
     {"http", http_callback, SESSION_SIZE, 0, 0, NULL, 0},

@@ -49,7 +49,6 @@ sr_loader *sr_loader_new(void *event_loop) {
   return l;
 }
 
-
 static void plugin_free(sr_plugin *p) {
   if (!p)
     return;

@@ -275,17 +275,16 @@ static const sr_schema enrollment_schema = {
         {0}}};
 
 static const sr_schema broker_acl_schema = {
-    "broker_acl",
-    (const sr_schema_field[]){
-        {.key = "file",
-         .type = SR_FIELD_PATH,
-         .offset = F(sr_broker_acl_config, file),
-         .help = "the broker's acl_file, written by sr-cloud"},
-        {.key = "pid_file",
-         .type = SR_FIELD_PATH,
-         .offset = F(sr_broker_acl_config, pid_file),
-         .help = "the broker's pid_file: it is sent SIGHUP to reload the ACL"},
-        {0}}};
+    "broker_acl", (const sr_schema_field[]){
+                      {.key = "file",
+                       .type = SR_FIELD_PATH,
+                       .offset = F(sr_broker_acl_config, file),
+                       .help = "the broker's acl_file, written by sr-cloud"},
+                      {.key = "pid_file",
+                       .type = SR_FIELD_PATH,
+                       .offset = F(sr_broker_acl_config, pid_file),
+                       .help = "the broker's pid_file: it is sent SIGHUP to reload the ACL"},
+                      {0}}};
 
 static const sr_schema lockout_schema = {
     "lockout", (const sr_schema_field[]){{.key = "attempts",

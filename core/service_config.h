@@ -86,7 +86,7 @@ typedef struct sr_cloud_config {
   int64_t release_timeout;   /* seconds a scout has to start printing */
   int64_t panel_session_ttl; /* seconds a panel session lives */
   sr_lockout_config lockout;
-  const sr_config_node *idp; /* plugin list: registration (email, OIDC) */
+  const sr_config_node *idp;   /* plugin list: registration (email, OIDC) */
   const char *master_key_file; /* seals secrets at rest (tenant CA keys), mode 0600 */
   sr_broker_acl_config broker_acl;
 } sr_cloud_config;
@@ -143,7 +143,7 @@ typedef struct sr_identity_config {
 typedef struct sr_device_scout_config {
   sr_listen_config panel; /* the panel API */
   sr_api_limits_config api_limits;
-  sr_tls_config tls;      /* the panel API's server certificate */
+  sr_tls_config tls; /* the panel API's server certificate */
   const char *tenant;
   const char *cloud_url;
   sr_tls_config cloud_tls; /* client certificate towards the cloud, its CA */

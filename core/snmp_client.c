@@ -124,7 +124,8 @@ static void format_name(const netsnmp_variable_list *v, char *out, size_t size) 
   size_t used = 0;
   out[0] = '\0';
   for (size_t i = 0; i < v->name_length && used + 1 < size; i++)
-    used += (size_t)snprintf(out + used, size - used, i ? ".%lu" : "%lu", (unsigned long)v->name[i]);
+    used +=
+        (size_t)snprintf(out + used, size - used, i ? ".%lu" : "%lu", (unsigned long)v->name[i]);
 }
 
 /* Sends `pdu` (consumed) and returns the response or NULL with an error. */

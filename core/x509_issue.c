@@ -219,7 +219,7 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value) {
 }
 
 /* The common part of every certificate made here: v3, random serial,
-* subject [O=org,] CN=cn, issuer's subject (or its own), public key, validity. */
+ * subject [O=org,] CN=cn, issuer's subject (or its own), public key, validity. */
 static X509 *new_cert(const char *org, const char *cn, int days, X509 *issuer, EVP_PKEY *pub) {
   X509 *cert = X509_new();
   X509_NAME *name = subject_name(org, cn);
@@ -304,9 +304,9 @@ int sr_x509_csr_new(const char *key_text, const char *cn, char **out, char *err,
   return status;
 }
 
-static int ca_new(const char *cn, const char *constraint_org, int days,
-                  const char *issuer_cert_pem, const char *issuer_key_pem, char **cert_out,
-                  char **key_out, char *err, size_t err_size) {
+static int ca_new(const char *cn, const char *constraint_org, int days, const char *issuer_cert_pem,
+                  const char *issuer_key_pem, char **cert_out, char **key_out, char *err,
+                  size_t err_size) {
   if (!cert_out || !key_out)
     return fail(err, err_size, SR_ERR_INVALID, "no place for the CA certificate and key");
   *cert_out = NULL;
@@ -392,8 +392,7 @@ static int check_csr_key(EVP_PKEY *key, int *is_rsa, char *err, size_t err_size)
 int sr_x509_ca_new(const char *cn, int days, const char *issuer_cert_pem,
                    const char *issuer_key_pem, char **cert_out, char **key_out, char *err,
                    size_t err_size) {
-  return ca_new(cn, NULL, days, issuer_cert_pem, issuer_key_pem, cert_out, key_out, err,
-                err_size);
+  return ca_new(cn, NULL, days, issuer_cert_pem, issuer_key_pem, cert_out, key_out, err, err_size);
 }
 
 int sr_x509_tenant_ca_new(const char *tenant, int days, const char *issuer_cert_pem,
@@ -411,8 +410,8 @@ int sr_x509_tenant_ca_new(const char *tenant, int days, const char *issuer_cert_
 }
 
 static int sign_csr(const char *ca_cert_pem, const char *ca_key_pem, const char *csr_text,
-                    const char *org, const char *cn, int days, sr_x509_usage usage,
-                    const char *san, char **out, char *err, size_t err_size) {
+                    const char *org, const char *cn, int days, sr_x509_usage usage, const char *san,
+                    char **out, char *err, size_t err_size) {
   if (!out)
     return fail(err, err_size, SR_ERR_INVALID, "no place for the certificate");
   *out = NULL;
@@ -539,7 +538,8 @@ int sr_x509_der_issued_by(const unsigned char *der, size_t der_len, const char *
   } else if (X509_verify(leaf, X509_get0_pubkey(ca)) == 1) {
     /* the subject must begin with O=tenant as the tenant CA's constraint says */
     const X509_NAME *name = X509_get_subject_name(leaf);
-    const X509_NAME_ENTRY *first = X509_NAME_entry_count(name) > 0 ? X509_NAME_get_entry(name, 0) : NULL;
+    const X509_NAME_ENTRY *first =
+        X509_NAME_entry_count(name) > 0 ? X509_NAME_get_entry(name, 0) : NULL;
     unsigned char *org = NULL;
     int n = first && OBJ_obj2nid(X509_NAME_ENTRY_get_object(first)) == NID_organizationName
                 ? ASN1_STRING_to_UTF8(&org, X509_NAME_ENTRY_get_data(first))

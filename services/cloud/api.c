@@ -1,8 +1,8 @@
 /* The REST API's front door: the route table (method, path pattern, who
  * may call, handler, accepted body fields), the router that checks the
  * caller before any handler runs. What every handler shares (body parsing,
- * error answers) is in api_shared.c, below both. The table is data so that the test route_table can hold it
- * against docs/api/cloud.yaml (`sr-cloud --routes` prints it). */
+ * error answers) is in api_shared.c, below both. The table is data so that the test route_table can
+ * hold it against docs/api/cloud.yaml (`sr-cloud --routes` prints it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -37,8 +37,9 @@ static pid_t broker_pid(const char *path) {
 }
 
 static bool write_entries(cloud *c, FILE *f, char *err, size_t err_size) {
-  fprintf(f, "# Written by sr-cloud on every scout change: do not edit.\n"
-             "# The cloud\nuser %s\ntopic readwrite sr/v1/#\n",
+  fprintf(f,
+          "# Written by sr-cloud on every scout change: do not edit.\n"
+          "# The cloud\nuser %s\ntopic readwrite sr/v1/#\n",
           c->mqtt_username);
   /* tenant ids are [a-z0-9-] and scout ids s-<hex>: nothing to escape in
    * the RFC 2253 form, which is what the broker compares */
@@ -51,8 +52,7 @@ static bool write_entries(cloud *c, FILE *f, char *err, size_t err_size) {
   json_t *row;
   json_array_foreach(rows, i, row) {
     const char *tenant = cloud_row_text(row, "tenant"), *id = cloud_row_text(row, "id");
-    fprintf(f, "\nuser CN=%s,O=%s\ntopic readwrite sr/v1/%s/scouts/%s/#\n", id, tenant, tenant,
-            id);
+    fprintf(f, "\nuser CN=%s,O=%s\ntopic readwrite sr/v1/%s/scouts/%s/#\n", id, tenant, tenant, id);
   }
   json_decref(rows);
   return true;

@@ -50,8 +50,9 @@ int cloud_secrets_load(cloud *c, const char *path, char *err, size_t err_size) {
   }
   if (st.st_mode & 077) {
     fclose(f);
-    snprintf(err, err_size, "master_key_file %s: readable by its group or others (mode %03o); chmod 600 it",
-             path, (unsigned)(st.st_mode & 0777));
+    snprintf(err, err_size,
+             "master_key_file %s: readable by its group or others (mode %03o); chmod 600 it", path,
+             (unsigned)(st.st_mode & 0777));
     return SR_ERR_CONFIG;
   }
   char text[80] = "";
@@ -147,8 +148,8 @@ void cloud_tenant_key_purpose(const char *tenant, char out[96]) {
 }
 
 int cloud_secrets_check(cloud *c, char *err, size_t err_size) {
-  json_t *rows = cloud_db_rows(c->db, "SELECT id, ca_key FROM tenants WHERE ca_key IS NOT NULL",
-                               "");
+  json_t *rows =
+      cloud_db_rows(c->db, "SELECT id, ca_key FROM tenants WHERE ca_key IS NOT NULL", "");
   if (!rows) {
     snprintf(err, err_size, "database: cannot read tenants");
     return SR_ERR_IO;
@@ -189,8 +190,8 @@ int cloud_secrets_check(cloud *c, char *err, size_t err_size) {
   if (sealed) {
     /* the clear keys' pages are free now (secure_delete zeroes them), but
      * WAL frames still hold them until a checkpoint: write it back now */
-    if (status == SR_OK && sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-                                                     NULL, NULL) != SQLITE_OK) {
+    if (status == SR_OK && sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                                     NULL) != SQLITE_OK) {
       snprintf(err, err_size, "database: cannot checkpoint after sealing: %s",
                sqlite3_errmsg(c->db));
       status = SR_ERR_IO;

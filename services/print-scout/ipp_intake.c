@@ -129,7 +129,7 @@ scout_intake_status scout_intake_read(http_t *http, scout_intake *in) {
   rd->in = in;
   scout_intake_status status = SCOUT_INTAKE_MALFORMED;
   unsigned char head[8];
-  int depth = 0;        /* inside a collection value */
+  int depth = 0;          /* inside a collection value */
   bool keep_coll = false; /* that collection value is kept */
   bool have_attr = false;
   if (!read_exact(rd, head, sizeof head) || !append(in, head, sizeof head))

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define SCOUT_INTAKE_MAX_BYTES (1024 * 1024)
-#define SCOUT_INTAKE_MAX_VALUES 256    /* distinct values of one attribute */
+#define SCOUT_INTAKE_MAX_VALUES 256     /* distinct values of one attribute */
 #define SCOUT_INTAKE_MAX_ATTRIBUTES 512 /* attributes of one group */
 #define SCOUT_INTAKE_MAX_DEPTH 8        /* nested collections */
 

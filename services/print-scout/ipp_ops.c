@@ -341,16 +341,16 @@ static void receive_document(scout_request *r, scout_job *job) {
   /* the body ended early: the client closed, timed out, or sent garbage.
    * libcups ends a chunked body at any EOF (as if its last chunk had come)
    * but records the EOF as an error (EPIPE): that is what tells them apart */
-  bool cut_off = !too_big && !busy && !failed &&
-                 (n < 0 || httpGetState(r->http) == HTTP_STATE_POST_RECV ||
-                  httpError(r->http) != 0);
+  bool cut_off =
+      !too_big && !busy && !failed &&
+      (n < 0 || httpGetState(r->http) == HTTP_STATE_POST_RECV || httpError(r->http) != 0);
   job->size = size;
   job->receiving = false;
   int status;
   if (too_big || busy || failed || cut_off) {
     snprintf(reason, sizeof reason, "%s",
-             too_big  ? "The document is larger than allowed."
-             : busy   ? "The queue is receiving too much at once."
+             too_big   ? "The document is larger than allowed."
+             : busy    ? "The queue is receiving too much at once."
              : cut_off ? "The document was cut off before its end."
                        : "Could not receive the document.");
     status = SR_ERR_IO;
@@ -442,8 +442,7 @@ static bool may_manage(scout_request *r, const scout_job *job) {
     return false;
   if (scout_may_manage(&r->who, job))
     return true;
-  scout_ipp_status(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Job #%d belongs to another user.",
-                   job->id);
+  scout_ipp_status(r, IPP_STATUS_ERROR_NOT_AUTHORIZED, "Job #%d belongs to another user.", job->id);
   sr_log(SR_LOG_WARN, "queue", "job %d: %.64s (account %.64s) may not change another user's job",
          job->id, r->who.name, r->who.via);
   return false;

@@ -3,8 +3,8 @@
  * Any OS adds it without a driver; what it receives is held, encrypted, for
  * release at a printer. HTTP and IPP are libcups' (chunked bodies and
  * `Expect: 100-continue` as CUPS and ipptool send them); one thread per
- * connection, at most max_connections of them, all joined when it stops. Who is printing comes from the OS, not from the client
- * (queue_access.h).
+ * connection, at most max_connections of them, all joined when it stops. Who is printing comes from
+ * the OS, not from the client (queue_access.h).
  */
 #ifndef SCOUT_IPP_QUEUE_H
 #define SCOUT_IPP_QUEUE_H

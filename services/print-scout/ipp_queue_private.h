@@ -25,7 +25,7 @@ struct scout_queue {
   int unix_fd; /* the Unix-domain listener, or -1 */
   int stop_pipe[2];
   pthread_t listener;
-  pthread_mutex_t lock; /* guards the connection slots and upload_bytes */
+  pthread_mutex_t lock;           /* guards the connection slots and upload_bytes */
   struct scout_connection *slots; /* options.max_connections of them */
   int connections;                /* slots in use */
   int64_t upload_bytes;           /* document bytes being received, all uploads */

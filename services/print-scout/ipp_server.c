@@ -157,8 +157,7 @@ static bool respond_ipp(scout_request *r) {
 /* True if the client has closed its side (nothing more to read, and EOF). */
 static bool client_gone(http_t *http) {
   char byte;
-  return httpGetReady(http) == 0 &&
-         recv(httpGetFd(http), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  return httpGetReady(http) == 0 && recv(httpGetFd(http), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 /* Handles one HTTP request whose headers have all arrived; false when the
@@ -259,7 +258,7 @@ typedef struct scout_connection {
   http_t *http;
   scout_peer peer; /* who connected, as the OS says: asked once */
   pthread_t thread;
-  bool used;          /* started and not yet joined */
+  bool used; /* started and not yet joined */
   /* its thread has ended: join it. Atomic: the connection's thread sets it
    * and the listener reads it, under no common lock (volatile orders
    * nothing; ThreadSanitizer reported the race, issue 9). */

@@ -31,7 +31,7 @@
 
 /* One end of a TCP connection as inet_diag names it. */
 typedef struct endpoint {
-  int family; /* AF_INET or AF_INET6 */
+  int family;       /* AF_INET or AF_INET6 */
   uint32_t addr[4]; /* network order, as inet_diag_sockid wants it */
   uint16_t port;    /* network order */
 } endpoint;

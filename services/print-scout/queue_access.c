@@ -34,8 +34,7 @@ void scout_peer_identify(int fd, const char *const *trusted_spoolers, scout_peer
       out->spooler = true;
 }
 
-void scout_requester_of(const scout_peer *peer, const char *requesting_user,
-                        scout_requester *out) {
+void scout_requester_of(const scout_peer *peer, const char *requesting_user, scout_requester *out) {
   memset(out, 0, sizeof *out);
   if (!peer->known)
     return;

@@ -41,8 +41,7 @@ void scout_peer_identify(int fd, const char *const *trusted_spoolers, scout_peer
 
 /* Whom a request from `peer` acts as; `requesting_user` is the request's
  * requesting-user-name or NULL. */
-void scout_requester_of(const scout_peer *peer, const char *requesting_user,
-                        scout_requester *out);
+void scout_requester_of(const scout_peer *peer, const char *requesting_user, scout_requester *out);
 
 /* True if `who` may see the job's private values and delete it: its owner
  * or an administrator. */

@@ -53,7 +53,8 @@ static void fuzz_cloud_open(void) {
       "VALUES ('t1', 'u1', 'alice@example.com', 'Alice', 0)",
       "INSERT INTO users(tenant, id, email, name, created_at) "
       "VALUES ('t1', 'u2', 'bob@example.com', 'Bob', 0)",
-      "INSERT INTO scouts(id, tenant, kind, name, created_at) VALUES ('s1', 't1', 'print', 'ws', 0)",
+      "INSERT INTO scouts(id, tenant, kind, name, created_at) VALUES ('s1', 't1', 'print', 'ws', "
+      "0)",
       "INSERT INTO jobs(tenant, id, owner, scout, title, copies, sides, color, submitted_at, "
       "state, release_id, updated_at) VALUES ('t1', 'j1', 'u1', 's1', 'doc', 1, 'one-sided', "
       "'auto', 0, 'releasing', 'r1', 0)",
@@ -64,7 +65,8 @@ static void fuzz_cloud_open(void) {
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
     if (cloud_db_run(db, rows[i], "") < 0)
       abort();
-  if (cloud_db_run(db, "INSERT INTO admin_tokens(token_hash, tenant, created_at) VALUES (?, 't1', 0)",
+  if (cloud_db_run(db,
+                   "INSERT INTO admin_tokens(token_hash, tenant, created_at) VALUES (?, 't1', 0)",
                    "t", hash) < 0)
     abort();
 }

@@ -22,13 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static inline void fuzz_quiet(void) { sr_log_set_level(SR_LOG_ERROR + 1); }
 
 /* LLVMFuzzerInitialize: quiet logs, then `setup` (a statement). */
-#define FUZZ_INIT(setup)                                                                         \
-  int LLVMFuzzerInitialize(int *argc, char ***argv) {                                            \
-    (void)argc;                                                                                  \
-    (void)argv;                                                                                  \
-    fuzz_quiet();                                                                                \
-    setup;                                                                                       \
-    return 0;                                                                                    \
+#define FUZZ_INIT(setup)                                                                           \
+  int LLVMFuzzerInitialize(int *argc, char ***argv) {                                              \
+    (void)argc;                                                                                    \
+    (void)argv;                                                                                    \
+    fuzz_quiet();                                                                                  \
+    setup;                                                                                         \
+    return 0;                                                                                      \
   }
 #define FUZZ_INIT_QUIET() FUZZ_INIT((void)0)
 

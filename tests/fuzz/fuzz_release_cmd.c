@@ -30,10 +30,9 @@ static int remove_nothing(void *instance, const char *key) {
 static struct sr_plugin store_plugin;
 static sr_instance store = {.plugin = &store_plugin, .name = "fuzz"};
 
-static const char *const uuids[] = {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-                                    "cccccccccccccccccccccccccccccccc",
-                                    "dddddddddddddddddddddddddddddddd"};
+static const char *const uuids[] = {
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    "cccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddd"};
 static const int states[] = {SCOUT_JOB_HELD, SCOUT_JOB_RELEASING, SCOUT_JOB_PRINTED,
                              SCOUT_JOB_CANCELED};
 static const char *const release_ids[] = {"", "r1", "r2", ""};

@@ -569,8 +569,8 @@ static void test_tenant_ca_names_only_its_tenant(void **state) {
   assert_int_equal(sr_x509_sign_csr(a_cert, a_key, csr, "sr-cloud", 365, SR_X509_CLIENT, NULL,
                                     &forged_cloud, err, sizeof err),
                    SR_OK);
-  assert_int_equal(
-      verify(root.root_cert, a_cert, forged_cloud, X509_PURPOSE_SSL_CLIENT, 0, &error), 0);
+  assert_int_equal(verify(root.root_cert, a_cert, forged_cloud, X509_PURPOSE_SSL_CLIENT, 0, &error),
+                   0);
   assert_int_equal(error, X509_V_ERR_PERMITTED_VIOLATION);
 
   /* the cloud's issuer check: right CA and tenant only */
