@@ -15,9 +15,7 @@ cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0 failed=0
-check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi; }
-ok() { eval "$1"; } # check "what" ok 'COND && COND': all of it counts
+source "$src/tests/support/checks.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 db=$tmp/cloud/cloud.db log=$tmp/cloud/log

@@ -16,8 +16,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0 failed=0
-check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi; }
+source "$src/tests/support/checks.sh"
 source "$src/tests/support/broker.sh"
 
 # broker with the tenant's PKI and per-scout ACLs

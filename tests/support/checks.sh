@@ -6,4 +6,6 @@ check() {
   local what=$1; shift
   if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi
 }
+# check "what" ok 'COND && COND': the whole condition counts as one check
+ok() { eval "$1"; }
 checks_done() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }
