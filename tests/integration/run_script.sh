@@ -108,7 +108,7 @@ if check "run.sh writes stack.json" run_until_ready interactive; then
     --email bob@example.com --name Bob --card 4711 --pin 1234 \
     --secret-file "$(jq -r .site_secret_file "$json")" --tenant "$(jq -r .tenant "$json")"
   sid=$run_pid
-  kill -INT "$run_pid"
+  kill -INT -- "-$run_pid" # as Ctrl-C does: to the foreground process group
   wait_run
   check "after Ctrl-C run.sh exits 0 (exited: $run_status)" ok '[ "$run_status" = 0 ]'
   check "after Ctrl-C nothing of the stack is left" session_empty "$sid"
@@ -127,7 +127,7 @@ if check "run.sh starts again" run_until_ready stopped; then
   done
   check "the cloud is stopped" ok '$stopped'
   sid=$run_pid
-  kill -INT "$run_pid"
+  kill -INT -- "-$run_pid" # as Ctrl-C does: to the foreground process group
   wait_run
   check "with a stopped service run.sh exits 0 after Ctrl-C (exited: $run_status)" ok '[ "$run_status" = 0 ]'
   check "with a stopped service nothing of the stack is left" session_empty "$sid"
