@@ -65,6 +65,19 @@ storage:
     config: {root: /var/lib/sr}
 YAML
 expect "config check ok" 0 "good\.yaml: ok \(cloud, 1 plugin section checked\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/good.yaml"
+# run from its build tree, srctl searches the plugins built with it
+expect "config check finds the build tree's plugins" 0 "good\.yaml: ok \(cloud, 1 plugin section checked\)" -- env -u SR_PLUGIN_PATH "$srctl" config check "$tmp/good.yaml"
+printf 'service: cloud\nstorage:\n  - plugin: lpd-nowhere\n    config: {}\n' >"$tmp/missing.yaml"
+expect "config check names the build tree's plugin folder" 2 "sr_storage_lpd-nowhere\.so is not in $plugins, " -- env -u SR_PLUGIN_PATH "$srctl" config check "$tmp/missing.yaml"
+# a copy outside any build tree does not
+mkdir "$tmp/bin" && cp "$srctl" "$tmp/bin/srctl"
+expect "an srctl outside a build tree searches no build tree" 2 "sr_storage_lpd-nowhere\.so is not in /" -- env -u SR_PLUGIN_PATH "$tmp/bin/srctl" config check "$tmp/missing.yaml"
+if env -u SR_PLUGIN_PATH "$tmp/bin/srctl" config check "$tmp/missing.yaml" 2>&1 | grep -qF "$plugins"; then
+  echo "FAIL the copy outside the build tree searched $plugins"
+  failures=$((failures + 1))
+else
+  passed=$((passed + 1))
+fi
 expect "config check missing file" 2 "none\.yaml:1:1: cannot open" -- "$srctl" config check "$tmp/none.yaml"
 
 printf 'service: cloud\nplugins:\n  paths:\n    - {a: b}\n' >"$tmp/map-path.yaml"
