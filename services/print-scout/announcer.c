@@ -63,14 +63,13 @@ static void announce_work(void *arg) {
   free(held);
 }
 
-/* Arms the retry timer with the current backoff, and doubles the backoff. */
+/* Arms the retry timer with the current backoff. */
 static void retry_later(scout_announcer *a) {
   ev_timer_stop(a->loop, &a->retry);
   ev_timer_set(&a->retry, a->backoff, 0.);
   ev_timer_start(a->loop, &a->retry);
   sr_log(SR_LOG_INFO, "announce", "held jobs not announced to the cloud yet: retrying in %.0f s",
          a->backoff);
-  a->backoff = a->backoff * 2 < RETRY_LONGEST ? a->backoff * 2 : RETRY_LONGEST;
 }
 
 static void announce_done(void *arg);
@@ -104,6 +103,8 @@ static void announce_done(void *arg) {
     start_batch(a, true);
   } else if (b->left || a->recheck) {
     retry_later(a);
+    /* each batch that fails waits longer; a job failing as it is stored does not count */
+    a->backoff = a->backoff * 2 < RETRY_LONGEST ? a->backoff * 2 : RETRY_LONGEST;
   } else {
     a->backoff = RETRY_FIRST; /* all announced: the next failure starts afresh */
   }
