@@ -50,6 +50,9 @@ static void announce_work(void *arg) {
   }
   size_t n = scout_job_list(a->jobs, to_announce, &b->all, held, BATCH_MAX);
   for (size_t i = 0; i < n && !atomic_load(&a->stopping); i++) {
+    scout_job now;
+    if (!scout_job_get(a->jobs, held[i].id, &now) || now.state != SCOUT_JOB_HELD)
+      continue; /* released or deleted since it was listed */
     int status = scout_store_announce(a->store, &held[i]);
     if (status == SR_OK) {
       scout_job_mark_announced(a->jobs, held[i].id);
