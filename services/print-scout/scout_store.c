@@ -108,11 +108,12 @@ int scout_store_announce(scout_store *store, const scout_job *job) {
   json_t *reply = NULL;
   int status = sr_cloud_call(store->cloud, "POST", "/api/v1/scout/jobs", body, NULL, &http, &reply,
                              err, sizeof err);
-  if (status == SR_OK && http != 200 && http != 201)
+  bool refused = status == SR_OK && http != 200 && http != 201;
+  if (refused)
     status = SR_ERR_PEER;
   if (status != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d not announced to the cloud yet: %s", job->id,
-           status == SR_ERR_PEER ? sr_cloud_error_message(reply, "refused") : err);
+           refused ? sr_cloud_error_message(reply, "refused") : err);
   json_decref(reply);
   json_decref(body);
   return status;
