@@ -19,7 +19,8 @@
 #   4. build-tsan/  ThreadSanitizer (SR_TSAN=ON): the unit tests (ctest label
 #                   `unit`) and the concurrency tests (label `concurrency`:
 #                   ten IPP submissions at once, ten failing releases at
-#                   once), not the rest of the suite. The first report fails
+#                   once, a release while announcements hang), not the rest
+#                   of the suite. The first report fails
 #                   the test; tests/tsan.supp silences third-party libraries
 #                   only (each line says why).
 set -euo pipefail
