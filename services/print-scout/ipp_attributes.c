@@ -31,6 +31,35 @@ const char *scout_format_sniff(const unsigned char *p, size_t len) {
   return NULL;
 }
 
+/* ippCopyAttributes callback; `ctx` is the requested names (NULL: all, as
+ * for a collection's members). A collection attribute is copied here, each
+ * value a new collection (0: libcups must not copy it again); other values
+ * libcups copies (1): quick copies of strings are safe to share, nothing
+ * changes them. */
+static int copy_unshared(void *ctx, ipp_t *dst, ipp_attribute_t *attr) {
+  cups_array_t *requested = ctx;
+  const char *name = ippGetName(attr);
+  if (!name || (requested && !cupsArrayFind(requested, (void *)name)))
+    return 0;
+  if (ippGetValueTag(attr) != IPP_TAG_BEGIN_COLLECTION)
+    return 1;
+  ipp_attribute_t *copy = NULL;
+  for (int i = 0; i < ippGetCount(attr); i++) {
+    ipp_t *value = ippNew();
+    ippCopyAttributes(value, ippGetCollection(attr, i), 1, copy_unshared, NULL);
+    if (!copy)
+      copy = ippAddCollection(dst, ippGetGroupTag(attr), name, value);
+    else
+      ippSetCollection(dst, &copy, i, value);
+    ippDelete(value); /* the attribute holds it now */
+  }
+  return 0;
+}
+
+void scout_printer_attributes_copy(ipp_t *response, ipp_t *attributes, cups_array_t *requested) {
+  ippCopyAttributes(response, attributes, 1, copy_unshared, requested);
+}
+
 static void add_keywords(ipp_t *a, const char *name, int n, const char *const *values) {
   ippAddStrings(a, IPP_TAG_PRINTER, IPP_CONST_TAG(IPP_TAG_KEYWORD), name, n, NULL, values);
 }

@@ -1,7 +1,9 @@
 /*
  * The printer attributes of the scout's IPP Everywhere queue: what it
  * accepts and how clients (CUPS `-m everywhere`, macOS, Windows, ipptool)
- * should talk to it. Built once; per-request values (state, up-time, job
+ * should talk to it. Built once and shared by every connection thread, so
+ * only ever read, and copied into a response with
+ * scout_printer_attributes_copy; per-request values (state, up-time, job
  * count) are added by the caller.
  */
 #ifndef SCOUT_IPP_ATTRIBUTES_H
@@ -17,6 +19,16 @@ extern const char *const scout_document_formats[];
  * status page at `more_info`; the caller owns it (ippDelete). */
 ipp_t *scout_printer_attributes(const char *uri, const char *name, const char *uuid,
                                 const char *more_info);
+
+/* Copies the attributes of `attributes` named in `requested` (NULL: all)
+ * into `response`, sharing no collection with it. ippCopyAttributes would
+ * share collection values: libcups counts their users without a lock, and
+ * ippWrite keeps its place in a collection inside the collection itself, so
+ * two threads writing responses that hold the same collection at once
+ * interleave and send a body shorter or longer than its Content-Length (a
+ * client then waits for bytes that never come: issue 9). Both messages stay
+ * the caller's; `attributes` is only read. */
+void scout_printer_attributes_copy(ipp_t *response, ipp_t *attributes, cups_array_t *requested);
 
 /* True if `format` is one of scout_document_formats. */
 bool scout_format_supported(const char *format);

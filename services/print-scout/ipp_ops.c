@@ -640,17 +640,10 @@ static void op_get_jobs(scout_request *r) {
   free(jobs);
 }
 
-static int copy_filter(void *ctx, ipp_t *dst, ipp_attribute_t *attr) {
-  (void)dst;
-  cups_array_t *ra = ctx;
-  const char *name = ippGetName(attr);
-  return name && (!ra || cupsArrayFind(ra, (void *)name));
-}
-
 static void op_get_printer_attributes(scout_request *r) {
   scout_queue *q = r->queue;
   cups_array_t *ra = ippCreateRequestedArray(r->request);
-  ippCopyAttributes(r->response, q->attributes, 1, copy_filter, ra);
+  scout_printer_attributes_copy(r->response, q->attributes, ra);
   int active = scout_job_count_active(q->jobs);
   if (wanted(ra, "printer-state"))
     ippAddInteger(r->response, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state", IPP_PSTATE_IDLE);

@@ -145,6 +145,14 @@ bool scout_job_update(scout_job_table *t, const scout_job *job) {
   return j != NULL;
 }
 
+void scout_job_mark_announced(scout_job_table *t, int id) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, id);
+  if (j)
+    j->announced = true;
+  pthread_mutex_unlock(&t->lock);
+}
+
 size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void *), void *ctx,
                       scout_job *out, size_t max) {
   size_t n = 0;

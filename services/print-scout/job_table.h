@@ -37,6 +37,7 @@ typedef struct scout_job {
   char store_key[96];  /* key of its job file in the job store */
   char release_id[64]; /* the release printing it (or that printed it), else "" */
   bool receiving;      /* incoming with its document being read now: does not expire */
+  bool announced;      /* the cloud has been told it is held (scout_store_announce) */
 } scout_job;
 
 typedef struct scout_job_table scout_job_table;
@@ -66,6 +67,10 @@ bool scout_job_get(scout_job_table *t, int id, scout_job *out);
 
 /* Replaces job `id` with *job (same id); false if there is none. */
 bool scout_job_update(scout_job_table *t, const scout_job *job);
+
+/* Sets job `id`'s `announced` alone, so an announcement finishing on another
+ * thread cannot overwrite a state change made meanwhile. */
+void scout_job_mark_announced(scout_job_table *t, int id);
 
 /* Copies up to `max` jobs, newest first, that `filter` accepts (NULL: all).
  * Returns how many. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announcer.h"
 #include "enroll_client.h"
 #include "ipp_queue.h"
 #include "log.h"
@@ -47,6 +48,7 @@ typedef struct scout {
   scout_releaser releaser;
   bool releaser_started;
   sr_cloud_client *cloud;
+  scout_announcer *announcer; /* NULL without a cloud */
   char scout_id[128];
 } scout;
 
@@ -57,6 +59,9 @@ static const sr_service_form forms[] = {{NULL, "--config FILE"},
                                         {0}};
 
 static void scout_free(scout *s) {
+  /* the queue's threads store, announce and use the plugins: they go first */
+  scout_queue_stop(s->queue);
+  scout_announcer_free(s->announcer);
   if (s->releaser_started)
     scout_releaser_stop(&s->releaser);
   if (s->mqtt) {
@@ -70,7 +75,6 @@ static void scout_free(scout *s) {
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);
   sr_instance_destroy(s->driver);
-  scout_queue_stop(s->queue);
   scout_job_table_free(s->jobs);
   sr_instance_destroy(s->storage);
   sr_site_key_free(s->key);
@@ -92,12 +96,10 @@ static void on_mqtt_connected(void *ctx, int reason) {
   sr_mqtt_subscribe(s->mqtt, s->cmd_topic);
   sr_mqtt_publish(s->mqtt, s->presence_topic, "online", 6, true, NULL);
   sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s", s->scout_id);
-  /* jobs held while the cloud was out of reach: announce them now */
-  scout_job held[256];
-  size_t n = scout_job_list(s->jobs, NULL, NULL, held, 256);
-  for (size_t i = 0; i < n; i++)
-    if (held[i].state == SCOUT_JOB_HELD)
-      scout_store_announce(&s->store, &held[i]);
+  /* jobs held while the cloud was out of reach: announced off the loop, so
+   * release commands are taken meanwhile */
+  if (s->announcer)
+    scout_announcer_all(s->announcer);
 }
 
 static void on_mqtt_disconnected(void *ctx, int reason) {
@@ -236,6 +238,15 @@ static bool scout_init(scout *s, const char *config_path) {
                            .n_idps = c->user_source == 1 ? s->n_idps : 0};
   if (s->jobs)
     scout_store_recover(&s->store, s->jobs);
+  if (s->jobs && s->cloud) {
+    s->announcer = scout_announcer_new(sr_loop_default(), &s->store, s->jobs);
+    if (!s->announcer) {
+      fprintf(stderr, "sr-print-scout: cannot start the thread that announces jobs\n");
+      return false;
+    }
+    s->store.announce_later = scout_announcer_later;
+    s->store.announce_later_ctx = s->announcer;
+  }
   /* the spoolers whose word on the user is taken: the OS's print system,
    * which authenticated its user already (docs/workstation-users.md) */
   size_t n_spoolers = 0;

@@ -132,6 +132,11 @@ static void release_work(void *arg) {
     if (res->status != SR_OK)
       snprintf(res->reason, sizeof res->reason, "%s", result.reason);
   }
+  if (res->status == SR_OK) { /* printed: its job file goes, here too (the store may block) */
+    char err[512];
+    if (sr_store_remove(r->storage, res->store_key, err, sizeof err) != SR_OK)
+      sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
+  }
   if (fd >= 0)
     close(fd); /* the plaintext goes with it */
   free(info_json);
@@ -232,11 +237,8 @@ static void release_done(void *arg) {
   scout_job job;
   if (scout_job_get(r->jobs, res->job_id, &job)) {
     if (res->status == SR_OK) {
-      job.state = SCOUT_JOB_PRINTED;
+      job.state = SCOUT_JOB_PRINTED; /* release_work removed its file */
       job.completed = time(NULL);
-      char err[512];
-      if (sr_store_remove(r->storage, job.store_key, err, sizeof err) != SR_OK)
-        sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
     } else {
       job.state = SCOUT_JOB_HELD; /* a failed release loses nothing */
       job.release_id[0] = '\0';
@@ -331,19 +333,47 @@ static bool read_command(const scout_releaser *r, json_t *cmd, scout_result *res
   return true;
 }
 
+/* A deleted job's file, removed on a worker (the store may block). Made on
+ * the loop; the worker alone touches it until removal_done frees it. */
+typedef struct removal {
+  scout_releaser *releaser;
+  char uuid[64];
+  char store_key[96];
+} removal;
+
+static void removal_work(void *arg) {
+  removal *rm = arg;
+  char err[512];
+  if (sr_store_remove(rm->releaser->storage, rm->store_key, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "release", "job %s deleted, its file not: %s", rm->uuid, err);
+}
+
+static void removal_done(void *arg) { free(arg); }
+
 /* The cloud deleted (or expired) a held job: its file goes too. */
 static void delete_job(scout_releaser *r, const char *uuid) {
   scout_job job;
-  char err[512];
   if (!scout_job_find_uuid(r->jobs, uuid, &job) || job.state != SCOUT_JOB_HELD)
     return; /* gone already, or being printed (the cloud refuses that) */
-  if (sr_store_remove(r->storage, job.store_key, err, sizeof err) != SR_OK)
-    sr_log(SR_LOG_WARN, "release", "job %s: %s", uuid, err);
+  /* canceled first: no release can start on it while its file is removed */
   job.state = SCOUT_JOB_CANCELED;
   job.completed = time(NULL);
   snprintf(job.reason, sizeof job.reason, "deleted through the cloud");
   scout_job_update(r->jobs, &job);
   sr_log(SR_LOG_INFO, "release", "job %s deleted through the cloud", uuid);
+  removal *rm = calloc(1, sizeof *rm);
+  if (rm) {
+    *rm = (removal){.releaser = r};
+    snprintf(rm->uuid, sizeof rm->uuid, "%s", uuid);
+    snprintf(rm->store_key, sizeof rm->store_key, "%s", job.store_key);
+  }
+  if (!rm || sr_worker_pool_submit(r->pool, removal_work, removal_done, rm) != SR_OK) {
+    sr_log(SR_LOG_WARN, "release",
+           "job %s: its file %s stays in the store (too busy to remove it now); the scout "
+           "holds it again after a restart, delete it then",
+           uuid, job.store_key);
+    free(rm);
+  }
 }
 
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {

@@ -66,7 +66,9 @@ int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t
   if (status == SR_OK) {
     sr_log(SR_LOG_INFO, "store", "job %d held: %lld bytes, %lld pages, %s", job->id,
            (long long)job->size, (long long)job->pages, job->store_key);
-    scout_store_announce(store, job);
+    job->announced = scout_store_announce(store, job) == SR_OK;
+    if (!job->announced && store->cloud && store->announce_later)
+      store->announce_later(store->announce_later_ctx);
   }
   return status;
 }
@@ -77,9 +79,9 @@ void scout_job_uuid(const scout_job *job, char out[64]) {
            name ? name + 1 : job->store_key);
 }
 
-bool scout_store_announce(scout_store *store, const scout_job *job) {
+int scout_store_announce(scout_store *store, const scout_job *job) {
   if (!store->cloud)
-    return false;
+    return SR_ERR_UNSUPPORTED;
   char uuid[64], err[512];
   scout_job_uuid(job, uuid);
   json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "id", uuid, "title",
@@ -98,7 +100,7 @@ bool scout_store_announce(scout_store *store, const scout_job *job) {
       if (found == SR_OK)
         sr_identity_clear(&who);
       json_decref(body);
-      return false;
+      return found == SR_OK ? SR_ERR_NOT_FOUND : found;
     }
     json_object_set_new(body, "owner_email", json_string(who.email));
     sr_identity_clear(&who);
@@ -107,13 +109,15 @@ bool scout_store_announce(scout_store *store, const scout_job *job) {
   json_t *reply = NULL;
   int status = sr_cloud_call(store->cloud, "POST", "/api/v1/scout/jobs", body, NULL, &http, &reply,
                              err, sizeof err);
-  bool ok = status == SR_OK && (http == 200 || http == 201);
-  if (!ok)
+  bool refused = status == SR_OK && http != 200 && http != 201;
+  if (refused)
+    status = SR_ERR_PEER;
+  if (status != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d not announced to the cloud yet: %s", job->id,
-           status == SR_OK ? sr_cloud_error_message(reply, "refused") : err);
+           refused ? sr_cloud_error_message(reply, "refused") : err);
   json_decref(reply);
   json_decref(body);
-  return ok;
+  return status;
 }
 
 void scout_store_discard(void *ctx, const scout_job *job) {

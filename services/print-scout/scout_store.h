@@ -19,6 +19,10 @@ typedef struct scout_store {
   /* directory mode: each job's owner is its login's directory entry */
   sr_instance *const *idps; /* borrowed; n_idps 0: the registered user owns jobs */
   size_t n_idps;
+  /* called on the storing thread (a queue connection's) when a job just
+   * stored could not be announced, so that it is retried later; may be NULL */
+  void (*announce_later)(void *ctx);
+  void *announce_later_ctx;
 } scout_store;
 
 /* Puts the job files found in the store back into `jobs` as held jobs, so
@@ -31,12 +35,16 @@ int scout_store_recover(scout_store *store, scout_job_table *jobs);
 void scout_job_uuid(const scout_job *job, char out[64]);
 
 /* Tells the cloud a job is held (metadata only: title, pages, settings;
- * never the document). Idempotent; false if the cloud was not reached or
- * refused (logged), in which case the job is announced again later. */
-bool scout_store_announce(scout_store *store, const scout_job *job);
+ * never the document). Idempotent; blocks on the directory and the cloud,
+ * so never call it on the loop. SR_OK when announced; otherwise logged and
+ * the job is announced again later: SR_ERR_CONNECT or SR_ERR_TIMEOUT when
+ * the cloud or the directory was not reached (the next job would wait as
+ * long), another error when this job alone was refused or has no owner. */
+int scout_store_announce(scout_store *store, const scout_job *job);
 
 /* scout_queue_hooks.store: page count, job information, encrypted job file
- * under "jobs/<random>.srjob". */
+ * under "jobs/<random>.srjob", then the announcement (job->announced says
+ * whether it went through; if not, announce_later is called). */
 int scout_store_document(void *store, scout_job *job, int fd, char *reason, size_t reason_size);
 
 /* scout_queue_hooks.discard: removes the job file. */

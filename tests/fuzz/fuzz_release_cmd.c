@@ -9,7 +9,8 @@
  * with allowed printers, which reads the printer URIs and settings as a
  * release that starts would.
  * Job ids in the table: aaaa… held, bbbb… releasing (release "r1"),
- * cccc… printed (release "r2"), dddd… canceled.
+ * cccc… printed (release "r2"), dddd… canceled. A deleted job's file is
+ * removed on the releaser's worker pool, run to the end for each input.
  */
 #include <stdio.h>
 
@@ -29,6 +30,8 @@ static int remove_nothing(void *instance, const char *key) {
 
 static struct sr_plugin store_plugin;
 static sr_instance store = {.plugin = &store_plugin, .name = "fuzz"};
+static struct ev_loop *loop;
+static sr_worker_pool *pool;
 
 static const char *const uuids[] = {
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
@@ -43,11 +46,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   fuzz_quiet();
   store_plugin.decl.kind = SR_PLUGIN_STORAGE;
   store_plugin.ops.storage.remove = remove_nothing;
+  loop = ev_loop_new(EVFLAG_AUTO);
+  pool = loop ? sr_worker_pool_new(loop, 1, 4) : NULL;
+  if (!pool)
+    abort();
   return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  scout_releaser r = {.storage = &store, .jobs = scout_job_table_new()};
+  scout_releaser r = {.loop = loop, .storage = &store, .jobs = scout_job_table_new(), .pool = pool};
   snprintf(r.evt_topic, sizeof r.evt_topic, "sr/v1/t/scouts/s/evt");
   for (size_t i = 0; i < sizeof uuids / sizeof *uuids; i++) {
     scout_job job = {.state = states[i], .copies = 1, .pages = 1};
@@ -57,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort();
   }
   scout_releaser_command(&r, (const char *)data, size);
+  while (sr_worker_pool_pending(pool)) /* what the command left on the pool */
+    ev_run(loop, EVRUN_ONCE);
   static const char *const printers[] = {"printer.example", "192.0.2.10", "[2001:db8::1]", NULL};
   r.printers = printers;
   char why[256];

@@ -2,7 +2,8 @@
 # The stock ipptool conformance suites ipp-1.1.test and ipp-2.0.test against
 # sr-print-scout's queue. Jobs here are held until released at a printer,
 # so the tests that wait for a job to complete by itself fail by design;
-# exactly those, listed in docs/ipp-conformance.md, may fail.
+# exactly those, listed in docs/ipp-conformance.md, may fail. The scout
+# must then stop cleanly (under the sanitizers: no leak reported at exit).
 # usage: ipp_conformance.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -49,5 +50,15 @@ for suite in ipp-1.1.test ipp-2.0.test; do
     failed=$((failed + 1))
   fi
 done
+# the scout stops cleanly: under the sanitizers a leak is reported at exit
+kill "$scout_pid"
+if wait "$scout_pid"; then
+  passed=$((passed + 1))
+else
+  echo "FAIL: the scout did not stop cleanly:"
+  tail -n 60 "$tmp/scout.log"
+  failed=$((failed + 1))
+fi
+scout_pid=
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

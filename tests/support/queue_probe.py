@@ -12,11 +12,17 @@ Each subcommand prints one line of results and exits; every wait is bounded.
                                   answer: "http=CODE status=0xIPP seconds=S"
   slow PORT SECS                  sends a header a byte each 0.2 s until the server closes
                                   (or SECS pass): "closed=0|1 seconds=S"
+  together PORT CLIENTS COUNT     CLIENTS connections at once, each asking COUNT
+                                  Get-Printer-Attributes (all attributes) in turn; an answer
+                                  is whole if its body is as long as its Content-Length and
+                                  holds one IPP message exactly (each wait at most 10 s):
+                                  "answers=N whole=N seconds=S"
 """
 import selectors
 import socket
 import struct
 import sys
+import threading
 import time
 
 
@@ -150,6 +156,81 @@ def slow(port, secs):
     print("closed=%d seconds=%.1f" % (closed, time.monotonic() - start))
 
 
+def one_ipp_message(body):
+    """True if body is one whole IPP message, its end-of-attributes tag last."""
+    i = 8
+    while i < len(body):
+        tag = body[i]
+        i += 1
+        if tag == 0x03:
+            return i == len(body)
+        if tag < 0x10:
+            continue
+        if i + 2 > len(body):
+            return False
+        i += 2 + struct.unpack(">H", body[i:i + 2])[0]
+        if i + 2 > len(body):
+            return False
+        i += 2 + struct.unpack(">H", body[i:i + 2])[0]
+    return False
+
+
+def read_answer(s, pending):
+    """One HTTP answer from s (pending: bytes already read past the last one):
+    (whole, pending), whole None if the connection closed or went quiet."""
+    try:
+        while b"\r\n\r\n" not in pending:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None, b""
+            pending += chunk
+        head, pending = pending.split(b"\r\n\r\n", 1)
+        length = -1
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(pending) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None, b""
+            pending += chunk
+    except OSError:
+        return None, b""
+    return length >= 0 and one_ipp_message(pending[:length]), pending[max(length, 0):]
+
+
+def together(port, clients, count):
+    body = ipp_request(port, 0x000B)
+    request = http_post(len(body)) + body
+    tally = {"answers": 0, "whole": 0}
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients)
+
+    def client():
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        pending = b""
+        start_line.wait()
+        for _ in range(count):
+            s.sendall(request)
+            whole, pending = read_answer(s, pending)
+            if whole is None:
+                break
+            with lock:
+                tally["answers"] += 1
+                tally["whole"] += whole
+        s.close()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("answers=%d whole=%d seconds=%.1f" % (tally["answers"], tally["whole"],
+                                                 time.monotonic() - start))
+
+
 if __name__ == "__main__":
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "gpa":
@@ -160,3 +241,5 @@ if __name__ == "__main__":
         truncated(port, sys.argv[3], sys.argv[4])
     elif cmd == "slow":
         slow(port, float(sys.argv[3]))
+    elif cmd == "together":
+        together(port, int(sys.argv[3]), int(sys.argv[4]))

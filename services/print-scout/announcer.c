@@ -1,0 +1,173 @@
+#include "announcer.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "sr/abi.h"
+#include "worker_pool.h"
+
+#define BATCH_MAX 256       /* held jobs one batch looks at */
+#define RETRY_FIRST 15.0    /* seconds after the first failure */
+#define RETRY_LONGEST 300.0 /* the backoff stops doubling here */
+
+struct scout_announcer {
+  struct ev_loop *loop;
+  scout_store *store;    /* borrowed */
+  scout_job_table *jobs; /* borrowed */
+  sr_worker_pool *pool;  /* one thread: batches run one at a time; owned */
+  ev_timer retry;
+  ev_async later;       /* scout_announcer_later, from other threads */
+  double backoff;       /* the delay of the next retry */
+  bool running;         /* a batch is on the pool */
+  bool again_all;       /* a reconnect came while it ran: announce everything again */
+  bool recheck;         /* a job failed while it ran, maybe after it counted what is left */
+  atomic_bool stopping; /* read by the batch between jobs */
+};
+
+/* One batch, made on the loop; the worker alone touches it until
+ * announce_done frees it. */
+typedef struct batch {
+  scout_announcer *announcer;
+  bool all;         /* every held job, else only those not announced yet */
+  size_t announced; /* result: how many went through */
+  size_t left;      /* result: held jobs still not announced */
+} batch;
+
+static bool to_announce(const scout_job *job, void *all) {
+  return job->state == SCOUT_JOB_HELD && (*(const bool *)all || !job->announced);
+}
+
+/* On the announcer's thread: blocks on the directory and the cloud. */
+static void announce_work(void *arg) {
+  batch *b = arg;
+  scout_announcer *a = b->announcer;
+  scout_job *held = malloc(BATCH_MAX * sizeof *held);
+  if (!held) {
+    b->left = 1; /* try again later */
+    return;
+  }
+  size_t n = scout_job_list(a->jobs, to_announce, &b->all, held, BATCH_MAX);
+  for (size_t i = 0; i < n && !atomic_load(&a->stopping); i++) {
+    scout_job now;
+    if (!scout_job_get(a->jobs, held[i].id, &now) || now.state != SCOUT_JOB_HELD)
+      continue; /* released or deleted since it was listed */
+    int status = scout_store_announce(a->store, &held[i]);
+    if (status == SR_OK) {
+      scout_job_mark_announced(a->jobs, held[i].id);
+      b->announced++;
+    } else if (status == SR_ERR_CONNECT || status == SR_ERR_TIMEOUT) {
+      break; /* the cloud or the directory is out of reach: the next job would wait as long */
+    }
+  }
+  bool only_unannounced = false;
+  b->left = scout_job_list(a->jobs, to_announce, &only_unannounced, held, BATCH_MAX);
+  free(held);
+}
+
+/* Arms the retry timer with the current backoff. */
+static void retry_later(scout_announcer *a) {
+  ev_timer_stop(a->loop, &a->retry);
+  ev_timer_set(&a->retry, a->backoff, 0.);
+  ev_timer_start(a->loop, &a->retry);
+  sr_log(SR_LOG_INFO, "announce", "held jobs not announced to the cloud yet: retrying in %.0f s",
+         a->backoff);
+}
+
+static void announce_done(void *arg);
+
+static void start_batch(scout_announcer *a, bool all) {
+  batch *b = calloc(1, sizeof *b);
+  if (b) {
+    *b = (batch){.announcer = a, .all = all};
+    if (sr_worker_pool_submit(a->pool, announce_work, announce_done, b) == SR_OK) {
+      a->running = true;
+      a->recheck = false;
+      ev_timer_stop(a->loop, &a->retry); /* the batch's end re-arms it if needed */
+      return;
+    }
+    free(b);
+  }
+  retry_later(a);
+}
+
+/* On the loop, after a batch. */
+static void announce_done(void *arg) {
+  batch *b = arg;
+  scout_announcer *a = b->announcer;
+  a->running = false;
+  if (b->announced)
+    sr_log(SR_LOG_INFO, "announce", "%zu held job(s) announced to the cloud", b->announced);
+  if (atomic_load(&a->stopping)) {
+    /* scout_announcer_free: nothing more */
+  } else if (a->again_all) {
+    a->again_all = false;
+    start_batch(a, true);
+  } else if (b->left || a->recheck) {
+    retry_later(a);
+    /* each batch that fails waits longer; a job failing as it is stored does not count */
+    a->backoff = a->backoff * 2 < RETRY_LONGEST ? a->backoff * 2 : RETRY_LONGEST;
+  } else {
+    a->backoff = RETRY_FIRST; /* all announced: the next failure starts afresh */
+  }
+  free(b);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  scout_announcer *a = w->data;
+  if (!a->running)
+    start_batch(a, false);
+}
+
+static void on_later(struct ev_loop *loop, ev_async *w, int revents) {
+  (void)loop, (void)revents;
+  scout_announcer *a = w->data;
+  if (a->running)
+    a->recheck = true;
+  else if (!ev_is_active(&a->retry))
+    retry_later(a);
+}
+
+scout_announcer *scout_announcer_new(struct ev_loop *loop, scout_store *store,
+                                     scout_job_table *jobs) {
+  scout_announcer *a = calloc(1, sizeof *a);
+  if (!a)
+    return NULL;
+  *a = (scout_announcer){.loop = loop, .store = store, .jobs = jobs, .backoff = RETRY_FIRST};
+  atomic_init(&a->stopping, false);
+  a->pool = sr_worker_pool_new(loop, 1, 1);
+  if (!a->pool) {
+    free(a);
+    return NULL;
+  }
+  ev_timer_init(&a->retry, on_retry, 0., 0.);
+  a->retry.data = a;
+  ev_async_init(&a->later, on_later);
+  a->later.data = a;
+  ev_async_start(loop, &a->later);
+  return a;
+}
+
+void scout_announcer_all(scout_announcer *a) {
+  if (a->running)
+    a->again_all = true;
+  else
+    start_batch(a, true);
+}
+
+void scout_announcer_later(void *announcer) {
+  scout_announcer *a = announcer;
+  ev_async_send(a->loop, &a->later); /* the one libev call safe from other threads */
+}
+
+void scout_announcer_free(scout_announcer *a) {
+  if (!a)
+    return;
+  atomic_store(&a->stopping, true);
+  sr_worker_pool_free(a->pool); /* first: its batch uses the store and the table */
+  ev_timer_stop(a->loop, &a->retry);
+  ev_async_stop(a->loop, &a->later);
+  free(a);
+}
