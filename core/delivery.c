@@ -144,9 +144,13 @@ int sr_deliver(sr_instance *const *transports, size_t n_transports, const char *
     }
     result->status = status;
     if (status != SR_ERR_CONNECT) {
-      sr_log(status == SR_OK ? SR_LOG_INFO : SR_LOG_WARN, "delivery", "%s via %s: %s",
-             status == SR_OK ? "delivered" : "failed", uri,
-             status == SR_OK ? "ok" : result->reason);
+      /* busy is no failure: the caller tries the same printer again */
+      sr_log(status == SR_OK || status == SR_ERR_BUSY ? SR_LOG_INFO : SR_LOG_WARN, "delivery",
+             "%s via %s: %s",
+             status == SR_OK         ? "delivered"
+             : status == SR_ERR_BUSY ? "printer busy"
+                                     : "failed",
+             uri, status == SR_OK ? "ok" : result->reason);
       return status;
     }
   }

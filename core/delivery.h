@@ -6,7 +6,9 @@
  * claims. The next transport is tried only when open() or send() returned
  * SR_ERR_CONNECT, which transports return only while the printer has
  * accepted no byte; any other failure ends the delivery, so nothing is
- * ever printed twice. After a successful send the printer's job is
+ * ever printed twice. SR_ERR_BUSY (the printer refuses for now, keeping
+ * nothing) ends the delivery too, without fallback: the caller tries the
+ * same printer again later. After a successful send the printer's job is
  * followed until it completes, fails or the wait times out.
  */
 #ifndef SR_CORE_DELIVERY_H
@@ -41,7 +43,8 @@ typedef struct sr_delivery_result {
  * Blocking: call it off the event loop. Fills *result and returns its
  * status: SR_OK (completed, or delivered when the transport cannot report
  * job state, as RAW), SR_ERR_CONNECT (no transport could reach the printer:
- * nothing was printed), SR_ERR_TIMEOUT (sent, but the job did not finish in
+ * nothing was printed), SR_ERR_BUSY (the printer is busy: nothing was
+ * printed, try again later), SR_ERR_TIMEOUT (sent, but the job did not finish in
  * time), or the transport's error. */
 int sr_deliver(sr_instance *const *transports, size_t n_transports, const char *const *uris,
                size_t n_uris, const sr_job_attrs *attrs, const sr_delivery_source *source,

@@ -370,6 +370,20 @@ static const sr_schema cloud_schema = {
          .help = "identity providers for registration, asked in order"},
         {0}}};
 
+#define DLV(field) F(sr_delivery_config, field)
+static const sr_schema delivery_schema = {
+    "delivery",
+    (const sr_schema_field[]){
+        {.key = "busy_deadline",
+         .type = SR_FIELD_DURATION,
+         .offset = DLV(busy_deadline),
+         .def = "5m",
+         .min = 0,
+         .max = 86400,
+         .help = "how long a busy printer is tried again (with backoff) before the release "
+                 "fails and the job is held again; 0: not at all"},
+        {0}}};
+
 #define SCOUT(field) F(sr_service_config, u.print_scout.field)
 static const sr_schema print_scout_schema = {
     "print-scout",
@@ -446,6 +460,11 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(printers),
          .help = "the site's printer hosts: releases print nowhere else"},
+        {.key = "delivery",
+         .type = SR_FIELD_SECTION,
+         .offset = SCOUT(delivery),
+         .section = &delivery_schema,
+         .help = "releases to printers: one at a time per printer, busy printers tried again"},
         {.key = "trusted_spoolers",
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(trusted_spoolers),

@@ -102,6 +102,11 @@ typedef struct sr_queue_limits_config {
   int64_t max_jobs_per_user; /* unfinished jobs (waiting, held, printing) per user */
 } sr_queue_limits_config;
 
+/* How the print scout delivers releases to printers. */
+typedef struct sr_delivery_config {
+  int64_t busy_deadline; /* seconds a busy printer is tried again before the release fails */
+} sr_delivery_config;
+
 typedef struct sr_print_scout_config {
   const char *tenant;      /* tenant id (also salts the site key) */
   const char *user;        /* the user this scout is registered to */
@@ -117,9 +122,10 @@ typedef struct sr_print_scout_config {
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
-  int64_t pin_length;               /* digits of a PIN chosen at registration */
-  int user_source;                  /* 0 registration, 1 directory (the login names the user) */
-  const sr_config_node *idp;        /* plugin list: directory lookups of logins */
+  sr_delivery_config delivery;
+  int64_t pin_length;        /* digits of a PIN chosen at registration */
+  int user_source;           /* 0 registration, 1 directory (the login names the user) */
+  const sr_config_node *idp; /* plugin list: directory lookups of logins */
   /* accounts whose requesting-user-name the queue believes (text list);
    * NULL: the default, root and lp */
   const sr_config_node *trusted_spoolers;

@@ -52,7 +52,7 @@ static const cloud_route routes[] = {
      CLOUD_PRINT_SCOUT,
      cloud_scout_job_add,
      FIELDS("id", "title", "pages", "copies", "sides", "color", "format", "size", "submitted_at",
-            "owner_email")},
+            "sequence", "owner_email")},
     {{"DELETE", V1 "/scout/jobs/{id}"}, CLOUD_PRINT_SCOUT, cloud_scout_job_remove, NULL},
     {{"PUT", V1 "/scout/passcode"},
      CLOUD_PRINT_SCOUT,

@@ -301,7 +301,7 @@ void cloud_admin_jobs(cloud_call *k) {
                     "SELECT j.id, j.title, j.pages, j.copies, j.sides, j.color, j.state, "
                     "j.reason, j.submitted_at, j.scout, u.email AS owner FROM jobs j "
                     "JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
-                    "WHERE j.tenant = ? ORDER BY j.submitted_at, j.id",
+                    "WHERE j.tenant = ? ORDER BY j.submitted_at, j.sequence, j.id",
                     "t", k->tenant);
   if (!rows) {
     cloud_api_db_error(resp, "listing the jobs");

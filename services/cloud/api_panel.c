@@ -66,8 +66,9 @@ void cloud_panel_jobs(cloud_call *k) {
   sr_http_response *resp = k->resp;
   static char *sql;
   if (!sql) /* built once: the statement cache keys on its address */
-    sql = visible_sql(" AND j.state IN ('held', 'releasing', 'printing') ORDER BY j.submitted_at, "
-                      "j.id");
+    sql = visible_sql(
+        " AND j.state IN ('held', 'releasing', 'printing') ORDER BY j.submitted_at, j.sequence, "
+        "j.id");
   json_t *rows = sql ? cloud_db_rows(c->db, sql, "tti", cloud_row_text(session, "tenant"),
                                      cloud_row_text(session, "user_id"), (int64_t)time(NULL))
                      : NULL;
@@ -144,7 +145,7 @@ void cloud_panel_release(cloud_call *k) {
   if (json_is_true(all) && !ids) {
     static char *sql;
     if (!sql)
-      sql = visible_sql(" AND j.state = 'held' ORDER BY j.submitted_at, j.id");
+      sql = visible_sql(" AND j.state = 'held' ORDER BY j.submitted_at, j.sequence, j.id");
     targets = sql ? cloud_db_rows(c->db, sql, "tti", tenant, cloud_row_text(session, "user_id"),
                                   (int64_t)time(NULL))
                   : NULL;

@@ -46,6 +46,7 @@ void cloud_scout_job_add(cloud_call *k) {
   const char *format = json_string_value(json_object_get(body, "format"));
   json_t *pages = json_object_get(body, "pages"), *copies = json_object_get(body, "copies");
   json_t *size = json_object_get(body, "size"), *submitted = json_object_get(body, "submitted_at");
+  json_t *sequence = json_object_get(body, "sequence");
   const char *tenant = cloud_row_text(scout, "tenant");
   const char *owner_email = json_string_value(json_object_get(body, "owner_email"));
   json_t *owner = NULL;
@@ -77,6 +78,8 @@ void cloud_scout_job_add(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid", "'sides' or 'color' has an unknown value");
   else if (!json_is_integer(submitted))
     sr_http_reply_error(resp, 400, "invalid", "'submitted_at' is a Unix time");
+  else if (sequence && (!json_is_integer(sequence) || json_integer_value(sequence) < 0))
+    sr_http_reply_error(resp, 400, "invalid", "'sequence' is a count (0 or more)");
   /* a workstation's clock may be off by some hours; a year-old job would
    * have expired long since (job_expiry is at most a year) */
   else if (!cloud_time_field(submitted, "submitted_at", (int64_t)time(NULL) - 366 * 86400,
@@ -87,12 +90,13 @@ void cloud_scout_job_add(cloud_call *k) {
     int n = cloud_db_run(
         c->db,
         "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
-        "size, submitted_at, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
-        "ttttttitttiii", tenant, id,
+        "size, submitted_at, sequence, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, 'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
+        "ttttttitttiiii", tenant, id,
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
         cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
-        json_is_integer(size) ? json_integer_value(size) : 0, submitted_at, now);
+        json_is_integer(size) ? json_integer_value(size) : 0, submitted_at,
+        sequence ? json_integer_value(sequence) : 0, now);
     if (n == 1 && json_is_integer(pages) &&
         cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
                      json_integer_value(pages), tenant, id) != 1)

@@ -73,6 +73,9 @@ static const char *const migrations[] = {
      * not recorded, and an account an administrator made must not become
      * one a site's certificate can vouch for. */
     "ALTER TABLE users ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;",
+    /* 8: the scout's own count of its jobs, which orders the jobs it held in
+     * the same second ("print all" prints in the order they were printed) */
+    "ALTER TABLE jobs ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *cloud_db_migration_sql(int version) {

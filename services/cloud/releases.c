@@ -185,19 +185,24 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
   }
   const char *job = cloud_row_text(release, "job");
   int64_t now = time(NULL);
-  if (strcmp(state, "printing") == 0) {
+  if (strcmp(state, "printing") == 0 || strcmp(state, "waiting") == 0) {
+    /* printing started, or it waits for its printer (in the scout's line
+     * or for a busy printer): the job shows `printing` with the reason it
+     * waits, and each event moves the deadline away again */
+    bool waiting = state[0] == 'w';
     bool ok = cloud_db_begin(c->db);
     ok = ok &&
          cloud_db_run(c->db,
                       "UPDATE releases SET state = 'printing', updated_at = ?, deadline = ? WHERE "
-                      "tenant = ? AND id = ? AND state = 'releasing'",
+                      "tenant = ? AND id = ? AND state IN ('releasing', 'printing')",
                       "iitt", now, now + PRINTING_TIMEOUT, tenant, id) >= 0;
-    ok = ok &&
-         cloud_db_run(c->db,
-                      "UPDATE jobs SET state = 'printing', updated_at = ? WHERE tenant = ? AND "
-                      "id = ? AND release_id = ? AND state = 'releasing'",
-                      "ittt", now, tenant, job, id) >= 0;
-    finish_updates(c, ok, tenant, id, "that printing started");
+    ok = ok && cloud_db_run(c->db,
+                            "UPDATE jobs SET state = 'printing', reason = ?, updated_at = ? WHERE "
+                            "tenant = ? AND id = ? AND release_id = ? AND state IN ('releasing', "
+                            "'printing')",
+                            "tittt", waiting && reason && *reason ? reason : NULL, now, tenant, job,
+                            id) >= 0;
+    finish_updates(c, ok, tenant, id, waiting ? "that it waits" : "that printing started");
   } else if (strcmp(state, "printed") == 0) {
     /* also after a timeout: the paper is out, so the job is printed */
     bool ok = cloud_db_begin(c->db);

@@ -160,7 +160,8 @@ static bool scout_connect_cloud(scout *s) {
                                  .n_transports = s->n_transports,
                                  .driver = s->driver,
                                  .printers = s->printers,
-                                 .mqtt = s->mqtt};
+                                 .mqtt = s->mqtt,
+                                 .busy_deadline = c->delivery.busy_deadline};
   snprintf(s->releaser.evt_topic, sizeof s->releaser.evt_topic, "%s", evt);
   if (!scout_releaser_start(&s->releaser)) {
     fprintf(stderr, "sr-print-scout: cannot start the release threads\n");

@@ -2,6 +2,7 @@
 
 #include <cups/http.h>
 #include <jansson.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,29 @@
 #include "storage_client.h"
 
 #define MAX_URIS 8
-/* Releases printing at once, and waiting beyond those (then "failed: busy",
- * the job stays held): each holds a thread for a whole delivery. */
+/* Deliveries at once (to different printers: each printer's line sends
+ * one at a time), and waiting for a thread beyond those: each holds a
+ * thread for a whole delivery. */
 #define RELEASE_THREADS 8
 #define RELEASE_QUEUE 64
+/* A busy printer is asked again after 0.5 s, then twice as long each time
+ * up to 8 s, each wait varied by up to a quarter so that the scouts of a
+ * site waiting for one printer do not ask in step. */
+#define RETRY_FIRST 0.5
+#define RETRY_MOST 8.0
+/* a waiting release tells the cloud at least this often (its deadline) */
+#define WAITING_REPORT_EVERY 60
 
-/* One release handed to the pool, and its result back. Made on the loop's
- * thread; the worker alone touches it until release_done frees it. */
+/* One release: in its printer's line, then handed to the pool, and its
+ * result back. Made on the loop's thread; while it is in the pool the
+ * worker alone touches it; release_done, a retry or the end frees it. */
 typedef struct scout_result {
+  printer_place place; /* first: the lines hand it back */
+  ev_timer retry;      /* a busy printer is asked again */
+  time_t busy_since;   /* first "busy" answer; 0: none yet */
+  int attempts;
+  time_t reported_at; /* last "waiting" event */
+  char reported[256]; /* its reason */
   scout_releaser *releaser;
   char release_id[64];
   char uuid[64];
@@ -120,10 +136,92 @@ static void release_work(void *arg) {
   free(info_json);
 }
 
-/* On the loop: apply a finished release to its job and report it. */
+/* Tells the cloud a release waits, once per reason and then at least
+ * every WAITING_REPORT_EVERY seconds (which keeps its deadline away). */
+static void report_waiting(scout_result *res, const char *reason) {
+  time_t now = time(NULL);
+  if (strcmp(res->reported, reason) == 0 && now - res->reported_at < WAITING_REPORT_EVERY)
+    return;
+  snprintf(res->reported, sizeof res->reported, "%s", reason);
+  res->reported_at = now;
+  publish_event(res->releaser, res->release_id, res->uuid, "waiting", reason, NULL);
+}
+
+static void place_moved(printer_place *place, size_t ahead) {
+  char why[96];
+  snprintf(why, sizeof why, "waiting for %zu job%s ahead at this printer", ahead,
+           ahead == 1 ? "" : "s");
+  report_waiting((scout_result *)place, why);
+}
+
+static void release_done(void *arg);
+
+/* Its turn at the printer (loop thread): to the pool; a pool that is full
+ * is tried again like a busy printer. */
+static void place_start(printer_place *place) {
+  scout_result *res = (scout_result *)place;
+  scout_releaser *r = res->releaser;
+  if (r->stopping)
+    return; /* scout_releaser_stop ends it */
+  if (res->attempts == 0 && res->reported[0])
+    publish_event(r, res->release_id, res->uuid, "printing", NULL, NULL); /* its turn came */
+  res->status = SR_OK;
+  res->reason[0] = res->transport[0] = '\0';
+  if (sr_worker_pool_submit(r->pool, release_work, release_done, res) != SR_OK) {
+    ev_timer_set(&res->retry, RETRY_FIRST, 0);
+    ev_timer_start(r->loop, &res->retry);
+  }
+}
+
+static void retry_fired(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  place_start(w->data);
+}
+
+/* After a "busy": true if the printer is asked again later (timer armed),
+ * false once the deadline has passed (the reason then says so). */
+static bool retry_later(scout_result *res) {
+  scout_releaser *r = res->releaser;
+  time_t now = time(NULL);
+  if (!res->busy_since)
+    res->busy_since = now;
+  if (r->stopping || now - res->busy_since >= r->busy_deadline) {
+    char last[sizeof res->reason];
+    snprintf(last, sizeof last, "%s", res->reason);
+    if (r->stopping)
+      snprintf(res->reason, sizeof res->reason,
+               "the workstation's scout stopped while the printer was busy (%.900s); release the "
+               "job again",
+               last);
+    else
+      snprintf(res->reason, sizeof res->reason, "the printer stayed busy for %lld s: %.900s",
+               (long long)(now - res->busy_since), last);
+    return false;
+  }
+  double wait = RETRY_FIRST;
+  for (int i = 0; i < res->attempts && wait < RETRY_MOST; i++)
+    wait *= 2;
+  if (wait > RETRY_MOST)
+    wait = RETRY_MOST;
+  unsigned char noise = 0;
+  RAND_bytes(&noise, 1);
+  wait *= 0.75 + 0.5 * noise / 255.0;
+  res->attempts++;
+  char why[sizeof res->reported];
+  snprintf(why, sizeof why, "waiting for the printer: %.220s", res->reason);
+  report_waiting(res, why);
+  ev_timer_set(&res->retry, wait, 0);
+  ev_timer_start(r->loop, &res->retry);
+  return true;
+}
+
+/* On the loop: apply a finished release to its job and report it; the
+ * next release in its printer's line starts. */
 static void release_done(void *arg) {
   scout_result *res = arg;
   scout_releaser *r = res->releaser;
+  if (res->status == SR_ERR_BUSY && retry_later(res))
+    return;
   scout_job job;
   if (scout_job_get(r->jobs, res->job_id, &job)) {
     if (res->status == SR_OK) {
@@ -140,12 +238,14 @@ static void release_done(void *arg) {
   }
   publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
                 res->reason, res->transport);
+  printer_lines_leave(r->lines, &res->place);
   free(res);
 }
 
 bool scout_releaser_start(scout_releaser *r) {
   r->pool = sr_worker_pool_new(r->loop, RELEASE_THREADS, RELEASE_QUEUE);
-  return r->pool != NULL;
+  r->lines = printer_lines_new();
+  return r->pool != NULL && r->lines != NULL;
 }
 
 static const char *text_member(json_t *o, const char *key) {
@@ -286,20 +386,53 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     snprintf(res->uuid, sizeof res->uuid, "%s", uuid);
     snprintf(res->store_key, sizeof res->store_key, "%s", job.store_key);
     publish_event(r, release, uuid, "printing", NULL, NULL);
-    if (sr_worker_pool_submit(r->pool, release_work, release_done, res) != SR_OK) {
-      res->status = SR_ERR_NOMEM;
-      snprintf(res->reason, sizeof res->reason, "too many releases at once; try again");
-      release_done(res); /* the job is held again, the cloud told */
+    /* the printer's line: its URIs name it (the cloud sends a device's
+     * URIs alike every time) */
+    for (size_t i = 0; i < res->n_uris; i++) {
+      size_t used = strlen(res->place.printer);
+      snprintf(res->place.printer + used, sizeof res->place.printer - used, "%s%.200s",
+               i ? " " : "", res->uris[i]);
     }
-    res = NULL; /* the pool's, then release_done's */
+    res->place.submitted = job.created;
+    res->place.job_id = job.id;
+    res->place.start = place_start;
+    res->place.moved = place_moved;
+    ev_timer_init(&res->retry, retry_fired, 0, 0);
+    res->retry.data = res;
+    printer_lines_join(r->lines, &res->place);
+    res = NULL; /* the line's and the pool's, then release_done's */
   }
   free(res);
   json_decref(cmd);
 }
 
+/* A release that will not run now (the scout stops): its job is held
+ * again and the cloud told at once rather than at its deadline. */
+static void end_waiting(printer_place *place, void *ctx) {
+  scout_result *res = (scout_result *)place;
+  scout_releaser *r = ctx;
+  ev_timer_stop(r->loop, &res->retry);
+  res->status = SR_ERR_IO;
+  snprintf(res->reason, sizeof res->reason,
+           "the workstation's scout stopped before it could print; release the job again");
+  scout_job job;
+  if (scout_job_get(r->jobs, res->job_id, &job)) {
+    job.state = SCOUT_JOB_HELD;
+    job.release_id[0] = '\0';
+    scout_job_update(r->jobs, &job);
+  }
+  publish_event(r, res->release_id, res->uuid, "failed", res->reason, NULL);
+  free(res);
+}
+
 void scout_releaser_stop(scout_releaser *r) {
+  r->stopping = true;           /* no release starts, none is asked again */
   sr_worker_pool_free(r->pool); /* reports what finishes */
   r->pool = NULL;
+  if (r->lines)
+    printer_lines_drain(r->lines, end_waiting, r);
+  printer_lines_free(r->lines);
+  r->lines = NULL;
 }
 
 bool scout_release_check_command(const scout_releaser *r, const char *payload, size_t len,

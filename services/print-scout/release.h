@@ -6,9 +6,13 @@
  *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"}}
  * {"type":"delete","job":"UUID"} deletes a held job (from the panel, or expired).
  * The scout answers {"type":"release","release":"R","job":"UUID","state":S,...}
- * with S = printing, then printed or failed (with "reason"). A failed release
- * leaves the job held; a command repeated for a release already under way
- * or done prints nothing again.
+ * with S = printing, then printed or failed (with "reason"). In between,
+ * S = waiting (with "reason") while the release waits in its printer's
+ * line ("waiting for 2 jobs ahead at this printer") or for a busy printer
+ * ("waiting for the printer: ..."), which is tried again with backoff for
+ * up to `busy_deadline` seconds. A failed release leaves the job held; a
+ * command repeated for a release already under way or done prints nothing
+ * again.
  */
 #ifndef SCOUT_RELEASE_H
 #define SCOUT_RELEASE_H
@@ -20,6 +24,7 @@
 #include "instance.h"
 #include "job_table.h"
 #include "mqtt_channel.h"
+#include "printer_lines.h"
 #include "site_key.h"
 #include "worker_pool.h"
 
@@ -34,7 +39,10 @@ typedef struct scout_releaser {
   const char *const *printers; /* hosts a release may print to, NULL-terminated */
   sr_mqtt *mqtt;
   char evt_topic[256];
-  sr_worker_pool *pool; /* releases run here, off the loop; owned */
+  int64_t busy_deadline; /* seconds a busy printer is tried again; 0: not */
+  sr_worker_pool *pool;  /* releases run here, off the loop; owned */
+  printer_lines *lines;  /* one line per printer; owned */
+  bool stopping;         /* set by scout_releaser_stop: nothing new starts */
 } scout_releaser;
 
 /* Prepares the releaser on `loop` (fields above set by the caller first);
@@ -51,8 +59,9 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len);
 bool scout_release_check_command(const scout_releaser *r, const char *payload, size_t len,
                                  char *why, size_t why_size);
 
-/* Waits for the releases in progress and queued (each bounded by the
- * delivery's timeouts), reports them, and stops. */
+/* Waits for the deliveries in progress (each bounded by the delivery's
+ * timeouts) and reports them; the releases still waiting in a line or for
+ * a busy printer fail ("the scout stopped"), their jobs held. Stops. */
 void scout_releaser_stop(scout_releaser *r);
 
 #endif

@@ -87,6 +87,7 @@ bool scout_store_announce(scout_store *store, const scout_job *job) {
                            "color", job->color_mode, "format", job->format, "size",
                            (json_int_t)job->size, "submitted_at", (json_int_t)job->created);
   json_object_set_new(body, "pages", job->pages >= 0 ? json_integer(job->pages) : json_null());
+  json_object_set_new(body, "sequence", json_integer(job->id)); /* orders one second's jobs */
   if (store->n_idps) { /* the workstation login names the owner */
     sr_identity who;
     int found = sr_idp_lookup(store->idps, store->n_idps, job->user, &who, err, sizeof err);

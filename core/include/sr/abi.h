@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SR_ABI_MAJOR 1
-#define SR_ABI_MINOR 1
+#define SR_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define SR_EXPORT __attribute__((visibility("default")))
@@ -42,6 +42,8 @@ typedef enum sr_status {
   SR_ERR_ABI = -13,        /* ABI versions do not match */
   SR_ERR_CONFIG = -14,     /* configuration is wrong */
   SR_ERR_TIMEOUT = -15,    /* the peer did not answer in time */
+  /* ---- ABI 1.2 ---- */
+  SR_ERR_BUSY = -16, /* the peer refused for now (busy); it kept nothing: try again later */
 } sr_status;
 
 /* The four plugin kinds. */
@@ -71,6 +73,7 @@ static inline const char *sr_status_name(int status) {
   case SR_ERR_ABI: return "ABI mismatch";
   case SR_ERR_CONFIG: return "configuration error";
   case SR_ERR_TIMEOUT: return "timed out";
+  case SR_ERR_BUSY: return "busy";
   default: return "unknown error";
   }
 }

@@ -61,11 +61,14 @@ typedef struct sr_transport_ops {
   bool (*claims)(void *instance, const char *scheme);
   /* Required. Connects to `uri` and negotiates. On SR_OK *conn is owned by
    * the plugin until close(). SR_ERR_CONNECT: unreachable or negotiation
-   * failed (the host may try the next transport). */
+   * failed (the host may try the next transport). SR_ERR_BUSY: the
+   * printer refuses for now (the host tries it again later). */
   int (*open)(void *instance, const char *uri, void **conn);
   /* Required. Streams the document from `read` with `attrs`. Returns once
    * the printer has the whole document. SR_ERR_CONNECT only if no byte was
-   * accepted; afterwards failures are SR_ERR_PEER or SR_ERR_IO. */
+   * accepted; afterwards failures are SR_ERR_PEER or SR_ERR_IO, except
+   * SR_ERR_BUSY when the printer answered that it is busy and discarded
+   * what it was sent (the host sends the whole document again later). */
   int (*send)(void *conn, const sr_job_attrs *attrs, sr_read_fn read, void *read_ctx);
   /* Optional. The printer's state of the job send() created. */
   int (*job_state)(void *conn, sr_transport_status *out);

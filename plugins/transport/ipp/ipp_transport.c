@@ -12,6 +12,9 @@
  * to plain IPP because someone is impersonating the printer.
  * `ipp` takes ipp:// URIs in plain text.
  * Both: connect_timeout_ms (5000), requesting_user (securerelease).
+ * A printer that is busy (it answers server-error-busy, or it is stopped
+ * or not accepting jobs for a passing reason) gives SR_ERR_BUSY: the host
+ * tries it again later, never another transport.
  */
 #include <cups/cups.h>
 #include <errno.h>
@@ -170,9 +173,70 @@ static const char *keyword_or(const char *value, const char *fallback) {
   return value && *value ? value : fallback;
 }
 
+/* True for the answers that mean "not now" (RFC 8011 5.4.32, 5.4.34,
+ * 5.4.35): the printer kept nothing and will take the job later. */
+static bool busy_status(ipp_status_t status) {
+  return status == IPP_STATUS_ERROR_BUSY || status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE ||
+         status == IPP_STATUS_ERROR_TEMPORARY;
+}
+
+/* printer-state-reasons that pass by themselves (PWG 5100.9): a printer
+ * stopped for one of these takes jobs again shortly. */
+static bool passing_reason(const char *reason) {
+  static const char *const passing[] = {"spool-area-full", "moving-to-paused",
+                                        "connecting-to-device", "timed-out", NULL};
+  for (size_t i = 0; passing[i]; i++)
+    if (strncmp(reason, passing[i], strlen(passing[i])) == 0)
+      return true;
+  return false;
+}
+
+/* Before any byte is sent: SR_ERR_BUSY if the printer says it takes no job
+ * now but will (not accepting, or stopped for a passing reason), else SR_OK
+ * (a printer that does not answer this is asked to print anyway; a stopped
+ * one with another reason refuses Print-Job with its own message). */
+static int printer_takes_jobs(ipp_conn *c) {
+  ipp_instance *t = c->instance;
+  ipp_t *request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES);
+  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, c->uri);
+  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL, t->user);
+  static const char *const wanted[] = {"printer-state", "printer-state-reasons",
+                                       "printer-is-accepting-jobs"};
+  ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", 3, NULL,
+                wanted);
+  ipp_t *response = cupsDoRequest(c->http, request, c->resource); /* frees request */
+  int result = SR_OK;
+  if (response && busy_status(cupsLastError())) {
+    sr_host->set_error(t->self, SR_ERR_BUSY, "%s is busy: %s", c->peer, cupsLastErrorString());
+    result = SR_ERR_BUSY;
+  } else if (response && cupsLastError() <= IPP_STATUS_OK_CONFLICTING) {
+    ipp_attribute_t *state = ippFindAttribute(response, "printer-state", IPP_TAG_ENUM);
+    ipp_attribute_t *reasons = ippFindAttribute(response, "printer-state-reasons", IPP_TAG_KEYWORD);
+    ipp_attribute_t *accepting =
+        ippFindAttribute(response, "printer-is-accepting-jobs", IPP_TAG_BOOLEAN);
+    const char *passing = NULL;
+    for (int i = 0; reasons && i < ippGetCount(reasons); i++)
+      if (passing_reason(ippGetString(reasons, i, NULL)))
+        passing = ippGetString(reasons, i, NULL);
+    if (accepting && !ippGetBoolean(accepting, 0)) {
+      sr_host->set_error(t->self, SR_ERR_BUSY, "%s is not accepting jobs for now%s%s", c->peer,
+                         passing ? ": " : "", passing ? passing : "");
+      result = SR_ERR_BUSY;
+    } else if (state && ippGetInteger(state, 0) == IPP_PSTATE_STOPPED && passing) {
+      sr_host->set_error(t->self, SR_ERR_BUSY, "%s is stopped for now: %s", c->peer, passing);
+      result = SR_ERR_BUSY;
+    }
+  }
+  ippDelete(response);
+  return result;
+}
+
 static int ipp_send(void *conn, const sr_job_attrs *attrs, sr_read_fn read, void *read_ctx) {
   ipp_conn *c = conn;
   ipp_instance *t = c->instance;
+  int ready = printer_takes_jobs(c);
+  if (ready != SR_OK)
+    return ready;
   ipp_t *request = ippNewRequest(IPP_OP_PRINT_JOB);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, c->uri);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
@@ -193,6 +257,10 @@ static int ipp_send(void *conn, const sr_job_attrs *attrs, sr_read_fn read, void
    * the first document byte is written a failure may fall back. */
   http_status_t http_status = cupsSendRequest(c->http, request, c->resource, CUPS_LENGTH_VARIABLE);
   ippDelete(request);
+  if (http_status == HTTP_STATUS_SERVICE_UNAVAILABLE) {
+    sr_host->set_error(t->self, SR_ERR_BUSY, "%s is busy (HTTP 503)", c->peer);
+    return SR_ERR_BUSY;
+  }
   if (http_status != HTTP_STATUS_CONTINUE) {
     sr_host->set_error(t->self, SR_ERR_CONNECT, "%s refused the job request: %s", c->peer,
                        cupsLastErrorString());
@@ -210,6 +278,14 @@ static int ipp_send(void *conn, const sr_job_attrs *attrs, sr_read_fn read, void
     if (got == 0)
       break;
     if (cupsWriteRequestData(c->http, buf, (size_t)got) != HTTP_STATUS_CONTINUE) {
+      /* a printer may answer "busy" before it read the whole document */
+      ipp_t *early = cupsGetResponse(c->http, c->resource);
+      bool busy = early && busy_status(cupsLastError());
+      ippDelete(early);
+      if (busy) {
+        sr_host->set_error(t->self, SR_ERR_BUSY, "%s is busy: %s", c->peer, cupsLastErrorString());
+        return SR_ERR_BUSY;
+      }
       sr_host->set_error(t->self, SR_ERR_IO, "%s: sending failed after %lld bytes: %s", c->peer,
                          (long long)sent, cupsLastErrorString());
       return SR_ERR_IO;
@@ -219,7 +295,11 @@ static int ipp_send(void *conn, const sr_job_attrs *attrs, sr_read_fn read, void
   ipp_t *response = cupsGetResponse(c->http, c->resource);
   ipp_status_t status = cupsLastError();
   int result = SR_OK;
-  if (!response || status > IPP_STATUS_OK_CONFLICTING) {
+  if (response && busy_status(status)) {
+    sr_host->set_error(t->self, SR_ERR_BUSY, "%s is busy: %s (%s)", c->peer, ippErrorString(status),
+                       cupsLastErrorString());
+    result = SR_ERR_BUSY;
+  } else if (!response || status > IPP_STATUS_OK_CONFLICTING) {
     sr_host->set_error(t->self, SR_ERR_PEER, "%s did not accept the job: %s (%s)", c->peer,
                        ippErrorString(status), cupsLastErrorString());
     result = SR_ERR_PEER;
