@@ -7,6 +7,9 @@
 # shows the job `printing` and why it waits.
 # 1. "print all" of five held jobs to a slow printer: all five arrive,
 #    byte-identical, in submission order; the panel showed them waiting.
+#    Then "print all" of three while another client's job occupies the
+#    printer: the first waits for the busy printer, the others behind it,
+#    and all three follow that job in their order.
 # 2. two users' print scouts release to the same printer at the same
 #    moment: every job prints exactly once, each user's in their order.
 # 3. the printer stays busy longer than busy_deadline: the job is held again
@@ -97,6 +100,17 @@ watch_jobs() { # SESSION FILE STOP_FILE
   done
 }
 saw_waiting() { grep -qiE $'^printing\t.*wait' "$1"; } # FILE from watch_jobs
+saw_busy() { grep -qiE $'^printing\t.*waiting for the printer.*busy' "$1"; }
+
+# Another client's job NAME, sent to the printer directly, keeps it busy
+# until print-hold is removed.
+occupy_printer() { # NAME
+  local ipp="ipp://localhost:$printer_port/ipp/print"
+  touch "$printer/print-hold"
+  python3 "$src/tests/support/make_pdf.py" "busy printer test: $1" >"$(doc "$1")"
+  ipptool -q -T 10 -f "$(doc "$1")" -d filetype=application/pdf "$ipp" print-job.test &&
+    within 10 ipptool -q -T 10 -d state=4 "$ipp" "$src/tests/data/ipp/printer-state.test"
+}
 
 # 1. print all: five held jobs to a printer that needs a second for each
 echo 1 >"$printer/print-delay"
@@ -117,7 +131,30 @@ check "all five printed, none failed" all_printed "$alice" "${ids1[@]}"
 check "the printer finished five jobs (within 5 s)" within 5 ok '[ "$(finished_at_printer)" -ge 5 ]'
 check "five documents, byte-identical, in submission order" \
   [ "$(printed_docs)" = "${names1[*]}" ]
-check "while they waited the panel showed a job printing, waiting for the printer" saw_waiting "$tmp/seen-1"
+check "while they waited the panel showed them printing, with the reason they wait" saw_waiting "$tmp/seen-1"
+
+# 1b. print all while another client's job occupies the printer: the first
+# meets a busy printer, the others wait behind it and keep their order
+rm -f "$printer/print-delay"
+check "another client's job occupies the printer" occupy_printer outsider
+names1b=(behind-1 behind-2 behind-3)
+for n in "${names1b[@]}"; do submit "$queue_workstation" "$n"; done
+mapfile -t ids1b < <(ids_of "$alice" "${names1b[@]}")
+check "three more held jobs" [ "${#ids1b[@]}" = 3 ]
+watch_jobs "$alice" "$tmp/seen-1b" "$tmp/stop-1b" &
+watcher=$!
+panel POST /api/v1/panel/release '{"all":true}' "$alice"
+check "print all: 202 with three releases" [ "$code" = 202 -a "$(field '.releases | length')" = 3 ]
+check "the panel shows the first waiting for the busy printer (within 10 s)" within 10 saw_busy "$tmp/seen-1b"
+before=$(finished_at_printer)
+rm -f "$printer/print-hold"
+check "the three settle once the printer is free (within 30 s)" within 30 settled "$alice" "${ids1b[@]}"
+touch "$tmp/stop-1b"
+wait "$watcher"
+check "the three printed, none failed" all_printed "$alice" "${ids1b[@]}"
+check "the printer finished four more jobs (within 5 s)" within 5 ok '[ "$(finished_at_printer)" -ge $((before + 4)) ]'
+check "after the other client's job, byte-identical, in submission order" \
+  [ "$(printed_docs)" = "${names1[*]} outsider ${names1b[*]}" ]
 
 # 2. two users, two workstations, one printer, released at the same moment
 stack_srctl user add --email bob@example.com --name "Bob" --card 555000111 \
@@ -176,15 +213,7 @@ check "alice's scout restarts with busy_deadline ${deadline}s" with_deadline
 # the rest needs that scout
 [ "$failed" = "$failed_before" ] || { tail -n 5 "$tmp/workstation/log"; checks_done; exit; }
 rm -f "$printer/print-delay"
-touch "$printer/print-hold"
-python3 "$src/tests/support/make_pdf.py" "busy printer test: blocker" >"$(doc blocker)"
-check "another client's job keeps the printer busy" \
-  ipptool -q -T 10 -f "$(doc blocker)" -d filetype=application/pdf \
-  "ipp://localhost:$printer_port/ipp/print" print-job.test
-printer_processing() {
-  ipptool -q -T 10 -d state=4 "ipp://localhost:$printer_port/ipp/print" "$src/tests/data/ipp/printer-state.test"
-}
-check "the printer is processing it (within 10 s)" within 10 printer_processing
+check "another client's job keeps the printer busy" occupy_printer blocker
 submit "$queue_workstation" alice-late
 login printer1 "$demo_card"
 alice=$session
@@ -224,7 +253,7 @@ each_once() { # NAME...
 }
 docs=$(printed_docs)
 check "in all, every job printed exactly once, byte-identical" \
-  each_once "${names1[@]}" "${names_a[@]}" "${names_b[@]}" blocker alice-late
-check "and nothing else (13 documents)" [ "$(wc -w <<<"$docs")" = 13 ]
+  each_once "${names1[@]}" outsider "${names1b[@]}" "${names_a[@]}" "${names_b[@]}" blocker alice-late
+check "and nothing else (17 documents)" [ "$(wc -w <<<"$docs")" = 17 ]
 [ "$failed" = 0 ] || { echo "printed: $docs"; tail -n 40 "$tmp/workstation/log"; }
 checks_done
