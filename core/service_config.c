@@ -379,9 +379,10 @@ static const sr_schema delivery_schema = {
          .offset = DLV(busy_deadline),
          .def = "5m",
          .min = 0,
-         .max = 86400,
+         .max = 600,
          .help = "how long a busy printer is tried again (with backoff) before the release "
-                 "fails and the job is held again; 0: not at all"},
+                 "fails and the job is held again; 0: not at all; at most 10m (the cloud gives "
+                 "a started release 15m between two of its events)"},
         {0}}};
 
 #define SCOUT(field) F(sr_service_config, u.print_scout.field)

@@ -1,29 +1,90 @@
 #include "service_main.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "idhash.h"
 #include "log.h"
+#include "sr/abi.h"
 
-bool sr_service_args_parse(int argc, char **argv, const char *const *verbs, sr_service_args *out) {
-  memset(out, 0, sizeof *out);
-  for (size_t i = 0; verbs && verbs[i] && argc > 1; i++)
-    if (strcmp(argv[1], verbs[i]) == 0)
-      out->verb = verbs[i];
-  out->enroll = out->verb && strcmp(out->verb, "enroll") == 0;
-  for (int i = out->verb ? 2 : 1; i < argc; i++) {
-    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-      out->config = argv[++i];
-    else if (out->enroll && strcmp(argv[i], "--token") == 0 && i + 1 < argc)
-      out->token = argv[++i];
-    else if (out->verb && !out->enroll && strcmp(argv[i], "--renew") == 0)
-      out->renew = true;
-    else if (out->verb && !out->enroll && strcmp(argv[i], "--email") == 0 && i + 1 < argc)
-      out->email = argv[++i];
-    else
-      return false;
+static void print_usage(const char *program, const sr_service_form *forms, const char *verb,
+                        FILE *out) {
+  const char *lead = "usage:";
+  for (const sr_service_form *f = forms; f->synopsis; f++) {
+    if (verb && (!f->verb || strcmp(f->verb, verb) != 0))
+      continue;
+    fprintf(out, "%s %s%s%s %s\n", lead, program, f->verb ? " " : "", f->verb ? f->verb : "",
+            f->synopsis);
+    lead = "      ";
   }
-  return out->config && (!out->enroll || out->token);
+}
+
+/* Says what is wrong and shows the usage of the verb; returns 64. */
+static int refuse(const char *program, const sr_service_form *forms, const char *verb,
+                  const char *what, const char *arg) {
+  fprintf(stderr, "%s%s%s: %s%s%s\n", program, verb ? " " : "", verb ? verb : "", what,
+          arg ? " " : "", arg ? arg : "");
+  print_usage(program, forms, verb, stderr);
+  return 64;
+}
+
+int sr_service_args_parse(const char *program, const sr_service_form *forms, int argc, char **argv,
+                          sr_service_args *out) {
+  enum { CONFIG = 256, TOKEN, RENEW, EMAIL };
+  static const struct option options[] = {{"config", required_argument, NULL, CONFIG},
+                                          {"token", required_argument, NULL, TOKEN},
+                                          {"renew", no_argument, NULL, RENEW},
+                                          {"email", required_argument, NULL, EMAIL},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+  memset(out, 0, sizeof *out);
+  for (const sr_service_form *f = forms; argc > 1 && f->synopsis; f++)
+    if (f->verb && strcmp(argv[1], f->verb) == 0)
+      out->verb = f->verb;
+  out->enroll = out->verb && strcmp(out->verb, "enroll") == 0;
+  const char *v = out->verb;
+  /* the verb is argv[0] of its own parse: options may come before or
+   * after any word but the verb */
+  int n = v ? argc - 1 : argc;
+  char **args = v ? argv + 1 : argv;
+  optind = 0; /* glibc: start afresh */
+  opterr = 0; /* we say what is wrong, with the usage */
+  int opt;
+  char mail[SR_ID_MAX];
+  int index = -1;
+  while ((opt = getopt_long(n, args, ":h", options, &index)) != -1) {
+    /* an option of another verb: named as given, without its value */
+    char known[32];
+    snprintf(known, sizeof known, "--%s", index >= 0 ? options[index].name : "");
+    const char *word = opt == '?' || opt == ':' || index < 0 ? args[optind - 1] : known;
+    index = -1;
+    bool allowed = opt == CONFIG || opt == 'h' || (opt == TOKEN && out->enroll) ||
+                   (opt == RENEW && v && strcmp(v, "passcode") == 0) ||
+                   (opt == EMAIL && v && strcmp(v, "register") == 0);
+    if (opt == ':')
+      return refuse(program, forms, v, "this option needs a value:", word);
+    if (opt == '?' || !allowed)
+      return refuse(program, forms, v, "unknown option", word);
+    switch (opt) {
+    case 'h': print_usage(program, forms, v, stdout); return 0;
+    case CONFIG: out->config = optarg; break;
+    case TOKEN: out->token = optarg; break;
+    case RENEW: out->renew = true; break;
+    case EMAIL:
+      if (sr_email_normalise(optarg, mail, sizeof mail) != SR_OK)
+        return refuse(program, forms, v, "--email: not an email address:", optarg);
+      out->email = optarg;
+      break;
+    }
+  }
+  if (optind < n)
+    return refuse(program, forms, v, "unexpected argument", args[optind]);
+  if (!out->config)
+    return refuse(program, forms, v, "--config FILE is required", NULL);
+  if (out->enroll && !out->token)
+    return refuse(program, forms, v, "--token TOKEN is required (from srctl scout enroll)", NULL);
+  return -1;
 }
 
 bool sr_service_config_load(const char *path, int kind, sr_config **doc, sr_service_config *cfg) {

@@ -1,13 +1,40 @@
 #include "service_plugins.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef SR_PLUGIN_INSTALL_DIR
 #define SR_PLUGIN_INSTALL_DIR "/usr/local/lib/securerelease/plugins"
 #endif
+
+/* A binary run from its CMake build tree (bin/ beside CMakeCache.txt) finds
+ * the plugins built with it in that tree's plugins/, so that
+ * `build/bin/srctl config check` works without SR_PLUGIN_PATH. An installed
+ * binary has no CMakeCache.txt above it and searches no such folder.
+ * Returns false when the running binary is not in a build tree. */
+static bool build_tree_plugin_dir(char *out, size_t size) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0)
+    return false;
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/'); /* .../build/bin/srctl -> .../build/bin */
+  if (!slash)
+    return false;
+  *slash = '\0';
+  if (!(slash = strrchr(exe, '/'))) /* -> .../build */
+    return false;
+  *slash = '\0';
+  char cache[PATH_MAX];
+  if ((size_t)snprintf(cache, sizeof cache, "%s/CMakeCache.txt", exe) >= sizeof cache ||
+      access(cache, F_OK) != 0)
+    return false;
+  return (size_t)snprintf(out, size, "%s/plugins", exe) < size;
+}
 
 int sr_service_plugin_paths(const sr_config *doc, const sr_service_config *cfg, sr_loader *loader) {
   int status = SR_OK;
@@ -34,6 +61,9 @@ int sr_service_plugin_paths(const sr_config *doc, const sr_service_config *cfg, 
     }
     status = sr_loader_add_path(loader, dir);
   }
+  char build_dir[PATH_MAX];
+  if (status == SR_OK && build_tree_plugin_dir(build_dir, sizeof build_dir))
+    status = sr_loader_add_path(loader, build_dir);
   if (status == SR_OK)
     status = sr_loader_add_path(loader, SR_PLUGIN_INSTALL_DIR);
   return status;

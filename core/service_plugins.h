@@ -10,7 +10,9 @@
 
 /* Adds the search directories, in this order: SR_PLUGIN_PATH (colon
  * separated), the file's plugins.paths (relative ones taken from the file's
- * directory), then the installed plugin directory. */
+ * directory), the plugins/ folder of the build tree the running binary was
+ * built in (only when it runs from one), then the installed plugin
+ * directory. */
 int sr_service_plugin_paths(const sr_config *doc, const sr_service_config *cfg, sr_loader *loader);
 
 /* Calls `fn` for every plugin section of the service, with the plugin kind

@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and the main job need,
-# and the npm packages of tests/oidc.
-# Idempotent and quiet when nothing is missing; run as root on Debian 12.
+# Installs what is missing, quietly when nothing is; run as root on Debian 12.
+#
+#   scripts/deps.sh --main   what scripts/run.sh needs: the build (compiler,
+#                            CMake, the -dev libraries, cmocka: the build
+#                            includes the unit tests) and the stack's peers
+#                            (mosquitto, ippeveprinter, dbus-daemon, snmpd,
+#                            socat, curl, jq, python3). No Node.js.
+#   scripts/deps.sh          all that, plus what only the tests need (the
+#                            default: scripts/test.sh): slapd, the
+#                            fuzzer's clang, CUPS for the benchmark, Python
+#                            modules, and the npm packages of tests/oidc (on
+#                            the machine's Node.js 20.19 or later with npm).
 set -euo pipefail
+case "${1:-}" in
+--main) tests=false ;;
+"") tests=true ;;
+*) echo "usage: scripts/deps.sh [--main]" >&2; exit 64 ;;
+esac
 
-packages=(
+main_packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
   libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev
-  # real peers for the integration tests and the stack of scripts/run.sh
-  socat cups-ipp-utils dbus-daemon snmpd mosquitto mosquitto-clients iproute2 curl jq python3
-  slapd ldap-utils python3-aiosmtpd
+  # the stack of scripts/run.sh (and of the end-to-end tests)
+  socat cups-ipp-utils dbus-daemon snmpd mosquitto iproute2 curl jq python3
+)
+test_packages=(
+  # real peers of the integration tests
+  mosquitto-clients slapd ldap-utils python3-aiosmtpd
   # route_table: reads docs/api/*.yaml
   python3-yaml
   # tenant_boundary: reads the cloud database and unseals a key as a thief would
@@ -20,23 +37,30 @@ packages=(
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev
 )
-
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
+# Prints the packages of the list that are not installed.
+missing_of() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+mapfile -t missing_main < <(missing_of "${main_packages[@]}")
+missing_test=()
+$tests && mapfile -t missing_test < <(missing_of "${test_packages[@]}")
+missing=("${missing_main[@]}" "${missing_test[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "deps.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
     exit 1
   fi
-  echo "deps.sh: installing ${missing[*]}" >&2
+  [ ${#missing_main[@]} -gt 0 ] && echo "deps.sh: installing for the build and the main job: ${missing_main[*]}" >&2
+  [ ${#missing_test[@]} -gt 0 ] && echo "deps.sh: installing for the tests: ${missing_test[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+$tests || exit 0
 
 # The OpenID Connect provider of the device flow tests (tests/oidc) runs on
 # the machine's Node.js (not Debian's package: the machine's own is newer and
@@ -47,10 +71,11 @@ oidc=$(cd "$(dirname "$0")/.." && pwd)/tests/oidc
 if [ ! -e "$oidc/node_modules/.package-lock.json" ] ||
    [ "$oidc/package-lock.json" -nt "$oidc/node_modules/.package-lock.json" ]; then
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "deps.sh: node and npm are needed for tests/oidc (Node.js 20.19 or later with its npm) and were not found" >&2
+    echo "deps.sh: the tests (not scripts/run.sh) need node and npm for tests/oidc (Node.js 20.19 or later with its npm), and they were not found" >&2
     exit 1
   fi
   log=$(mktemp)
+  echo "deps.sh: installing for the tests: the npm packages of tests/oidc" >&2
   if ! (cd "$oidc" && npm ci --no-audit --no-fund) >"$log" 2>&1; then
     echo "deps.sh: npm ci in tests/oidc failed:" >&2
     cat "$log" >&2

@@ -3,10 +3,17 @@
 # broker, cloud (SQLite), site service with the panel API, one print scout
 # enrolled for a demo user, and an emulated printer (ippeveprinter with IPP
 # and IPPS, snmpd for its status, a RAW sink) — then runs until Ctrl-C.
-# .run/stack.json says where everything is once it is ready.
+# $SR_RUN_DIR/stack.json (.run/stack.json) says where everything is once it
+# is ready. Ctrl-C (SIGINT or SIGTERM) stops every process it started.
 #
 #   ./scripts/run.sh           run until Ctrl-C
 #   ./scripts/run.sh --smoke   one submit -> release -> printed round, then exit
+#
+# Environment:
+#   SR_QUEUE_PORT=8631   the print queue's port (--smoke takes a free one)
+#   SR_RUN_DIR=.run      where the stack keeps its state and stack.json
+#   SR_BUILD_DIR=DIR     use the binaries already built in DIR (bin/, plugins/)
+#                        instead of building build/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=false
@@ -15,14 +22,22 @@ case "${1:-}" in
 "") ;;
 *) echo "usage: scripts/run.sh [--smoke]" >&2; exit 64 ;;
 esac
-./scripts/deps.sh
+./scripts/deps.sh --main
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --parallel "$(nproc 2>/dev/null || echo 2)" >/dev/null
-echo "Built: build/bin/{sr-cloud,sr-device-scout,sr-print-scout,srctl} and build/plugins/"
+if [ -n "${SR_BUILD_DIR:-}" ]; then
+  build=$(cd "$SR_BUILD_DIR" && pwd)
+  [ -x "$build/bin/sr-cloud" ] || { echo "run.sh: no build in $build (SR_BUILD_DIR)" >&2; exit 1; }
+else
+  build=$PWD/build
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build --parallel "$(nproc 2>/dev/null || echo 2)" >/dev/null
+  echo "Built: build/bin/{sr-cloud,sr-device-scout,sr-print-scout,srctl} and build/plugins/"
+fi
 
 root=$PWD
-run=$root/.run
+run=${SR_RUN_DIR:-$root/.run}
+mkdir -p "$run"
+run=$(cd "$run" && pwd)
 rm -rf "$run/stack" "$run/stack.json"
 mkdir -p "$run/stack"
 source scripts/lib/stack.sh
@@ -36,7 +51,7 @@ STACK_QUIET=1
 $smoke || STACK_QUEUE_PORT=${SR_QUEUE_PORT:-8631}
 export STACK_QUEUE_PORT
 echo "Starting the stack in $run/stack ..."
-if ! stack_start "$run/stack" build/bin build/plugins; then
+if ! stack_start "$run/stack" "$build/bin" "$build/plugins"; then
   echo "the stack did not start; logs are in $run/stack/*/log" >&2
   exit 1
 fi
@@ -44,28 +59,38 @@ fi
 jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri" \
   --arg ca "$ca_file" --arg ipps "ipps://localhost:$printer_port/ipp/print" --arg spool "$spool_dir" \
   --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" --arg admin "$token_file" \
+  --arg secret "$secret_file" --arg tenant "$tenant" --argjson services "$(stack_services_json)" \
   '{cloud_api: $cloud, panel_api: $panel, ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
+    site_secret_file: $secret, tenant: $tenant,
     printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
-    demo_user: {email: $email, card: $card, pin: $pin}}' >"$run/stack.json.tmp"
+    demo_user: {email: $email, card: $card, pin: $pin}, services: $services}' >"$run/stack.json.tmp"
 mv "$run/stack.json.tmp" "$run/stack.json"
 
 if ! $smoke; then
   cat <<TEXT
 
-== securerelease is running (all on 127.0.0.1; .run/stack.json has the same)
+== securerelease is running (all on 127.0.0.1; $run/stack.json has the same)
 Print queue to add in your OS:  $queue_uri
   CUPS:  lpadmin -p SecureRelease -E -v $queue_uri -m everywhere
-  then:  lp -d SecureRelease document.pdf        (or: build/bin/srctl submit FILE --queue URL)
+  then:  lp -d SecureRelease document.pdf        (or: $build/bin/srctl submit FILE --queue URL)
 Panel API (printers, card readers): $panel_url/api/v1/panel/   CA: $ca_file
 Demo user: $demo_email   card $demo_card   PIN $demo_pin
   log in:   curl --cacert $ca_file -H 'Content-Type: application/json' -d '{"device":"printer1","card":"$demo_card"}' $panel_url/api/v1/panel/sessions
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
 Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
-           SR_TOKEN_FILE=$token_file build/bin/srctl jobs)
-Logs: $run/stack/*/log
+           SR_TOKEN_FILE=$token_file $build/bin/srctl jobs)
+Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT
-  while true; do sleep 3600 & wait $!; done # wait returns on a signal
+  # Returns when a service ends on its own (or on Ctrl-C, through the trap).
+  # A stopped service does not end it: SIGSTOP is for debugging.
+  ended=
+  wait -n -p ended "${stack_pids[@]}" || true
+  for name in "${!stack_service_pid[@]}"; do
+    [ "${stack_service_pid[$name]}" = "$ended" ] || continue
+    echo "run.sh: $name ended on its own; its log: ${stack_service_log[$name]}" >&2
+  done
+  exit 1
 fi
 
 # --smoke: one round trip, each step printed
@@ -73,7 +98,7 @@ doc=$root/tests/data/three-pages.pdf
 step() { printf '%-52s' "$1"; }
 curl_json() { curl -sS --cacert "$ca_file" -H 'Content-Type: application/json' "$@"; }
 step "1. submit $(basename "$doc") to the queue"
-build/bin/srctl submit "$doc" --queue "$queue_uri" --title "Smoke test" --format application/pdf >/dev/null
+"$build/bin/srctl" submit "$doc" --queue "$queue_uri" --title "Smoke test" --format application/pdf >/dev/null
 echo ok
 step "2. log in at printer1 with the demo card"
 answer=$(curl_json -d "{\"device\":\"printer1\",\"card\":\"$demo_card\"}" "$panel_url/api/v1/panel/sessions")

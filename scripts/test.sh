@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Builds and tests in four passes, after installing missing Debian packages
-# (scripts/deps.sh):
+# Builds and tests in four passes, after installing what is missing
+# (scripts/deps.sh: the Debian packages of the build, the main job and the
+# tests, and the npm packages of tests/oidc):
 #   1. build/       normal build, warnings as errors: the whole ctest suite;
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
 #                   ctest suite again but the stock ipptool suites
 #                   (ipp_conformance, label `conformance`: 150 s of a
 #                   third-party client's checks, run in pass 1; under ASan
-#                   one of its requests once got no answer, see issue 9);
+#                   one of its requests once got no answer, see issue 9)
+#                   and run_script (label `main_job`: scripts/run.sh itself
+#                   starting and stopping, a test of the script; the
+#                   sanitised services run end to end in release_e2e);
 #   3. build-fuzz/  clang, SR_FUZZ=ON: each libFuzzer harness of tests/fuzz
 #                   runs for a few seconds over a copy of its seed corpus
 #                   (tests/fuzz/corpus/NAME; the repository is not written).
@@ -40,7 +44,7 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # halt_on_error: the first finding fails the test; detect_leaks: leaks fail too
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE conformance
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'conformance|main_job'
 
 # the fuzz pass: about 8 s per harness, under two minutes in all
 echo "== configure and build: build-fuzz (clang, SR_FUZZ=ON)"

@@ -13,8 +13,16 @@
 # with its current job while $spool_dir/../print-hold exists.
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
+#
+# Each service runs in a process group of its own (stack_spawn), so that
+# stack_stop ends it with everything it started (ippeveprinter's print
+# commands, socat's per-connection children) by group, never by name, and
+# so that a Ctrl-C at the terminal reaches only the caller, which then stops
+# the stack in order. stack_service_pid / stack_service_log map each
+# service's name to its process (= group) id and log file.
 
 stack_pids=()
+declare -gA stack_service_pid=() stack_service_log=()
 stack_dir=
 demo_email=alice@example.com
 demo_card=0012345678
@@ -40,11 +48,71 @@ stack_wait_line() { # FILE WORD
   return 1
 }
 
+# Starts COMMAND in the background in a new process group (its pid is the
+# group id) and remembers it as service NAME with its LOG file; the caller's
+# redirections apply. Sets $stack_last_pid.
+stack_spawn() { # NAME LOG COMMAND...
+  local name=$1 log=$2 old p kept=()
+  shift 2
+  # a restart (same name): forget the old process once it has ended, so that
+  # stack_stop never signals a pid the system may have given to another
+  old=${stack_service_pid[$name]:-}
+  if [ -n "$old" ] && ! stack_alive "$old"; then
+    for p in "${stack_pids[@]}"; do [ "$p" = "$old" ] || kept+=("$p"); done
+    stack_pids=("${kept[@]}")
+  fi
+  # setpgid then exec: the pid stays the service's own, so $! is the group
+  python3 -c 'import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])' "$@" &
+  stack_last_pid=$!
+  stack_pids+=("$stack_last_pid")
+  stack_service_pid[$name]=$stack_last_pid
+  stack_service_log[$name]=$log
+}
+
+# The services as JSON: {name: {pid, log}}.
+stack_services_json() {
+  local name
+  for name in "${!stack_service_pid[@]}"; do
+    jq -n --arg name "$name" --argjson pid "${stack_service_pid[$name]}" \
+      --arg log "${stack_service_log[$name]}" '{($name): {pid: $pid, log: $log}}'
+  done | jq -s 'add // {}'
+}
+
+# Sends SIGNAL to the process group PID leads, or to PID alone when it leads
+# none (callers may add plain background processes to stack_pids).
+stack_signal() { # SIGNAL PID
+  kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null || true
+}
+
+stack_alive() { # PID: its group (or itself) still has a process
+  kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null
+}
+
+# Ends every process the stack started, whatever its state: SIGTERM and
+# SIGCONT (a stopped process acts on SIGTERM only once continued) to each
+# group, newest first, then SIGKILL to what is left after 10 seconds. Never
+# fails, so that it is safe in an EXIT trap under set -e: a process may
+# well have exited already.
 stack_stop() {
-  local p
-  for p in "${stack_pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${stack_pids[@]}"; do wait "$p" 2>/dev/null; done
+  local i p left
+  for ((i = ${#stack_pids[@]} - 1; i >= 0; i--)); do
+    stack_signal TERM "${stack_pids[i]}"
+    stack_signal CONT "${stack_pids[i]}"
+  done
+  for _ in $(seq 200); do
+    left=0
+    for p in "${stack_pids[@]}"; do stack_alive "$p" && left=1 && break; done
+    [ "$left" = 0 ] && break
+    sleep 0.05
+  done
+  for p in "${stack_pids[@]}"; do
+    stack_alive "$p" && stack_log "$p did not end on SIGTERM: SIGKILL" && stack_signal KILL "$p"
+  done
+  for p in "${stack_pids[@]}"; do wait "$p" 2>/dev/null || true; done
   stack_pids=()
+  stack_service_pid=()
+  stack_service_log=()
+  return 0
 }
 
 # A throw-away PKI: the root CA that also signs each tenant's CA, a server
@@ -96,8 +164,7 @@ CONF
   # rewrites this ACL (one entry per scout) and makes the broker reload it;
   # until it starts, only the cloud itself may connect.
   printf 'user CN=sr-cloud\ntopic readwrite sr/v1/#\n' >"$d/acl"
-  mosquitto -c "$d/mosquitto.conf" >"$d/log" 2>&1 &
-  stack_pids+=($!)
+  stack_spawn broker "$d/log" mosquitto -c "$d/mosquitto.conf" >"$d/log" 2>&1
   stack_wait_listen "$mqtt_port" || { cat "$d/log" >&2; return 1; }
   stack_log "broker on 127.0.0.1:$mqtt_port (TLS, client certificates)"
 }
@@ -119,14 +186,15 @@ while [ -f "${0%/*}/print-hold" ]; do sleep 0.05; done
 env | grep "^IPP_" | sort > "$1.env.tmp" && mv "$1.env.tmp" "$1.env"
 SH
   chmod +x "$d/print.sh"
-  dbus-daemon --session --address="unix:path=$d/bus" --nofork --nopidfile >/dev/null 2>&1 &
-  stack_pids+=($!)
+  # ippeveprinter talks to Avahi over D-Bus: a private bus of its own
+  stack_spawn dbus "$d/dbus.log" \
+    dbus-daemon --session --address="unix:path=$d/bus" --nofork --nopidfile >"$d/dbus.log" 2>&1
   for _ in $(seq 200); do [ -S "$d/bus" ] && break; sleep 0.01; done
   printer_port=$(stack_free_port)
-  DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/bus" ippeveprinter -p "$printer_port" -n localhost -r off \
+  stack_spawn printer "$d/log" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/bus" \
+    ippeveprinter -p "$printer_port" -n localhost -r off \
     -d "$d/spool" -k -K "$d/ssl" -c "$d/print.sh" -2 -s 10,10 \
-    -f application/pdf,image/pwg-raster,image/urf,image/jpeg "Demo Printer" >"$d/log" 2>&1 &
-  stack_pids+=($!)
+    -f application/pdf,image/pwg-raster,image/urf,image/jpeg "Demo Printer" >"$d/log" 2>&1
   snmp_port=$(stack_free_port)
   cat >"$d/snmpd.conf" <<CONF
 agentaddress udp:127.0.0.1:$snmp_port
@@ -136,12 +204,11 @@ override .1.3.6.1.2.1.25.3.2.1.5.1 integer 2
 override .1.3.6.1.2.1.25.3.5.1.1.1 integer 3
 override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x0000
 CONF
-  SNMP_PERSISTENT_DIR=$d MIBS= snmpd -C -c "$d/snmpd.conf" -I -smux -Lf "$d/snmpd.log" -f &
-  stack_pids+=($!)
+  stack_spawn snmpd "$d/snmpd.log" env SNMP_PERSISTENT_DIR="$d" MIBS= \
+    snmpd -C -c "$d/snmpd.conf" -I -smux -Lf "$d/snmpd.log" -f
   raw_port=$(stack_free_port)
-  socat -u "TCP-LISTEN:$raw_port,bind=127.0.0.1,reuseaddr,fork" \
-    SYSTEM:"cat > $d/raw/job-\$(date +%s%N).prn" &
-  stack_pids+=($!)
+  stack_spawn raw_sink "$d/raw.log" socat -u "TCP-LISTEN:$raw_port,bind=127.0.0.1,reuseaddr,fork" \
+    SYSTEM:"cat > $d/raw/job-\$(date +%s%N).prn" 2>"$d/raw.log"
   stack_wait_listen "$printer_port" && stack_wait_listen "$raw_port" || {
     cat "$d/log" >&2
     return 1
@@ -190,9 +257,8 @@ YAML
 
 stack_cloud_start() {
   local d=$stack_dir/cloud
-  "$stack_bin/sr-cloud" --config "$d/cloud.yaml" >"$d/out" 2>>"$d/log" &
-  cloud_pid=$!
-  stack_pids+=($cloud_pid)
+  stack_spawn cloud "$d/log" "$stack_bin/sr-cloud" --config "$d/cloud.yaml" >"$d/out" 2>>"$d/log"
+  cloud_pid=$stack_last_pid
   cloud_url=$(stack_wait_line "$d/out" api) || { cat "$d/log" >&2; return 1; }
   cloud_url=${cloud_url/127.0.0.1/localhost}
   # ready when it answers and is connected to the broker
@@ -254,9 +320,8 @@ YAML
     "$stack_bin/sr-device-scout" enroll --config "$d/site.yaml" \
       --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
   fi
-  "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>>"$d/log" &
-  site_pid=$!
-  stack_pids+=($site_pid)
+  stack_spawn site "$d/log" "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>>"$d/log"
+  site_pid=$stack_last_pid
   panel_url=$(stack_wait_line "$d/out" panel) || { cat "$d/log" >&2; return 1; }
   site_port=${panel_url##*:}
   panel_url=${panel_url/127.0.0.1/localhost}
@@ -308,9 +373,8 @@ YAML
     "$stack_bin/sr-print-scout" enroll --config "$d/scout.yaml" \
       --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null || return 1
   fi
-  "$stack_bin/sr-print-scout" --config "$d/scout.yaml" >"$d/out" 2>>"$d/log" &
-  scout_pid=$!
-  stack_pids+=($scout_pid)
+  stack_spawn "$name" "$d/log" "$stack_bin/sr-print-scout" --config "$d/scout.yaml" >"$d/out" 2>>"$d/log"
+  scout_pid=$stack_last_pid
   queue_uri=$(stack_wait_line "$d/out" queue) || { cat "$d/log" >&2; return 1; }
   for _ in $(seq 400); do grep -q "connected to the broker" "$d/log" && break; sleep 0.025; done
   eval "queue_$name=\$queue_uri pid_$name=\$scout_pid"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "address_check.h"
 #include "cloud.h"
 #include "db.h"
 #include "idhash.h"
@@ -158,7 +159,7 @@ void cloud_admin_device_add(cloud_call *k) {
   json_t *uris = json_object_get(body, "uris");
   bool uris_ok = json_is_array(uris) && json_array_size(uris) > 0 && json_array_size(uris) <= 8;
   for (size_t i = 0; uris_ok && i < json_array_size(uris); i++)
-    uris_ok = cloud_printer_uri_ok(json_string_value(json_array_get(uris, i)));
+    uris_ok = sr_printer_uri_ok(json_string_value(json_array_get(uris, i)));
   if (!id || !is_slug(id, 64)) {
     sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 64 of a-z, 0-9 and '-'");
   } else if (!name_ok(body, resp)) {
@@ -167,7 +168,7 @@ void cloud_admin_device_add(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid",
                         "'uris' lists 1 to 8 printer URIs (ipps://HOST[:PORT]/PATH, ipp://... or "
                         "socket://HOST[:PORT]), in the order to try");
-  } else if (json_object_get(body, "snmp") && !cloud_snmp_address_ok(snmp)) {
+  } else if (json_object_get(body, "snmp") && !sr_snmp_address_ok(snmp)) {
     sr_http_reply_error(resp, 400, "invalid",
                         "'snmp' is the printer's SNMP agent: HOST[:PORT], an IPv4 address or "
                         "[IPv6 address], with an optional port 1-65535");
@@ -291,7 +292,8 @@ static void list(cloud *c, sr_http_response *resp, const char *key, const char *
   if (!rows)
     cloud_api_db_error(resp, "listing");
   else
-    sr_http_reply_json(resp, 200, json_pack("{s:o}", key, rows));
+    /* the tenant too: srctl learns its token's tenant from it */
+    sr_http_reply_json(resp, 200, json_pack("{s:o, s:s}", key, rows, "tenant", tenant));
 }
 
 void cloud_admin_jobs(cloud_call *k) {

@@ -244,10 +244,6 @@ bool cloud_time_field(json_t *v, const char *name, int64_t earliest, int64_t lat
 /* ---- fields.c ---- */
 
 #define CLOUD_NAME_MAX 128 /* bytes of a display name */
-/* A printer's SNMP agent: HOST[:PORT], IPv4 or [IPv6] literal[:PORT]. */
-bool cloud_snmp_address_ok(const char *s);
-/* ipps://, ipp:// or socket:// with a host (and optional port and path). */
-bool cloud_printer_uri_ok(const char *uri);
 /* A display name: 1 to CLOUD_NAME_MAX bytes, no control characters. */
 bool cloud_name_ok(const char *s);
 

@@ -1,7 +1,7 @@
 /*
  * Checks of the text fields the administration API stores and hands on:
- * device addresses end up in release commands a scout acts on, names in
- * every listing. Each check says what is wrong with the field by name.
+ * names end up in every listing (addresses are checked by core's
+ * address_check.h, which srctl shares).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -9,77 +9,6 @@
 #include <string.h>
 
 #include "cloud.h"
-
-/* A host name (letters, digits, '-', '.', each label 1-63 characters) or
- * an IPv4 literal; IPv6 literals come in brackets and are checked apart. */
-static bool host_name_ok(const char *s, size_t n) {
-  if (n == 0 || n > 253)
-    return false;
-  size_t label = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch == '.') {
-      if (label == 0)
-        return false;
-      label = 0;
-    } else if (isalnum(ch) || ch == '-') {
-      if (++label > 63 || (label == 1 && ch == '-'))
-        return false;
-    } else {
-      return false;
-    }
-  }
-  return label > 0;
-}
-
-static bool ipv6_literal_ok(const char *s, size_t n) {
-  return n >= 2 && n <= 45 && strspn(s, "0123456789abcdefABCDEF:.") == n && memchr(s, ':', n);
-}
-
-static bool port_ok(const char *s, size_t n) {
-  if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
-    return false;
-  long port = strtol(s, NULL, 10);
-  return port >= 1 && port <= 65535;
-}
-
-/* HOST, HOST:PORT, [V6] or [V6]:PORT, the whole of [s, s+n). */
-static bool host_port_ok(const char *s, size_t n) {
-  const char *colon;
-  if (n && s[0] == '[') {
-    const char *close = memchr(s, ']', n);
-    if (!close || !ipv6_literal_ok(s + 1, (size_t)(close - s - 1)))
-      return false;
-    size_t rest = n - (size_t)(close - s) - 1;
-    return rest == 0 || (close[1] == ':' && port_ok(close + 2, rest - 1));
-  }
-  colon = memchr(s, ':', n);
-  if (!colon)
-    return host_name_ok(s, n);
-  return host_name_ok(s, (size_t)(colon - s)) && port_ok(colon + 1, n - (size_t)(colon - s) - 1);
-}
-
-bool cloud_snmp_address_ok(const char *s) { return s && host_port_ok(s, strlen(s)); }
-
-bool cloud_printer_uri_ok(const char *uri) {
-  static const char *const schemes[] = {"ipps://", "ipp://", "socket://"};
-  size_t len = uri ? strlen(uri) : 0;
-  if (len == 0 || len >= 500)
-    return false;
-  for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++) {
-    size_t k = strlen(schemes[i]);
-    if (strncmp(uri, schemes[i], k) != 0)
-      continue;
-    const char *host = uri + k, *path = strchr(host, '/');
-    size_t host_len = path ? (size_t)(path - host) : strlen(host);
-    /* the path: printable ASCII without spaces, quotes or backslashes */
-    for (const char *p = path; p && *p; p++)
-      if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\')
-        return false;
-    return host_port_ok(host, host_len);
-  }
-  return false;
-}
 
 bool cloud_name_ok(const char *s) {
   size_t n = s ? strlen(s) : 0;

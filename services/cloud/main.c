@@ -26,10 +26,7 @@
 #define REGISTRATION_THREADS 4
 #define REGISTRATION_QUEUE 64
 
-static int usage(void) {
-  fprintf(stderr, "usage: sr-cloud --config FILE\n");
-  return 64;
-}
+static const sr_service_form forms[] = {{NULL, "--config FILE"}, {0}};
 
 /* Reads a whole small file (PEM, token) into a malloc'd string. */
 static char *read_text(const char *path, bool secret, char *err, size_t err_size) {
@@ -221,8 +218,9 @@ int main(int argc, char **argv) {
     return ok ? 0 : 1;
   }
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, NULL, &args))
-    return usage();
+  int status = sr_service_args_parse("sr-cloud", forms, argc, argv, &args);
+  if (status >= 0)
+    return status;
   const char *config = args.config;
   signal(SIGPIPE, SIG_IGN);
   static cloud c;

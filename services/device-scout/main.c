@@ -37,11 +37,8 @@ typedef struct site {
   sr_worker_pool *pool;
 } site;
 
-static int usage(void) {
-  fprintf(stderr, "usage: sr-device-scout --config FILE\n"
-                  "       sr-device-scout enroll --config FILE --token TOKEN\n");
-  return 64;
-}
+static const sr_service_form forms[] = {
+    {NULL, "--config FILE"}, {"enroll", "--config FILE --token TOKEN"}, {0}};
 
 static int enroll(site *s, const char *token) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
@@ -148,8 +145,9 @@ int main(int argc, char **argv) {
     return ok ? 0 : 1;
   }
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, (const char *[]){"enroll", NULL}, &args))
-    return usage();
+  int status = sr_service_args_parse("sr-device-scout", forms, argc, argv, &args);
+  if (status >= 0)
+    return status;
   signal(SIGPIPE, SIG_IGN);
   site s = {0};
   int rc = 1;

@@ -50,13 +50,11 @@ typedef struct scout {
   char scout_id[128];
 } scout;
 
-static int usage(void) {
-  fprintf(stderr, "usage: sr-print-scout --config FILE\n"
-                  "       sr-print-scout enroll --config FILE --token TOKEN\n"
-                  "       sr-print-scout passcode --config FILE --renew\n"
-                  "       sr-print-scout register --config FILE [--email ADDRESS]\n");
-  return 64;
-}
+static const sr_service_form forms[] = {{NULL, "--config FILE"},
+                                        {"enroll", "--config FILE --token TOKEN"},
+                                        {"passcode", "--config FILE --renew"},
+                                        {"register", "--config FILE [--email ADDRESS]"},
+                                        {0}};
 
 static void scout_free(scout *s) {
   if (s->releaser_started)
@@ -329,9 +327,9 @@ static int renew_passcode(const sr_service_config *cfg, const sr_config *doc, co
 
 int main(int argc, char **argv) {
   sr_service_args args;
-  if (!sr_service_args_parse(argc, argv, (const char *[]){"enroll", "passcode", "register", NULL},
-                             &args))
-    return usage();
+  int status = sr_service_args_parse("sr-print-scout", forms, argc, argv, &args);
+  if (status >= 0)
+    return status;
   if (args.enroll)
     return enroll(args.config, args.token);
   if (args.verb && strcmp(args.verb, "register") == 0)
@@ -339,8 +337,9 @@ int main(int argc, char **argv) {
                       : run_command(args.config, NULL, register_oidc);
   if (args.verb) { /* passcode */
     if (!args.renew) {
-      fprintf(stderr, "sr-print-scout: a passcode is shown only once; get a new one with "
-                      "passcode --renew\n");
+      fprintf(stderr, "sr-print-scout passcode: a passcode is shown only once; get a new one "
+                      "with passcode --renew\nusage: sr-print-scout passcode --config FILE "
+                      "--renew\n");
       return 64;
     }
     return run_command(args.config, NULL, renew_passcode);

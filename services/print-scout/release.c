@@ -31,6 +31,7 @@
 #define RETRY_MOST 8.0
 /* a waiting release tells the cloud at least this often (its deadline) */
 #define WAITING_REPORT_EVERY 60
+#define POSITION_REPORT_EVERY 10
 
 /* One release: in its printer's line, then handed to the pool, and its
  * result back. Made on the loop's thread; while it is in the pool the
@@ -147,7 +148,13 @@ static void report_waiting(scout_result *res, const char *reason) {
   publish_event(res->releaser, res->release_id, res->uuid, "waiting", reason, NULL);
 }
 
+/* A place in line moved up. Told at most every POSITION_REPORT_EVERY
+ * seconds: twenty jobs printed at once must not flood the cloud's event
+ * limit (event_limit.c), and its place at the front says "printing". */
 static void place_moved(printer_place *place, size_t ahead) {
+  scout_result *res = (scout_result *)place;
+  if (res->reported_at && time(NULL) - res->reported_at < POSITION_REPORT_EVERY)
+    return;
   char why[96];
   snprintf(why, sizeof why, "waiting for %zu job%s ahead at this printer", ahead,
            ahead == 1 ? "" : "s");

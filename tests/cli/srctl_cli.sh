@@ -65,6 +65,19 @@ storage:
     config: {root: /var/lib/sr}
 YAML
 expect "config check ok" 0 "good\.yaml: ok \(cloud, 1 plugin section checked\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/good.yaml"
+# run from its build tree, srctl searches the plugins built with it
+expect "config check finds the build tree's plugins" 0 "good\.yaml: ok \(cloud, 1 plugin section checked\)" -- env -u SR_PLUGIN_PATH "$srctl" config check "$tmp/good.yaml"
+printf 'service: cloud\nstorage:\n  - plugin: lpd-nowhere\n    config: {}\n' >"$tmp/missing.yaml"
+expect "config check names the build tree's plugin folder" 2 "sr_storage_lpd-nowhere\.so is not in $plugins, " -- env -u SR_PLUGIN_PATH "$srctl" config check "$tmp/missing.yaml"
+# a copy outside any build tree does not
+mkdir "$tmp/bin" && cp "$srctl" "$tmp/bin/srctl"
+expect "an srctl outside a build tree searches no build tree" 2 "sr_storage_lpd-nowhere\.so is not in /" -- env -u SR_PLUGIN_PATH "$tmp/bin/srctl" config check "$tmp/missing.yaml"
+if env -u SR_PLUGIN_PATH "$tmp/bin/srctl" config check "$tmp/missing.yaml" 2>&1 | grep -qF "$plugins"; then
+  echo "FAIL the copy outside the build tree searched $plugins"
+  failures=$((failures + 1))
+else
+  passed=$((passed + 1))
+fi
 expect "config check missing file" 2 "none\.yaml:1:1: cannot open" -- "$srctl" config check "$tmp/none.yaml"
 
 printf 'service: cloud\nplugins:\n  paths:\n    - {a: b}\n' >"$tmp/map-path.yaml"
@@ -73,6 +86,108 @@ expect "config list item of the wrong type" 2 "map-path\.yaml:4:7: 'plugins\.pat
 secret=$("$srctl" secret generate 2>/dev/null)
 if [[ "$secret" =~ ^SR1(-[A-Z2-7]{5}){11}$ ]]; then passed=$((passed + 1)); else
   echo "FAIL secret format: $secret"; failures=$((failures + 1)); fi
+
+
+# ---- the command line of every command: getopt_long conventions ----
+bin=$(dirname "$srctl")
+closed=https://127.0.0.1:1 # nothing listens on port 1: a call fails after parsing
+
+# conventions NAME -- COMMAND...: an unknown option is refused with the
+# usage on stderr (exit 64, nothing on stdout); --help and -h print the
+# usage on stdout (exit 0, nothing on stderr).
+conventions() {
+  local name=$1 out err rc
+  shift 2
+  "$@" --no-such-option >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ "$rc" = 64 ] && [ ! -s "$tmp/out" ] && grep -q -- "--no-such-option" "$tmp/err" &&
+    grep -q "usage:" "$tmp/err"; then passed=$((passed + 1)); else
+    echo "FAIL $name: unknown option gave exit $rc"; sed 's/^/  | /' "$tmp/out" "$tmp/err"
+    failures=$((failures + 1)); fi
+  for help in --help -h; do
+    "$@" "$help" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" = 0 ] && [ ! -s "$tmp/err" ] && grep -q "usage:" "$tmp/out"; then
+      passed=$((passed + 1)); else
+      echo "FAIL $name $help: exit $rc"; sed 's/^/  | /' "$tmp/out" "$tmp/err"
+      failures=$((failures + 1)); fi
+  done
+}
+
+for cmd in "config check" "plugin inspect" "secret generate" "job show" "submit" \
+  "tenant create" "user add" "user list" "user remove" "device add" "device list" \
+  "device remove" "scout enroll" "scout list" "scout remove" "jobs" "delegate add" \
+  "delegate list" "delegate remove"; do
+  # shellcheck disable=SC2086 # the words of the command
+  conventions "srctl $cmd" -- "$srctl" $cmd
+done
+expect "srctl --help: every command, on stdout" 0 "srctl delegate remove ID" -- "$srctl" --help
+expect "srctl user --help lists the user commands" 0 "srctl user remove ID" -- "$srctl" user --help
+expect "srctl user frob: unknown command, usage" 64 "unknown command 'frob'" -- "$srctl" user frob
+expect "srctl user: say what to do" 64 "srctl user add --email" -- "$srctl" user
+
+for svc in sr-cloud sr-print-scout "sr-print-scout enroll" "sr-print-scout passcode" \
+  "sr-print-scout register" sr-device-scout "sr-device-scout enroll"; do
+  # shellcheck disable=SC2086
+  conventions "$svc" -- "$bin"/$svc
+done
+
+# a flag before a positional: the positional is still the positional (the
+# call then fails at the closed port or the missing file, which names it)
+"$srctl" secret generate >"$tmp/site-secret" 2>/dev/null
+chmod 600 "$tmp/site-secret"
+expect "job show: flags before FILE" 1 "cannot open $tmp/none\.job" -- "$srctl" job show --secret-file "$tmp/site-secret" --tenant default "$tmp/none.job"
+expect "submit: flags before FILE" 1 "127\.0\.0\.1:1" -- "$srctl" submit --copies 2 --queue ipp://127.0.0.1:1/ipp/print "$tmp/good.yaml"
+expect "tenant create: flags before ID" 1 "POST $closed/api/v1/tenants" -- "$srctl" tenant create --name Acme --cloud "$closed" acme
+expect "device add: flags before ID" 1 "POST $closed/api/v1/devices" -- "$srctl" device add --cloud "$closed" --uri ipp://printer.example/ipp/print --snmp printer.example:161 p1
+for noun in user device scout delegate; do
+  case $noun in delegate) coll=delegations ;; *) coll=${noun}s ;; esac
+  expect "$noun remove: flag before ID" 1 "DELETE $closed/api/v1/$coll/x-1" -- "$srctl" $noun remove --cloud "$closed" x-1
+  expect "$noun list: any order" 1 "GET $closed/api/v1/$coll" -- "$srctl" $noun list --json --cloud "$closed"
+done
+expect "jobs: options" 1 "GET $closed/api/v1/jobs" -- "$srctl" jobs --cloud "$closed" --json
+expect "user add: options in any order" 1 "POST $closed/api/v1/users" -- "$srctl" user add --name Bob --cloud "$closed" --email bob@example.com
+expect "scout enroll: options in any order" 1 "POST $closed/api/v1/scouts" -- "$srctl" scout enroll --name pc --cloud "$closed" --kind print
+expect "delegate add: options in any order" 1 "POST $closed/api/v1/delegations" -- "$srctl" delegate add --to b@example.com --cloud "$closed" --from a@example.com
+expect "no cloud there: say what to do" 1 "is the cloud running there" -- "$srctl" jobs --cloud "$closed"
+expect "sr-print-scout enroll: options in any order" 1 "none\.yaml:1:1: cannot open" -- "$bin/sr-print-scout" enroll --token T --config "$tmp/none.yaml"
+expect "sr-print-scout register: options in any order" 1 "none\.yaml:1:1: cannot open" -- "$bin/sr-print-scout" register --email a@example.com --config "$tmp/none.yaml"
+expect "sr-device-scout enroll: options in any order" 1 "none\.yaml:1:1: cannot open" -- "$bin/sr-device-scout" enroll --config "$tmp/none.yaml" --token T
+expect "sr-cloud: --config" 1 "none\.yaml:1:1: cannot open" -- "$bin/sr-cloud" --config "$tmp/none.yaml"
+
+# a malformed value is refused (64) with a message naming the option
+refused() { expect "$1" 64 "$2" -- "${@:4}"; }
+refused "user add --nmae (the issue's example)" "unknown option '--nmae'" -- "$srctl" user add --email bob@example.com --nmae Bob --cloud "$closed"
+refused "user add: bad email" "--email: 'not-an-address' is not an email" -- "$srctl" user add --email not-an-address --cloud "$closed"
+refused "user add: bad PIN length" "--pin-length: expected a whole number from 4 to 12" -- "$srctl" user add --email b@example.com --pin-length 4x --cloud "$closed"
+refused "user add: bad card format" "--card-format: expected decimal, hex or raw" -- "$srctl" user add --email b@example.com --card-format octal --cloud "$closed"
+refused "user add: card without the secret" "--card and --pin need --secret-file" -- "$srctl" user add --email b@example.com --card 123 --cloud "$closed"
+refused "device add --snmp nonsense (the issue's example)" "--snmp: expected HOST:PORT" -- "$srctl" device add p1 --uri ipp://h/ipp/print --snmp nonsense --cloud "$closed"
+refused "device add: bad URI" "--uri: expected ipps://, ipp:// or socket://" -- "$srctl" device add p1 --uri http://h/ --cloud "$closed"
+refused "device add: needs --uri" "--uri is required" -- "$srctl" device add p1 --cloud "$closed"
+refused "scout enroll: bad kind" "--kind: expected print or site" -- "$srctl" scout enroll --kind laptop --cloud "$closed"
+refused "scout enroll: bad user" "--user: 'bob' is not an email" -- "$srctl" scout enroll --kind print --user bob --cloud "$closed"
+refused "delegate add: bad owner" "--from: 'a' is not an email" -- "$srctl" delegate add --from a --to b@example.com --cloud "$closed"
+refused "submit: bad copies" "--copies: expected a whole number from 1 to 999, got 'two'" -- "$srctl" submit "$tmp/good.yaml" --queue ipp://127.0.0.1:1/ipp/print --copies two
+refused "submit: bad sides" "--sides: 'both' is not one of" -- "$srctl" submit "$tmp/good.yaml" --queue ipp://127.0.0.1:1/ipp/print --sides both
+refused "submit: bad queue" "--queue: expected ipp://" -- "$srctl" submit "$tmp/good.yaml" --queue http://127.0.0.1:1/
+refused "job show: --secret-file needs a value" "option '--secret-file' needs a value" -- "$srctl" job show "$tmp/none.job" --secret-file
+for cmd in "tenant create t" "user add --email b@example.com" "user list" "user remove u" "device add p --uri ipp://h/" \
+  "device list" "device remove p" "scout enroll --kind print" "scout list" "scout remove s" "jobs" \
+  "delegate add --from a@example.com --to b@example.com" "delegate list" "delegate remove d"; do
+  # shellcheck disable=SC2086
+  refused "srctl $cmd: bad --cloud" "--cloud: expected https://HOST:PORT, got 'http://x'" -- "$srctl" $cmd --cloud http://x
+done
+# these take no option with a value: a word too many is refused instead
+refused "srctl plugin inspect: an argument too many" "unexpected argument 'extra'" -- "$srctl" plugin inspect "$tmp/a.so" extra
+refused "srctl secret generate: an argument too many" "unexpected argument 'extra'" -- "$srctl" secret generate extra
+refused "srctl config check: no file" "config check: missing argument" -- "$srctl" config check
+refused "sr-cloud: --config needs a value" "needs a value: --config" -- "$bin/sr-cloud" --config
+refused "sr-print-scout register: bad email" "--email: not an email address: nobody" -- "$bin/sr-print-scout" register --config "$tmp/none.yaml" --email nobody
+refused "sr-print-scout enroll: needs --token" "--token TOKEN is required" -- "$bin/sr-print-scout" enroll --config "$tmp/none.yaml"
+refused "sr-print-scout passcode: --token is not its option" "unknown option --token" -- "$bin/sr-print-scout" passcode --config "$tmp/none.yaml" --token x
+refused "sr-device-scout enroll: --token needs a value" "needs a value: --token" -- "$bin/sr-device-scout" enroll --config "$tmp/none.yaml" --token
+refused "sr-device-scout: a stray word" "unexpected argument frob" -- "$bin/sr-device-scout" --config "$tmp/none.yaml" frob
 
 echo "$passed passed, $failures failed"
 [ "$failures" = 0 ]

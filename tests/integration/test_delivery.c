@@ -161,12 +161,61 @@ static void test_unreachable_printer(void **state) {
   assert_non_null(strstr(r.reason, "ipps: the printer has no URI for it"));
 }
 
+/* A printer busy with another job answers "busy": the delivery says so
+ * (SR_ERR_BUSY) and falls back to no other transport, since the printer
+ * is there and will take the job shortly; once free, it prints it. */
+static void test_busy_printer_is_no_reason_to_fall_back(void **state) {
+  (void)state;
+  char hold[128], uris[3][128];
+  snprintf(hold, sizeof hold, "%s/hold", printer.dir);
+  FILE *f = fopen(hold, "w");
+  assert_non_null(f);
+  fclose(f);
+  /* the printer takes a first job and stays busy with it */
+  const sr_transport_ops *ipp = &sr_instance_ops_of(chain[1])->transport;
+  char first_uri[128];
+  snprintf(first_uri, sizeof first_uri, "ipp://localhost:%d/ipp/print", printer.port);
+  void *first = NULL;
+  assert_int_equal(ipp->open(chain[1]->state, first_uri, &first), SR_OK);
+  sr_test_source a = {(const uint8_t *)"%PDF-1.7 first", 14, 0, 0};
+  assert_int_equal(ipp->send(first, &attrs, sr_test_source_read, &a), SR_OK);
+  sr_transport_status st = {.struct_size = sizeof st};
+  for (int i = 0; i < 500 && st.state != SR_PRINT_PROCESSING; i++) {
+    assert_int_equal(ipp->job_state(first, &st), SR_OK);
+    usleep(10000);
+  }
+  assert_int_equal(st.state, SR_PRINT_PROCESSING);
+
+  make_uris(uris, closed_port, printer.port, sink.port);
+  int raw_before = sr_test_raw_sink_files(&sink, NULL, 0);
+  sr_test_source b = {(const uint8_t *)"%PDF-1.7 second", 15, 0, 0};
+  sr_delivery_result r;
+  assert_int_equal(deliver(uris, &b, &r), SR_ERR_BUSY);
+  assert_string_equal(r.transport, "ipp");
+  assert_non_null(strstr(r.reason, "busy"));
+  /* sr_deliver returned: had it tried RAW, the sink would have the file */
+  assert_int_equal(sr_test_raw_sink_files(&sink, NULL, 0), raw_before);
+
+  /* the first job ends; the same document now prints over IPP */
+  unlink(hold);
+  for (int i = 0; i < 1000 && st.state != SR_PRINT_COMPLETED; i++) {
+    assert_int_equal(ipp->job_state(first, &st), SR_OK);
+    usleep(10000);
+  }
+  assert_int_equal(st.state, SR_PRINT_COMPLETED);
+  ipp->close(first);
+  b.off = 0;
+  assert_int_equal(deliver(uris, &b, &r), SR_OK);
+  assert_string_equal(r.transport, "ipp");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ipps_first),
       cmocka_unit_test(test_falls_back_to_ipp_then_raw),
       cmocka_unit_test(test_no_fallback_once_the_printer_took_bytes),
       cmocka_unit_test(test_unreachable_printer),
+      cmocka_unit_test(test_busy_printer_is_no_reason_to_fall_back),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -22,12 +22,15 @@ bool sr_test_printer_start(sr_test_printer *p) {
            SR_TEST_SUPPORT_DIR, p->ssl);
   if (system(cmd) != 0)
     goto fail;
-  /* the print command: keep the job's attributes next to the document */
+  /* the print command: keep the job's attributes next to the document;
+   * while a file `hold` exists the printer stays busy with the job (at
+   * most a minute), as a real one printing a long document */
   snprintf(path, sizeof path, "%s/print.sh", p->dir);
   FILE *f = fopen(path, "w");
   if (!f)
     goto fail;
-  fputs("#!/bin/sh\nenv | grep '^IPP_' | sort > \"$1.env.tmp\" && mv \"$1.env.tmp\" \"$1.env\"\n",
+  fputs("#!/bin/sh\nfor _ in $(seq 1200); do [ -f \"${0%/*}/hold\" ] || break; sleep 0.05; done\n"
+        "env | grep '^IPP_' | sort > \"$1.env.tmp\" && mv \"$1.env.tmp\" \"$1.env\"\n",
         f);
   fclose(f);
   chmod(path, 0700);

@@ -3,6 +3,8 @@
  * on one port) with its private D-Bus daemon, in a temporary directory.
  * Every job is kept in `spool` as N-NAME.EXT next to N-NAME.EXT.env, the
  * job's attributes as IPP_* lines (IPP_COPIES=2, IPP_SIDES=...).
+ * While a file named `hold` exists in `dir`, the printer stays busy with
+ * the job it is printing (it answers others server-error-busy).
  */
 #ifndef SR_TEST_PRINTER_H
 #define SR_TEST_PRINTER_H

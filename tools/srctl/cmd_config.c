@@ -49,13 +49,13 @@ static bool check_file(const char *file) {
   return errors == 0;
 }
 
-int srctl_config(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[0], "check") != 0) {
-    fprintf(stderr, "usage: srctl config check FILE...\n");
-    return SRCTL_EXIT_USAGE;
-  }
+int srctl_config_check(const srctl_command *cmd, int argc, char **argv) {
+  srctl_parser p;
+  srctl_parser_init(&p, cmd, argc, argv, NULL, NULL);
+  if (srctl_next(&p) != -1 || !srctl_positionals(&p, 1, argc))
+    return p.status;
   bool ok = true;
-  for (int i = 1; i < argc; i++)
+  for (int i = optind; i < argc; i++)
     ok = check_file(argv[i]) && ok;
   return ok ? 0 : 2;
 }

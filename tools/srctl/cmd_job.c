@@ -19,25 +19,29 @@ static int write_document(void *ctx, const void *p, size_t len) {
   return !o->file || fwrite(p, 1, len, o->file) == len ? SR_OK : SR_ERR_IO;
 }
 
-int srctl_job(int argc, char **argv) {
-  const char *file = NULL, *secret_file = NULL, *tenant = "default", *document = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--secret-file") == 0 && i + 1 < argc)
-      secret_file = argv[++i];
-    else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc)
-      tenant = argv[++i];
-    else if (strcmp(argv[i], "--document") == 0 && i + 1 < argc)
-      document = argv[++i];
-    else if (!file && argv[i][0] != '-')
-      file = argv[i];
-    else
-      file = NULL, argc = 0;
+int srctl_job_show(const srctl_command *cmd, int argc, char **argv) {
+  enum { SECRET_FILE = 256, TENANT, DOCUMENT };
+  static const struct option options[] = {{"secret-file", required_argument, NULL, SECRET_FILE},
+                                          {"tenant", required_argument, NULL, TENANT},
+                                          {"document", required_argument, NULL, DOCUMENT},
+                                          {0}};
+  const char *secret_file = NULL, *tenant = "default", *document = NULL;
+  srctl_parser p;
+  srctl_parser_init(&p, cmd, argc, argv, options, NULL);
+  int opt;
+  while ((opt = srctl_next(&p)) != -1) {
+    switch (opt) {
+    case SECRET_FILE: secret_file = optarg; break;
+    case TENANT: tenant = optarg; break;
+    case DOCUMENT: document = optarg; break;
+    default: return p.status;
+    }
   }
-  if (argc < 1 || strcmp(argv[0], "show") != 0 || !file || !secret_file) {
-    fprintf(stderr, "usage: srctl job show FILE --secret-file PATH [--tenant ID] "
-                    "[--document OUT]\n");
-    return SRCTL_EXIT_USAGE;
-  }
+  if (!srctl_positionals(&p, 1, 1))
+    return p.status;
+  if (!secret_file)
+    return srctl_refuse(&p, "--secret-file is required (the job is sealed with the site key)");
+  const char *file = argv[optind];
   char why[512];
   sr_site_key *key = NULL;
   int status = sr_site_key_load(secret_file, tenant, &key, why, sizeof why);

@@ -53,17 +53,18 @@ static void print_members(const sr_plugin *plugin) {
   printf("\n");
 }
 
-int srctl_plugin(int argc, char **argv) {
-  if (argc != 2 || strcmp(argv[0], "inspect") != 0) {
-    fprintf(stderr, "usage: srctl plugin inspect FILE.so\n");
-    return SRCTL_EXIT_USAGE;
-  }
+int srctl_plugin_inspect(const srctl_command *cmd, int argc, char **argv) {
+  srctl_parser p;
+  srctl_parser_init(&p, cmd, argc, argv, NULL, NULL);
+  if (srctl_next(&p) != -1 || !srctl_positionals(&p, 1, 1))
+    return p.status;
+  const char *file = argv[optind];
   sr_loader *loader = sr_loader_new(NULL);
   if (!loader)
     return 1;
   sr_plugin *plugin;
   char err[1024];
-  int status = sr_loader_load_file(loader, argv[1], 0, &plugin, err, sizeof err);
+  int status = sr_loader_load_file(loader, file, 0, &plugin, err, sizeof err);
   if (status != SR_OK) {
     fprintf(stderr, "srctl: %s\n", err);
     sr_loader_free(loader);

@@ -7,11 +7,11 @@
 #include "site_key.h"
 #include "sr/abi.h"
 
-int srctl_secret(int argc, char **argv) {
-  if (argc != 1 || strcmp(argv[0], "generate") != 0) {
-    fprintf(stderr, "usage: srctl secret generate\n");
-    return SRCTL_EXIT_USAGE;
-  }
+int srctl_secret_generate(const srctl_command *cmd, int argc, char **argv) {
+  srctl_parser p;
+  srctl_parser_init(&p, cmd, argc, argv, NULL, NULL);
+  if (srctl_next(&p) != -1 || !srctl_positionals(&p, 0, 0))
+    return p.status;
   uint8_t secret[SR_SITE_SECRET_LEN];
   if (sr_site_secret_generate(secret) != SR_OK) {
     fprintf(stderr, "srctl: the random generator failed\n");

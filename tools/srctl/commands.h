@@ -1,26 +1,31 @@
-/* srctl's subcommands; each returns the process exit status. */
+/* srctl's commands (the table in main.c names them); each parses its own
+ * options (cli.h) and returns the process exit status. */
 #ifndef SRCTL_COMMANDS_H
 #define SRCTL_COMMANDS_H
 
-#define SRCTL_EXIT_USAGE 64
+#include "cli.h"
 
-/* srctl config check FILE...: 0 when every file is valid, 2 otherwise. */
-int srctl_config(int argc, char **argv);
+/* config check FILE...: 0 when every file is valid, 2 otherwise. */
+int srctl_config_check(const srctl_command *cmd, int argc, char **argv);
 
-/* srctl plugin inspect FILE.so: 0 and the declaration, or 1 and why not. */
-int srctl_plugin(int argc, char **argv);
+/* plugin inspect FILE.so: 0 and the declaration, or 1 and why not. */
+int srctl_plugin_inspect(const srctl_command *cmd, int argc, char **argv);
 
-/* srctl job show FILE: a job file's information and document. */
-int srctl_job(int argc, char **argv);
+/* job show FILE: a job file's information and document. */
+int srctl_job_show(const srctl_command *cmd, int argc, char **argv);
 
-/* srctl secret generate: prints a new site secret. */
-int srctl_secret(int argc, char **argv);
+/* secret generate: prints a new site secret. */
+int srctl_secret_generate(const srctl_command *cmd, int argc, char **argv);
 
-/* srctl tenant|user|device|scout|jobs ...: administration through the
- * cloud's API (NOUN is the first word). */
-int srctl_admin(const char *noun, int argc, char **argv);
+/* submit FILE --queue URI: prints to a print scout's queue. */
+int srctl_submit(const srctl_command *cmd, int argc, char **argv);
 
-/* srctl submit FILE --queue URI: prints to a print scout's queue. */
-int srctl_submit(int argc, char **argv);
+/* Administration through the cloud's API (cloud_session.h has list and
+ * remove, which every collection shares). */
+int srctl_tenant_create(const srctl_command *cmd, int argc, char **argv);
+int srctl_user_add(const srctl_command *cmd, int argc, char **argv);
+int srctl_device_add(const srctl_command *cmd, int argc, char **argv);
+int srctl_scout_enroll(const srctl_command *cmd, int argc, char **argv);
+int srctl_delegate_add(const srctl_command *cmd, int argc, char **argv);
 
 #endif

@@ -2,56 +2,86 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cloud_session.h"
 #include "commands.h"
 
-static const char usage[] =
-    "usage: srctl COMMAND ...\n"
-    "\n"
-    "  config check FILE...     validate service configuration files (exit 2 on errors)\n"
-    "  plugin inspect FILE.so   show a plugin's declaration, or why it cannot load\n"
-    "  secret generate          make a new site secret (show it to the administrator once)\n"
-    "  job show FILE --secret-file PATH [--tenant ID] [--document OUT]\n"
-    "                           check a job file and show its information\n"
-    "  submit FILE --queue URI  print a file to a print scout's queue (held until released)\n"
-    "\n"
-    "administration (--cloud URL --ca FILE --token-file FILE, or SR_CLOUD_URL,\n"
-    "SR_CLOUD_CA, SR_TOKEN_FILE; --json for machine-readable output):\n"
-    "  tenant create ID [--name NAME] [--token-out FILE]   (the operator's token)\n"
-    "  user add --email EMAIL [--name N] [--card NUMBER] [--pin DIGITS]\n"
-    "           [--secret-file FILE --tenant ID]   card and PIN are hashed here\n"
-    "  user list\n"
-    "  device add ID --uri URI [--uri URI...] [--snmp HOST:PORT] [--name NAME]\n"
-    "  device list\n"
-    "  scout enroll --kind print|site [--name NAME] [--user EMAIL] [--directory]\n"
-    "                           a one-time token; --directory: a print scout's logins\n"
-    "                           name job owners, a site may log in directory users\n"
-    "  scout list | scout remove ID   remove revokes its certificate (HTTPS and MQTT)\n"
-    "  jobs                     every job of the tenant and its state\n"
-    "  delegate add --from EMAIL --to EMAIL [--until TIME]   let a colleague release\n"
-    "  delegate list | delegate remove ID\n";
+#define REMOVED "removed"
+static const srctl_command commands[] = {
+    {"config", "check", "config check FILE...",
+     "validate service configuration files (exit 2 on errors)", srctl_config_check, NULL, NULL},
+    {"plugin", "inspect", "plugin inspect FILE.so",
+     "show a plugin's declaration, or why it cannot load", srctl_plugin_inspect, NULL, NULL},
+    {"secret", "generate", "secret generate",
+     "make a new site secret (show it to the administrator once)", srctl_secret_generate, NULL,
+     NULL},
+    {"job", "show", "job show FILE --secret-file PATH [--tenant ID] [--document OUT]",
+     "check a job file and show its information", srctl_job_show, NULL, NULL},
+    {"submit", NULL,
+     "submit FILE --queue URI [--title TITLE] [--copies N]\n"
+     "        [--sides one-sided|two-sided-long-edge|two-sided-short-edge]\n"
+     "        [--color color|monochrome] [--format MIME] [--user LOGIN]",
+     "print a file to a print scout's queue (held until released; or set SR_QUEUE)", srctl_submit,
+     NULL, NULL},
+    {"tenant", "create", "tenant create ID [--name NAME] [--token-out FILE]",
+     "a tenant and its administrator token (with the operator's token)", srctl_tenant_create, NULL,
+     NULL},
+    {"user", "add",
+     "user add --email EMAIL [--name NAME] [--card NUMBER] [--pin DIGITS]\n"
+     "        [--secret-file FILE] [--card-format decimal|hex|raw] [--pin-length N]\n"
+     "        [--tenant ID]",
+     "a user; card and PIN are hashed here with the site secret of the token's tenant\n"
+     "      (--tenant, if given, must be that tenant)",
+     srctl_user_add, NULL, NULL},
+    {"user", "list", "user list", "the tenant's users", srctl_list, "users", NULL},
+    {"user", "remove", "user remove ID", "remove a user (its id from user list)", srctl_remove,
+     "users", REMOVED},
+    {"device", "add", "device add ID --uri URI [--uri URI...] [--snmp HOST:PORT] [--name NAME]",
+     "a printer: ipps://, ipp:// or socket:// addresses, its SNMP agent", srctl_device_add, NULL,
+     NULL},
+    {"device", "list", "device list", "the tenant's printers", srctl_list, "devices", NULL},
+    {"device", "remove", "device remove ID", "remove a printer", srctl_remove, "devices", REMOVED},
+    {"scout", "enroll", "scout enroll --kind print|site [--name NAME] [--user EMAIL] [--directory]",
+     "a one-time enrollment token; --directory: a print scout's logins name job\n"
+     "      owners, a site may log in directory users",
+     srctl_scout_enroll, NULL, NULL},
+    {"scout", "list", "scout list", "the tenant's scouts, and whether each is online", srctl_list,
+     "scouts", NULL},
+    {"scout", "remove", "scout remove ID", "revoke a scout's certificate (HTTPS and MQTT)",
+     srctl_remove, "scouts",
+     "removed: the cloud and the broker refuse its certificate from now on"},
+    {"jobs", NULL, "jobs", "every job of the tenant and its state", srctl_list, "jobs", NULL},
+    {"delegate", "add", "delegate add --from EMAIL --to EMAIL [--until TIME]",
+     "let a colleague release a user's jobs (TIME: 2026-12-31T18:00:00Z)", srctl_delegate_add, NULL,
+     NULL},
+    {"delegate", "list", "delegate list", "the delegations in force", srctl_list, "delegations",
+     NULL},
+    {"delegate", "remove", "delegate remove ID", "revoke a delegation", srctl_remove, "delegations",
+     "revoked"},
+    {0}};
+
+static void usage(FILE *out) {
+  fputs("usage: srctl COMMAND [OPTIONS] [ARGUMENTS]   (srctl COMMAND --help for one)\n\n", out);
+  srctl_print_usages(commands, NULL, true, out);
+  fputs("\nAdministration commands (tenant, user, device, scout, jobs, delegate) also take\n"
+        "--cloud https://HOST:PORT, --ca FILE, --token-file FILE (or SR_CLOUD_URL,\n"
+        "SR_CLOUD_CA, SR_TOKEN_FILE) and --json for machine-readable output.\n"
+        "Exit status: 0 done, 1 failed, 2 configuration errors (config check), 64 usage.\n",
+        out);
+}
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-    fputs(usage, stdout);
+    usage(stdout);
     return 0;
   }
-  if (argc >= 2 && strcmp(argv[1], "config") == 0)
-    return srctl_config(argc - 2, argv + 2);
-  if (argc >= 2 && strcmp(argv[1], "plugin") == 0)
-    return srctl_plugin(argc - 2, argv + 2);
-  if (argc >= 2 && strcmp(argv[1], "job") == 0)
-    return srctl_job(argc - 2, argv + 2);
-  if (argc >= 2 && strcmp(argv[1], "secret") == 0)
-    return srctl_secret(argc - 2, argv + 2);
-  if (argc >= 2 && strcmp(argv[1], "submit") == 0)
-    return srctl_submit(argc - 2, argv + 2);
-  static const char *const nouns[] = {"tenant", "user",     "device", "scout",
-                                      "jobs",   "delegate", NULL};
-  for (int i = 0; argc >= 2 && nouns[i]; i++)
-    if (strcmp(argv[1], nouns[i]) == 0)
-      return srctl_admin(argv[1], argc - 2, argv + 2);
-  if (argc >= 2)
-    fprintf(stderr, "srctl: unknown command '%s'\n", argv[1]);
-  fputs(usage, stderr);
+  if (argc < 2) {
+    usage(stderr);
+    return SRCTL_EXIT_USAGE;
+  }
+  for (const srctl_command *c = commands; c->noun; c++)
+    if (strcmp(argv[1], c->noun) == 0)
+      return srctl_dispatch(commands, argc - 1, argv + 1);
+  fprintf(stderr, "srctl: unknown command '%s'\n", argv[1]);
+  usage(stderr);
   return SRCTL_EXIT_USAGE;
 }

@@ -1,0 +1,73 @@
+/* srctl device add: a printer, its addresses checked here as the cloud
+ * will. */
+#include <stdio.h>
+#include <string.h>
+
+#include "address_check.h"
+#include "cloud_session.h"
+#include "commands.h"
+
+int srctl_device_add(const srctl_command *cmd, int argc, char **argv) {
+  enum { URI = 256, SNMP, NAME };
+  static const struct option options[] = {{"uri", required_argument, NULL, URI},
+                                          {"snmp", required_argument, NULL, SNMP},
+                                          {"name", required_argument, NULL, NAME},
+                                          {0}};
+  srctl_parser p;
+  srctl_cloud a;
+  const char *snmp = NULL, *name = NULL;
+  json_t *uris = json_array();
+  srctl_parser_init(&p, cmd, argc, argv, options, &a);
+  int opt, rc = -1; /* -1: go on; else the exit status (0 after --help) */
+  while (rc < 0 && (opt = srctl_next(&p)) != -1) {
+    switch (opt) {
+    case URI:
+      if (!sr_printer_uri_ok(optarg))
+        rc = srctl_refuse(&p,
+                          "--uri: expected ipps://, ipp:// or socket://HOST[:PORT][/PATH], "
+                          "got '%s'",
+                          optarg);
+      json_array_append_new(uris, json_string(optarg));
+      break;
+    case SNMP:
+      snmp = optarg;
+      /* the port too: srctl's usage has always asked for HOST:PORT */
+      if (!sr_snmp_address_ok(optarg) ||
+          !strchr(optarg[0] == '[' ? strchr(optarg, ']') : optarg, ':'))
+        rc = srctl_refuse(&p,
+                          "--snmp: expected HOST:PORT (the printer's SNMP agent, e.g. "
+                          "192.0.2.10:161), got '%s'",
+                          optarg);
+      break;
+    case NAME: name = optarg; break;
+    default: rc = p.status; break;
+    }
+  }
+  if (rc < 0 && !srctl_positionals(&p, 1, 1))
+    rc = p.status;
+  if (rc < 0 && json_array_size(uris) == 0)
+    rc = srctl_refuse(&p, "--uri is required (how to reach the printer)");
+  if (rc < 0)
+    rc = srctl_cloud_open(&a, &p);
+  else if (rc == 0) { /* --help */
+    json_decref(uris);
+    return 0;
+  }
+  if (rc) {
+    json_decref(uris);
+    return rc;
+  }
+  const char *id = argv[optind];
+  json_t *body = json_pack("{s:s, s:o}", "id", id, "uris", uris);
+  if (snmp)
+    json_object_set_new(body, "snmp", json_string(snmp));
+  if (name)
+    json_object_set_new(body, "name", json_string(name));
+  json_t *reply = srctl_cloud_call(&a, "POST", "/api/v1/devices", body, 201, &rc);
+  if (reply)
+    printf("device %s added\n", id);
+  json_decref(reply);
+  json_decref(body);
+  srctl_cloud_close(&a);
+  return rc;
+}
