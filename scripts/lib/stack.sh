@@ -7,6 +7,10 @@
 # $demo_card $demo_pin $secret_file, and the helpers below.
 # STACK_API_LIMITS (a YAML map) sets api_limits of the cloud's and the
 # panel's REST APIs (tests shorten the timeouts with it).
+# STACK_SCOUT_DELIVERY (a YAML map) sets delivery of the print scouts started
+# after it is set (tests shorten busy_deadline with it).
+# The printer is slow while $spool_dir/../print-delay holds seconds, and busy
+# with its current job while $spool_dir/../print-hold exists.
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 #
@@ -177,6 +181,8 @@ stack_printer() {
 #!/bin/sh
 # a slow printer on demand: tests write seconds into print-delay
 [ -f "${0%/*}/print-delay" ] && sleep "$(cat "${0%/*}/print-delay")"
+# a printer busy until told: while print-hold exists the job does not finish
+while [ -f "${0%/*}/print-hold" ]; do sleep 0.05; done
 env | grep "^IPP_" | sort > "$1.env.tmp" && mv "$1.env.tmp" "$1.env"
 SH
   chmod +x "$d/print.sh"
@@ -360,6 +366,7 @@ transports:
 driver: {plugin: printer_mib}
 printers: [localhost, 127.0.0.1]
 YAML
+  [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"
   if [ ! -f "$d/scout.crt" ]; then
     local enroll
     enroll=$(stack_srctl scout enroll --kind print --name "$name" --user "$user" --json) || return 1
