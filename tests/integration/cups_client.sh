@@ -19,7 +19,7 @@ bin=$1 plugins=$2 src=$3
 tmp=$(mktemp -d /tmp/sr-test-cups-XXXXXX)
 export STACK_QUIET=1
 source "$src/scripts/lib/stack.sh"
-source "$src/tests/support/cups.sh"
+source "$src/scripts/lib/cups.sh"
 source "$src/tests/support/checks.sh"
 cups_dir=
 cleanup() {

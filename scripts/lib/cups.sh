@@ -1,6 +1,6 @@
-# A private cupsd on 127.0.0.1 for tests and benchmarks: its own
-# ServerRoot, spool, cache, state and logs under a temporary directory and
-# its own port; never the machine's CUPS. Source it after scripts/lib/stack.sh
+# A private cupsd on 127.0.0.1 for tests and benchmarks (cups_client.sh,
+# bench/release-latency): its own ServerRoot, spool, cache, state and logs
+# under a temporary directory and its own port; never the machine's CUPS. Source it after scripts/lib/stack.sh
 # (for stack_spawn, stack_free_port, stack_wait_listen).
 #
 # cups_start: starts cupsd in the foreground in its own process group
