@@ -10,6 +10,7 @@ static const char *const db_drivers[] = {"sqlite", "postgresql", NULL};
 static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
 static const char *const card_formats[] = {"decimal", "hex", "raw", NULL};
 static const char *const user_sources[] = {"registration", "directory", NULL};
+static const char *const held_states[] = {"pending-held", "pending", NULL};
 
 const char *sr_service_kind_name(int kind) {
   return kind >= 0 && kind <= SR_SERVICE_DEVICE_SCOUT ? service_names[kind] : "unknown";
@@ -59,7 +60,14 @@ LISTEN_SCHEMA(queue_schema, "queue", "8631",
               {.key = "socket",
                .type = SR_FIELD_PATH,
                .offset = F(sr_listen_config, socket),
-               .help = "a Unix-domain socket the queue also listens on"});
+               .help = "a Unix-domain socket the queue also listens on"},
+              {.key = "held_jobs_as",
+               .type = SR_FIELD_ENUM,
+               .offset = F(sr_listen_config, held_jobs_as),
+               .def = "pending-held",
+               .choices = held_states,
+               .help = "job-state of a held job: pending-held, or pending so that CUPS follows "
+                       "it until released (docs/clients.md)"});
 LISTEN_SCHEMA(panel_schema, "panel", "9443");
 
 #define ALIM(field) F(sr_api_limits_config, field)

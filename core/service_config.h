@@ -26,6 +26,9 @@ typedef struct sr_listen_config {
   const char *address;
   int64_t port;
   const char *socket; /* print scout's queue only: a Unix-domain socket too, or NULL */
+  /* print scout's queue only: the job-state a held job is reported in,
+   * 0 pending-held, 1 pending (docs/clients.md) */
+  int held_jobs_as;
 } sr_listen_config;
 
 /* Slow and idle clients of a REST API (core/http_server.h). */

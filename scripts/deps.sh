@@ -8,7 +8,7 @@
 #                            socat, curl, jq, python3). No Node.js.
 #   scripts/deps.sh          all that, plus what only the tests need (the
 #                            default: scripts/test.sh): slapd, the
-#                            fuzzer's clang, CUPS for the benchmark, Python
+#                            fuzzer's clang, CUPS for cups_client and the benchmark, Python
 #                            modules, and the npm packages of tests/oidc (on
 #                            the machine's Node.js 20.19 or later with npm).
 set -euo pipefail
@@ -32,7 +32,8 @@ test_packages=(
   python3-yaml
   # tenant_boundary: reads the cloud database and unseals a key as a thief would
   sqlite3 python3-cryptography
-  # CUPS itself: bench/release-latency compares our release with its hold and release
+  # CUPS itself: the cups_client test (CUPS as the queue's client) and bench/release-latency
+  # (our release beside its hold and release)
   cups
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev

@@ -11,6 +11,8 @@
 # after it is set (tests shorten busy_deadline with it).
 # The printer is slow while $spool_dir/../print-delay holds seconds, and busy
 # with its current job while $spool_dir/../print-hold exists.
+# STACK_HELD_JOBS_AS sets the next print scout's queue.held_jobs_as
+# (pending-held by default; docs/clients.md).
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 #
@@ -349,7 +351,7 @@ plugins: {paths: [$stack_plugins]}
 tenant: $tenant
 user: $user
 secret_file: ../site-secret
-queue: {address: 127.0.0.1, port: ${STACK_QUEUE_PORT:-0}}
+queue: {address: 127.0.0.1, port: ${STACK_QUEUE_PORT:-0}, held_jobs_as: ${STACK_HELD_JOBS_AS:-pending-held}}
 cloud_url: $cloud_url
 tls: {cert: scout.crt, key: scout.key, ca: ../pki/root.crt}
 mqtt:

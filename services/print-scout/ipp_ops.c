@@ -52,14 +52,19 @@ static bool refuse_unknown(scout_request *r) {
 
 /* ---- job attributes ---- */
 
-static void job_state(const scout_job *j, ipp_jstate_t *state, const char **reason,
-                      const char **message) {
+static void job_state(const scout_queue *q, const scout_job *j, ipp_jstate_t *state,
+                      const char **reason, const char **message) {
   switch (j->state) {
   case SCOUT_JOB_INCOMING:
     *state = IPP_JSTATE_PENDING, *reason = "job-incoming", *message = "Receiving the document.";
     break;
   case SCOUT_JOB_HELD:
-    *state = IPP_JSTATE_HELD, *reason = "job-hold-until-specified",
+    /* pending keeps CUPS's ipp backend asking (it gives up on pending-held);
+     * job-release-wait (PWG 5100.11) is the reason it then shows */
+    if (q->options.held_as_pending)
+      *state = IPP_JSTATE_PENDING, *reason = "job-release-wait";
+    else
+      *state = IPP_JSTATE_HELD, *reason = "job-hold-until-specified";
     *message = "Held: release it at any printer.";
     break;
   case SCOUT_JOB_RELEASING:
@@ -109,7 +114,7 @@ static void add_job_attributes(scout_request *r, const scout_job *j, cups_array_
   ipp_t *out = r->response;
   ipp_jstate_t state;
   const char *reason, *message;
-  job_state(j, &state, &reason, &message);
+  job_state(q, j, &state, &reason, &message);
   char job_uri[300];
   snprintf(job_uri, sizeof job_uri, "%s/%d", q->uri, j->id);
   if (wanted(ra, "job-id"))

@@ -9,6 +9,7 @@
 #ifndef SCOUT_IPP_QUEUE_H
 #define SCOUT_IPP_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,11 @@ typedef struct scout_queue_options {
    * NULL-terminated, NULL: none. Borrowed: must outlive the queue. */
   const char *const *trusted_spoolers;
   const char *socket_path; /* also listen on this Unix-domain socket; NULL: no */
+  /* Report held jobs as `pending` with job-release-wait instead of
+   * `pending-held`: CUPS's ipp backend stops following a pending-held job
+   * (the CUPS job completes at once) but follows a pending one until it
+   * ends, at the price of one job at a time per CUPS queue (docs/clients.md). */
+  bool held_as_pending;
   /* Limits (service_config.h, sr_queue_limits_config); 0 takes the default.
    * They keep one client or account from stopping the others. */
   int max_connections;       /* open at once; more: 503 and closed */

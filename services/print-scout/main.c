@@ -265,6 +265,7 @@ static bool scout_init(scout *s, const char *config_path) {
                             .max_document = c->max_document,
                             .trusted_spoolers = s->spoolers,
                             .socket_path = c->queue.socket ? s->queue_socket : NULL,
+                            .held_as_pending = c->queue.held_jobs_as == 1,
                             .max_connections = (int)c->queue_limits.max_connections,
                             .header_timeout_ms = (int)c->queue_limits.header_timeout_ms,
                             .body_timeout_ms = (int)c->queue_limits.body_timeout_ms,
