@@ -13,6 +13,7 @@
 #include "sr/abi.h"
 
 struct sr_http_server {
+  struct ev_loop *loop;
   struct lws_context *context;
   struct lws_vhost *vhost;
   sr_http_handler handler;
@@ -20,14 +21,24 @@ struct sr_http_server {
   size_t max_body;
   int port;
   char name[32];
-  int body_timeout_s;
-  /* Connections are counted from lws' "new client" to its wsi's destroy;
-   * each counted wsi carries &counted as its opaque user data, one beyond
-   * the cap &over, so the destroy knows which to uncount. */
+  int header_timeout_s, body_timeout_s, idle_timeout_s;
   int connections, max_connections;
-  char counted, over;
   time_t last_full_warning;
 };
+
+/* One accepted connection, from lws' "new client" callback to its wsi's
+ * destroy, where it is freed; the wsi's opaque user data points to it.
+ * Its deadline is the server's own, not lws': lws 4.1 on a foreign libev
+ * loop runs its timeouts only when it is woken by I/O or by its one timer,
+ * which it cannot bring forward (ev_timer_start on an active watcher does
+ * nothing), so on a quiet server they fired up to 30 s late (its
+ * housekeeping tick) and idle connections outlived the header timeout. */
+typedef struct connection {
+  sr_http_server *server;
+  struct lws *wsi;
+  ev_timer deadline; /* closes the connection when it fires */
+  bool counted;      /* within max_connections; else told 503 */
+} connection;
 
 /* One HTTP transaction on a connection (reset for each keep-alive request). */
 typedef struct transaction {
@@ -44,13 +55,39 @@ typedef struct transaction {
   char *reply;                /* LWS_PRE bytes of headroom, then the JSON */
   size_t reply_len;
   int status, retry_after;
-  char allow[64];       /* a 405's Allow, "" for ALLOWED_METHODS */
-  time_t body_deadline; /* the body must be in by then */
+  char allow[64]; /* a 405's Allow, "" for ALLOWED_METHODS */
 } transaction;
 
 struct sr_http_exchange {
   struct lws *wsi; /* NULL once the connection is gone */
 };
+
+/* Closes a connection whose deadline passed (called from the loop, never
+ * while lws is servicing this wsi): the destroy frees `c`. */
+static void deadline_passed(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  connection *c = w->data;
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
+/* The client has `seconds` from now to do its part (send a head or a
+ * body), or the connection is closed. */
+static void deadline_arm(struct lws *wsi, int seconds) {
+  connection *c = lws_get_opaque_user_data(wsi);
+  if (!c)
+    return;
+  ev_timer_stop(c->server->loop, &c->deadline);
+  ev_timer_set(&c->deadline, seconds, 0.);
+  ev_timer_start(c->server->loop, &c->deadline);
+}
+
+/* The client has done its part; the server's turn takes what it takes. */
+static void deadline_clear(struct lws *wsi) {
+  connection *c = lws_get_opaque_user_data(wsi);
+  if (c)
+    ev_timer_stop(c->server->loop, &c->deadline);
+}
 
 static void transaction_reset(transaction *t) {
   if (t->deferred) /* the client left before the answer: drop it then */
@@ -241,7 +278,9 @@ void sr_http_finish(sr_http_exchange *x, sr_http_response *resp) {
 /* Starts a transaction from the request line and headers. */
 static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const char *uri) {
   transaction_reset(t);
-  if (lws_get_opaque_user_data(wsi) == &s->over) {
+  deadline_clear(wsi); /* the head is in */
+  connection *c = lws_get_opaque_user_data(wsi);
+  if (!c || !c->counted) {
     /* told here, not at accept: a TLS client can read an answer only once
      * the handshake is done and it has asked */
     t->retry_after = 1;
@@ -283,6 +322,9 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
     dispatch(wsi, s, t);
     return 0;
   }
+  /* the whole body within the bound, however it trickles in (also one
+   * that is only drained before a refusal) */
+  deadline_arm(wsi, s->body_timeout_s);
   if (!content_type_is_json(wsi)) {
     refuse_after_body(t, 415, "unsupported_media_type",
                       "the body must be JSON, sent with Content-Type: application/json");
@@ -295,10 +337,6 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
     return 0;
   }
   t->body_expected = (size_t)length;
-  /* the whole body within the bound, however it trickles in: lws' own
-   * timeout restarts with every piece */
-  t->body_deadline = time(NULL) + s->body_timeout_s;
-  lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, s->body_timeout_s);
   t->body = malloc(t->body_expected + 1);
   if (!t->body) {
     answer_error(wsi, t, 500, "no_memory", "out of memory");
@@ -307,13 +345,7 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   return 0;
 }
 
-static int on_body(struct lws *wsi, transaction *t, const void *in, size_t len) {
-  if (t->body_deadline && time(NULL) > t->body_deadline)
-    return -1; /* a body trickling in slower than the bound: drop it */
-  /* lws re-arms its content timeout with the connection's default on each
-   * piece; keep it at what is left of ours */
-  if (t->body_deadline)
-    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, (int)(t->body_deadline - time(NULL)) + 1);
+static int on_body(transaction *t, const void *in, size_t len) {
   if (t->refuse_status || !t->body)
     return 0;
   if (len > t->body_expected - t->body_len)
@@ -355,9 +387,14 @@ static int on_writeable(struct lws *wsi, transaction *t) {
     return -1;
   bool close = t->close;
   transaction_reset(t);
-  if (close || lws_http_transaction_completed(wsi))
+  if (close)
     return -1;
-  return 0;
+  /* kept alive: the next request's head within the idle bound (armed
+   * first: lws may start on a pipelined request before it returns) */
+  connection *c = lws_get_opaque_user_data(wsi);
+  if (c)
+    deadline_arm(wsi, c->server->idle_timeout_s);
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 static int refuse_and_close(struct lws *wsi, transaction *t, int status, const char *code,
@@ -418,20 +455,43 @@ static int refuse_not_http(struct lws *wsi, enum lws_callback_reasons reason, vo
   }
 }
 
-/* A new connection: counted, or marked to be told 503 when it asks. */
-static void count_connection(struct lws *wsi, sr_http_server *s) {
+/* A new connection: given the header deadline (its TLS handshake and
+ * first request head within it), and counted, or marked to be told 503
+ * when it asks. -1 (lws closes it) if out of memory. */
+static int accept_connection(struct lws *wsi, sr_http_server *s) {
+  connection *c = calloc(1, sizeof *c);
+  if (!c)
+    return -1;
+  c->server = s;
+  c->wsi = wsi;
+  ev_timer_init(&c->deadline, deadline_passed, s->header_timeout_s, 0.);
+  c->deadline.data = c;
+  ev_timer_start(s->loop, &c->deadline);
+  lws_set_opaque_user_data(wsi, c);
   if (s->connections < s->max_connections) {
     s->connections++;
-    lws_set_opaque_user_data(wsi, &s->counted);
-    return;
+    c->counted = true;
+    return 0;
   }
-  lws_set_opaque_user_data(wsi, &s->over);
   time_t now = time(NULL);
   if (now != s->last_full_warning) { /* one line a second at most in a flood */
     s->last_full_warning = now;
     sr_log(SR_LOG_WARN, "http", "%s: %d connections open, the most allowed; answering 503", s->name,
            s->connections);
   }
+  return 0;
+}
+
+/* The wsi is going: its connection is uncounted and freed. */
+static void forget_connection(struct lws *wsi, sr_http_server *s) {
+  connection *c = lws_get_opaque_user_data(wsi);
+  if (!c)
+    return;
+  lws_set_opaque_user_data(wsi, NULL);
+  ev_timer_stop(s->loop, &c->deadline);
+  if (c->counted)
+    s->connections--;
+  free(c);
 }
 
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -444,17 +504,15 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     /* lws passes OpenSSL's verdict in `len` and accepts whatever this
      * returns 0 for: refuse certificates that did not chain to the CA */
     return len ? 0 : 1;
-  case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-    if (s)
-      count_connection(wsi, s);
-    return 0;
+  case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: return s ? accept_connection(wsi, s) : 0;
   case LWS_CALLBACK_WSI_DESTROY:
-    if (s && lws_get_opaque_user_data(wsi) == &s->counted)
-      s->connections--;
+    if (s)
+      forget_connection(wsi, s);
     return 0;
   case LWS_CALLBACK_HTTP: return s ? on_request(wsi, s, t, in ? in : "/") : -1;
-  case LWS_CALLBACK_HTTP_BODY: return on_body(wsi, t, in, len);
+  case LWS_CALLBACK_HTTP_BODY: return on_body(t, in, len);
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    deadline_clear(wsi); /* the body is in */
     if (t->refuse_status) {
       t->close = true;
       answer_error(wsi, t, t->refuse_status, t->refuse_code, t->refuse_message);
@@ -505,12 +563,19 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
     snprintf(err, err_size, "out of memory");
     return SR_ERR_NOMEM;
   }
+  s->loop = loop;
   s->handler = handler;
   s->ctx = ctx;
   s->max_body = o->max_body ? o->max_body : 65536;
+  s->header_timeout_s = o->header_timeout_s > 0 ? o->header_timeout_s : 10;
   s->body_timeout_s = o->body_timeout_s > 0 ? o->body_timeout_s : 30;
+  s->idle_timeout_s = o->idle_timeout_s > 0 ? o->idle_timeout_s : 30;
   s->max_connections = o->max_connections > 0 ? o->max_connections : 1024;
-  int header_timeout = o->header_timeout_s > 0 ? o->header_timeout_s : 10;
+  /* lws' own timeouts stay as a backstop, never shorter than the
+   * connection deadlines: its content timeout restarts with each piece of
+   * a body at the context's timeout_secs */
+  int lws_timeout =
+      s->header_timeout_s > s->body_timeout_s ? s->header_timeout_s : s->body_timeout_s;
   snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "http");
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_sr_log);
 
@@ -523,9 +588,7 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.pt_serv_buf_size = 65536;
   info.count_threads = 1;
-  /* lws arms the context's timeout_secs on a new connection (TLS
-   * handshake, then the wait for a first request): the header bound */
-  info.timeout_secs = (unsigned)header_timeout;
+  info.timeout_secs = (unsigned)lws_timeout;
   s->context = lws_create_context(&info);
   if (!s->context) {
     snprintf(err, err_size, "%s: cannot create the HTTP server", s->name);
@@ -545,12 +608,11 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   info.options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
   info.listen_accept_role = "raw-skt";
   info.listen_accept_protocol = NOT_HTTP_PROTOCOL;
-  /* a slow client must not hold a connection (and lws' header table, of
-   * which there are few) forever: the head of a request within the header
-   * timeout, idle kept-alive connections closed after the idle timeout */
-  info.keepalive_timeout = o->idle_timeout_s > 0 ? o->idle_timeout_s : 30;
-  info.timeout_secs = (unsigned)header_timeout;
-  info.timeout_secs_ah_idle = (unsigned)header_timeout;
+  /* the connection deadlines bound slow and idle clients; these are lws'
+   * (a head that has started pins one of its few header tables) */
+  info.keepalive_timeout = s->idle_timeout_s;
+  info.timeout_secs = (unsigned)lws_timeout;
+  info.timeout_secs_ah_idle = (unsigned)s->header_timeout_s;
   if (o->cert_file) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = o->cert_file;

@@ -55,11 +55,12 @@ typedef struct sr_http_options {
   const char *client_ca;            /* NULL: no client certificates */
   size_t max_body;                  /* larger bodies get 413 */
   const char *name;                 /* for logs */
-  /* Slow and idle clients (0: the default in brackets). A connection that
-   * has not sent a whole request head `header_timeout_s` (10) after it
-   * was accepted, or after it started one, is closed; so is one whose body
-   * has not all arrived `body_timeout_s` (30) after its head, and a
-   * kept-alive connection idle for `idle_timeout_s` (30). */
+  /* Slow and idle clients (0: the default in brackets), each connection
+   * on a deadline of the server's own: closed if it has not sent a whole
+   * request head `header_timeout_s` (10) after it was accepted (TLS
+   * handshake included), a whole body `body_timeout_s` (30) after its
+   * head, or, kept alive, its next head `idle_timeout_s` (30) after the
+   * last answer. No deadline runs while the server works on an answer. */
   int header_timeout_s, body_timeout_s, idle_timeout_s;
   /* Connections open at once (0: 1024); a client beyond it is answered
    * 503 with Retry-After to its first request and closed. */

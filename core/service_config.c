@@ -80,8 +80,8 @@ static const sr_schema api_limits_schema = {
          .def = "10s",
          .min = 1,
          .max = 600,
-         .help = "time a client has to send a request's head (also a new connection's first "
-                 "request); slower clients are dropped"},
+         .help = "time a client has to send a request's head (a new connection's first one "
+                 "counted from its accept, TLS handshake included); slower clients are dropped"},
         {.key = "body_timeout",
          .type = SR_FIELD_DURATION,
          .offset = ALIM(body_timeout),
@@ -95,7 +95,8 @@ static const sr_schema api_limits_schema = {
          .def = "30s",
          .min = 1,
          .max = 3600,
-         .help = "time a kept-alive connection may wait for its next request"},
+         .help = "time a kept-alive connection has after an answer to send its next "
+                 "request's head"},
         {.key = "max_connections",
          .type = SR_FIELD_INT,
          .offset = ALIM(max_connections),

@@ -6,8 +6,11 @@
 # idle connections do not stop a normal submission (over max_connections
 # they get 503 at once, the others are dropped at the header timeout); a
 # client sending its headers a byte at a time is dropped; an upload cut off
-# before its end stores and holds nothing; the scout stops promptly with a
-# client still connected. The limits are shortened in the configuration.
+# before its end stores and holds nothing; paused uploads together cannot
+# hold more document bytes than max_upload_memory (the one that would pass
+# it gets server-error-busy, another client still prints, the memory comes
+# back); the scout stops promptly with a client still connected. The
+# limits are shortened in the configuration.
 # Raw clients are tests/support/queue_probe.py; accounts `nobody` and
 # `daemon` run ipptool through runuser, so the test needs root.
 # usage: queue_limits.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
@@ -18,9 +21,10 @@ source "$src/tests/support/users.sh"
 users_setup "$src" limits nobody daemon
 probe="python3 $src/tests/support/queue_probe.py"
 
-header_timeout_ms=1500 expiry=4 per_user=5
+header_timeout_ms=1500 expiry=4 per_user=5 upload_cap=1048576
 SCOUT_EXTRA="queue_limits: {max_connections: 16, header_timeout_ms: $header_timeout_ms,
-  body_timeout_ms: 2000, incoming_expiry: $expiry, max_jobs_per_user: $per_user}"
+  body_timeout_ms: 2000, incoming_expiry: $expiry, max_jobs_per_user: $per_user,
+  max_upload_memory: $upload_cap}"
 source "$src/tests/support/scout.sh"
 start_scout "$bin" "$plugins" limits-test || { echo "0 passed, 1 failed"; exit 1; }
 pids+=("$scout_pid")
@@ -134,7 +138,60 @@ check "the refusals are logged" in_log "refusing more"
 check "the scout is still up" alive
 check "the queue still answers ipptool afterwards" ipptool -q -T 10 "$uri" get-printer-attributes.test
 
-# 6. stopping with a client still connected: its thread is joined, promptly
+# 6. upload memory (max_upload_memory 1 MiB): two uploads paused after
+# 400 KiB of their document hold 800 KiB; a third, of 16 MiB, is refused
+# with server-error-busy when it would pass the cap; a normal print still
+# goes through; the documents in the scout's memory files never pass the
+# cap and come back once the paused uploads end. Documents are received
+# into memory files (memfd), which VmRSS does not count, so the scout's
+# memory is both summed: it grows by the cap and the connections' threads
+# and buffers at most, not by the 16.8 MiB the uploads would have sent.
+memfd_bytes() { # the sizes of the scout's open document memory files, summed
+  local total=0 f
+  for f in /proc/"$scout_pid"/fd/*; do
+    [[ $(readlink "$f" 2>/dev/null) == /memfd:sr-document* ]] && total=$((total + $(stat -Lc %s "$f" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+rss_kb() { awk '$1 == "VmRSS:" {print $2}' /proc/"$scout_pid"/status; }
+at_least() { [ "$(memfd_bytes)" -ge "$1" ]; }
+rss_before=$(rss_kb)
+: >"$tmp/peaks"
+( # samples both while the uploads run (a measurement, not a synchronisation)
+  while [ ! -e "$tmp/stop" ] && alive; do echo "$(memfd_bytes) $(rss_kb)" >>"$tmp/peaks"; sleep 0.05; done
+) &
+sampler_pid=$!
+part=409600 uploads=()
+for i in 1 2; do
+  $probe upload "$port" "$part" 2000000 "$tmp/stop" 60 >"$tmp/upload$i.txt" &
+  uploads+=($!)
+  check "paused upload $i: the queue has read its $part bytes" within 10 at_least $((i * part))
+done
+out=$($probe upload "$port" 16777216 17000000 "$tmp/stop" 40)
+echo "third upload, over the cap: $out"
+check "the upload that would pass the cap gets server-error-busy (0x0507)" \
+  ok "[ '$(field answered "$out")' = 1 ] && [ '$(field status "$out")' = 0x0507 ]"
+check "... once the cap is reached, not before ($upload_cap - 2 x $part bytes were free)" \
+  less_than $((upload_cap - 2 * part - 65536)) "$(field sent "$out")"
+check "the refusal is logged" in_log "The queue is receiving too much at once"
+check "a normal print from another client still succeeds" \
+  quiet ipptool -t -T 10 -f "$doc" "$uri" "$t/hold-job.test"
+check "the paused uploads are still being received (not answered)" \
+  ok "[ ! -s '$tmp/upload1.txt' ] && [ ! -s '$tmp/upload2.txt' ] && kill -0 ${uploads[*]}"
+touch "$tmp/stop"
+wait "${uploads[@]}" "$sampler_pid"
+check "once the paused uploads end, their memory comes back" within 10 ok '[ "$(memfd_bytes)" = 0 ]'
+peak_memfd=$(sort -n -k1,1 "$tmp/peaks" | tail -1 | cut -d' ' -f1)
+peak_rss=$(sort -n -k2,2 "$tmp/peaks" | tail -1 | cut -d' ' -f2)
+peak_growth=$(awk -v before="$rss_before" '{g = $1 + ($2 - before) * 1024; if (g > m) m = g} END {print m + 0}' "$tmp/peaks")
+echo "upload memory: peak ${peak_memfd} bytes in memory files (cap ${upload_cap}); VmRSS ${rss_before} kB before, peak ${peak_rss} kB; memory files and VmRSS grew by ${peak_growth} bytes at most"
+check "the documents in memory never passed the cap" [ "$peak_memfd" -le "$upload_cap" ]
+overhead=$((8 << 20)) # the connections' threads, libcups' buffers (ASan: its allocator)
+check "the scout's memory grew by at most the cap and $overhead bytes of overhead" \
+  [ "$peak_growth" -le $((upload_cap + overhead)) ]
+check "the scout is still up" alive
+
+# 7. stopping with a client still connected: its thread is joined, promptly
 $probe slow "$port" 10 >/dev/null &
 slow_pid=$!
 established() { [ -n "$(ss -tnH state established "( sport = :$port )")" ]; }

@@ -9,6 +9,14 @@ usage: conn_probe.py hold HOST PORT CA N SECONDS
        conn_probe.py slow HOST PORT CA SECONDS
          sends a request head one byte a second; prints "dropped after T s,
          B bytes sent" when the server closes, or "not dropped" at SECONDS
+       conn_probe.py slowbody HOST PORT CA SECONDS
+         sends a whole request head announcing a 1000-byte JSON body, then
+         the body one byte a second; prints "dropped after T s, B bytes of
+         the body sent" (T counted from the head) or "not dropped"
+       conn_probe.py kept HOST PORT CA SECONDS
+         sends one request, reads its answer, then keeps the connection
+         idle; prints "closed after T s, answered STATUS" (T counted from
+         the answer) or "not closed ..."
        conn_probe.py ask HOST PORT CA N
          opens N connections, then sends a GET on each and prints how many
          got each status, e.g. "503:40 404:10" ("none" for no answer)
@@ -56,14 +64,14 @@ def hold(host, port, ca, n, seconds):
         s.close()
 
 
-def slow(host, port, ca, seconds):
-    head = b"GET /api/v1/panel/jobs HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 200
-    s = connect(host, port, ca)
+def trickle(s, data, seconds):
+    """Sends data a byte a second; (seconds it took until the server
+    closed, bytes sent), or (None, bytes sent) if it did not in time."""
     start = time.monotonic()
     sent = 0
     while time.monotonic() - start < seconds:
         try:
-            s.sendall(head[sent % len(head):sent % len(head) + 1])
+            s.sendall(data[sent % len(data):sent % len(data) + 1])
             sent += 1
         except (OSError, ssl.SSLError):
             break
@@ -72,11 +80,47 @@ def slow(host, port, ca, seconds):
         if ready and server_closed(s):
             break
     else:
-        print("not dropped after", seconds, "s,", sent, "bytes sent", flush=True)
-        s.close()
-        return
-    print("dropped after %.1f s, %d bytes sent" % (time.monotonic() - start, sent), flush=True)
+        return None, sent
+    return time.monotonic() - start, sent
+
+
+def slow(host, port, ca, seconds, head=b"", data=None, what="bytes"):
+    """Sends head at once, then data a byte a second (by default a
+    request head that never ends)."""
+    if data is None:
+        data = b"GET /api/v1/panel/jobs HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 200
+    s = connect(host, port, ca)
+    s.sendall(head)
+    took, sent = trickle(s, data, seconds)
     s.close()
+    if took is None:
+        print("not dropped after %s s, %d %s sent" % (seconds, sent, what), flush=True)
+    else:
+        print("dropped after %.1f s, %d %s sent" % (took, sent, what), flush=True)
+
+
+def slowbody(host, port, ca, seconds):
+    head = (b"POST /api/v1/panel/sessions HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+    slow(host, port, ca, seconds, head, b'{"device":"' + b"a" * 1000, "bytes of the body")
+
+
+def kept(host, port, ca, seconds):
+    s = connect(host, port, ca)
+    s.settimeout(10)
+    s.sendall(b"GET /api/v1/panel/jobs HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    answer = s.recv(4096).split(b"\r\n", 1)[0].split()
+    status = answer[1].decode() if len(answer) >= 2 else "none"
+    start = time.monotonic()
+    closed = False
+    while not closed and time.monotonic() - start < seconds:
+        ready, _, _ = select.select([s], [], [], 0.2)
+        closed = bool(ready) and server_closed(s)
+    s.close()
+    if closed:
+        print("closed after %.1f s, answered %s" % (time.monotonic() - start, status), flush=True)
+    else:
+        print("not closed after %s s, answered %s" % (seconds, status), flush=True)
 
 
 def ask(host, port, ca, n):
@@ -103,6 +147,10 @@ if mode == "hold":
     hold(host, port, ca, int(sys.argv[5]), float(sys.argv[6]))
 elif mode == "slow":
     slow(host, port, ca, float(sys.argv[5]))
+elif mode == "slowbody":
+    slowbody(host, port, ca, float(sys.argv[5]))
+elif mode == "kept":
+    kept(host, port, ca, float(sys.argv[5]))
 elif mode == "ask":
     ask(host, port, ca, int(sys.argv[5]))
 else:

@@ -10,6 +10,12 @@ Each subcommand prints one line of results and exits; every wait is bounded.
   truncated PORT length|chunked pause|close
                                   Print-Job whose body stops early; pause: waits for the
                                   answer: "http=CODE status=0xIPP seconds=S"
+  upload PORT SEND TOTAL STOP_FILE SECS
+                                  Print-Job announcing a TOTAL-byte document; sends SEND
+                                  bytes of it (16 KiB each 20 ms), then a byte each 0.5 s
+                                  (a paused upload the body timeout does not end) until
+                                  the queue answers, STOP_FILE appears or SECS pass:
+                                  "answered=0|1 status=0xIPP sent=N seconds=S"
   slow PORT SECS                  sends a header a byte each 0.2 s until the server closes
                                   (or SECS pass): "closed=0|1 seconds=S"
   together PORT CLIENTS COUNT     CLIENTS connections at once, each asking COUNT
@@ -18,6 +24,8 @@ Each subcommand prints one line of results and exits; every wait is bounded.
                                   holds one IPP message exactly (each wait at most 10 s):
                                   "answers=N whole=N seconds=S"
 """
+import os
+import select
 import selectors
 import socket
 import struct
@@ -60,11 +68,7 @@ def gpa(port, count, value):
     except socket.timeout:
         pass
     took = time.monotonic() - start
-    head_end = reply.find(b"\r\n\r\n")
-    status = "none"
-    if head_end >= 0 and len(reply) >= head_end + 8:
-        status = "0x%04x" % struct.unpack(">H", reply[head_end + 6:head_end + 8])[0]
-    print("bytes=%d status=%s seconds=%.3f" % (len(body), status, took))
+    print("bytes=%d status=%s seconds=%.3f" % (len(body), ipp_status(reply), took))
 
 
 def idle(port, count, ready_file, secs):
@@ -99,6 +103,52 @@ def idle(port, count, ready_file, secs):
     print("opened=%d closed=%d busy=%d seconds=%.1f" % (count, closed, busy, time.monotonic() - start))
 
 
+def ipp_status(reply):
+    """The IPP status code of an HTTP reply holding an IPP response, or "none"."""
+    head_end = reply.find(b"\r\n\r\n")
+    if head_end >= 0 and len(reply) >= head_end + 8:
+        return "0x%04x" % struct.unpack(">H", reply[head_end + 6:head_end + 8])[0]
+    return "none"
+
+
+def read_reply(s):
+    """Everything the server sends until it closes (bounded by the socket's timeout)."""
+    reply = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except OSError:
+        pass
+    return reply
+
+
+def upload(port, send, total, stop_file, secs):
+    """Paced, so the queue has read all that was sent when it refuses:
+    its answer then ends the connection with a FIN, not a reset."""
+    extra = attr(0x42, b"job-name", b"paused upload") + attr(0x49, b"document-format", b"application/pdf")
+    head = ipp_request(port, 0x0002, extra)
+    document = b"%PDF-1.4\n" + b"x" * (total - 9)
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    start = time.monotonic()
+    s.sendall(http_post(len(head) + total) + head)
+    sent = 0
+    answered = False
+    while not answered and time.monotonic() - start < secs and not os.path.exists(stop_file):
+        piece = 16384 if sent < send else 1
+        if sent + piece <= total:
+            s.sendall(document[sent:sent + piece])
+            sent += piece
+        readable, _, _ = select.select([s], [], [], 0.02 if sent < send else 0.5)
+        answered = bool(readable)
+    reply = read_reply(s) if answered else b""
+    s.close()
+    print("answered=%d status=%s sent=%d seconds=%.1f" % (
+        answered, ipp_status(reply), sent, time.monotonic() - start))
+
+
 def truncated(port, how, then):
     """A Print-Job whose body stops early. then=pause: the client waits (socket
     open) for the queue's answer, which comes at its body timeout; then=close:
@@ -113,22 +163,10 @@ def truncated(port, how, then):
         s.sendall(b"%x\r\n" % len(data) + data + b"\r\n")  # no terminating 0 chunk
     else:
         s.sendall(http_post(len(head) + 100000) + head + part)
-    reply = b""
     start = time.monotonic()
-    if then == "pause":
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
-        except OSError:
-            pass
+    reply = read_reply(s) if then == "pause" else b""
     s.close()
-    status = "none"
-    head_end = reply.find(b"\r\n\r\n")
-    if head_end >= 0 and len(reply) >= head_end + 8:
-        status = "0x%04x" % struct.unpack(">H", reply[head_end + 6:head_end + 8])[0]
+    status = ipp_status(reply)
     print("http=%s status=%s seconds=%.1f" % (
         reply.split(b" ", 2)[1].decode() if reply.startswith(b"HTTP/") else "none", status,
         time.monotonic() - start))
@@ -239,6 +277,8 @@ if __name__ == "__main__":
         idle(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
     elif cmd == "truncated":
         truncated(port, sys.argv[3], sys.argv[4])
+    elif cmd == "upload":
+        upload(port, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], float(sys.argv[6]))
     elif cmd == "slow":
         slow(port, float(sys.argv[3]))
     elif cmd == "together":
