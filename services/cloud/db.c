@@ -73,6 +73,14 @@ static const char *const migrations[] = {
      * not recorded, and an account an administrator made must not become
      * one a site's certificate can vouch for. */
     "ALTER TABLE users ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;",
+    /* 8, 9: held for another branch's migrations; the merge puts those here
+     * (a database this branch made skips them: rebuild it after the merge) */
+    "",
+    "",
+    /* 10: when a scout last made an authenticated HTTPS call (Unix time):
+     * a site service has no MQTT presence, so its heartbeat calls say it
+     * is online */
+    "ALTER TABLE scouts ADD COLUMN last_seen INTEGER;",
 };
 
 const char *cloud_db_migration_sql(int version) {
