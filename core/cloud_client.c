@@ -113,6 +113,12 @@ static void call_setup(const sr_cloud_client *c, call *k, CURL *h, const char *m
   if (k->text) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, k->text);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(k->text));
+  } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+    /* say "Content-Length: 0": without it the cloud's server (lws) takes
+     * the next request on the kept-alive connection for this one's body,
+     * and that call hangs until it times out */
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
   } else if (strcmp(method, "GET") == 0) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);

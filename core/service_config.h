@@ -88,6 +88,7 @@ typedef struct sr_cloud_config {
   sr_enrollment_config enrollment;
   int64_t release_timeout;   /* seconds a scout has to start printing */
   int64_t panel_session_ttl; /* seconds a panel session lives */
+  int64_t site_heartbeat;    /* seconds between a site service's heartbeats */
   sr_lockout_config lockout;
   const sr_config_node *idp;   /* plugin list: registration (email, OIDC) */
   const char *master_key_file; /* seals secrets at rest (tenant CA keys), mode 0600 */

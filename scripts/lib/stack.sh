@@ -15,6 +15,7 @@
 # (pending-held by default; docs/clients.md).
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
+# STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -248,6 +249,7 @@ enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 master_key_file: master-key
 broker_acl: {file: ../broker/acl, pid_file: ../broker/pid}
 release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
+site_heartbeat: ${STACK_SITE_HEARTBEAT:-30s}
 lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
 YAML

@@ -17,6 +17,13 @@ static void health(cloud_call *k) {
                      json_pack("{s:s, s:b}", "status", "ok", "broker", k->c->mqtt_connected));
 }
 
+/* A site service's heartbeat: authenticating it recorded last_seen; the
+ * answer tells the site how long to wait before the next one. */
+static void site_heartbeat(cloud_call *k) {
+  sr_http_reply_json(k->resp, 200,
+                     json_pack("{s:I}", "interval", (json_int_t)k->c->cfg.u.cloud.site_heartbeat));
+}
+
 #define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define V1 "/api/v1"
 static const cloud_route routes[] = {
@@ -66,6 +73,7 @@ static const cloud_route routes[] = {
      CLOUD_PRINT_SCOUT,
      cloud_scout_register_complete,
      FIELDS("registration", "code", "pin_hash")},
+    {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, site_heartbeat, NULL},
     {{"POST", V1 "/site/panel/sessions"},
      CLOUD_SITE,
      cloud_panel_session_add,

@@ -352,13 +352,35 @@ void cloud_admin_device_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "devices", k->id, k->resp);
 }
 
+/* A scout is online while its MQTT presence says so, or when it made an
+ * authenticated HTTPS call within 2.5 site heartbeats and after its last
+ * presence message (a print scout's "offline" will outranks an earlier
+ * call). A site service, with no presence, is thus offline at most
+ * 2.5 heartbeats (+1 s) after its last call. */
 void cloud_admin_scouts(cloud_call *k) {
-  list(k->c, k->resp, "scouts",
-       "SELECT s.id, s.kind, s.name, u.email AS user, s.online = 1 AS online, "
-       "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory FROM scouts s "
-       "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id WHERE s.tenant = ? "
-       "ORDER BY s.name",
-       k->tenant);
+  int64_t window = k->c->cfg.u.cloud.site_heartbeat * 5 / 2;
+  json_t *rows = cloud_db_rows(
+      k->c->db,
+      "SELECT s.id, s.kind, s.name, u.email AS user, (s.online = 1 OR COALESCE(s.last_seen >= ? "
+      "AND (s.seen_at IS NULL OR s.last_seen > s.seen_at), 0)) AS online, s.last_seen, "
+      "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory FROM scouts s "
+      "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id WHERE s.tenant = ? "
+      "ORDER BY s.name",
+      "it", (int64_t)time(NULL) - window, k->tenant);
+  if (!rows) {
+    cloud_api_db_error(k->resp, "listing the scouts");
+    return;
+  }
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    char when[32];
+    if (json_is_integer(json_object_get(row, "last_seen"))) {
+      cloud_rfc3339(cloud_row_int(row, "last_seen"), when);
+      json_object_set_new(row, "last_seen", json_string(when));
+    }
+  }
+  sr_http_reply_json(k->resp, 200, json_pack("{s:o, s:s}", "scouts", rows, "tenant", k->tenant));
 }
 
 void cloud_admin_delegations(cloud_call *k) {

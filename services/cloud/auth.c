@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud.h"
 #include "db.h"
@@ -119,6 +120,18 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
            req->peer_cn, req->remote ? req->remote : "?", tenant);
     sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
                         kind);
+    json_decref(row);
+    return NULL;
+  }
+  /* any authenticated call shows the scout is alive (a site service has no
+   * MQTT presence; its heartbeat is such a call); written at most once a
+   * second per scout */
+  int64_t now = time(NULL);
+  if (cloud_db_run(c->db,
+                   "UPDATE scouts SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR "
+                   "last_seen < ?)",
+                   "iti", now, req->peer_cn, now) < 0) {
+    cloud_api_db_error(resp, "recording that the scout called");
     json_decref(row);
     return NULL;
   }

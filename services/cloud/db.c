@@ -76,6 +76,10 @@ static const char *const migrations[] = {
     /* 8: the scout's own count of its jobs, which orders the jobs it held in
      * the same second ("print all" prints in the order they were printed) */
     "ALTER TABLE jobs ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
+    /* 9: when a scout last made an authenticated HTTPS call (Unix time):
+     * a site service has no MQTT presence, so its heartbeat calls say it
+     * is online */
+    "ALTER TABLE scouts ADD COLUMN last_seen INTEGER;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "enroll_client.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "loop.h"
 #include "panel.h"
@@ -35,6 +36,7 @@ typedef struct site {
   panel panel;
   sr_http_server *http;
   sr_worker_pool *pool;
+  heartbeat heartbeat; /* tells the cloud this site is running */
 } site;
 
 static const sr_service_form forms[] = {
@@ -122,10 +124,12 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
+  heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud);
   return true;
 }
 
 static void site_free(site *s) {
+  heartbeat_stop(&s->heartbeat);        /* before the client its calls use */
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
   sr_http_server_free(s->http);
