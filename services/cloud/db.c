@@ -76,6 +76,9 @@ static const char *const migrations[] = {
     /* 8: the scout's own count of its jobs, which orders the jobs it held in
      * the same second ("print all" prints in the order they were printed) */
     "ALTER TABLE jobs ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
+    /* 9: PIN jobs (IPP job-password): the site's keyed hash of the job's
+     * PIN, NULL for none; released only when the panel sends the same */
+    "ALTER TABLE jobs ADD COLUMN pin_hash TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -37,6 +37,7 @@ typedef struct scout_job {
   char store_key[96];  /* key of its job file in the job store */
   char release_id[64]; /* the release printing it (or that printed it), else "" */
   bool receiving;      /* incoming with its document being read now: does not expire */
+  char pin_hash[65];   /* keyed hash of its job-password (hash_pin hook), or "": no PIN */
 } scout_job;
 
 typedef struct scout_job_table scout_job_table;
