@@ -217,8 +217,9 @@ static bool listed(const char *name, const char *const *list) {
 
 /* Lists in unsupported-attributes what a job creation request asks for but
  * the queue will not do (RFC 8011 4.1.7: never ignored in silence): job
- * template attributes a release does not carry to the printer (media,
- * print-quality, ...; the document is printed as the client rendered it),
+ * template attributes a release does not carry to the printer
+ * (print-quality, output-bin, a media not in media-supported, ...; the
+ * document is printed as the client rendered it),
  * unknown operation attributes, and a job-hold-until other than
  * "indefinite", since every job waits for its owner at a printer. Returns
  * how many. */
