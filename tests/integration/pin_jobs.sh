@@ -4,7 +4,8 @@
 # and with a wrong one, and released byte-identical with the right one, for
 # both encodings (none: the digits; sha2-256: their SHA-256). "Print all"
 # without the PIN prints the other jobs and keeps the PIN job held. Wrong
-# PINs count towards the lockout (429 with Retry-After). The PIN, and its
+# PINs count towards the lockout (429 with Retry-After). A restarted scout
+# still holds the PIN job as one. The PIN, and its
 # plain SHA-256, appear in no log and not in the cloud's database.
 # usage: pin_jobs.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
@@ -112,6 +113,16 @@ check "  with Retry-After" bash -c "grep -qi '^retry-after: [1-9]' <<<'$headers'
 panel GET "/api/v1/panel/jobs/$last_job" "" "$session"
 check "  and the job is still held" [ "$(field .state)" = held ]
 check "nothing more was printed" [ "$(pdfs)" = 3 ]
+
+# 7. a restarted scout still knows the job needs its PIN (the keyed hash is
+# in the job file's encrypted job information)
+kill "$pid_workstation"
+wait "$pid_workstation" 2>/dev/null
+stack_print_scout workstation "$demo_email" >/dev/null || echo "the scout did not restart"
+check "after a restart the PIN job is recovered" grep -q "1 held job(s) recovered" "$tmp/workstation/log"
+ipptool -tv -T 10 "$queue_workstation" get-jobs.test >"$tmp/jobs-after.txt"
+check "  and still waits for its PIN (job-password-wait)" \
+  grep -q 'job-state-reasons (keyword) = job-password-wait' "$tmp/jobs-after.txt"
 
 # 7. the PIN never leaves the site in clear: not in any log, not in the
 # cloud's database, neither as digits nor as its plain SHA-256
