@@ -136,3 +136,26 @@ int sr_idhash_hex(const sr_site_key *key, sr_id_kind kind, const char *context, 
     snprintf(out + 2 * i, 3, "%02x", raw[i]);
   return SR_OK;
 }
+
+int sr_job_pin_digest(const char *pin, size_t len, int min_len, int max_len,
+                      uint8_t digest[SR_IDHASH_LEN]) {
+  if (len < (size_t)min_len || len > (size_t)max_len)
+    return SR_ERR_INVALID;
+  for (size_t i = 0; i < len; i++)
+    if (pin[i] < '0' || pin[i] > '9')
+      return SR_ERR_INVALID;
+  unsigned int n = 0;
+  return EVP_Digest(pin, len, digest, &n, EVP_sha256(), NULL) == 1 && n == SR_IDHASH_LEN
+             ? SR_OK
+             : SR_ERR_NOMEM;
+}
+
+int sr_job_pin_hash_hex(const sr_site_key *key, const uint8_t digest[SR_IDHASH_LEN],
+                        char out[SR_IDHASH_HEX_LEN + 1]) {
+  char hex[SR_IDHASH_HEX_LEN + 1];
+  for (size_t i = 0; i < SR_IDHASH_LEN; i++)
+    snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  int status = sr_idhash_hex(key, SR_ID_JOB_PIN, NULL, hex, out);
+  OPENSSL_cleanse(hex, sizeof hex);
+  return status;
+}

@@ -25,6 +25,7 @@ typedef enum sr_id_kind {
   SR_ID_PIN = 3,
   SR_ID_PASSCODE = 4,
   SR_ID_USERNAME = 5,
+  SR_ID_JOB_PIN = 6, /* a job's PIN (IPP job-password), as SHA-256 of its digits */
 } sr_id_kind;
 
 /* How a site's card readers write numbers. */
@@ -53,6 +54,17 @@ int sr_pin_normalise(const char *raw, int length, char *out, size_t out_size);
 /* Passcode: drops spaces and '-', folds to upper case; letters and digits
  * only. SR_OK or SR_ERR_INVALID. */
 int sr_passcode_normalise(const char *raw, char *out, size_t out_size);
+
+/* A job's PIN: digits only, min_len to max_len of them (SR_ERR_INVALID
+ * otherwise); `digest` gets SHA-256 of the digits, which is what an IPP
+ * client sends as job-password with job-password-encryption sha2-256. */
+int sr_job_pin_digest(const char *pin, size_t len, int min_len, int max_len,
+                      uint8_t digest[SR_IDHASH_LEN]);
+
+/* The keyed hash of a job PIN's SHA-256 (SR_ID_JOB_PIN, no context: one
+ * "pin" at a panel must match every job it releases), as 64 hex digits. */
+int sr_job_pin_hash_hex(const sr_site_key *key, const uint8_t digest[SR_IDHASH_LEN],
+                        char out[SR_IDHASH_HEX_LEN + 1]);
 
 /* HMAC-SHA256(site identity key, kind || context || value), with lengths
  * framing each part. `context` binds a value to its owner (the email hash

@@ -56,7 +56,8 @@ int sr_job_info_to_json(const sr_job_info *info, char **json) {
                         "color_mode", info->color_mode, "owner", info->owner, "submitted_at", when);
   if (!o)
     return SR_ERR_INVALID; /* e.g. a title that is not UTF-8 */
-  if (info->login[0] && json_object_set_new(o, "login", json_string(info->login)) != 0) {
+  if ((info->login[0] && json_object_set_new(o, "login", json_string(info->login)) != 0) ||
+      (info->pin_hash[0] && json_object_set_new(o, "pin_hash", json_string(info->pin_hash)) != 0)) {
     json_decref(o);
     return SR_ERR_INVALID;
   }
@@ -98,8 +99,14 @@ int sr_job_info_from_json(const char *json, sr_job_info *info, char *why, size_t
       !get_string(o, "color_mode", info->color_mode, sizeof info->color_mode, why, why_size) ||
       !get_string(o, "owner", info->owner, sizeof info->owner, why, why_size) ||
       !get_string(o, "login", info->login, sizeof info->login, why, why_size) ||
+      !get_string(o, "pin_hash", info->pin_hash, sizeof info->pin_hash, why, why_size) ||
       !get_string(o, "submitted_at", when, sizeof when, why, why_size))
     goto out;
+  if (info->pin_hash[0] &&
+      (strlen(info->pin_hash) != 64 || strspn(info->pin_hash, "0123456789abcdef") != 64)) {
+    snprintf(why, why_size, "'pin_hash' must be 64 lower-case hex digits");
+    goto out;
+  }
   json_t *pages = json_object_get(o, "pages"), *copies = json_object_get(o, "copies");
   json_t *size = json_object_get(o, "size");
   if (pages && !json_is_null(pages) && (!json_is_integer(pages) || json_integer_value(pages) < 0)) {

@@ -22,6 +22,8 @@ typedef struct sr_job_info {
   char login[256];          /* who printed it at the workstation, as the queue named them
                                (its access control, directory lookups); "" in older files */
   int64_t submitted_at;     /* seconds since the Unix epoch, UTC */
+  char pin_hash[65];        /* keyed hash of its PIN (SR_ID_JOB_PIN, 64 hex digits), or "":
+                               released only after the PIN is entered at the panel */
 } sr_job_info;
 
 /* Fills *info with defaults: 1 copy, one-sided, auto colour, unknown pages. */

@@ -401,6 +401,32 @@ static const sr_schema delivery_schema = {
                  "a started release 15m between two of its events)"},
         {0}}};
 
+#define PINJ(field) F(sr_pin_jobs_config, field)
+static const sr_schema pin_jobs_schema = {
+    "pin_jobs",
+    (const sr_schema_field[]){
+        {.key = "enabled",
+         .type = SR_FIELD_BOOL,
+         .offset = PINJ(enabled),
+         .def = "true",
+         .help = "take job-password (PWG 5100.11): the job is released only after its PIN is "
+                 "entered at the panel; false: jobs with a job-password are refused"},
+        {.key = "min_length",
+         .type = SR_FIELD_INT,
+         .offset = PINJ(min_length),
+         .def = "4",
+         .min = 1,
+         .max = 255,
+         .help = "digits a job's PIN has at least"},
+        {.key = "max_length",
+         .type = SR_FIELD_INT,
+         .offset = PINJ(max_length),
+         .def = "8",
+         .min = 1,
+         .max = 255,
+         .help = "digits a job's PIN has at most (job-password-supported)"},
+        {0}}};
+
 #define SCOUT(field) F(sr_service_config, u.print_scout.field)
 static const sr_schema print_scout_schema = {
     "print-scout",
@@ -437,6 +463,11 @@ static const sr_schema print_scout_schema = {
          .offset = SCOUT(queue_limits),
          .section = &queue_limits_schema,
          .help = "what one client or account may take of the queue"},
+        {.key = "pin_jobs",
+         .type = SR_FIELD_SECTION,
+         .offset = SCOUT(pin_jobs),
+         .section = &pin_jobs_schema,
+         .help = "jobs released only with a PIN (IPP job-password)"},
         {.key = "cloud_url",
          .type = SR_FIELD_STRING,
          .offset = SCOUT(cloud_url),
@@ -560,5 +591,12 @@ bool sr_service_config_apply(sr_config *doc, sr_service_config *out) {
     return false;
   }
   sr_schema_apply(service_schemas[kind], doc, root, out);
+  if (kind == SR_SERVICE_PRINT_SCOUT) {
+    const sr_pin_jobs_config *pins = &out->u.print_scout.pin_jobs;
+    const sr_config_node *node = sr_config_get(root, "pin_jobs");
+    if (node && pins->min_length > pins->max_length)
+      sr_config_add_error(node, false, "pin_jobs.min_length (%lld) is more than max_length (%lld)",
+                          (long long)pins->min_length, (long long)pins->max_length);
+  }
   return sr_config_error_count(doc) == 0;
 }

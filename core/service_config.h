@@ -106,6 +106,14 @@ typedef struct sr_queue_limits_config {
   int64_t max_jobs_per_user; /* unfinished jobs (waiting, held, printing) per user */
 } sr_queue_limits_config;
 
+/* PIN jobs (PWG 5100.11 job-password): a job sent with a PIN is released
+ * at a panel only after the same PIN is entered there. */
+typedef struct sr_pin_jobs_config {
+  bool enabled;       /* the queue takes job-password; false: it refuses jobs that carry one */
+  int64_t min_length; /* digits a PIN sent in clear (encryption none) must have, at least */
+  int64_t max_length; /* and at most (also job-password-length-supported) */
+} sr_pin_jobs_config;
+
 /* How the print scout delivers releases to printers. */
 typedef struct sr_delivery_config {
   int64_t busy_deadline; /* seconds a busy printer is tried again before the release fails */
@@ -119,6 +127,7 @@ typedef struct sr_print_scout_config {
   int64_t max_document;    /* bytes a submitted document may have */
   sr_listen_config queue;  /* the local IPP queue */
   sr_queue_limits_config queue_limits;
+  sr_pin_jobs_config pin_jobs;
   const char *cloud_url;
   sr_tls_config tls;
   sr_mqtt_config mqtt;

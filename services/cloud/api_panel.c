@@ -4,6 +4,7 @@
  * secret and forwards the rest. A session sees only its user's jobs, in its
  * site scout's tenant; any other job id is "not found".
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ static json_t *job_view(const json_t *row) {
                 "name", cloud_row_text(row, "owner_name"), "state", cloud_row_text(row, "state"));
   if (*cloud_row_text(row, "reason"))
     json_object_set_new(o, "reason", json_string(cloud_row_text(row, "reason")));
+  json_object_set_new(o, "pin_required", json_boolean(*cloud_row_text(row, "pin_hash") != '\0'));
   return o;
 }
 
@@ -130,6 +132,77 @@ static bool settings_ok(json_t *settings, sr_http_response *resp) {
   return true;
 }
 
+static bool needs_pin(const json_t *job) { return *cloud_row_text(job, "pin_hash") != '\0'; }
+
+/* PIN jobs (job-password at the workstation) among `targets`: released
+ * only with their PIN, which the site service sends as its keyed hash.
+ * One "pin" covers every PIN job selected, so all of them must match it.
+ * A wrong PIN counts towards the same lockout as a failed login (per user
+ * and per device), or a stolen card would let anyone try all 10,000 PINs.
+ * With "all" and no PIN, the PIN jobs stay held (*skip_pin_jobs) and the
+ * others print. False when answered (refused). */
+static bool pins_ok(cloud_call *k, const json_t *targets, const char *pin_hash, bool all,
+                    bool *skip_pin_jobs) {
+  const json_t *session = k->session;
+  const char *tenant = cloud_row_text(session, "tenant");
+  size_t i, pin_jobs = 0;
+  json_t *job;
+  *skip_pin_jobs = false;
+  json_array_foreach(targets, i, job) pin_jobs += needs_pin(job);
+  if (!pin_jobs)
+    return true;
+  if (!pin_hash) {
+    if (all) {
+      *skip_pin_jobs = true;
+      return true;
+    }
+    sr_http_reply_error(k->resp, 403, "job_pin_required",
+                        "this job was printed with a PIN: send \"pin\" to release it");
+    return false;
+  }
+  char user_key[128], device_key[128];
+  snprintf(user_key, sizeof user_key, "job_pin:user:%.64s", cloud_row_text(session, "user_id"));
+  snprintf(device_key, sizeof device_key, "device:%.64s", cloud_row_text(session, "device"));
+  unsigned long db_errors = cloud_db_errors();
+  int64_t wait = cloud_lockout_left(k->c, tenant, user_key);
+  if (!wait)
+    wait = cloud_lockout_left(k->c, tenant, device_key);
+  if (cloud_db_errors() != db_errors) { /* an unread lockout is no lockout */
+    cloud_api_db_error(k->resp, "reading the lockouts");
+    return false;
+  }
+  if (wait) {
+    cloud_reply_locked_out(k->resp, wait);
+    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: PIN job release refused, locked out", tenant,
+           cloud_row_text(session, "device"));
+    return false;
+  }
+  bool match = true;
+  json_array_foreach(targets, i, job) {
+    if (needs_pin(job) &&
+        CRYPTO_memcmp(cloud_row_text(job, "pin_hash"), pin_hash, SR_IDHASH_HEX_LEN) != 0)
+      match = false;
+  }
+  int64_t attempts = k->c->cfg.u.cloud.lockout.attempts;
+  if (!match) {
+    if (!cloud_lockout_count(k->c, tenant, user_key, attempts) ||
+        !cloud_lockout_count(k->c, tenant, device_key, attempts * 4)) {
+      cloud_api_db_error(k->resp, "counting a wrong PIN");
+      return false;
+    }
+    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: wrong job PIN from user %s", tenant,
+           cloud_row_text(session, "device"), cloud_row_text(session, "user_id"));
+    sr_http_reply_error(k->resp, 403, "job_pin_wrong", "wrong PIN for this job");
+    return false;
+  }
+  if (cloud_db_run(k->c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt",
+                   tenant, user_key) < 0) {
+    cloud_api_db_error(k->resp, "clearing the wrong PINs");
+    return false;
+  }
+  return true;
+}
+
 void cloud_panel_release(cloud_call *k) {
   cloud *c = k->c;
   const json_t *session = k->session;
@@ -139,9 +212,16 @@ void cloud_panel_release(cloud_call *k) {
     return;
   json_t *ids = json_object_get(body, "jobs"), *all = json_object_get(body, "all");
   json_t *settings = json_object_get(body, "settings"), *targets = NULL;
+  json_t *pin = json_object_get(body, "pin_hash");
   const char *tenant = cloud_row_text(session, "tenant");
+  bool skip_pin_jobs = false;
   if (!settings_ok(settings, resp))
     goto out;
+  if (pin && !cloud_is_site_hash(json_string_value(pin))) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'pin_hash' is 64 lower-case hex digits (made at the site)");
+    goto out;
+  }
   if (json_is_true(all) && !ids) {
     static char *sql;
     if (!sql)
@@ -175,10 +255,17 @@ void cloud_panel_release(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid", "send \"jobs\": [ids] (1 to 100) or \"all\": true");
     goto out;
   }
+  if (!pins_ok(k, targets, json_string_value(pin), json_is_true(all), &skip_pin_jobs))
+    goto out;
   json_t *releases = json_array();
   size_t i;
   json_t *job;
   json_array_foreach(targets, i, job) {
+    if (skip_pin_jobs && needs_pin(job)) { /* "all" without the PIN: these wait for it */
+      json_array_append_new(releases, json_pack("{s:s, s:s, s:s}", "job", cloud_row_text(job, "id"),
+                                                "state", "held", "reason", "job_pin_required"));
+      continue;
+    }
     json_array_append_new(releases,
                           cloud_release_start(c, tenant, cloud_row_text(job, "id"),
                                               cloud_row_text(session, "user_id"),

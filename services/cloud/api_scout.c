@@ -49,6 +49,7 @@ void cloud_scout_job_add(cloud_call *k) {
   json_t *sequence = json_object_get(body, "sequence");
   const char *tenant = cloud_row_text(scout, "tenant");
   const char *owner_email = json_string_value(json_object_get(body, "owner_email"));
+  json_t *pin_hash = json_object_get(body, "pin_hash");
   json_t *owner = NULL;
   int64_t submitted_at;
   /* a directory workstation names each job's owner by its login's entry;
@@ -80,6 +81,10 @@ void cloud_scout_job_add(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid", "'submitted_at' is a Unix time");
   else if (sequence && (!json_is_integer(sequence) || json_integer_value(sequence) < 0))
     sr_http_reply_error(resp, 400, "invalid", "'sequence' is a count (0 or more)");
+  else if (pin_hash && !cloud_is_site_hash(json_string_value(pin_hash)))
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'pin_hash' is 64 lower-case hex digits (the PIN's keyed hash, made at "
+                        "the site)");
   /* a workstation's clock may be off by some hours; a year-old job would
    * have expired long since (job_expiry is at most a year) */
   else if (!cloud_time_field(submitted, "submitted_at", (int64_t)time(NULL) - 366 * 86400,
@@ -90,13 +95,13 @@ void cloud_scout_job_add(cloud_call *k) {
     int n = cloud_db_run(
         c->db,
         "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
-        "size, submitted_at, sequence, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, 'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
-        "ttttttitttiiii", tenant, id,
+        "size, submitted_at, sequence, pin_hash, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, 'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
+        "ttttttitttiiiti", tenant, id,
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
         cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
         json_is_integer(size) ? json_integer_value(size) : 0, submitted_at,
-        sequence ? json_integer_value(sequence) : 0, now);
+        sequence ? json_integer_value(sequence) : 0, json_string_value(pin_hash), now);
     if (n == 1 && json_is_integer(pages) &&
         cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
                      json_integer_value(pages), tenant, id) != 1)

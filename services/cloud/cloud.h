@@ -189,6 +189,21 @@ void cloud_registrations_sweep(bool all);
  * does not yet. NULL if `email` is not an address. Caller decrefs. */
 json_t *cloud_directory_user(cloud *c, const char *tenant, const char *email, const char *name);
 
+/* Seconds `key` of `tenant` is still locked out for after failed attempts
+ * (0: not); a failed read shows in cloud_db_errors(). */
+int64_t cloud_lockout_left(cloud *c, const char *tenant, const char *key);
+
+/* Counts a failed attempt against `key`, locking it out (lockout.duration)
+ * once it has `attempts` of them. False if it could not be counted: the
+ * caller must not answer as if it had been. */
+bool cloud_lockout_count(cloud *c, const char *tenant, const char *key, int64_t attempts);
+
+/* Answers 429 locked_out with Retry-After: `wait` seconds. */
+void cloud_reply_locked_out(sr_http_response *resp, int64_t wait);
+
+/* True for 64 lower-case hex digits: a keyed hash made at the site. */
+bool cloud_is_site_hash(const char *s);
+
 /* POST .../sessions from a site (its scout row): checks the credential,
  * counts failures, answers 201 with a session or the error. */
 void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,

@@ -80,6 +80,9 @@ static const char *const migrations[] = {
      * a site service has no MQTT presence, so its heartbeat calls say it
      * is online */
     "ALTER TABLE scouts ADD COLUMN last_seen INTEGER;",
+    /* 10: PIN jobs (IPP job-password): the site's keyed hash of the job's
+     * PIN, NULL for none; released only when the panel sends the same */
+    "ALTER TABLE jobs ADD COLUMN pin_hash TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

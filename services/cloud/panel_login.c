@@ -32,7 +32,7 @@ typedef struct login {
   char identity[SR_ID_MAX + 32]; /* what failures are counted against */
 } login;
 
-static int64_t locked_for(cloud *c, const char *tenant, const char *key) {
+int64_t cloud_lockout_left(cloud *c, const char *tenant, const char *key) {
   json_t *row =
       cloud_db_row(c->db, "SELECT locked_until FROM login_failures WHERE tenant = ? AND key = ?",
                    "tt", tenant, key);
@@ -43,7 +43,7 @@ static int64_t locked_for(cloud *c, const char *tenant, const char *key) {
 
 /* False if the failure could not be counted: the caller must not answer
  * as if it had been, or a failing disk would turn off the lockout. */
-static bool count_failure(cloud *c, const char *tenant, const char *key, int64_t attempts) {
+bool cloud_lockout_count(cloud *c, const char *tenant, const char *key, int64_t attempts) {
   int64_t now = time(NULL), lock = c->cfg.u.cloud.lockout.duration;
   /* a lockout that has run out starts a fresh count */
   return cloud_db_run(
@@ -60,7 +60,17 @@ static bool count_failure(cloud *c, const char *tenant, const char *key, int64_t
                       "itti", now + lock, tenant, key, attempts) >= 0;
 }
 
-static bool is_hash(const char *s) {
+void cloud_reply_locked_out(sr_http_response *resp, int64_t wait) {
+  char message[96];
+  snprintf(message, sizeof message, "too many failed attempts; try again in %lld s",
+           (long long)wait);
+  resp->retry_after = (int)wait;
+  sr_http_reply_json(resp, 429,
+                     json_pack("{s:{s:s, s:s, s:I}}", "error", "code", "locked_out", "message",
+                               message, "retry_after", (json_int_t)wait));
+}
+
+bool cloud_is_site_hash(const char *s) {
   return s && strlen(s) == SR_IDHASH_HEX_LEN && strspn(s, "0123456789abcdef") == SR_IDHASH_HEX_LEN;
 }
 
@@ -79,8 +89,8 @@ static bool read_method(login *l, char *why, size_t size) {
              "username and directory_verdict");
     return false;
   }
-  if ((l->card && !is_hash(l->card)) || (l->pin && !is_hash(l->pin)) ||
-      (l->passcode && !is_hash(l->passcode))) {
+  if ((l->card && !cloud_is_site_hash(l->card)) || (l->pin && !cloud_is_site_hash(l->pin)) ||
+      (l->passcode && !cloud_is_site_hash(l->passcode))) {
     snprintf(why, size, "hashes are 64 lower-case hex digits (made at the site with the secret)");
     return false;
   }
@@ -271,21 +281,15 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
   }
   snprintf(device_key, sizeof device_key, "device:%.64s", l.device);
   unsigned long db_errors = cloud_db_errors();
-  int64_t wait = locked_for(c, l.tenant, l.identity);
+  int64_t wait = cloud_lockout_left(c, l.tenant, l.identity);
   if (!wait)
-    wait = locked_for(c, l.tenant, device_key);
+    wait = cloud_lockout_left(c, l.tenant, device_key);
   if (cloud_db_errors() != db_errors) { /* an unread lockout is no lockout */
     cloud_api_db_error(resp, "reading the login lockouts");
     goto out;
   }
   if (wait) {
-    char message[96];
-    snprintf(message, sizeof message, "too many failed attempts; try again in %lld s",
-             (long long)wait);
-    resp->retry_after = (int)wait;
-    sr_http_reply_json(resp, 429,
-                       json_pack("{s:{s:s, s:s, s:I}}", "error", "code", "locked_out", "message",
-                                 message, "retry_after", (json_int_t)wait));
+    cloud_reply_locked_out(resp, wait);
     sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: %s login refused, locked out", l.tenant,
            l.device, l.method);
     goto out;
@@ -296,8 +300,8 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
     goto out;
   }
   if (!user) {
-    if (!count_failure(c, l.tenant, l.identity, attempts) ||
-        !count_failure(c, l.tenant, device_key, attempts * 4)) {
+    if (!cloud_lockout_count(c, l.tenant, l.identity, attempts) ||
+        !cloud_lockout_count(c, l.tenant, device_key, attempts * 4)) {
       cloud_api_db_error(resp, "counting a failed login");
       goto out;
     }

@@ -1,5 +1,6 @@
 #include "panel.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -198,12 +199,41 @@ static const panel_route routes[] = {
     {{"GET", P "/jobs"}, PANEL_SESSION, false, NULL},
     {{"GET", P "/jobs/{id}"}, PANEL_SESSION, false, NULL},
     {{"DELETE", P "/jobs/{id}"}, PANEL_SESSION, false, NULL},
-    {{"POST", P "/release"}, PANEL_SESSION, false, FIELDS("jobs", "all", "settings")},
+    {{"POST", P "/release"}, PANEL_SESSION, false, FIELDS("jobs", "all", "settings", "pin")},
     {{"GET", P "/delegations"}, PANEL_SESSION, false, NULL},
     {{"POST", P "/delegations"}, PANEL_SESSION, false, FIELDS("delegate", "until")},
     {{"DELETE", P "/delegations/{id}"}, PANEL_SESSION, false, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
+
+/* A release's "pin" (for jobs printed with a job-password) becomes the
+ * keyed hash of its SHA-256, as the print scout made it: only that goes to
+ * the cloud. False (answered) if the body cannot be forwarded. */
+static bool hash_release_pin(panel *p, json_t *body, sr_http_response *resp) {
+  if (json_object_get(body, "pin_hash")) { /* only this service makes one */
+    sr_http_reply_error(resp, 400, "unknown_field", "unknown field 'pin_hash' (send \"pin\")");
+    return false;
+  }
+  json_t *pin = json_object_get(body, "pin");
+  if (!pin)
+    return true;
+  uint8_t digest[SR_IDHASH_LEN];
+  char hash[SR_IDHASH_HEX_LEN + 1];
+  if (!json_is_string(pin) ||
+      sr_job_pin_digest(json_string_value(pin), json_string_length(pin), 1, 255, digest) != SR_OK) {
+    sr_http_reply_error(resp, 400, "invalid", "'pin' is the job's PIN: digits, as text");
+    return false;
+  }
+  int status = sr_job_pin_hash_hex(p->key, digest, hash);
+  OPENSSL_cleanse(digest, sizeof digest);
+  json_object_del(body, "pin");
+  if (status != SR_OK) {
+    sr_http_reply_error(resp, 500, "no_memory", "cannot hash the PIN");
+    return false;
+  }
+  json_object_set_new(body, "pin_hash", json_string(hash));
+  return true;
+}
 
 bool panel_body(const sr_http_request *req, bool login, json_t **out, sr_http_response *resp) {
   json_t *body = NULL;
@@ -266,6 +296,10 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
   if (r->local) {
     create_session(p, req, body, resp);
   } else {
+    if (strcmp(r->r.pattern, P "/release") == 0 && !hash_release_pin(p, body, resp)) {
+      json_decref(body);
+      return;
+    }
     /* the path matched a route, so it is plain characters and an id */
     char path[300];
     snprintf(path, sizeof path, "/api/v1/site/panel/%s", req->path + strlen(PANEL_PREFIX));

@@ -86,8 +86,35 @@ static ipp_t *media_col(const char *size_name, int width, int length) {
   return col;
 }
 
+/* EPX (PWG 5100.11): how jobs are released. Every job waits for its
+ * owner at a panel; with PIN jobs on, one sent with a job-password also
+ * waits for its PIN there. sha2-256: the client sends SHA-256 of the PIN. */
+static void add_release_attributes(ipp_t *a, int pin_min_length, int pin_max_length) {
+  static const char *const actions[] = {"owner-authorized", "job-password"};
+  static const char *const encryptions[] = {"none", "sha2-256"};
+  add_keywords(a, "job-release-action-supported", pin_max_length > 0 ? 2 : 1, actions);
+  add_keyword(a, "job-release-action-default", "owner-authorized");
+  if (pin_max_length <= 0)
+    return;
+  /* octets: the digits in clear, or the 32 of a SHA-256 */
+  ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "job-password-supported",
+                pin_max_length > 32 ? pin_max_length : 32);
+  add_keywords(a, "job-password-encryption-supported", 2, encryptions);
+  ippAddRange(a, IPP_TAG_PRINTER, "job-password-length-supported", pin_min_length, pin_max_length);
+}
+
+static const char *const media[] = {"iso_a4_210x297mm", "na_letter_8.5x11in", "na_legal_8.5x14in",
+                                    "iso_a5_148x210mm", "na_index-4x6_4x6in"};
+
+bool scout_media_supported(const char *name) {
+  for (size_t i = 0; name && i < sizeof media / sizeof *media; i++)
+    if (strcmp(name, media[i]) == 0)
+      return true;
+  return false;
+}
+
 ipp_t *scout_printer_attributes(const char *uri, const char *name, const char *uuid,
-                                const char *more_info) {
+                                const char *more_info, int pin_min_length, int pin_max_length) {
   ipp_t *a = ippNew();
   ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info", NULL, more_info);
   static const char *const versions[] = {"1.1", "2.0"};
@@ -96,16 +123,23 @@ ipp_t *scout_printer_attributes(const char *uri, const char *name, const char *u
                                    IPP_OP_CANCEL_JOB,     IPP_OP_GET_JOB_ATTRIBUTES,
                                    IPP_OP_GET_JOBS,       IPP_OP_GET_PRINTER_ATTRIBUTES,
                                    IPP_OP_CANCEL_MY_JOBS, IPP_OP_IDENTIFY_PRINTER};
-  static const char *const media[] = {"iso_a4_210x297mm", "na_letter_8.5x11in", "na_legal_8.5x14in",
-                                      "iso_a5_148x210mm", "na_index-4x6_4x6in"};
   static const int media_sizes[][2] = {
       {21000, 29700}, {21590, 27940}, {21590, 35560}, {14800, 21000}, {10160, 15240}};
   static const char *const sides[] = {"one-sided", "two-sided-long-edge", "two-sided-short-edge"};
   static const char *const color_modes[] = {"auto", "color", "monochrome"};
-  static const char *const job_creation[] = {
-      "copies",         "sides",         "print-color-mode",   "media",
-      "media-col",      "print-quality", "printer-resolution", "orientation-requested",
-      "job-hold-until", "output-bin"};
+  /* only what a release honours: copies, sides and colour go with the
+   * release; media is the size the client rendered the document for, which
+   * the printer takes from its pages. Quality, resolution, bins and the
+   * like would need the printer to be told, and are not offered. */
+  static const char *const job_creation[] = {"copies",
+                                             "sides",
+                                             "print-color-mode",
+                                             "media",
+                                             "media-col",
+                                             "job-hold-until",
+                                             "job-release-action",
+                                             "job-password",
+                                             "job-password-encryption"};
   static const char *const compression[] = {"none"};
   static const char *const pdl_override[] = {"attempted"};
   static const char *const uri_security[] = {"none"};
@@ -206,8 +240,8 @@ ipp_t *scout_printer_attributes(const char *uri, const char *name, const char *u
   add_keyword(a, "pwg-raster-document-sheet-back", "normal");
   add_keywords(a, "pwg-raster-document-type-supported", 3, pwg_types);
   add_keywords(a, "urf-supported", 7, urf);
-  add_keywords(a, "job-creation-attributes-supported",
-               (int)(sizeof job_creation / sizeof *job_creation), job_creation);
+  add_keywords(a, "job-creation-attributes-supported", pin_max_length > 0 ? 9 : 7, job_creation);
+  add_release_attributes(a, pin_min_length, pin_max_length);
   add_keywords(a, "job-hold-until-supported", 2, hold);
   add_keyword(a, "job-hold-until-default", "indefinite");
   add_keywords(a, "which-jobs-supported", 3, which_jobs);

@@ -16,9 +16,14 @@
 extern const char *const scout_document_formats[];
 
 /* Returns a new attribute set for the queue at `uri` named `name`, with its
- * status page at `more_info`; the caller owns it (ippDelete). */
+ * status page at `more_info`; PIN jobs (job-password) with pin_min_length
+ * to pin_max_length digits, none if pin_max_length is 0. The caller owns
+ * it (ippDelete). */
 ipp_t *scout_printer_attributes(const char *uri, const char *name, const char *uuid,
-                                const char *more_info);
+                                const char *more_info, int pin_min_length, int pin_max_length);
+
+/* True if `name` is one of media-supported. */
+bool scout_media_supported(const char *name);
 
 /* Copies the attributes of `attributes` named in `requested` (NULL: all)
  * into `response`, sharing no collection with it. ippCopyAttributes would

@@ -25,9 +25,41 @@ void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ..
   }
 }
 
-/* Copies an unsupported attribute into the response's unsupported group. */
-static void unsupported(scout_request *r, ipp_attribute_t *attr) {
-  ippCopyAttribute(r->response, attr, 0);
+void scout_ipp_unsupported(scout_request *r, ipp_attribute_t *attr) {
+  const char *name = ippGetName(attr);
+  if (!r->unsupported)
+    r->unsupported = ippNew();
+  if (!name || ippFindAttribute(r->unsupported, name, IPP_TAG_ZERO))
+    return;
+  ipp_attribute_t *copy = ippCopyAttribute(r->unsupported, attr, 0);
+  if (copy)
+    ippSetGroupTag(r->unsupported, &copy, IPP_TAG_UNSUPPORTED_GROUP);
+}
+
+static void unsupported(scout_request *r, ipp_attribute_t *attr) { scout_ipp_unsupported(r, attr); }
+
+static int in_group(void *ctx, ipp_t *dst, ipp_attribute_t *attr) {
+  (void)dst;
+  return (ippGetGroupTag(attr) == IPP_TAG_OPERATION) == (ctx != NULL);
+}
+
+/* Puts the unsupported attributes in their own group after the operation
+ * group, where RFC 8011 (4.1.7) has them. */
+static void place_unsupported(scout_request *r) {
+  if (!r->unsupported)
+    return;
+  ipp_t *out = ippNew();
+  int minor = 0, major = ippGetVersion(r->response, &minor);
+  ippSetVersion(out, major, minor);
+  ippSetStatusCode(out, ippGetStatusCode(r->response));
+  ippSetRequestId(out, ippGetRequestId(r->response));
+  ippCopyAttributes(out, r->response, 0, in_group, out);
+  ippCopyAttributes(out, r->unsupported, 0, NULL, NULL);
+  ippCopyAttributes(out, r->response, 0, in_group, NULL);
+  ippDelete(r->response);
+  ippDelete(r->unsupported);
+  r->response = out;
+  r->unsupported = NULL;
 }
 
 static int up_time(const scout_queue *q, time_t t) { return (int)(t - q->started) + 1; }
@@ -66,6 +98,8 @@ static void job_state(const scout_queue *q, const scout_job *j, ipp_jstate_t *st
     else
       *state = IPP_JSTATE_HELD, *reason = "job-hold-until-specified";
     *message = "Held: release it at any printer.";
+    if (j->pin_hash[0]) /* EPX: waits for its PIN too */
+      *reason = "job-password-wait", *message = "Held: release it at any printer with its PIN.";
     break;
   case SCOUT_JOB_RELEASING:
     *state = IPP_JSTATE_PROCESSING, *reason = "job-printing", *message = "Printing.";
@@ -159,6 +193,65 @@ static void add_job_attributes(scout_request *r, const scout_job *j, cups_array_
 
 /* ---- request checks ---- */
 
+/* Operation attributes of a job creation request that the queue reads or
+ * that only describe the request. */
+static const char *const known_operation[] = {"attributes-charset",
+                                              "attributes-natural-language",
+                                              "printer-uri",
+                                              "requesting-user-name",
+                                              "job-name",
+                                              "ipp-attribute-fidelity",
+                                              "document-name",
+                                              "compression",
+                                              "document-format",
+                                              "document-natural-language",
+                                              "job-password",
+                                              "job-password-encryption",
+                                              NULL};
+/* Job template attributes a release honours (media: the size the document
+ * was rendered for, which the printer takes from its pages). */
+static const char *const honoured_template[] = {
+    "copies", "sides", "print-color-mode", "media-col", "job-release-action", NULL};
+
+static bool listed(const char *name, const char *const *list) {
+  for (size_t i = 0; name && list[i]; i++)
+    if (strcmp(name, list[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Lists in unsupported-attributes what a job creation request asks for but
+ * the queue will not do (RFC 8011 4.1.7: never ignored in silence): job
+ * template attributes a release does not carry to the printer
+ * (print-quality, output-bin, a media not in media-supported, ...; the
+ * document is printed as the client rendered it),
+ * unknown operation attributes, and a job-hold-until other than
+ * "indefinite", since every job waits for its owner at a printer. Returns
+ * how many. */
+static int report_ignored(scout_request *r) {
+  int n = 0;
+  for (ipp_attribute_t *a = ippFirstAttribute(r->request); a; a = ippNextAttribute(r->request)) {
+    const char *name = ippGetName(a);
+    ipp_tag_t group = ippGetGroupTag(a);
+    bool ignored = false;
+    if (!name)
+      continue;
+    if (strcmp(name, "job-hold-until") == 0)
+      ignored = strcmp(ippGetString(a, 0, NULL) ? ippGetString(a, 0, NULL) : "", "indefinite");
+    else if (strcmp(name, "media") == 0 && group == IPP_TAG_JOB)
+      ignored = ippGetCount(a) != 1 || !scout_media_supported(ippGetString(a, 0, NULL));
+    else if (group == IPP_TAG_OPERATION)
+      ignored = !listed(name, known_operation);
+    else if (group == IPP_TAG_JOB)
+      ignored = !listed(name, honoured_template);
+    if (ignored) {
+      unsupported(r, a);
+      n++;
+    }
+  }
+  return n;
+}
+
 /* Checks the job template attributes of a Print-Job/Validate-Job/Create-Job
  * request and fills `job`. False (response set) if something is wrong. */
 static bool check_job_attributes(scout_request *r, scout_job *job) {
@@ -240,8 +333,8 @@ static bool check_job_attributes(scout_request *r, scout_job *job) {
     ok = false;
   }
   if ((a = ippFindAttribute(req, "job-hold-until", IPP_TAG_ZERO))) {
-    /* every job is held until released at a printer; any valid value is
-     * accepted, and "indefinite" is what happens */
+    /* every job is held until released at a printer: any valid value is
+     * accepted, "indefinite" is what happens (report_ignored says so) */
     if (ippGetCount(a) != 1 ||
         (ippGetValueTag(a) != IPP_TAG_KEYWORD && ippGetValueTag(a) != IPP_TAG_NAME &&
          ippGetValueTag(a) != IPP_TAG_NAMELANG)) {
@@ -249,14 +342,27 @@ static bool check_job_attributes(scout_request *r, scout_job *job) {
       ok = false;
     }
   }
-  if ((a = ippFindAttribute(req, "ipp-attribute-fidelity", IPP_TAG_ZERO)) &&
-      (ippGetCount(a) != 1 || ippGetValueTag(a) != IPP_TAG_BOOLEAN)) {
-    unsupported(r, a);
+  ipp_attribute_t *fidelity = ippFindAttribute(req, "ipp-attribute-fidelity", IPP_TAG_ZERO);
+  if (fidelity && (ippGetCount(fidelity) != 1 || ippGetValueTag(fidelity) != IPP_TAG_BOOLEAN)) {
+    unsupported(r, fidelity);
     ok = false;
   }
-  if (!ok)
+  if (!ok) {
     scout_ipp_status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "Unsupported attribute values.");
-  return ok;
+    return false;
+  }
+  if (!scout_ipp_job_password(r, job))
+    return false;
+  int ignored = report_ignored(r);
+  if (ignored && fidelity && ippGetBoolean(fidelity, 0)) {
+    scout_ipp_status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+                     "ipp-attribute-fidelity is true and %d attribute(s) cannot be honoured.",
+                     ignored);
+    return false;
+  }
+  if (ignored)
+    ippSetStatusCode(r->response, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
+  return true;
 }
 
 /* The job named by job-id (with printer-uri) or job-uri. */
@@ -467,8 +573,7 @@ static void op_print_job(scout_request *r) {
 
 static void op_validate_job(scout_request *r) {
   scout_job job;
-  if (check_job_attributes(r, &job))
-    scout_ipp_status(r, IPP_STATUS_OK, NULL);
+  check_job_attributes(r, &job); /* sets the status: ok, ignored-or-substituted, or refused */
 }
 
 static void op_create_job(scout_request *r) {
@@ -744,8 +849,10 @@ static bool check_request(scout_request *r) {
 
 void scout_ipp_dispatch(scout_request *r) {
   ippSetStatusCode(r->response, IPP_STATUS_OK);
-  if (!check_request(r))
+  if (!check_request(r)) {
+    place_unsupported(r);
     return;
+  }
   scout_peer unknown = {.why = "no connection"};
   scout_requester_of(r->peer ? r->peer : &unknown, requesting_user(r), &r->who);
   ipp_op_t op = ippGetOperation(r->request);
@@ -765,4 +872,5 @@ void scout_ipp_dispatch(scout_request *r) {
                      ippOpString(op));
     break;
   }
+  place_unsupported(r);
 }

@@ -24,6 +24,11 @@ typedef struct scout_queue_hooks {
   int (*store)(void *ctx, scout_job *job, int fd, char *reason, size_t reason_size);
   /* The owner (or root) canceled a held job: its job file goes. */
   void (*discard)(void *ctx, const scout_job *job);
+  /* Writes the keyed hash (64 hex digits and NUL) of a job PIN given as
+   * SHA-256 of its digits; SR_OK or an error. Only this hash is kept: the
+   * PIN and its plain SHA-256 (a 4-digit PIN's is found in a moment) never
+   * leave the request. NULL: the queue takes no PIN jobs. Thread-safe. */
+  int (*hash_pin)(void *ctx, const unsigned char digest[32], char out[65]);
   void *ctx;
 } scout_queue_hooks;
 
@@ -49,6 +54,9 @@ typedef struct scout_queue_options {
   int64_t max_upload_memory; /* document bytes in flight, all uploads together */
   int incoming_expiry;       /* seconds a documentless job waits for its document */
   int max_jobs_per_user;     /* unfinished jobs per user */
+  /* PIN jobs (job-password, PWG 5100.11): digits a PIN sent in clear has;
+   * pin_max_length 0 (or no hash_pin hook): jobs with a PIN are refused */
+  int pin_min_length, pin_max_length;
 } scout_queue_options;
 
 typedef struct scout_queue scout_queue;

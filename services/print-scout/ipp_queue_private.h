@@ -44,6 +44,7 @@ typedef struct scout_request {
   scout_requester who;    /* whom this request acts as */
   ipp_t *request;
   ipp_t *response;
+  ipp_t *unsupported; /* attributes refused or ignored, for the response's unsupported group */
   char hostname[256];
   int64_t *deadline_ms; /* the connection's: a read blocked past it fails; NULL: none */
   bool close_after;     /* close the connection after the response, unread body and all */
@@ -59,6 +60,14 @@ void scout_request_progress(scout_request *r);
 /* Handles the IPP request in r->request (document data, if any, still
  * unread on r->http) and fills r->response. */
 void scout_ipp_dispatch(scout_request *r);
+
+/* Lists `attr` in the response's unsupported-attributes group (once). */
+void scout_ipp_unsupported(scout_request *r, ipp_attribute_t *attr);
+
+/* The job-password (PWG 5100.11) of a job creation request, hashed into
+ * job->pin_hash, and job-release-action. False (response set) if the
+ * request must be refused: a PIN this queue cannot keep is never dropped. */
+bool scout_ipp_job_password(scout_request *r, scout_job *job);
 
 /* Sets the response status with a message (printf-style). */
 void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ...)

@@ -472,7 +472,8 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
   char more_info[256];
   snprintf(more_info, sizeof more_info, v6 ? "http://[%s]:%d/" : "http://%s:%d/", options->address,
            q->port);
-  q->attributes = scout_printer_attributes(q->uri, q->name, uuid, more_info);
+  q->attributes = scout_printer_attributes(q->uri, q->name, uuid, more_info, o->pin_min_length,
+                                           hooks->hash_pin ? o->pin_max_length : 0);
   pthread_mutex_init(&q->lock, NULL);
   if (pthread_create(&q->listener, NULL, listener_thread, q) != 0) {
     snprintf(err, err_size, "cannot start the queue's listener thread");

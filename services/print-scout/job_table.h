@@ -38,6 +38,7 @@ typedef struct scout_job {
   char release_id[64]; /* the release printing it (or that printed it), else "" */
   bool receiving;      /* incoming with its document being read now: does not expire */
   bool announced;      /* the cloud has been told it is held (scout_store_announce) */
+  char pin_hash[65];   /* keyed hash of its job-password (hash_pin hook), or "": no PIN */
 } scout_job;
 
 typedef struct scout_job_table scout_job_table;

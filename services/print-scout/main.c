@@ -271,8 +271,11 @@ static bool scout_init(scout *s, const char *config_path) {
                             .body_timeout_ms = (int)c->queue_limits.body_timeout_ms,
                             .max_upload_memory = c->queue_limits.max_upload_memory,
                             .incoming_expiry = (int)c->queue_limits.incoming_expiry,
-                            .max_jobs_per_user = (int)c->queue_limits.max_jobs_per_user};
-  scout_queue_hooks hooks = {scout_store_document, scout_store_discard, &s->store};
+                            .max_jobs_per_user = (int)c->queue_limits.max_jobs_per_user,
+                            .pin_min_length = (int)c->pin_jobs.min_length,
+                            .pin_max_length = (int)c->pin_jobs.max_length};
+  scout_queue_hooks hooks = {scout_store_document, scout_store_discard,
+                             c->pin_jobs.enabled ? scout_store_hash_pin : NULL, &s->store};
   if (!s->jobs || scout_queue_start(&qo, &hooks, s->jobs, &s->queue, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "idhash.h"
 #include "idp_chain.h"
 #include "job_info.h"
 #include "jobfile_stream.h"
@@ -37,6 +38,7 @@ int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t
   snprintf(info.owner, sizeof info.owner, "%s", store->owner);
   snprintf(info.login, sizeof info.login, "%s", job->user);
   info.submitted_at = job->created;
+  snprintf(info.pin_hash, sizeof info.pin_hash, "%s", job->pin_hash);
   char *json = NULL;
   if (sr_job_info_to_json(&info, &json) != SR_OK) {
     snprintf(reason, reason_size, "the job's title is not valid UTF-8");
@@ -73,6 +75,11 @@ int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t
   return status;
 }
 
+int scout_store_hash_pin(void *ctx, const unsigned char digest[32], char out[65]) {
+  scout_store *store = ctx;
+  return sr_job_pin_hash_hex(store->key, digest, out);
+}
+
 void scout_job_uuid(const scout_job *job, char out[64]) {
   const char *name = strrchr(job->store_key, '/');
   snprintf(out, 64, "%.*s", (int)strcspn(name ? name + 1 : job->store_key, "."),
@@ -90,6 +97,8 @@ int scout_store_announce(scout_store *store, const scout_job *job) {
                            (json_int_t)job->size, "submitted_at", (json_int_t)job->created);
   json_object_set_new(body, "pages", job->pages >= 0 ? json_integer(job->pages) : json_null());
   json_object_set_new(body, "sequence", json_integer(job->id)); /* orders one second's jobs */
+  if (job->pin_hash[0]) /* released only with its PIN: the cloud gets the keyed hash */
+    json_object_set_new(body, "pin_hash", json_string(job->pin_hash));
   if (store->n_idps) { /* the workstation login names the owner */
     sr_identity who;
     int found = sr_idp_lookup(store->idps, store->n_idps, job->user, &who, err, sizeof err);
@@ -169,6 +178,7 @@ static int recover_one(void *ctx, const char *key) {
     snprintf(job.sides, sizeof job.sides, "%s", info.sides);
     snprintf(job.color_mode, sizeof job.color_mode, "%s", info.color_mode);
     snprintf(job.store_key, sizeof job.store_key, "%s", key);
+    snprintf(job.pin_hash, sizeof job.pin_hash, "%s", info.pin_hash);
     scout_job added;
     if (scout_job_add(r->jobs, &job, &added) == SR_OK)
       r->count++;

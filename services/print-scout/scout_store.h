@@ -47,6 +47,10 @@ int scout_store_announce(scout_store *store, const scout_job *job);
  * whether it went through; if not, announce_later is called). */
 int scout_store_document(void *store, scout_job *job, int fd, char *reason, size_t reason_size);
 
+/* scout_queue_hooks.hash_pin: the keyed hash of a job PIN's SHA-256 under
+ * the site key (SR_ID_JOB_PIN), as the site service makes it at the panel. */
+int scout_store_hash_pin(void *store, const unsigned char digest[32], char out[65]);
+
 /* scout_queue_hooks.discard: removes the job file. */
 void scout_store_discard(void *store, const scout_job *job);
 

@@ -87,7 +87,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   queue.started = time(NULL);
   queue.attributes = scout_printer_attributes(queue.uri, queue.name,
                                               "urn:uuid:00000000-0000-4000-8000-000000000000",
-                                              "http://127.0.0.1:6310/");
+                                              "http://127.0.0.1:6310/", 4, 8);
   pthread_mutex_init(&queue.lock, NULL);
   return 0;
 }

@@ -20,33 +20,12 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/support/checks.sh"
+source "$src/tests/support/panel.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 doc=$src/tests/data/three-pages.pdf
 marker=securerelease-test-marker-7f3a9c
 
-# panel METHOD PATH [BODY] [SESSION]: sets $code and $body (and $headers)
-panel() {
-  local args=(-sS --cacert "$ca_file" -o "$tmp/resp" -D "$tmp/headers" -w '%{http_code}' -X "$1" "$panel_url$2")
-  [ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-  [ -n "${4:-}" ] && args+=(-H "Authorization: Bearer $4")
-  code=$(curl "${args[@]}" 2>"$tmp/curl.err") || code=000
-  body=$(cat "$tmp/resp" 2>/dev/null)
-}
-login() { # DEVICE CARD -> $session
-  panel POST /api/v1/panel/sessions "{\"device\":\"$1\",\"card\":\"$2\"}"
-  session=$(echo "$body" | jq -r .session)
-}
-field() { echo "$body" | jq -r "$1"; }
-wait_job() { # JOB SESSION JQ_CONDITION
-  for _ in $(seq 300); do
-    panel GET "/api/v1/panel/jobs/$1" "" "$2"
-    [ "$(echo "$body" | jq -r "$3")" = true ] && return 0
-    sleep 0.05
-  done
-  echo "  job $1 never met $3; last: $body"
-  return 1
-}
 newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
   job=$(echo "$body" | jq -r '.jobs[-1].id')
@@ -58,7 +37,6 @@ wait_presence() { # SCOUT_NAME 0|1: until the cloud sees it offline / online
   done
   return 1
 }
-pdfs() { ls "$spool_dir"/*.pdf 2>/dev/null | wc -l; }
 
 # a second user with a workstation of their own, and two more devices: one
 # whose SNMP agent reports no paper, one whose IPP port is closed
@@ -215,7 +193,7 @@ done
 check "five wrong PINs: 401 each" [ "$code" = 401 ]
 panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"email\":\"alice@example.com\",\"pin\":\"$demo_pin\"}"
 check "then locked out, even with the right PIN: 429 with Retry-After" \
-  ok '[ "$code" = 429 ] && grep -qi "^retry-after: [1-9]" "$tmp/headers"'
+  ok '[ "$code" = 429 ] && grep -qi "^retry-after: [1-9]" <<<"$headers"'
 panel DELETE /api/v1/panel/sessions/current "" "$alice"
 check "logout: 204" [ "$code" = 204 ]
 panel GET /api/v1/panel/jobs "" "$alice"

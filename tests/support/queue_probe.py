@@ -23,6 +23,12 @@ Each subcommand prints one line of results and exits; every wait is bounded.
                                   is whole if its body is as long as its Content-Length and
                                   holds one IPP message exactly (each wait at most 10 s):
                                   "answers=N whole=N seconds=S"
+
+
+  pinjob PORT ENCRYPTION HEX FILE Print-Job of FILE (a PDF) with job-password = the octets
+                                  HEX and job-password-encryption ENCRYPTION (what ipptool
+                                  2.4 cannot send: it crashes on hex octetString values):
+                                  "status=0xNNNN job-id=N"
 """
 import os
 import select
@@ -269,6 +275,49 @@ def together(port, clients, count):
                                                  time.monotonic() - start))
 
 
+def pinjob(port, encryption, password_hex, path):
+    with open(path, "rb") as f:
+        document = f.read()
+    extra = (attr(0x42, b"job-name", b"pin job") + attr(0x49, b"document-format", b"application/pdf") +
+             attr(0x30, b"job-password", bytes.fromhex(password_hex)) +
+             attr(0x44, b"job-password-encryption", encryption.encode()))
+    body = ipp_request(port, 0x0002, extra) + document
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(http_post(len(body)) + body)
+    reply = b""
+    while True:  # the queue answers, then closes or keeps alive: read what the length says
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+        head_end = reply.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = reply[:head_end].decode("latin-1").lower()
+            length = [int(l.split(":")[1]) for l in head.split("\r\n") if l.startswith("content-length:")]
+            if length and len(reply) >= head_end + 4 + length[0]:
+                break
+            if not length and reply.endswith(b"0\r\n\r\n"):
+                break
+    s.close()
+    ipp = reply[reply.find(b"\r\n\r\n") + 4:]
+    if b"transfer-encoding: chunked" in reply[:reply.find(b"\r\n\r\n")].lower():
+        data, rest = b"", ipp
+        while rest:
+            size_end = rest.find(b"\r\n")
+            size = int(rest[:size_end], 16)
+            if size == 0:
+                break
+            data += rest[size_end + 2:size_end + 2 + size]
+            rest = rest[size_end + 4 + size:]
+        ipp = data
+    status = struct.unpack(">H", ipp[2:4])[0]
+    job_id = 0
+    marker = ipp.find(b"\x00\x06job-id\x00\x04")
+    if marker >= 0:
+        job_id = struct.unpack(">i", ipp[marker + 10:marker + 14])[0]
+    print("status=0x%04x job-id=%d" % (status, job_id))
+
+
 if __name__ == "__main__":
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "gpa":
@@ -283,3 +332,7 @@ if __name__ == "__main__":
         slow(port, float(sys.argv[3]))
     elif cmd == "together":
         together(port, int(sys.argv[3]), int(sys.argv[4]))
+
+
+    elif cmd == "pinjob":
+        pinjob(port, sys.argv[3], sys.argv[4], sys.argv[5])

@@ -284,6 +284,36 @@ static void test_device_scout_identity_rules(void **state) {
   sr_config_free(cfg);
 }
 
+/* pin_jobs: on by default with 4 to 8 digits; lengths that cannot both
+ * hold are refused, naming the section. */
+static void test_print_scout_pin_jobs(void **state) {
+  (void)state;
+  static const char base[] = "service: print-scout\ntenant: t1\nuser: a@example.com\n"
+                             "secret_file: s\nstorage: {plugin: local, config: {root: /tmp}}\n";
+  sr_config *cfg = load(base);
+  sr_service_config sc;
+  assert_true(sr_service_config_apply(cfg, &sc));
+  assert_true(sc.u.print_scout.pin_jobs.enabled);
+  assert_int_equal(sc.u.print_scout.pin_jobs.min_length, 4);
+  assert_int_equal(sc.u.print_scout.pin_jobs.max_length, 8);
+  sr_config_free(cfg);
+
+  char text[512];
+  snprintf(text, sizeof text, "%spin_jobs: {enabled: false, min_length: 6, max_length: 6}\n", base);
+  cfg = load(text);
+  assert_true(sr_service_config_apply(cfg, &sc));
+  assert_false(sc.u.print_scout.pin_jobs.enabled);
+  assert_int_equal(sc.u.print_scout.pin_jobs.min_length, 6);
+  sr_config_free(cfg);
+
+  snprintf(text, sizeof text, "%spin_jobs:\n  min_length: 9\n", base);
+  cfg = load(text);
+  assert_false(sr_service_config_apply(cfg, &sc));
+  assert_error(cfg, 1, 0,
+               "svc.yaml:7:3: 'pin_jobs': pin_jobs.min_length (9) is more than max_length (8)");
+  sr_config_free(cfg);
+}
+
 static void test_edit_distance(void **state) {
   (void)state;
   assert_int_equal(sr_config_edit_distance("port", "prot"), 2);
@@ -306,6 +336,7 @@ int main(void) {
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_example_configs_parse),
       cmocka_unit_test(test_device_scout_identity_rules),
+      cmocka_unit_test(test_print_scout_pin_jobs),
       cmocka_unit_test(test_edit_distance),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -108,12 +109,39 @@ static void test_hash_separation(void **state) {
   assert_memory_equal(a, b, sizeof a);
 }
 
+/* A job PIN: digits within the lengths, hashed to what an IPP client sends
+ * with sha2-256; its keyed hash is a domain of its own. */
+static void test_job_pin(void **state) {
+  (void)state;
+  uint8_t digest[SR_IDHASH_LEN], user_pin[SR_IDHASH_LEN];
+  static const uint8_t sha_1234[SR_IDHASH_LEN] = {0x03, 0xac, 0x67, 0x42, 0x16, 0xf3, 0xe1, 0x5c,
+                                                  0x76, 0x1e, 0xe1, 0xa5, 0xe2, 0x55, 0xf0, 0x67,
+                                                  0x95, 0x36, 0x23, 0xc8, 0xb3, 0x88, 0xb4, 0x45,
+                                                  0x9e, 0x13, 0xf9, 0x78, 0xd7, 0xc8, 0x46, 0xf4};
+  assert_int_equal(sr_job_pin_digest("1234", 4, 4, 8, digest), SR_OK);
+  assert_memory_equal(digest, sha_1234, sizeof digest);
+  assert_int_equal(sr_job_pin_digest("123", 3, 4, 8, digest), SR_ERR_INVALID);
+  assert_int_equal(sr_job_pin_digest("123456789", 9, 4, 8, digest), SR_ERR_INVALID);
+  assert_int_equal(sr_job_pin_digest("12a4", 4, 4, 8, digest), SR_ERR_INVALID);
+  char a[SR_IDHASH_HEX_LEN + 1], b[SR_IDHASH_HEX_LEN + 1];
+  assert_int_equal(sr_job_pin_hash_hex(key_a, sha_1234, a), SR_OK);
+  assert_int_equal(sr_job_pin_hash_hex(key_b, sha_1234, b), SR_OK);
+  assert_string_not_equal(a, b); /* another site */
+  assert_int_equal(strlen(a), SR_IDHASH_HEX_LEN);
+  sr_idhash(key_a, SR_ID_PIN, NULL, "1234", user_pin);
+  char user_hex[SR_IDHASH_HEX_LEN + 1];
+  for (size_t i = 0; i < SR_IDHASH_LEN; i++)
+    snprintf(user_hex + 2 * i, 3, "%02x", user_pin[i]);
+  assert_string_not_equal(a, user_hex); /* not a user's login PIN hash */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_card_rules),
       cmocka_unit_test(test_email_pin_passcode),
       cmocka_unit_test(test_hash_known_answers),
       cmocka_unit_test(test_hash_separation),
+      cmocka_unit_test(test_job_pin),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,6 +25,7 @@ static void test_round_trip(void **state) {
   strcpy(a.color_mode, "monochrome");
   strcpy(a.owner, "user-42");
   strcpy(a.login, "jdoe");
+  memset(a.pin_hash, 'a', 64); /* a PIN job keeps its PIN's keyed hash */
   a.submitted_at = 1795987800; /* 2026-11-29T21:30:00Z */
   char *json = NULL, why[128];
   assert_int_equal(sr_job_info_to_json(&a, &json), SR_OK);
@@ -40,6 +41,11 @@ static void test_round_trip(void **state) {
   assert_int_equal(sr_job_info_from_json(json, &b, why, sizeof why), SR_OK);
   assert_int_equal(b.pages, -1);
   free(json);
+
+  /* a pin_hash that is not a keyed hash is refused, not half-used */
+  assert_int_equal(sr_job_info_from_json("{\"pin_hash\":\"1234\"}", &b, why, sizeof why),
+                   SR_ERR_INVALID);
+  assert_non_null(strstr(why, "pin_hash"));
 }
 
 static void test_defaults_and_unknown_members(void **state) {
