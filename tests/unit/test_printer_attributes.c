@@ -43,7 +43,7 @@ static bytes wire(ipp_t *ipp) {
 static ipp_t *queue_attributes(void) {
   return scout_printer_attributes("ipp://127.0.0.1:631/ipp/print", "test-queue",
                                   "urn:uuid:00000000-0000-0000-0000-000000000001",
-                                  "http://127.0.0.1:631/");
+                                  "http://127.0.0.1:631/", 4, 8); /* PIN jobs on, as by default */
 }
 
 /* True if a collection value of `a` (at any depth) is one of `b`'s. */
