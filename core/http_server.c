@@ -1,5 +1,7 @@
 #include "http_server.h"
 
+#include <arpa/inet.h>
+
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -599,6 +601,11 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   info.vhost_name = s->name;
   info.iface = o->address;
   info.port = o->port;
+  /* lws 4.1 built with IPv6 binds an IPv4 address's port on every
+   * interface unless the vhost is IPv4 only (libwebsockets issue 2290) */
+  struct in_addr v4;
+  if (o->address && inet_pton(AF_INET, o->address, &v4) == 1)
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   info.protocols = protocols;
   info.user = s;
   info.alpn = "http/1.1";

@@ -319,8 +319,9 @@ void cloud_admin_jobs(cloud_call *k) {
   sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", rows));
 }
 
-static void remove_row(cloud *c, const char *tenant, const char *table, const char *id,
-                       sr_http_response *resp) {
+/* Deletes row `id` of `table`; `what` names one for the 404 ("user"). */
+static void remove_row(cloud *c, const char *tenant, const char *table, const char *what,
+                       const char *id, sr_http_response *resp) {
   char sql[128];
   snprintf(sql, sizeof sql, "DELETE FROM %s WHERE tenant = ? AND id = ?", table);
   int n = cloud_db_run(c->db, sql, "tt", tenant, id);
@@ -329,7 +330,7 @@ static void remove_row(cloud *c, const char *tenant, const char *table, const ch
   else if (n < 0)
     cloud_api_db_error(resp, "deleting");
   else
-    sr_http_reply_error(resp, 404, "not_found", "no such %.20s", table);
+    sr_http_reply_error(resp, 404, "not_found", "no such %.20s", what);
 }
 
 void cloud_admin_users(cloud_call *k) {
@@ -340,7 +341,7 @@ void cloud_admin_users(cloud_call *k) {
 }
 
 void cloud_admin_user_remove(cloud_call *k) {
-  remove_row(k->c, k->tenant, "users", k->id, k->resp);
+  remove_row(k->c, k->tenant, "users", "user", k->id, k->resp);
 }
 
 void cloud_admin_devices(cloud_call *k) {
@@ -349,7 +350,7 @@ void cloud_admin_devices(cloud_call *k) {
 }
 
 void cloud_admin_device_remove(cloud_call *k) {
-  remove_row(k->c, k->tenant, "devices", k->id, k->resp);
+  remove_row(k->c, k->tenant, "devices", "device", k->id, k->resp);
 }
 
 /* A scout is online while its MQTT presence says so, or when it made an

@@ -24,6 +24,21 @@ stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1
 cloud_port=${cloud_url##*:}
 raw=$src/tests/support/raw_http.py
 
+# 0. each service listens only where its configuration says (127.0.0.1):
+# lws built with IPv6 once bound an IPv4 address's port on every interface
+listening() { # PID: the local addresses of its listening TCP sockets
+  ss -Hltnp | awk -v p="pid=$1," 'index($0, p) {print $4}'
+}
+only_loopback() { # PID
+  local where
+  where=$(listening "$1")
+  echo "  listening: $(echo $where)"
+  [ -n "$where" ] && ! grep -qv '^127\.0\.0\.1:' <<<"$where"
+}
+check "the cloud's API listens on 127.0.0.1 only" only_loopback "$cloud_pid"
+check "the panel API listens on 127.0.0.1 only" only_loopback "$site_pid"
+check "the print scout's queue listens on 127.0.0.1 only" only_loopback "$scout_pid"
+
 # request URL METHOD [BODY] [CONTENT_TYPE] [curl args...]: sets $code, $body, $ctype
 request() {
   local url=$1 method=$2 data=${3:-} type=${4-application/json}
