@@ -77,7 +77,8 @@ static int follow_job(sr_instance *t, void *conn, const sr_delivery_options *o,
     sr_instance_call_end(t);
     if (status != SR_OK) {
       append_reason(r, "%s: job state unknown: %s", t->name, plugin_reason(t, status));
-      return status;
+      /* the printer has the document: neither fall back nor try again */
+      return status == SR_ERR_CONNECT || status == SR_ERR_BUSY ? SR_ERR_PEER : status;
     }
     r->state = st.state;
     switch (st.state) {

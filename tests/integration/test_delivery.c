@@ -42,6 +42,7 @@ static int group_setup(void **state) {
   cfg = sr_config_load_string("chain.yaml", yaml, strlen(yaml));
   loader = sr_loader_new(NULL);
   sr_loader_add_path(loader, SR_TEST_PLUGIN_DIR);
+  sr_loader_add_path(loader, SR_TEST_FIXTURE_DIR);
   const sr_config_node *list = sr_config_get(sr_config_root(cfg), "transports");
   char err[512];
   for (size_t i = 0; i < 3; i++)
@@ -209,6 +210,41 @@ static void test_busy_printer_is_no_reason_to_fall_back(void **state) {
   assert_string_equal(r.transport, "ipp");
 }
 
+/* Once the printer has the document, it is sent nowhere else and not
+ * again: SR_ERR_CONNECT or SR_ERR_BUSY from job_state is a failure, not a
+ * reason to fall back to the next transport or to retry later. */
+static void test_job_state_failure_sends_the_document_nowhere_else(void **state) {
+  (void)state;
+  static const char *const answers[] = {"connect", "busy"};
+  for (size_t i = 0; i < 2; i++) {
+    char yaml[256];
+    snprintf(yaml, sizeof yaml, "transports:\n  - plugin: jobstate\n    config: {job_state: %s}\n",
+             answers[i]);
+    sr_config *own = sr_config_load_string("jobstate.yaml", yaml, strlen(yaml));
+    const sr_config_node *list = sr_config_get(sr_config_root(own), "transports");
+    sr_instance *jobstate = NULL;
+    char err[512];
+    assert_int_equal(
+        sr_instance_create(loader, SR_PLUGIN_TRANSPORT, list->items[0], &jobstate, err, sizeof err),
+        SR_OK);
+    sr_instance *two[2] = {jobstate, chain[2]};
+    char raw[128];
+    snprintf(raw, sizeof raw, "socket://127.0.0.1:%d", sink.port);
+    const char *uris[2] = {"fx://printer", raw};
+    int raw_before = sr_test_raw_sink_files(&sink, NULL, 0);
+    sr_test_source s = {(const uint8_t *)"%PDF-1.7 once", 13, 0, 0};
+    sr_delivery_source src = {sr_test_source_read, sr_test_source_rewind, &s};
+    sr_delivery_result r;
+    assert_int_equal(sr_deliver(two, 2, uris, 2, &attrs, &src, NULL, &r), SR_ERR_PEER);
+    assert_string_equal(r.transport, "jobstate");
+    assert_non_null(strstr(r.reason, "the printer stopped answering about the job"));
+    /* sr_deliver returned: had it fallen back to RAW, the sink would have it */
+    assert_int_equal(sr_test_raw_sink_files(&sink, NULL, 0), raw_before);
+    sr_instance_destroy(jobstate);
+    sr_config_free(own);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ipps_first),
@@ -216,6 +252,7 @@ int main(void) {
       cmocka_unit_test(test_no_fallback_once_the_printer_took_bytes),
       cmocka_unit_test(test_unreachable_printer),
       cmocka_unit_test(test_busy_printer_is_no_reason_to_fall_back),
+      cmocka_unit_test(test_job_state_failure_sends_the_document_nowhere_else),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
