@@ -19,8 +19,10 @@ cmake -S "$tmp/plugin-src" -B "$tmp/plugin-build" -DCMAKE_INSTALL_PREFIX="$tmp/s
 cmake --build "$tmp/plugin-build" >/dev/null
 cmake --install "$tmp/plugin-build" >/dev/null
 
-so=$(find "$tmp/sdk" -name sr_transport_null.so -newer "$pc" | head -1)
-[ -n "$so" ] || { echo "FAIL: the plugin was not installed into the SDK's plugin directory"; exit 1; }
+# the plugin goes where the .pc's `plugindir` says (docs/plugins.md)
+plugindir=$(pkg-config --variable=plugindir securerelease-plugin)
+so=$plugindir/sr_transport_null.so
+[ -f "$so" ] && [ "$so" -nt "$pc" ] || { echo "FAIL: the plugin is not in plugindir ($plugindir)"; exit 1; }
 out=$("$build/bin/srctl" plugin inspect "$so")
 echo "$out"
 grep -q '^name: *null$' <<<"$out"
@@ -30,4 +32,6 @@ grep -q '^kind: *transport$' <<<"$out"
 abi_h=$src/core/include/sr/abi.h
 abi="$(awk '$2 == "SR_ABI_MAJOR" {print $3}' "$abi_h").$(awk '$2 == "SR_ABI_MINOR" {print $3}' "$abi_h")"
 grep -qF "abi:         $abi (host $abi)" <<<"$out"
+pc_abi="$(pkg-config --variable=abi_major securerelease-plugin).$(pkg-config --variable=abi_minor securerelease-plugin)"
+[ "$pc_abi" = "$abi" ] || { echo "FAIL: the .pc says ABI $pc_abi, sr/abi.h says $abi"; exit 1; }
 echo "1 passed, 0 failed"

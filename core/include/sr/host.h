@@ -54,8 +54,13 @@ typedef struct sr_host_api {
    * Never pass secrets or document content. */
   void (*log)(const sr_plugin *self, int level, const char *fmt, ...) SR_PRINTF(3, 4);
 
-  /* Records why the last call failed; the host shows the message next to the
-   * status code the op returned. `code` is an sr_status. */
+  /* Records why the call in progress fails (call it on the thread the host
+   * called you on, before returning; the last one of a call wins, 511 bytes
+   * at most). The host uses only the text, and only if the call does not
+   * return SR_OK; the status returned decides what happens, `code` (an
+   * sr_status) is not used. Where the text is shown depends on the call
+   * (docs/plugins.md, "Error reasons"): the SR_ERR_AUTH reason of an
+   * idp's authenticate, for one, is shown to nobody. */
   void (*set_error)(sr_plugin *self, int code, const char *fmt, ...) SR_PRINTF(3, 4);
 
   /* Configuration accessors. `map` is the subtree the plugin instance was
@@ -81,7 +86,10 @@ typedef struct sr_host_api {
   /* Text of a scalar node, or NULL if the node is not a scalar. */
   const char *(*config_scalar)(const sr_config_node *node);
   /* Records an error at the node's file:line:column (e.g. a value the
-   * plugin understands but rejects). */
+   * plugin understands but rejects), prefixed with the node's dotted key:
+   * config_error(root, "expected an absolute directory path") records
+   * "print-scout.yaml:9:11: 'storage.config.root': expected an absolute
+   * directory path". Write only what is wrong. */
   void (*config_error)(const sr_config_node *node, const char *fmt, ...) SR_PRINTF(2, 3);
   /* Rejects every key of `map` not in the NULL-terminated `known` list, with
    * a "did you mean" hint; returns SR_OK or SR_ERR_CONFIG. */

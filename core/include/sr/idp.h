@@ -65,19 +65,28 @@ typedef struct sr_registration {
 } sr_registration;
 
 /*
- * Execution (sr/plugin.h): every operation may block (a directory bind, an
- * SMTP exchange, an OpenID provider); the host calls them on a worker
- * thread, never the event loop's, one at a time per instance unless the
- * plugin declares SR_PLUGIN_THREAD_SAFE.
+ * Execution (sr/plugin.h): every operation but registration_cancel may
+ * block (a directory bind, an SMTP exchange, an OpenID provider); the host
+ * calls them on a worker thread, never the event loop's, one at a time per
+ * instance unless the plugin declares SR_PLUGIN_THREAD_SAFE. The host sets
+ * no timeout: bound your own I/O and return SR_ERR_TIMEOUT.
+ * registration_cancel runs on the cloud's event-loop thread: no I/O.
  */
 typedef struct sr_idp_ops {
   sr_instance_ops base;
   /* ---- ABI 1.0 ---- */
 
   /* Optional. Checks `cred`: SR_OK fills *out; SR_ERR_AUTH refuses;
-   * SR_ERR_DEFER passes it on; SR_ERR_CONNECT if the provider is down. */
+   * SR_ERR_DEFER passes it on; SR_ERR_CONNECT if the provider is down
+   * (SR_ERR_TIMEOUT if it did not answer in time). Only SR_ERR_DEFER asks
+   * the next provider. The reason of an SR_ERR_AUTH is shown to no one
+   * (the user learns only "refused"). */
   int (*authenticate)(void *instance, const sr_credential *cred, sr_identity *out);
-  /* Optional. Finds a user by subject, email or username. */
+  /* Optional. Finds a user by subject, email or username: SR_OK fills
+   * *out; SR_ERR_NOT_FOUND if there is no such user; SR_ERR_CONNECT if the
+   * provider is down. Every status but SR_OK asks the next provider (so
+   * SR_ERR_DEFER chains too); when none knows the user the host reports
+   * SR_ERR_CONNECT if one said so, else SR_ERR_NOT_FOUND. */
   int (*lookup_user)(void *instance, const char *query, sr_identity *out);
   /* Optional. Starts registering a user; `hint` is what the user gave
    * (e.g. an email address) or NULL. */
@@ -87,7 +96,8 @@ typedef struct sr_idp_ops {
    * after reg->interval seconds. SR_OK fills *out and frees reg->state. */
   int (*registration_complete)(void *instance, sr_registration *reg, const char *response,
                                sr_identity *out);
-  /* Optional. Abandons a registration and frees reg->state. */
+  /* Optional. Abandons a registration and frees reg->state. Called on the
+   * cloud's event-loop thread: must not block. */
   void (*registration_cancel)(void *instance, sr_registration *reg);
 } sr_idp_ops;
 

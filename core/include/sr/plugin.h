@@ -44,7 +44,13 @@ typedef struct sr_instance_ops {
  * - Operations may block (network, disk): the host never calls them on an
  *   event-loop thread. Services call them on a bounded worker pool and
  *   deliver the results to the loop (core/worker_pool.c); tools without a
- *   loop call them directly.
+ *   loop call them directly. Exceptions that must not block: a transport's
+ *   claims (called outside the per-instance serialisation below), an
+ *   idp's registration_cancel (called on the cloud's event-loop thread)
+ *   and check_config.
+ * - The host sets no timeout on a call. One that hangs holds a worker and,
+ *   in a serialised instance, queues every later call: bound your own I/O
+ *   and return SR_ERR_TIMEOUT.
  * - Calls of one instance may therefore come from several threads. A
  *   plugin whose instances take concurrent calls sets SR_PLUGIN_THREAD_SAFE
  *   in its declaration's `flags`; for every other plugin (and every plugin
@@ -52,8 +58,11 @@ typedef struct sr_instance_ops {
  *   of each instance: at most one operation of an instance runs at a time,
  *   and each returns before the next begins. Different instances, and
  *   different plugins, still run in parallel.
- * - check_config, create and destroy are made by one thread, never while
- *   another call of that instance runs.
+ * - check_config then create run on the service's main thread at start-up,
+ *   before its event loop runs; destroy on that thread at shutdown, after
+ *   the threads that call the instance have stopped; never while another
+ *   call of that instance runs. create may block (a bind at start-up
+ *   delays the start; bound it); a failed create stops the service.
  * - host->set_error() reports why the call in progress failed: call it on
  *   the thread the host called you on, before returning.
  * - host->event_loop() is the service's loop: add watchers to it only from
