@@ -124,7 +124,8 @@ int sr_worker_pool_submit(sr_worker_pool *pool, sr_work_fn work, sr_done_fn done
     return SR_ERR_NOMEM;
   *it = (item){.work = work, .done = done, .arg = arg};
   pthread_mutex_lock(&pool->lock);
-  bool full = pool->n_waiting >= pool->max_queued;
+  /* stopping: no worker would take it (a `done` run by sr_worker_pool_free) */
+  bool full = pool->stopping || pool->n_waiting >= pool->max_queued;
   if (!full) {
     push(&pool->waiting, it);
     pool->n_waiting++;

@@ -32,8 +32,8 @@ sr_worker_pool *sr_worker_pool_new(struct ev_loop *loop, size_t threads, size_t 
 
 /* Queues `work(arg)`, then `done(arg)` on the loop. Call on the loop's
  * thread. SR_OK, or SR_ERR_NOMEM when the queue is full (or memory is
- * short): then neither runs and the caller still owns `arg` (answer "busy").
- * While work is in flight the pool keeps the loop running (ev_ref). */
+ * short, or sr_worker_pool_free has begun): then neither runs and the caller still owns `arg`
+ * (answer "busy"). While work is in flight the pool keeps the loop running (ev_ref). */
 int sr_worker_pool_submit(sr_worker_pool *pool, sr_work_fn work, sr_done_fn done, void *arg);
 
 /* Items submitted whose `done` has not run yet (queued, running, or

@@ -13,6 +13,7 @@
  *
  * Registrations in progress live in this process for their few minutes: a
  * scout finishes its registration with the cloud instance that began it.
+ * One that ends unfinished (expired, failed) is cancelled on the pool too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,18 +56,51 @@ typedef struct step {
   sr_identity who;
 } step;
 
+/* The registration's memory (the provider has forgotten it, or never
+ * kept any state). */
 static void registration_free(registration *r) {
-  const sr_idp_ops *ops = &sr_instance_ops_of(r->idp)->idp;
-  if (r->reg.state && ops->registration_cancel) {
-    sr_instance_call_begin(r->idp);
-    ops->registration_cancel(r->idp->state, &r->reg);
-    sr_instance_call_end(r->idp);
-  }
   free(r->reg.verification_uri);
   free(r->reg.verification_uri_complete);
   free(r->reg.user_code);
   free(r->reg.message);
   free(r);
+}
+
+static bool needs_cancel(const registration *r) {
+  return r->reg.state && sr_instance_ops_of(r->idp)->idp.registration_cancel;
+}
+
+/* On a worker thread (or after the loop has stopped): the provider's
+ * cancel may block, or wait for another call of a serialised instance. */
+static void cancel_work(void *arg) {
+  registration *r = arg;
+  sr_instance_call_begin(r->idp);
+  sr_instance_ops_of(r->idp)->idp.registration_cancel(r->idp->state, &r->reg);
+  sr_instance_call_end(r->idp);
+  r->reg.state = NULL; /* the provider's, and freed by it */
+}
+
+static void cancel_done(void *arg) { registration_free(arg); }
+
+/* Ends the registration in `slot` on the loop: the provider is told on the
+ * pool (never on the loop: docs/plugins.md), then its memory goes. With a
+ * full pool it stays in its slot, unfindable and expired, and the next sweep
+ * tries again. `c->pool` NULL: the loop has stopped, so the cancel runs
+ * here. */
+static void registration_end(cloud *c, size_t slot) {
+  registration *r = registrations[slot];
+  registrations[slot] = NULL;
+  if (!needs_cancel(r)) {
+    registration_free(r);
+  } else if (!c->pool) {
+    cancel_work(r);
+    registration_free(r);
+  } else if (sr_worker_pool_submit(c->pool, cancel_work, cancel_done, r) != SR_OK) {
+    r->id[0] = '\0'; /* no step can find it any more */
+    r->expires = 0;
+    r->busy = false;
+    registrations[slot] = r;
+  }
 }
 
 static void step_free(step *s) {
@@ -75,13 +109,11 @@ static void step_free(step *s) {
   free(s);
 }
 
-void cloud_registrations_sweep(bool all) {
+void cloud_registrations_sweep(cloud *c, bool all) {
   time_t now = time(NULL);
   for (size_t i = 0; i < MAX_REGISTRATIONS; i++)
-    if (registrations[i] && !registrations[i]->busy && (all || registrations[i]->expires < now)) {
-      registration_free(registrations[i]);
-      registrations[i] = NULL;
-    }
+    if (registrations[i] && !registrations[i]->busy && (all || registrations[i]->expires < now))
+      registration_end(c, i);
 }
 
 /* Defers the request and runs `work` then `done` with `s` on the pool;
@@ -149,11 +181,13 @@ static void begin_done(void *arg) {
                           "%s", *s->why ? s->why : "the registration could not start");
     if (r->idp)
       sr_log(SR_LOG_WARN, "register", "%s", s->why);
-    registrations[s->slot] = NULL;
+    r->busy = false;
     if (r->idp)
-      registration_free(r); /* what a failed begin filled in */
-    else
+      registration_end(s->c, s->slot); /* what a failed begin filled in */
+    else {
+      registrations[s->slot] = NULL;
       free(r);
+    }
   }
   sr_http_finish(s->x, &resp);
   step_free(s);
@@ -246,8 +280,8 @@ static void complete_done(void *arg) {
            cloud_row_text(user, "id"));
     sr_http_reply_json(&resp, 200, json_pack("{s:s, s:O}", "state", "registered", "user", user));
     json_decref(user);
-    registration_free(r);
-    registrations[s->slot] = NULL;
+    r->reg.state = NULL; /* registration_complete freed it */
+    registration_end(c, s->slot);
   }
   sr_http_finish(s->x, &resp);
   step_free(s);

@@ -179,8 +179,10 @@ json_t *cloud_panel_session(cloud *c, const json_t *site, const sr_http_request 
 /* POST /api/v1/scout/register[/complete] from print scout `scout`. */
 void cloud_api_register(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp,
                         const char *rest);
-/* Drops registrations that expired (all of them when `all`). */
-void cloud_registrations_sweep(bool all);
+/* Drops registrations that expired (all of them when `all`), on the loop;
+ * the identity provider is told on c->pool (c->pool NULL: the loop has
+ * stopped, so here). */
+void cloud_registrations_sweep(cloud *c, bool all);
 
 /* ---- panel_login.c ---- */
 

@@ -187,6 +187,7 @@ static bool cloud_init(cloud *c, const char *config_path) {
 
 static void cloud_free(cloud *c) {
   sr_worker_pool_free(c->pool); /* first: finishing steps answer and write */
+  c->pool = NULL;               /* the last sweep cancels registrations here */
   if (ev_is_active(&c->sweep))
     ev_timer_stop(c->loop, &c->sweep);
   if (c->mqtt) {
@@ -196,7 +197,7 @@ static void cloud_free(cloud *c) {
   sr_http_server_free(c->http);
   if (c->db)
     cloud_db_close(c->db);
-  cloud_registrations_sweep(true);
+  cloud_registrations_sweep(c, true);
   cloud_events_report(true);
   for (size_t i = 0; i < c->n_idps; i++)
     sr_instance_destroy(c->idps[i]);

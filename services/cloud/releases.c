@@ -261,7 +261,7 @@ void cloud_release_sweep(cloud *c) {
   }
   json_decref(old);
   cloud_db_run(c->db, "DELETE FROM sessions WHERE expires_at < ?", "i", now);
-  cloud_registrations_sweep(false);
+  cloud_registrations_sweep(c, false);
   cloud_events_report(false);
 }
 

@@ -18,11 +18,11 @@ struct scout_announcer {
   scout_job_table *jobs; /* borrowed */
   sr_worker_pool *pool;  /* one thread: batches run one at a time; owned */
   ev_timer retry;
-  ev_async later;       /* scout_announcer_later, from other threads */
+  ev_async soon;        /* scout_announcer_soon, from the queue's threads */
   double backoff;       /* the delay of the next retry */
   bool running;         /* a batch is on the pool */
   bool again_all;       /* a reconnect came while it ran: announce everything again */
-  bool recheck;         /* a job failed while it ran, maybe after it counted what is left */
+  bool again_new;       /* a job became held while it ran, maybe after it listed them */
   atomic_bool stopping; /* read by the batch between jobs */
 };
 
@@ -31,6 +31,7 @@ struct scout_announcer {
 typedef struct batch {
   scout_announcer *announcer;
   bool all;         /* every held job, else only those not announced yet */
+  bool fresh;       /* started for new jobs: failing does not lengthen the backoff */
   size_t announced; /* result: how many went through */
   size_t left;      /* result: held jobs still not announced */
 } batch;
@@ -77,13 +78,13 @@ static void retry_later(scout_announcer *a) {
 
 static void announce_done(void *arg);
 
-static void start_batch(scout_announcer *a, bool all) {
+static void start_batch(scout_announcer *a, bool all, bool fresh) {
   batch *b = calloc(1, sizeof *b);
   if (b) {
-    *b = (batch){.announcer = a, .all = all};
+    *b = (batch){.announcer = a, .all = all, .fresh = fresh};
     if (sr_worker_pool_submit(a->pool, announce_work, announce_done, b) == SR_OK) {
       a->running = true;
-      a->recheck = false;
+      a->again_new = false;
       ev_timer_stop(a->loop, &a->retry); /* the batch's end re-arms it if needed */
       return;
     }
@@ -103,11 +104,14 @@ static void announce_done(void *arg) {
     /* scout_announcer_free: nothing more */
   } else if (a->again_all) {
     a->again_all = false;
-    start_batch(a, true);
-  } else if (b->left || a->recheck) {
+    start_batch(a, true, false);
+  } else if (a->again_new) {
+    start_batch(a, false, true);
+  } else if (b->left) {
     retry_later(a);
-    /* each batch that fails waits longer; a job failing as it is stored does not count */
-    a->backoff = a->backoff * 2 < RETRY_LONGEST ? a->backoff * 2 : RETRY_LONGEST;
+    /* each retry that fails waits longer; new jobs failing do not count */
+    if (!b->fresh)
+      a->backoff = a->backoff * 2 < RETRY_LONGEST ? a->backoff * 2 : RETRY_LONGEST;
   } else {
     a->backoff = RETRY_FIRST; /* all announced: the next failure starts afresh */
   }
@@ -118,16 +122,19 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)revents;
   scout_announcer *a = w->data;
   if (!a->running)
-    start_batch(a, false);
+    start_batch(a, false, false);
 }
 
-static void on_later(struct ev_loop *loop, ev_async *w, int revents) {
+/* New held jobs: announced now, one batch at a time (each gives up at the
+ * first job the cloud does not answer, so a hung cloud costs one call per
+ * batch, never one per job). */
+static void on_soon(struct ev_loop *loop, ev_async *w, int revents) {
   (void)loop, (void)revents;
   scout_announcer *a = w->data;
   if (a->running)
-    a->recheck = true;
-  else if (!ev_is_active(&a->retry))
-    retry_later(a);
+    a->again_new = true;
+  else
+    start_batch(a, false, true);
 }
 
 scout_announcer *scout_announcer_new(struct ev_loop *loop, scout_store *store,
@@ -144,9 +151,9 @@ scout_announcer *scout_announcer_new(struct ev_loop *loop, scout_store *store,
   }
   ev_timer_init(&a->retry, on_retry, 0., 0.);
   a->retry.data = a;
-  ev_async_init(&a->later, on_later);
-  a->later.data = a;
-  ev_async_start(loop, &a->later);
+  ev_async_init(&a->soon, on_soon);
+  a->soon.data = a;
+  ev_async_start(loop, &a->soon);
   return a;
 }
 
@@ -154,12 +161,12 @@ void scout_announcer_all(scout_announcer *a) {
   if (a->running)
     a->again_all = true;
   else
-    start_batch(a, true);
+    start_batch(a, true, false);
 }
 
-void scout_announcer_later(void *announcer) {
+void scout_announcer_soon(void *announcer) {
   scout_announcer *a = announcer;
-  ev_async_send(a->loop, &a->later); /* the one libev call safe from other threads */
+  ev_async_send(a->loop, &a->soon); /* the one libev call safe from other threads */
 }
 
 void scout_announcer_free(scout_announcer *a) {
@@ -168,6 +175,6 @@ void scout_announcer_free(scout_announcer *a) {
   atomic_store(&a->stopping, true);
   sr_worker_pool_free(a->pool); /* first: its batch uses the store and the table */
   ev_timer_stop(a->loop, &a->retry);
-  ev_async_stop(a->loop, &a->later);
+  ev_async_stop(a->loop, &a->soon);
   free(a);
 }

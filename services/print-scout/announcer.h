@@ -1,9 +1,12 @@
 /*
- * Telling the cloud about held jobs off the loop. Announcing blocks (a
- * directory lookup in directory mode, then an HTTPS call to the cloud), so
- * it runs on a worker thread of its own: the loop keeps taking release and
- * delete commands meanwhile, and releases never wait behind announcements.
+ * Telling the cloud about held jobs off the loop and off the queue's
+ * connection threads. Announcing blocks (a directory lookup in directory
+ * mode, then an HTTPS call to the cloud), so it runs on a worker thread of
+ * its own: the loop keeps taking release and delete commands meanwhile,
+ * releases never wait behind announcements, and a Print-Job is answered as
+ * soon as its job is stored, however slow the cloud.
  *
+ * A job that becomes held is announced at once (scout_announcer_soon).
  * After each (re)connect to the broker every held job is announced again
  * (the cloud may have missed them); jobs that still are not announced
  * (cloud or directory unreachable, or refused) are retried by a timer, 15 s
@@ -33,14 +36,15 @@ scout_announcer *scout_announcer_new(struct ev_loop *loop, scout_store *store,
  * when it ends. */
 void scout_announcer_all(scout_announcer *a);
 
-/* A job could not be announced: retries the jobs not announced yet later.
- * Safe from any thread (scout_store.announce_later). */
-void scout_announcer_later(void *announcer);
+/* A job has just become held: announces the held jobs not announced yet,
+ * now, or right after the batch in progress. Returns at once; safe from any
+ * thread (scout_store.announce_soon). */
+void scout_announcer_soon(void *announcer);
 
 /* Stops the retries, lets the batch in progress end after its current job
  * (bounded by the cloud client's timeout) and frees the announcer. On the
  * loop's thread, before `store` and `jobs` are freed, after nothing calls
- * scout_announcer_later any more (the queue is stopped). NULL is fine. */
+ * scout_announcer_soon any more (the queue is stopped). NULL is fine. */
 void scout_announcer_free(scout_announcer *a);
 
 #endif

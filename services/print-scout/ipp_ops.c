@@ -483,9 +483,19 @@ static void receive_document(scout_request *r, scout_job *job) {
     job->state = SCOUT_JOB_ABORTED;
     job->completed = time(NULL);
     snprintf(job->reason, sizeof job->reason, "%s", reason[0] ? reason : "Could not store.");
-    sr_log(SR_LOG_WARN, "queue", "job %d aborted: %s", job->id, job->reason);
   }
-  scout_job_update(q->jobs, job);
+  if (!scout_job_transition(q->jobs, job, SCOUT_JOB_INCOMING)) {
+    /* canceled by its owner during its upload: the cancel stands */
+    if (status == SR_OK && q->hooks.discard)
+      q->hooks.discard(q->hooks.ctx, job);
+    sr_log(SR_LOG_INFO, "queue", "job %d was canceled while its document came: not kept", job->id);
+    scout_job_get(q->jobs, job->id, job);
+    return;
+  }
+  if (status != SR_OK)
+    sr_log(SR_LOG_WARN, "queue", "job %d aborted: %s", job->id, job->reason);
+  else if (q->hooks.held)
+    q->hooks.held(q->hooks.ctx, job); /* announced off this thread: the answer does not wait */
   if (busy || cut_off)
     r->close_after = true; /* the rest of the body is not worth reading */
   if (too_big)
@@ -634,9 +644,16 @@ static void cancel(scout_request *r, scout_job *job) {
     return;
   }
   bool had_document = job->state == SCOUT_JOB_HELD;
+  scout_job_state was = job->state;
   job->state = SCOUT_JOB_CANCELED;
   job->completed = time(NULL);
-  scout_job_update(r->queue->jobs, job);
+  if (!scout_job_transition(r->queue->jobs, job, was)) {
+    /* a release, its upload's end or the expiry moved it since it was read */
+    scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE,
+                     "Job #%d changed meanwhile (it is printing or finished); look at it again.",
+                     job->id);
+    return;
+  }
   if (had_document && r->queue->hooks.discard)
     r->queue->hooks.discard(r->queue->hooks.ctx, job);
   if (strcmp(r->who.name, job->user) == 0)

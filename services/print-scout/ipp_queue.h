@@ -24,6 +24,10 @@ typedef struct scout_queue_hooks {
   int (*store)(void *ctx, scout_job *job, int fd, char *reason, size_t reason_size);
   /* The owner (or root) canceled a held job: its job file goes. */
   void (*discard)(void *ctx, const scout_job *job);
+  /* `job` has just become held in the table (after `store`). Runs on the
+   * connection's thread before the answer, so it must not block (the cloud
+   * is told on another thread). NULL: nothing to do. */
+  void (*held)(void *ctx, const scout_job *job);
   /* Writes the keyed hash (64 hex digits and NUL) of a job PIN given as
    * SHA-256 of its digits; SR_OK or an error. Only this hash is kept: the
    * PIN and its plain SHA-256 (a 4-digit PIN's is found in a moment) never

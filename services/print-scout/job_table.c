@@ -136,13 +136,17 @@ bool scout_job_get(scout_job_table *t, int id, scout_job *out) {
   return j != NULL;
 }
 
-bool scout_job_update(scout_job_table *t, const scout_job *job) {
+bool scout_job_transition(scout_job_table *t, const scout_job *job, scout_job_state from) {
   pthread_mutex_lock(&t->lock);
   scout_job *j = find(t, job->id);
-  if (j)
+  bool ok = j && j->state == (int)from;
+  if (ok) {
+    bool announced = j->announced;
     *j = *job;
+    j->announced = announced;
+  }
   pthread_mutex_unlock(&t->lock);
-  return j != NULL;
+  return ok;
 }
 
 void scout_job_mark_announced(scout_job_table *t, int id) {

@@ -66,8 +66,13 @@ int scout_job_expire_incoming(scout_job_table *t, time_t before);
 /* Copies job `id` into *out; false if there is none. */
 bool scout_job_get(scout_job_table *t, int id, scout_job *out);
 
-/* Replaces job `id` with *job (same id); false if there is none. */
-bool scout_job_update(scout_job_table *t, const scout_job *job);
+/* Replaces job `id` with *job (same id) if its state in the table is
+ * still `from` (compare-and-set under the table's lock); false if it moved
+ * meanwhile (another thread canceled, released or expired it) or there is
+ * no such job: then nothing is written and the caller acts on the table's
+ * state, not on its older copy. `announced` is kept as the table has it
+ * (only scout_job_mark_announced sets it). */
+bool scout_job_transition(scout_job_table *t, const scout_job *job, scout_job_state from);
 
 /* Sets job `id`'s `announced` alone, so an announcement finishing on another
  * thread cannot overwrite a state change made meanwhile. */

@@ -244,8 +244,8 @@ static bool scout_init(scout *s, const char *config_path) {
       fprintf(stderr, "sr-print-scout: cannot start the thread that announces jobs\n");
       return false;
     }
-    s->store.announce_later = scout_announcer_later;
-    s->store.announce_later_ctx = s->announcer;
+    s->store.announce_soon = scout_announcer_soon;
+    s->store.announce_soon_ctx = s->announcer;
   }
   /* the spoolers whose word on the user is taken: the OS's print system,
    * which authenticated its user already (docs/workstation-users.md) */
@@ -274,8 +274,11 @@ static bool scout_init(scout *s, const char *config_path) {
                             .max_jobs_per_user = (int)c->queue_limits.max_jobs_per_user,
                             .pin_min_length = (int)c->pin_jobs.min_length,
                             .pin_max_length = (int)c->pin_jobs.max_length};
-  scout_queue_hooks hooks = {scout_store_document, scout_store_discard,
-                             c->pin_jobs.enabled ? scout_store_hash_pin : NULL, &s->store};
+  scout_queue_hooks hooks = {.store = scout_store_document,
+                             .discard = scout_store_discard,
+                             .held = scout_store_held,
+                             .hash_pin = c->pin_jobs.enabled ? scout_store_hash_pin : NULL,
+                             .ctx = &s->store};
   if (!s->jobs || scout_queue_start(&qo, &hooks, s->jobs, &s->queue, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;

@@ -243,7 +243,7 @@ static void release_done(void *arg) {
       job.state = SCOUT_JOB_HELD; /* a failed release loses nothing */
       job.release_id[0] = '\0';
     }
-    scout_job_update(r->jobs, &job);
+    scout_job_transition(r->jobs, &job, SCOUT_JOB_RELEASING); /* only a release moves it */
   }
   publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
                 res->reason, res->transport);
@@ -359,7 +359,8 @@ static void delete_job(scout_releaser *r, const char *uuid) {
   job.state = SCOUT_JOB_CANCELED;
   job.completed = time(NULL);
   snprintf(job.reason, sizeof job.reason, "deleted through the cloud");
-  scout_job_update(r->jobs, &job);
+  if (!scout_job_transition(r->jobs, &job, SCOUT_JOB_HELD))
+    return; /* canceled at the queue since: its file went there */
   sr_log(SR_LOG_INFO, "release", "job %s deleted through the cloud", uuid);
   removal *rm = calloc(1, sizeof *rm);
   if (rm) {
@@ -374,6 +375,15 @@ static void delete_job(scout_releaser *r, const char *uuid) {
            uuid, job.store_key);
     free(rm);
   }
+}
+
+/* Held -> releasing by `release`, unless the queue's Cancel-Job moved the
+ * job since it was read (it runs on a connection thread): false then. */
+static bool start_releasing(scout_job_table *jobs, scout_job *job, const char *release) {
+  job->state = SCOUT_JOB_RELEASING;
+  job->processing = time(NULL);
+  snprintf(job->release_id, sizeof job->release_id, "%s", release);
+  return scout_job_transition(jobs, job, SCOUT_JOB_HELD);
 }
 
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {
@@ -412,11 +422,10 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     publish_event(r, release, uuid, "failed", why, NULL);
   } else if (!read_command(r, cmd, res, why, sizeof why)) {
     publish_event(r, release, uuid, "failed", why, NULL);
+  } else if (!start_releasing(r->jobs, &job, release)) {
+    /* Cancel-Job at the queue came between the check and now */
+    publish_event(r, release, uuid, "failed", "the job is not held (deleted)", NULL);
   } else {
-    job.state = SCOUT_JOB_RELEASING;
-    job.processing = time(NULL);
-    snprintf(job.release_id, sizeof job.release_id, "%s", release);
-    scout_job_update(r->jobs, &job);
     res->releaser = r;
     res->job_id = job.id;
     snprintf(res->release_id, sizeof res->release_id, "%s", release);
@@ -456,7 +465,7 @@ static void end_waiting(printer_place *place, void *ctx) {
   if (scout_job_get(r->jobs, res->job_id, &job)) {
     job.state = SCOUT_JOB_HELD;
     job.release_id[0] = '\0';
-    scout_job_update(r->jobs, &job);
+    scout_job_transition(r->jobs, &job, SCOUT_JOB_RELEASING);
   }
   publish_event(r, res->release_id, res->uuid, "failed", res->reason, NULL);
   free(res);

@@ -65,14 +65,17 @@ int scout_store_document(void *ctx, scout_job *job, int fd, char *reason, size_t
   else
     snprintf(reason, reason_size, "cannot start the job file: %s", sr_status_name(status));
   sr_jobfile_source_free(source);
-  if (status == SR_OK) {
+  if (status == SR_OK)
     sr_log(SR_LOG_INFO, "store", "job %d held: %lld bytes, %lld pages, %s", job->id,
            (long long)job->size, (long long)job->pages, job->store_key);
-    job->announced = scout_store_announce(store, job) == SR_OK;
-    if (!job->announced && store->cloud && store->announce_later)
-      store->announce_later(store->announce_later_ctx);
-  }
   return status;
+}
+
+void scout_store_held(void *ctx, const scout_job *job) {
+  scout_store *store = ctx;
+  (void)job; /* the announcer finds it among the held jobs not announced yet */
+  if (store->cloud && store->announce_soon)
+    store->announce_soon(store->announce_soon_ctx);
 }
 
 int scout_store_hash_pin(void *ctx, const unsigned char digest[32], char out[65]) {

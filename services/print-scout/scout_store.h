@@ -19,10 +19,11 @@ typedef struct scout_store {
   /* directory mode: each job's owner is its login's directory entry */
   sr_instance *const *idps; /* borrowed; n_idps 0: the registered user owns jobs */
   size_t n_idps;
-  /* called on the storing thread (a queue connection's) when a job just
-   * stored could not be announced, so that it is retried later; may be NULL */
-  void (*announce_later)(void *ctx);
-  void *announce_later_ctx;
+  /* called on a queue connection's thread when a job has just become held,
+   * so that the announcer tells the cloud (scout_announcer_soon); must not
+   * block; NULL: jobs are not announced */
+  void (*announce_soon)(void *ctx);
+  void *announce_soon_ctx;
 } scout_store;
 
 /* Puts the job files found in the store back into `jobs` as held jobs, so
@@ -43,9 +44,14 @@ void scout_job_uuid(const scout_job *job, char out[64]);
 int scout_store_announce(scout_store *store, const scout_job *job);
 
 /* scout_queue_hooks.store: page count, job information, encrypted job file
- * under "jobs/<random>.srjob", then the announcement (job->announced says
- * whether it went through; if not, announce_later is called). */
+ * under "jobs/<random>.srjob". Never calls the cloud: the job is announced
+ * once it is held (scout_store_held). */
 int scout_store_document(void *store, scout_job *job, int fd, char *reason, size_t reason_size);
+
+/* scout_queue_hooks.held: hands the announcement of the job just held to
+ * the announcer (announce_soon) and returns at once, so the Print-Job's
+ * answer never waits for the cloud. */
+void scout_store_held(void *store, const scout_job *job);
 
 /* scout_queue_hooks.hash_pin: the keyed hash of a job PIN's SHA-256 under
  * the site key (SR_ID_JOB_PIN), as the site service makes it at the panel. */

@@ -444,6 +444,17 @@ check "completing it: 501 unsupported, naming the provider" \
 check "and the cloud still answers" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" "$cloud_url/api/v1/health")" = 200 ]
 
+# 7d. a registration that starts and then fails is cancelled with the
+# provider, and never on the cloud's loop (docs/plugins.md): the fixture
+# logs which thread its registration_cancel ran on
+post_as "$tmp/frank/scout.crt" "$tmp/frank/scout.key" /api/v1/scout/register '{"email":"begin-fails@example.com"}'
+check "a registration that fails as it starts: 500 with the provider's reason" \
+  ok '[ "$code" = 500 ] && [[ "$(field .error.message)" == *"begin-fails: started, then failed"* ]]'
+cancelled() { grep -q 'registration cancelled' "$tmp/cloud/log"; }
+for _ in $(seq 100); do cancelled && break; sleep 0.1; done
+check "the provider is told to cancel it, off the loop" \
+  ok 'grep -q "registration cancelled off the loop" "$tmp/cloud/log" && ! grep -q "registration cancelled on the loop" "$tmp/cloud/log"'
+
 # 8. registration with OpenID Connect: device flow, then a passcode
 new_scout() { # NAME -> an enrolled scout without a user in $tmp/NAME
   local token
