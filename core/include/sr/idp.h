@@ -65,12 +65,13 @@ typedef struct sr_registration {
 } sr_registration;
 
 /*
- * Execution (sr/plugin.h): every operation but registration_cancel may
- * block (a directory bind, an SMTP exchange, an OpenID provider); the host
+ * Execution (sr/plugin.h): every operation may block (a directory bind,
+ * an SMTP exchange, an OpenID provider); the host
  * calls them on a worker thread, never the event loop's, one at a time per
  * instance unless the plugin declares SR_PLUGIN_THREAD_SAFE. The host sets
  * no timeout: bound your own I/O and return SR_ERR_TIMEOUT.
- * registration_cancel runs on the cloud's event-loop thread: no I/O.
+ * registration_cancel runs on the worker pool too (at shutdown, once the
+ * pool has stopped, on the cloud's main thread): free the state, briefly.
  */
 typedef struct sr_idp_ops {
   sr_instance_ops base;

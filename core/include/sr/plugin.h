@@ -45,9 +45,8 @@ typedef struct sr_instance_ops {
  *   event-loop thread. Services call them on a bounded worker pool and
  *   deliver the results to the loop (core/worker_pool.c); tools without a
  *   loop call them directly. Exceptions that must not block: a transport's
- *   claims (called outside the per-instance serialisation below), an
- *   idp's registration_cancel (called on the cloud's event-loop thread)
- *   and check_config.
+ *   claims (called outside the per-instance serialisation below) and
+ *   check_config.
  * - The host sets no timeout on a call. One that hangs holds a worker and,
  *   in a serialised instance, queues every later call: bound your own I/O
  *   and return SR_ERR_TIMEOUT.
