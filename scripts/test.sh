@@ -2,6 +2,8 @@
 # Builds and tests in four passes, after installing what is missing
 # (scripts/deps.sh: the Debian packages of the build, the main job and the
 # tests, and the npm packages of tests/oidc):
+# ctest runs two tests at a time: the stock ipptool suites (mostly waiting)
+# beside the rest, which take turns (RESOURCE_LOCK one, tests/CMakeLists.txt).
 #   1. build/       normal build, warnings as errors: the whole ctest suite;
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
 #                   ctest suite again, the stock ipptool suites included
@@ -39,7 +41,7 @@ run_suite() {
   cmake -S . -B "$dir" -DSR_WERROR=ON "${configure[@]}" >/dev/null
   cmake --build "$dir" --parallel "$jobs" >/dev/null
   echo "== test: $dir ${select[*]}"
-  (cd "$dir" && ctest --output-on-failure --timeout 900 "${select[@]}")
+  (cd "$dir" && ctest --output-on-failure --timeout 900 -j 2 "${select[@]}")
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
