@@ -259,21 +259,26 @@ static bool scout_init(scout *s, const char *config_path) {
   s->spoolers[n_spoolers] = NULL;
   if (c->queue.socket)
     sr_config_path(s->doc, c->queue.socket, s->queue_socket, sizeof s->queue_socket);
-  scout_queue_options qo = {.address = c->queue.address,
-                            .port = (int)c->queue.port,
-                            .name = "securerelease",
-                            .max_document = c->max_document,
-                            .trusted_spoolers = s->spoolers,
-                            .socket_path = c->queue.socket ? s->queue_socket : NULL,
-                            .held_as_pending = c->queue.held_jobs_as == 1,
-                            .max_connections = (int)c->queue_limits.max_connections,
-                            .header_timeout_ms = (int)c->queue_limits.header_timeout_ms,
-                            .body_timeout_ms = (int)c->queue_limits.body_timeout_ms,
-                            .max_upload_memory = c->queue_limits.max_upload_memory,
-                            .incoming_expiry = (int)c->queue_limits.incoming_expiry,
-                            .max_jobs_per_user = (int)c->queue_limits.max_jobs_per_user,
-                            .pin_min_length = (int)c->pin_jobs.min_length,
-                            .pin_max_length = (int)c->pin_jobs.max_length};
+  scout_queue_options qo = {
+      .address = c->queue.address,
+      .port = (int)c->queue.port,
+      .name = "securerelease",
+      .max_document = c->max_document,
+      .trusted_spoolers = s->spoolers,
+      .socket_path = c->queue.socket ? s->queue_socket : NULL,
+      .held_as_pending = c->queue.held_jobs_as == 1,
+      .max_connections = (int)c->queue_limits.max_connections,
+      .header_timeout_ms = (int)c->queue_limits.header_timeout_ms,
+      .body_timeout_ms = (int)c->queue_limits.body_timeout_ms,
+      .min_upload_rate = (int)c->queue_limits.min_upload_rate,
+      .upload_rate_window_ms = (int)c->queue_limits.upload_rate_window_ms,
+      .max_upload_memory = c->queue_limits.max_upload_memory,
+      .max_connections_per_account = (int)c->queue_limits.max_connections_per_account,
+      .max_upload_memory_per_account = c->queue_limits.max_upload_memory_per_account,
+      .incoming_expiry = (int)c->queue_limits.incoming_expiry,
+      .max_jobs_per_user = (int)c->queue_limits.max_jobs_per_user,
+      .pin_min_length = (int)c->pin_jobs.min_length,
+      .pin_max_length = (int)c->pin_jobs.max_length};
   scout_queue_hooks hooks = {scout_store_document, scout_store_discard,
                              c->pin_jobs.enabled ? scout_store_hash_pin : NULL, &s->store};
   if (!s->jobs || scout_queue_start(&qo, &hooks, s->jobs, &s->queue, err, sizeof err) != SR_OK) {
