@@ -4,7 +4,8 @@
 # end to end still goes through (card login, list, release, printed) while
 # they are open; idle connections are closed at the header timeout; a
 # client sending its request head a byte a second is dropped at it, one
-# sending its body a byte a second at the body timeout, and a kept-alive
+# sending its body a byte a second at the body timeout (also a body that
+# is refused, 413 or 415, once drained), and a kept-alive
 # connection at the idle timeout; clients beyond max_connections get 503;
 # the services stay up.
 # usage: api_connections.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
@@ -129,11 +130,19 @@ for api in panel cloud; do
 done
 
 # 6. a whole head with Content-Length: 1000, then the body a byte a second:
-# dropped at the body timeout (counted from the head)
+# dropped at the body timeout (counted from the head). So is a body that
+# will be refused once drained (413 over max_body, 415 not JSON): the
+# refusal waits for the body, and lws' own timeout restarts with each byte
 on_both slowbody $((body_timeout * 3))
+on_both slowlarge $((body_timeout * 3))
+on_both slowtext $((body_timeout * 3))
 for api in panel cloud; do
   check "the $api API drops a byte-a-second body at the body timeout" \
     closed_at "$tmp/slowbody-$api" "$body_timeout"
+  check "the $api API drops a byte-a-second body over max_body (413) at the body timeout" \
+    closed_at "$tmp/slowlarge-$api" "$body_timeout"
+  check "the $api API drops a byte-a-second body that is not JSON (415) at the body timeout" \
+    closed_at "$tmp/slowtext-$api" "$body_timeout"
 done
 
 # 7. a kept-alive connection idle after an answer: closed at the idle timeout
