@@ -105,6 +105,15 @@ static const sr_schema api_limits_schema = {
          .max = 65536,
          .help = "connections open at once; a client beyond it is answered 503 (busy) and "
                  "closed (the process's open-file limit must allow them)"},
+        {.key = "max_connections_per_address",
+         .type = SR_FIELD_INT,
+         .offset = ALIM(max_connections_per_address),
+         .def = "256",
+         .min = 1,
+         .max = 65536,
+         .help = "connections open at once from one client address, so one host cannot take "
+                 "them all; beyond it a client is answered 503 (busy) and closed (raise it if "
+                 "many clients reach the API through one proxy or NAT)"},
         {0}}};
 
 #define QLIM(field) F(sr_queue_limits_config, field)

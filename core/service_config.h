@@ -37,6 +37,7 @@ typedef struct sr_api_limits_config {
   int64_t body_timeout;   /* seconds to send a whole body */
   int64_t idle_timeout;   /* seconds a kept-alive connection may idle */
   int64_t max_connections;
+  int64_t max_connections_per_address; /* of max_connections, from one client address */
 } sr_api_limits_config;
 
 typedef struct sr_tls_config {
