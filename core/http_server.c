@@ -24,7 +24,8 @@ struct sr_http_server {
   int port;
   char name[32];
   int header_timeout_s, body_timeout_s, idle_timeout_s;
-  int connections, max_connections;
+  int connections, max_connections, max_per_address;
+  struct connection *counted; /* the counted connections, linked */
   time_t last_full_warning;
 };
 
@@ -39,7 +40,9 @@ typedef struct connection {
   sr_http_server *server;
   struct lws *wsi;
   ev_timer deadline; /* closes the connection when it fires */
-  bool counted;      /* within max_connections; else told 503 */
+  bool counted;      /* within both caps (in server->counted); else told 503 */
+  char address[64];  /* the client's address, as lws_get_peer_simple writes it */
+  struct connection *prev, *next;
 } connection;
 
 /* One HTTP transaction on a connection (reset for each keep-alive request). */
@@ -457,9 +460,30 @@ static int refuse_not_http(struct lws *wsi, enum lws_callback_reasons reason, vo
   }
 }
 
+/* Counted connections from `address` (a linear walk: a new connection
+ * costs at most max_connections string compares). */
+static int connections_from(const sr_http_server *s, const char *address) {
+  int n = 0;
+  for (const connection *c = s->counted; c; c = c->next)
+    n += strcmp(c->address, address) == 0;
+  return n;
+}
+
+/* Warns that a cap refused a connection, one line a second at most in a
+ * flood. */
+static void warn_full(sr_http_server *s, const char *what) {
+  time_t now = time(NULL);
+  if (now != s->last_full_warning) {
+    s->last_full_warning = now;
+    sr_log(SR_LOG_WARN, "http", "%s: %s; answering 503", s->name, what);
+  }
+}
+
 /* A new connection: given the header deadline (its TLS handshake and
  * first request head within it), and counted, or marked to be told 503
- * when it asks. -1 (lws closes it) if out of memory. */
+ * when it asks: beyond max_connections, or beyond max_per_address from its
+ * address (so one host cannot take every slot). -1 (lws closes it) if out
+ * of memory. */
 static int accept_connection(struct lws *wsi, sr_http_server *s) {
   connection *c = calloc(1, sizeof *c);
   if (!c)
@@ -470,17 +494,26 @@ static int accept_connection(struct lws *wsi, sr_http_server *s) {
   c->deadline.data = c;
   ev_timer_start(s->loop, &c->deadline);
   lws_set_opaque_user_data(wsi, c);
-  if (s->connections < s->max_connections) {
-    s->connections++;
-    c->counted = true;
+  lws_get_peer_simple(wsi, c->address, sizeof c->address);
+  char why[192];
+  if (s->connections >= s->max_connections) {
+    snprintf(why, sizeof why, "%d connections open, the most allowed", s->connections);
+    warn_full(s, why);
     return 0;
   }
-  time_t now = time(NULL);
-  if (now != s->last_full_warning) { /* one line a second at most in a flood */
-    s->last_full_warning = now;
-    sr_log(SR_LOG_WARN, "http", "%s: %d connections open, the most allowed; answering 503", s->name,
-           s->connections);
+  int theirs = connections_from(s, c->address);
+  if (theirs >= s->max_per_address) {
+    snprintf(why, sizeof why, "%d connections open from %.64s, the most allowed from one address",
+             theirs, c->address);
+    warn_full(s, why);
+    return 0;
   }
+  s->connections++;
+  c->counted = true;
+  c->next = s->counted;
+  if (s->counted)
+    s->counted->prev = c;
+  s->counted = c;
   return 0;
 }
 
@@ -491,8 +524,15 @@ static void forget_connection(struct lws *wsi, sr_http_server *s) {
     return;
   lws_set_opaque_user_data(wsi, NULL);
   ev_timer_stop(s->loop, &c->deadline);
-  if (c->counted)
+  if (c->counted) {
     s->connections--;
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      s->counted = c->next;
+    if (c->next)
+      c->next->prev = c->prev;
+  }
   free(c);
 }
 
@@ -573,6 +613,7 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   s->body_timeout_s = o->body_timeout_s > 0 ? o->body_timeout_s : 30;
   s->idle_timeout_s = o->idle_timeout_s > 0 ? o->idle_timeout_s : 30;
   s->max_connections = o->max_connections > 0 ? o->max_connections : 1024;
+  s->max_per_address = o->max_connections_per_address > 0 ? o->max_connections_per_address : 256;
   /* lws' own timeouts stay as a backstop, never shorter than the
    * connection deadlines: its content timeout restarts with each piece of
    * a body at the context's timeout_secs */

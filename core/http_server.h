@@ -62,9 +62,10 @@ typedef struct sr_http_options {
    * head, or, kept alive, its next head `idle_timeout_s` (30) after the
    * last answer. No deadline runs while the server works on an answer. */
   int header_timeout_s, body_timeout_s, idle_timeout_s;
-  /* Connections open at once (0: 1024); a client beyond it is answered
-   * 503 with Retry-After to its first request and closed. */
-  int max_connections;
+  /* Connections open at once (0: 1024), and from one client address
+   * (0: 256); a client beyond either is answered 503 with Retry-After to
+   * its first request and closed. */
+  int max_connections, max_connections_per_address;
 } sr_http_options;
 
 /* Starts listening on `loop`. On SR_OK the caller owns *out (free with

@@ -105,6 +105,15 @@ static const sr_schema api_limits_schema = {
          .max = 65536,
          .help = "connections open at once; a client beyond it is answered 503 (busy) and "
                  "closed (the process's open-file limit must allow them)"},
+        {.key = "max_connections_per_address",
+         .type = SR_FIELD_INT,
+         .offset = ALIM(max_connections_per_address),
+         .def = "256",
+         .min = 1,
+         .max = 65536,
+         .help = "connections open at once from one client address, so one host cannot take "
+                 "them all; beyond it a client is answered 503 (busy) and closed (raise it if "
+                 "many clients reach the API through one proxy or NAT)"},
         {0}}};
 
 #define QLIM(field) F(sr_queue_limits_config, field)
@@ -134,6 +143,23 @@ static const sr_schema queue_limits_schema = {
          .max = 3600000,
          .help = "the longest pause, in milliseconds, inside a request's body; the job is "
                  "aborted"},
+        {.key = "min_upload_rate",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(min_upload_rate),
+         .def = "1024",
+         .min = 1,
+         .max = 1073741824,
+         .help = "bytes a second a document must bring, measured over each "
+                 "upload_rate_window_ms; a slower one is aborted (client-error-timeout), so a "
+                 "trickle cannot hold a connection however short its pauses"},
+        {.key = "upload_rate_window_ms",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(upload_rate_window_ms),
+         .def = "30000",
+         .min = 100,
+         .max = 3600000,
+         .help = "milliseconds over which min_upload_rate is measured; a trickle is aborted "
+                 "within this and body_timeout_ms"},
         {.key = "max_upload_memory",
          .type = SR_FIELD_INT,
          .offset = QLIM(max_upload_memory),
@@ -142,6 +168,23 @@ static const sr_schema queue_limits_schema = {
          .max = 68719476736LL,
          .help = "bytes of documents being received, all uploads together; past it a job is "
                  "refused as busy"},
+        {.key = "max_connections_per_account",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(max_connections_per_account),
+         .def = "0",
+         .min = 0,
+         .max = 4096,
+         .help = "connections one local account may have open at once (peers the system "
+                 "cannot name count as one); more are answered 503; 0: half of "
+                 "max_connections"},
+        {.key = "max_upload_memory_per_account",
+         .type = SR_FIELD_INT,
+         .offset = QLIM(max_upload_memory_per_account),
+         .def = "0",
+         .min = 0,
+         .max = 68719476736LL,
+         .help = "bytes of documents one user's uploads may hold together; past it their job "
+                 "is refused as busy; 0: half of max_upload_memory"},
         {.key = "incoming_expiry",
          .type = SR_FIELD_INT,
          .offset = QLIM(incoming_expiry),

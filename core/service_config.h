@@ -37,6 +37,7 @@ typedef struct sr_api_limits_config {
   int64_t body_timeout;   /* seconds to send a whole body */
   int64_t idle_timeout;   /* seconds a kept-alive connection may idle */
   int64_t max_connections;
+  int64_t max_connections_per_address; /* of max_connections, from one client address */
 } sr_api_limits_config;
 
 typedef struct sr_tls_config {
@@ -101,7 +102,12 @@ typedef struct sr_queue_limits_config {
   int64_t max_connections;   /* open connections at once; more get 503 and are closed */
   int64_t header_timeout_ms; /* to send a request's headers (also the keep-alive wait) */
   int64_t body_timeout_ms;   /* the longest pause inside a request's body */
+  int64_t min_upload_rate;   /* bytes a second a document must bring over each window */
+  int64_t upload_rate_window_ms;
   int64_t max_upload_memory; /* bytes of documents in flight, all uploads together */
+  /* one account's share of max_connections and max_upload_memory; 0: half */
+  int64_t max_connections_per_account;
+  int64_t max_upload_memory_per_account;
   int64_t incoming_expiry;   /* seconds a job may wait for its document */
   int64_t max_jobs_per_user; /* unfinished jobs (waiting, held, printing) per user */
 } sr_queue_limits_config;

@@ -170,7 +170,9 @@ static bool cloud_init(cloud *c, const char *config_path) {
                         .header_timeout_s = (int)cc->api_limits.header_timeout,
                         .body_timeout_s = (int)cc->api_limits.body_timeout,
                         .idle_timeout_s = (int)cc->api_limits.idle_timeout,
-                        .max_connections = (int)cc->api_limits.max_connections};
+                        .max_connections = (int)cc->api_limits.max_connections,
+                        .max_connections_per_address =
+                            (int)cc->api_limits.max_connections_per_address};
   if (sr_http_server_start(c->loop, &ho, cloud_api_handle, c, &c->http, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;

@@ -118,7 +118,9 @@ static bool start(site *s) {
                         .header_timeout_s = (int)c->api_limits.header_timeout,
                         .body_timeout_s = (int)c->api_limits.body_timeout,
                         .idle_timeout_s = (int)c->api_limits.idle_timeout,
-                        .max_connections = (int)c->api_limits.max_connections};
+                        .max_connections = (int)c->api_limits.max_connections,
+                        .max_connections_per_address =
+                            (int)c->api_limits.max_connections_per_address};
   if (sr_http_server_start(sr_loop_default(), &ho, panel_handle, &s->panel, &s->http, err,
                            sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);

@@ -394,21 +394,74 @@ static bool find_job(scout_request *r, scout_job *job) {
 
 /* ---- documents ---- */
 
-/* Takes `n` bytes from the budget of document bytes in flight (all uploads
- * together: they are held in RAM); false if that would pass it. */
-static bool reserve_upload(scout_queue *q, int64_t n) {
-  pthread_mutex_lock(&q->lock);
-  bool ok = q->upload_bytes + n <= q->options.max_upload_memory;
-  if (ok)
-    q->upload_bytes += n;
-  pthread_mutex_unlock(&q->lock);
-  return ok;
+/* Why a piece of a document could not be taken into memory. */
+typedef enum { UPLOAD_OK, UPLOAD_QUEUE_FULL, UPLOAD_ACCOUNT_FULL } upload_room;
+
+/* The entry of q->account_uploads for `account`, or a free one (bytes 0)
+ * if it has none; NULL if every entry is taken. The caller holds q->lock. */
+static scout_account_upload *account_upload(scout_queue *q, const char *account) {
+  scout_account_upload *free_entry = NULL;
+  for (int i = 0; i < q->options.max_connections; i++) {
+    scout_account_upload *e = &q->account_uploads[i];
+    if (e->bytes > 0 && strcmp(e->account, account) == 0)
+      return e;
+    if (e->bytes == 0 && !free_entry)
+      free_entry = e;
+  }
+  return free_entry;
 }
 
-static void release_upload(scout_queue *q, int64_t n) {
+/* Takes `n` bytes from the budget of document bytes in flight (all uploads
+ * together: they are held in RAM) and from `account`'s share of it, so
+ * that one account cannot take it all. */
+static upload_room reserve_upload(scout_queue *q, const char *account, int64_t n) {
   pthread_mutex_lock(&q->lock);
+  scout_account_upload *e = account_upload(q, account);
+  upload_room room = UPLOAD_OK;
+  if (q->upload_bytes + n > q->options.max_upload_memory)
+    room = UPLOAD_QUEUE_FULL;
+  else if (!e || e->bytes + n > q->options.max_upload_memory_per_account)
+    room = UPLOAD_ACCOUNT_FULL;
+  if (room == UPLOAD_OK) {
+    if (e->bytes == 0)
+      snprintf(e->account, sizeof e->account, "%s", account);
+    e->bytes += n;
+    q->upload_bytes += n;
+  }
+  pthread_mutex_unlock(&q->lock);
+  return room;
+}
+
+static void release_upload(scout_queue *q, const char *account, int64_t n) {
+  if (n <= 0)
+    return;
+  pthread_mutex_lock(&q->lock);
+  scout_account_upload *e = account_upload(q, account);
+  if (e && e->bytes >= n) /* it has one: its reservations made it */
+    e->bytes -= n;
   q->upload_bytes -= n;
   pthread_mutex_unlock(&q->lock);
+}
+
+/* Whether a document still comes fast enough: each window of
+ * upload_rate_window_ms must bring min_upload_rate bytes a second. The
+ * pause bound (body_timeout_ms) alone let a byte every few seconds hold a
+ * connection for ever; this bounds a trickle to about one window (plus one
+ * pause), while an honest slow upload far above the rate goes on. */
+typedef struct upload_pace {
+  int64_t window_start_ms, window_bytes;
+} upload_pace;
+
+static bool upload_pace_ok(const scout_queue *q, upload_pace *p, int64_t now_ms, ssize_t n) {
+  p->window_bytes += n;
+  int64_t elapsed = now_ms - p->window_start_ms;
+  if (elapsed < q->options.upload_rate_window_ms)
+    return true;
+  if (p->window_bytes * 1000 < (int64_t)q->options.min_upload_rate * elapsed)
+    return false;
+  p->window_start_ms = now_ms;
+  p->window_bytes = 0;
+  return true;
 }
 
 /* Reads the document from the connection into a memory file and has it
@@ -419,13 +472,19 @@ static void receive_document(scout_request *r, scout_job *job) {
   char reason[256] = "";
   int fd = memfd_create("sr-document", MFD_CLOEXEC);
   int64_t size = 0;
-  bool too_big = false, busy = false, failed = fd < 0;
+  bool too_big = false, too_slow = false, failed = fd < 0;
+  upload_room room = UPLOAD_OK;
   unsigned char buf[65536], head[16];
   size_t head_len = 0;
   ssize_t n = 0;
+  upload_pace pace = {.window_start_ms = scout_now_ms()};
   scout_request_progress(r);
   while (!failed && (n = httpRead2(r->http, (char *)buf, sizeof buf)) > 0) {
     scout_request_progress(r);
+    if (!upload_pace_ok(q, &pace, scout_now_ms(), n)) {
+      too_slow = true;
+      break;
+    }
     if (head_len < sizeof head) {
       size_t take = sizeof head - head_len < (size_t)n ? sizeof head - head_len : (size_t)n;
       memcpy(head + head_len, buf, take);
@@ -435,10 +494,8 @@ static void receive_document(scout_request *r, scout_job *job) {
       too_big = true;
       break;
     }
-    if (!reserve_upload(q, n)) {
-      busy = true;
+    if ((room = reserve_upload(q, job->user, n)) != UPLOAD_OK)
       break;
-    }
     size += n;
     for (ssize_t off = 0; off < n;) {
       ssize_t w = write(fd, buf + off, (size_t)(n - off));
@@ -449,21 +506,28 @@ static void receive_document(scout_request *r, scout_job *job) {
       off += w;
     }
   }
+  bool busy = room != UPLOAD_OK;
   /* the body ended early: the client closed, timed out, or sent garbage.
    * libcups ends a chunked body at any EOF (as if its last chunk had come)
    * but records the EOF as an error (EPIPE): that is what tells them apart */
   bool cut_off =
-      !too_big && !busy && !failed &&
+      !too_big && !busy && !too_slow && !failed &&
       (n < 0 || httpGetState(r->http) == HTTP_STATE_POST_RECV || httpError(r->http) != 0);
   job->size = size;
   job->receiving = false;
   int status;
-  if (too_big || busy || failed || cut_off) {
-    snprintf(reason, sizeof reason, "%s",
-             too_big   ? "The document is larger than allowed."
-             : busy    ? "The queue is receiving too much at once."
-             : cut_off ? "The document was cut off before its end."
-                       : "Could not receive the document.");
+  if (too_big || busy || too_slow || failed || cut_off) {
+    if (too_slow)
+      snprintf(reason, sizeof reason,
+               "The document came slower than %d bytes a second; send it again faster.",
+               q->options.min_upload_rate);
+    else
+      snprintf(reason, sizeof reason, "%s",
+               too_big                       ? "The document is larger than allowed."
+               : room == UPLOAD_QUEUE_FULL   ? "The queue is receiving too much at once."
+               : room == UPLOAD_ACCOUNT_FULL ? "This user is sending too much at once."
+               : cut_off                     ? "The document was cut off before its end."
+                                             : "Could not receive the document.");
     status = SR_ERR_IO;
   } else {
     if (!job->format[0] || strcmp(job->format, "application/octet-stream") == 0) {
@@ -476,7 +540,7 @@ static void receive_document(scout_request *r, scout_job *job) {
   }
   if (fd >= 0)
     close(fd);
-  release_upload(q, size);
+  release_upload(q, job->user, size);
   if (status == SR_OK) {
     job->state = SCOUT_JOB_HELD;
   } else {
@@ -496,12 +560,14 @@ static void receive_document(scout_request *r, scout_job *job) {
     sr_log(SR_LOG_WARN, "queue", "job %d aborted: %s", job->id, job->reason);
   else if (q->hooks.held)
     q->hooks.held(q->hooks.ctx, job); /* announced off this thread: the answer does not wait */
-  if (busy || cut_off)
+  if (busy || cut_off || too_slow)
     r->close_after = true; /* the rest of the body is not worth reading */
   if (too_big)
     scout_ipp_status(r, IPP_STATUS_ERROR_REQUEST_VALUE, "The document is too large.");
   else if (busy)
     scout_ipp_status(r, IPP_STATUS_ERROR_BUSY, "%s Try again later.", job->reason);
+  else if (too_slow)
+    scout_ipp_status(r, IPP_STATUS_ERROR_TIMEOUT, "%s", job->reason);
   else if (status != SR_OK)
     scout_ipp_status(r, IPP_STATUS_ERROR_INTERNAL, "%s", job->reason);
 }

@@ -52,12 +52,20 @@ typedef struct scout_queue_options {
   bool held_as_pending;
   /* Limits (service_config.h, sr_queue_limits_config); 0 takes the default.
    * They keep one client or account from stopping the others. */
-  int max_connections;       /* open at once; more: 503 and closed */
-  int header_timeout_ms;     /* whole headers of a request, and keep-alive waits */
-  int body_timeout_ms;       /* longest pause inside a body */
+  int max_connections;   /* open at once; more: 503 and closed */
+  int header_timeout_ms; /* whole headers of a request, and keep-alive waits */
+  int body_timeout_ms;   /* longest pause inside a body */
+  /* a document must bring min_upload_rate bytes a second over each
+   * upload_rate_window_ms, or its job is aborted: pauses within
+   * body_timeout_ms cannot hold a slot for ever by trickling */
+  int min_upload_rate;
+  int upload_rate_window_ms;
   int64_t max_upload_memory; /* document bytes in flight, all uploads together */
-  int incoming_expiry;       /* seconds a documentless job waits for its document */
-  int max_jobs_per_user;     /* unfinished jobs per user */
+  /* one account's share of the two above; 0: half of each */
+  int max_connections_per_account;
+  int64_t max_upload_memory_per_account;
+  int incoming_expiry;   /* seconds a documentless job waits for its document */
+  int max_jobs_per_user; /* unfinished jobs per user */
   /* PIN jobs (job-password, PWG 5100.11): digits a PIN sent in clear has;
    * pin_max_length 0 (or no hash_pin hook): jobs with a PIN are refused */
   int pin_min_length, pin_max_length;

@@ -25,16 +25,28 @@ struct scout_queue {
   int unix_fd; /* the Unix-domain listener, or -1 */
   int stop_pipe[2];
   pthread_t listener;
-  pthread_mutex_t lock;           /* guards the connection slots and upload_bytes */
+  pthread_mutex_t lock;           /* guards the connection slots and upload counts */
   struct scout_connection *slots; /* options.max_connections of them */
   int connections;                /* slots in use */
   int64_t upload_bytes;           /* document bytes being received, all uploads */
-  time_t last_busy_log;           /* listener thread only */
+  /* the same per account (the user a job is for): options.max_connections
+   * entries, as each connection receives one document at a time; an entry
+   * whose bytes are 0 is free */
+  struct scout_account_upload *account_uploads;
+  time_t last_busy_log;  /* listener thread only */
+  time_t last_share_log; /* under lock, with the account it named */
+  uid_t last_share_uid;
   /* set by scout_queue_stop, read by the listener and every connection
    * thread without the lock: atomic, as volatile orders nothing (issue 9) */
   atomic_bool stopping;
   time_t started;
 };
+
+/* Document bytes one account is receiving (scout_queue.account_uploads). */
+typedef struct scout_account_upload {
+  char account[256];
+  int64_t bytes;
+} scout_account_upload;
 
 /* One IPP request on one connection. */
 typedef struct scout_request {

@@ -264,6 +264,9 @@ typedef struct scout_connection {
    * nothing; ThreadSanitizer reported the race, issue 9). */
   atomic_bool done;
   int64_t deadline_ms; /* a read blocked past it fails (scout_now_ms) */
+  /* counted in its account's share of the slots (account_may_connect);
+   * written under q->lock, with `peer` before it */
+  bool in_share;
 } scout_connection;
 
 /* libcups calls this when a read has waited TIMEOUT_CHECK_S: keep waiting
@@ -305,10 +308,76 @@ static bool headers_arrived(scout_connection *c) {
   }
 }
 
+/* Answers 503 on `http` and closes it, without waiting on the client. */
+static void answer_busy(http_t *http) {
+  static const char answer[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\n"
+                               "Retry-After: 2\r\n"
+                               "Connection: close\r\n"
+                               "Content-Length: 42\r\n\r\n"
+                               "busy: too many connections, retry shortly\n";
+  int fd = httpGetFd(http);
+  char drain[4096]; /* what the client sent already, so close() sends no reset */
+  while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
+    ;
+  if (send(fd, answer, sizeof answer - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    /* its buffer is full or it has gone: closing is all that is left */
+  }
+  shutdown(fd, SHUT_WR);
+  httpClose(http);
+}
+
+/* Answers a connection over the cap with 503 and closes it, from the
+ * listener's thread: no thread, no waiting on the client. */
+static void refuse_busy(scout_queue *q, http_t *http) {
+  answer_busy(http);
+  time_t now = time(NULL);
+  if (now - q->last_busy_log >= 10) { /* a flood must not flood the log */
+    q->last_busy_log = now;
+    sr_log(SR_LOG_WARN, "queue", "%d connections open, the most allowed: refusing more",
+           q->options.max_connections);
+  }
+}
+
+/* Counts connection `c` in its account's share of the slots, or false if
+ * the account already has max_connections_per_account of them (peers the
+ * OS cannot name share one account). Its own thread calls this once it
+ * knows the peer; the slot is already taken, so one account's flood can
+ * take at most its share and the rest are left for the others. */
+static bool account_may_connect(scout_queue *q, scout_connection *c) {
+  pthread_mutex_lock(&q->lock);
+  int theirs = 0;
+  for (int i = 0; i < q->options.max_connections; i++) {
+    const scout_connection *o = &q->slots[i];
+    if (o != c && o->used && o->in_share && !atomic_load(&o->done) &&
+        o->peer.known == c->peer.known && (!o->peer.known || o->peer.uid == c->peer.uid))
+      theirs++;
+  }
+  bool ok = theirs < q->options.max_connections_per_account;
+  c->in_share = ok;
+  time_t now = time(NULL);
+  /* nor may one account's flood flood the log, yet each account is named */
+  if (!ok && (now - q->last_share_log >= 10 || q->last_share_uid != c->peer.uid)) {
+    q->last_share_log = now;
+    q->last_share_uid = c->peer.uid;
+    sr_log(SR_LOG_WARN, "queue",
+           "the account %.64s has %d connections open, its share: refusing more",
+           c->peer.known ? c->peer.account : "(unknown)", theirs);
+  }
+  pthread_mutex_unlock(&q->lock);
+  return ok;
+}
+
 static void *connection_thread(void *arg) {
   scout_connection *c = arg;
   scout_queue *q = c->queue;
   scout_peer_identify(httpGetFd(c->http), q->options.trusted_spoolers, &c->peer);
+  if (!account_may_connect(q, c)) {
+    answer_busy(c->http);
+    c->http = NULL;
+    atomic_store(&c->done, true);
+    return NULL;
+  }
   httpSetTimeout(c->http, TIMEOUT_CHECK_S, keep_waiting, c);
   /* each request, and the wait for it on a kept-alive connection, has
    * header_timeout_ms to arrive */
@@ -335,32 +404,6 @@ static void reap_connections(scout_queue *q) {
       c->used = false;
       q->connections--;
     }
-  }
-}
-
-/* Answers a connection over the cap with 503 and closes it, from the
- * listener's thread: no thread, no waiting on the client. */
-static void refuse_busy(scout_queue *q, http_t *http) {
-  static const char answer[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                               "Content-Type: text/plain; charset=utf-8\r\n"
-                               "Retry-After: 2\r\n"
-                               "Connection: close\r\n"
-                               "Content-Length: 42\r\n\r\n"
-                               "busy: too many connections, retry shortly\n";
-  int fd = httpGetFd(http);
-  char drain[4096]; /* what the client sent already, so close() sends no reset */
-  while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
-    ;
-  if (send(fd, answer, sizeof answer - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-    /* its buffer is full or it has gone: closing is all that is left */
-  }
-  shutdown(fd, SHUT_WR);
-  httpClose(http);
-  time_t now = time(NULL);
-  if (now - q->last_busy_log >= 10) { /* a flood must not flood the log */
-    q->last_busy_log = now;
-    sr_log(SR_LOG_WARN, "queue", "%d connections open, the most allowed: refusing more",
-           q->options.max_connections);
   }
 }
 
@@ -442,9 +485,23 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
   o->header_timeout_ms = o->header_timeout_ms > 0 ? o->header_timeout_ms : 10000;
   o->body_timeout_ms = o->body_timeout_ms > 0 ? o->body_timeout_ms : 30000;
   o->max_upload_memory = o->max_upload_memory > 0 ? o->max_upload_memory : 512LL << 20;
+  o->min_upload_rate = o->min_upload_rate > 0 ? o->min_upload_rate : 1024;
+  o->upload_rate_window_ms = o->upload_rate_window_ms > 0 ? o->upload_rate_window_ms : 30000;
+  /* an account's share: half unless set, and never more than the whole */
+  if (o->max_connections_per_account <= 0)
+    o->max_connections_per_account = o->max_connections > 1 ? o->max_connections / 2 : 1;
+  if (o->max_connections_per_account > o->max_connections)
+    o->max_connections_per_account = o->max_connections;
+  if (o->max_upload_memory_per_account <= 0)
+    o->max_upload_memory_per_account = o->max_upload_memory / 2;
+  if (o->max_upload_memory_per_account > o->max_upload_memory)
+    o->max_upload_memory_per_account = o->max_upload_memory;
   o->incoming_expiry = o->incoming_expiry > 0 ? o->incoming_expiry : 300;
   q->slots = calloc((size_t)o->max_connections, sizeof *q->slots);
-  if (!q->slots) {
+  q->account_uploads = calloc((size_t)o->max_connections, sizeof *q->account_uploads);
+  if (!q->slots || !q->account_uploads) {
+    free(q->slots);
+    free(q->account_uploads);
     free(q);
     return SR_ERR_NOMEM;
   }
@@ -461,6 +518,7 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
       pipe2(q->stop_pipe, O_CLOEXEC) != 0) {
     close_listeners(q);
     free(q->slots);
+    free(q->account_uploads);
     free(q);
     return SR_ERR_IO;
   }
@@ -483,6 +541,7 @@ int scout_queue_start(const scout_queue_options *options, const scout_queue_hook
     ippDelete(q->attributes);
     pthread_mutex_destroy(&q->lock);
     free(q->slots);
+    free(q->account_uploads);
     free(q);
     return SR_ERR_NOMEM;
   }
@@ -514,6 +573,7 @@ void scout_queue_stop(scout_queue *q) {
   ippDelete(q->attributes);
   pthread_mutex_destroy(&q->lock);
   free(q->slots);
+  free(q->account_uploads);
   free(q);
 }
 

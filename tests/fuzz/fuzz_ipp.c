@@ -74,7 +74,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   queue.options.max_connections = 64;
   queue.options.header_timeout_ms = 10000;
   queue.options.body_timeout_ms = 30000;
+  queue.options.min_upload_rate = 1024;
+  queue.options.upload_rate_window_ms = 30000;
   queue.options.max_upload_memory = 64 << 20;
+  queue.options.max_connections_per_account = 32;
+  queue.options.max_upload_memory_per_account = 32 << 20;
+  /* the per-account upload counts, one entry per possible connection */
+  static scout_account_upload account_uploads[64];
+  queue.account_uploads = account_uploads;
   queue.options.incoming_expiry = 300;
   queue.options.max_jobs_per_user = 1000;
   queue.hooks.store = store_nothing;

@@ -4,9 +4,11 @@
 # end to end still goes through (card login, list, release, printed) while
 # they are open; idle connections are closed at the header timeout; a
 # client sending its request head a byte a second is dropped at it, one
-# sending its body a byte a second at the body timeout, and a kept-alive
-# connection at the idle timeout; clients beyond max_connections get 503;
-# the services stay up.
+# sending its body a byte a second at the body timeout (also a body that
+# is refused, 413 or 415, once drained), and a kept-alive
+# connection at the idle timeout; clients beyond max_connections_per_address
+# (all of them come from 127.0.0.1) get 503 before max_connections is
+# reached; the services stay up.
 # usage: api_connections.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -14,7 +16,7 @@ tmp=$(mktemp -d /tmp/sr-test-conns-XXXXXX)
 # seconds, shortened from the defaults for the test
 header_timeout=20 body_timeout=5 idle_timeout=4
 export STACK_QUIET=1
-export STACK_API_LIMITS="{header_timeout: ${header_timeout}s, body_timeout: ${body_timeout}s, idle_timeout: ${idle_timeout}s, max_connections: 600}"
+export STACK_API_LIMITS="{header_timeout: ${header_timeout}s, body_timeout: ${body_timeout}s, idle_timeout: ${idle_timeout}s, max_connections: 600, max_connections_per_address: 550}"
 source "$src/scripts/lib/stack.sh"
 probe_pids=()
 cleanup() {
@@ -87,11 +89,15 @@ check "within 8 s" [ "$elapsed_ms" -lt 8000 ]
 check "the idle connections were all still open meanwhile (panel)" [ "$(last "$tmp/panel-hold" closed)" = 0 ]
 check "the idle connections were all still open meanwhile (cloud)" [ "$(last "$tmp/cloud-hold" closed)" = 0 ]
 
-# 3. beyond max_connections (600; 500 are held): a clear 503
+# 3. beyond max_connections_per_address (550 of max_connections 600; 500
+# are held, all from 127.0.0.1): a clear 503 for the last 100 of 150 more,
+# where the whole cap would have left room for 100
 python3 "$probe" ask 127.0.0.1 "$site_port" "$ca_file" 150 >"$tmp/ask" 2>&1
 echo "150 more connections to the panel API: $(cat "$tmp/ask")"
-check "connections beyond the cap are answered 503" grep -Eq '(^| )503:([5-9][0-9]|1[0-9][0-9])( |$)' "$tmp/ask"
-check "those within it are served" grep -Eq '(^| )401:[0-9]+' "$tmp/ask"
+check "connections beyond the per-address cap are answered 503" grep -Eq '(^| )503:10[0-9]( |$)' "$tmp/ask"
+check "those within it are served" grep -Eq '(^| )401:(4[1-9]|50)( |$)' "$tmp/ask"
+check "the refusal names the address" \
+  grep -q "from 127.0.0.1, the most allowed from one address" "${stack_service_log[site]}"
 check "the cap was still with the idle ones open" [ "$(last "$tmp/panel-hold" closed)" = 0 ]
 echo "sections 1 to 3 took $((SECONDS - opened_from)) s (header timeout ${header_timeout} s)"
 
@@ -129,11 +135,19 @@ for api in panel cloud; do
 done
 
 # 6. a whole head with Content-Length: 1000, then the body a byte a second:
-# dropped at the body timeout (counted from the head)
+# dropped at the body timeout (counted from the head). So is a body that
+# will be refused once drained (413 over max_body, 415 not JSON): the
+# refusal waits for the body, and lws' own timeout restarts with each byte
 on_both slowbody $((body_timeout * 3))
+on_both slowlarge $((body_timeout * 3))
+on_both slowtext $((body_timeout * 3))
 for api in panel cloud; do
   check "the $api API drops a byte-a-second body at the body timeout" \
     closed_at "$tmp/slowbody-$api" "$body_timeout"
+  check "the $api API drops a byte-a-second body over max_body (413) at the body timeout" \
+    closed_at "$tmp/slowlarge-$api" "$body_timeout"
+  check "the $api API drops a byte-a-second body that is not JSON (415) at the body timeout" \
+    closed_at "$tmp/slowtext-$api" "$body_timeout"
 done
 
 # 7. a kept-alive connection idle after an answer: closed at the idle timeout

@@ -9,8 +9,12 @@
 # before its end stores and holds nothing; paused uploads together cannot
 # hold more document bytes than max_upload_memory (the one that would pass
 # it gets server-error-busy, another client still prints, the memory comes
-# back); the scout stops promptly with a client still connected. The
-# limits are shortened in the configuration.
+# back); a document trickled in under min_upload_rate is aborted within
+# its window and held nothing, while a normal print goes on; one account
+# holding its share of the connections or of the upload memory (half of
+# each, the defaults) cannot stop another account's print; the scout stops
+# promptly with a client still connected. The limits are shortened in the
+# configuration.
 # Raw clients are tests/support/queue_probe.py; accounts `nobody` and
 # `daemon` run ipptool through runuser, so the test needs root.
 # usage: queue_limits.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
@@ -21,10 +25,13 @@ source "$src/tests/support/users.sh"
 users_setup "$src" limits nobody daemon
 probe="python3 $src/tests/support/queue_probe.py"
 
-header_timeout_ms=1500 expiry=4 per_user=5 upload_cap=1048576
+header_timeout_ms=1500 expiry=4 per_user=10 upload_cap=1048576 min_rate=64 rate_window_ms=3000
 SCOUT_EXTRA="queue_limits: {max_connections: 16, header_timeout_ms: $header_timeout_ms,
   body_timeout_ms: 2000, incoming_expiry: $expiry, max_jobs_per_user: $per_user,
-  max_upload_memory: $upload_cap}"
+  max_upload_memory: $upload_cap, min_upload_rate: $min_rate,
+  upload_rate_window_ms: $rate_window_ms}"
+# a paused upload keeps a pace above min_upload_rate (64 bytes each 0.5 s)
+paced="64 0.5"
 source "$src/tests/support/scout.sh"
 start_scout "$bin" "$plugins" limits-test || { echo "0 passed, 1 failed"; exit 1; }
 pids+=("$scout_pid")
@@ -138,8 +145,9 @@ check "the refusals are logged" in_log "refusing more"
 check "the scout is still up" alive
 check "the queue still answers ipptool afterwards" ipptool -q -T 10 "$uri" get-printer-attributes.test
 
-# 6. upload memory (max_upload_memory 1 MiB): two uploads paused after
-# 400 KiB of their document hold 800 KiB; a third, of 16 MiB, is refused
+# 6. upload memory (max_upload_memory 1 MiB): two uploads (of nobody and of
+# daemon: each account's share is half the cap) paused after 400 KiB of
+# their document hold 800 KiB; a third, of 16 MiB, is refused
 # with server-error-busy when it would pass the cap; a normal print still
 # goes through; the documents in the scout's memory files never pass the
 # cap and come back once the paused uploads end. Documents are received
@@ -161,9 +169,10 @@ rss_before=$(rss_kb)
   while [ ! -e "$tmp/stop" ] && alive; do echo "$(memfd_bytes) $(rss_kb)" >>"$tmp/peaks"; sleep 0.05; done
 ) &
 sampler_pid=$!
-part=409600 uploads=()
+part=409600 uploads=() uploaders=(- nobody daemon)
 for i in 1 2; do
-  $probe upload "$port" "$part" 2000000 "$tmp/stop" 60 >"$tmp/upload$i.txt" &
+  runuser -u "${uploaders[$i]}" -- $probe upload "$port" "$part" 2000000 "$tmp/stop" 60 $paced \
+    >"$tmp/upload$i.txt" &
   uploads+=($!)
   check "paused upload $i: the queue has read its $part bytes" within 10 at_least $((i * part))
 done
@@ -176,6 +185,18 @@ check "... once the cap is reached, not before ($upload_cap - 2 x $part bytes we
 check "the refusal is logged" in_log "The queue is receiving too much at once"
 check "a normal print from another client still succeeds" \
   quiet ipptool -t -T 10 -f "$doc" "$uri" "$t/hold-job.test"
+# 6b. nobody, holding 400 KiB of its 512 KiB share, starts another 16 MiB
+# document: refused when its share is full, though the queue still has room
+rm -f "$tmp/stop-third"
+out=$(runuser -u nobody -- $probe upload "$port" 16777216 17000000 "$tmp/stop-third" 40)
+echo "nobody's second upload, over its share: $out"
+check "the upload that would pass nobody's share gets server-error-busy (0x0507)" \
+  ok "[ '$(field answered "$out")' = 1 ] && [ '$(field status "$out")' = 0x0507 ]"
+check "... at its share ($((upload_cap / 2 - part)) bytes were left of it), not at the whole cap" \
+  less_than "$(field sent "$out")" $((upload_cap / 2 - part + 65536))
+check "the share refusal is logged" in_log "This user is sending too much at once"
+check "daemon, another account, still prints meanwhile" \
+  quiet as daemon -f "$doc" -d claim=daemon -d title="daemon's memo" "$uri" "$t/users-print.test"
 check "the paused uploads are still being received (not answered)" \
   ok "[ ! -s '$tmp/upload1.txt' ] && [ ! -s '$tmp/upload2.txt' ] && kill -0 ${uploads[*]}"
 touch "$tmp/stop"
@@ -191,7 +212,51 @@ check "the scout's memory grew by at most the cap and $overhead bytes of overhea
   [ "$peak_growth" -le $((upload_cap + overhead)) ]
 check "the scout is still up" alive
 
-# 7. stopping with a client still connected: its thread is joined, promptly
+# 7. a document trickled in (a byte every 1.5 s: each pause within the 2 s
+# body timeout, but under min_upload_rate) is aborted at the end of its
+# rate window, not held; a normal print meanwhile is held at once
+before=$(store_files)
+$probe upload "$port" 0 100000 "$tmp/stop-trickle" 30 1 1.5 >"$tmp/trickle.txt" &
+trickle_pid=$!
+check "a normal print while the trickle runs is held" \
+  quiet ipptool -t -T 10 -f "$doc" "$uri" "$t/hold-job.test"
+wait "$trickle_pid"
+out=$(cat "$tmp/trickle.txt")
+echo "trickled upload: $out"
+check "the trickled upload is answered client-error-timeout (0x0405)" \
+  ok "[ '$(field answered "$out")' = 1 ] && [ '$(field status "$out")' = 0x0405 ]"
+check "... within its rate window and one pause (${rate_window_ms} + 2000 ms, 1 s more)" \
+  less_than "$(field seconds "$out")" "$(awk -v w="$rate_window_ms" 'BEGIN{print w/1000 + 3}')"
+check "... not before the window ended" \
+  less_than "$(awk -v w="$rate_window_ms" 'BEGIN{print w/1000 - 0.3}')" "$(field seconds "$out")"
+check "the abort is logged with its reason" in_log "came slower than $min_rate bytes a second"
+check "the trickled job stored nothing (only the normal print's file is new)" \
+  [ "$(store_files)" = $((before + 1)) ]
+
+# 8. connections (max_connections 16, so 8 for each account): nobody opens
+# 20 uploads that keep a pace (each holds its connection); 8 are served, 12
+# get 503, and daemon's print is served at once (without the share nobody
+# would hold all 16)
+rm -f "$tmp/stop-conns"
+conns=()
+for i in $(seq 20); do
+  runuser -u nobody -- $probe upload "$port" 0 2000000 "$tmp/stop-conns" 30 $paced \
+    >"$tmp/conn$i.txt" &
+  conns+=($!)
+done
+refused() { grep -l 'http=503' "$tmp"/conn*.txt 2>/dev/null | wc -l; }
+receiving() { ss -tnH state established "( sport = :$port )" | wc -l; }
+check "12 of nobody's 20 connections are answered 503" within 10 ok '[ "$(refused)" = 12 ]'
+check "... and 8 are being received" within 5 ok '[ "$(receiving)" = 8 ]'
+check "the share refusal is logged" in_log "the account nobody has 8 connections open, its share"
+check "daemon prints at once while nobody holds its share" \
+  quiet as daemon -f "$doc" -d claim=daemon -d title="daemon's letter" "$uri" "$t/users-print.test"
+check "nobody's 8 uploads are still being received afterwards" ok '[ "$(receiving)" = 8 ]'
+touch "$tmp/stop-conns"
+wait "${conns[@]}"
+check "the scout is still up" alive
+
+# 9. stopping with a client still connected: its thread is joined, promptly
 $probe slow "$port" 10 >/dev/null &
 slow_pid=$!
 established() { [ -n "$(ss -tnH state established "( sport = :$port )")" ]; }

@@ -13,6 +13,11 @@ usage: conn_probe.py hold HOST PORT CA N SECONDS
          sends a whole request head announcing a 1000-byte JSON body, then
          the body one byte a second; prints "dropped after T s, B bytes of
          the body sent" (T counted from the head) or "not dropped"
+       conn_probe.py slowlarge HOST PORT CA SECONDS
+         the same with Content-Length 10000000 (over any max_body: refused
+         413 once drained)
+       conn_probe.py slowtext HOST PORT CA SECONDS
+         the same with Content-Type text/plain (refused 415 once drained)
        conn_probe.py kept HOST PORT CA SECONDS
          sends one request, reads its answer, then keeps the connection
          idle; prints "closed after T s, answered STATUS" (T counted from
@@ -99,9 +104,9 @@ def slow(host, port, ca, seconds, head=b"", data=None, what="bytes"):
         print("dropped after %.1f s, %d %s sent" % (took, sent, what), flush=True)
 
 
-def slowbody(host, port, ca, seconds):
+def slowbody(host, port, ca, seconds, length=1000, type_=b"application/json"):
     head = (b"POST /api/v1/panel/sessions HTTP/1.1\r\nHost: localhost\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            b"Content-Type: " + type_ + b"\r\nContent-Length: %d\r\n\r\n" % length)
     slow(host, port, ca, seconds, head, b'{"device":"' + b"a" * 1000, "bytes of the body")
 
 
@@ -149,6 +154,10 @@ elif mode == "slow":
     slow(host, port, ca, float(sys.argv[5]))
 elif mode == "slowbody":
     slowbody(host, port, ca, float(sys.argv[5]))
+elif mode == "slowlarge":
+    slowbody(host, port, ca, float(sys.argv[5]), length=10000000)
+elif mode == "slowtext":
+    slowbody(host, port, ca, float(sys.argv[5]), type_=b"text/plain")
 elif mode == "kept":
     kept(host, port, ca, float(sys.argv[5]))
 elif mode == "ask":

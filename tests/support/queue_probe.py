@@ -10,12 +10,13 @@ Each subcommand prints one line of results and exits; every wait is bounded.
   truncated PORT length|chunked pause|close
                                   Print-Job whose body stops early; pause: waits for the
                                   answer: "http=CODE status=0xIPP seconds=S"
-  upload PORT SEND TOTAL STOP_FILE SECS
+  upload PORT SEND TOTAL STOP_FILE SECS [PIECE EVERY]
                                   Print-Job announcing a TOTAL-byte document; sends SEND
-                                  bytes of it (16 KiB each 20 ms), then a byte each 0.5 s
-                                  (a paused upload the body timeout does not end) until
-                                  the queue answers, STOP_FILE appears or SECS pass:
-                                  "answered=0|1 status=0xIPP sent=N seconds=S"
+                                  bytes of it (16 KiB each 20 ms), then PIECE bytes (1)
+                                  each EVERY seconds (0.5: a paused upload the body
+                                  timeout does not end) until the queue answers,
+                                  STOP_FILE appears or SECS pass:
+                                  "answered=0|1 http=CODE status=0xIPP sent=N seconds=S"
   slow PORT SECS                  sends a header a byte each 0.2 s until the server closes
                                   (or SECS pass): "closed=0|1 seconds=S"
   together PORT CLIENTS COUNT     CLIENTS connections at once, each asking COUNT
@@ -131,7 +132,7 @@ def read_reply(s):
     return reply
 
 
-def upload(port, send, total, stop_file, secs):
+def upload(port, send, total, stop_file, secs, piece=1, every=0.5):
     """Paced, so the queue has read all that was sent when it refuses:
     its answer then ends the connection with a FIN, not a reset."""
     extra = attr(0x42, b"job-name", b"paused upload") + attr(0x49, b"document-format", b"application/pdf")
@@ -143,16 +144,22 @@ def upload(port, send, total, stop_file, secs):
     sent = 0
     answered = False
     while not answered and time.monotonic() - start < secs and not os.path.exists(stop_file):
-        piece = 16384 if sent < send else 1
-        if sent + piece <= total:
-            s.sendall(document[sent:sent + piece])
-            sent += piece
-        readable, _, _ = select.select([s], [], [], 0.02 if sent < send else 0.5)
+        size = 16384 if sent < send else piece
+        if sent + size <= total:
+            try:
+                s.sendall(document[sent:sent + size])
+            except OSError:  # the queue answered and closed: read what it said
+                answered = True
+                break
+            sent += size
+        readable, _, _ = select.select([s], [], [], 0.02 if sent < send else every)
         answered = bool(readable)
     reply = read_reply(s) if answered else b""
     s.close()
-    print("answered=%d status=%s sent=%d seconds=%.1f" % (
-        answered, ipp_status(reply), sent, time.monotonic() - start))
+    line = reply.split(b"\r\n", 1)[0].split()
+    print("answered=%d http=%s status=%s sent=%d seconds=%.1f" % (
+        answered, line[1].decode() if len(line) > 1 else "none", ipp_status(reply), sent,
+        time.monotonic() - start))
 
 
 def truncated(port, how, then):
@@ -327,7 +334,8 @@ if __name__ == "__main__":
     elif cmd == "truncated":
         truncated(port, sys.argv[3], sys.argv[4])
     elif cmd == "upload":
-        upload(port, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], float(sys.argv[6]))
+        pace = (int(sys.argv[7]), float(sys.argv[8])) if len(sys.argv) > 8 else ()
+        upload(port, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], float(sys.argv[6]), *pace)
     elif cmd == "slow":
         slow(port, float(sys.argv[3]))
     elif cmd == "together":
