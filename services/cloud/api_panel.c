@@ -132,41 +132,77 @@ static bool settings_ok(json_t *settings, sr_http_response *resp) {
   return true;
 }
 
+#define RELEASE_MAX 100 /* jobs one release request starts */
+
 static bool needs_pin(const json_t *job) { return *cloud_row_text(job, "pin_hash") != '\0'; }
+
+/* Why a target stays held (set by pins_ok), or NULL if it is released. */
+static const char *held_reason(const json_t *job) {
+  return json_string_value(json_object_get(job, "held_reason"));
+}
+
+/* Counts one wrong PIN against `key` (a lockout.attempts x `scale` limit);
+ * false if it could not be counted (answered). */
+static bool count_wrong_pin(cloud_call *k, const char *key, int64_t scale) {
+  if (cloud_lockout_count(k->c, cloud_row_text(k->session, "tenant"), key,
+                          k->c->cfg.u.cloud.lockout.attempts * scale))
+    return true;
+  cloud_api_db_error(k->resp, "counting a wrong PIN");
+  return false;
+}
 
 /* PIN jobs (job-password at the workstation) among `targets`: released
  * only with their PIN, which the site service sends as its keyed hash.
- * One "pin" covers every PIN job selected, so all of them must match it.
- * A wrong PIN counts towards the same lockout as a failed login (per user
- * and per device), or a stolen card would let anyone try all 10,000 PINs.
- * With "all" and no PIN, the PIN jobs stay held (*skip_pin_jobs) and the
- * others print. False when answered (refused). */
-static bool pins_ok(cloud_call *k, const json_t *targets, const char *pin_hash, bool all,
-                    bool *skip_pin_jobs) {
+ * Wrong PINs are counted three ways, and only time clears the counts (a
+ * right PIN for one job must not buy more guesses at another):
+ *   - per job ("job_pin:job:ID", lockout.attempts): however many users or
+ *     devices guess at one job, it gets that many wrong PINs per period;
+ *   - per user ("job_pin:user:ID", lockout.attempts);
+ *   - per device ("job_pin:device:ID", 4 x lockout.attempts), apart from
+ *     the device's login count, so that guessing at job PINs at a printer
+ *     locks out PIN releases there, not everyone's login.
+ * An explicit list is released only if every PIN job in it matches. With
+ * "all", the plain jobs and the PIN jobs that match print and the others
+ * stay held (marked "held_reason" here); such a PIN counts against the
+ * user and device only if it matched none of them, but always against
+ * each job it did not match. False when answered (refused). */
+static bool pins_ok(cloud_call *k, json_t *targets, const char *pin_hash, bool all) {
   const json_t *session = k->session;
   const char *tenant = cloud_row_text(session, "tenant");
-  size_t i, pin_jobs = 0;
+  size_t i, pin_jobs = 0, matched = 0, wrong = 0;
   json_t *job;
-  *skip_pin_jobs = false;
   json_array_foreach(targets, i, job) pin_jobs += needs_pin(job);
   if (!pin_jobs)
     return true;
-  if (!pin_hash) {
-    if (all) {
-      *skip_pin_jobs = true;
-      return true;
-    }
+  if (!pin_hash && !all) {
     sr_http_reply_error(k->resp, 403, "job_pin_required",
                         "this job was printed with a PIN: send \"pin\" to release it");
     return false;
   }
-  char user_key[128], device_key[128];
+  if (!pin_hash) { /* "all" without a PIN: the PIN jobs wait for it */
+    json_array_foreach(targets, i, job) if (needs_pin(job))
+        json_object_set_new(job, "held_reason", json_string("job_pin_required"));
+    return true;
+  }
+  char user_key[128], device_key[128], job_key[128];
   snprintf(user_key, sizeof user_key, "job_pin:user:%.64s", cloud_row_text(session, "user_id"));
-  snprintf(device_key, sizeof device_key, "device:%.64s", cloud_row_text(session, "device"));
+  snprintf(device_key, sizeof device_key, "job_pin:device:%.64s",
+           cloud_row_text(session, "device"));
   unsigned long db_errors = cloud_db_errors();
   int64_t wait = cloud_lockout_left(k->c, tenant, user_key);
   if (!wait)
     wait = cloud_lockout_left(k->c, tenant, device_key);
+  /* every PIN job's own lockout, before anything is compared or counted */
+  json_array_foreach(targets, i, job) {
+    if (!needs_pin(job))
+      continue;
+    snprintf(job_key, sizeof job_key, "job_pin:job:%.64s", cloud_row_text(job, "id"));
+    int64_t job_wait = cloud_lockout_left(k->c, tenant, job_key);
+    if (job_wait && all)
+      json_object_set_new(job, "held_reason", json_string("locked_out"));
+    else if (job_wait > wait)
+      wait = job_wait;
+  }
   if (cloud_db_errors() != db_errors) { /* an unread lockout is no lockout */
     cloud_api_db_error(k->resp, "reading the lockouts");
     return false;
@@ -177,27 +213,27 @@ static bool pins_ok(cloud_call *k, const json_t *targets, const char *pin_hash, 
            cloud_row_text(session, "device"));
     return false;
   }
-  bool match = true;
   json_array_foreach(targets, i, job) {
-    if (needs_pin(job) &&
-        CRYPTO_memcmp(cloud_row_text(job, "pin_hash"), pin_hash, SR_IDHASH_HEX_LEN) != 0)
-      match = false;
-  }
-  int64_t attempts = k->c->cfg.u.cloud.lockout.attempts;
-  if (!match) {
-    if (!cloud_lockout_count(k->c, tenant, user_key, attempts) ||
-        !cloud_lockout_count(k->c, tenant, device_key, attempts * 4)) {
-      cloud_api_db_error(k->resp, "counting a wrong PIN");
-      return false;
+    if (!needs_pin(job) || held_reason(job))
+      continue;
+    if (CRYPTO_memcmp(cloud_row_text(job, "pin_hash"), pin_hash, SR_IDHASH_HEX_LEN) == 0) {
+      matched++;
+      continue;
     }
+    wrong++;
+    json_object_set_new(job, "held_reason", json_string("job_pin_wrong"));
+    snprintf(job_key, sizeof job_key, "job_pin:job:%.64s", cloud_row_text(job, "id"));
+    if (!count_wrong_pin(k, job_key, 1))
+      return false;
+  }
+  if (wrong && (!all || !matched)) {
+    if (!count_wrong_pin(k, user_key, 1) || !count_wrong_pin(k, device_key, 4))
+      return false;
     sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: wrong job PIN from user %s", tenant,
            cloud_row_text(session, "device"), cloud_row_text(session, "user_id"));
-    sr_http_reply_error(k->resp, 403, "job_pin_wrong", "wrong PIN for this job");
-    return false;
   }
-  if (cloud_db_run(k->c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt",
-                   tenant, user_key) < 0) {
-    cloud_api_db_error(k->resp, "clearing the wrong PINs");
+  if (wrong && !all) {
+    sr_http_reply_error(k->resp, 403, "job_pin_wrong", "wrong PIN for this job");
     return false;
   }
   return true;
@@ -214,7 +250,7 @@ void cloud_panel_release(cloud_call *k) {
   json_t *settings = json_object_get(body, "settings"), *targets = NULL;
   json_t *pin = json_object_get(body, "pin_hash");
   const char *tenant = cloud_row_text(session, "tenant");
-  bool skip_pin_jobs = false;
+  json_int_t remaining = 0; /* held jobs beyond RELEASE_MAX that "all" left */
   if (!settings_ok(settings, resp))
     goto out;
   if (pin && !cloud_is_site_hash(json_string_value(pin))) {
@@ -233,8 +269,14 @@ void cloud_panel_release(cloud_call *k) {
       cloud_api_db_error(resp, "listing the jobs to release");
       goto out;
     }
-  } else if (json_is_array(ids) && json_array_size(ids) > 0 && json_array_size(ids) <= 100 &&
-             !all) {
+    /* as many as an explicit list, the oldest first; the rest wait for the
+     * next press, and the answer says how many */
+    while (json_array_size(targets) > RELEASE_MAX) {
+      json_array_remove(targets, json_array_size(targets) - 1);
+      remaining++;
+    }
+  } else if (json_is_array(ids) && json_array_size(ids) > 0 &&
+             json_array_size(ids) <= RELEASE_MAX && !all) {
     targets = json_array();
     size_t i;
     json_t *id;
@@ -255,15 +297,15 @@ void cloud_panel_release(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid", "send \"jobs\": [ids] (1 to 100) or \"all\": true");
     goto out;
   }
-  if (!pins_ok(k, targets, json_string_value(pin), json_is_true(all), &skip_pin_jobs))
+  if (!pins_ok(k, targets, json_string_value(pin), json_is_true(all)))
     goto out;
   json_t *releases = json_array();
   size_t i;
   json_t *job;
   json_array_foreach(targets, i, job) {
-    if (skip_pin_jobs && needs_pin(job)) { /* "all" without the PIN: these wait for it */
+    if (held_reason(job)) { /* "all": a PIN job without its PIN stays held */
       json_array_append_new(releases, json_pack("{s:s, s:s, s:s}", "job", cloud_row_text(job, "id"),
-                                                "state", "held", "reason", "job_pin_required"));
+                                                "state", "held", "reason", held_reason(job)));
       continue;
     }
     json_array_append_new(releases,
@@ -271,7 +313,10 @@ void cloud_panel_release(cloud_call *k) {
                                               cloud_row_text(session, "user_id"),
                                               cloud_row_text(session, "device"), settings));
   }
-  sr_http_reply_json(resp, 202, json_pack("{s:o}", "releases", releases));
+  json_t *answer = json_pack("{s:o}", "releases", releases);
+  if (json_is_true(all))
+    json_object_set_new(answer, "remaining", json_integer(remaining));
+  sr_http_reply_json(resp, 202, answer);
 out:
   json_decref(targets);
   json_decref(body);

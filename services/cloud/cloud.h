@@ -218,7 +218,8 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
  * (caller decrefs); idempotent while a release is under way. */
 json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, const char *user_id,
                             const char *device_id, json_t *settings);
-/* Handles a scout event from MQTT (topic and payload untrusted). */
+/* Handles a scout event from MQTT (topic and payload untrusted), within
+ * the scout's event rate (event_limit.c). */
 void cloud_release_event(cloud *c, const char *tenant, const char *scout, const char *payload,
                          size_t len);
 /* Fails releases whose scout did not answer in time, expires old jobs. */
@@ -267,14 +268,19 @@ bool cloud_name_ok(const char *s);
 /* ---- event_limit.c ---- */
 
 typedef enum cloud_event_kind {
-  CLOUD_EVENT_DROPPED,   /* over the scout's rate */
-  CLOUD_EVENT_MALFORMED, /* not a release event */
-  CLOUD_EVENT_UNKNOWN,   /* about a release that is not the scout's */
+  CLOUD_EVENT_DROPPED,      /* over the scout's rate */
+  CLOUD_EVENT_MALFORMED,    /* not a release event */
+  CLOUD_EVENT_UNKNOWN,      /* about a release that is not the scout's */
+  CLOUD_EVENT_OUTCOME_OVER, /* an outcome let past the rate (open releases) */
   CLOUD_EVENT_KINDS
 } cloud_event_kind;
 /* True if scout `scout` may have one more event handled now; false (and
  * counted) when it is over its rate. */
 bool cloud_events_admit(const char *scout);
+/* The same for an outcome event (printed, failed) of `scout` in `tenant`:
+ * over the rate it is still let through, up to as many a second as the
+ * scout has open releases in the database (reads c->db). */
+bool cloud_events_admit_outcome(cloud *c, const char *tenant, const char *scout);
 /* Counts a bad event of `scout`, reported in its next summary line. */
 void cloud_events_note(const char *scout, cloud_event_kind kind);
 /* Logs one line per scout with dropped or bad events, at most every few

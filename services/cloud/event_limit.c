@@ -17,10 +17,16 @@
 #include <time.h>
 
 #include "cloud.h"
+#include "db.h"
 #include "log.h"
 
-/* A release costs two events (printing, printed): a "release all" of 100
- * jobs is 200 at once; a scout's steady rate is far below 20 a second. */
+/* A release costs two to four events (printing, waiting in the printer's
+ * line, printing at its turn, printed) and a line reports positions every
+ * few seconds: a "release all" of 100 jobs overruns this bucket, so an
+ * outcome (printed, failed) gets past it while the scout has open releases
+ * (cloud_events_admit_outcome): those are bounded by the releases the
+ * cloud itself started, and losing one would leave a printed job
+ * `printing` and then held again. */
 #define EVENT_BURST 200.0
 #define EVENT_RATE 20.0
 #define REPORT_INTERVAL 5.0 /* seconds between a scout's summary lines */
@@ -30,6 +36,8 @@
 typedef struct scout_events {
   char scout[64];
   double tokens, refilled_at, seen_at;
+  double open_read_at; /* when open_left was read from the database */
+  int64_t open_left;   /* outcomes still let past the bucket until then */
   unsigned long counts[CLOUD_EVENT_KINDS];
   struct scout_events *next;
 } scout_events;
@@ -62,22 +70,54 @@ static scout_events *lookup(const char *scout, double now) {
   return e;
 }
 
-bool cloud_events_admit(const char *scout) {
-  double now = now_seconds();
-  scout_events *e = lookup(scout, now);
-  if (!e)
-    return false; /* out of memory: shedding load is the safe side */
+static bool take_token(scout_events *e, double now) {
   e->seen_at = now;
   e->tokens += (now - e->refilled_at) * EVENT_RATE;
   if (e->tokens > EVENT_BURST)
     e->tokens = EVENT_BURST;
   e->refilled_at = now;
-  if (e->tokens < 1.0) {
-    e->counts[CLOUD_EVENT_DROPPED]++;
+  if (e->tokens < 1.0)
     return false;
-  }
   e->tokens -= 1.0;
   return true;
+}
+
+bool cloud_events_admit(const char *scout) {
+  double now = now_seconds();
+  scout_events *e = lookup(scout, now);
+  if (!e)
+    return false; /* out of memory: shedding load is the safe side */
+  if (take_token(e, now))
+    return true;
+  e->counts[CLOUD_EVENT_DROPPED]++;
+  return false;
+}
+
+bool cloud_events_admit_outcome(cloud *c, const char *tenant, const char *scout) {
+  double now = now_seconds();
+  scout_events *e = lookup(scout, now);
+  if (!e)
+    return false;
+  if (take_token(e, now))
+    return true;
+  /* over the rate: as many outcomes a second as the scout has releases
+   * open (read at most once a second, so a flood costs one count) */
+  if (now - e->open_read_at >= 1.0) {
+    json_t *row = cloud_db_row(c->db,
+                               "SELECT count(*) AS n FROM releases WHERE tenant = ? AND scout = ? "
+                               "AND state IN ('releasing', 'printing')",
+                               "tt", tenant, scout);
+    e->open_left = cloud_row_int(row, "n");
+    e->open_read_at = now;
+    json_decref(row);
+  }
+  if (e->open_left > 0) {
+    e->open_left--;
+    e->counts[CLOUD_EVENT_OUTCOME_OVER]++;
+    return true;
+  }
+  e->counts[CLOUD_EVENT_DROPPED]++;
+  return false;
 }
 
 void cloud_events_note(const char *scout, cloud_event_kind kind) {
@@ -88,13 +128,14 @@ void cloud_events_note(const char *scout, cloud_event_kind kind) {
 
 static void report_one(scout_events *e, double interval) {
   unsigned long *n = e->counts;
-  if (!n[CLOUD_EVENT_DROPPED] && !n[CLOUD_EVENT_MALFORMED] && !n[CLOUD_EVENT_UNKNOWN])
+  if (!n[CLOUD_EVENT_DROPPED] && !n[CLOUD_EVENT_MALFORMED] && !n[CLOUD_EVENT_UNKNOWN] &&
+      !n[CLOUD_EVENT_OUTCOME_OVER])
     return;
   sr_log(SR_LOG_WARN, "events",
-         "scout %s in the last %.0f s: %lu events dropped (over %.0f a second), %lu malformed, "
-         "%lu for unknown releases",
-         e->scout, interval, n[CLOUD_EVENT_DROPPED], EVENT_RATE, n[CLOUD_EVENT_MALFORMED],
-         n[CLOUD_EVENT_UNKNOWN]);
+         "scout %s in the last %.0f s: %lu events dropped (over %.0f a second), %lu outcomes "
+         "of open releases let through over that rate, %lu malformed, %lu for unknown releases",
+         e->scout, interval, n[CLOUD_EVENT_DROPPED], EVENT_RATE, n[CLOUD_EVENT_OUTCOME_OVER],
+         n[CLOUD_EVENT_MALFORMED], n[CLOUD_EVENT_UNKNOWN]);
   memset(e->counts, 0, sizeof e->counts);
 }
 

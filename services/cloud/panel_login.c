@@ -45,15 +45,17 @@ int64_t cloud_lockout_left(cloud *c, const char *tenant, const char *key) {
  * as if it had been, or a failing disk would turn off the lockout. */
 bool cloud_lockout_count(cloud *c, const char *tenant, const char *key, int64_t attempts) {
   int64_t now = time(NULL), lock = c->cfg.u.cloud.lockout.duration;
-  /* a lockout that has run out starts a fresh count */
+  /* a lockout that has run out starts a fresh count, and so does a failure
+   * a whole lockout period after the last one: counts nothing clears on
+   * success (job PINs) must not add up over months */
   return cloud_db_run(
              c->db,
              "INSERT INTO login_failures(tenant, key, failures, locked_until, updated_at) "
              "VALUES(?, ?, 1, 0, ?) ON CONFLICT(tenant, key) DO UPDATE SET failures = CASE WHEN "
-             "locked_until != 0 AND locked_until <= ? THEN 1 ELSE failures + 1 END, "
-             "locked_until = CASE WHEN locked_until != 0 AND locked_until <= ? THEN 0 ELSE "
-             "locked_until END, updated_at = ?",
-             "ttiiii", tenant, key, now, now, now, now) >= 0 &&
+             "(locked_until != 0 AND locked_until <= ?) OR (locked_until = 0 AND updated_at <= ?) "
+             "THEN 1 ELSE failures + 1 END, locked_until = CASE WHEN locked_until != 0 AND "
+             "locked_until <= ? THEN 0 ELSE locked_until END, updated_at = ?",
+             "ttiiiii", tenant, key, now, now, now - lock, now, now) >= 0 &&
          cloud_db_run(c->db,
                       "UPDATE login_failures SET locked_until = ? WHERE tenant = ? AND key = ? "
                       "AND failures >= ? AND locked_until = 0",

@@ -173,6 +173,10 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
     cloud_events_note(scout, CLOUD_EVENT_MALFORMED);
     goto out;
   }
+  /* the limiter after parsing: an outcome must not be lost to it */
+  bool outcome = strcmp(state, "printed") == 0 || strcmp(state, "failed") == 0;
+  if (!(outcome ? cloud_events_admit_outcome(c, tenant, scout) : cloud_events_admit(scout)))
+    goto out; /* dropped and counted */
   /* the release must be this scout's, in this tenant: a scout cannot touch
    * another's jobs even if the broker let a message through */
   release = cloud_db_row(c->db, "SELECT * FROM releases WHERE tenant = ? AND id = ? AND scout = ?",

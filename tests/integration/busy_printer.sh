@@ -14,6 +14,9 @@
 #    moment: every job prints exactly once, each user's in their order.
 # 3. the printer stays busy longer than busy_deadline: the job is held again
 #    with a reason that says so, and prints once the printer is free.
+# 4. "print all" of 120 jobs to a fast printer: every job ends `printed` at
+#    the cloud (no outcome lost to the cloud's event rate limit), 100 at a
+#    press.
 # usage: busy_printer.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -256,4 +259,36 @@ check "in all, every job printed exactly once, byte-identical" \
   each_once "${names1[@]}" outsider "${names1b[@]}" "${names_a[@]}" "${names_b[@]}" blocker alice-late
 check "and nothing else (17 documents)" [ "$(wc -w <<<"$docs")" = 17 ]
 [ "$failed" = 0 ] || { echo "printed: $docs"; tail -n 40 "$tmp/workstation/log"; }
+
+# 4. "print all" of 120 held jobs to the (now fast) printer: each release
+# costs the scout up to four events, more than the cloud's per-scout event
+# rate allows for, yet no job's outcome is lost: every one ends `printed`
+# at the cloud. "All" takes 100, the oldest first, and says 20 are left.
+flood=120
+python3 "$src/tests/support/make_pdf.py" "busy printer test: flood" >"$tmp/flood.pdf"
+for i in $(seq "$flood"); do
+  "$bin/srctl" submit "$tmp/flood.pdf" --queue "$queue_workstation" --title "flood-$i" \
+    --format application/pdf >/dev/null || echo "could not submit flood-$i"
+done
+cloud_count() { # STATE: flood jobs in that state at the cloud
+  sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM jobs WHERE title LIKE 'flood-%' AND state = '$1'"
+}
+check "the cloud holds the $flood jobs (within 30 s)" within 30 ok '[ "$(cloud_count held)" = $flood ]'
+spooled=$(find "$printer/spool" -name '*.pdf' | wc -l)
+t0=$(now)
+panel POST /api/v1/panel/release '{"all":true}' "$alice"
+check "print all: 202, 100 releases, 20 remaining" \
+  [ "$code" = 202 -a "$(field '.releases | length')" = 100 -a "$(field .remaining)" = 20 ]
+check "  the oldest 100: flood-101 to flood-120 stay held" [ "$(sqlite3 "$tmp/cloud/cloud.db" \
+  "SELECT group_concat(title) FROM (SELECT title FROM jobs WHERE state = 'held' AND title LIKE 'flood-%' ORDER BY title)")" = \
+  "$(seq -f 'flood-%g' 101 120 | sort | paste -sd,)" ]
+# at once: the scout then reports on all 120 releases together
+panel POST /api/v1/panel/release '{"all":true}' "$alice"
+check "print all again: the other 20, none remaining" \
+  [ "$code" = 202 -a "$(field '.releases | length')" = 20 -a "$(field .remaining)" = 0 ]
+check "all $flood printed at the cloud (within 60 s)" within 60 ok '[ "$(cloud_count printed)" = $flood ]'
+echo "  $flood jobs printed in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}') s;" \
+  "cloud: $(grep -o '[0-9]* events dropped[^,]*, [0-9]* outcomes' "$tmp/cloud/log" | paste -sd';')"
+check "the printer got all $flood" within 10 ok \
+  '[ "$(find "$printer/spool" -name "*.pdf" | wc -l)" = $((spooled + flood)) ]'
 checks_done

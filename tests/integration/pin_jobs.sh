@@ -35,6 +35,13 @@ job_titled() { # SESSION TITLE -> $job
   panel GET /api/v1/panel/jobs "" "$1"
   job=$(echo "$body" | jq -r --arg t "$2" '[.jobs[] | select(.title == $t)][0].id')
 }
+wait_listed() { # SESSION N: until the panel lists N jobs (10 s at most)
+  for _ in $(seq 200); do
+    panel GET /api/v1/panel/jobs "" "$1"
+    [ "$(field '.jobs | length')" = "$2" ] && return
+    sleep 0.05
+  done
+}
 newest_pdf() { ls -t "$spool_dir"/*.pdf | head -1; }
 
 # 1. PIN jobs (the PIN in clear, and as its SHA-256) and a plain one
@@ -48,11 +55,7 @@ done
 
 login printer1 "$demo_card"
 check "card login: 201" [ "$code" = 201 ]
-for _ in $(seq 200); do
-  panel GET /api/v1/panel/jobs "" "$session"
-  [ "$(field '.jobs | length')" = 4 ] && break
-  sleep 0.05
-done
+wait_listed "$session" 4
 check "the panel lists the four jobs" [ "$(field '.jobs | length')" = 4 ]
 check "three need a PIN, the plain one does not" \
   [ "$(field '[.jobs[] | select(.pin_required)] | length')" = 3 -a \
@@ -98,21 +101,49 @@ check "the PIN job (sha2-256) printed" wait_job "$sha_job" "$session" '.state ==
 check "  byte-identical" cmp -s "$doc" "$(newest_pdf)"
 check "three documents printed in all" [ "$(pdfs)" = 3 ]
 
-# 6. wrong PINs count towards the lockout: after 5 (the stack's
-# lockout.attempts) the user is locked out, even with the right PIN
+# 5b. "print all" with a PIN when the PIN jobs have different PINs: the
+# plain job and the PIN job it matches print, the other stays held; as it
+# matched one, it is not counted against the user
 job_titled "$session" "pin job"
 last_job=$job
+check "ipptool: a PIN job with another PIN" \
+  ipptool -q -T 10 -d "pin=$other_pin" -d title=pin-b -f "$doc" "$queue_workstation" "$ipp/pin-job.test"
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title plain2 --format application/pdf >/dev/null
+wait_listed "$session" 3
+job_titled "$session" pin-b
+pin_b=$job
+job_titled "$session" plain2
+plain2=$job
+panel POST /api/v1/panel/release "{\"all\":true,\"pin\":\"$other_pin\"}" "$session"
+check "print all with one PIN of two: 202" [ "$code" = 202 ]
+check "  the job with that PIN and the plain job are released" \
+  [ "$(field "[.releases[] | select(.state == \"releasing\") | .job] | sort | join(\",\")")" = \
+    "$(printf '%s\n' "$pin_b" "$plain2" | sort | paste -sd,)" ]
+check "  the job with the other PIN stays held: job_pin_wrong" \
+  [ "$(field ".releases[] | select(.job == \"$last_job\") | .state + \" \" + .reason")" = "held job_pin_wrong" ]
+check "  and print all says none were left beyond its limit" [ "$(field .remaining)" = 0 ]
+check "  the matched PIN job printed" wait_job "$pin_b" "$session" '.state == "printed"'
+check "  the plain job printed" wait_job "$plain2" "$session" '.state == "printed"'
+panel POST /api/v1/panel/release '{"all":true,"pin":"99999999"}' "$session"
+check "print all with a PIN that matches none: 202, the PIN job held (job_pin_wrong)" \
+  [ "$code" = 202 -a "$(field '[.releases[] | select(.state == "held" and .reason == "job_pin_wrong")] | length')" = 1 ]
+
+# 6. wrong PINs count towards the lockout: 5 (the stack's lockout.attempts)
+# within the lockout period lock the user out, even with the right PIN. A
+# right PIN does not clear the count: 3 were wrong so far (steps 3 and 5,
+# and the print all that matched none), a right PIN came between them, and
+# the print all that matched one PIN did not count
 for i in 1 2 3 4 5; do
   panel POST /api/v1/panel/release "{\"jobs\":[\"$last_job\"],\"pin\":\"$other_pin\"}" "$session"
   [ "$code" = 403 ] || break
 done
-check "five wrong PINs in a row: each 403" [ "$code" = 403 -a "$i" = 5 ]
+check "two more wrong PINs: 403, then 429" [ "$code" = 429 -a "$i" = 3 ]
 panel POST /api/v1/panel/release "{\"jobs\":[\"$last_job\"],\"pin\":\"$pin\"}" "$session"
 check "then locked out: 429 even with the right PIN" [ "$code" = 429 -a "$(field .error.code)" = locked_out ]
 check "  with Retry-After" bash -c "grep -qi '^retry-after: [1-9]' <<<'$headers'"
 panel GET "/api/v1/panel/jobs/$last_job" "" "$session"
 check "  and the job is still held" [ "$(field .state)" = held ]
-check "nothing more was printed" [ "$(pdfs)" = 3 ]
+check "nothing more was printed" [ "$(pdfs)" = 5 ]
 
 # 7. a restarted scout still knows the job needs its PIN (the keyed hash is
 # in the job file's encrypted job information)
@@ -124,7 +155,58 @@ ipptool -tv -T 10 "$queue_workstation" get-jobs.test >"$tmp/jobs-after.txt"
 check "  and still waits for its PIN (job-password-wait)" \
   grep -q 'job-state-reasons (keyword) = job-password-wait' "$tmp/jobs-after.txt"
 
-# 7. the PIN never leaves the site in clear: not in any log, not in the
+# 8. guessing at someone else's PIN job (attack10 #1): a delegate who
+# releases PIN jobs of his own between guesses, and a second delegate,
+# together get lockout.attempts wrong PINs at the job per period, no more
+alice=$session
+stack_srctl user add --email eve@example.com --tenant other >"$tmp/tenant.out" 2>&1
+check "srctl user add --tenant of another tenant: exit 1" [ $? = 1 ]
+check "  saying whose the token is" grep -q "the token is tenant $tenant's" "$tmp/tenant.out"
+stack_srctl user list >"$tmp/users.txt"
+check "  and no user was added (alice listed, eve not)" \
+  bash -c "grep -q '$demo_email' '$tmp/users.txt' && ! grep -q eve@ '$tmp/users.txt'"
+for who in bob:555000111 carol:555000222; do
+  stack_srctl user add --email "${who%%:*}@example.com" --card "${who#*:}" \
+    --secret-file "$secret_file" --tenant "$tenant" >/dev/null
+  panel POST /api/v1/panel/delegations "{\"delegate\":\"${who%%:*}@example.com\"}" "$alice"
+done
+stack_print_scout bobws bob@example.com >/dev/null || echo "bob's scout did not start"
+check "ipptool: alice's PIN job to guess at" \
+  ipptool -q -T 10 -d "pin=$pin" -d title=victim -f "$doc" "$queue_workstation" "$ipp/pin-job.test"
+for n in 1 2; do
+  ipptool -q -T 10 -d "pin=$other_pin" -d "title=bob-$n" -f "$doc" "$queue_bobws" "$ipp/pin-job.test"
+done
+login printer1 555000111
+bob=$session
+wait_listed "$bob" 4 # alice's two held PIN jobs and bob's two
+victim=$(field '.jobs[] | select(.title == "victim") | .id')
+mapfile -t own < <(field '.jobs[] | select(.title | startswith("bob-")) | .id')
+check "bob sees alice's PIN job and his own two" [ -n "$victim" -a "${#own[@]}" = 2 ]
+codes=
+for n in 0 1 2; do # a wrong guess, then one of his own PIN jobs with its right PIN
+  panel POST /api/v1/panel/release "{\"jobs\":[\"$victim\"],\"pin\":\"1000000$n\"}" "$bob"
+  codes+=" $code"
+  [ "$n" = 2 ] && break
+  panel POST /api/v1/panel/release "{\"jobs\":[\"${own[n]}\"],\"pin\":\"$other_pin\"}" "$bob"
+  codes+="/$code"
+done
+check "bob: three wrong guesses, his own PIN jobs released between them" [ "$codes" = " 403/202 403/202 403" ]
+login printer1 555000222
+carol=$session
+codes=
+for n in 3 4 5; do
+  panel POST /api/v1/panel/release "{\"jobs\":[\"$victim\"],\"pin\":\"1000000$n\"}" "$carol"
+  codes+=" $code"
+done
+check "carol: two more wrong guesses, then the job is locked (429)" [ "$codes" = " 403 403 429" ]
+panel POST /api/v1/panel/release "{\"jobs\":[\"$victim\"],\"pin\":\"$pin\"}" "$bob"
+check "then even the right PIN from bob (3 wrong of his own) gets 429" [ "$code" = 429 -a "$(field .error.code)" = locked_out ]
+panel GET "/api/v1/panel/jobs/$victim" "" "$alice"
+check "  and the job is still held" [ "$(field .state)" = held ]
+login printer1 "$demo_card"
+check "wrong job PINs at printer1 do not lock logins there" [ "$code" = 201 ]
+
+# 9. the PIN never leaves the site in clear: not in any log, not in the
 # cloud's database, neither as digits nor as its plain SHA-256
 stack_stop
 # every file the stack wrote (logs, outputs, job stores, spool), the
@@ -134,8 +216,8 @@ check "the PIN is in no file of the stack" \
   bash -c "! grep -rqsa --exclude='cloud.db*' -e '$pin' -e '$other_pin' '$tmp'"
 check "nor its SHA-256" bash -c "! grep -rqsa --exclude='cloud.db*' -e '$pin_sha' -e '$other_sha' '$tmp'"
 sqlite3 "$tmp/cloud/cloud.db" .dump >"$tmp/cloud.db.sql"
-check "the cloud database holds three PIN hashes (control)" \
-  [ "$(sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM jobs WHERE pin_hash IS NOT NULL")" = 3 ]
+check "the cloud database holds seven PIN hashes (control)" \
+  [ "$(sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM jobs WHERE pin_hash IS NOT NULL")" = 7 ]
 check "the PIN is not in the cloud database" bash -c "! grep -q -e '$pin' -e '$other_pin' '$tmp/cloud.db.sql'"
 check "nor its SHA-256" bash -c "! grep -q -e '$pin_sha' -e '$other_sha' '$tmp/cloud.db.sql'"
 checks_done

@@ -31,18 +31,25 @@ static int token_tenant(srctl_cloud *a, char *tenant, size_t size) {
   return rc;
 }
 
+/* The user goes to the token's tenant: --tenant, if given, must name it
+ * (a user added elsewhere than the caller meant is worse than no user).
+ * The token's tenant into `tenant`; 0 or the exit status. */
+static int check_tenant(srctl_cloud *a, const user_args *u, char *tenant, size_t size) {
+  int rc = token_tenant(a, tenant, size);
+  if (!rc && u->tenant && strcmp(u->tenant, tenant) != 0) {
+    fprintf(stderr,
+            "srctl: --tenant %s, but the token is tenant %s's: users are added to the token's "
+            "tenant (use that tenant's token, or leave out --tenant)\n",
+            u->tenant, tenant);
+    rc = 1;
+  }
+  return rc;
+}
+
 /* Hashes the card and PIN the way the site service will: with the site
- * key of the token's tenant. 0 or the exit status. */
-static int hash_identity(srctl_parser *p, srctl_cloud *a, const user_args *u, json_t *body) {
-  char why[512], tenant[128], norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
-  if (!u->secret_file)
-    return srctl_refuse(p, "--card and --pin need --secret-file (they are hashed with the site "
-                           "secret here)");
-  int rc = token_tenant(a, tenant, sizeof tenant);
-  if (rc)
-    return rc;
-  if (u->tenant && strcmp(u->tenant, tenant) != 0)
-    return srctl_refuse(p, "--tenant %s: the token is tenant %s's", u->tenant, tenant);
+ * key of `tenant` (the token's). 0 or the exit status. */
+static int hash_identity(srctl_parser *p, const user_args *u, const char *tenant, json_t *body) {
+  char why[512], norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
   if (u->card && sr_card_normalise(&u->rule, u->card, norm, sizeof norm) != SR_OK)
     return srctl_refuse(p, "--card: the number does not fit the %s format",
                         u->card_format ? u->card_format : "decimal");
@@ -114,6 +121,9 @@ static int parse(srctl_parser *p, const srctl_command *cmd, int argc, char **arg
     return p->status;
   if (!u->email)
     return srctl_refuse(p, "--email is required");
+  if ((u->card || u->pin) && !u->secret_file)
+    return srctl_refuse(p, "--card and --pin need --secret-file (they are hashed with the site "
+                           "secret here)");
   if (sr_email_normalise(u->email, mail, sizeof mail) != SR_OK)
     return srctl_refuse(p, "--email: '%s' is not an email address", u->email);
   return -1;
@@ -130,8 +140,11 @@ int srctl_user_add(const srctl_command *cmd, int argc, char **argv) {
   json_t *body = json_pack("{s:s?}", "email", u.email);
   if (!rc && u.name)
     json_object_set_new(body, "name", json_string(u.name));
+  char tenant[128];
+  if (!rc && (u.tenant || u.card || u.pin))
+    rc = check_tenant(&a, &u, tenant, sizeof tenant);
   if (!rc && (u.card || u.pin))
-    rc = hash_identity(&p, &a, &u, body);
+    rc = hash_identity(&p, &u, tenant, body);
   json_t *reply = rc ? NULL : srctl_cloud_call(&a, "POST", "/api/v1/users", body, 201, &rc);
   if (reply && a.json)
     srctl_print_json(reply);
