@@ -174,10 +174,10 @@ static void cb_disconnect(struct mosquitto *mosq, void *obj, int rc,
                           const mosquitto_property *props) {
   (void)mosq, (void)props;
   sr_mqtt *m = obj;
-  if (rc != 0)
+  if (rc != 0 && !m->closing)
     lost(m, rc);
   else
-    ended(m, 0); /* we asked for it (sr_mqtt_disconnect) */
+    ended(m, 0); /* we asked for it (sr_mqtt_disconnect): the broker closing is no loss */
 }
 
 int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *o, const sr_mqtt_callbacks *cb,
