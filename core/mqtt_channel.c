@@ -1,12 +1,15 @@
 #include "mqtt_channel.h"
 
+#include <errno.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "sr/abi.h"
@@ -25,6 +28,8 @@ struct sr_mqtt {
   bool wanted;       /* connect() called and not disconnect(): keep trying */
   bool link_up;      /* an attempt or a connection whose loss is not yet told */
   bool connected;    /* the broker accepted us (CONNACK 0) */
+  int unacked;       /* QoS 1 publishes the broker has not acknowledged yet */
+  bool closing;      /* DISCONNECT sent: the broker closing is no loss */
   ev_tstamp started; /* when the attempt began: CONNACK must follow in keepalive */
 };
 
@@ -159,6 +164,8 @@ static void cb_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
                        const mosquitto_property *props) {
   (void)mosq, (void)props;
   sr_mqtt *m = obj;
+  if (m->unacked > 0)
+    m->unacked--;
   if (m->cb.published)
     m->cb.published(m->cb.ctx, mid, reason);
 }
@@ -167,10 +174,10 @@ static void cb_disconnect(struct mosquitto *mosq, void *obj, int rc,
                           const mosquitto_property *props) {
   (void)mosq, (void)props;
   sr_mqtt *m = obj;
-  if (rc != 0)
+  if (rc != 0 && !m->closing)
     lost(m, rc);
   else
-    ended(m, 0); /* we asked for it (sr_mqtt_disconnect) */
+    ended(m, 0); /* we asked for it (sr_mqtt_disconnect): the broker closing is no loss */
 }
 
 int sr_mqtt_new(struct ev_loop *loop, const sr_mqtt_options *o, const sr_mqtt_callbacks *cb,
@@ -269,17 +276,68 @@ int sr_mqtt_subscribe(sr_mqtt *m, const char *topic) {
 int sr_mqtt_publish(sr_mqtt *m, const char *topic, const void *payload, size_t len, bool retain,
                     int *mid) {
   int rc = mosquitto_publish_v5(m->mosq, mid, topic, (int)len, payload, 1, retain, NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
+    m->unacked++;
   update_write_watcher(m);
   return rc == MOSQ_ERR_SUCCESS ? SR_OK : SR_ERR_IO;
 }
 
-void sr_mqtt_disconnect(sr_mqtt *m) {
+static double monotonic_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Drives the connection by hand, without the loop, until `done` holds or
+ * `until` (monotonic seconds) passes. A read error ends the link: once
+ * DISCONNECT is sent that is the broker closing, as it should. */
+static void drive_until(sr_mqtt *m, bool (*done)(const sr_mqtt *m), double until) {
+  while (m->watching && !done(m)) {
+    double left = until - monotonic_now();
+    if (left <= 0)
+      return;
+    /* TLS may hold decrypted bytes the socket no longer shows */
+    SSL *ssl = mosquitto_ssl_get(m->mosq);
+    bool decrypted = ssl && SSL_pending(ssl) > 0;
+    struct pollfd p = {.fd = mosquitto_socket(m->mosq),
+                       .events = POLLIN | (mosquitto_want_write(m->mosq) ? POLLOUT : 0)};
+    int n = poll(&p, 1, decrypted ? 0 : (int)(left * 1000) + 1);
+    if (n < 0 && errno != EINTR)
+      return;
+    int rc = MOSQ_ERR_SUCCESS;
+    if (n > 0 && (p.revents & POLLOUT))
+      rc = mosquitto_loop_write(m->mosq, 16);
+    if (rc == MOSQ_ERR_SUCCESS &&
+        (decrypted || (n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))))
+      rc = mosquitto_loop_read(m->mosq, 16);
+    if (rc != MOSQ_ERR_SUCCESS && m->watching)
+      ended(m, m->closing ? 0 : rc);
+  }
+}
+
+static bool all_acknowledged(const sr_mqtt *m) { return m->unacked == 0; }
+static bool never(const sr_mqtt *m) { return (void)m, false; }
+
+void sr_mqtt_disconnect(sr_mqtt *m, double ack_wait) {
   m->wanted = false;
   if (ev_is_active(&m->retry_timer))
     ev_timer_stop(m->loop, &m->retry_timer);
+  double until = monotonic_now() + ack_wait;
+  /* The broker must have read every publish before we close: closing
+   * with its acknowledgements unread makes the kernel reset the
+   * connection, and the broker drops what it had not read yet. */
+  if (m->connected)
+    drive_until(m, all_acknowledged, until);
+  if (m->unacked > 0 && m->connected)
+    sr_log(SR_LOG_WARN, "mqtt", "closing with %d message(s) the broker %s has not acknowledged",
+           m->unacked, m->broker);
+  m->closing = true;
   mosquitto_disconnect_v5(m->mosq, 0, NULL);
-  /* flush the DISCONNECT before we stop watching */
   mosquitto_loop_write(m->mosq, 1);
+  /* and let the broker close first (it does on DISCONNECT), so that
+   * nothing it sends meanwhile is left unread */
+  if (m->connected)
+    drive_until(m, never, until);
   stop_watching(m);
 }
 

@@ -64,9 +64,14 @@ int sr_mqtt_subscribe(sr_mqtt *m, const char *topic);
 int sr_mqtt_publish(sr_mqtt *m, const char *topic, const void *payload, size_t len, bool retain,
                     int *mid);
 
-/* Sends DISCONNECT (no last will), stops reconnecting and stops watching
- * the socket. */
-void sr_mqtt_disconnect(sr_mqtt *m);
+/* For shutdown, after the loop has stopped: waits, at most `ack_wait`
+ * seconds and blocking, until the broker has acknowledged every publish
+ * (closing earlier loses them: see mqtt_channel.c), then sends DISCONNECT
+ * (no last will), waits in the same bound for the broker to close, stops
+ * reconnecting and stops watching the socket. */
+void sr_mqtt_disconnect(sr_mqtt *m, double ack_wait);
+/* What the services give it: a stop should not hang for long. */
+#define SR_MQTT_ACK_WAIT 3.0
 
 /* Frees the client. Without a prior disconnect the broker sees the
  * connection drop and publishes the last will. */

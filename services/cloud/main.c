@@ -193,7 +193,7 @@ static void cloud_free(cloud *c) {
   if (ev_is_active(&c->sweep))
     ev_timer_stop(c->loop, &c->sweep);
   if (c->mqtt) {
-    sr_mqtt_disconnect(c->mqtt);
+    sr_mqtt_disconnect(c->mqtt, SR_MQTT_ACK_WAIT);
     sr_mqtt_free(c->mqtt);
   }
   sr_http_server_free(c->http);

@@ -80,6 +80,25 @@ static void over_cap(scout_intake *in, const char *what, const reader *rd) {
            (const char *)in->data + n.off);
 }
 
+static void note_repeated(scout_intake *in, const unsigned char *name, size_t name_len) {
+  if (name_len >= sizeof in->repeated[0])
+    name_len = sizeof in->repeated[0] - 1;
+  for (size_t i = 0; i < in->n_repeated; i++)
+    if (strlen(in->repeated[i]) == name_len && memcmp(in->repeated[i], name, name_len) == 0)
+      return;
+  if (in->n_repeated == SCOUT_INTAKE_MAX_REPEATED)
+    return;
+  memcpy(in->repeated[in->n_repeated], name, name_len);
+  in->repeated[in->n_repeated++][name_len] = '\0';
+}
+
+bool scout_intake_repeated(const scout_intake *in, const char *name) {
+  for (size_t i = 0; in && i < in->n_repeated; i++)
+    if (strcmp(in->repeated[i], name) == 0)
+      return true;
+  return false;
+}
+
 /* A new attribute (named element at the top level): kept unless this group
  * already has one of that name (libcups would only ever use the first). */
 static void begin_attribute(reader *rd, size_t name_len) {
@@ -91,6 +110,7 @@ static void begin_attribute(reader *rd, size_t name_len) {
       rd->keep = false;
   if (!rd->keep) {
     in->dropped++;
+    note_repeated(in, rd->name, name_len);
     return;
   }
   if (rd->n_names == SCOUT_INTAKE_MAX_ATTRIBUTES) {

@@ -67,7 +67,20 @@ static bool check_release_action(scout_request *r, bool has_pin) {
                     : "Unsupported job-release-action.");
 }
 
+/* The attributes that make a PIN job, each allowed once. */
+static const char *const pin_attributes[] = {"job-password", "job-password-encryption",
+                                             "job-release-action", NULL};
+
 bool scout_ipp_job_password(scout_request *r, scout_job *job) {
+  /* the intake keeps the first of repeated attributes: for a security
+   * attribute a second one must not be resolved in silence */
+  for (size_t i = 0; pin_attributes[i]; i++)
+    if (scout_intake_repeated(r->intake, pin_attributes[i])) {
+      scout_ipp_status(r, IPP_STATUS_ERROR_BAD_REQUEST, "%s is given more than once.",
+                       pin_attributes[i]);
+      scout_ipp_unsupported_name(r, pin_attributes[i]); /* its values not echoed */
+      return false;
+    }
   ipp_attribute_t *password = ippFindAttribute(r->request, "job-password", IPP_TAG_ZERO);
   ipp_attribute_t *encryption =
       ippFindAttribute(r->request, "job-password-encryption", IPP_TAG_ZERO);
@@ -103,4 +116,18 @@ bool scout_ipp_job_password(scout_request *r, scout_job *job) {
   }
   OPENSSL_cleanse(digest, sizeof digest);
   return ok && check_release_action(r, true);
+}
+
+bool scout_ipp_job_password_late(scout_request *r, const scout_job *job) {
+  for (size_t i = 0; pin_attributes[i]; i++) {
+    ipp_attribute_t *a = ippFindAttribute(r->request, pin_attributes[i], IPP_TAG_ZERO);
+    if (!a)
+      continue;
+    if (!job->pin_hash[0])
+      return refuse(r, a,
+                    "A PIN is set when the job is created (Create-Job or Print-Job): cancel this "
+                    "job and create it again with its job-password.");
+    scout_ipp_unsupported(r, a); /* the PIN set at creation stands */
+  }
+  return true;
 }

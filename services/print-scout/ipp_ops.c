@@ -25,11 +25,21 @@ void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ..
   }
 }
 
-void scout_ipp_unsupported(scout_request *r, ipp_attribute_t *attr) {
-  const char *name = ippGetName(attr);
+/* True if `name` is not listed yet (and the list exists). */
+static bool not_listed_yet(scout_request *r, const char *name) {
   if (!r->unsupported)
     r->unsupported = ippNew();
-  if (!name || ippFindAttribute(r->unsupported, name, IPP_TAG_ZERO))
+  return name && r->unsupported && !ippFindAttribute(r->unsupported, name, IPP_TAG_ZERO);
+}
+
+void scout_ipp_unsupported_name(scout_request *r, const char *name) {
+  if (not_listed_yet(r, name))
+    ippAddOutOfBand(r->unsupported, IPP_TAG_UNSUPPORTED_GROUP, IPP_TAG_UNSUPPORTED_VALUE, name);
+}
+
+void scout_ipp_unsupported(scout_request *r, ipp_attribute_t *attr) {
+  const char *name = ippGetName(attr);
+  if (!not_listed_yet(r, name))
     return;
   ipp_attribute_t *copy = ippCopyAttribute(r->unsupported, attr, 0);
   if (copy)
@@ -662,6 +672,38 @@ static void op_create_job(scout_request *r) {
     respond_job(r, &job);
 }
 
+/* Operation attributes of a Send-Document request the queue reads or
+ * that only describe it; the PIN's are scout_ipp_job_password_late's. */
+static const char *const known_send_document[] = {"attributes-charset",
+                                                  "attributes-natural-language",
+                                                  "printer-uri",
+                                                  "job-uri",
+                                                  "job-id",
+                                                  "requesting-user-name",
+                                                  "document-name",
+                                                  "compression",
+                                                  "document-format",
+                                                  "document-natural-language",
+                                                  "last-document",
+                                                  "job-password",
+                                                  "job-password-encryption",
+                                                  "job-release-action",
+                                                  NULL};
+
+/* Lists what a Send-Document asks for but the queue does not read (RFC
+ * 8011 4.1.7: never ignored in silence). Returns how many. */
+static int report_ignored_send(scout_request *r) {
+  int n = 0;
+  for (ipp_attribute_t *a = ippFirstAttribute(r->request); a; a = ippNextAttribute(r->request)) {
+    const char *name = ippGetName(a);
+    if (name && !(ippGetGroupTag(a) == IPP_TAG_OPERATION && listed(name, known_send_document))) {
+      unsupported(r, a);
+      n++;
+    }
+  }
+  return n;
+}
+
 static void op_send_document(scout_request *r) {
   scout_job job;
   if (!find_job(r, &job) || !may_manage(r, &job))
@@ -670,7 +712,7 @@ static void op_send_document(scout_request *r) {
     scout_ipp_status(r, IPP_STATUS_ERROR_NOT_POSSIBLE, "Job #%d already has its document.", job.id);
     return;
   }
-  if (!check_last_document(r))
+  if (!check_last_document(r) || !scout_ipp_job_password_late(r, &job))
     return;
   ipp_attribute_t *a = ippFindAttribute(r->request, "document-format", IPP_TAG_ZERO);
   if (a) {
@@ -694,6 +736,9 @@ static void op_send_document(scout_request *r) {
                      job.id);
     return;
   }
+  /* before the document: an error while receiving it overrides this */
+  if (report_ignored_send(r) > 0 || r->unsupported)
+    ippSetStatusCode(r->response, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED);
   receive_document(r, &job);
   respond_job(r, &job);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "ipp_intake.h"
 #include "ipp_queue.h"
 #include "queue_access.h"
 
@@ -55,6 +56,7 @@ typedef struct scout_request {
   const scout_peer *peer; /* the connection's, as the OS named it */
   scout_requester who;    /* whom this request acts as */
   ipp_t *request;
+  const scout_intake *intake; /* what the request's header was trimmed of; may be NULL */
   ipp_t *response;
   ipp_t *unsupported; /* attributes refused or ignored, for the response's unsupported group */
   char hostname[256];
@@ -75,11 +77,21 @@ void scout_ipp_dispatch(scout_request *r);
 
 /* Lists `attr` in the response's unsupported-attributes group (once). */
 void scout_ipp_unsupported(scout_request *r, ipp_attribute_t *attr);
+/* Lists `name` there (once) with the out-of-band value "unsupported",
+ * for an attribute whose values must not be echoed. */
+void scout_ipp_unsupported_name(scout_request *r, const char *name);
 
 /* The job-password (PWG 5100.11) of a job creation request, hashed into
  * job->pin_hash, and job-release-action. False (response set) if the
  * request must be refused: a PIN this queue cannot keep is never dropped. */
 bool scout_ipp_job_password(scout_request *r, scout_job *job);
+
+/* A Send-Document carrying job-password (or its companions): refused
+ * (false, response set) for a job created without a PIN, since the job
+ * would otherwise wait without the protection asked for; listed as
+ * ignored for a job that has one (its PIN stands). PWG 5100.11 makes them
+ * job creation attributes only. */
+bool scout_ipp_job_password_late(scout_request *r, const scout_job *job);
 
 /* Sets the response status with a message (printf-style). */
 void scout_ipp_status(scout_request *r, ipp_status_t status, const char *fmt, ...)

@@ -219,6 +219,7 @@ static bool serve_request(scout_queue *q, http_t *http, const scout_peer *peer,
   scout_intake in;
   scout_intake_status got = scout_intake_read(http, &in);
   r.request = got == SCOUT_INTAKE_OK ? scout_intake_parse(&in) : NULL;
+  r.intake = &in;
   if (!r.request) {
     if (got == SCOUT_INTAKE_TOO_LARGE)
       respond_text(http, HTTP_STATUS_REQUEST_TOO_LARGE, "IPP request too large\n");

@@ -67,7 +67,7 @@ static void scout_free(scout *s) {
   if (s->mqtt) {
     /* say goodbye ourselves: a clean stop is not a crash */
     sr_mqtt_publish(s->mqtt, s->presence_topic, "offline", 7, true, NULL);
-    sr_mqtt_disconnect(s->mqtt);
+    sr_mqtt_disconnect(s->mqtt, SR_MQTT_ACK_WAIT);
     sr_mqtt_free(s->mqtt);
   }
   for (size_t i = 0; i < s->n_transports; i++)

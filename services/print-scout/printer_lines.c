@@ -104,3 +104,14 @@ void printer_lines_drain(printer_lines *lines, void (*each)(printer_place *place
     free(l);
   }
 }
+
+void printer_lines_drain_line(printer_lines *lines, const char *printer,
+                              void (*each)(printer_place *place, void *ctx), void *ctx) {
+  line *l = *find_line(lines, printer);
+  while (l && l->front->next) {
+    printer_place *p = l->front->next;
+    l->front->next = p->next;
+    p->next = NULL;
+    each(p, ctx);
+  }
+}

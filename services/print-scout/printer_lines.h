@@ -42,6 +42,12 @@ void printer_lines_join(printer_lines *lines, printer_place *place);
  * others learn their new place. */
 void printer_lines_leave(printer_lines *lines, printer_place *place);
 
+/* Takes the waiting places of `printer`'s line out, in order, calling
+ * `each` for each; the front one stays, to leave as usual (for a printer
+ * that stayed busy past the deadline: those behind waited as long). */
+void printer_lines_drain_line(printer_lines *lines, const char *printer,
+                              void (*each)(printer_place *place, void *ctx), void *ctx);
+
 /* Takes every place out of every line, front ones included, calling
  * `each` for each (for shutdown: tell their owners they will not run). */
 void printer_lines_drain(printer_lines *lines, void (*each)(printer_place *place, void *ctx),

@@ -37,9 +37,9 @@
  * result back. Made on the loop's thread; while it is in the pool the
  * worker alone touches it; release_done, a retry or the end frees it. */
 typedef struct scout_result {
-  printer_place place; /* first: the lines hand it back */
-  ev_timer retry;      /* a busy printer is asked again */
-  time_t busy_since;   /* first "busy" answer; 0: none yet */
+  printer_place place;  /* first: the lines hand it back */
+  ev_timer retry;       /* a busy printer is asked again */
+  ev_tstamp busy_since; /* first "busy" answer; 0: none yet */
   int attempts;
   time_t reported_at; /* last "waiting" event */
   char reported[256]; /* its reason */
@@ -194,10 +194,11 @@ static void retry_fired(struct ev_loop *loop, ev_timer *w, int revents) {
  * false once the deadline has passed (the reason then says so). */
 static bool retry_later(scout_result *res) {
   scout_releaser *r = res->releaser;
-  time_t now = time(NULL);
+  ev_tstamp now = ev_time();
   if (!res->busy_since)
     res->busy_since = now;
-  if (r->stopping || now - res->busy_since >= r->busy_deadline) {
+  ev_tstamp left = r->busy_deadline - (now - res->busy_since);
+  if (r->stopping || left <= 0) {
     char last[sizeof res->reason];
     snprintf(last, sizeof last, "%s", res->reason);
     if (r->stopping)
@@ -206,8 +207,8 @@ static bool retry_later(scout_result *res) {
                "job again",
                last);
     else
-      snprintf(res->reason, sizeof res->reason, "the printer stayed busy for %lld s: %.900s",
-               (long long)(now - res->busy_since), last);
+      snprintf(res->reason, sizeof res->reason, "the printer stayed busy for %.0f s: %.900s",
+               now - res->busy_since, last);
     return false;
   }
   double wait = RETRY_FIRST;
@@ -218,6 +219,8 @@ static bool retry_later(scout_result *res) {
   unsigned char noise = 0;
   RAND_bytes(&noise, 1);
   wait *= 0.75 + 0.5 * noise / 255.0;
+  if (wait > left) /* the last ask comes at the deadline, not past it */
+    wait = left;
   res->attempts++;
   char why[sizeof res->reported];
   snprintf(why, sizeof why, "waiting for the printer: %.220s", res->reason);
@@ -225,6 +228,30 @@ static bool retry_later(scout_result *res) {
   ev_timer_set(&res->retry, wait, 0);
   ev_timer_start(r->loop, &res->retry);
   return true;
+}
+
+/* Why the releases that end without their turn end (end_unstarted). */
+typedef struct ending {
+  scout_releaser *releaser;
+  const char *reason;
+} ending;
+
+/* A release that will not run (the scout stops, or its printer stayed
+ * busy past the deadline for the one ahead): its job is held again and
+ * the cloud told at once rather than at its deadline. */
+static void end_unstarted(printer_place *place, void *ctx) {
+  scout_result *res = (scout_result *)place;
+  const ending *why = ctx;
+  scout_releaser *r = why->releaser;
+  ev_timer_stop(r->loop, &res->retry);
+  scout_job job;
+  if (scout_job_get(r->jobs, res->job_id, &job)) {
+    job.state = SCOUT_JOB_HELD;
+    job.release_id[0] = '\0';
+    scout_job_transition(r->jobs, &job, SCOUT_JOB_RELEASING);
+  }
+  publish_event(r, res->release_id, res->uuid, "failed", why->reason, NULL);
+  free(res);
 }
 
 /* On the loop: apply a finished release to its job and report it; the
@@ -247,6 +274,13 @@ static void release_done(void *arg) {
   }
   publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
                 res->reason, res->transport);
+  if (res->status == SR_ERR_BUSY && !r->stopping) {
+    /* the ones behind waited at least as long for the same busy printer:
+     * they end now, not one deadline after another */
+    char reason[sizeof res->reason + 64];
+    snprintf(reason, sizeof reason, "%s (the job ahead of it waited that long)", res->reason);
+    printer_lines_drain_line(r->lines, res->place.printer, end_unstarted, &(ending){r, reason});
+  }
   printer_lines_leave(r->lines, &res->place);
   free(res);
 }
@@ -452,31 +486,14 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
   json_decref(cmd);
 }
 
-/* A release that will not run now (the scout stops): its job is held
- * again and the cloud told at once rather than at its deadline. */
-static void end_waiting(printer_place *place, void *ctx) {
-  scout_result *res = (scout_result *)place;
-  scout_releaser *r = ctx;
-  ev_timer_stop(r->loop, &res->retry);
-  res->status = SR_ERR_IO;
-  snprintf(res->reason, sizeof res->reason,
-           "the workstation's scout stopped before it could print; release the job again");
-  scout_job job;
-  if (scout_job_get(r->jobs, res->job_id, &job)) {
-    job.state = SCOUT_JOB_HELD;
-    job.release_id[0] = '\0';
-    scout_job_transition(r->jobs, &job, SCOUT_JOB_RELEASING);
-  }
-  publish_event(r, res->release_id, res->uuid, "failed", res->reason, NULL);
-  free(res);
-}
-
 void scout_releaser_stop(scout_releaser *r) {
   r->stopping = true;           /* no release starts, none is asked again */
   sr_worker_pool_free(r->pool); /* reports what finishes */
   r->pool = NULL;
   if (r->lines)
-    printer_lines_drain(r->lines, end_waiting, r);
+    printer_lines_drain(r->lines, end_unstarted,
+                        &(ending){r, "the workstation's scout stopped before it could print; "
+                                     "release the job again"});
   printer_lines_free(r->lines);
   r->lines = NULL;
 }

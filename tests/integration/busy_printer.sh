@@ -12,8 +12,13 @@
 #    and all three follow that job in their order.
 # 2. two users' print scouts release to the same printer at the same
 #    moment: every job prints exactly once, each user's in their order.
-# 3. the printer stays busy longer than busy_deadline: the job is held again
-#    with a reason that says so, and prints once the printer is free.
+# 2b. the scout is stopped (SIGTERM) while four releases wait for a busy
+#    printer: all four are held again at the cloud at once, saying why
+#    (the scout waits for the broker to take its last events).
+# 3. the printer stays busy longer than busy_deadline with three releases
+#    in its line: all three are held again at that one deadline (not one
+#    deadline after another), with a reason that says so, and print once
+#    the printer is free.
 # 4. "print all" of 120 jobs to a fast printer: every job ends `printed` at
 #    the cloud (no outcome lost to the cloud's event rate limit), 100 at a
 #    press.
@@ -206,10 +211,45 @@ check "alice's jobs in her submission order" in_order "${names_a[@]}"
 check "bob's jobs in his submission order" in_order "${names_b[@]}"
 check "nothing unknown reached the printer" [ "$(count_word unknown "$docs")" = 0 ]
 
-# 3. busy for longer than the delivery deadline: held again, saying so
+# 2b. SIGTERM to the scout while four releases wait for a busy printer
+check "another client's job keeps the printer busy" occupy_printer stop-blocker
+names_stop=(stop-1 stop-2 stop-3 stop-4)
+for n in "${names_stop[@]}"; do submit "$queue_workstation" "$n"; done
+login printer1 "$demo_card"
+alice=$session
+mapfile -t ids_stop < <(ids_of "$alice" "${names_stop[@]}")
+check "four held jobs" [ "${#ids_stop[@]}" = 4 ]
+log_from=$(($(wc -l <"$tmp/workstation/log") + 1))
+panel POST /api/v1/panel/release '{"all":true}' "$alice"
+check "print all: 202 with four releases" [ "$code" = 202 -a "$(field '.releases | length')" = 4 ]
+waiting_in_line() { # the front one waits for the busy printer, the others behind it
+  local log
+  log=$(tail -n "+$log_from" "$tmp/workstation/log")
+  grep -q "waiting for the printer" <<<"$log" &&
+    [ "$(grep -c "waiting for [0-9]* jobs\? ahead" <<<"$log")" -ge 3 ]
+}
+check "the scout has them all waiting (within 10 s)" within 10 waiting_in_line
+kill -TERM "$pid_workstation"
+wait "$pid_workstation"
+check "the scout stops cleanly (exit 0)" [ $? = 0 ]
+held_saying_stopped() { # ID...: held again, the reason naming the stopped scout
+  local id
+  for id in "$@"; do
+    panel GET "/api/v1/panel/jobs/$id" "" "$alice"
+    [ "$(field '.state == "held" and (.reason // "" | test("scout stopped")) and .last_release.state == "failed"')" = true ] ||
+      return 1
+  done
+}
+check "all four are held again at the cloud, saying the scout stopped (within 10 s)" \
+  within 10 held_saying_stopped "${ids_stop[@]}"
+before=$(finished_at_printer)
+rm -f "$printer/print-hold"
+check "the printer finishes the other job (within 10 s)" \
+  within 10 ok '[ "$(finished_at_printer)" = $((before + 1)) ]'
+
+# 3. busy for longer than the delivery deadline, three in line: held again
+# at that one deadline, saying so
 deadline=7
-kill "$pid_workstation"
-wait "$pid_workstation" 2>/dev/null
 with_deadline() { STACK_SCOUT_DELIVERY="{busy_deadline: ${deadline}s}" stack_print_scout workstation "$demo_email" >/dev/null; }
 failed_before=$failed
 check "alice's scout restarts with busy_deadline ${deadline}s" with_deadline
@@ -217,33 +257,45 @@ check "alice's scout restarts with busy_deadline ${deadline}s" with_deadline
 [ "$failed" = "$failed_before" ] || { tail -n 5 "$tmp/workstation/log"; checks_done; exit; }
 rm -f "$printer/print-delay"
 check "another client's job keeps the printer busy" occupy_printer blocker
-submit "$queue_workstation" alice-late
+names3=(alice-late-1 alice-late-2 alice-late-3)
+for n in "${names3[@]}"; do submit "$queue_workstation" "$n"; done
 login printer1 "$demo_card"
 alice=$session
-late=$(ids_of "$alice" alice-late)
-job_seen() { # ID FILE: appends "state<TAB>reason"; true once the job is held again
-  panel GET "/api/v1/panel/jobs/$1" "" "$alice"
-  field '"\(.state)\t\(.reason // "")"' >>"$2"
-  [ "$(field .state)" = held ]
+mapfile -t late < <(ids_of "$alice" "${names3[@]}")
+check "three held jobs" [ "${#late[@]}" = 3 ]
+jobs_seen() { # FILE ID...: appends "state<TAB>reason" of each; true once all are held again
+  local file=$1 id all=0
+  shift
+  for id in "$@"; do
+    panel GET "/api/v1/panel/jobs/$id" "" "$alice"
+    field '"\(.state)\t\(.reason // "")"' >>"$file"
+    [ "$(field .state)" = held ] || all=1
+  done
+  return $all
 }
+late_json=$(printf '%s\n' "${late[@]}" | jq -R . | jq -sc '{jobs: .}')
 t0=$(now)
-panel POST /api/v1/panel/release "{\"jobs\":[\"$late\"]}" "$alice"
-check "release accepted (202)" [ "$code" = 202 ]
-check "held again within the deadline and 15 s" within $((deadline + 15)) job_seen "$late" "$tmp/seen-3"
+panel POST /api/v1/panel/release "$late_json" "$alice"
+check "release of three accepted (202)" [ "$code" = 202 -a "$(field '.releases | length')" = 3 ]
+check "all three held again within the deadline and 5 s" within $((deadline + 5)) jobs_seen "$tmp/seen-3" "${late[@]}"
 t1=$(now)
 check "not before the deadline (${deadline} s)" ok "awk -v a=$t0 -v b=$t1 -v d=$deadline 'BEGIN{exit !(b - a >= d)}'"
-check "with a reason that says the printer stayed busy" grep -qiE $'^held\t.*busy' "$tmp/seen-3"
-check "meanwhile it was printing, waiting for the printer" saw_waiting "$tmp/seen-3"
-check "and nothing of it reached the printer" [ "$(count_word alice-late "$(printed_docs)")" = 0 ]
+check "each with a reason that says the printer stayed busy" \
+  [ "$(grep -ciE $'^held\t.*stayed busy' "$tmp/seen-3")" -ge 3 ]
+check "the deadline is not overshot (the reason says ${deadline} s)" \
+  grep -qE $'^held\t.*stayed busy for '"$deadline"' s' "$tmp/seen-3"
+check "meanwhile they were printing, waiting" saw_waiting "$tmp/seen-3"
+check "and nothing of them reached the printer" \
+  [ "$(count_word alice-late-1 "$(printed_docs)")$(count_word alice-late-2 "$(printed_docs)")$(count_word alice-late-3 "$(printed_docs)")" = 000 ]
 before=$(finished_at_printer)
 rm -f "$printer/print-hold"
 check "the printer finishes the other job (within 10 s)" \
   within 10 ok '[ "$(finished_at_printer)" = $((before + 1)) ]'
-panel POST /api/v1/panel/release "{\"jobs\":[\"$late\"]}" "$alice"
+panel POST /api/v1/panel/release "$late_json" "$alice"
 check "released again (202)" [ "$code" = 202 ]
-check "it settles (within 20 s)" within 20 settled "$alice" "$late"
-check "now it prints" all_printed "$alice" "$late"
-check "the printer finished it (within 10 s)" within 10 ok '[ "$(finished_at_printer)" = $((before + 2)) ]'
+check "they settle (within 30 s)" within 30 settled "$alice" "${late[@]}"
+check "now they print" all_printed "$alice" "${late[@]}"
+check "the printer finished them (within 10 s)" within 10 ok '[ "$(finished_at_printer)" = $((before + 4)) ]'
 
 # after the last job, which the printer took after any repeat of an earlier
 # one: each document printed exactly once
@@ -256,8 +308,8 @@ each_once() { # NAME...
 }
 docs=$(printed_docs)
 check "in all, every job printed exactly once, byte-identical" \
-  each_once "${names1[@]}" outsider "${names1b[@]}" "${names_a[@]}" "${names_b[@]}" blocker alice-late
-check "and nothing else (17 documents)" [ "$(wc -w <<<"$docs")" = 17 ]
+  each_once "${names1[@]}" outsider "${names1b[@]}" "${names_a[@]}" "${names_b[@]}" stop-blocker blocker "${names3[@]}"
+check "and nothing else (20 documents)" [ "$(wc -w <<<"$docs")" = 20 ]
 [ "$failed" = 0 ] || { echo "printed: $docs"; tail -n 40 "$tmp/workstation/log"; }
 
 # 4. "print all" of 120 held jobs to the (now fast) printer: each release

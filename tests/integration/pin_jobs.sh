@@ -206,7 +206,24 @@ check "  and the job is still held" [ "$(field .state)" = held ]
 login printer1 "$demo_card"
 check "wrong job PINs at printer1 do not lock logins there" [ "$code" = 201 ]
 
-# 9. the PIN never leaves the site in clear: not in any log, not in the
+# 9. a PIN comes once, with the job's creation: two job-password
+# attributes are refused, and so is one in a Send-Document after a
+# Create-Job without it (the job would wait without its PIN)
+probe="python3 $src/tests/support/queue_probe.py"
+queue_port=${queue_workstation##*:} # the restarted scout's
+queue_port=${queue_port%%/*}
+$probe pintwice "$queue_port" "$pin" "$other_pin" "$doc" >"$tmp/twice.txt"
+check "two job-password attributes: client-error-bad-request, listed, no job" \
+  grep -qx 'status=0x0400 job-id=0 unsupported=job-password' "$tmp/twice.txt"
+$probe pinlate "$queue_port" "" "$doc" >"$tmp/late-control.txt"
+check "Create-Job, then Send-Document without a PIN: successful-ok (control)" \
+  grep -qE '^send: status=0x0000 job-id=[1-9][0-9]* unsupported=-$' "$tmp/late-control.txt"
+$probe pinlate "$queue_port" "$pin" "$doc" >"$tmp/late.txt"
+check "Create-Job without a PIN: successful-ok" grep -qE '^create: status=0x0000 job-id=[1-9]' "$tmp/late.txt"
+check "  then Send-Document with job-password: refused (0x040b), listed" \
+  grep -qE '^send: status=0x040b job-id=0 unsupported=job-password$' "$tmp/late.txt"
+
+# 10. the PIN never leaves the site in clear: not in any log, not in the
 # cloud's database, neither as digits nor as its plain SHA-256
 stack_stop
 # every file the stack wrote (logs, outputs, job stores, spool), the

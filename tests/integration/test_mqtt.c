@@ -200,9 +200,9 @@ static void test_scouts_reach_only_their_own_topics(void **state) {
   assert_true(run_until(got_message, &a, 5));
   assert_string_equal(a.last_topic, a_cmd);
 
-  sr_mqtt_disconnect(a.mqtt);
-  sr_mqtt_disconnect(b.mqtt);
-  sr_mqtt_disconnect(cloud.mqtt);
+  sr_mqtt_disconnect(a.mqtt, 3.0);
+  sr_mqtt_disconnect(b.mqtt, 3.0);
+  sr_mqtt_disconnect(cloud.mqtt, 3.0);
   sr_mqtt_free(a.mqtt);
   sr_mqtt_free(b.mqtt);
   sr_mqtt_free(cloud.mqtt);
@@ -240,7 +240,7 @@ static void test_presence_and_last_will(void **state) {
   presence_wait offline = {&cloud, "offline"};
   assert_true(run_until(presence_is, &offline, 10));
   assert_string_equal(cloud.last_topic, presence);
-  sr_mqtt_disconnect(cloud.mqtt);
+  sr_mqtt_disconnect(cloud.mqtt, 3.0);
   sr_mqtt_free(cloud.mqtt);
 }
 
@@ -355,7 +355,7 @@ static void test_connect_does_not_block_and_retries(void **state) {
   fcntl(u.fd, F_SETFL, O_NONBLOCK);
   assert_true(run_until(lost_twice, &u, 10));
   assert_int_equal(c.connected, -1);
-  sr_mqtt_disconnect(c.mqtt);
+  sr_mqtt_disconnect(c.mqtt, 3.0);
   sr_mqtt_free(c.mqtt);
   for (size_t i = 0; i < 4; i++)
     close(u.fillers[i]);

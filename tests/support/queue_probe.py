@@ -29,7 +29,12 @@ Each subcommand prints one line of results and exits; every wait is bounded.
   pinjob PORT ENCRYPTION HEX FILE Print-Job of FILE (a PDF) with job-password = the octets
                                   HEX and job-password-encryption ENCRYPTION (what ipptool
                                   2.4 cannot send: it crashes on hex octetString values):
-                                  "status=0xNNNN job-id=N"
+                                  "status=0xNNNN job-id=N unsupported=NAME,...|-"
+  pintwice PORT PIN1 PIN2 FILE    Print-Job of FILE with two separate job-password
+                                  attributes (encryption none): the same line as pinjob
+  pinlate PORT PIN FILE           Create-Job without a job-password, then Send-Document of
+                                  FILE with job-password PIN (none if PIN is ""): "create: status=0xNNNN
+                                  job-id=N", then "send: " and the same line as pinjob
 """
 import os
 import select
@@ -282,13 +287,8 @@ def together(port, clients, count):
                                                  time.monotonic() - start))
 
 
-def pinjob(port, encryption, password_hex, path):
-    with open(path, "rb") as f:
-        document = f.read()
-    extra = (attr(0x42, b"job-name", b"pin job") + attr(0x49, b"document-format", b"application/pdf") +
-             attr(0x30, b"job-password", bytes.fromhex(password_hex)) +
-             attr(0x44, b"job-password-encryption", encryption.encode()))
-    body = ipp_request(port, 0x0002, extra) + document
+def exchange(port, body):
+    """Sends one IPP request over its own connection; returns the IPP answer."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(http_post(len(body)) + body)
     reply = b""
@@ -317,12 +317,67 @@ def pinjob(port, encryption, password_hex, path):
             data += rest[size_end + 2:size_end + 2 + size]
             rest = rest[size_end + 4 + size:]
         ipp = data
+    return ipp
+
+
+def answer(ipp):
+    """status, job-id (0: none) and the names in the unsupported-attributes group."""
     status = struct.unpack(">H", ipp[2:4])[0]
-    job_id = 0
-    marker = ipp.find(b"\x00\x06job-id\x00\x04")
-    if marker >= 0:
-        job_id = struct.unpack(">i", ipp[marker + 10:marker + 14])[0]
-    print("status=0x%04x job-id=%d" % (status, job_id))
+    job_id, unsupported, group, name, i = 0, [], None, None, 8
+    while i < len(ipp):
+        tag = ipp[i]
+        i += 1
+        if tag < 0x10:
+            group = tag
+            if tag == 0x03:
+                break
+            continue
+        name_len = struct.unpack(">H", ipp[i:i + 2])[0]
+        name = ipp[i + 2:i + 2 + name_len].decode() or name
+        i += 2 + name_len
+        value_len = struct.unpack(">H", ipp[i:i + 2])[0]
+        value = ipp[i + 2:i + 2 + value_len]
+        i += 2 + value_len
+        if name == "job-id" and tag == 0x21 and not job_id:
+            job_id = struct.unpack(">i", value)[0]
+        if group == 0x05 and name not in unsupported:
+            unsupported.append(name)
+    return status, job_id, unsupported
+
+
+def said(ipp):
+    status, job_id, unsupported = answer(ipp)
+    return "status=0x%04x job-id=%d unsupported=%s" % (status, job_id, ",".join(unsupported) or "-")
+
+
+def pinjob(port, encryption, password_hex, path):
+    with open(path, "rb") as f:
+        document = f.read()
+    extra = (attr(0x42, b"job-name", b"pin job") + attr(0x49, b"document-format", b"application/pdf") +
+             attr(0x30, b"job-password", bytes.fromhex(password_hex)) +
+             attr(0x44, b"job-password-encryption", encryption.encode()))
+    print(said(exchange(port, ipp_request(port, 0x0002, extra) + document)))
+
+
+def pintwice(port, first, second, path):
+    with open(path, "rb") as f:
+        document = f.read()
+    extra = (attr(0x42, b"job-name", b"pin twice") + attr(0x49, b"document-format", b"application/pdf") +
+             attr(0x30, b"job-password", first.encode()) + attr(0x30, b"job-password", second.encode()))
+    print(said(exchange(port, ipp_request(port, 0x0002, extra) + document)))
+
+
+def pinlate(port, pin, path):
+    with open(path, "rb") as f:
+        document = f.read()
+    user = attr(0x42, b"job-name", b"pin late")
+    status, job_id, _ = answer(exchange(port, ipp_request(port, 0x0005, user)))
+    print("create: status=0x%04x job-id=%d" % (status, job_id))
+    extra = (attr(0x21, b"job-id", struct.pack(">i", job_id)) +
+             attr(0x49, b"document-format", b"application/pdf") +
+             attr(0x22, b"last-document", b"\x01") +
+             (attr(0x30, b"job-password", pin.encode()) if pin else b""))
+    print("send: " + said(exchange(port, ipp_request(port, 0x0006, extra) + document)))
 
 
 if __name__ == "__main__":
@@ -340,7 +395,9 @@ if __name__ == "__main__":
         slow(port, float(sys.argv[3]))
     elif cmd == "together":
         together(port, int(sys.argv[3]), int(sys.argv[4]))
-
-
     elif cmd == "pinjob":
         pinjob(port, sys.argv[3], sys.argv[4], sys.argv[5])
+    elif cmd == "pintwice":
+        pintwice(port, sys.argv[3], sys.argv[4], sys.argv[5])
+    elif cmd == "pinlate":
+        pinlate(port, sys.argv[3], sys.argv[4])
