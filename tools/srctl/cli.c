@@ -8,8 +8,14 @@
 
 #include "cloud_session.h"
 
-static void print_usage(const srctl_command *cmd, FILE *out) {
-  fprintf(out, "usage: srctl %s\n", cmd->usage);
+/* The command's usage; an administration command's also names the options
+ * every one of them takes (srctl_cloud_options). */
+static void print_usage(const srctl_parser *p, FILE *out) {
+  fprintf(out, "usage: srctl %s\n", p->cmd->usage);
+  if (p->cloud)
+    fputs("  also: --cloud https://HOST:PORT, --ca FILE, --token-file FILE (or SR_CLOUD_URL,\n"
+          "  SR_CLOUD_CA, SR_TOKEN_FILE), --json for machine-readable output\n",
+          out);
 }
 
 void srctl_parser_init(srctl_parser *p, const srctl_command *cmd, int argc, char **argv,
@@ -40,7 +46,7 @@ int srctl_refuse(srctl_parser *p, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
-  print_usage(p->cmd, stderr);
+  print_usage(p, stderr);
   p->status = SRCTL_EXIT_USAGE;
   return SRCTL_EXIT_USAGE;
 }
@@ -51,7 +57,7 @@ int srctl_next(srctl_parser *p) {
   int opt = getopt_long(p->argc, p->argv, ":h", p->options, &index);
   const char *word = p->argv[optind - 1 < p->argc ? optind - 1 : p->argc - 1];
   if (opt == 'h') {
-    print_usage(p->cmd, stdout);
+    print_usage(p, stdout);
     p->status = 0;
     return SRCTL_STOP;
   }
