@@ -9,16 +9,9 @@
 # usage: announce_offloop.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-announce-XXXXXX)
-export STACK_QUIET=1
-source "$src/scripts/lib/stack.sh"
-cleanup() {
-  kill -CONT "${cloud_pid:-0}" 2>/dev/null
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
+source "$src/tests/support/stack_test.sh" announce
+# a cloud the test stopped (SIGSTOP) must go on to end
+cleanup_more() { kill -CONT "${cloud_pid:-0}" 2>/dev/null; }
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 doc=$src/tests/data/three-pages.pdf

@@ -12,20 +12,14 @@
 # usage: api_connections.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-conns-XXXXXX)
+source "$src/tests/support/stack_test.sh" conns
 # seconds, shortened from the defaults for the test
 header_timeout=20 body_timeout=5 idle_timeout=4
-export STACK_QUIET=1
 export STACK_API_LIMITS="{header_timeout: ${header_timeout}s, body_timeout: ${body_timeout}s, idle_timeout: ${idle_timeout}s, max_connections: 600, max_connections_per_address: 550}"
-source "$src/scripts/lib/stack.sh"
 probe_pids=()
-cleanup() {
+cleanup_more() {
   for p in "${probe_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
 probe=$src/tests/support/conn_probe.py
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }

@@ -25,15 +25,7 @@
 # usage: busy_printer.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-busy-XXXXXX)
-export STACK_QUIET=1
-source "$src/scripts/lib/stack.sh"
-cleanup() {
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
+source "$src/tests/support/stack_test.sh" busy
 source "$src/tests/support/panel.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; echo "0 passed, 1 failed"; exit 1; }

@@ -16,17 +16,15 @@
 # usage: cups_client.sh BIN_DIR PLUGIN_DIR SOURCE_DIR (as root: cupsd runs its backends as lp)
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-cups-XXXXXX)
-export STACK_QUIET=1
-source "$src/scripts/lib/stack.sh"
+source "$src/tests/support/stack_test.sh" cups
 source "$src/scripts/lib/cups.sh"
-source "$src/tests/support/checks.sh"
 cups_dir=
-cleanup() {
+# cupsd (a stack service) ends before its directory goes; stack_stop is
+# idempotent, so the one after this one finds nothing left to stop
+cleanup_more() {
   stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp" "$cups_dir"
+  [ -n "${KEEP:-}" ] || rm -rf "$cups_dir"
 }
-trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "cups_client.sh needs root (cupsd runs its backends as lp)"; exit 1; }
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }

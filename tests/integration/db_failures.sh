@@ -7,15 +7,7 @@
 # usage: db_failures.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-dbfail-XXXXXX)
-export STACK_QUIET=1
-source "$src/scripts/lib/stack.sh"
-cleanup() {
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
+source "$src/tests/support/stack_test.sh" dbfail
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 db=$tmp/cloud/cloud.db log=$tmp/cloud/log

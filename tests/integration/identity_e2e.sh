@@ -8,27 +8,21 @@
 # usage: identity_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR FIXTURE_DIR
 set -u
 bin=$1 src=$3
-tmp=$(mktemp -d /tmp/sr-test-identity-XXXXXX)
+source "$src/tests/support/stack_test.sh" identity
 # the real plugins, and a fixture provider that cannot complete registrations
 plugins=$tmp/plugins
 mkdir -p "$plugins"
 ln -s "$2"/*.so "$4/sr_idp_beginonly.so" "$plugins/"
 # the site gets an LDAP provider below, so it is enrolled for directory logins
-export STACK_QUIET=1 SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s \
-  STACK_SITE_DIRECTORY=1
-source "$src/scripts/lib/stack.sh"
+export SR_TEST_RECORD_REQUESTS=$tmp/cloud-received.log STACK_LOCKOUT_DURATION=3s STACK_SITE_DIRECTORY=1
 source "$src/tests/support/slapd.sh"
-cleanup() {
+cleanup_more() {
   [ -n "${oidc_pid:-}" ] && kill "$oidc_pid" 2>/dev/null && wait "$oidc_pid" 2>/dev/null
   [ -n "${smtp_pid:-}" ] && kill -CONT "$smtp_pid" 2>/dev/null && kill "$smtp_pid" 2>/dev/null &&
     wait "$smtp_pid" 2>/dev/null
   [ -n "${slapd_pid:-}" ] && kill -CONT "$slapd_pid" 2>/dev/null && kill "$slapd_pid" 2>/dev/null &&
     wait "$slapd_pid" 2>/dev/null
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
 
 # an SMTP sink (STARTTLS with the stack's certificate) for emailed codes
 stack_pki "$tmp/pki"

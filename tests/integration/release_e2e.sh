@@ -10,16 +10,9 @@
 # usage: release_e2e.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-e2e-XXXXXX)
-export STACK_QUIET=1 STACK_RELEASE_TIMEOUT=10s
-source "$src/scripts/lib/stack.sh"
-cleanup() {
-  kill -CONT "${pid_workstation:-0}" 2>/dev/null
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
+source "$src/tests/support/stack_test.sh" e2e
+export STACK_RELEASE_TIMEOUT=10s
+cleanup_more() { kill -CONT "${pid_workstation:-0}" 2>/dev/null; }
 source "$src/tests/support/panel.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }

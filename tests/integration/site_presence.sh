@@ -7,16 +7,9 @@
 # usage: site_presence.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-presence-XXXXXX)
-export STACK_QUIET=1 STACK_SITE_HEARTBEAT=2s
+source "$src/tests/support/stack_test.sh" presence
+export STACK_SITE_HEARTBEAT=2s
 window=5 # 2.5 heartbeats of 2 s: the documented bound
-source "$src/scripts/lib/stack.sh"
-cleanup() {
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 

@@ -8,16 +8,9 @@
 # usage: tenant_boundary.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
-tmp=$(mktemp -d /tmp/sr-test-tenant-XXXXXX)
-export STACK_QUIET=1 STACK_RELEASE_TIMEOUT=10s
-source "$src/scripts/lib/stack.sh"
-cleanup() {
-  [ -n "${sub_pid:-}" ] && kill "$sub_pid" 2>/dev/null
-  stack_stop
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/support/checks.sh"
+source "$src/tests/support/stack_test.sh" tenant
+export STACK_RELEASE_TIMEOUT=10s
+cleanup_more() { [ -n "${sub_pid:-}" ] && kill "$sub_pid" 2>/dev/null; }
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 cloud_dir=$tmp/cloud pki=$tmp/pki
