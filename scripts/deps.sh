@@ -9,7 +9,7 @@
 #   scripts/deps.sh          all that, plus what only the tests need (the
 #                            default: scripts/test.sh): slapd, the
 #                            fuzzer's clang, CUPS for cups_client and the benchmark, Python
-#                            modules, and the npm packages of tests/oidc (on
+#                            modules, and the npm packages of tests/oidc and tests/s3 (on
 #                            the machine's Node.js 20.19 or later with npm).
 set -euo pipefail
 case "${1:-}" in
@@ -63,25 +63,30 @@ fi
 
 $tests || exit 0
 
-# The OpenID Connect provider of the device flow tests (tests/oidc) runs on
-# the machine's Node.js (not Debian's package: the machine's own is newer and
-# comes with npm); its npm packages come from tests/oidc/package-lock.json.
-# npm writes node_modules/.package-lock.json when an install completes: missing
-# or older than the lock file means install (again).
-oidc=$(cd "$(dirname "$0")/.." && pwd)/tests/oidc
-if [ ! -e "$oidc/node_modules/.package-lock.json" ] ||
-   [ "$oidc/package-lock.json" -nt "$oidc/node_modules/.package-lock.json" ]; then
+# Test peers that run on the machine's Node.js (not Debian's package: the
+# machine's own is newer and comes with npm): the OpenID Connect provider of
+# the device flow tests (tests/oidc) and the S3-compatible server of the s3
+# storage plugin's test (tests/s3). Each directory's npm packages come from
+# its package-lock.json. npm writes node_modules/.package-lock.json when an
+# install completes: missing or older than the lock file means install (again).
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in "$root/tests/oidc" "$root/tests/s3"; do
+  name=tests/${dir##*/}
+  if [ -e "$dir/node_modules/.package-lock.json" ] &&
+     [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    continue
+  fi
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "deps.sh: the tests (not scripts/run.sh) need node and npm for tests/oidc (Node.js 20.19 or later with its npm), and they were not found" >&2
+    echo "deps.sh: the tests (not scripts/run.sh) need node and npm for $name (Node.js 20.19 or later with its npm), and they were not found" >&2
     exit 1
   fi
   log=$(mktemp)
-  echo "deps.sh: installing for the tests: the npm packages of tests/oidc" >&2
-  if ! (cd "$oidc" && npm ci --no-audit --no-fund) >"$log" 2>&1; then
-    echo "deps.sh: npm ci in tests/oidc failed:" >&2
+  echo "deps.sh: installing for the tests: the npm packages of $name" >&2
+  if ! (cd "$dir" && npm ci --no-audit --no-fund) >"$log" 2>&1; then
+    echo "deps.sh: npm ci in $name failed:" >&2
     cat "$log" >&2
     rm -f "$log"
     exit 1
   fi
   rm -f "$log"
-fi
+done

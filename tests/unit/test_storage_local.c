@@ -234,7 +234,7 @@ static void test_config_errors(void **state) {
 static void test_instance_errors_name_the_place(void **state) {
   fixture *f = *state;
   const char *yaml = "a:\n  plugin: local\n  config:\n    root: relative\n"
-                     "b:\n  plugin: s3\n"
+                     "b:\n  plugin: absent\n"
                      "c:\n  plugin: \"null\"\n";
   sr_config *cfg = sr_config_load_string("svc.yaml", yaml, strlen(yaml));
   const sr_config_node *root = sr_config_get(sr_config_root(cfg), "a");
@@ -247,7 +247,7 @@ static void test_instance_errors_name_the_place(void **state) {
                                       sr_config_get(sr_config_root(cfg), "b"), &inst, err,
                                       sizeof err),
                    SR_ERR_NOT_FOUND);
-  assert_non_null(strstr(err, "svc.yaml:6:11: 'b.plugin': no storage plugin 's3'"));
+  assert_non_null(strstr(err, "svc.yaml:6:11: 'b.plugin': no storage plugin 'absent'"));
   /* a transport plugin where a storage one belongs */
   sr_loader_add_path(f->loader, SR_TEST_PLUGIN_DIR);
   assert_int_equal(sr_instance_create(f->loader, SR_PLUGIN_STORAGE,
