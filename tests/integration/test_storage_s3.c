@@ -73,7 +73,11 @@ static int setup(void **state) {
   snprintf(port_s, sizeof port_s, "%d", port);
   snprintf(data, sizeof data, "%s/data", f->dir);
   snprintf(log, sizeof log, "%s/s3rver.log", f->dir);
-  char *const argv[] = {"node", SR_TEST_SOURCE_DIR "/tests/s3/server.js", port_s, data, NULL};
+  /* s3rver makes its continuation tokens with DES, which Node's OpenSSL 3
+   * keeps in the legacy provider */
+  char *const argv[] = {
+      "node", "--openssl-legacy-provider", SR_TEST_SOURCE_DIR "/tests/s3/server.js", port_s, data,
+      NULL};
   if (!sr_peer_start(&f->server, "s3rver", argv, NULL, log) ||
       !sr_peer_wait_listening(&f->server, port, false, 20000)) {
     print_message("s3rver did not start (scripts/deps.sh installs tests/s3); see %s\n", log);
@@ -199,6 +203,30 @@ static void test_list_by_prefix(void **state) {
   assert_non_null(strstr(listed, "t-2/c.job;"));
 }
 
+static int count_key(void *ctx, const char *key) {
+  (void)key;
+  (*(size_t *)ctx)++;
+  return SR_OK;
+}
+
+/* More keys than one ListObjectsV2 page (1000): the listing follows the
+ * continuation token and sees each key once. */
+static void test_list_follows_continuation(void **state) {
+  fixture *f = *state;
+  enum { KEYS = 1003 };
+  for (int i = 0; i < KEYS; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "many/k%04d.job", i);
+    assert_int_equal(put(f, f->good, key, (const uint8_t *)"x", 1), SR_OK);
+  }
+  size_t count = 0;
+  int status = sr_store_list(f->good, "many/", count_key, &count, f->err, sizeof f->err);
+  if (status != SR_OK)
+    print_message("list: %s\n", f->err);
+  assert_int_equal(status, SR_OK);
+  assert_int_equal(count, KEYS);
+}
+
 static void test_wrong_secret_is_refused(void **state) {
   fixture *f = *state;
   /* s3rver accepts unsigned requests: a refused wrong secret proves signing */
@@ -225,7 +253,7 @@ static void test_missing_bucket(void **state) {
   assert_int_not_equal(put(f, f->no_bucket, "k/doc.job", (const uint8_t *)"x", 1), SR_OK);
   assert_non_null(strstr(f->err, "NoSuchBucket"));
   assert_non_null(strstr(f->err, "bucket 'missing-bucket'"));
-  assert_null(strstr(f->err, SECRET ":"));
+  assert_null(strstr(f->err, SECRET)); /* neither the secret nor the key id */
   listed[0] = '\0';
   assert_int_not_equal(sr_store_list(f->no_bucket, "", list_key, NULL, f->err, sizeof f->err),
                        SR_OK);
@@ -258,8 +286,11 @@ static void test_unreachable_endpoint(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_put_get_stat_remove),     cmocka_unit_test(test_list_by_prefix),
-      cmocka_unit_test(test_wrong_secret_is_refused), cmocka_unit_test(test_missing_bucket),
+      cmocka_unit_test(test_put_get_stat_remove),
+      cmocka_unit_test(test_list_by_prefix),
+      cmocka_unit_test(test_list_follows_continuation),
+      cmocka_unit_test(test_wrong_secret_is_refused),
+      cmocka_unit_test(test_missing_bucket),
       cmocka_unit_test(test_unreachable_endpoint),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

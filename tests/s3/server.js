@@ -1,7 +1,8 @@
 // A real S3-compatible server (s3rver: checks SigV4 signatures) on loopback
 // for the s3 storage plugin's tests. Usage: node server.js PORT DIRECTORY
 // Listens on 127.0.0.1:PORT with the bucket `jobs`; prints "ready PORT"
-// once it accepts connections. Keys: S3RVER / S3RVER.
+// once it accepts connections. Keys: S3RVER / S3RVER. Run node with
+// --openssl-legacy-provider: s3rver's list continuation tokens use DES.
 'use strict';
 const S3rver = require('@20minutes/s3rver');
 
