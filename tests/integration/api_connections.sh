@@ -98,12 +98,21 @@ echo "sections 1 to 3 took $((SECONDS - opened_from)) s (header timeout ${header
 # 4. idle connections are closed at the header timeout, counted from when
 # they were all open (each one's own started at its accept, before that).
 # lws' own timeouts alone closed them up to 30 s late on a quiet server.
-by=$((held_at + header_timeout + 3))
-check "the panel API closed its 500 idle connections at the header timeout" \
-  wait_for "$tmp/panel-hold" closed 500 $((by - SECONDS))
-check "the cloud API closed its 500 idle connections at the header timeout" \
-  wait_for "$tmp/cloud-hold" closed 500 $((by - SECONDS))
-echo "idle connections all closed by $((SECONDS - held_at)) s after they were all open (header timeout ${header_timeout} s)"
+# The wait is generous (a loaded 2-core machine runs the probes late);
+# the check is on the probe's own clock: the last one closed within 6 s
+# of the header timeout, none before it (less the time opening took)
+early=$((header_timeout - (held_at - opened_from) - 1))
+closed_in_time() { # FILE
+  awk -v t="$header_timeout" -v early="$early" '$1 == "closed" && $2 > 0 && first == "" {first = $3}
+    $1 == "closed" {n = $2; at = $3}
+    END {exit !(n == 500 && first + 0 >= early && at + 0 <= t + 6)}' "$1"
+}
+wait_for "$tmp/panel-hold" closed 500 $((held_at + header_timeout + 30 - SECONDS))
+wait_for "$tmp/cloud-hold" closed 500 $((held_at + header_timeout + 30 - SECONDS))
+for api in panel cloud; do
+  echo "$api: $(grep -c closed "$tmp/$api-hold") changes; first $(awk '$1 == "closed" && $2 > 0 {print $2 " closed at " $3 " s"; exit}' "$tmp/$api-hold"), last $(awk '$1 == "closed" {l = $2 " at " $3 " s"} END {print l}' "$tmp/$api-hold")"
+  check "the $api API closed its 500 idle connections at the header timeout" closed_in_time "$tmp/$api-hold"
+done
 
 # runs the probe's MODE (bounded by SECONDS) against both APIs at once;
 # their outputs go to $tmp/MODE-panel and $tmp/MODE-cloud

@@ -4,8 +4,9 @@ Every mode is bounded by its own deadline and closes its sockets on exit.
 
 usage: conn_probe.py hold HOST PORT CA N SECONDS
          opens N TLS connections and sends nothing; prints "open K" once
-         the handshakes are done, then "closed K" each time the number the
-         server has closed changes, until all are closed or SECONDS passed
+         the handshakes are done, then "closed K T" each time the number the
+         server has closed changes (T: seconds since "open"), until all are
+         closed or SECONDS passed
        conn_probe.py slow HOST PORT CA SECONDS
          sends a request head one byte a second; prints "dropped after T s,
          B bytes sent" when the server closes, or "not dropped" at SECONDS
@@ -55,6 +56,7 @@ def hold(host, port, ca, n, seconds):
     deadline = time.monotonic() + seconds
     socks = [connect(host, port, ca) for _ in range(n)]
     print("open", len(socks), flush=True)
+    opened = time.monotonic()
     closed, last = set(), -1
     while len(closed) < len(socks) and time.monotonic() < deadline:
         live = [s for s in socks if s not in closed]
@@ -64,7 +66,7 @@ def hold(host, port, ca, n, seconds):
                 closed.add(s)
         if len(closed) != last:
             last = len(closed)
-            print("closed", last, flush=True)
+            print("closed", last, "%.1f" % (time.monotonic() - opened), flush=True)
     for s in socks:
         s.close()
 
