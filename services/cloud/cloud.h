@@ -234,6 +234,23 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
 /* A scout came online: sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
 
+/* ---- settings.c ---- */
+
+/* The names of the tenant settings (the PATCH route's body fields). */
+extern const char *const cloud_setting_names[];
+/* Setting `name` of `tenant`: what its administrator set, else the
+ * default (new reference; NULL only for an unknown name, a bug). A failed
+ * read shows in cloud_db_failed() and gives the default. */
+json_t *cloud_setting(cloud *c, const char *tenant, const char *name);
+/* A duration setting in seconds. */
+int64_t cloud_setting_seconds(cloud *c, const char *tenant, const char *name);
+/* A text setting copied to out; false if it is not text or does not fit. */
+bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *out,
+                        size_t out_size);
+/* GET and PATCH /api/v1/settings (a tenant administrator). */
+void cloud_admin_settings(cloud_call *k);
+void cloud_admin_settings_set(cloud_call *k);
+
 /* ---- delegations.c ---- */
 
 /* SELECT of the jobs a user may see and release: their own and those of

@@ -83,6 +83,11 @@ static const char *const migrations[] = {
     /* 10: PIN jobs (IPP job-password): the site's keyed hash of the job's
      * PIN, NULL for none; released only when the panel sends the same */
     "ALTER TABLE jobs ADD COLUMN pin_hash TEXT;",
+    /* 11: tenant settings an administrator changed (settings.c has the
+     * definitions and defaults); the value is JSON text */
+    "CREATE TABLE tenant_settings(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, name));",
 };
 
 const char *cloud_db_migration_sql(int version) {

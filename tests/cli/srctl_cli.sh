@@ -119,8 +119,8 @@ conventions() {
 
 for cmd in "config check" "plugin inspect" "secret generate" "job show" "submit" \
   "tenant create" "user add" "user list" "user remove" "device add" "device list" \
-  "device remove" "scout enroll" "scout list" "scout remove" "jobs" "delegate add" \
-  "delegate list" "delegate remove"; do
+  "device remove" "scout enroll" "scout list" "scout remove" "jobs" "settings show" \
+  "settings set" "delegate add" "delegate list" "delegate remove"; do
   # shellcheck disable=SC2086 # the words of the command
   conventions "srctl $cmd" -- "$srctl" $cmd
 done

@@ -35,6 +35,15 @@ check "the tenant's CA key is stored sealed" \
 SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$cloud_dir/operator-token \
   "$bin/srctl" tenant create other --name "Other Company" --token-out "$tmp/other-token" >/dev/null
 check "tenant B created" [ -s "$tmp/other-token" ]
+# tenant settings are the tenant's own: B's change leaves A's default, a
+# bad value changes nothing and says what the setting takes
+b_ctl() { SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/other-token "$bin/srctl" "$@"; }
+a_hold=$(stack_srctl settings show --json | jq -r .hold_time)
+check "tenant B sets its hold time (24h, as seconds)" [ "$(b_ctl settings set hold_time=24h --json | jq -r .hold_time)" = 86400 ]
+check "tenant A's hold time is unchanged" [ "$(stack_srctl settings show --json | jq -r .hold_time)" = "$a_hold" ]
+out=$(b_ctl settings set hold_time=30m 2>&1)
+check "a hold time under an hour is refused with the range" grep -q "from 3600 to 604800 seconds" <<<"$out"
+check "and changes nothing" [ "$(b_ctl settings show --json | jq -r .hold_time)" = 86400 ]
 sqlite3 "$cloud_dir/cloud.db" "SELECT ca_cert FROM tenants WHERE id = 'other'" >"$tmp/b-ca.crt"
 cat >"$tmp/unseal.py" <<'PY'
 import base64, sqlite3, sys

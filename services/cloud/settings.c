@@ -1,0 +1,189 @@
+/* Tenant settings: what a tenant's administrator chooses for the whole
+ * tenant (hold time, cloud copy, document handling, ...). One table of
+ * definitions says each setting's kind, range and default; the database
+ * keeps only the values an administrator set (`tenant_settings`, schema
+ * version 11), as JSON text, so a setting added later needs no migration
+ * and its default applies to every tenant until changed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud.h"
+#include "config_schema.h"
+#include "db.h"
+#include "log.h"
+
+typedef enum setting_kind {
+  SETTING_DURATION, /* seconds; given as a number or text such as "48h" */
+  SETTING_CHOICE,   /* one of `choices` */
+} setting_kind;
+
+typedef struct setting_def {
+  const char *name;
+  setting_kind kind;
+  int64_t min, max;              /* SETTING_DURATION */
+  const char *const *choices;    /* SETTING_CHOICE, NULL-terminated */
+  json_t *(*fallback)(cloud *c); /* the default (new reference) */
+  const char *help;
+} setting_def;
+
+static json_t *hold_time_default(cloud *c) {
+  int64_t t = c->cfg.u.cloud.job_expiry;
+  return json_integer(t < 3600 ? 3600 : t > 7 * 86400 ? 7 * 86400 : t);
+}
+
+/* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
+static const setting_def defs[] = {
+    {.name = "hold_time",
+     .kind = SETTING_DURATION,
+     .min = 3600,
+     .max = 7 * 86400,
+     .fallback = hold_time_default,
+     .help = "how long a job is held before it expires unprinted (1h to 7d)"},
+};
+
+const char *const cloud_setting_names[] = {"hold_time", NULL};
+
+static const setting_def *def_of(const char *name) {
+  for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
+    if (strcmp(defs[i].name, name) == 0)
+      return &defs[i];
+  return NULL;
+}
+
+json_t *cloud_setting(cloud *c, const char *tenant, const char *name) {
+  const setting_def *d = def_of(name);
+  if (!d) {
+    sr_log(SR_LOG_ERROR, "settings", "no setting named '%s' (a bug)", name);
+    return NULL;
+  }
+  json_t *row = cloud_db_row(
+      c->db, "SELECT value FROM tenant_settings WHERE tenant = ? AND name = ?", "tt", tenant, name);
+  json_t *value = NULL;
+  if (row)
+    value = json_loads(cloud_row_text(row, "value"), JSON_DECODE_ANY, NULL);
+  json_decref(row);
+  return value ? value : d->fallback(c);
+}
+
+int64_t cloud_setting_seconds(cloud *c, const char *tenant, const char *name) {
+  json_t *v = cloud_setting(c, tenant, name);
+  int64_t s = v ? json_integer_value(v) : 0;
+  json_decref(v);
+  return s;
+}
+
+bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *out,
+                        size_t out_size) {
+  json_t *v = cloud_setting(c, tenant, name);
+  const char *s = json_string_value(v);
+  bool ok = s && snprintf(out, out_size, "%s", s) < (int)out_size;
+  json_decref(v);
+  return ok;
+}
+
+/* The checked, normalised value of `given` for `d` (new reference), or
+ * NULL with the reason in `why`. */
+static json_t *setting_value(const setting_def *d, json_t *given, char *why, size_t why_size) {
+  switch (d->kind) {
+  case SETTING_DURATION: {
+    int64_t s = -1;
+    if (json_is_integer(given))
+      s = json_integer_value(given);
+    else if (!json_is_string(given) || !sr_duration_parse(json_string_value(given), &s))
+      s = -1;
+    if (s < d->min || s > d->max) {
+      snprintf(
+          why, why_size,
+          "'%s' is a duration (seconds, or text such as 30m, 48h, 7d) from %lld to %lld seconds",
+          d->name, (long long)d->min, (long long)d->max);
+      return NULL;
+    }
+    return json_integer(s);
+  }
+  case SETTING_CHOICE: {
+    const char *s = json_string_value(given);
+    for (const char *const *ch = d->choices; s && *ch; ch++)
+      if (strcmp(*ch, s) == 0)
+        return json_string(s);
+    size_t n = (size_t)snprintf(why, why_size, "'%s' is one of:", d->name);
+    for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
+      n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+    return NULL;
+  }
+  }
+  return NULL;
+}
+
+static json_t *all_settings(cloud *c, const char *tenant) {
+  json_t *out = json_object();
+  for (size_t i = 0; i < sizeof defs / sizeof *defs; i++) {
+    json_t *v = cloud_setting(c, tenant, defs[i].name);
+    if (v)
+      json_object_set_new(out, defs[i].name, v);
+  }
+  return out;
+}
+
+void cloud_admin_settings(cloud_call *k) {
+  json_t *s = all_settings(k->c, k->tenant);
+  if (cloud_db_failed(k->c->db)) {
+    json_decref(s);
+    cloud_api_db_error(k->resp, "reading the settings");
+    return;
+  }
+  sr_http_reply_json(k->resp, 200, s);
+}
+
+/* PATCH: every given setting is checked before any is written, and all
+ * are written in one transaction, so a request changes all or nothing. */
+void cloud_admin_settings_set(cloud_call *k) {
+  cloud *c = k->c;
+  json_t *body = cloud_api_body(k->req, k->resp, k->fields);
+  if (!body)
+    return;
+  json_t *checked = json_object();
+  const char *name;
+  json_t *given;
+  json_object_foreach(body, name, given) {
+    char why[256];
+    const setting_def *d = def_of(name);
+    json_t *v = d ? setting_value(d, given, why, sizeof why) : NULL;
+    if (!v) {
+      sr_http_reply_error(k->resp, 400, "invalid", "%s", d ? why : "no such setting");
+      json_decref(checked);
+      json_decref(body);
+      return;
+    }
+    json_object_set_new(checked, name, v);
+  }
+  json_decref(body);
+  bool began = cloud_db_begin(c->db), ok = began;
+  int64_t now = (int64_t)time(NULL);
+  json_object_foreach(checked, name, given) {
+    char *text = json_dumps(given, JSON_ENCODE_ANY | JSON_COMPACT);
+    ok = ok && text &&
+         cloud_db_run(c->db,
+                      "INSERT INTO tenant_settings(tenant, name, value, updated_at) "
+                      "VALUES(?, ?, ?, ?) ON CONFLICT(tenant, name) DO UPDATE SET "
+                      "value = excluded.value, updated_at = excluded.updated_at",
+                      "ttti", k->tenant, name, text, now) >= 0;
+    free(text);
+  }
+  ok = ok && cloud_db_commit(c->db);
+  if (!ok) {
+    if (began)
+      cloud_db_rollback(c->db);
+    json_decref(checked);
+    cloud_api_db_error(k->resp, "saving the settings");
+    return;
+  }
+  json_object_foreach(checked, name, given) {
+    char *text = json_dumps(given, JSON_ENCODE_ANY | JSON_COMPACT);
+    sr_log(SR_LOG_INFO, "settings", "tenant %s: %s set to %s", k->tenant, name, text ? text : "?");
+    free(text);
+  }
+  json_decref(checked);
+  cloud_admin_settings(k);
+}
