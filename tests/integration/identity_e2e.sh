@@ -25,12 +25,9 @@ cleanup_more() {
 }
 
 # an SMTP sink (STARTTLS with the stack's certificate) for emailed codes
+source "$src/tests/support/smtp.sh"
 stack_pki "$tmp/pki"
-smtp_port=$(stack_free_port)
-mkdir -p "$tmp/mail"
-/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$tmp/mail/box" \
-  --tlscert "$tmp/pki/server.crt" --tlskey "$tmp/pki/server.key" >"$tmp/mail/log" 2>&1 &
-smtp_pid=$!
+smtp_sink_start
 # a real OpenID provider (npm oidc-provider) for the device authorization grant
 node "$src/tests/oidc/provider.mjs" --port 0 --cert "$tmp/pki/server.crt" --key "$tmp/pki/server.key" \
   >"$tmp/oidc.out" 2>"$tmp/oidc.log" &

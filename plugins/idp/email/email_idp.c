@@ -13,7 +13,6 @@
  *   code_ttl: 600                             # seconds a code is valid
  *   attempts: 5                               # wrong codes before it is void
  */
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sr/idp.h>
@@ -21,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "smtp_mail.h"
 
 typedef struct email_idp {
   sr_plugin *self;
@@ -88,73 +89,27 @@ static int email_create(sr_plugin *self, const sr_config_node *config, void **in
 
 static void email_destroy(void *instance) { sr_host->free(instance); }
 
-typedef struct outgoing {
-  const char *text;
-  size_t left;
-} outgoing;
-
-static size_t read_mail(char *buf, size_t size, size_t n, void *ctx) {
-  outgoing *o = ctx;
-  size_t len = size * n < o->left ? size * n : o->left;
-  memcpy(buf, o->text, len);
-  o->text += len;
-  o->left -= len;
-  return len;
-}
-
-/* True for a plain address we are willing to put in SMTP commands. */
-static bool address_ok(const char *s) {
-  const char *at = strchr(s, '@');
-  return at && at != s && at[1] && !strchr(at + 1, '@') && strlen(s) < 250 &&
-         strcspn(s, " \t\r\n<>,;\"()") == strlen(s);
-}
-
 static int send_code(email_idp *e, const char *to, const char *code) {
-  char mail[2048], from[300], rcpt[300];
-  snprintf(mail, sizeof mail,
-           "From: securerelease <%s>\r\nTo: <%s>\r\nSubject: Your securerelease code\r\n"
-           "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+  char text[512], err[512];
+  snprintf(text, sizeof text,
            "Your code to register for secure printing is: %s\r\n\r\n"
            "It is valid for %lld minutes. If you did not ask for it, ignore this message.\r\n",
-           e->from, to, code, (long long)(e->code_ttl / 60));
-  snprintf(from, sizeof from, "<%s>", e->from);
-  snprintf(rcpt, sizeof rcpt, "<%s>", to);
-  CURL *h = curl_easy_init();
-  if (!h)
-    return SR_ERR_NOMEM;
-  struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
-  outgoing o = {mail, strlen(mail)};
-  curl_easy_setopt(h, CURLOPT_URL, e->smtp_url);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL); /* STARTTLS or fail */
-  if (e->ca_file)
-    curl_easy_setopt(h, CURLOPT_CAINFO, e->ca_file);
-  if (e->username) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, e->username);
-    curl_easy_setopt(h, CURLOPT_PASSWORD, e->password ? e->password : "");
-  }
-  curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, read_mail);
-  curl_easy_setopt(h, CURLOPT_READDATA, &o);
-  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
-  CURLcode rc = curl_easy_perform(h);
-  curl_slist_free_all(rcpts);
-  curl_easy_cleanup(h);
-  memset(mail, 0, sizeof mail);
-  if (rc != CURLE_OK) {
-    sr_host->set_error(e->self, SR_ERR_CONNECT, "%s: cannot send the code: %s", e->smtp_url,
-                       curl_easy_strerror(rc));
-    return SR_ERR_CONNECT;
-  }
-  return SR_OK;
+           code, (long long)(e->code_ttl / 60));
+  sr_mail_relay relay = {.url = e->smtp_url,
+                         .ca_file = e->ca_file,
+                         .from = e->from,
+                         .username = e->username,
+                         .password = e->password};
+  int status = sr_mail_send(&relay, to, "Your securerelease code", text, err, sizeof err);
+  memset(text, 0, sizeof text);
+  if (status != SR_OK)
+    sr_host->set_error(e->self, status, "cannot send the code: %s", err);
+  return status;
 }
 
 static int email_begin(void *instance, const char *hint, sr_registration *reg) {
   email_idp *e = instance;
-  if (!hint || !address_ok(hint))
+  if (!hint || !sr_mail_address_ok(hint))
     return SR_ERR_DEFER; /* not an email registration */
   pending *p = sr_host->alloc(sizeof *p);
   if (!p)
