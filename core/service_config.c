@@ -354,6 +354,28 @@ static const sr_schema lockout_schema = {
                                           .max = 86400},
                                          {0}}};
 
+#define SMTP(field) F(sr_smtp_config, field)
+static const sr_schema smtp_schema = {
+    "smtp", (const sr_schema_field[]){
+                {.key = "url",
+                 .type = SR_FIELD_STRING,
+                 .offset = SMTP(url),
+                 .help = "smtp://HOST:PORT (STARTTLS is required) or smtps://HOST:PORT"},
+                {.key = "ca_file",
+                 .type = SR_FIELD_PATH,
+                 .offset = SMTP(ca_file),
+                 .help = "the relay's CA; default the system's"},
+                {.key = "from",
+                 .type = SR_FIELD_STRING,
+                 .offset = SMTP(from),
+                 .help = "the sender address (required with url)"},
+                {.key = "username", .type = SR_FIELD_STRING, .offset = SMTP(username)},
+                {.key = "password",
+                 .type = SR_FIELD_STRING,
+                 .offset = SMTP(password),
+                 .help = "write ${ENV_VARIABLE}: never the password itself"},
+                {0}}};
+
 #define CLOUD(field) F(sr_service_config, u.cloud.field)
 static const sr_schema cloud_schema = {
     "cloud",
@@ -382,7 +404,16 @@ static const sr_schema cloud_schema = {
          .offset = CLOUD(job_expiry),
          .def = "48h",
          .min = 60,
-         .max = 365 * 86400},
+         .max = 365 * 86400,
+         .help = "the default hold_time of a tenant (kept within 1h to 7d)"},
+        {.key = "hold_time_min",
+         .type = SR_FIELD_DURATION,
+         .offset = CLOUD(hold_time_min),
+         .def = "1h",
+         .min = 5,
+         .max = 7 * 86400,
+         .help = "the shortest hold_time a tenant may set: lower it only for demonstrations "
+                 "and tests"},
         {.key = "admin_token_file",
          .type = SR_FIELD_PATH,
          .offset = CLOUD(admin_token_file),
@@ -427,6 +458,11 @@ static const sr_schema cloud_schema = {
          .type = SR_FIELD_PLUGIN_LIST,
          .offset = CLOUD(idp),
          .help = "identity providers for registration, asked in order"},
+        {.key = "smtp",
+         .type = SR_FIELD_SECTION,
+         .offset = CLOUD(smtp),
+         .section = &smtp_schema,
+         .help = "the mail relay for users' notices (expiry warnings); none: no mail"},
         {0}}};
 
 #define DLV(field) F(sr_delivery_config, field)
@@ -497,6 +533,14 @@ static const sr_schema print_scout_schema = {
          .def = "268435456",
          .min = 1024,
          .max = 17179869184LL},
+        {.key = "hold_time",
+         .type = SR_FIELD_DURATION,
+         .offset = SCOUT(hold_time),
+         .def = "48h",
+         .min = 5,
+         .max = 7 * 86400,
+         .help = "how long a job is kept before the cloud has said (the cloud's answer to its "
+                 "announcement, the tenant's hold time, replaces it)"},
         {.key = "queue",
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(queue),

@@ -77,6 +77,15 @@ typedef struct sr_lockout_config {
   int64_t duration; /* seconds it lasts */
 } sr_lockout_config;
 
+/* The mail relay the cloud sends users' notices through (expiry warnings). */
+typedef struct sr_smtp_config {
+  const char *url;      /* smtp://HOST:PORT (STARTTLS required) or smtps://; NULL: no mail */
+  const char *ca_file;  /* the relay's CA, or NULL: the system's */
+  const char *from;     /* the sender address */
+  const char *username; /* optional SMTP login */
+  const char *password;
+} sr_smtp_config;
+
 typedef struct sr_cloud_config {
   sr_listen_config listen;
   sr_api_limits_config api_limits;
@@ -84,7 +93,8 @@ typedef struct sr_cloud_config {
   sr_database_config database;
   sr_mqtt_config mqtt;
   const sr_config_node *storage; /* plugin list: one per region */
-  int64_t job_expiry;            /* seconds a held job waits */
+  int64_t job_expiry;            /* seconds a held job waits: the default hold_time */
+  int64_t hold_time_min;         /* the shortest hold_time a tenant may set (demos, tests) */
   const char *admin_token_file;  /* operator token: creates tenants */
   sr_enrollment_config enrollment;
   int64_t release_timeout;   /* seconds a scout has to start printing */
@@ -94,6 +104,7 @@ typedef struct sr_cloud_config {
   const sr_config_node *idp;   /* plugin list: registration (email, OIDC) */
   const char *master_key_file; /* seals secrets at rest (tenant CA keys), mode 0600 */
   sr_broker_acl_config broker_acl;
+  sr_smtp_config smtp;
 } sr_cloud_config;
 
 /* What one client (or one local account) may take of the print scout's IPP
@@ -131,6 +142,7 @@ typedef struct sr_print_scout_config {
   const char *scout_id;    /* this scout's identity (its certificate's CN); "" = no MQTT */
   const char *secret_file; /* the site secret (SR1-...), mode 0600 */
   int64_t max_document;    /* bytes a submitted document may have */
+  int64_t hold_time;       /* seconds a job is kept until the cloud says how long */
   sr_listen_config queue;  /* the local IPP queue */
   sr_queue_limits_config queue_limits;
   sr_pin_jobs_config pin_jobs;

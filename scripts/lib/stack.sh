@@ -16,6 +16,9 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
+# lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
+# (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -250,10 +253,12 @@ master_key_file: master-key
 broker_acl: {file: ../broker/acl, pid_file: ../broker/pid}
 release_timeout: ${STACK_RELEASE_TIMEOUT:-10s}
 site_heartbeat: ${STACK_SITE_HEARTBEAT:-30s}
+hold_time_min: ${STACK_HOLD_TIME_MIN:-1h}
 lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
 YAML
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/cloud.yaml"
+  [ -n "${STACK_CLOUD_SMTP:-}" ] && printf 'smtp: %s\n' "$STACK_CLOUD_SMTP" >>"$d/cloud.yaml"
   # identity providers for registration, if a caller gives some (YAML)
   [ -n "${STACK_CLOUD_IDP:-}" ] && printf '%s\n' "$STACK_CLOUD_IDP" >>"$d/cloud.yaml"
   return 0
@@ -369,6 +374,7 @@ transports:
   - plugin: raw
 driver: {plugin: printer_mib}
 printers: [localhost, 127.0.0.1]
+hold_time: ${STACK_SCOUT_HOLD_TIME:-48h}
 YAML
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"
   if [ ! -f "$d/scout.crt" ]; then

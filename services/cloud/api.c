@@ -49,6 +49,7 @@ static const cloud_route routes[] = {
     {{"DELETE", V1 "/scouts/{id}"}, CLOUD_ADMIN, cloud_admin_scout_remove, NULL},
     {{"GET", V1 "/jobs"}, CLOUD_ADMIN, cloud_admin_jobs, NULL},
     {{"GET", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings, NULL},
+    {{"GET", V1 "/notifications"}, CLOUD_ADMIN, cloud_admin_notifications, NULL},
     {{"PATCH", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings_set, cloud_setting_names},
     {{"GET", V1 "/delegations"}, CLOUD_ADMIN, cloud_admin_delegations, NULL},
     {{"POST", V1 "/delegations"},

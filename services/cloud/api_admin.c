@@ -301,7 +301,7 @@ void cloud_admin_jobs(cloud_call *k) {
   json_t *rows =
       cloud_db_rows(k->c->db,
                     "SELECT j.id, j.title, j.pages, j.copies, j.sides, j.color, j.state, "
-                    "j.reason, j.submitted_at, j.scout, u.email AS owner FROM jobs j "
+                    "j.reason, j.submitted_at, j.expires_at, j.scout, u.email AS owner FROM jobs j "
                     "JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
                     "WHERE j.tenant = ? ORDER BY j.submitted_at, j.sequence, j.id",
                     "t", k->tenant);
@@ -315,6 +315,10 @@ void cloud_admin_jobs(cloud_call *k) {
     char when[32];
     cloud_rfc3339(cloud_row_int(row, "submitted_at"), when);
     json_object_set_new(row, "submitted_at", json_string(when));
+    if (json_is_integer(json_object_get(row, "expires_at"))) {
+      cloud_rfc3339(cloud_row_int(row, "expires_at"), when);
+      json_object_set_new(row, "expires_at", json_string(when));
+    }
   }
   sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", rows));
 }

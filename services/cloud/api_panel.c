@@ -51,6 +51,10 @@ static json_t *job_view(const json_t *row) {
   if (*cloud_row_text(row, "reason"))
     json_object_set_new(o, "reason", json_string(cloud_row_text(row, "reason")));
   json_object_set_new(o, "pin_required", json_boolean(*cloud_row_text(row, "pin_hash") != '\0'));
+  if (json_is_integer(json_object_get(row, "expires_at"))) {
+    cloud_rfc3339(cloud_row_int(row, "expires_at"), when);
+    json_object_set_new(o, "expires_at", json_string(when));
+  }
   return o;
 }
 
@@ -69,8 +73,8 @@ void cloud_panel_jobs(cloud_call *k) {
   static char *sql;
   if (!sql) /* built once: the statement cache keys on its address */
     sql = visible_sql(
-        " AND j.state IN ('held', 'releasing', 'printing') ORDER BY j.submitted_at, j.sequence, "
-        "j.id");
+        " AND j.state IN ('held', 'releasing', 'printing') AND (j.state != 'held' OR "
+        "j.expires_at IS NULL OR j.expires_at > ?3) ORDER BY j.submitted_at, j.sequence, j.id");
   json_t *rows = sql ? cloud_db_rows(c->db, sql, "tti", cloud_row_text(session, "tenant"),
                                      cloud_row_text(session, "user_id"), (int64_t)time(NULL))
                      : NULL;
@@ -261,7 +265,8 @@ void cloud_panel_release(cloud_call *k) {
   if (json_is_true(all) && !ids) {
     static char *sql;
     if (!sql)
-      sql = visible_sql(" AND j.state = 'held' ORDER BY j.submitted_at, j.sequence, j.id");
+      sql = visible_sql(" AND j.state = 'held' AND (j.expires_at IS NULL OR j.expires_at > ?3) "
+                        "ORDER BY j.submitted_at, j.sequence, j.id");
     targets = sql ? cloud_db_rows(c->db, sql, "tti", tenant, cloud_row_text(session, "user_id"),
                                   (int64_t)time(NULL))
                   : NULL;

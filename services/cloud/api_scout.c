@@ -32,6 +32,16 @@ static const char *const sides_values[] = {"one-sided", "two-sided-long-edge",
                                            "two-sided-short-edge", NULL};
 static const char *const color_values[] = {"color", "monochrome", "auto", NULL};
 
+/* The answer to an announcement: the job's state in the cloud and when it
+ * expires, also as seconds from now, which the scout adds to its own
+ * clock (a workstation's clock may be off by hours). */
+static json_t *job_answer(const char *id, const char *state, int64_t expires_at, int64_t now) {
+  char when[32];
+  cloud_rfc3339(expires_at, when);
+  return json_pack("{s:s, s:s, s:s, s:I}", "id", id, "state", state, "expires_at", when,
+                   "expires_in", (json_int_t)(expires_at - now));
+}
+
 void cloud_scout_job_add(cloud_call *k) {
   cloud *c = k->c;
   json_t *scout = k->scout;
@@ -91,33 +101,43 @@ void cloud_scout_job_add(cloud_call *k) {
                              (int64_t)time(NULL) + 86400, &submitted_at, resp))
     ; /* answered */
   else {
-    int64_t now = time(NULL);
+    int64_t now = time(NULL), expires_at, warn_at;
+    cloud_job_expiry(c, tenant, submitted_at, &expires_at, &warn_at);
     int n = cloud_db_run(
         c->db,
         "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
-        "size, submitted_at, sequence, pin_hash, state, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, 'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
-        "ttttttitttiiiti", tenant, id,
+        "size, submitted_at, sequence, pin_hash, expires_at, state, updated_at) VALUES(?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
+        "ttttttitttiiitii", tenant, id,
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
         cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
         json_is_integer(size) ? json_integer_value(size) : 0, submitted_at,
-        sequence ? json_integer_value(sequence) : 0, json_string_value(pin_hash), now);
+        sequence ? json_integer_value(sequence) : 0, json_string_value(pin_hash), expires_at, now);
     if (n == 1 && json_is_integer(pages) &&
         cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
                      json_integer_value(pages), tenant, id) != 1)
       n = -1;
+    if (n == 1 && warn_at &&
+        cloud_db_run(c->db, "UPDATE jobs SET warn_at = ? WHERE tenant = ? AND id = ?", "itt",
+                     warn_at, tenant, id) != 1)
+      n = -1;
     if (n == 1) {
       sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s", tenant, id,
              cloud_row_text(scout, "id"));
-      sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "state", "held"));
+      sr_http_reply_json(resp, 201, job_answer(id, "held", expires_at, now));
     } else if (n == 0) { /* sent again (a retry): the same job is fine */
-      json_t *row = cloud_db_row(c->db, "SELECT scout, state FROM jobs WHERE tenant = ? AND id = ?",
-                                 "tt", tenant, id);
+      json_t *row = cloud_db_row(
+          c->db, "SELECT scout, state, expires_at FROM jobs WHERE tenant = ? AND id = ?", "tt",
+          tenant, id);
       if (!row && cloud_db_failed(c->db))
         cloud_api_db_error(resp, "reading the job");
       else if (row && strcmp(cloud_row_text(row, "scout"), cloud_row_text(scout, "id")) == 0)
-        sr_http_reply_json(
-            resp, 200, json_pack("{s:s, s:s}", "id", id, "state", cloud_row_text(row, "state")));
+        sr_http_reply_json(resp, 200,
+                           job_answer(id, cloud_row_text(row, "state"),
+                                      json_is_integer(json_object_get(row, "expires_at"))
+                                          ? cloud_row_int(row, "expires_at")
+                                          : expires_at,
+                                      now));
       else
         sr_http_reply_error(resp, 409, "exists", "job %s belongs to another scout", id);
       json_decref(row);

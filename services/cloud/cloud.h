@@ -222,17 +222,50 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
  * the scout's event rate (event_limit.c). */
 void cloud_release_event(cloud *c, const char *tenant, const char *scout, const char *payload,
                          size_t len);
-/* Fails releases whose scout did not answer in time, expires old jobs. */
+/* Fails releases whose scout did not answer in time, expires held jobs
+ * (expiry.c), forgets ended ones past their retention (retention.c). */
 void cloud_release_sweep(cloud *c);
 /* Re-sends the commands of releases still under way (after a restart the
  * scouts answer them again; they never print twice). */
 void cloud_release_resume(cloud *c);
 /* Deletes a held job everywhere: marks it `state` (deleted, expired) and
- * tells its scout. False if the job was not held. */
+ * tells its scout (or flags it cleanup_pending). Expiry goes through here
+ * too, so whatever a deletion removes is removed on expiry. False if the
+ * job was not held. */
 bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state);
 
 /* A scout came online: sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
+
+/* ---- expiry.c ---- */
+
+/* When a job of `tenant` submitted at `submitted_at` (the workstation's
+ * clock) and announced now expires, and when its owner is warned (0: not),
+ * from the tenant's hold_time and expiry_warning. */
+void cloud_job_expiry(cloud *c, const char *tenant, int64_t submitted_at, int64_t *expires_at,
+                      int64_t *warn_at);
+/* True if job row `job` (with expires_at) has expired at `now`. */
+bool cloud_job_expired(const json_t *job, int64_t now);
+/* Expires the held jobs whose time came (cloud_job_delete "expired") and
+ * warns the owners whose warning time came, each job once. On the loop. */
+void cloud_expiry_sweep(cloud *c);
+
+/* ---- retention.c ---- */
+
+/* Deletes ended jobs (and their releases and notifications) older than
+ * their tenant's retention; does its work every few seconds. On the loop. */
+void cloud_retention_sweep(cloud *c);
+
+/* ---- notifications.c ---- */
+
+/* Mails notice `id` of `tenant` (recorded in notifications) to `to`: job
+ * `title` expires at `expires_at`. On c->pool; marks the row mailed once
+ * sent. Without a relay configured it says so in the log once and mails
+ * nothing. Strings are copied. */
+void cloud_notification_mail(cloud *c, const char *tenant, const char *id, const char *to,
+                             const char *title, int64_t expires_at);
+/* GET /api/v1/notifications (a tenant administrator). */
+void cloud_admin_notifications(cloud_call *k);
 
 /* ---- settings.c ---- */
 
@@ -245,8 +278,7 @@ json_t *cloud_setting(cloud *c, const char *tenant, const char *name);
 /* A duration setting in seconds. */
 int64_t cloud_setting_seconds(cloud *c, const char *tenant, const char *name);
 /* A text setting copied to out; false if it is not text or does not fit. */
-bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *out,
-                        size_t out_size);
+bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *out, size_t out_size);
 /* GET and PATCH /api/v1/settings (a tenant administrator). */
 void cloud_admin_settings(cloud_call *k);
 void cloud_admin_settings_set(cloud_call *k);

@@ -88,6 +88,25 @@ static const char *const migrations[] = {
     "CREATE TABLE tenant_settings(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, name));",
+    /* 12 (issue 11, hold expiry): when each held job expires and when its
+     * owner is warned, both fixed when it is announced (the tenant's
+     * hold_time and expiry_warning then); held jobs from before expire 48 h
+     * after submission (the default). The warnings sent, one per job
+     * (notifications_once), for the portal and `srctl notifications`. The
+     * indexes serve the sweep: due jobs, due warnings, ended jobs past
+     * their retention and their releases. */
+    "ALTER TABLE jobs ADD COLUMN expires_at INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN warn_at INTEGER;"
+    "UPDATE jobs SET expires_at = submitted_at + 172800 WHERE state = 'held';"
+    "CREATE INDEX jobs_expiring ON jobs(state, expires_at);"
+    "CREATE INDEX jobs_to_warn ON jobs(warn_at);"
+    "CREATE INDEX jobs_ended ON jobs(tenant, state, updated_at);"
+    "CREATE INDEX releases_by_job ON releases(tenant, job);"
+    "CREATE TABLE notifications(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " user_id TEXT NOT NULL, kind TEXT NOT NULL, job TEXT NOT NULL, expires_at INTEGER,"
+    " created_at INTEGER NOT NULL, mailed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(tenant, id));"
+    "CREATE UNIQUE INDEX notifications_once ON notifications(tenant, kind, job);"
+    "CREATE INDEX notifications_by_time ON notifications(tenant, created_at);",
 };
 
 const char *cloud_db_migration_sql(int version) {

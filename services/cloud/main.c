@@ -104,7 +104,12 @@ static bool cloud_init(cloud *c, const char *config_path) {
       return false;
     }
   }
-  /* registration steps call SMTP servers and OpenID providers: off the loop */
+  if (cc->smtp.url && !cc->smtp.from) {
+    fprintf(stderr, "sr-cloud: smtp needs 'from' (the sender address of users' notices)\n");
+    return false;
+  }
+  /* registration steps call SMTP servers and OpenID providers, notices
+   * are mailed: off the loop */
   c->pool = sr_worker_pool_new(c->loop, REGISTRATION_THREADS, REGISTRATION_QUEUE);
   if (!c->pool) {
     fprintf(stderr, "sr-cloud: cannot start worker threads\n");

@@ -15,6 +15,8 @@
 #include "log.h"
 
 #define PRINTING_TIMEOUT 900 /* seconds a started release may take */
+#define EXPIRED_REASON                                                                             \
+  "the job was not released within its hold time and has been deleted; print it again"
 
 static json_t *state_answer(const char *job, const char *state, const char *reason) {
   json_t *o = json_pack("{s:s, s:s}", "job", job, "state", state);
@@ -85,6 +87,12 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
   char *text = NULL;
   if (!job || !device) {
     answer = state_answer(job_id, "failed", job ? "unknown device" : "no such job");
+    goto out;
+  }
+  if (strcmp(cloud_row_text(job, "state"), "held") == 0 && cloud_job_expired(job, time(NULL))) {
+    /* its time came before the sweep's: it expires now, and prints never */
+    cloud_job_delete(c, tenant, job_id, "expired");
+    answer = state_answer(job_id, "expired", EXPIRED_REASON);
     goto out;
   }
   if (strcmp(cloud_row_text(job, "state"), "held") != 0) {
@@ -256,14 +264,8 @@ void cloud_release_sweep(cloud *c) {
                  cloud_row_text(row, "job"), reason);
   }
   json_decref(late);
-  json_t *old = cloud_db_rows(c->db,
-                              "SELECT tenant, id FROM jobs WHERE state = 'held' AND "
-                              "submitted_at < ?",
-                              "i", now - c->cfg.u.cloud.job_expiry);
-  json_array_foreach(old, i, row) {
-    cloud_job_delete(c, cloud_row_text(row, "tenant"), cloud_row_text(row, "id"), "expired");
-  }
-  json_decref(old);
+  cloud_expiry_sweep(c);
+  cloud_retention_sweep(c);
   cloud_db_run(c->db, "DELETE FROM sessions WHERE expires_at < ?", "i", now);
   cloud_registrations_sweep(c, false);
   cloud_events_report(false);
@@ -320,9 +322,10 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
   if (!job)
     return false;
   int n = cloud_db_run(c->db,
-                       "UPDATE jobs SET state = ?, reason = NULL, updated_at = ? WHERE tenant = ? "
+                       "UPDATE jobs SET state = ?, reason = ?, updated_at = ? WHERE tenant = ? "
                        "AND id = ? AND state = 'held'",
-                       "titt", state, (int64_t)time(NULL), tenant, job_id);
+                       "ttitt", state, strcmp(state, "expired") == 0 ? EXPIRED_REASON : NULL,
+                       (int64_t)time(NULL), tenant, job_id);
   if (n == 1 && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id)) {
     if (cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
                      tenant, job_id) == 1)

@@ -23,27 +23,56 @@ typedef struct setting_def {
   const char *name;
   setting_kind kind;
   int64_t min, max;              /* SETTING_DURATION */
+  int64_t (*floor)(cloud *c);    /* SETTING_DURATION: the operator's min, replaces `min` */
   const char *const *choices;    /* SETTING_CHOICE, NULL-terminated */
   json_t *(*fallback)(cloud *c); /* the default (new reference) */
   const char *help;
 } setting_def;
 
+#define HOLD_TIME_MAX (7 * 86400)
+
+/* The operator may allow holds shorter than an hour (hold_time_min in the
+ * cloud's configuration) so that demonstrations and tests see jobs expire. */
+static int64_t hold_time_floor(cloud *c) { return c->cfg.u.cloud.hold_time_min; }
+
 static json_t *hold_time_default(cloud *c) {
-  int64_t t = c->cfg.u.cloud.job_expiry;
-  return json_integer(t < 3600 ? 3600 : t > 7 * 86400 ? 7 * 86400 : t);
+  int64_t t = c->cfg.u.cloud.job_expiry, lo = hold_time_floor(c);
+  return json_integer(t < lo ? lo : t > HOLD_TIME_MAX ? HOLD_TIME_MAX : t);
+}
+
+static json_t *no_warning(cloud *c) {
+  (void)c;
+  return json_integer(0);
+}
+
+static json_t *retention_default(cloud *c) {
+  (void)c;
+  return json_integer(90 * 86400);
 }
 
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
      .kind = SETTING_DURATION,
-     .min = 3600,
-     .max = 7 * 86400,
+     .max = HOLD_TIME_MAX,
+     .floor = hold_time_floor,
      .fallback = hold_time_default,
      .help = "how long a job is held before it expires unprinted (1h to 7d)"},
+    {.name = "expiry_warning",
+     .kind = SETTING_DURATION,
+     .min = 0,
+     .max = HOLD_TIME_MAX,
+     .fallback = no_warning,
+     .help = "how long before a job expires its owner is warned (0: not warned)"},
+    {.name = "retention",
+     .kind = SETTING_DURATION,
+     .min = 0,
+     .max = 3650 * 86400,
+     .fallback = retention_default,
+     .help = "how long an ended job's metadata is kept for reporting (0: not kept)"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", NULL};
+const char *const cloud_setting_names[] = {"hold_time", "expiry_warning", "retention", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -64,6 +93,11 @@ json_t *cloud_setting(cloud *c, const char *tenant, const char *name) {
   if (row)
     value = json_loads(cloud_row_text(row, "value"), JSON_DECODE_ANY, NULL);
   json_decref(row);
+  /* set while the operator allowed shorter holds than now: the floor */
+  if (value && d->floor && json_integer_value(value) < d->floor(c)) {
+    json_decref(value);
+    value = json_integer(d->floor(c));
+  }
   return value ? value : d->fallback(c);
 }
 
@@ -85,19 +119,20 @@ bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *ou
 
 /* The checked, normalised value of `given` for `d` (new reference), or
  * NULL with the reason in `why`. */
-static json_t *setting_value(const setting_def *d, json_t *given, char *why, size_t why_size) {
+static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char *why,
+                             size_t why_size) {
   switch (d->kind) {
   case SETTING_DURATION: {
-    int64_t s = -1;
+    int64_t min = d->floor ? d->floor(c) : d->min, s = -1;
     if (json_is_integer(given))
       s = json_integer_value(given);
     else if (!json_is_string(given) || !sr_duration_parse(json_string_value(given), &s))
       s = -1;
-    if (s < d->min || s > d->max) {
+    if (s < min || s > d->max) {
       snprintf(
           why, why_size,
           "'%s' is a duration (seconds, or text such as 30m, 48h, 7d) from %lld to %lld seconds",
-          d->name, (long long)d->min, (long long)d->max);
+          d->name, (long long)min, (long long)d->max);
       return NULL;
     }
     return json_integer(s);
@@ -149,7 +184,7 @@ void cloud_admin_settings_set(cloud_call *k) {
   json_object_foreach(body, name, given) {
     char why[256];
     const setting_def *d = def_of(name);
-    json_t *v = d ? setting_value(d, given, why, sizeof why) : NULL;
+    json_t *v = d ? setting_value(c, d, given, why, sizeof why) : NULL;
     if (!v) {
       sr_http_reply_error(k->resp, 400, "invalid", "%s", d ? why : "no such setting");
       json_decref(checked);

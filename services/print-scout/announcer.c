@@ -40,6 +40,22 @@ static bool to_announce(const scout_job *job, void *all) {
   return job->state == SCOUT_JOB_HELD && (*(const bool *)all || !job->announced);
 }
 
+/* The cloud said when `job` expires: into the table, and beside its file
+ * when it moved (a re-announcement after each reconnect answers the same
+ * time, give or take the second it took). A job that left `held` while
+ * its sidecar was written (printed, deleted, expired: its files may be
+ * gone already) loses the sidecar again, so none is left behind; one
+ * whose release fails gets it back at the next announcement. */
+static void keep_expiry(scout_announcer *a, const scout_job *job, time_t expires) {
+  scout_job now;
+  scout_job_set_expiry(a->jobs, job->id, expires);
+  if (expires <= job->expires + 2 && expires >= job->expires - 2)
+    return;
+  scout_store_save_expiry(a->store, job, expires);
+  if (!scout_job_get(a->jobs, job->id, &now) || now.state != SCOUT_JOB_HELD)
+    scout_store_drop_expiry(a->store, job);
+}
+
 /* On the announcer's thread: blocks on the directory and the cloud. */
 static void announce_work(void *arg) {
   batch *b = arg;
@@ -54,8 +70,11 @@ static void announce_work(void *arg) {
     scout_job now;
     if (!scout_job_get(a->jobs, held[i].id, &now) || now.state != SCOUT_JOB_HELD)
       continue; /* released or deleted since it was listed */
-    int status = scout_store_announce(a->store, &held[i]);
+    time_t expires = 0;
+    int status = scout_store_announce(a->store, &held[i], &expires);
     if (status == SR_OK) {
+      if (expires)
+        keep_expiry(a, &held[i], expires);
       scout_job_mark_announced(a->jobs, held[i].id);
       b->announced++;
     } else if (status == SR_ERR_CONNECT || status == SR_ERR_TIMEOUT) {

@@ -142,11 +142,25 @@ bool scout_job_transition(scout_job_table *t, const scout_job *job, scout_job_st
   bool ok = j && j->state == (int)from;
   if (ok) {
     bool announced = j->announced;
+    time_t expires = j->expires;
     *j = *job;
     j->announced = announced;
+    j->expires = expires;
   }
   pthread_mutex_unlock(&t->lock);
   return ok;
+}
+
+void scout_job_set_expiry(scout_job_table *t, int id, time_t expires) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, id);
+  if (j)
+    j->expires = expires;
+  pthread_mutex_unlock(&t->lock);
+}
+
+time_t scout_job_expiry(const scout_job *job, int64_t hold_time) {
+  return job->expires ? job->expires : job->created + (time_t)hold_time;
 }
 
 void scout_job_mark_announced(scout_job_table *t, int id) {

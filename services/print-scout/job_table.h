@@ -39,6 +39,10 @@ typedef struct scout_job {
   bool receiving;      /* incoming with its document being read now: does not expire */
   bool announced;      /* the cloud has been told it is held (scout_store_announce) */
   char pin_hash[65];   /* keyed hash of its job-password (hash_pin hook), or "": no PIN */
+  /* when the cloud said the held job expires (the scout's clock), kept in
+   * a sidecar beside its file; 0: not said yet, the scout's own hold time
+   * from `created` applies (scout_job_expiry) */
+  time_t expires;
 } scout_job;
 
 typedef struct scout_job_table scout_job_table;
@@ -70,9 +74,18 @@ bool scout_job_get(scout_job_table *t, int id, scout_job *out);
  * still `from` (compare-and-set under the table's lock); false if it moved
  * meanwhile (another thread canceled, released or expired it) or there is
  * no such job: then nothing is written and the caller acts on the table's
- * state, not on its older copy. `announced` is kept as the table has it
- * (only scout_job_mark_announced sets it). */
+ * state, not on its older copy. `announced` and `expires` are kept as the
+ * table has them (only scout_job_mark_announced and scout_job_set_expiry
+ * set them). */
 bool scout_job_transition(scout_job_table *t, const scout_job *job, scout_job_state from);
+
+/* Sets job `id`'s `expires` alone (the cloud's answer to its announcement),
+ * like scout_job_mark_announced. */
+void scout_job_set_expiry(scout_job_table *t, int id, time_t expires);
+
+/* When `job` expires: what the cloud said, else `hold_time` seconds after
+ * it was created. */
+time_t scout_job_expiry(const scout_job *job, int64_t hold_time);
 
 /* Sets job `id`'s `announced` alone, so an announcement finishing on another
  * thread cannot overwrite a state change made meanwhile. */

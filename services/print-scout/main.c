@@ -15,6 +15,7 @@
 
 #include "announcer.h"
 #include "enroll_client.h"
+#include "expirer.h"
 #include "ipp_queue.h"
 #include "log.h"
 #include "loop.h"
@@ -49,6 +50,7 @@ typedef struct scout {
   bool releaser_started;
   sr_cloud_client *cloud;
   scout_announcer *announcer; /* NULL without a cloud */
+  scout_expirer *expirer;
   char scout_id[128];
 } scout;
 
@@ -62,6 +64,7 @@ static void scout_free(scout *s) {
   /* the queue's threads store, announce and use the plugins: they go first */
   scout_queue_stop(s->queue);
   scout_announcer_free(s->announcer);
+  scout_expirer_free(s->expirer);
   if (s->releaser_started)
     scout_releaser_stop(&s->releaser);
   if (s->mqtt) {
@@ -238,6 +241,12 @@ static bool scout_init(scout *s, const char *config_path) {
                            .n_idps = c->user_source == 1 ? s->n_idps : 0};
   if (s->jobs)
     scout_store_recover(&s->store, s->jobs);
+  /* held jobs expire here too, whether or not the cloud is reachable */
+  if (s->jobs &&
+      !(s->expirer = scout_expirer_new(sr_loop_default(), s->jobs, s->storage, c->hold_time))) {
+    fprintf(stderr, "sr-print-scout: cannot start the thread that deletes expired jobs\n");
+    return false;
+  }
   if (s->jobs && s->cloud) {
     s->announcer = scout_announcer_new(sr_loop_default(), &s->store, s->jobs);
     if (!s->announcer) {

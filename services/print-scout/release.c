@@ -16,6 +16,7 @@
 #include "jobfile_stream.h"
 #include "log.h"
 #include "printer_check.h"
+#include "scout_store.h"
 #include "storage_client.h"
 
 #define MAX_URIS 8
@@ -134,7 +135,7 @@ static void release_work(void *arg) {
   }
   if (res->status == SR_OK) { /* printed: its job file goes, here too (the store may block) */
     char err[512];
-    if (sr_store_remove(r->storage, res->store_key, err, sizeof err) != SR_OK)
+    if (scout_job_files_remove(r->storage, res->store_key, err, sizeof err) != SR_OK)
       sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
   }
   if (fd >= 0)
@@ -378,7 +379,7 @@ typedef struct removal {
 static void removal_work(void *arg) {
   removal *rm = arg;
   char err[512];
-  if (sr_store_remove(rm->releaser->storage, rm->store_key, err, sizeof err) != SR_OK)
+  if (scout_job_files_remove(rm->releaser->storage, rm->store_key, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "release", "job %s deleted, its file not: %s", rm->uuid, err);
 }
 
@@ -452,6 +453,7 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     snprintf(why, sizeof why, "the job is not held (%s)",
              job.state == SCOUT_JOB_RELEASING ? "another release is printing it"
              : job.state == SCOUT_JOB_PRINTED ? "already printed"
+             : job.state == SCOUT_JOB_EXPIRED ? "expired: not released within its hold time"
                                               : "deleted");
     publish_event(r, release, uuid, "failed", why, NULL);
   } else if (!read_command(r, cmd, res, why, sizeof why)) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "idhash.h"
@@ -89,7 +90,104 @@ void scout_job_uuid(const scout_job *job, char out[64]) {
            name ? name + 1 : job->store_key);
 }
 
-int scout_store_announce(scout_store *store, const scout_job *job) {
+/* A job's expiry sidecar: "jobs/<uuid>.expiry" beside "jobs/<uuid>.srjob",
+ * the Unix time in decimal. Not secret (no more than the file's own
+ * timestamps say), and not trusted beyond this workstation: the cloud
+ * expires the job at its own time whatever the sidecar says. */
+static bool expiry_key(const char *store_key, char out[96]) {
+  const char *dot = strrchr(store_key, '.');
+  return dot && strcmp(dot, ".srjob") == 0 &&
+         snprintf(out, 96, "%.*s.expiry", (int)(dot - store_key), store_key) < 96;
+}
+
+typedef struct text_source {
+  const char *text;
+  size_t left;
+} text_source;
+
+static int64_t text_read(void *ctx, void *buf, size_t len) {
+  text_source *t = ctx;
+  size_t n = len < t->left ? len : t->left;
+  memcpy(buf, t->text, n);
+  t->text += n;
+  t->left -= n;
+  return (int64_t)n;
+}
+
+typedef struct text_sink {
+  char text[32];
+  size_t used;
+} text_sink;
+
+static int text_write(void *ctx, const void *buf, size_t len) {
+  text_sink *t = ctx;
+  if (len >= sizeof t->text - t->used)
+    return SR_ERR_INVALID; /* no expiry is this long */
+  memcpy(t->text + t->used, buf, len);
+  t->used += len;
+  t->text[t->used] = '\0';
+  return SR_OK;
+}
+
+void scout_store_save_expiry(scout_store *store, const scout_job *job, time_t when) {
+  char key[96], text[32], err[512];
+  text_source source = {text, (size_t)snprintf(text, sizeof text, "%lld\n", (long long)when)};
+  if (expiry_key(job->store_key, key) &&
+      sr_store_put(store->storage, key, text_read, &source, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "store",
+           "job %d: its expiry could not be saved beside it (%s); after a restart the scout's "
+           "own hold time applies until the cloud answers again",
+           job->id, err);
+}
+
+/* Removes the sidecar of job file `store_key` if there is one. */
+static void remove_expiry(sr_instance *storage, const char *store_key) {
+  char key[96], why[512];
+  sr_storage_stat st;
+  if (expiry_key(store_key, key) && sr_store_stat(storage, key, &st, why, sizeof why) == SR_OK &&
+      sr_store_remove(storage, key, why, sizeof why) != SR_OK)
+    sr_log(SR_LOG_WARN, "store", "%s", why);
+}
+
+void scout_store_drop_expiry(scout_store *store, const scout_job *job) {
+  remove_expiry(store->storage, job->store_key);
+}
+
+/* The expiry saved beside job file `store_key`, or 0. */
+static time_t load_expiry(sr_instance *storage, const char *store_key) {
+  char key[96], err[512], *end;
+  text_sink sink = {.used = 0};
+  sr_storage_stat st;
+  if (!expiry_key(store_key, key) || sr_store_stat(storage, key, &st, err, sizeof err) != SR_OK ||
+      sr_store_get(storage, key, text_write, &sink, err, sizeof err) != SR_OK)
+    return 0;
+  long long when = strtoll(sink.text, &end, 10);
+  return end != sink.text && when > 0 ? (time_t)when : 0;
+}
+
+int scout_job_files_remove(sr_instance *storage, const char *store_key, char *err,
+                           size_t err_size) {
+  int status = sr_store_remove(storage, store_key, err, err_size);
+  remove_expiry(storage, store_key);
+  return status;
+}
+
+/* When the cloud's answer to an announcement says the job expires, on our
+ * clock (its `expires_in`, since the two clocks may differ); 0 if it does
+ * not say. A job the cloud no longer holds expires now. */
+static time_t answered_expiry(const json_t *reply) {
+  const char *state = json_string_value(json_object_get(reply, "state"));
+  json_t *in = json_object_get(reply, "expires_in");
+  time_t now = time(NULL);
+  if (state && strcmp(state, "expired") == 0)
+    return now;
+  if (state && strcmp(state, "deleted") == 0)
+    return now;
+  return json_is_integer(in) ? now + (time_t)json_integer_value(in) : 0;
+}
+
+int scout_store_announce(scout_store *store, const scout_job *job, time_t *expires) {
+  *expires = 0;
   if (!store->cloud)
     return SR_ERR_UNSUPPORTED;
   char uuid[64], err[512];
@@ -127,6 +225,8 @@ int scout_store_announce(scout_store *store, const scout_job *job) {
   if (status != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d not announced to the cloud yet: %s", job->id,
            refused ? sr_cloud_error_message(reply, "refused") : err);
+  else
+    *expires = answered_expiry(reply);
   json_decref(reply);
   json_decref(body);
   return status;
@@ -136,7 +236,7 @@ void scout_store_discard(void *ctx, const scout_job *job) {
   scout_store *store = ctx;
   char err[512];
   if (job->store_key[0] &&
-      sr_store_remove(store->storage, job->store_key, err, sizeof err) != SR_OK)
+      scout_job_files_remove(store->storage, job->store_key, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d: %s", job->id, err);
   if (store->cloud && job->store_key[0]) {
     char uuid[64], path[128];
@@ -161,6 +261,17 @@ static int recover_one(void *ctx, const char *key) {
   recovery *r = ctx;
   char err[512], why[256], *info_json = NULL;
   sr_job_info info;
+  const char *dot = strrchr(key, '.');
+  if (dot && strcmp(dot, ".expiry") == 0) {
+    /* read with its job file; one left without it (a stop between the
+     * two removals) goes */
+    char file[96];
+    sr_storage_stat st;
+    if (snprintf(file, sizeof file, "%.*s.srjob", (int)(dot - key), key) < (int)sizeof file &&
+        sr_store_stat(r->store->storage, file, &st, err, sizeof err) != SR_OK)
+      remove_expiry(r->store->storage, file);
+    return SR_OK;
+  }
   int fd = memfd_create("sr-recover", MFD_CLOEXEC);
   if (fd < 0)
     return SR_OK;
@@ -182,6 +293,7 @@ static int recover_one(void *ctx, const char *key) {
     snprintf(job.color_mode, sizeof job.color_mode, "%s", info.color_mode);
     snprintf(job.store_key, sizeof job.store_key, "%s", key);
     snprintf(job.pin_hash, sizeof job.pin_hash, "%s", info.pin_hash);
+    job.expires = load_expiry(r->store->storage, key);
     scout_job added;
     if (scout_job_add(r->jobs, &job, &added) == SR_OK)
       r->count++;

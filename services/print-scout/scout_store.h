@@ -37,11 +37,28 @@ void scout_job_uuid(const scout_job *job, char out[64]);
 
 /* Tells the cloud a job is held (metadata only: title, pages, settings;
  * never the document). Idempotent; blocks on the directory and the cloud,
- * so never call it on the loop. SR_OK when announced; otherwise logged and
- * the job is announced again later: SR_ERR_CONNECT or SR_ERR_TIMEOUT when
- * the cloud or the directory was not reached (the next job would wait as
- * long), another error when this job alone was refused or has no owner. */
-int scout_store_announce(scout_store *store, const scout_job *job);
+ * so never call it on the loop. SR_OK when announced, with *expires set to
+ * when the cloud says the job expires (now for a job it has expired or
+ * deleted already; on the scout's clock), 0 if the answer did not say. Otherwise logged and the job
+ * is announced again later: SR_ERR_CONNECT or SR_ERR_TIMEOUT when the cloud or the directory was
+ * not reached (the next job would wait as long), another error when this job alone was refused or
+ * has no owner. */
+int scout_store_announce(scout_store *store, const scout_job *job, time_t *expires);
+
+/* Keeps `when`, the job's expiry, in a sidecar beside its file
+ * ("jobs/<id>.expiry"), read back by scout_store_recover; a failure is
+ * logged (the scout's own hold time applies after a restart until the
+ * cloud answers again). Blocks on the store: never on the loop. */
+void scout_store_save_expiry(scout_store *store, const scout_job *job, time_t when);
+
+/* Removes the job's sidecar, if any (a job that ended while its expiry
+ * was being saved). Blocks on the store. */
+void scout_store_drop_expiry(scout_store *store, const scout_job *job);
+
+/* Removes a job's file and its expiry sidecar (the store may block: never
+ * on the loop). SR_OK, or the store's error in `err` (the file's; a
+ * sidecar that cannot go is logged). */
+int scout_job_files_remove(sr_instance *storage, const char *store_key, char *err, size_t err_size);
 
 /* scout_queue_hooks.store: page count, job information, encrypted job file
  * under "jobs/<random>.srjob". Never calls the cloud: the job is announced

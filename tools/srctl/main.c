@@ -50,10 +50,14 @@ static const srctl_command commands[] = {
      srctl_remove, "scouts",
      "removed: the cloud and the broker refuse its certificate from now on"},
     {"jobs", NULL, "jobs", "every job of the tenant and its state", srctl_list, "jobs", NULL},
+    {"notifications", NULL, "notifications",
+     "notices sent to users (expiry warnings), newest first, and whether each was mailed",
+     srctl_list, "notifications", NULL},
     {"settings", "show", "settings show", "the tenant's settings (durations in seconds)",
      srctl_settings, NULL, NULL},
     {"settings", "set", "settings set NAME=VALUE...",
-     "change settings, all or none (hold_time=24h)", srctl_settings, NULL, NULL},
+     "change settings, all or none (hold_time=24h expiry_warning=1h retention=90d)", srctl_settings,
+     NULL, NULL},
     {"delegate", "add", "delegate add --from EMAIL --to EMAIL [--until TIME]",
      "let a colleague release a user's jobs (TIME: 2026-12-31T18:00:00Z)", srctl_delegate_add, NULL,
      NULL},
@@ -66,9 +70,9 @@ static const srctl_command commands[] = {
 static void usage(FILE *out) {
   fputs("usage: srctl COMMAND [OPTIONS] [ARGUMENTS]   (srctl COMMAND --help for one)\n\n", out);
   srctl_print_usages(commands, NULL, true, out);
-  fputs("\nAdministration commands (tenant, user, device, scout, jobs, settings, delegate) also take\n"
-        "--cloud https://HOST:PORT, --ca FILE, --token-file FILE (or SR_CLOUD_URL,\n"
-        "SR_CLOUD_CA, SR_TOKEN_FILE) and --json for machine-readable output.\n"
+  fputs("\nAdministration commands (tenant, user, device, scout, jobs, notifications, settings,\n"
+        "delegate) also take --cloud https://HOST:PORT, --ca FILE, --token-file FILE (or\n"
+        "SR_CLOUD_URL, SR_CLOUD_CA, SR_TOKEN_FILE) and --json for machine-readable output.\n"
         "Exit status: 0 done, 1 failed, 2 configuration errors (config check), 64 usage.\n",
         out);
 }
