@@ -95,6 +95,28 @@ static void test_announced_kept_unknown_refused(void **state) {
   scout_job_table_free(t);
 }
 
+/* The cloud's expiry, set by the announcer while another thread moves the
+ * job with an older copy, is kept; before the cloud said, the scout's own
+ * hold time counts from the job's creation. */
+static void test_expiry_kept_and_default(void **state) {
+  (void)state;
+  scout_job_table *t = scout_job_table_new();
+  int id = add_job(t, SCOUT_JOB_HELD);
+  scout_job old, now;
+  assert_true(scout_job_get(t, id, &old));
+  old.created = 1000;
+  assert_true(scout_job_transition(t, &old, SCOUT_JOB_HELD));
+  assert_true(scout_job_get(t, id, &now));
+  assert_int_equal(scout_job_expiry(&now, 3600), 4600);
+  scout_job_set_expiry(t, id, 2000);
+  old.state = SCOUT_JOB_EXPIRED;
+  assert_true(scout_job_transition(t, &old, SCOUT_JOB_HELD));
+  assert_true(scout_job_get(t, id, &now));
+  assert_int_equal(now.expires, 2000);
+  assert_int_equal(scout_job_expiry(&now, 3600), 2000);
+  scout_job_table_free(t);
+}
+
 typedef struct racer {
   scout_job_table *table;
   int id;
@@ -148,6 +170,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_during_upload_stands),
       cmocka_unit_test(test_cancel_loses_to_release),
       cmocka_unit_test(test_announced_kept_unknown_refused),
+      cmocka_unit_test(test_expiry_kept_and_default),
       cmocka_unit_test(test_one_winner_among_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
