@@ -2,8 +2,9 @@
 # Hold expiry, warnings and retention on the real stack, with hold times of
 # seconds (the cloud's hold_time_min lowered, as only tests and demos do):
 #   A. a held job's owner is warned once before it expires (a notification,
-#      and a mail through an SMTP sink); at expiry it leaves the panel, a
-#      release gets a clear answer, and the print scout's file is gone;
+#      and a mail through an SMTP sink), also with a second cloud instance
+#      sweeping the same database; at expiry it leaves the panel, a release
+#      gets a clear answer, and the print scout's file is gone;
 #   B. with the cloud stopped, a running print scout deletes an announced
 #      job at the expiry the cloud gave it, and an unannounced one after its
 #      own hold_time;
@@ -71,6 +72,14 @@ check "hold_time 12 s and a warning 8 s before expiry are set" \
   ok "[ \"\$(stack_srctl settings show --json | jq -c '[.hold_time, .expiry_warning, .retention]')\" = '[12,8,7776000]' ]"
 login printer1 "$demo_card"
 alice=$session
+# a second cloud instance on the same database and broker: both sweep
+sed "s/port: ${cloud_url##*:}}/port: 0}/" "$tmp/cloud/cloud.yaml" >"$tmp/cloud/cloud2.yaml"
+stack_spawn cloud2 "$tmp/cloud/log2" "$bin/sr-cloud" --config "$tmp/cloud/cloud2.yaml" \
+  >"$tmp/cloud/out2" 2>>"$tmp/cloud/log2"
+cloud2_pid=$stack_last_pid
+cloud2_url=$(stack_wait_line "$tmp/cloud/out2" api)
+check "a second cloud instance runs beside the first" \
+  ok "[ -n '$cloud2_url' ] && [ '${cloud2_url##*:}' != '${cloud_url##*:}' ]"
 
 # A. warned once, expired, gone everywhere
 submit "$queue_workstation" "Expiring report A"
@@ -101,6 +110,10 @@ check "nothing was printed" [ "$(pdfs)" = 0 ]
 # no more warnings can come for an expired job: one, and one mail
 check "job A was warned once, and mailed once" \
   ok "[ \"\$(warnings_for $a)\" = 1 ] && [ \"\$(mails_about 'Expiring report A')\" = 1 ]"
+
+# the second instance must not answer for the first below
+kill "$cloud2_pid"
+wait "$cloud2_pid" 2>/dev/null
 
 # B. the cloud stopped: the running scout enforces expiry itself
 STACK_SCOUT_HOLD_TIME=6s stack_print_scout laptop "$demo_email" >/dev/null ||
