@@ -329,6 +329,27 @@ static void test_slowdown(void **state) {
   assert_int_equal(logged(f, "/once-503/t.job", NULL, NULL), 1); /* one attempt */
 }
 
+/* The connection closes in the middle of a download: the bytes already
+ * passed to the caller cannot be taken back, so the get fails (saying so)
+ * rather than start over and hand the caller the object's start twice. */
+static void test_broken_download_is_not_retried(void **state) {
+  fixture *f = *state;
+  const char *key = "cut-body/c.job";
+  assert_int_equal(put(f, f->good, key, f->doc, SMALL_SIZE), SR_OK);
+  sink got = {.expect = f->doc, .cap = SMALL_SIZE};
+  assert_int_equal(sr_store_get(f->good, key, sink_write, &got, f->err, sizeof f->err),
+                   SR_ERR_CONNECT);
+  print_message("%s\n", f->err);
+  assert_true(got.len > 0 && got.len < SMALL_SIZE);
+  assert_false(got.differs);
+  char passed_on[64];
+  snprintf(passed_on, sizeof passed_on, "not retried: %zu bytes of the object", got.len);
+  assert_non_null(strstr(f->err, passed_on));
+  assert_non_null(strstr(f->err, "GetObject failed after 1 attempt"));
+  assert_non_null(strstr(f->err, "the connection broke during the answer"));
+  assert_int_equal(logged(f, "\"GET\"", "/cut-body/c.job", NULL), 1);
+}
+
 /* A part that keeps failing: the upload is aborted, s3rver's store keeps
  * no part and no object. s3rver 5.0.0 has no ListMultipartUploads
  * (NotImplemented), so the check reads its store's uploads directory. */
@@ -481,6 +502,7 @@ int main(void) {
       cmocka_unit_test(test_list_follows_continuation),
       cmocka_unit_test(test_retry_after_server_error),
       cmocka_unit_test(test_slowdown),
+      cmocka_unit_test(test_broken_download_is_not_retried),
       cmocka_unit_test(test_failed_part_aborts_upload),
       cmocka_unit_test(test_virtual_hosted_with_kms),
       cmocka_unit_test(test_wrong_secret_is_refused),

@@ -21,10 +21,13 @@
 // - Faults chosen by the key's directory, for retry tests:
 //   `once-503/` the first request per method and URL answers 503 SlowDown,
 //   `once-500/` the same with 500 InternalError,
-//   `part2-fails/` every UploadPart number 2 answers 500 InternalError.
+//   `part2-fails/` every UploadPart number 2 answers 500 InternalError,
+//   `cut-body/` a GetObject sends its first chunk (64 KiB) of the object,
+//   then closes the connection.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { Readable } = require('node:stream');
 
 const [port, directory, requestLog] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
 if (!port || !directory) {
@@ -109,6 +112,24 @@ async function fault(ctx) {
   }
 }
 
+// Sends the first chunk of the object's stream, then closes the connection
+// (its Content-Length still announces the whole object).
+function cutBody(ctx) {
+  const object = ctx.body;
+  const length = ctx.length;
+  ctx.body = Readable.from(
+    (async function* firstChunkOnly() {
+      for await (const chunk of object) {
+        yield chunk;
+        break;
+      }
+      object.destroy();
+      ctx.res.socket.end(); // after what was written: the client sees a short body
+    })()
+  );
+  ctx.length = length;
+}
+
 function logRequest(ctx, status) {
   if (!requestLog) return;
   const auth = ctx.get('authorization');
@@ -138,6 +159,7 @@ server.middleware.unshift(async (ctx, next) => {
   try {
     await fault(ctx);
     await next();
+    if (ctx.method === 'GET' && ctx.status === 200 && /\/cut-body\//.test(ctx.path)) cutBody(ctx);
     logRequest(ctx, ctx.status);
   } catch (err) {
     logRequest(ctx, err.status || 500);

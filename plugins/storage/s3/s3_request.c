@@ -264,11 +264,13 @@ static int transfer_failed(const s3_store *s, s3_request *r, CURLcode rc, const 
   int status = rc == CURLE_OPERATION_TIMEDOUT                              ? SR_ERR_TIMEOUT
                : rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_READ_ERROR ? SR_ERR_IO
                                                                            : SR_ERR_CONNECT;
-  reason_set(r,
-             "S3 endpoint %s (%s): %s failed after %d attempt%s: %s; check that 'endpoint' is "
-             "right and the store is up and reachable from this host",
-             s->endpoint, where, r->operation, r->attempts, r->attempts == 1 ? "" : "s",
-             *curl_error ? curl_error : curl_easy_strerror(rc));
+  /* an answer that had begun says the endpoint was right */
+  const char *hint = r->http_status ? "the connection broke during the answer; try again"
+                                    : "check that 'endpoint' is right and the store is up and "
+                                      "reachable from this host";
+  reason_set(r, "S3 endpoint %s (%s): %s failed after %d attempt%s: %s; %s", s->endpoint, where,
+             r->operation, r->attempts, r->attempts == 1 ? "" : "s",
+             *curl_error ? curl_error : curl_easy_strerror(rc), hint);
   return status;
 }
 
@@ -346,6 +348,7 @@ static int attempt(const s3_store *s, s3_request *r, outcome *next) {
     status = r->write_status; /* the caller's writer stopped us */
     reason_set(r, "the reader of the S3 object stopped the download");
   } else if (rc != CURLE_OK) {
+    curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &r->http_status);
     status = transfer_failed(s, r, rc, errbuf);
     *next = retryable_curl(rc) ? RETRY : FAIL;
   } else {
