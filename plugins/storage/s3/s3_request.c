@@ -305,6 +305,7 @@ static int attempt(const s3_store *s, s3_request *r, outcome *next) {
   *next = FAIL;
   r->http_status = 0;
   r->sent = 0;
+  r->write_status = SR_OK;
   r->etag[0] = '\0';
   sr_host->free(r->answer);
   r->answer = NULL;
@@ -403,7 +404,7 @@ int s3_perform(const s3_store *s, s3_request *r) {
   for (;;) {
     outcome next;
     int status = attempt(s, r, &next);
-    if (next != RETRY || r->attempts > s->retries)
+    if (next != RETRY)
       return status;
     /* A get that already passed bytes to the caller's writer cannot start
      * over: the writer would get the start of the object twice, and the
@@ -416,6 +417,8 @@ int s3_perform(const s3_store *s, s3_request *r) {
                (unsigned long long)r->delivered);
       return status;
     }
+    if (r->attempts > s->retries)
+      return status;
     backoff(s, r->attempts - 1);
   }
 }
