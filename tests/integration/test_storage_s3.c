@@ -329,6 +329,22 @@ static void test_slowdown(void **state) {
   assert_int_equal(logged(f, "/once-503/t.job", NULL, NULL), 1); /* one attempt */
 }
 
+/* Multipart uploads s3rver still holds (its store's uploads directory:
+ * s3rver 5.0.0 answers ListMultipartUploads with NotImplemented); -1 if
+ * the directory is missing, which it is not once an upload was created. */
+static int uploads_left(fixture *f) {
+  char uploads[128];
+  snprintf(uploads, sizeof uploads, "%s/data/jobs/._S3rver_uploads", f->dir);
+  DIR *d = opendir(uploads);
+  if (!d)
+    return -1;
+  int entries = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    entries += e->d_name[0] != '.';
+  closedir(d);
+  return entries;
+}
+
 /* The connection closes in the middle of a download: the bytes already
  * passed to the caller cannot be taken back, so the get fails (saying so)
  * rather than start over and hand the caller the object's start twice. */
@@ -351,8 +367,7 @@ static void test_broken_download_is_not_retried(void **state) {
 }
 
 /* A part that keeps failing: the upload is aborted, s3rver's store keeps
- * no part and no object. s3rver 5.0.0 has no ListMultipartUploads
- * (NotImplemented), so the check reads its store's uploads directory. */
+ * no part and no object. */
 static void test_failed_part_aborts_upload(void **state) {
   fixture *f = *state;
   const char *key = "part2-fails/big.job";
@@ -362,15 +377,21 @@ static void test_failed_part_aborts_upload(void **state) {
   assert_non_null(strstr(f->err, "namespace 'site-1/part2-fails/'"));
   assert_int_equal(logged(f, "/part2-fails/big.job", "partNumber", "\"status\":200"), 1);
   assert_int_equal(logged(f, "\"DELETE\"", "/part2-fails/big.job", "\"status\":204"), 1);
-  char uploads[128];
-  snprintf(uploads, sizeof uploads, "%s/data/jobs/._S3rver_uploads", f->dir);
-  DIR *d = opendir(uploads);
-  assert_non_null(d); /* CreateMultipartUpload made it */
-  int entries = 0;
-  for (struct dirent *e; (e = readdir(d));)
-    entries += e->d_name[0] != '.';
-  closedir(d);
-  assert_int_equal(entries, 0);
+  assert_int_equal(uploads_left(f), 0);
+  sr_storage_stat st;
+  assert_int_equal(sr_store_stat(f->good, key, &st, f->err, sizeof f->err), SR_ERR_NOT_FOUND);
+}
+
+/* CompleteMultipartUpload answers 200 with an <Error> inside: that is a
+ * failure (retried, then reported), and the upload is aborted. */
+static void test_error_inside_complete_answer(void **state) {
+  fixture *f = *state;
+  const char *key = "complete-fails/big.job";
+  assert_int_equal(put(f, f->good, key, f->doc, DOC_SIZE), SR_ERR_PEER);
+  assert_non_null(strstr(f->err, "CompleteMultipartUpload failed with HTTP 200 InternalError"));
+  assert_int_equal(logged(f, "\"POST\"", "/complete-fails/big.job", "\"uploadId\""), 4);
+  assert_int_equal(logged(f, "\"DELETE\"", "/complete-fails/big.job", "\"status\":204"), 1);
+  assert_int_equal(uploads_left(f), 0);
   sr_storage_stat st;
   assert_int_equal(sr_store_stat(f->good, key, &st, f->err, sizeof f->err), SR_ERR_NOT_FOUND);
 }
@@ -504,6 +525,7 @@ int main(void) {
       cmocka_unit_test(test_slowdown),
       cmocka_unit_test(test_broken_download_is_not_retried),
       cmocka_unit_test(test_failed_part_aborts_upload),
+      cmocka_unit_test(test_error_inside_complete_answer),
       cmocka_unit_test(test_virtual_hosted_with_kms),
       cmocka_unit_test(test_wrong_secret_is_refused),
       cmocka_unit_test(test_missing_bucket),

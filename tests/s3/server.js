@@ -22,6 +22,8 @@
 //   `once-503/` the first request per method and URL answers 503 SlowDown,
 //   `once-500/` the same with 500 InternalError,
 //   `part2-fails/` every UploadPart number 2 answers 500 InternalError,
+//   `complete-fails/` every CompleteMultipartUpload answers 200 with an
+//   <Error> document (as S3 may once it has started answering),
 //   `cut-body/` a GetObject sends its first chunk (64 KiB) of the object,
 //   then closes the connection.
 'use strict';
@@ -110,6 +112,14 @@ async function fault(ctx) {
     await drain(ctx.req);
     throw new S3Error('InternalError', 'We encountered an internal error. Please try again.');
   }
+  if (/\/complete-fails\//.test(url) && ctx.method === 'POST' && 'uploadId' in ctx.query) {
+    await drain(ctx.req);
+    ctx.status = 200;
+    ctx.type = 'application/xml';
+    ctx.body = new S3Error('InternalError', 'We encountered an internal error. Please try again.').toXML();
+    return true;
+  }
+  return false;
 }
 
 // Sends the first chunk of the object's stream, then closes the connection
@@ -157,8 +167,7 @@ const server = new S3rver({
 });
 server.middleware.unshift(async (ctx, next) => {
   try {
-    await fault(ctx);
-    await next();
+    if (!(await fault(ctx))) await next();
     if (ctx.method === 'GET' && ctx.status === 200 && /\/cut-body\//.test(ctx.path)) cutBody(ctx);
     logRequest(ctx, ctx.status);
   } catch (err) {
