@@ -6,6 +6,7 @@
  * usage: sr-cloud --config FILE
  * Prints "api https://ADDRESS:PORT" on stdout once it is listening.
  */
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,7 @@ static void cloud_free(cloud *c) {
     sr_instance_destroy(c->idps[i]);
   sr_loader_free(c->loader);
   sr_aead_free(c->master);
+  OPENSSL_cleanse(c->privacy_key, sizeof c->privacy_key);
   free(c->enroll_ca_cert);
   if (c->enroll_ca_key)
     memset(c->enroll_ca_key, 0, strlen(c->enroll_ca_key));

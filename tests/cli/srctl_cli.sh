@@ -86,6 +86,25 @@ expect "config check missing file" 2 "none\.yaml:1:1: cannot open" -- "$srctl" c
 printf 'service: cloud\nplugins:\n  paths:\n    - {a: b}\n' >"$tmp/map-path.yaml"
 expect "config list item of the wrong type" 2 "map-path\.yaml:4:7: 'plugins\.paths\[0\]': expected a list of text values" -- "$srctl" config check "$tmp/map-path.yaml"
 
+# regions: each names a storage instance that exists, once; hashes and
+# pseudonyms need the master key they are keyed from
+cat >"$tmp/regions.yaml" <<'YAML'
+service: cloud
+storage:
+  - {plugin: local, name: near, config: {root: /var/lib/sr/near}}
+regions:
+  - {name: eu-west, storage: near, label: Ireland}
+  - {name: eu-west, storage: near, prefix: again/}
+  - {name: us-east, storage: far}
+  - {name: ap-east, storage: near, privacy: {title: hash}}
+YAML
+expect "regions: every error counted" 2 "regions\.yaml: 3 errors" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+expect "regions: a duplicate name" 2 "regions\.yaml:6:12: 'regions\[1\]\.name': region 'eu-west' is declared twice" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+expect "regions: an unknown storage instance" 2 "regions\.yaml:7:30: 'regions\[2\]\.storage': no storage instance named 'far' \(storage: has near\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+expect "regions: a hash without a master key" 2 "regions\.yaml:8:45: 'regions\[3\]\.privacy': region 'ap-east': title: hash and user: pseudonym need master_key_file" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+printf 'service: cloud\nstorage:\n  - {plugin: local, config: {root: /a}}\n  - {plugin: local, config: {root: /b}}\n' >"$tmp/two-stores.yaml"
+expect "storage instances need distinct names" 2 "two-stores\.yaml:4:5: 'storage\[1\]': a second storage instance named 'local' \(line 3 has the first\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/two-stores.yaml"
+
 secret=$("$srctl" secret generate 2>/dev/null)
 if [[ "$secret" =~ ^SR1(-[A-Z2-7]{5}){11}$ ]]; then passed=$((passed + 1)); else
   echo "FAIL secret format: $secret"; failures=$((failures + 1)); fi
