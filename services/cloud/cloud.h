@@ -256,6 +256,9 @@ void cloud_admin_settings_set(cloud_call *k);
 
 /* The declared region `name`, or NULL. Points into c->cfg. */
 const sr_region_config *cloud_region_named(const cloud *c, const char *name);
+/* True if `name` is a declared region; else false and a message listing
+ * them in `why`. */
+bool cloud_region_valid(const cloud *c, const char *name, char *why, size_t why_size);
 /* The region a job of `user_id` (may be NULL) in `tenant` goes to, seen
  * from site scout `site_id` (NULL: no site applies): the user's region,
  * else the site's, else the tenant's `region` setting, else the first
@@ -282,9 +285,32 @@ bool cloud_region_title(const cloud *c, const char *tenant, const char *region, 
  * reversible without the master key). False without a master key. */
 bool cloud_user_pseudonym(const cloud *c, const char *tenant, const char *user_id,
                           char out[CLOUD_PSEUDONYM_SIZE]);
+/* Ended jobs of `user: pseudonym` regions: their owner and their
+ * releases' users become pseudonyms (a bounded batch; on the sweep timer). */
+void cloud_regions_sweep(cloud *c);
+/* A reporting row (the admin jobs listing) with columns region, owner_id,
+ * owner_email (NULL once pseudonymised) and title_kept: sets "owner" to
+ * the email, or to the pseudonym where the region says so, and makes
+ * title_kept a boolean. */
+void cloud_job_report_owner(const cloud *c, const char *tenant, json_t *row);
 /* The title to show for a job row with `title` and `title_kept` columns:
  * "(title not kept)" when the cloud kept a hash or nothing. */
 const char *cloud_job_title_shown(const json_t *job);
+
+/* ---- api_regions.c ---- */
+
+/* Body field "region" (absent, null, or a declared region): *given if it
+ * is there, *name the region or NULL (borrowed from body). False and a
+ * 400 in resp if it names no region. */
+bool cloud_region_field(cloud *c, json_t *body, sr_http_response *resp, bool *given,
+                        const char **name);
+/* Body field "site" (absent, null, or a site scout of `tenant`), likewise;
+ * false and a 400 (500 if the database failed) in resp. */
+bool cloud_site_field(cloud *c, const char *tenant, json_t *body, sr_http_response *resp,
+                      bool *given, const char **site);
+void cloud_admin_user_update(cloud_call *k);
+void cloud_admin_scout_update(cloud_call *k);
+void cloud_admin_regions(cloud_call *k);
 
 /* ---- delegations.c ---- */
 

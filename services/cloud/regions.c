@@ -31,6 +31,18 @@ const sr_region_config *cloud_region_named(const cloud *c, const char *name) {
   return NULL;
 }
 
+bool cloud_region_valid(const cloud *c, const char *name, char *why, size_t why_size) {
+  if (cloud_region_named(c, name))
+    return true;
+  const sr_cloud_config *cc = &c->cfg.u.cloud;
+  size_t n = (size_t)snprintf(why, why_size, "'region' is one of the cloud's regions:");
+  for (size_t i = 0; i < cc->n_regions && n < why_size; i++)
+    n += (size_t)snprintf(why + n, why_size - n, " %s", cc->regions[i].name);
+  if (cc->n_regions == 0 && n < why_size)
+    snprintf(why + n, why_size - n, " (none: it has no storage)");
+  return false;
+}
+
 /* The declared region `name` names (NULL or "" : none); a stale one is
  * logged and skipped. `whose` says where the name came from. */
 static const sr_region_config *assigned(const cloud *c, const char *tenant, const char *name,
@@ -166,4 +178,82 @@ const char *cloud_job_title_shown(const json_t *job) {
   json_t *kept = json_object_get(job, "title_kept");
   return json_is_integer(kept) && json_integer_value(kept) == 0 ? "(title not kept)"
                                                                 : cloud_row_text(job, "title");
+}
+
+/* Pseudonyms for reporting rows. While a job is held its owner must stay
+ * its user's id (the panel lists a user's jobs by it); once it has ended
+ * (printed, deleted, expired) the owner, and the users of its releases,
+ * become pseudonyms. Jobs to do are marked at announcement (pseudonymise,
+ * with a partial index), so each sweep is one indexed query. */
+#define PSEUDONYMS_PER_SWEEP 200
+
+static const char *pseudonym_of(const cloud *c, const char *tenant, const char *id,
+                                char out[CLOUD_PSEUDONYM_SIZE]) {
+  if (!id || !*id || strncmp(id, "p-", 2) == 0)
+    return id && *id ? id : NULL;
+  return cloud_user_pseudonym(c, tenant, id, out) ? out : NULL;
+}
+
+/* One ended job's owner and its releases' users, in one transaction. */
+static bool pseudonymise_job(cloud *c, const char *tenant, const char *job, const char *owner) {
+  char p_owner[CLOUD_PSEUDONYM_SIZE];
+  if (!pseudonym_of(c, tenant, owner, p_owner))
+    return false;
+  json_t *releases = cloud_db_rows(
+      c->db, "SELECT id, user_id, on_behalf_of FROM releases WHERE tenant = ? AND job = ?", "tt",
+      tenant, job);
+  bool ok = releases && cloud_db_begin(c->db);
+  size_t i;
+  json_t *r;
+  json_array_foreach(releases, i, r) {
+    char p_user[CLOUD_PSEUDONYM_SIZE], p_behalf[CLOUD_PSEUDONYM_SIZE];
+    const char *behalf = json_string_value(json_object_get(r, "on_behalf_of"));
+    ok = ok &&
+         cloud_db_run(
+             c->db, "UPDATE releases SET user_id = ?, on_behalf_of = ? WHERE tenant = ? AND id = ?",
+             "tttt", pseudonym_of(c, tenant, cloud_row_text(r, "user_id"), p_user),
+             behalf ? pseudonym_of(c, tenant, behalf, p_behalf) : NULL, tenant,
+             cloud_row_text(r, "id")) == 1;
+  }
+  ok = ok && cloud_db_run(c->db,
+                          "UPDATE jobs SET owner = ?, pseudonymise = 0 WHERE tenant = ? AND id = ?",
+                          "ttt", p_owner, tenant, job) == 1;
+  ok = ok && cloud_db_commit(c->db);
+  if (!ok && releases)
+    cloud_db_rollback(c->db);
+  json_decref(releases);
+  return ok;
+}
+
+void cloud_regions_sweep(cloud *c) {
+  json_t *rows = cloud_db_rows(c->db,
+                               "SELECT tenant, id, owner FROM jobs WHERE pseudonymise = 1 AND "
+                               "state IN ('printed', 'deleted', 'expired') LIMIT ?",
+                               "i", (int64_t)PSEUDONYMS_PER_SWEEP);
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    if (!pseudonymise_job(c, cloud_row_text(row, "tenant"), cloud_row_text(row, "id"),
+                          cloud_row_text(row, "owner"))) {
+      sr_log(SR_LOG_ERROR, "regions",
+             "tenant %s: job %s: its owner could not be pseudonymised "
+             "(no master key, or the database failed); tried again",
+             cloud_row_text(row, "tenant"), cloud_row_text(row, "id"));
+      break;
+    }
+  }
+  json_decref(rows);
+}
+
+void cloud_job_report_owner(const cloud *c, const char *tenant, json_t *row) {
+  const sr_region_config *r = cloud_region_named(c, cloud_row_text(row, "region"));
+  const char *id = cloud_row_text(row, "owner_id"), *email = cloud_row_text(row, "owner_email");
+  char p[CLOUD_PSEUDONYM_SIZE];
+  const char *shown = r && r->user == SR_USER_PSEUDONYM ? pseudonym_of(c, tenant, id, p)
+                      : *email                          ? email
+                                                        : id;
+  json_object_set_new(row, "owner", shown ? json_string(shown) : json_null());
+  json_object_del(row, "owner_id");
+  json_object_del(row, "owner_email");
+  json_object_set_new(row, "title_kept", json_boolean(cloud_row_int(row, "title_kept") != 0));
 }

@@ -26,7 +26,7 @@ typedef struct setting_def {
   int64_t min, max;           /* SETTING_DURATION */
   const char *const *choices; /* SETTING_CHOICE, NULL-terminated */
   /* SETTING_CHECKED: true if `s` is a value; else false and why */
-  bool (*valid)(cloud *c, const char *s, char *why, size_t why_size);
+  bool (*valid)(const cloud *c, const char *s, char *why, size_t why_size);
   json_t *(*fallback)(cloud *c); /* the default (new reference) */
   const char *help;
 } setting_def;
@@ -42,16 +42,6 @@ static json_t *region_default(cloud *c) {
   return cc->n_regions ? json_string(cc->regions[0].name) : json_null();
 }
 
-static bool region_valid(cloud *c, const char *s, char *why, size_t why_size) {
-  if (cloud_region_named(c, s))
-    return true;
-  const sr_cloud_config *cc = &c->cfg.u.cloud;
-  size_t n = (size_t)snprintf(why, why_size, "'region' is one of the cloud's regions:");
-  for (size_t i = 0; i < cc->n_regions && n < why_size; i++)
-    n += (size_t)snprintf(why + n, why_size - n, " %s", cc->regions[i].name);
-  return false;
-}
-
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -62,7 +52,7 @@ static const setting_def defs[] = {
      .help = "how long a job is held before it expires unprinted (1h to 7d)"},
     {.name = "region",
      .kind = SETTING_CHECKED,
-     .valid = region_valid,
+     .valid = cloud_region_valid,
      .fallback = region_default,
      .help = "the tenant's default region, for users and sites without one of their own"},
 };
