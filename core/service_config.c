@@ -12,8 +12,8 @@ static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
 static const char *const card_formats[] = {"decimal", "hex", "raw", NULL};
 static const char *const user_sources[] = {"registration", "directory", NULL};
 static const char *const held_states[] = {"pending-held", "pending", NULL};
-static const char *const title_privacy[] = {"keep", "hash", "drop", NULL};
-static const char *const user_privacy[] = {"keep", "pseudonym", NULL};
+const char *const sr_title_privacy_names[] = {"keep", "hash", "drop", NULL};
+const char *const sr_user_privacy_names[] = {"keep", "pseudonym", NULL};
 
 const char *sr_service_kind_name(int kind) {
   return kind >= 0 && kind <= SR_SERVICE_DEVICE_SCOUT ? service_names[kind] : "unknown";
@@ -365,13 +365,13 @@ static const sr_schema region_privacy_schema = {
     (const sr_schema_field[]){{.key = "title",
                                .type = SR_FIELD_ENUM,
                                .def = "keep",
-                               .choices = title_privacy,
+                               .choices = sr_title_privacy_names,
                                .help = "what is kept of a job's title: keep, hash (a keyed hash) "
                                        "or drop"},
                               {.key = "user",
                                .type = SR_FIELD_ENUM,
                                .def = "keep",
-                               .choices = user_privacy,
+                               .choices = sr_user_privacy_names,
                                .help = "who printed it: keep, or pseudonym once the job ended"},
                               {0}}};
 
@@ -770,8 +770,8 @@ static void check_regions(sr_cloud_config *cc) {
                            .storage = store->value,
                            .prefix = prefix,
                            .label = text_or(item, "label", name->value),
-                           .title = choice_index(privacy, "title", title_privacy),
-                           .user = choice_index(privacy, "user", user_privacy)};
+                           .title = choice_index(privacy, "title", sr_title_privacy_names),
+                           .user = choice_index(privacy, "user", sr_user_privacy_names)};
     /* hashes and pseudonyms are keyed by a key derived from the master key */
     if ((cc->regions[cc->n_regions - 1].title == SR_TITLE_HASH ||
          cc->regions[cc->n_regions - 1].user == SR_USER_PSEUDONYM) &&

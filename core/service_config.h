@@ -89,6 +89,10 @@ typedef enum sr_user_privacy {
   SR_USER_PSEUDONYM = 1, /* a keyed pseudonym once the job has ended */
 } sr_user_privacy;
 
+/* Their words in the configuration, indexed by the enums; NULL-terminated. */
+extern const char *const sr_title_privacy_names[];
+extern const char *const sr_user_privacy_names[];
+
 /* One storage region of the cloud (services/cloud/regions.c uses them). */
 typedef struct sr_region_config {
   const char *name;    /* [a-z0-9-], unique */

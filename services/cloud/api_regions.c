@@ -139,15 +139,14 @@ void cloud_admin_scout_update(cloud_call *k) {
 
 void cloud_admin_regions(cloud_call *k) {
   const sr_cloud_config *cc = &k->c->cfg.u.cloud;
-  static const char *const titles[] = {"keep", "hash", "drop"}, *const users[] = {"keep",
-                                                                                  "pseudonym"};
   json_t *rows = json_array();
   for (size_t i = 0; i < cc->n_regions; i++) {
     const sr_region_config *r = &cc->regions[i];
     /* the storage and its prefix are the operator's, not the tenant's */
     json_array_append_new(rows,
                           json_pack("{s:s, s:s, s:{s:s, s:s}}", "name", r->name, "label", r->label,
-                                    "privacy", "title", titles[r->title], "user", users[r->user]));
+                                    "privacy", "title", sr_title_privacy_names[r->title], "user",
+                                    sr_user_privacy_names[r->user]));
   }
   sr_http_reply_json(k->resp, 200, json_pack("{s:o, s:s}", "regions", rows, "tenant", k->tenant));
 }

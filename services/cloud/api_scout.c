@@ -34,13 +34,15 @@ static const char *const color_values[] = {"color", "monochrome", "auto", NULL};
 
 /* Where a job of `owner_id` announced by print scout `scout` goes, and
  * what the cloud keeps of it there: {region (null without regions), title
- * (as kept), title_kept, pseudonymise}. The site that applies is the one
- * the print scout belongs to (scouts.site), if any. NULL if the database
- * failed. Caller decrefs. */
+ * (as kept), source (which assignment applied), title_kept, pseudonymise}. The site that applies is
+ * the one the print scout belongs to (scouts.site), if any. NULL if the database failed. Caller
+ * decrefs. */
 static json_t *job_placement(cloud *c, const char *tenant, const char *owner_id,
                              const json_t *scout, const char *title) {
   const char *site = cloud_row_text(scout, "site");
-  const sr_region_config *r = cloud_region_resolve(c, tenant, owner_id, *site ? site : NULL, NULL);
+  const char *source = "none";
+  const sr_region_config *r =
+      cloud_region_resolve(c, tenant, owner_id, *site ? site : NULL, &source);
   if (!r && cloud_db_failed(c->db))
     return NULL;
   char kept_title[256];
@@ -52,8 +54,8 @@ static json_t *job_placement(cloud *c, const char *tenant, const char *owner_id,
     kept_title[0] = '\0';
     kept = false;
   }
-  return json_pack("{s:s?, s:s, s:i, s:i}", "region", r ? r->name : NULL, "title",
-                   r ? kept_title : title, "title_kept", (int)kept, "pseudonymise",
+  return json_pack("{s:s?, s:s, s:s, s:i, s:i}", "region", r ? r->name : NULL, "source", source,
+                   "title", r ? kept_title : title, "title_kept", (int)kept, "pseudonymise",
                    (int)(r && r->user == SR_USER_PSEUDONYM));
 }
 
@@ -140,8 +142,9 @@ void cloud_scout_job_add(cloud_call *k) {
                      json_integer_value(pages), tenant, id) != 1)
       n = -1;
     if (n == 1) {
-      sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s, region %s", tenant, id,
-             cloud_row_text(scout, "id"), cloud_row_text(placed, "region"));
+      sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s, region %s (%s)", tenant, id,
+             cloud_row_text(scout, "id"), cloud_row_text(placed, "region"),
+             cloud_row_text(placed, "source"));
       sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "state", "held"));
     } else if (n == 0) { /* sent again (a retry): the same job is fine */
       json_t *row = cloud_db_row(c->db, "SELECT scout, state FROM jobs WHERE tenant = ? AND id = ?",
