@@ -82,6 +82,9 @@ check "  ap-southeast keeps a keyed hash of the title" grep -Eqx 'hmac-sha256:[0
 check "  which is not the title's plain SHA-256" \
   [ "${stored#hmac-sha256:}" != "$(printf %s "$bob_title" | sha256sum | cut -c1-64)" ]
 check "  the listing says the title was not kept" [ "$(job_field "$bob_job" .title_kept)" = false ]
+submit "$queue_bobs" "$bob_title"
+check "  the same title gives the same hash (reports can still group it)" \
+  [ "$(sql "SELECT title FROM jobs WHERE id = '$job'")" = "$stored" ]
 
 # 4. a traveller switches: his next job goes to his new region
 check "user set BOB --region us-east" stack_srctl user set "$bob_id" --region us-east
