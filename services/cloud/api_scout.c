@@ -43,7 +43,7 @@ static json_t *job_placement(cloud *c, const char *tenant, const char *owner_id,
   const char *source = "none";
   const sr_region_config *r =
       cloud_region_resolve(c, tenant, owner_id, *site ? site : NULL, &source);
-  if (!r && cloud_db_failed(c->db))
+  if (!r && c->cfg.u.cloud.n_regions > 0) /* with regions, only a database failure gives none */
     return NULL;
   char kept_title[256];
   bool kept = true;

@@ -266,7 +266,7 @@ bool cloud_region_valid(const cloud *c, const char *name, char *why, size_t why_
  * list) and key prefix are in the result, which points into c->cfg (lives
  * as long as c). *source (may be NULL) says which applied: "user", "site",
  * "tenant", "first". NULL when the cloud has no regions (no storage), or
- * when the database failed (cloud_db_failed tells which). */
+ * else when the database failed. */
 const sr_region_config *cloud_region_resolve(cloud *c, const char *tenant, const char *user_id,
                                              const char *site_id, const char **source);
 /* Region `region`'s privacy settings; keep/keep (and false) for an
