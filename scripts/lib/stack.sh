@@ -16,6 +16,8 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
+# (`local`, on the local storage instance named local).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -229,6 +231,8 @@ stack_cloud_config() {
   chmod 600 "$d/operator-token"
   # seals the tenant CA keys in the database; kept apart from it
   (umask 077 && openssl rand -hex 32 >"$d/master-key")
+  # one region on this machine's storage, unless a caller declares its own
+  local regions=${STACK_REGIONS:-'regions: [{name: local, storage: local, label: This machine}]'}
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -244,6 +248,7 @@ storage:
   - plugin: local
     name: local
     config: {root: $d/blobs}
+$regions
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 master_key_file: master-key

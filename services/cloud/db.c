@@ -88,6 +88,17 @@ static const char *const migrations[] = {
     "CREATE TABLE tenant_settings(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, name));",
+    /* regions (regions.c): a user's and a site's region (NULL: the next
+     * one applies), the site a print scout belongs to, the region a job
+     * was assigned at announcement, whether its title was kept, and the
+     * ended jobs whose owner still waits for its pseudonym */
+    "ALTER TABLE users ADD COLUMN region TEXT;"
+    "ALTER TABLE scouts ADD COLUMN region TEXT;"
+    "ALTER TABLE scouts ADD COLUMN site TEXT;"
+    "ALTER TABLE jobs ADD COLUMN region TEXT;"
+    "ALTER TABLE jobs ADD COLUMN title_kept INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE jobs ADD COLUMN pseudonymise INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX jobs_to_pseudonymise ON jobs(tenant, id) WHERE pseudonymise = 1;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -17,13 +17,16 @@
 typedef enum setting_kind {
   SETTING_DURATION, /* seconds; given as a number or text such as "48h" */
   SETTING_CHOICE,   /* one of `choices` */
+  SETTING_CHECKED,  /* text that `valid` accepts */
 } setting_kind;
 
 typedef struct setting_def {
   const char *name;
   setting_kind kind;
-  int64_t min, max;              /* SETTING_DURATION */
-  const char *const *choices;    /* SETTING_CHOICE, NULL-terminated */
+  int64_t min, max;           /* SETTING_DURATION */
+  const char *const *choices; /* SETTING_CHOICE, NULL-terminated */
+  /* SETTING_CHECKED: true if `s` is a value; else false and why */
+  bool (*valid)(const cloud *c, const char *s, char *why, size_t why_size);
   json_t *(*fallback)(cloud *c); /* the default (new reference) */
   const char *help;
 } setting_def;
@@ -31,6 +34,12 @@ typedef struct setting_def {
 static json_t *hold_time_default(cloud *c) {
   int64_t t = c->cfg.u.cloud.job_expiry;
   return json_integer(t < 3600 ? 3600 : t > 7 * 86400 ? 7 * 86400 : t);
+}
+
+/* The first declared region (null: the cloud has none). */
+static json_t *region_default(cloud *c) {
+  const sr_cloud_config *cc = &c->cfg.u.cloud;
+  return cc->n_regions ? json_string(cc->regions[0].name) : json_null();
 }
 
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
@@ -41,9 +50,14 @@ static const setting_def defs[] = {
      .max = 7 * 86400,
      .fallback = hold_time_default,
      .help = "how long a job is held before it expires unprinted (1h to 7d)"},
+    {.name = "region",
+     .kind = SETTING_CHECKED,
+     .valid = cloud_region_valid,
+     .fallback = region_default,
+     .help = "the tenant's default region, for users and sites without one of their own"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", NULL};
+const char *const cloud_setting_names[] = {"hold_time", "region", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -85,7 +99,8 @@ bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *ou
 
 /* The checked, normalised value of `given` for `d` (new reference), or
  * NULL with the reason in `why`. */
-static json_t *setting_value(const setting_def *d, json_t *given, char *why, size_t why_size) {
+static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char *why,
+                             size_t why_size) {
   switch (d->kind) {
   case SETTING_DURATION: {
     int64_t s = -1;
@@ -110,6 +125,14 @@ static json_t *setting_value(const setting_def *d, json_t *given, char *why, siz
     size_t n = (size_t)snprintf(why, why_size, "'%s' is one of:", d->name);
     for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
       n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+    return NULL;
+  }
+  case SETTING_CHECKED: {
+    const char *s = json_string_value(given);
+    if (s && d->valid(c, s, why, why_size))
+      return json_string(s);
+    if (!s)
+      snprintf(why, why_size, "'%s' is text", d->name);
     return NULL;
   }
   }
@@ -149,7 +172,7 @@ void cloud_admin_settings_set(cloud_call *k) {
   json_object_foreach(body, name, given) {
     char why[256];
     const setting_def *d = def_of(name);
-    json_t *v = d ? setting_value(d, given, why, sizeof why) : NULL;
+    json_t *v = d ? setting_value(c, d, given, why, sizeof why) : NULL;
     if (!v) {
       sr_http_reply_error(k->resp, 400, "invalid", "%s", d ? why : "no such setting");
       json_decref(checked);
