@@ -1,5 +1,6 @@
 #include "service_config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define F(type, field) offsetof(type, field)
@@ -11,6 +12,8 @@ static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
 static const char *const card_formats[] = {"decimal", "hex", "raw", NULL};
 static const char *const user_sources[] = {"registration", "directory", NULL};
 static const char *const held_states[] = {"pending-held", "pending", NULL};
+const char *const sr_title_privacy_names[] = {"keep", "hash", "drop", NULL};
+const char *const sr_user_privacy_names[] = {"keep", "pseudonym", NULL};
 
 const char *sr_service_kind_name(int kind) {
   return kind >= 0 && kind <= SR_SERVICE_DEVICE_SCOUT ? service_names[kind] : "unknown";
@@ -375,6 +378,39 @@ static const sr_schema smtp_schema = {
                  .offset = SMTP(password),
                  .help = "write ${ENV_VARIABLE}: never the password itself"},
                 {0}}};
+/* A region's items are only validated by the schema (NULL slot); the
+ * cloud's table is filled by check_regions below, which also checks what a
+ * schema cannot: unique names and storage names that exist. */
+static const sr_schema region_privacy_schema = {
+    "privacy",
+    (const sr_schema_field[]){{.key = "title",
+                               .type = SR_FIELD_ENUM,
+                               .def = "keep",
+                               .choices = sr_title_privacy_names,
+                               .help = "what is kept of a job's title: keep, hash (a keyed hash) "
+                                       "or drop"},
+                              {.key = "user",
+                               .type = SR_FIELD_ENUM,
+                               .def = "keep",
+                               .choices = sr_user_privacy_names,
+                               .help = "who printed it: keep, or pseudonym once the job ended"},
+                              {0}}};
+
+static const sr_schema region_schema = {
+    "regions",
+    (const sr_schema_field[]){
+        {.key = "name",
+         .type = SR_FIELD_STRING,
+         .required = true,
+         .help = "the region's name, 1 to 32 of a-z, 0-9 and '-'"},
+        {.key = "storage",
+         .type = SR_FIELD_STRING,
+         .required = true,
+         .help = "the name of one of the storage: instances"},
+        {.key = "prefix", .type = SR_FIELD_STRING, .help = "key prefix inside that storage"},
+        {.key = "label", .type = SR_FIELD_STRING, .help = "the region's name for people"},
+        {.key = "privacy", .type = SR_FIELD_SECTION, .section = &region_privacy_schema},
+        {0}}};
 
 #define CLOUD(field) F(sr_service_config, u.cloud.field)
 static const sr_schema cloud_schema = {
@@ -398,7 +434,12 @@ static const sr_schema cloud_schema = {
         {.key = "storage",
          .type = SR_FIELD_PLUGIN_LIST,
          .offset = CLOUD(storage),
-         .help = "one storage plugin per region"},
+         .help = "the stores job copies go to, each with a distinct name"},
+        {.key = "regions",
+         .type = SR_FIELD_LIST,
+         .offset = CLOUD(regions_node),
+         .section = &region_schema,
+         .help = "storage regions, each over one storage instance, with privacy settings"},
         {.key = "job_expiry",
          .type = SR_FIELD_DURATION,
          .offset = CLOUD(job_expiry),
@@ -647,6 +688,144 @@ static const sr_schema device_scout_schema = {
          .help = "identity providers, asked in order"},
         {0}}};
 
+/* The instance name of a storage section, as core/instance.c names it:
+ * its `name`, else its plugin's. NULL if the section is malformed. */
+static const char *storage_instance_name(const sr_config_node *section) {
+  const sr_config_node *name = sr_config_get(section, "name");
+  if (!name)
+    name = sr_config_get(section, "plugin");
+  return name && name->type == SR_CONFIG_SCALAR ? name->value : NULL;
+}
+
+static const sr_config_node *storage_named(const sr_config_node *list, const char *name) {
+  for (size_t i = 0; list && i < list->count; i++) {
+    const char *n = storage_instance_name(list->items[i]);
+    if (n && strcmp(n, name) == 0)
+      return list->items[i];
+  }
+  return NULL;
+}
+
+static bool region_name_ok(const char *s) {
+  size_t n = strlen(s);
+  return n >= 1 && n <= 32 && s[0] != '-' &&
+         strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* A key prefix: plain relative path characters, no way up or out. */
+static bool region_prefix_ok(const char *s) {
+  return strlen(s) <= 128 && s[0] != '/' && !strstr(s, "..") &&
+         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
+             strlen(s);
+}
+
+static int choice_index(const sr_config_node *map, const char *key, const char *const *choices) {
+  const sr_config_node *n = sr_config_get(map, key);
+  for (int i = 0; n && n->type == SR_CONFIG_SCALAR && choices[i]; i++)
+    if (strcmp(n->value, choices[i]) == 0)
+      return i;
+  return 0;
+}
+
+static const char *text_or(const sr_config_node *map, const char *key, const char *fallback) {
+  const sr_config_node *n = sr_config_get(map, key);
+  return n && n->type == SR_CONFIG_SCALAR ? n->value : fallback;
+}
+
+/* Storage instance names must be distinct (a region names one), and each
+ * region must be well-formed, unique and over a storage instance that
+ * exists. Fills cc->regions; schema errors of an item were reported
+ * already, so a malformed item is only skipped. */
+static void check_regions(sr_cloud_config *cc) {
+  const sr_config_node *storage = cc->storage, *list = cc->regions_node;
+  for (size_t i = 0; storage && storage->type == SR_CONFIG_LIST && i < storage->count; i++) {
+    const char *name = storage_instance_name(storage->items[i]);
+    for (size_t j = 0; name && j < i; j++) {
+      const char *earlier = storage_instance_name(storage->items[j]);
+      if (earlier && strcmp(earlier, name) == 0) {
+        sr_config_add_error(storage->items[i], false,
+                            "a second storage instance named '%s' (line %u has the first): give "
+                            "each a distinct `name`",
+                            name, storage->items[j]->line);
+        break;
+      }
+    }
+  }
+  if (storage && storage->type != SR_CONFIG_LIST)
+    storage = NULL;
+  if (!list || list->type != SR_CONFIG_LIST) {
+    /* no regions: one over the first storage instance */
+    const char *first = storage && storage->count ? storage_instance_name(storage->items[0]) : NULL;
+    if (first) {
+      cc->regions[0] =
+          (sr_region_config){.name = "default", .storage = first, .prefix = "", .label = "Default"};
+      cc->n_regions = 1;
+    }
+    return;
+  }
+  if (list->count == 0)
+    sr_config_add_error(list, false, "declare at least one region, or leave regions out");
+  for (size_t i = 0; i < list->count; i++) {
+    const sr_config_node *item = list->items[i];
+    const sr_config_node *name = sr_config_get(item, "name"),
+                         *store = sr_config_get(item, "storage");
+    if (item->type != SR_CONFIG_MAP || !name || name->type != SR_CONFIG_SCALAR || !store ||
+        store->type != SR_CONFIG_SCALAR)
+      continue; /* reported by the schema */
+    bool ok = true;
+    if (!region_name_ok(name->value)) {
+      sr_config_add_error(name, false, "a region's name is 1 to 32 of a-z, 0-9 and '-', got '%s'",
+                          name->value);
+      ok = false;
+    }
+    for (size_t j = 0; ok && j < cc->n_regions; j++)
+      if (strcmp(cc->regions[j].name, name->value) == 0) {
+        sr_config_add_error(name, false, "region '%s' is declared twice", name->value);
+        ok = false;
+      }
+    if (!storage_named(storage, store->value)) {
+      char known[256] = "";
+      size_t n = 0;
+      for (size_t j = 0; storage && j < storage->count && n < sizeof known; j++) {
+        const char *sn = storage_instance_name(storage->items[j]);
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "", sn ? sn : "?");
+      }
+      sr_config_add_error(store, false, "no storage instance named '%s' (storage: has %s)",
+                          store->value, n ? known : "none");
+      ok = false;
+    }
+    const char *prefix = text_or(item, "prefix", "");
+    if (!region_prefix_ok(prefix)) {
+      sr_config_add_error(sr_config_get(item, "prefix"), false,
+                          "a key prefix is up to 128 of A-Z, a-z, 0-9, '-', '_', '.' and '/', not "
+                          "starting with '/' and without '..'");
+      ok = false;
+    }
+    if (ok && cc->n_regions == SR_MAX_REGIONS) {
+      sr_config_add_error(item, false, "more than %d regions", SR_MAX_REGIONS);
+      return;
+    }
+    if (!ok)
+      continue;
+    const sr_config_node *privacy = sr_config_get(item, "privacy");
+    cc->regions[cc->n_regions++] =
+        (sr_region_config){.name = name->value,
+                           .storage = store->value,
+                           .prefix = prefix,
+                           .label = text_or(item, "label", name->value),
+                           .title = choice_index(privacy, "title", sr_title_privacy_names),
+                           .user = choice_index(privacy, "user", sr_user_privacy_names)};
+    /* hashes and pseudonyms are keyed by a key derived from the master key */
+    if ((cc->regions[cc->n_regions - 1].title == SR_TITLE_HASH ||
+         cc->regions[cc->n_regions - 1].user == SR_USER_PSEUDONYM) &&
+        !cc->master_key_file)
+      sr_config_add_error(privacy, false,
+                          "region '%s': title: hash and user: pseudonym need master_key_file "
+                          "(their key is derived from it)",
+                          name->value);
+  }
+}
+
 static const sr_schema *const service_schemas[] = {&cloud_schema, &print_scout_schema,
                                                    &device_scout_schema};
 
@@ -678,6 +857,8 @@ bool sr_service_config_apply(sr_config *doc, sr_service_config *out) {
     return false;
   }
   sr_schema_apply(service_schemas[kind], doc, root, out);
+  if (kind == SR_SERVICE_CLOUD)
+    check_regions(&out->u.cloud);
   if (kind == SR_SERVICE_PRINT_SCOUT) {
     const sr_pin_jobs_config *pins = &out->u.print_scout.pin_jobs;
     const sr_config_node *node = sr_config_get(root, "pin_jobs");

@@ -85,6 +85,33 @@ typedef struct sr_smtp_config {
   const char *username; /* optional SMTP login */
   const char *password;
 } sr_smtp_config;
+/* What the cloud keeps about a job for reporting, per region. */
+typedef enum sr_title_privacy {
+  SR_TITLE_KEEP = 0, /* the title as printed */
+  SR_TITLE_HASH = 1, /* a keyed hash: equal titles match, none can be read */
+  SR_TITLE_DROP = 2, /* nothing */
+} sr_title_privacy;
+
+typedef enum sr_user_privacy {
+  SR_USER_KEEP = 0,      /* the user's id */
+  SR_USER_PSEUDONYM = 1, /* a keyed pseudonym once the job has ended */
+} sr_user_privacy;
+
+/* Their words in the configuration, indexed by the enums; NULL-terminated. */
+extern const char *const sr_title_privacy_names[];
+extern const char *const sr_user_privacy_names[];
+
+/* One storage region of the cloud (services/cloud/regions.c uses them). */
+typedef struct sr_region_config {
+  const char *name;    /* [a-z0-9-], unique */
+  const char *storage; /* the name of one of the cloud's storage instances */
+  const char *prefix;  /* key prefix inside it, "" for none */
+  const char *label;   /* for people: "EU (Frankfurt)" */
+  int title;           /* sr_title_privacy */
+  int user;            /* sr_user_privacy */
+} sr_region_config;
+
+#define SR_MAX_REGIONS 64
 
 typedef struct sr_cloud_config {
   sr_listen_config listen;
@@ -92,10 +119,15 @@ typedef struct sr_cloud_config {
   sr_tls_config tls;
   sr_database_config database;
   sr_mqtt_config mqtt;
-  const sr_config_node *storage; /* plugin list: one per region */
-  int64_t job_expiry;            /* seconds a held job waits: the default hold_time */
-  int64_t hold_time_min;         /* the shortest hold_time a tenant may set (demos, tests) */
-  const char *admin_token_file;  /* operator token: creates tenants */
+  const sr_config_node *storage;      /* plugin list: the stores regions put job copies in */
+  const sr_config_node *regions_node; /* the `regions:` list as written, or NULL */
+  /* regions:, checked; without one, a region "default" over the first
+   * storage instance (none without storage) */
+  sr_region_config regions[SR_MAX_REGIONS];
+  size_t n_regions;
+  int64_t job_expiry;           /* seconds a held job waits: the default hold_time */
+  int64_t hold_time_min;        /* the shortest hold_time a tenant may set (demos, tests) */
+  const char *admin_token_file; /* operator token: creates tenants */
   sr_enrollment_config enrollment;
   int64_t release_timeout;   /* seconds a scout has to start printing */
   int64_t panel_session_ttl; /* seconds a panel session lives */

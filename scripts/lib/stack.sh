@@ -19,6 +19,8 @@
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
+# STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
+# (`local`, on the local storage instance named local).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -232,6 +234,8 @@ stack_cloud_config() {
   chmod 600 "$d/operator-token"
   # seals the tenant CA keys in the database; kept apart from it
   (umask 077 && openssl rand -hex 32 >"$d/master-key")
+  # one region on this machine's storage, unless a caller declares its own
+  local regions=${STACK_REGIONS:-'regions: [{name: local, storage: local, label: This machine}]'}
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -247,6 +251,7 @@ storage:
   - plugin: local
     name: local
     config: {root: $d/blobs}
+$regions
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 master_key_file: master-key

@@ -118,9 +118,12 @@ void cloud_admin_user_add(cloud_call *k) {
     return;
   char email[SR_ID_MAX], id[40] = "u-";
   json_t *card = json_object_get(body, "card_hash"), *pin = json_object_get(body, "pin_hash");
-  const char *name = text_of(body, "name");
-  if (!text_of(body, "email") ||
-      sr_email_normalise(text_of(body, "email"), email, sizeof email) != 0) {
+  const char *name = text_of(body, "name"), *region = NULL;
+  bool region_given;
+  if (!cloud_region_field(c, body, resp, &region_given, &region)) {
+    /* answered */
+  } else if (!text_of(body, "email") ||
+             sr_email_normalise(text_of(body, "email"), email, sizeof email) != 0) {
     sr_http_reply_error(resp, 400, "invalid", "'email' must be an email address");
   } else if (!name_ok(body, resp)) {
     /* answered */
@@ -130,15 +133,16 @@ void cloud_admin_user_add(cloud_call *k) {
                         "with the site secret: never send a card number or PIN)");
   } else {
     cloud_random_hex(id + 2, 8);
-    int n = cloud_db_run(c->db,
-                         "INSERT INTO users(tenant, id, email, name, card_hash, pin_hash, "
-                         "created_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                         "tttttti", tenant, id, email, name ? name : email, json_string_value(card),
-                         json_string_value(pin), (int64_t)time(NULL));
+    int n =
+        cloud_db_run(c->db,
+                     "INSERT INTO users(tenant, id, email, name, card_hash, pin_hash, "
+                     "created_at, region) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                     "ttttttit", tenant, id, email, name ? name : email, json_string_value(card),
+                     json_string_value(pin), (int64_t)time(NULL), region);
     if (n == 1)
-      sr_http_reply_json(
-          resp, 201,
-          json_pack("{s:s, s:s, s:s}", "id", id, "email", email, "name", name ? name : email));
+      sr_http_reply_json(resp, 201,
+                         json_pack("{s:s, s:s, s:s, s:s?}", "id", id, "email", email, "name",
+                                   name ? name : email, "region", region));
     else if (n == CLOUD_DB_CONFLICT)
       sr_http_reply_error(resp, 409, "exists", "a user with this email or card already exists");
     else
@@ -198,12 +202,18 @@ void cloud_admin_scout_add(cloud_call *k) {
   if (!body)
     return;
   const char *kind = text_of(body, "kind"), *name = text_of(body, "name"),
-             *user = text_of(body, "user");
+             *user = text_of(body, "user"), *region = NULL, *site = NULL;
   json_t *user_row = NULL;
+  bool region_given, site_given;
   if (!kind || (strcmp(kind, "print") && strcmp(kind, "site"))) {
     sr_http_reply_error(resp, 400, "invalid", "'kind' is print or site");
-  } else if (!name_ok(body, resp)) {
+  } else if (!name_ok(body, resp) || !cloud_region_field(c, body, resp, &region_given, &region) ||
+             !cloud_site_field(c, tenant, body, resp, &site_given, &site)) {
     /* answered */
+  } else if ((region && strcmp(kind, "site") != 0) || (site && strcmp(kind, "print") != 0)) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'region' is a site scout's, 'site' a print scout's (the site it prints "
+                        "at)");
   } else if (strcmp(kind, "print") == 0 && user &&
              !((user_row = cloud_db_row(c->db,
                                         "SELECT id FROM users WHERE tenant = ? AND "
@@ -223,10 +233,11 @@ void cloud_admin_scout_add(cloud_call *k) {
     int64_t now = time(NULL), ttl = c->cfg.u.cloud.enrollment.token_ttl;
     int n = cloud_db_run(c->db,
                          "INSERT INTO scouts(id, tenant, kind, name, user_id, enroll_hash, "
-                         "enroll_expires, created_at, directory) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         "ttttttiii", id, tenant, kind, name ? name : id,
+                         "enroll_expires, created_at, directory, region, site) "
+                         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         "ttttttiiitt", id, tenant, kind, name ? name : id,
                          user_row ? cloud_row_text(user_row, "id") : NULL, hash, now + ttl, now,
-                         (int64_t)json_is_true(json_object_get(body, "directory")));
+                         (int64_t)json_is_true(json_object_get(body, "directory")), region, site);
     char err[512];
     if (n != 1)
       cloud_api_db_error(resp, "storing the scout");
@@ -300,10 +311,13 @@ void cloud_admin_jobs(cloud_call *k) {
   sr_http_response *resp = k->resp;
   json_t *rows =
       cloud_db_rows(k->c->db,
-                    "SELECT j.id, j.title, j.pages, j.copies, j.sides, j.color, j.state, "
-                    "j.reason, j.submitted_at, j.expires_at, j.scout, u.email AS owner FROM jobs j "
-                    "JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
-                    "WHERE j.tenant = ? ORDER BY j.submitted_at, j.sequence, j.id",
+                    "SELECT j.id, j.title, j.title_kept, j.pages, j.copies, j.sides, j.color, "
+                    "j.state, j.reason, j.submitted_at, j.expires_at, j.scout, j.region, "
+                    "j.owner AS owner_id, u.email AS owner_email FROM jobs j "
+                    /* a pseudonymised owner is no user's id: LEFT JOIN */
+                    "LEFT JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
+                    "WHERE j.tenant = ? AND (u.id IS NOT NULL OR j.owner LIKE 'p-%') "
+                    "ORDER BY j.submitted_at, j.sequence, j.id",
                     "t", k->tenant);
   if (!rows) {
     cloud_api_db_error(resp, "listing the jobs");
@@ -319,6 +333,7 @@ void cloud_admin_jobs(cloud_call *k) {
       cloud_rfc3339(cloud_row_int(row, "expires_at"), when);
       json_object_set_new(row, "expires_at", json_string(when));
     }
+    cloud_job_report_owner(k->c, k->tenant, row);
   }
   sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", rows));
 }
@@ -340,7 +355,7 @@ static void remove_row(cloud *c, const char *tenant, const char *table, const ch
 void cloud_admin_users(cloud_call *k) {
   list(k->c, k->resp, "users",
        "SELECT id, email, name, card_hash IS NOT NULL AS has_card, pin_hash IS NOT NULL AS "
-       "has_pin, directory = 1 AS directory FROM users WHERE tenant = ? ORDER BY email",
+       "has_pin, directory = 1 AS directory, region FROM users WHERE tenant = ? ORDER BY email",
        k->tenant);
 }
 
@@ -368,7 +383,8 @@ void cloud_admin_scouts(cloud_call *k) {
       k->c->db,
       "SELECT s.id, s.kind, s.name, u.email AS user, (s.online = 1 OR COALESCE(s.last_seen >= ? "
       "AND (s.seen_at IS NULL OR s.last_seen > s.seen_at), 0)) AS online, s.last_seen, "
-      "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory FROM scouts s "
+      "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory, s.region, s.site "
+      "FROM scouts s "
       "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id WHERE s.tenant = ? "
       "ORDER BY s.name",
       "it", (int64_t)time(NULL) - window, k->tenant);

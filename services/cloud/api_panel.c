@@ -43,7 +43,7 @@ static json_t *job_view(const json_t *row) {
   json_t *pages = json_object_get(row, "pages");
   json_t *o =
       json_pack("{s:s, s:s, s:s, s:O, s:I, s:s, s:s, s:{s:s, s:s}, s:s}", "id",
-                cloud_row_text(row, "id"), "title", cloud_row_text(row, "title"), "submitted_at",
+                cloud_row_text(row, "id"), "title", cloud_job_title_shown(row), "submitted_at",
                 when, "pages", pages ? pages : json_null(), "copies",
                 (json_int_t)cloud_row_int(row, "copies"), "sides", cloud_row_text(row, "sides"),
                 "color", cloud_row_text(row, "color"), "owner", "id", cloud_row_text(row, "owner"),

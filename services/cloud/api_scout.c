@@ -42,6 +42,33 @@ static json_t *job_answer(const char *id, const char *state, int64_t expires_at,
                    "expires_in", (json_int_t)(expires_at - now));
 }
 
+/* Where a job of `owner_id` announced by print scout `scout` goes, and
+ * what the cloud keeps of it there: {region (null without regions), title
+ * (as kept), source (which assignment applied), title_kept, pseudonymise}. The site that applies is
+ * the one the print scout belongs to (scouts.site), if any. NULL if the database failed. Caller
+ * decrefs. */
+static json_t *job_placement(cloud *c, const char *tenant, const char *owner_id,
+                             const json_t *scout, const char *title) {
+  const char *site = cloud_row_text(scout, "site");
+  const char *source = "none";
+  const sr_region_config *r =
+      cloud_region_resolve(c, tenant, owner_id, *site ? site : NULL, &source);
+  if (!r && c->cfg.u.cloud.n_regions > 0) /* with regions, only a database failure gives none */
+    return NULL;
+  char kept_title[256];
+  bool kept = true;
+  if (r && !cloud_region_title(c, tenant, r->name, title, kept_title, sizeof kept_title, &kept)) {
+    /* never the title where the region says not to keep it */
+    sr_log(SR_LOG_ERROR, "jobs", "tenant %s: region %s: no key to hash titles with; dropped",
+           tenant, r->name);
+    kept_title[0] = '\0';
+    kept = false;
+  }
+  return json_pack("{s:s?, s:s, s:s, s:i, s:i}", "region", r ? r->name : NULL, "source", source,
+                   "title", r ? kept_title : title, "title_kept", (int)kept, "pseudonymise",
+                   (int)(r && r->user == SR_USER_PSEUDONYM));
+}
+
 void cloud_scout_job_add(cloud_call *k) {
   cloud *c = k->c;
   json_t *scout = k->scout;
@@ -60,7 +87,7 @@ void cloud_scout_job_add(cloud_call *k) {
   const char *tenant = cloud_row_text(scout, "tenant");
   const char *owner_email = json_string_value(json_object_get(body, "owner_email"));
   json_t *pin_hash = json_object_get(body, "pin_hash");
-  json_t *owner = NULL;
+  json_t *owner = NULL, *placed = NULL;
   int64_t submitted_at;
   /* a directory workstation names each job's owner by its login's entry;
    * any other scout's jobs belong to its registered user */
@@ -100,19 +127,27 @@ void cloud_scout_job_add(cloud_call *k) {
   else if (!cloud_time_field(submitted, "submitted_at", (int64_t)time(NULL) - 366 * 86400,
                              (int64_t)time(NULL) + 86400, &submitted_at, resp))
     ; /* answered */
+  else if (!(placed = job_placement(
+                 c, tenant, owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
+                 scout, title)))
+    cloud_api_db_error(resp, "choosing the job's region");
   else {
     int64_t now = time(NULL), expires_at, warn_at;
     cloud_job_expiry(c, tenant, submitted_at, &expires_at, &warn_at);
     int n = cloud_db_run(
         c->db,
         "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
-        "size, submitted_at, sequence, pin_hash, expires_at, state, updated_at) VALUES(?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?) ON CONFLICT(tenant, id) DO NOTHING",
-        "ttttttitttiiitii", tenant, id,
+        "size, submitted_at, sequence, pin_hash, expires_at, state, updated_at, region, "
+        "title_kept, pseudonymise) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, "
+        "?, ?, ?) ON CONFLICT(tenant, id) DO NOTHING",
+        "ttttttitttiiitiitii", tenant, id,
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
-        cloud_row_text(scout, "id"), title, NULL, json_integer_value(copies), sides, color, format,
+        cloud_row_text(scout, "id"), cloud_row_text(placed, "title"), NULL,
+        json_integer_value(copies), sides, color, format,
         json_is_integer(size) ? json_integer_value(size) : 0, submitted_at,
-        sequence ? json_integer_value(sequence) : 0, json_string_value(pin_hash), expires_at, now);
+        sequence ? json_integer_value(sequence) : 0, json_string_value(pin_hash), expires_at, now,
+        json_string_value(json_object_get(placed, "region")), cloud_row_int(placed, "title_kept"),
+        cloud_row_int(placed, "pseudonymise"));
     if (n == 1 && json_is_integer(pages) &&
         cloud_db_run(c->db, "UPDATE jobs SET pages = ? WHERE tenant = ? AND id = ?", "itt",
                      json_integer_value(pages), tenant, id) != 1)
@@ -122,8 +157,9 @@ void cloud_scout_job_add(cloud_call *k) {
                      warn_at, tenant, id) != 1)
       n = -1;
     if (n == 1) {
-      sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s", tenant, id,
-             cloud_row_text(scout, "id"));
+      sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s, region %s (%s)", tenant, id,
+             cloud_row_text(scout, "id"), cloud_row_text(placed, "region"),
+             cloud_row_text(placed, "source"));
       sr_http_reply_json(resp, 201, job_answer(id, "held", expires_at, now));
     } else if (n == 0) { /* sent again (a retry): the same job is fine */
       json_t *row = cloud_db_row(
@@ -145,6 +181,7 @@ void cloud_scout_job_add(cloud_call *k) {
       cloud_api_db_error(resp, "storing the job");
     }
   }
+  json_decref(placed);
   json_decref(owner);
   json_decref(body);
 }

@@ -38,6 +38,8 @@ typedef struct cloud {
   sr_instance *idps[8]; /* identity providers with registration flows */
   size_t n_idps;
   struct sr_aead *master;  /* seals secrets at rest; NULL without master_key_file */
+  uint8_t privacy_key[32]; /* derived from the master key: title hashes, pseudonyms */
+  bool has_privacy_key;
   char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
   sr_worker_pool *pool;    /* identity providers' blocking steps, off the loop */
 } cloud;
@@ -282,6 +284,66 @@ bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *ou
 /* GET and PATCH /api/v1/settings (a tenant administrator). */
 void cloud_admin_settings(cloud_call *k);
 void cloud_admin_settings_set(cloud_call *k);
+
+/* ---- regions.c (docs/storage.md, "Regions and privacy") ---- */
+
+/* The declared region `name`, or NULL. Points into c->cfg. */
+const sr_region_config *cloud_region_named(const cloud *c, const char *name);
+/* True if `name` is a declared region; else false and a message listing
+ * them in `why`. */
+bool cloud_region_valid(const cloud *c, const char *name, char *why, size_t why_size);
+/* The region a job of `user_id` (may be NULL) in `tenant` goes to, seen
+ * from site scout `site_id` (NULL: no site applies): the user's region,
+ * else the site's, else the tenant's `region` setting, else the first
+ * declared. Its name, storage (an instance name of the cloud's storage:
+ * list) and key prefix are in the result, which points into c->cfg (lives
+ * as long as c). *source (may be NULL) says which applied: "user", "site",
+ * "tenant", "first". NULL when the cloud has no regions (no storage), or
+ * else when the database failed. */
+const sr_region_config *cloud_region_resolve(cloud *c, const char *tenant, const char *user_id,
+                                             const char *site_id, const char **source);
+/* Region `region`'s privacy settings; keep/keep (and false) for an
+ * undeclared one. */
+bool cloud_region_privacy(const cloud *c, const char *region, sr_title_privacy *title,
+                          sr_user_privacy *user);
+/* What the cloud stores of `title` for a job in `region`: the title, a
+ * keyed hash "hmac-sha256:HEX" (per tenant, from the master key), or "".
+ * *kept is false unless the title itself is stored. False if it does not
+ * fit or the hash cannot be made (no master key). */
+bool cloud_region_title(const cloud *c, const char *tenant, const char *region, const char *title,
+                        char *out, size_t out_size, bool *kept);
+#define CLOUD_PSEUDONYM_SIZE 27 /* "p-" + 24 hex digits + NUL */
+/* The pseudonym of `user_id` in reporting rows: "p-" and 24 hex digits of
+ * a keyed hash (stable, so reports still count per person, and not
+ * reversible without the master key). False without a master key. */
+bool cloud_user_pseudonym(const cloud *c, const char *tenant, const char *user_id,
+                          char out[CLOUD_PSEUDONYM_SIZE]);
+/* Ended jobs of `user: pseudonym` regions: their owner and their
+ * releases' users become pseudonyms (a bounded batch; on the sweep timer). */
+void cloud_regions_sweep(cloud *c);
+/* A reporting row (the admin jobs listing) with columns region, owner_id,
+ * owner_email (NULL once pseudonymised) and title_kept: sets "owner" to
+ * the email, or to the pseudonym where the region says so, and makes
+ * title_kept a boolean. */
+void cloud_job_report_owner(const cloud *c, const char *tenant, json_t *row);
+/* The title to show for a job row with `title` and `title_kept` columns:
+ * "(title not kept)" when the cloud kept a hash or nothing. */
+const char *cloud_job_title_shown(const json_t *job);
+
+/* ---- api_regions.c ---- */
+
+/* Body field "region" (absent, null, or a declared region): *given if it
+ * is there, *name the region or NULL (borrowed from body). False and a
+ * 400 in resp if it names no region. */
+bool cloud_region_field(cloud *c, json_t *body, sr_http_response *resp, bool *given,
+                        const char **name);
+/* Body field "site" (absent, null, or a site scout of `tenant`), likewise;
+ * false and a 400 (500 if the database failed) in resp. */
+bool cloud_site_field(cloud *c, const char *tenant, json_t *body, sr_http_response *resp,
+                      bool *given, const char **site);
+void cloud_admin_user_update(cloud_call *k);
+void cloud_admin_scout_update(cloud_call *k);
+void cloud_admin_regions(cloud_call *k);
 
 /* ---- delegations.c ---- */
 

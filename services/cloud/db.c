@@ -88,13 +88,24 @@ static const char *const migrations[] = {
     "CREATE TABLE tenant_settings(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, name));",
-    /* 12 (issue 11, hold expiry): when each held job expires and when its
-     * owner is warned, both fixed when it is announced (the tenant's
-     * hold_time and expiry_warning then); held jobs from before expire 48 h
-     * after submission (the default). The warnings sent, one per job
-     * (notifications_once), for the portal and `srctl notifications`. The
-     * indexes serve the sweep: due jobs, due warnings, ended jobs past
-     * their retention and their releases. */
+    /* regions (regions.c): a user's and a site's region (NULL: the next
+     * one applies), the site a print scout belongs to, the region a job
+     * was assigned at announcement, whether its title was kept, and the
+     * ended jobs whose owner still waits for its pseudonym */
+    "ALTER TABLE users ADD COLUMN region TEXT;"
+    "ALTER TABLE scouts ADD COLUMN region TEXT;"
+    "ALTER TABLE scouts ADD COLUMN site TEXT;"
+    "ALTER TABLE jobs ADD COLUMN region TEXT;"
+    "ALTER TABLE jobs ADD COLUMN title_kept INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE jobs ADD COLUMN pseudonymise INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX jobs_to_pseudonymise ON jobs(tenant, id) WHERE pseudonymise = 1;",
+    /* hold expiry (expiry.c, retention.c, notifications.c): when each held
+     * job expires and when its owner is warned, both fixed when it is
+     * announced (the tenant's hold_time and expiry_warning then); held jobs
+     * from before expire 48 h after submission (the default). The warnings
+     * sent, one per job (notifications_once), for the portal and `srctl
+     * notifications`. The indexes serve the sweep: due jobs, due warnings,
+     * ended jobs past their retention and their releases. */
     "ALTER TABLE jobs ADD COLUMN expires_at INTEGER;"
     "ALTER TABLE jobs ADD COLUMN warn_at INTEGER;"
     "UPDATE jobs SET expires_at = submitted_at + 172800 WHERE state = 'held';"

@@ -6,6 +6,7 @@
  * usage: sr-cloud --config FILE
  * Prints "api https://ADDRESS:PORT" on stdout once it is listening.
  */
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ static bool private_key_file(const char *what, const char *path, char *err, size
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)revents;
   cloud_release_sweep(w->data);
+  cloud_regions_sweep(w->data);
 }
 
 static bool cloud_init(cloud *c, const char *config_path) {
@@ -210,6 +212,7 @@ static void cloud_free(cloud *c) {
     sr_instance_destroy(c->idps[i]);
   sr_loader_free(c->loader);
   sr_aead_free(c->master);
+  OPENSSL_cleanse(c->privacy_key, sizeof c->privacy_key);
   free(c->enroll_ca_cert);
   if (c->enroll_ca_key)
     memset(c->enroll_ca_key, 0, strlen(c->enroll_ca_key));

@@ -12,6 +12,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,13 @@ int cloud_secrets_load(cloud *c, const char *path, char *err, size_t err_size) {
     return SR_ERR_CONFIG;
   }
   c->master = sr_aead_new(key);
+  /* the key of the regions' title hashes and user pseudonyms (regions.c):
+   * derived, so it never opens a sealed secret */
+  static const char purpose[] = "securerelease report privacy v1";
+  unsigned int mac_len = 0;
+  c->has_privacy_key = HMAC(EVP_sha256(), key, (int)sizeof key, (const unsigned char *)purpose,
+                            sizeof purpose - 1, c->privacy_key, &mac_len) != NULL &&
+                       mac_len == sizeof c->privacy_key;
   OPENSSL_cleanse(key, sizeof key);
   if (!c->master) {
     snprintf(err, err_size, "master_key_file %s: could not set up AES-256-GCM", path);

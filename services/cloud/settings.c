@@ -17,14 +17,17 @@
 typedef enum setting_kind {
   SETTING_DURATION, /* seconds; given as a number or text such as "48h" */
   SETTING_CHOICE,   /* one of `choices` */
+  SETTING_CHECKED,  /* text that `valid` accepts */
 } setting_kind;
 
 typedef struct setting_def {
   const char *name;
   setting_kind kind;
-  int64_t min, max;              /* SETTING_DURATION */
-  int64_t (*floor)(cloud *c);    /* SETTING_DURATION: the operator's min, replaces `min` */
-  const char *const *choices;    /* SETTING_CHOICE, NULL-terminated */
+  int64_t min, max;           /* SETTING_DURATION */
+  int64_t (*floor)(cloud *c); /* SETTING_DURATION: the operator's min, replaces `min` */
+  const char *const *choices; /* SETTING_CHOICE, NULL-terminated */
+  /* SETTING_CHECKED: true if `s` is a value; else false and why */
+  bool (*valid)(const cloud *c, const char *s, char *why, size_t why_size);
   json_t *(*fallback)(cloud *c); /* the default (new reference) */
   const char *help;
 } setting_def;
@@ -50,6 +53,12 @@ static json_t *retention_default(cloud *c) {
   return json_integer(90 * 86400);
 }
 
+/* The first declared region (null: the cloud has none). */
+static json_t *region_default(cloud *c) {
+  const sr_cloud_config *cc = &c->cfg.u.cloud;
+  return cc->n_regions ? json_string(cc->regions[0].name) : json_null();
+}
+
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -70,9 +79,15 @@ static const setting_def defs[] = {
      .max = 3650 * 86400,
      .fallback = retention_default,
      .help = "how long an ended job's metadata is kept for reporting (0: not kept)"},
+    {.name = "region",
+     .kind = SETTING_CHECKED,
+     .valid = cloud_region_valid,
+     .fallback = region_default,
+     .help = "the tenant's default region, for users and sites without one of their own"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", "expiry_warning", "retention", NULL};
+const char *const cloud_setting_names[] = {"hold_time", "expiry_warning", "retention", "region",
+                                           NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -145,6 +160,14 @@ static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char
     size_t n = (size_t)snprintf(why, why_size, "'%s' is one of:", d->name);
     for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
       n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+    return NULL;
+  }
+  case SETTING_CHECKED: {
+    const char *s = json_string_value(given);
+    if (s && d->valid(c, s, why, why_size))
+      return json_string(s);
+    if (!s)
+      snprintf(why, why_size, "'%s' is text", d->name);
     return NULL;
   }
   }

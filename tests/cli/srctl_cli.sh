@@ -86,6 +86,25 @@ expect "config check missing file" 2 "none\.yaml:1:1: cannot open" -- "$srctl" c
 printf 'service: cloud\nplugins:\n  paths:\n    - {a: b}\n' >"$tmp/map-path.yaml"
 expect "config list item of the wrong type" 2 "map-path\.yaml:4:7: 'plugins\.paths\[0\]': expected a list of text values" -- "$srctl" config check "$tmp/map-path.yaml"
 
+# regions: each names a storage instance that exists, once; hashes and
+# pseudonyms need the master key they are keyed from
+cat >"$tmp/regions.yaml" <<'YAML'
+service: cloud
+storage:
+  - {plugin: local, name: near, config: {root: /var/lib/sr/near}}
+regions:
+  - {name: eu-west, storage: near, label: Ireland}
+  - {name: eu-west, storage: near, prefix: again/}
+  - {name: us-east, storage: far}
+  - {name: ap-east, storage: near, privacy: {title: hash}}
+YAML
+expect "regions: every error counted" 2 "regions\.yaml: 3 errors" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+expect "regions: a duplicate name" 2 "regions\.yaml:6:12: 'regions\[1\]\.name': region 'eu-west' is declared twice" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+expect "regions: an unknown storage instance" 2 "regions\.yaml:7:30: 'regions\[2\]\.storage': no storage instance named 'far' \(storage: has near\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+expect "regions: a hash without a master key" 2 "regions\.yaml:8:45: 'regions\[3\]\.privacy': region 'ap-east': title: hash and user: pseudonym need master_key_file" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/regions.yaml"
+printf 'service: cloud\nstorage:\n  - {plugin: local, config: {root: /a}}\n  - {plugin: local, config: {root: /b}}\n' >"$tmp/two-stores.yaml"
+expect "storage instances need distinct names" 2 "two-stores\.yaml:4:5: 'storage\[1\]': a second storage instance named 'local' \(line 3 has the first\)" -- env SR_PLUGIN_PATH="$plugins" "$srctl" config check "$tmp/two-stores.yaml"
+
 secret=$("$srctl" secret generate 2>/dev/null)
 if [[ "$secret" =~ ^SR1(-[A-Z2-7]{5}){11}$ ]]; then passed=$((passed + 1)); else
   echo "FAIL secret format: $secret"; failures=$((failures + 1)); fi
@@ -120,7 +139,8 @@ conventions() {
 for cmd in "config check" "plugin inspect" "secret generate" "job show" "submit" \
   "tenant create" "user add" "user list" "user remove" "device add" "device list" \
   "device remove" "scout enroll" "scout list" "scout remove" "jobs" "settings show" \
-  "settings set" "delegate add" "delegate list" "delegate remove"; do
+  "settings set" "delegate add" "delegate list" "delegate remove" "user set" "scout set" \
+  "region list"; do
   # shellcheck disable=SC2086 # the words of the command
   conventions "srctl $cmd" -- "$srctl" $cmd
 done
@@ -174,10 +194,14 @@ refused "delegate add: bad owner" "--from: 'a' is not an email" -- "$srctl" dele
 refused "submit: bad copies" "--copies: expected a whole number from 1 to 999, got 'two'" -- "$srctl" submit "$tmp/good.yaml" --queue ipp://127.0.0.1:1/ipp/print --copies two
 refused "submit: bad sides" "--sides: 'both' is not one of" -- "$srctl" submit "$tmp/good.yaml" --queue ipp://127.0.0.1:1/ipp/print --sides both
 refused "submit: bad queue" "--queue: expected ipp://" -- "$srctl" submit "$tmp/good.yaml" --queue http://127.0.0.1:1/
+refused "user set: nothing to change" "nothing to change: give --region" -- "$srctl" user set u-1
+refused "scout enroll: a print scout has no region" "--region is a site's" -- "$srctl" scout enroll --kind print --region eu-west
+refused "scout enroll: a site belongs to no site" "--site is for a print scout" -- "$srctl" scout enroll --kind site --site s-1
 refused "job show: --secret-file needs a value" "option '--secret-file' needs a value" -- "$srctl" job show "$tmp/none.job" --secret-file
 for cmd in "tenant create t" "user add --email b@example.com" "user list" "user remove u" "device add p --uri ipp://h/" \
   "device list" "device remove p" "scout enroll --kind print" "scout list" "scout remove s" "jobs" \
-  "delegate add --from a@example.com --to b@example.com" "delegate list" "delegate remove d"; do
+  "delegate add --from a@example.com --to b@example.com" "delegate list" "delegate remove d" \
+  "user set u --region r" "scout set s --site none" "region list"; do
   # shellcheck disable=SC2086
   refused "srctl $cmd: bad --cloud" "--cloud: expected https://HOST:PORT, got 'http://x'" -- "$srctl" $cmd --cloud http://x
 done

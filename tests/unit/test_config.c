@@ -262,6 +262,47 @@ static void test_example_configs_parse(void **state) {
   }
 }
 
+/* The cloud's region table: as declared, or one "default" region over the
+ * first storage instance when none is. */
+static void test_cloud_regions(void **state) {
+  (void)state;
+  sr_config *cfg = load("service: cloud\nmaster_key_file: mk\nstorage:\n"
+                        "  - {plugin: local, name: a, config: {root: /a}}\n"
+                        "  - {plugin: local, name: b, config: {root: /b}}\n"
+                        "regions:\n"
+                        "  - {name: eu-west, storage: b, prefix: eu/, label: Ireland,\n"
+                        "     privacy: {title: drop, user: pseudonym}}\n"
+                        "  - {name: us-east, storage: b}\n");
+  sr_service_config sc;
+  assert_true(sr_service_config_apply(cfg, &sc));
+  const sr_cloud_config *cc = &sc.u.cloud;
+  assert_int_equal(cc->n_regions, 2);
+  assert_string_equal(cc->regions[0].name, "eu-west");
+  assert_string_equal(cc->regions[0].storage, "b");
+  assert_string_equal(cc->regions[0].prefix, "eu/");
+  assert_string_equal(cc->regions[0].label, "Ireland");
+  assert_int_equal(cc->regions[0].title, SR_TITLE_DROP);
+  assert_int_equal(cc->regions[0].user, SR_USER_PSEUDONYM);
+  assert_string_equal(cc->regions[1].prefix, "");
+  assert_string_equal(cc->regions[1].label, "us-east");
+  assert_int_equal(cc->regions[1].title, SR_TITLE_KEEP);
+  assert_int_equal(cc->regions[1].user, SR_USER_KEEP);
+  sr_config_free(cfg);
+
+  cfg = load("service: cloud\nstorage:\n  - {plugin: local, name: a, config: {root: /a}}\n"
+             "  - {plugin: local, name: b, config: {root: /b}}\n");
+  assert_true(sr_service_config_apply(cfg, &sc));
+  assert_int_equal(sc.u.cloud.n_regions, 1);
+  assert_string_equal(sc.u.cloud.regions[0].name, "default");
+  assert_string_equal(sc.u.cloud.regions[0].storage, "a");
+  sr_config_free(cfg);
+
+  cfg = load("service: cloud\n");
+  assert_true(sr_service_config_apply(cfg, &sc));
+  assert_int_equal(sc.u.cloud.n_regions, 0);
+  sr_config_free(cfg);
+}
+
 static void test_device_scout_identity_rules(void **state) {
   (void)state;
   sr_config *cfg = load("service: device-scout\n"
@@ -335,6 +376,7 @@ int main(void) {
       cmocka_unit_test(test_missing_or_unknown_service),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_example_configs_parse),
+      cmocka_unit_test(test_cloud_regions),
       cmocka_unit_test(test_device_scout_identity_rules),
       cmocka_unit_test(test_print_scout_pin_jobs),
       cmocka_unit_test(test_edit_distance),

@@ -8,15 +8,17 @@
 #include "sr/abi.h"
 
 int srctl_scout_enroll(const srctl_command *cmd, int argc, char **argv) {
-  enum { KIND = 256, NAME, USER, DIRECTORY };
+  enum { KIND = 256, NAME, USER, DIRECTORY, REGION, SITE };
   static const struct option options[] = {{"kind", required_argument, NULL, KIND},
                                           {"name", required_argument, NULL, NAME},
                                           {"user", required_argument, NULL, USER},
                                           {"directory", no_argument, NULL, DIRECTORY},
+                                          {"region", required_argument, NULL, REGION},
+                                          {"site", required_argument, NULL, SITE},
                                           {0}};
   srctl_parser p;
   srctl_cloud a;
-  const char *kind = NULL, *name = NULL, *user = NULL;
+  const char *kind = NULL, *name = NULL, *user = NULL, *region = NULL, *site = NULL;
   bool directory = false;
   char mail[SR_ID_MAX];
   srctl_parser_init(&p, cmd, argc, argv, options, &a);
@@ -35,6 +37,8 @@ int srctl_scout_enroll(const srctl_command *cmd, int argc, char **argv) {
         return srctl_refuse(&p, "--user: '%s' is not an email address", user);
       break;
     case DIRECTORY: directory = true; break; /* print: logins name owners; site: may vouch */
+    case REGION: region = optarg; break;     /* checked by the cloud against its regions */
+    case SITE: site = optarg; break;
     default: return p.status;
     }
   }
@@ -42,6 +46,11 @@ int srctl_scout_enroll(const srctl_command *cmd, int argc, char **argv) {
     return p.status;
   if (!kind)
     return srctl_refuse(&p, "--kind is required (print or site)");
+  if (region && strcmp(kind, "site") != 0)
+    return srctl_refuse(&p, "--region is a site's (a print scout's jobs go by their user's or "
+                            "its site's region)");
+  if (site && strcmp(kind, "print") != 0)
+    return srctl_refuse(&p, "--site is for a print scout (the site it prints at)");
   int rc = srctl_cloud_open(&a, &p);
   if (rc)
     return rc;
@@ -52,6 +61,10 @@ int srctl_scout_enroll(const srctl_command *cmd, int argc, char **argv) {
     json_object_set_new(body, "user", json_string(user));
   if (directory)
     json_object_set_new(body, "directory", json_true());
+  if (region)
+    json_object_set_new(body, "region", json_string(region));
+  if (site)
+    json_object_set_new(body, "site", json_string(site));
   json_t *reply = srctl_cloud_call(&a, "POST", "/api/v1/scouts", body, 201, &rc);
   if (reply && a.json)
     srctl_print_json(reply);

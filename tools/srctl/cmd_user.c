@@ -10,7 +10,7 @@
 #include "sr/abi.h"
 
 typedef struct user_args {
-  const char *email, *name, *card, *pin, *secret_file, *tenant, *card_format;
+  const char *email, *name, *card, *pin, *secret_file, *tenant, *card_format, *region;
   long pin_length;
   sr_card_rule rule;
 } user_args;
@@ -80,7 +80,7 @@ static int hash_identity(srctl_parser *p, const user_args *u, const char *tenant
  * --help). */
 static int parse(srctl_parser *p, const srctl_command *cmd, int argc, char **argv, srctl_cloud *a,
                  user_args *u) {
-  enum { EMAIL = 256, NAME, CARD, PIN, SECRET_FILE, TENANT, CARD_FORMAT, PIN_LENGTH };
+  enum { EMAIL = 256, NAME, CARD, PIN, SECRET_FILE, TENANT, CARD_FORMAT, PIN_LENGTH, REGION };
   static const struct option options[] = {{"email", required_argument, NULL, EMAIL},
                                           {"name", required_argument, NULL, NAME},
                                           {"card", required_argument, NULL, CARD},
@@ -89,6 +89,7 @@ static int parse(srctl_parser *p, const srctl_command *cmd, int argc, char **arg
                                           {"tenant", required_argument, NULL, TENANT},
                                           {"card-format", required_argument, NULL, CARD_FORMAT},
                                           {"pin-length", required_argument, NULL, PIN_LENGTH},
+                                          {"region", required_argument, NULL, REGION},
                                           {0}};
   srctl_parser_init(p, cmd, argc, argv, options, a);
   char mail[SR_ID_MAX];
@@ -101,6 +102,7 @@ static int parse(srctl_parser *p, const srctl_command *cmd, int argc, char **arg
     case PIN: u->pin = optarg; break;
     case SECRET_FILE: u->secret_file = optarg; break;
     case TENANT: u->tenant = optarg; break;
+    case REGION: u->region = optarg; break; /* the cloud checks it against its regions */
     case CARD_FORMAT:
       u->card_format = optarg;
       if (strcmp(optarg, "hex") == 0)
@@ -140,6 +142,8 @@ int srctl_user_add(const srctl_command *cmd, int argc, char **argv) {
   json_t *body = json_pack("{s:s?}", "email", u.email);
   if (!rc && u.name)
     json_object_set_new(body, "name", json_string(u.name));
+  if (!rc && u.region)
+    json_object_set_new(body, "region", json_string(u.region));
   char tenant[128];
   if (!rc && (u.tenant || u.card || u.pin))
     rc = check_tenant(&a, &u, tenant, sizeof tenant);

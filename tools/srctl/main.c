@@ -28,11 +28,14 @@ static const srctl_command commands[] = {
     {"user", "add",
      "user add --email EMAIL [--name NAME] [--card NUMBER] [--pin DIGITS]\n"
      "        [--secret-file FILE] [--card-format decimal|hex|raw] [--pin-length N]\n"
-     "        [--tenant ID]",
+     "        [--tenant ID] [--region REGION]",
      "a user; card and PIN are hashed here with the site secret of the token's tenant\n"
      "      (--tenant, if given, must be that tenant)",
      srctl_user_add, NULL, NULL},
     {"user", "list", "user list", "the tenant's users", srctl_list, "users", NULL},
+    {"user", "set", "user set ID --region REGION|none",
+     "the region a user's jobs go to (none: the site's or the tenant's)", srctl_assign, "users",
+     NULL},
     {"user", "remove", "user remove ID", "remove a user (its id from user list)", srctl_remove,
      "users", REMOVED},
     {"device", "add", "device add ID --uri URI [--uri URI...] [--snmp HOST:PORT] [--name NAME]",
@@ -40,10 +43,17 @@ static const srctl_command commands[] = {
      NULL},
     {"device", "list", "device list", "the tenant's printers", srctl_list, "devices", NULL},
     {"device", "remove", "device remove ID", "remove a printer", srctl_remove, "devices", REMOVED},
-    {"scout", "enroll", "scout enroll --kind print|site [--name NAME] [--user EMAIL] [--directory]",
+    {"scout", "enroll",
+     "scout enroll --kind print|site [--name NAME] [--user EMAIL] [--directory]\n"
+     "        [--region REGION (site)] [--site SITE-ID (print)]",
      "a one-time enrollment token; --directory: a print scout's logins name job\n"
-     "      owners, a site may log in directory users",
+     "      owners, a site may log in directory users; --region: a site's region;\n"
+     "      --site: the site a print scout prints at",
      srctl_scout_enroll, NULL, NULL},
+    {"scout", "set", "scout set ID [--region REGION|none] [--site SITE-ID|none]",
+     "a site's region, or the site a print scout belongs to", srctl_assign, "scouts", NULL},
+    {"region", "list", "region list", "the cloud's regions and their privacy settings", srctl_list,
+     "regions", NULL},
     {"scout", "list", "scout list", "the tenant's scouts, and whether each is online", srctl_list,
      "scouts", NULL},
     {"scout", "remove", "scout remove ID", "revoke a scout's certificate (HTTPS and MQTT)",
