@@ -174,14 +174,14 @@ int scout_job_files_remove(sr_instance *storage, const char *store_key, char *er
 
 /* When the cloud's answer to an announcement says the job expires, on our
  * clock (its `expires_in`, since the two clocks may differ); 0 if it does
- * not say. A job the cloud no longer holds expires now. */
+ * not say. A job that has ended at the cloud (expired, deleted, printed
+ * elsewhere) expires here now: it can never be released again. */
 static time_t answered_expiry(const json_t *reply) {
   const char *state = json_string_value(json_object_get(reply, "state"));
   json_t *in = json_object_get(reply, "expires_in");
   time_t now = time(NULL);
-  if (state && strcmp(state, "expired") == 0)
-    return now;
-  if (state && strcmp(state, "deleted") == 0)
+  if (state && (strcmp(state, "expired") == 0 || strcmp(state, "deleted") == 0 ||
+                strcmp(state, "printed") == 0))
     return now;
   return json_is_integer(in) ? now + (time_t)json_integer_value(in) : 0;
 }
