@@ -33,6 +33,18 @@ static json_t *hold_time_default(cloud *c) {
   return json_integer(t < 3600 ? 3600 : t > 7 * 86400 ? 7 * 86400 : t);
 }
 
+static json_t *cloud_copy_default(cloud *c) {
+  (void)c;
+  return json_string("off");
+}
+
+static json_t *copy_after_default(cloud *c) {
+  (void)c;
+  return json_integer(30 * 60);
+}
+
+static const char *const cloud_copy_choices[] = {"off", "immediate", "deferred", NULL};
+
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -41,9 +53,21 @@ static const setting_def defs[] = {
      .max = 7 * 86400,
      .fallback = hold_time_default,
      .help = "how long a job is held before it expires unprinted (1h to 7d)"},
+    {.name = "cloud_copy",
+     .kind = SETTING_CHOICE,
+     .choices = cloud_copy_choices,
+     .fallback = cloud_copy_default,
+     .help = "whether print scouts upload each held job's encrypted file to the cloud: off, "
+             "immediate (once held) or deferred (jobs still held after copy_after)"},
+    {.name = "copy_after",
+     .kind = SETTING_DURATION,
+     .min = 60,
+     .max = 7 * 86400,
+     .fallback = copy_after_default,
+     .help = "with cloud_copy deferred: how long a job is held before its copy is uploaded"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", NULL};
+const char *const cloud_setting_names[] = {"hold_time", "cloud_copy", "copy_after", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
