@@ -11,7 +11,6 @@
  * what that could not delete, by a sweep.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "jobfile_stream.h"
 #include "log.h"
 #include "storage_client.h"
+#include "temp_file.h"
 
 #define MAX_STORES 32
 #define SWEEP_SECONDS 10.0
@@ -404,19 +404,6 @@ static void get_done(void *arg) {
   copy_work_free(w);
 }
 
-/* An unlinked file in `dir` for a copy read from storage, or -1. */
-static int download_file(const char *dir) {
-  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/sr-copy-XXXXXX", dir);
-    fd = mkostemp(path, O_CLOEXEC);
-    if (fd >= 0)
-      unlink(path);
-  }
-  return fd;
-}
-
 /* The work for an existing copy of the {id}'s job (GET, DELETE), with its
  * store and key; NULL with the answer in k->resp. */
 static copy_work *existing_copy_work(cloud_call *k, copy_op op) {
@@ -442,7 +429,7 @@ void cloud_scout_copy_get(cloud_call *k) {
   if (!w)
     return;
   const char *dir = k->c->copies->spool_dir;
-  if ((w->fd = download_file(dir)) < 0) {
+  if ((w->fd = sr_temp_file(dir)) < 0) {
     sr_log(SR_LOG_ERROR, "copies", "cannot make a file in %s: %s", dir, strerror(errno));
     sr_http_reply_error(k->resp, 503, "busy", "the cloud cannot serve copies now; try again");
     copy_work_free(w);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "announcer.h"
+#include "copy_uploader.h"
 #include "enroll_client.h"
 #include "ipp_queue.h"
 #include "log.h"
@@ -48,7 +49,9 @@ typedef struct scout {
   scout_releaser releaser;
   bool releaser_started;
   sr_cloud_client *cloud;
-  scout_announcer *announcer; /* NULL without a cloud */
+  scout_announcer *announcer;    /* NULL without a cloud */
+  sr_cloud_client *copy_cloud;   /* the uploader's own connection, until it takes it */
+  scout_copy_uploader *uploader; /* NULL without a cloud */
   char scout_id[128];
 } scout;
 
@@ -62,6 +65,8 @@ static void scout_free(scout *s) {
   /* the queue's threads store, announce and use the plugins: they go first */
   scout_queue_stop(s->queue);
   scout_announcer_free(s->announcer);
+  scout_copy_uploader_free(s->uploader); /* after the announcer: its answers reach it */
+  sr_cloud_client_free(s->copy_cloud);
   if (s->releaser_started)
     scout_releaser_stop(&s->releaser);
   if (s->mqtt) {
@@ -227,6 +232,7 @@ static bool scout_init(scout *s, const char *config_path) {
       sr_cloud_options co = {
           .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
       s->cloud = sr_cloud_client_new(&co);
+      s->copy_cloud = sr_cloud_client_new(&co);
     }
   }
   s->jobs = scout_job_table_new();
@@ -246,6 +252,16 @@ static bool scout_init(scout *s, const char *config_path) {
     }
     s->store.announce_soon = scout_announcer_soon;
     s->store.announce_soon_ctx = s->announcer;
+    /* cloud copies: on a thread and a connection of their own */
+    s->uploader =
+        s->copy_cloud ? scout_copy_uploader_new(s->storage, s->jobs, s->copy_cloud) : NULL;
+    if (!s->uploader) {
+      fprintf(stderr, "sr-print-scout: cannot start the thread that uploads cloud copies\n");
+      return false;
+    }
+    s->copy_cloud = NULL; /* the uploader's now */
+    s->store.announced = scout_copy_uploader_announced;
+    s->store.announced_ctx = s->uploader;
   }
   /* the spoolers whose word on the user is taken: the OS's print system,
    * which authenticated its user already (docs/workstation-users.md) */
