@@ -16,6 +16,9 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
+# print scouts upload each held job's encrypted file to the cloud's local
+# storage, $stack_dir/cloud/blobs; off or deferred to change it).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -288,6 +291,7 @@ stack_tenant() {
   chmod 600 "$secret_file"
   stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
     --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
+  stack_srctl settings set "cloud_copy=${STACK_CLOUD_COPY:-immediate}" >/dev/null || return 1
   stack_srctl device add printer1 --name "Demo Printer" \
     --uri "ipps://localhost:$printer_port/ipp/print" --uri "ipp://localhost:$printer_port/ipp/print" \
     --uri "socket://127.0.0.1:$raw_port" --snmp "127.0.0.1:$snmp_port" >/dev/null || return 1

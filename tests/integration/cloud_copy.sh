@@ -9,6 +9,7 @@
 set -u
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" copy
+export STACK_CLOUD_COPY=off # the embedded default is immediate; this test turns it on itself
 source "$src/tests/support/panel.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
@@ -57,7 +58,7 @@ first=$job first_file=$ws/store/jobs/$job.srjob
 check "the job is held at the workstation" [ -s "$first_file" ]
 cp "$first_file" "$tmp/first.srjob" # deleted there once printed
 copy PUT "$first" "$ws" "$first_file"
-check "with cloud_copy off (the default) PUT is refused: 409" \
+check "with cloud_copy off PUT is refused: 409" \
   [ "$code" = 409 -a "$(jq -r .error.code "$tmp/copy-out")" = cloud_copy_off ]
 check "the scout uploaded nothing (it was told: off)" [ -z "$(find "$blobs" -type f 2>/dev/null)" ]
 check "settings: cloud_copy immediate" \
@@ -119,6 +120,8 @@ tenant=other token_file=$tmp/other-token
 stack_srctl user add --email eve@other.example --name Eve --secret-file "$secret_file" --tenant other >/dev/null
 stack_print_scout evews eve@other.example >/dev/null || { echo "eve's scout did not start"; exit 1; }
 tenant=$saved_tenant token_file=$saved_token
+check "a new tenant keeps no cloud copies by default" \
+  [ "$(SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/other-token "$bin/srctl" settings show --json | jq -r .cloud_copy)" = off ]
 copy GET "$job" "$tmp/evews"
 check "a print scout of another tenant: 404 (the job is not in its tenant)" [ "$code" = 404 ]
 check "the stored copy is unchanged" cmp -s "$stored" "$local_file"
@@ -200,5 +203,18 @@ check "storage back: the retry stores the other job's copy (within 30 s)" \
 echo "  stored $(($(date +%s) - t0)) s after the storage came back"
 check "  the workstation's bytes" cmp -s "$blobs/$tenant/$fourth" "$ws/store/jobs/$fourth.srjob"
 check "  and the printed job has no copy" [ ! -e "$blobs/$tenant/$third" ]
+
+# 8. deferred: only a job still held copy_after (here 1 minute, the
+# shortest) after it was printed is uploaded, then
+check "settings: cloud_copy deferred after 1m" \
+  [ "$(stack_srctl settings set cloud_copy=deferred copy_after=1m --json | jq -r '.cloud_copy + " " + (.copy_after | tostring)')" = "deferred 60" ]
+python3 "$src/tests/support/make_pdf.py" "fifth" >"$tmp/fifth.pdf"
+t0=$(date +%s)
+submit "$tmp/fifth.pdf" "Fifth" && fifth=$job
+check "the deferred copy lands (within 90 s)" wait_until 900 test -s "$blobs/$tenant/$fifth"
+waited=$(($(date +%s) - t0))
+echo "  stored $waited s after submission"
+check "  not before copy_after (60 s) had passed" [ "$waited" -ge 59 ]
+check "  the workstation's bytes" cmp -s "$blobs/$tenant/$fifth" "$ws/store/jobs/$fifth.srjob"
 
 checks_done
