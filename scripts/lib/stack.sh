@@ -19,6 +19,8 @@
 # STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
 # print scouts upload each held job's encrypted file to the cloud's local
 # storage, $stack_dir/cloud/blobs; off or deferred to change it).
+# STACK_CLOUD_STORAGE (YAML list items, indented by two) replaces the
+# cloud's storage list (one local instance by default), e.g. an s3 one.
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -232,6 +234,7 @@ stack_cloud_config() {
   chmod 600 "$d/operator-token"
   # seals the tenant CA keys in the database; kept apart from it
   (umask 077 && openssl rand -hex 32 >"$d/master-key")
+  local storage=${STACK_CLOUD_STORAGE:-"  - {plugin: local, name: local, config: {root: $d/blobs}}"}
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -244,9 +247,7 @@ mqtt:
   keepalive: 10s
   tls: {ca: ../pki/root.crt, cert: ../pki/cloud-mqtt.crt, key: ../pki/cloud-mqtt.key}
 storage:
-  - plugin: local
-    name: local
-    config: {root: $d/blobs}
+$storage
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 master_key_file: master-key

@@ -100,8 +100,9 @@ static sr_instance *store_named(cloud *c, const char *name) {
  * Writing (PUT, DELETE): only the origin, the print scout holding the
  * job. Reading (GET): the origin, and the scouts the cloud may route a
  * release of this job to; for now every site scout of the tenant (the
- * site service delivers for offline workstations). The failover helper
- * narrows reading to the deliverer a release was routed to. */
+ * site service delivers for offline workstations). Failover routing
+ * replaces the read rule with: the origin and the deliverer (site service
+ * or crowdsourcing print scout) a release of this job was routed to. */
 static bool copy_allowed(const json_t *scout, const json_t *job, bool write) {
   bool origin = strcmp(cloud_row_text(scout, "id"), cloud_row_text(job, "scout")) == 0;
   if (write)
