@@ -36,6 +36,10 @@ struct scout_copy_uploader {
   pthread_mutex_t lock; /* guards what follows */
   pthread_cond_t wake;
   bool woken;
+  /* scout_copy_uploader_flush: asked counts requests, done the ones a
+   * whole pass has served; `flushed` is signalled after such a pass */
+  unsigned flush_asked, flush_done;
+  pthread_cond_t flushed;
   atomic_bool stopping; /* also read by an upload in progress */
   copy_mode mode;
   int64_t copy_after; /* seconds, with MODE_DEFERRED */
@@ -197,9 +201,10 @@ static bool record(scout_copy_uploader *u, const scout_job *job, const char *uui
   return false;
 }
 
-/* Uploads what is due; returns the seconds until something else is due
- * (-1: nothing; wait to be woken). Called with the lock held. */
-static double pass(scout_copy_uploader *u, scout_job *list) {
+/* Uploads what is due (everything not uploaded yet when `all`: the
+ * computer is about to sleep); returns the seconds until something else is
+ * due (-1: nothing; wait to be woken). Called with the lock held. */
+static double pass(scout_copy_uploader *u, scout_job *list, bool all) {
   size_t n = scout_job_list(u->jobs, live, NULL, list, JOBS_MAX);
   prune(u, list, n);
   double next = -1;
@@ -210,8 +215,8 @@ static double pass(scout_copy_uploader *u, scout_job *list) {
     if (list[i].state != SCOUT_JOB_HELD || !e || e->stored || e->given_up)
       continue; /* not announced yet (its answer wakes us), or done */
     time_t now = time(NULL);
-    time_t due = u->mode == MODE_DEFERRED ? list[i].created + u->copy_after : 0;
-    if (due < u->retry_at)
+    time_t due = u->mode == MODE_DEFERRED && !all ? list[i].created + u->copy_after : 0;
+    if (due < u->retry_at && !all)
       due = u->retry_at;
     if (due > now) {
       if (next < 0 || (double)(due - now) < next)
@@ -237,7 +242,12 @@ static void *uploader_main(void *arg) {
   pthread_mutex_lock(&u->lock);
   while (list && !atomic_load(&u->stopping)) {
     u->woken = false;
-    double next = pass(u, list);
+    unsigned asked = u->flush_asked;
+    double next = pass(u, list, asked != u->flush_done);
+    if (asked != u->flush_done) {
+      u->flush_done = asked;
+      pthread_cond_broadcast(&u->flushed);
+    }
     if (atomic_load(&u->stopping) || u->woken)
       continue;
     if (next < 0) {
@@ -256,6 +266,27 @@ static void *uploader_main(void *arg) {
   return NULL;
 }
 
+bool scout_copy_uploader_flush(scout_copy_uploader *u, double timeout_s) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += (time_t)timeout_s;
+  until.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&u->lock);
+  unsigned want = ++u->flush_asked;
+  u->woken = true;
+  pthread_cond_signal(&u->wake);
+  while ((int)(u->flush_done - want) < 0 && !atomic_load(&u->stopping))
+    if (pthread_cond_timedwait(&u->flushed, &u->lock, &until) != 0)
+      break; /* out of time: the caller lets the computer go on */
+  bool done = (int)(u->flush_done - want) >= 0;
+  pthread_mutex_unlock(&u->lock);
+  return done;
+}
+
 scout_copy_uploader *scout_copy_uploader_new(sr_instance *storage, scout_job_table *jobs,
                                              sr_cloud_client *cloud) {
   scout_copy_uploader *u = calloc(1, sizeof *u);
@@ -270,7 +301,9 @@ scout_copy_uploader *scout_copy_uploader_new(sr_instance *storage, scout_job_tab
   atomic_init(&u->stopping, false);
   pthread_mutex_init(&u->lock, NULL);
   pthread_cond_init(&u->wake, NULL);
+  pthread_cond_init(&u->flushed, NULL);
   if (pthread_create(&u->thread, NULL, uploader_main, u) != 0) {
+    pthread_cond_destroy(&u->flushed);
     pthread_cond_destroy(&u->wake);
     pthread_mutex_destroy(&u->lock);
     free(u);
@@ -285,9 +318,11 @@ void scout_copy_uploader_free(scout_copy_uploader *u) {
   pthread_mutex_lock(&u->lock);
   atomic_store(&u->stopping, true);
   pthread_cond_signal(&u->wake);
+  pthread_cond_broadcast(&u->flushed);
   pthread_mutex_unlock(&u->lock);
   pthread_join(u->thread, NULL);
   sr_cloud_client_free(u->cloud);
+  pthread_cond_destroy(&u->flushed);
   pthread_cond_destroy(&u->wake);
   pthread_mutex_destroy(&u->lock);
   free(u->entries);

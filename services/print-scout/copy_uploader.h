@@ -17,6 +17,7 @@
 #define SCOUT_COPY_UPLOADER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "cloud_client.h"
 #include "instance.h"
@@ -35,6 +36,13 @@ scout_copy_uploader *scout_copy_uploader_new(sr_instance *storage, scout_job_tab
  * (borrowed): records the tenant's setting and whether the cloud has the
  * copy, and wakes the thread. Any thread; never blocks for long. */
 void scout_copy_uploader_announced(void *uploader, const char *uuid, const json_t *reply);
+
+/* The computer is about to sleep or shut down: uploads now every held job
+ * the cloud knows and has no copy of (also deferred ones not due yet, and
+ * without waiting out a retry's backoff), and returns once that pass ended
+ * (true) or after `timeout_s` (false; the uploads go on). Blocks: from the
+ * sleep guard's thread (sleep_guard.h). */
+bool scout_copy_uploader_flush(scout_copy_uploader *u, double timeout_s);
 
 /* Stops the thread (an upload in progress is abandoned) and frees the
  * uploader and its cloud client. Before `storage` and `jobs` are freed.

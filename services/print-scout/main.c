@@ -25,6 +25,7 @@
 #include "scout_store.h"
 #include "service_main.h"
 #include "service_plugins.h"
+#include "sleep_guard.h"
 #include "x509_issue.h"
 
 typedef struct scout {
@@ -49,9 +50,10 @@ typedef struct scout {
   scout_releaser releaser;
   bool releaser_started;
   sr_cloud_client *cloud;
-  scout_announcer *announcer;    /* NULL without a cloud */
-  sr_cloud_client *copy_cloud;   /* the uploader's own connection, until it takes it */
-  scout_copy_uploader *uploader; /* NULL without a cloud */
+  scout_announcer *announcer;     /* NULL without a cloud */
+  sr_cloud_client *copy_cloud;    /* the uploader's own connection, until it takes it */
+  scout_copy_uploader *uploader;  /* NULL without a cloud */
+  scout_sleep_guard *sleep_guard; /* uploads before the computer sleeps; NULL without */
   char scout_id[128];
 } scout;
 
@@ -65,7 +67,8 @@ static void scout_free(scout *s) {
   /* the queue's threads store, announce and use the plugins: they go first */
   scout_queue_stop(s->queue);
   scout_announcer_free(s->announcer);
-  scout_copy_uploader_free(s->uploader); /* after the announcer: its answers reach it */
+  scout_sleep_guard_free(s->sleep_guard); /* it asks the uploader */
+  scout_copy_uploader_free(s->uploader);  /* after the announcer: its answers reach it */
   sr_cloud_client_free(s->copy_cloud);
   if (s->releaser_started)
     scout_releaser_stop(&s->releaser);
@@ -262,6 +265,7 @@ static bool scout_init(scout *s, const char *config_path) {
     s->copy_cloud = NULL; /* the uploader's now */
     s->store.announced = scout_copy_uploader_announced;
     s->store.announced_ctx = s->uploader;
+    s->sleep_guard = scout_sleep_guard_new(s->uploader); /* optional: NULL is fine */
   }
   /* the spoolers whose word on the user is taken: the OS's print system,
    * which authenticated its user already (docs/workstation-users.md) */

@@ -44,6 +44,8 @@ wait_gone() { # FILE
   return 1
 }
 ws=$tmp/workstation
+check "without logind the scout says once that it will not upload before sleep" \
+  [ "$(grep -c 'comp=sleep' "$ws/log")" = 1 ]
 
 wait_file() { # FILE: until it exists (10 s at most)
   for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done

@@ -30,7 +30,8 @@ objects() { find "$tmp/s3/jobs" -type f -name '*._S3rver_object' 2>/dev/null; }
 cloud_job_ids() { stack_srctl jobs --json | jq -r '.jobs[] | select(.state == "held") | .id'; }
 python3 "$src/tests/support/make_pdf.py" "$marker" >"$tmp/doc.pdf"
 "$bin/srctl" submit "$tmp/doc.pdf" --queue "$queue_workstation" --title "S3 copy" --format application/pdf >/dev/null
-wait_until 100 test -n "$(cloud_job_ids)"
+announced() { [ -n "$(cloud_job_ids)" ]; }
+wait_until 100 announced
 job=$(cloud_job_ids | head -1)
 check "the job is held at the cloud" [ -n "$job" ]
 stored() { [ "$(sqlite3 "$db" "SELECT copy_store FROM jobs WHERE id = '$job'")" = eu ]; }
