@@ -125,6 +125,7 @@ typedef struct sr_cloud_config {
    * storage instance (none without storage) */
   sr_region_config regions[SR_MAX_REGIONS];
   size_t n_regions;
+  int64_t copy_max_size;        /* bytes of the largest job copy (cloud copy) */
   int64_t job_expiry;           /* seconds a held job waits: the default hold_time */
   int64_t hold_time_min;        /* the shortest hold_time a tenant may set (demos, tests) */
   const char *admin_token_file; /* operator token: creates tenants */

@@ -21,6 +21,11 @@
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
 # STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
 # (`local`, on the local storage instance named local).
+# STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
+# print scouts upload each held job's encrypted file to the cloud's local
+# storage, $stack_dir/cloud/blobs; off or deferred to change it).
+# STACK_CLOUD_STORAGE (YAML list items, indented by two) replaces the
+# cloud's storage list (one local instance by default), e.g. an s3 one.
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -236,6 +241,7 @@ stack_cloud_config() {
   (umask 077 && openssl rand -hex 32 >"$d/master-key")
   # one region on this machine's storage, unless a caller declares its own
   local regions=${STACK_REGIONS:-'regions: [{name: local, storage: local, label: This machine}]'}
+  local storage=${STACK_CLOUD_STORAGE:-"  - {plugin: local, name: local, config: {root: $d/blobs}}"}
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -248,9 +254,7 @@ mqtt:
   keepalive: 10s
   tls: {ca: ../pki/root.crt, cert: ../pki/cloud-mqtt.crt, key: ../pki/cloud-mqtt.key}
 storage:
-  - plugin: local
-    name: local
-    config: {root: $d/blobs}
+$storage
 $regions
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
@@ -298,6 +302,7 @@ stack_tenant() {
   chmod 600 "$secret_file"
   stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
     --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
+  stack_srctl settings set "cloud_copy=${STACK_CLOUD_COPY:-immediate}" >/dev/null || return 1
   stack_srctl device add printer1 --name "Demo Printer" \
     --uri "ipps://localhost:$printer_port/ipp/print" --uri "ipp://localhost:$printer_port/ipp/print" \
     --uri "socket://127.0.0.1:$raw_port" --snmp "127.0.0.1:$snmp_port" >/dev/null || return 1

@@ -118,6 +118,12 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL, mailed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(tenant, id));"
     "CREATE UNIQUE INDEX notifications_once ON notifications(tenant, kind, job);"
     "CREATE INDEX notifications_by_time ON notifications(tenant, created_at);",
+    /* (cloud-copy) the job's cloud copy, if any: the storage instance and
+     * key it is under, its size, and its region (set by region routing) */
+    "ALTER TABLE jobs ADD COLUMN copy_store TEXT;"
+    "ALTER TABLE jobs ADD COLUMN copy_key TEXT;"
+    "ALTER TABLE jobs ADD COLUMN copy_size INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN copy_region TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -59,6 +59,18 @@ static json_t *region_default(cloud *c) {
   return cc->n_regions ? json_string(cc->regions[0].name) : json_null();
 }
 
+static json_t *cloud_copy_default(cloud *c) {
+  (void)c;
+  return json_string("off");
+}
+
+static json_t *copy_after_default(cloud *c) {
+  (void)c;
+  return json_integer(30 * 60);
+}
+
+static const char *const cloud_copy_choices[] = {"off", "immediate", "deferred", NULL};
+
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -84,10 +96,22 @@ static const setting_def defs[] = {
      .valid = cloud_region_valid,
      .fallback = region_default,
      .help = "the tenant's default region, for users and sites without one of their own"},
+    {.name = "cloud_copy",
+     .kind = SETTING_CHOICE,
+     .choices = cloud_copy_choices,
+     .fallback = cloud_copy_default,
+     .help = "whether print scouts upload each held job's encrypted file to the cloud: off, "
+             "immediate (once held) or deferred (jobs still held after copy_after)"},
+    {.name = "copy_after",
+     .kind = SETTING_DURATION,
+     .min = 60,
+     .max = 7 * 86400,
+     .fallback = copy_after_default,
+     .help = "with cloud_copy deferred: how long a job is held before its copy is uploaded"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", "expiry_warning", "retention", "region",
-                                           NULL};
+const char *const cloud_setting_names[] = {"hold_time",  "expiry_warning", "retention", "region",
+                                           "cloud_copy", "copy_after",     NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
