@@ -1,7 +1,7 @@
 // A real S3-compatible server (s3rver: checks SigV4 signatures) on loopback
 // for the s3 storage plugin's tests.
 //   node server.js PORT DIRECTORY [REQUEST_LOG]
-// Listens on 127.0.0.1:PORT with the bucket `jobs`; prints "ready PORT"
+// Listens on 127.0.0.1:PORT with the buckets `jobs` and `jobs-us`; prints "ready PORT"
 // once it accepts connections. Keys: S3RVER / S3RVER. Run node with
 // --openssl-legacy-provider: s3rver's list continuation tokens use DES.
 //
@@ -163,7 +163,7 @@ const server = new S3rver({
   directory,
   silent: true,
   serviceEndpoint: 'localhost', // JOBS.s3.localhost is the bucket JOBS
-  configureBuckets: [{ name: 'jobs' }],
+  configureBuckets: [{ name: 'jobs' }, { name: 'jobs-us' }],
 });
 server.middleware.unshift(async (ctx, next) => {
   try {
