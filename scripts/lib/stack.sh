@@ -25,7 +25,9 @@
 # print scouts upload each held job's encrypted file to the cloud's local
 # storage, $stack_dir/cloud/blobs; off or deferred to change it).
 # STACK_CLOUD_STORAGE (YAML list items, indented by two) replaces the
-# cloud's storage list (one local instance by default), e.g. an s3 one.
+# cloud's storage list (one local instance by default), e.g. an s3 one;
+# without STACK_REGIONS the cloud then has its default region over the
+# first of them.
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -239,8 +241,12 @@ stack_cloud_config() {
   chmod 600 "$d/operator-token"
   # seals the tenant CA keys in the database; kept apart from it
   (umask 077 && openssl rand -hex 32 >"$d/master-key")
-  # one region on this machine's storage, unless a caller declares its own
-  local regions=${STACK_REGIONS:-'regions: [{name: local, storage: local, label: This machine}]'}
+  # one region on this machine's storage, unless a caller declares its own;
+  # over storage of the caller's own, the cloud's default region (its first
+  # storage instance) unless STACK_REGIONS says otherwise
+  local regions=${STACK_REGIONS:-}
+  [ -z "$regions" ] && [ -z "${STACK_CLOUD_STORAGE:-}" ] &&
+    regions='regions: [{name: local, storage: local, label: This machine}]'
   local storage=${STACK_CLOUD_STORAGE:-"  - {plugin: local, name: local, config: {root: $d/blobs}}"}
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
