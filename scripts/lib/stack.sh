@@ -16,6 +16,9 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_SCOUT_KEEPALIVE sets the next print scout's mqtt.keepalive (5s by
+# default, so that tests see a lost scout soon; "default" leaves it out, so
+# that the scout's own default applies, as bench/bandwidth measures it).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -344,8 +347,10 @@ stack_site_restart() {
 # Enrolls and starts a print scout for USER in $stack_dir/NAME; sets
 # $queue_uri and $scout_pid (and remembers them as queue_NAME, pid_NAME).
 stack_print_scout() { # NAME USER_EMAIL
-  local name=$1 user=$2 d=$stack_dir/$1
+  local name=$1 user=$2 d=$stack_dir/$1 keepalive
   mkdir -p "$d"
+  keepalive="keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}"
+  [ "$keepalive" = "keepalive: default" ] && keepalive="# keepalive: the scout's default"
   cat >"$d/scout.yaml" <<YAML
 service: print-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -359,7 +364,7 @@ tls: {cert: scout.crt, key: scout.key, ca: ../pki/root.crt}
 mqtt:
   host: localhost
   port: $mqtt_port
-  keepalive: 5s
+  $keepalive
   tls: {ca: ../pki/root.crt, cert: scout.crt, key: scout.key}
 storage: {plugin: local, config: {root: $d/store}}
 transports:
