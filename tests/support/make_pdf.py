@@ -14,7 +14,7 @@ import sys
 import zlib
 
 LINES_PER_PAGE = 48
-IMAGE_SIDE = 128  # pixels; an RGB image of this side is 48 KiB
+IMAGE_WIDTH = 128  # pixels; the height makes the size
 
 
 def escape(text):
@@ -53,9 +53,12 @@ def one_page_pdf(text):
     ])
 
 
-def document_pdf(lines, size):
-    image_bytes = IMAGE_SIDE * IMAGE_SIDE * 3
-    pages = max(1, round(size / (image_bytes + 2000)))
+def document_pdf(lines, size, rows=None):
+    pages = max(1, round(size / 50000))  # pages of some 50 KB, as scanned or illustrated ones are
+    if rows is None:
+        # the images' height makes up what the text and structure leave of SIZE
+        rest = size - len(document_pdf(lines, size, rows=1)) + pages * IMAGE_WIDTH * 3
+        rows = max(1, rest // (pages * IMAGE_WIDTH * 3))
     # objects: 1 catalog, 2 pages, 3 font, then per page: page, content, image
     objects = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
@@ -70,10 +73,10 @@ def document_pdf(lines, size):
                        b" /Resources << /Font << /F1 3 0 R >> /XObject << /Im0 %d 0 R >> >> >>"
                        % (page + 1, page + 2))
         objects.append(stream(content, b"/Filter /FlateDecode "))
-        objects.append(stream(os.urandom(image_bytes),
+        objects.append(stream(os.urandom(IMAGE_WIDTH * 3 * rows),
                               b"/Type /XObject /Subtype /Image /Width %d /Height %d"
                               b" /ColorSpace /DeviceRGB /BitsPerComponent 8 "
-                              % (IMAGE_SIDE, IMAGE_SIDE)))
+                              % (IMAGE_WIDTH, rows)))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), pages)
     return pdf(objects)
