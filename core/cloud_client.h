@@ -1,8 +1,9 @@
 /*
  * Calls to the cloud's REST API (libcurl, HTTPS with the cloud's CA and
  * this service's client certificate): what scouts, the site service and
- * srctl use. One client keeps its connection alive between calls and may
- * be shared by threads (calls are serialised).
+ * srctl use. One client keeps its connection alive between calls, resumes
+ * its TLS session on a new connection (all its calls share one session
+ * cache), and may be shared by threads (calls are serialised).
  */
 #ifndef SR_CORE_CLOUD_CLIENT_H
 #define SR_CORE_CLOUD_CLIENT_H

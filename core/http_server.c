@@ -699,12 +699,31 @@ static void forget_connection(struct lws *wsi, sr_http_server *s) {
   free(c);
 }
 
+/* TLS session resumption: a client back within a day (a print scout
+ * announcing its next job hours after the last) skips the certificate
+ * exchange. The sessions stay in this process's cache and a ticket is only
+ * an id: a self-contained ticket would carry the client's certificate and
+ * travel both ways at every resumption, more bytes than it saves
+ * (bench/bandwidth). The cache holds OpenSSL's default 20480 sessions; a
+ * client it forgot gets a full handshake. Resuming skips no check of ours:
+ * the handlers look the certificate up on every request. */
+static void tls_sessions_setup(SSL_CTX *ctx) {
+  static const unsigned char context[] = "securerelease-api";
+  SSL_CTX_set_session_id_context(ctx, context, sizeof context - 1);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx, 1);
+  SSL_CTX_set_timeout(ctx, 24 * 3600);
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len) {
   struct lws_vhost *vh = lws_get_vhost(wsi);
   sr_http_server *s = vh ? lws_get_vhost_user(vh) : NULL;
   transaction *t = user;
   switch (reason) {
+  case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+    tls_sessions_setup(user); /* lws passes the vhost's SSL_CTX */
+    return 0;
   case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
     /* lws passes OpenSSL's verdict in `len` and accepts whatever this
      * returns 0 for: refuse certificates that did not chain to the CA */

@@ -28,6 +28,9 @@
 # cloud's storage list (one local instance by default), e.g. an s3 one;
 # without STACK_REGIONS the cloud then has its default region over the
 # first of them.
+# STACK_SCOUT_KEEPALIVE sets the next print scout's mqtt.keepalive (5s by
+# default, so that tests see a lost scout soon; "default" leaves it out, so
+# that the scout's own default applies, as bench/bandwidth measures it).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -365,8 +368,10 @@ stack_site_restart() {
 # Enrolls and starts a print scout for USER in $stack_dir/NAME; sets
 # $queue_uri and $scout_pid (and remembers them as queue_NAME, pid_NAME).
 stack_print_scout() { # NAME USER_EMAIL
-  local name=$1 user=$2 d=$stack_dir/$1
+  local name=$1 user=$2 d=$stack_dir/$1 keepalive
   mkdir -p "$d"
+  keepalive="keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}"
+  [ "$keepalive" = "keepalive: default" ] && keepalive="# keepalive: the scout's default"
   cat >"$d/scout.yaml" <<YAML
 service: print-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -380,7 +385,7 @@ tls: {cert: scout.crt, key: scout.key, ca: ../pki/root.crt}
 mqtt:
   host: localhost
   port: $mqtt_port
-  keepalive: 5s
+  $keepalive
   tls: {ca: ../pki/root.crt, cert: scout.crt, key: scout.key}
 storage: {plugin: local, config: {root: $d/store}}
 transports:

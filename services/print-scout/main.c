@@ -106,7 +106,8 @@ static void on_mqtt_connected(void *ctx, int reason) {
     return;
   sr_mqtt_subscribe(s->mqtt, s->cmd_topic);
   sr_mqtt_publish(s->mqtt, s->presence_topic, "online", 6, true, NULL);
-  sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s", s->scout_id);
+  sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s (keep-alive %d s)", s->scout_id,
+         (int)s->cfg.u.print_scout.mqtt.keepalive);
   /* jobs held while the cloud was out of reach: announced off the loop, so
    * release commands are taken meanwhile */
   if (s->announcer)

@@ -2,6 +2,7 @@
  * one located error per problem. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -325,33 +326,54 @@ static void test_device_scout_identity_rules(void **state) {
   sr_config_free(cfg);
 }
 
+/* The least print scout configuration, for the tests of its sections. */
+static const char print_scout_base[] =
+    "service: print-scout\ntenant: t1\nuser: a@example.com\n"
+    "secret_file: s\nstorage: {plugin: local, config: {root: /tmp}}\n";
+
+/* Loads print_scout_base followed by `more` and applies it into *sc; the
+ * caller frees the document. */
+static sr_config *load_print_scout(const char *more, sr_service_config *sc, bool valid) {
+  char text[512];
+  snprintf(text, sizeof text, "%s%s", print_scout_base, more);
+  sr_config *cfg = load(text);
+  assert_int_equal(sr_service_config_apply(cfg, sc), valid);
+  return cfg;
+}
+
 /* pin_jobs: on by default with 4 to 8 digits; lengths that cannot both
  * hold are refused, naming the section. */
 static void test_print_scout_pin_jobs(void **state) {
   (void)state;
-  static const char base[] = "service: print-scout\ntenant: t1\nuser: a@example.com\n"
-                             "secret_file: s\nstorage: {plugin: local, config: {root: /tmp}}\n";
-  sr_config *cfg = load(base);
   sr_service_config sc;
-  assert_true(sr_service_config_apply(cfg, &sc));
+  sr_config *cfg = load_print_scout("", &sc, true);
   assert_true(sc.u.print_scout.pin_jobs.enabled);
   assert_int_equal(sc.u.print_scout.pin_jobs.min_length, 4);
   assert_int_equal(sc.u.print_scout.pin_jobs.max_length, 8);
   sr_config_free(cfg);
 
-  char text[512];
-  snprintf(text, sizeof text, "%spin_jobs: {enabled: false, min_length: 6, max_length: 6}\n", base);
-  cfg = load(text);
-  assert_true(sr_service_config_apply(cfg, &sc));
+  cfg = load_print_scout("pin_jobs: {enabled: false, min_length: 6, max_length: 6}\n", &sc, true);
   assert_false(sc.u.print_scout.pin_jobs.enabled);
   assert_int_equal(sc.u.print_scout.pin_jobs.min_length, 6);
   sr_config_free(cfg);
 
-  snprintf(text, sizeof text, "%spin_jobs:\n  min_length: 9\n", base);
-  cfg = load(text);
-  assert_false(sr_service_config_apply(cfg, &sc));
+  cfg = load_print_scout("pin_jobs:\n  min_length: 9\n", &sc, false);
   assert_error(cfg, 1, 0,
                "svc.yaml:7:3: 'pin_jobs': pin_jobs.min_length (9) is more than max_length (8)");
+  sr_config_free(cfg);
+}
+
+/* A print scout's MQTT keep-alive is 3 minutes unless set (its pings are
+ * most of an idle workstation's traffic); the cloud's stays 30 s. */
+static void test_print_scout_keepalive(void **state) {
+  (void)state;
+  sr_service_config sc;
+  sr_config *cfg = load_print_scout("", &sc, true);
+  assert_int_equal(sc.u.print_scout.mqtt.keepalive, 180);
+  sr_config_free(cfg);
+
+  cfg = load_print_scout("mqtt: {keepalive: 5s}\n", &sc, true);
+  assert_int_equal(sc.u.print_scout.mqtt.keepalive, 5);
   sr_config_free(cfg);
 }
 
@@ -379,6 +401,7 @@ int main(void) {
       cmocka_unit_test(test_cloud_regions),
       cmocka_unit_test(test_device_scout_identity_rules),
       cmocka_unit_test(test_print_scout_pin_jobs),
+      cmocka_unit_test(test_print_scout_keepalive),
       cmocka_unit_test(test_edit_distance),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
