@@ -15,6 +15,11 @@
 #include "log.h"
 
 #define PRINTING_TIMEOUT 900 /* seconds a started release may take */
+/* A command's deadline is this many seconds before the cloud gives up on
+ * its deliverer: the time the deliverer's "printing" has to come back. A
+ * deliverer that takes the command at its deadline is heard from before
+ * the cloud moves on, so no two deliverers both print a job. */
+#define ACK_TRANSIT 1
 
 static json_t *state_answer(const char *job, const char *state, const char *reason) {
   json_t *o = json_pack("{s:s, s:s}", "job", job, "state", state);
@@ -96,14 +101,15 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
   cloud_random_hex(release + 2, 8);
   json_error_t error;
   json_t *uris = json_loads(cloud_row_text(device, "uris"), 0, &error);
-  command = json_pack("{s:s, s:s, s:s, s:{s:o}}", "type", "release", "release", release, "job",
-                      job_id, "printer", "uris", uris ? uris : json_array());
+  int64_t now = time(NULL), answer_by = now + c->cfg.u.cloud.release_timeout;
+  command = json_pack("{s:s, s:s, s:s, s:{s:o}, s:I}", "type", "release", "release", release, "job",
+                      job_id, "printer", "uris", uris ? uris : json_array(), "deadline",
+                      (json_int_t)(answer_by - ACK_TRANSIT > now ? answer_by - ACK_TRANSIT : now));
   if (!json_is_null(json_object_get(device, "snmp")))
     json_object_set(json_object_get(command, "printer"), "snmp", json_object_get(device, "snmp"));
   if (settings && json_object_size(settings))
     json_object_set(command, "settings", settings);
   text = json_dumps(command, JSON_COMPACT);
-  int64_t now = time(NULL);
   /* a delegate releasing someone else's job: recorded as done for them */
   const char *on_behalf_of =
       strcmp(cloud_row_text(job, "owner"), user_id) != 0 ? cloud_row_text(job, "owner") : NULL;
@@ -112,13 +118,13 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
                           "UPDATE jobs SET state = 'releasing', release_id = ?, reason = NULL, "
                           "updated_at = ? WHERE tenant = ? AND id = ? AND state = 'held'",
                           "titt", release, now, tenant, job_id) == 1;
-  ok = ok && cloud_db_run(
-                 c->db,
-                 "INSERT INTO releases(tenant, id, job, device, scout, user_id, on_behalf_of, "
-                 "command, state, created_at, updated_at, deadline) VALUES(?, ?, ?, ?, ?, ?, "
-                 "?, ?, 'releasing', ?, ?, ?)",
-                 "ttttttttiii", tenant, release, job_id, device_id, cloud_row_text(job, "scout"),
-                 user_id, on_behalf_of, text, now, now, now + c->cfg.u.cloud.release_timeout) == 1;
+  ok = ok &&
+       cloud_db_run(c->db,
+                    "INSERT INTO releases(tenant, id, job, device, scout, user_id, on_behalf_of, "
+                    "command, state, created_at, updated_at, deadline) VALUES(?, ?, ?, ?, ?, ?, "
+                    "?, ?, 'releasing', ?, ?, ?)",
+                    "ttttttttiii", tenant, release, job_id, device_id, cloud_row_text(job, "scout"),
+                    user_id, on_behalf_of, text, now, now, answer_by) == 1;
   if (!ok || !cloud_db_commit(c->db)) {
     /* another request (or instance) won the race: report where it is */
     cloud_db_rollback(c->db);

@@ -437,14 +437,33 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     json_decref(cmd);
     return;
   }
+  json_t *deadline = json_object_get(cmd, "deadline");
+  if (!json_is_integer(deadline)) {
+    /* without one, a scout that wakes up late could print a job the cloud
+     * has since given to another deliverer */
+    sr_log(SR_LOG_WARN, "release", "%s job %s: ignored a command without a deadline", release,
+           uuid);
+    json_decref(cmd);
+    return;
+  }
   scout_job job;
   char why[256] = "";
   scout_result *res = calloc(1, sizeof *res);
-  if (!res || !scout_job_find_uuid(r->jobs, uuid, &job)) {
+  bool known = res && scout_job_find_uuid(r->jobs, uuid, &job);
+  bool repeated = known && strcmp(job.release_id, release) == 0 &&
+                  (job.state == SCOUT_JOB_RELEASING || job.state == SCOUT_JOB_PRINTED);
+  int64_t late = (int64_t)time(NULL) - json_integer_value(deadline);
+  if (!repeated && late > 0) {
+    /* too late: the cloud has moved on (another deliverer, or failed it);
+     * acting now could print twice, answering would only be noise */
+    sr_log(SR_LOG_WARN, "release",
+           "%s job %s: dropped, received %lld s after its deadline (was this computer asleep, "
+           "or is its clock wrong?)",
+           release, uuid, (long long)late);
+  } else if (!known) {
     publish_event(r, release, uuid, "failed", res ? "no such job on this scout" : "out of memory",
                   NULL);
-  } else if (strcmp(job.release_id, release) == 0 &&
-             (job.state == SCOUT_JOB_RELEASING || job.state == SCOUT_JOB_PRINTED)) {
+  } else if (repeated) {
     /* the same command again (QoS 1 may repeat it): never print twice */
     if (job.state == SCOUT_JOB_PRINTED)
       publish_event(r, release, uuid, "printed", NULL, NULL);

@@ -3,7 +3,14 @@
  * their outcome (.../evt). A command names a held job and the printer:
  *   {"type":"release","release":"R","job":"UUID",
  *    "printer":{"uris":["ipps://…","ipp://…","socket://…"],"snmp":"HOST:PORT"},
- *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"}}
+ *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"},
+ *    "deadline":1767225600}
+ * A release command received after its deadline (Unix time, by this
+ * computer's clock) is dropped without an answer: the cloud has given the
+ * release to another deliverer or failed it by then, so a computer that
+ * wakes up late never prints a job that went elsewhere. A command without
+ * a deadline is ignored too. A command repeated for a release this scout
+ * already took is answered as below, deadline or not.
  * {"type":"delete","job":"UUID"} deletes a held job (from the panel, or expired).
  * The scout answers {"type":"release","release":"R","job":"UUID","state":S,...}
  * with S = printing, then printed or failed (with "reason"). In between,
