@@ -88,6 +88,7 @@ typedef struct sr_cloud_config {
   const char *admin_token_file;  /* operator token: creates tenants */
   sr_enrollment_config enrollment;
   int64_t release_timeout;   /* seconds a scout has to start printing */
+  int64_t release_ack_timeout; /* seconds before a release goes to the next deliverer */
   int64_t panel_session_ttl; /* seconds a panel session lives */
   int64_t site_heartbeat;    /* seconds between a site service's heartbeats */
   sr_lockout_config lockout;

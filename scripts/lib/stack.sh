@@ -16,6 +16,8 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_SCOUT_KEEPALIVE sets the MQTT keep-alive of the print scouts started
+# after it is set (5s by default; the broker's will fires after 1.5 of them).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -359,7 +361,7 @@ tls: {cert: scout.crt, key: scout.key, ca: ../pki/root.crt}
 mqtt:
   host: localhost
   port: $mqtt_port
-  keepalive: 5s
+  keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}
   tls: {ca: ../pki/root.crt, cert: scout.crt, key: scout.key}
 storage: {plugin: local, config: {root: $d/store}}
 transports:

@@ -17,13 +17,16 @@
 typedef enum setting_kind {
   SETTING_DURATION, /* seconds; given as a number or text such as "48h" */
   SETTING_CHOICE,   /* one of `choices` */
+  SETTING_LIST,     /* an ordered list of distinct `choices`, at least one; given as a
+                       JSON array, as text "a,b", or as one of `aliases` */
 } setting_kind;
 
 typedef struct setting_def {
   const char *name;
   setting_kind kind;
   int64_t min, max;              /* SETTING_DURATION */
-  const char *const *choices;    /* SETTING_CHOICE, NULL-terminated */
+  const char *const *choices;    /* SETTING_CHOICE, SETTING_LIST: NULL-terminated */
+  const char *const *aliases;    /* SETTING_LIST: "name=a,b" (a name for a list), NULL-terminated */
   json_t *(*fallback)(cloud *c); /* the default (new reference) */
   const char *help;
 } setting_def;
@@ -31,6 +34,11 @@ typedef struct setting_def {
 static json_t *hold_time_default(cloud *c) {
   int64_t t = c->cfg.u.cloud.job_expiry;
   return json_integer(t < 3600 ? 3600 : t > 7 * 86400 ? 7 * 86400 : t);
+}
+
+static json_t *document_handling_default(cloud *c) {
+  (void)c;
+  return json_pack("[s]", "origin"); /* the workstation alone, as before failover */
 }
 
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
@@ -41,9 +49,17 @@ static const setting_def defs[] = {
      .max = 7 * 86400,
      .fallback = hold_time_default,
      .help = "how long a job is held before it expires unprinted (1h to 7d)"},
+    {.name = "document_handling",
+     .kind = SETTING_LIST,
+     .choices = (const char *const[]){"origin", "site", "crowdsource", NULL},
+     .aliases = (const char *const[]){"personal=origin", NULL},
+     .fallback = document_handling_default,
+     .help = "who may print a released job, in order of preference: the workstation that "
+             "holds it (origin), the site service (site), another workstation that serves "
+             "others (crowdsource); docs/storage.md"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", NULL};
+const char *const cloud_setting_names[] = {"hold_time", "document_handling", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -85,6 +101,65 @@ bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *ou
 
 /* The checked, normalised value of `given` for `d` (new reference), or
  * NULL with the reason in `why`. */
+/* Lists the choices of `d` after `what` into why. */
+static void say_choices(const setting_def *d, const char *what, char *why, size_t why_size) {
+  size_t n = (size_t)snprintf(why, why_size, "'%s' is %s:", d->name, what);
+  for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
+    n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+  for (const char *const *a = d->aliases; a && *a && n < why_size; a++)
+    n += (size_t)snprintf(why + n, why_size - n, "%s%.*s", a == d->aliases ? "; or " : ", ",
+                          (int)strcspn(*a, "="), *a);
+}
+
+static bool is_choice(const setting_def *d, const char *s) {
+  for (const char *const *ch = d->choices; s && *ch; ch++)
+    if (strcmp(*ch, s) == 0)
+      return true;
+  return false;
+}
+
+/* A SETTING_LIST value: the array given, or the text "a,b" (or an alias)
+ * split at its commas; NULL unless every item is a choice, once. */
+static json_t *list_value(const setting_def *d, json_t *given) {
+  json_t *items = NULL;
+  if (json_is_array(given)) {
+    items = json_incref(given);
+  } else if (json_is_string(given)) {
+    const char *text = json_string_value(given);
+    for (const char *const *a = d->aliases; a && *a; a++) {
+      size_t n = strcspn(*a, "=");
+      if (strlen(text) == n && strncmp(*a, text, n) == 0)
+        text = *a + n + 1;
+    }
+    items = json_array();
+    for (const char *p = text; *p;) {
+      size_t n = strcspn(p, ",");
+      json_array_append_new(items, json_stringn(p, n));
+      p += n + (p[n] == ',');
+    }
+  }
+  json_t *out = json_array();
+  size_t i, j;
+  json_t *item;
+  json_array_foreach(items, i, item) {
+    bool repeated = false;
+    for (j = 0; j < i; j++)
+      repeated = repeated || json_equal(json_array_get(items, j), item);
+    if (repeated || !is_choice(d, json_string_value(item))) {
+      json_decref(out);
+      out = NULL;
+      break;
+    }
+    json_array_append(out, item);
+  }
+  json_decref(items);
+  if (out && json_array_size(out) == 0) {
+    json_decref(out);
+    out = NULL;
+  }
+  return out;
+}
+
 static json_t *setting_value(const setting_def *d, json_t *given, char *why, size_t why_size) {
   switch (d->kind) {
   case SETTING_DURATION: {
@@ -104,13 +179,16 @@ static json_t *setting_value(const setting_def *d, json_t *given, char *why, siz
   }
   case SETTING_CHOICE: {
     const char *s = json_string_value(given);
-    for (const char *const *ch = d->choices; s && *ch; ch++)
-      if (strcmp(*ch, s) == 0)
-        return json_string(s);
-    size_t n = (size_t)snprintf(why, why_size, "'%s' is one of:", d->name);
-    for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
-      n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+    if (is_choice(d, s))
+      return json_string(s);
+    say_choices(d, "one of", why, why_size);
     return NULL;
+  }
+  case SETTING_LIST: {
+    json_t *list = list_value(d, given);
+    if (!list)
+      say_choices(d, "a list (in order, each at most once, at least one) of", why, why_size);
+    return list;
   }
   }
   return NULL;
