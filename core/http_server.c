@@ -2,6 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -21,6 +25,9 @@ struct sr_http_server {
   sr_http_handler handler;
   void *ctx;
   size_t max_body;
+  bool (*spooled)(void *ctx, const char *method, const char *path);
+  size_t spool_max, spool_min_rate;
+  char *spool_dir;
   int port;
   char name[32];
   int header_timeout_s, body_timeout_s, idle_timeout_s;
@@ -61,6 +68,14 @@ typedef struct transaction {
   size_t reply_len;
   int status, retry_after;
   char allow[64]; /* a 405's Allow, "" for ALLOWED_METHODS */
+  /* a spooled body (sr_http_options.spooled) goes to spool_fd, not memory */
+  bool spooling;
+  int spool_fd;         /* -1 once the handler took it */
+  double body_deadline; /* ev_now() by which the whole spooled body is due */
+  /* a file answer (sr_http_reply_file), sent piece by piece */
+  bool file_reply, headers_sent;
+  int reply_fd;
+  size_t reply_file_left;
 } transaction;
 
 struct sr_http_exchange {
@@ -78,7 +93,7 @@ static void deadline_passed(struct ev_loop *loop, ev_timer *w, int revents) {
 
 /* The client has `seconds` from now to do its part (send a head or a
  * body), or the connection is closed. */
-static void deadline_arm(struct lws *wsi, int seconds) {
+static void deadline_arm(struct lws *wsi, double seconds) {
   connection *c = lws_get_opaque_user_data(wsi);
   if (!c)
     return;
@@ -99,6 +114,10 @@ static void transaction_reset(transaction *t) {
     t->deferred->wsi = NULL;
   free(t->body);
   free(t->reply);
+  if (t->spooling && t->spool_fd >= 0)
+    close(t->spool_fd);
+  if (t->file_reply)
+    close(t->reply_fd);
   memset(t, 0, sizeof *t);
 }
 
@@ -120,8 +139,18 @@ static const char *request_method(struct lws *wsi) {
   return NULL;
 }
 
-/* Keeps the JSON text of `resp` for the writeable callback. */
+/* Keeps the JSON text (or the file) of `resp` for the writeable callback. */
 static void transaction_answer(struct lws *wsi, transaction *t, sr_http_response *resp) {
+  if (resp->has_file) {
+    t->file_reply = true;
+    t->reply_fd = resp->file;
+    t->reply_file_left = resp->file_len;
+    t->status = resp->status;
+    t->answered = true;
+    free(resp->body);
+    lws_callback_on_writable(wsi);
+    return;
+  }
   const char *text = resp->body ? resp->body : "";
   size_t len = strlen(text);
   t->reply = malloc(LWS_PRE + len + 1);
@@ -153,6 +182,7 @@ static void answer_error(struct lws *wsi, transaction *t, int status, const char
  * still buffered before it closes. */
 static int refuse_and_close(struct lws *wsi, transaction *t, int status, const char *code,
                             const char *message);
+static int transaction_done(struct lws *wsi, transaction *t);
 
 /* Answers `status` once the body is drained (so the client reads the
  * answer instead of a reset), then closes: the request was well framed
@@ -187,15 +217,15 @@ static bool content_length(struct lws *wsi, unsigned long long *out) {
  * charset allowed). Both APIs take JSON only; insisting on the type also
  * makes a browser ask (CORS preflight) before a web page can post to them:
  * text/plain would be a "simple" request it sends cross-origin unasked. */
-static bool content_type_is_json(struct lws *wsi) {
+static bool content_type_is(struct lws *wsi, const char *want) {
   char type[128];
   if (lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
     return false;
   const char *p = type + strspn(type, " \t");
-  static const char json[] = "application/json";
-  if (strncasecmp(p, json, sizeof json - 1) != 0)
+  size_t n = strlen(want);
+  if (strncasecmp(p, want, n) != 0)
     return false;
-  p += sizeof json - 1;
+  p += n;
   p += strspn(p, " \t");
   return *p == '\0' || *p == ';';
 }
@@ -247,13 +277,18 @@ static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
                          .peer_cert_der_len = der_len,
                          .remote = remote,
                          .body = t->body ? t->body : "",
-                         .body_len = t->body_len};
+                         .body_len = t->body_len,
+                         .body_file = t->spooling ? t->spool_fd : -1};
   sr_http_response resp = {.status = 500};
   req.server = s;
   req.transaction = wsi;
   s->handler(s->ctx, &req, &resp);
   memset(auth, 0, sizeof auth); /* tokens do not linger on the stack */
   OPENSSL_free(der);
+  if (t->spooling && t->spool_fd >= 0) { /* the handler did not take it */
+    close(t->spool_fd);
+    t->spool_fd = -1;
+  }
   if (!t->deferred)
     transaction_answer(wsi, t, &resp);
 }
@@ -276,8 +311,75 @@ void sr_http_finish(sr_http_exchange *x, sr_http_response *resp) {
     transaction_answer(x->wsi, t, resp);
   } else {
     free(resp->body);
+    if (resp->has_file)
+      close(resp->file);
   }
   free(x);
+}
+
+int sr_http_take_body_file(const sr_http_request *req) {
+  transaction *t = lws_wsi_user(req->transaction);
+  if (!t->spooling)
+    return -1;
+  int fd = t->spool_fd;
+  t->spool_fd = -1;
+  return fd;
+}
+
+void sr_http_reply_file(sr_http_response *resp, int status, int fd, size_t len) {
+  free(resp->body);
+  resp->body = NULL;
+  resp->status = status;
+  resp->has_file = true;
+  resp->file = fd;
+  resp->file_len = len;
+}
+
+/* An unlinked file for a spooled body in `dir`, or -1 (errno set). */
+static int spool_file(const char *dir) {
+  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+    return fd;
+  char path[4096]; /* a file system without O_TMPFILE: make one and unlink it */
+  if ((size_t)snprintf(path, sizeof path, "%s/sr-spool-XXXXXX", dir) >= sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  fd = mkostemp(path, O_CLOEXEC);
+  if (fd >= 0)
+    unlink(path);
+  return fd;
+}
+
+/* Sets up a spooled body of `length` bytes (the route said so): its type
+ * and size are checked, and it goes to an unlinked file as it arrives. */
+static void spool_begin(struct lws *wsi, sr_http_server *s, transaction *t,
+                        unsigned long long length) {
+  if (!content_type_is(wsi, "application/octet-stream")) {
+    refuse_after_body(t, 415, "unsupported_media_type",
+                      "the body must be the file, sent with Content-Type: "
+                      "application/octet-stream");
+    return;
+  }
+  if (length > s->spool_max) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "the file is larger than %zu bytes", s->spool_max);
+    refuse_after_body(t, 413, "too_large", msg);
+    return;
+  }
+  int fd = spool_file(s->spool_dir);
+  if (fd < 0) {
+    sr_log(SR_LOG_ERROR, "http", "%s: cannot make a spool file in %s: %s", s->name, s->spool_dir,
+           strerror(errno));
+    refuse_after_body(t, 503, "busy", "the server cannot take files now; try again later");
+    return;
+  }
+  t->spooling = true;
+  t->spool_fd = fd;
+  t->body_expected = (size_t)length;
+  /* a large file may take longer than body_timeout_s, not for ever */
+  t->body_deadline =
+      ev_now(s->loop) + s->body_timeout_s + (double)length / (double)s->spool_min_rate;
 }
 
 /* Starts a transaction from the request line and headers. */
@@ -330,7 +432,11 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   /* the whole body within the bound, however it trickles in (also one
    * that is only drained before a refusal) */
   deadline_arm(wsi, s->body_timeout_s);
-  if (!content_type_is_json(wsi)) {
+  if (s->spooled && s->spooled(s->ctx, t->method, t->path)) {
+    spool_begin(wsi, s, t, length);
+    return 0;
+  }
+  if (!content_type_is(wsi, "application/json")) {
     refuse_after_body(t, 415, "unsupported_media_type",
                       "the body must be JSON, sent with Content-Type: application/json");
     return 0;
@@ -350,8 +456,37 @@ static int on_request(struct lws *wsi, sr_http_server *s, transaction *t, const 
   return 0;
 }
 
-static int on_body(transaction *t, const void *in, size_t len) {
-  if (t->refuse_status || !t->body)
+/* Writes a piece of a spooled body (to the page cache: a local file, as
+ * the job store's writes) and moves its deadline: the next piece within
+ * body_timeout_s, the whole body by its own deadline. */
+static int spool_piece(struct lws *wsi, sr_http_server *s, transaction *t, const void *in,
+                       size_t len) {
+  if (len > t->body_expected - t->body_len)
+    return -1; /* more than announced: drop the connection */
+  for (size_t done = 0; done < len;) {
+    ssize_t n = write(t->spool_fd, (const char *)in + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      sr_log(SR_LOG_ERROR, "http", "%s: cannot write a spooled body: %s", s->name,
+             n < 0 ? strerror(errno) : "no space");
+      refuse_after_body(t, 503, "busy", "the server cannot take files now; try again later");
+      return 0;
+    }
+    done += (size_t)n;
+  }
+  t->body_len += len;
+  double left = t->body_deadline - ev_now(s->loop);
+  deadline_arm(wsi, left < s->body_timeout_s ? (left > 0 ? left : 0.001) : s->body_timeout_s);
+  return 0;
+}
+
+static int on_body(struct lws *wsi, sr_http_server *s, transaction *t, const void *in, size_t len) {
+  if (t->refuse_status)
+    return 0;
+  if (t->spooling)
+    return spool_piece(wsi, s, t, in, len);
+  if (!t->body)
     return 0;
   if (len > t->body_expected - t->body_len)
     return -1; /* more than announced: drop the connection */
@@ -360,13 +495,42 @@ static int on_body(transaction *t, const void *in, size_t len) {
   return 0;
 }
 
+/* Sends the next piece of a file answer; 1 while more is to come. */
+static int send_file_piece(struct lws *wsi, transaction *t) {
+  unsigned char buf[LWS_PRE + 16384];
+  size_t want =
+      t->reply_file_left < sizeof buf - LWS_PRE ? t->reply_file_left : sizeof buf - LWS_PRE;
+  ssize_t n = read(t->reply_fd, buf + LWS_PRE, want);
+  if (n <= 0)
+    return -1; /* the file ended early: the client sees a short body */
+  t->reply_file_left -= (size_t)n;
+  enum lws_write_protocol kind = t->reply_file_left ? LWS_WRITE_HTTP : LWS_WRITE_HTTP_FINAL;
+  if (lws_write(wsi, buf + LWS_PRE, (size_t)n, kind) != (int)n)
+    return -1;
+  if (!t->reply_file_left)
+    return 0;
+  /* a client that stops reading is dropped like one that stops sending */
+  connection *c = lws_get_opaque_user_data(wsi);
+  if (c)
+    deadline_arm(wsi, c->server->body_timeout_s);
+  lws_callback_on_writable(wsi);
+  return 1;
+}
+
 static int on_writeable(struct lws *wsi, transaction *t) {
   if (!t->answered)
     return 0;
+  if (t->file_reply && t->headers_sent) {
+    int more = send_file_piece(wsi, t);
+    if (more != 0)
+      return more < 0 ? -1 : 0;
+    return transaction_done(wsi, t);
+  }
   unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
                                          *end = headers + sizeof headers - 1;
-  if (lws_add_http_common_headers(wsi, (unsigned)t->status, "application/json", t->reply_len, &p,
-                                  end))
+  if (lws_add_http_common_headers(wsi, (unsigned)t->status,
+                                  t->file_reply ? "application/octet-stream" : "application/json",
+                                  t->file_reply ? t->reply_file_left : t->reply_len, &p, end))
     return -1;
   const char *allow = t->allow[0] ? t->allow : ALLOWED_METHODS;
   if (t->status == 405 && lws_add_http_header_by_name(
@@ -387,9 +551,23 @@ static int on_writeable(struct lws *wsi, transaction *t) {
                                   (const unsigned char *)"no-store", 8, &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
+  if (t->file_reply) {
+    t->headers_sent = true;
+    if (t->reply_file_left) { /* the file goes piece by piece, as the client reads */
+      int more = send_file_piece(wsi, t);
+      if (more != 0)
+        return more < 0 ? -1 : 0;
+    }
+    return transaction_done(wsi, t);
+  }
   if (t->reply_len && lws_write(wsi, (unsigned char *)t->reply + LWS_PRE, t->reply_len,
                                 LWS_WRITE_HTTP_FINAL) != (int)t->reply_len)
     return -1;
+  return transaction_done(wsi, t);
+}
+
+/* The answer is out: closes, or waits for the next request. */
+static int transaction_done(struct lws *wsi, transaction *t) {
   bool close = t->close;
   transaction_reset(t);
   if (close)
@@ -552,7 +730,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
       forget_connection(wsi, s);
     return 0;
   case LWS_CALLBACK_HTTP: return s ? on_request(wsi, s, t, in ? in : "/") : -1;
-  case LWS_CALLBACK_HTTP_BODY: return on_body(t, in, len);
+  case LWS_CALLBACK_HTTP_BODY: return s ? on_body(wsi, s, t, in, len) : -1;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     deadline_clear(wsi); /* the body is in */
     if (t->refuse_status) {
@@ -561,6 +739,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     } else if (t->body) {
       t->body[t->body_len] = '\0';
       dispatch(wsi, s, t);
+    } else if (t->spooling) {
+      if (lseek(t->spool_fd, 0, SEEK_SET) != 0) {
+        t->close = true;
+        answer_error(wsi, t, 500, "spool", "cannot read the body back");
+      } else {
+        dispatch(wsi, s, t);
+      }
     }
     return 0;
   case LWS_CALLBACK_HTTP_WRITEABLE: return on_writeable(wsi, t);
@@ -609,6 +794,15 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   s->handler = handler;
   s->ctx = ctx;
   s->max_body = o->max_body ? o->max_body : 65536;
+  s->spooled = o->spooled;
+  s->spool_max = o->spool_max;
+  s->spool_min_rate = o->spool_min_rate ? o->spool_min_rate : 16384;
+  s->spool_dir = strdup(o->spool_dir ? o->spool_dir : "/tmp");
+  if (!s->spool_dir) {
+    free(s);
+    snprintf(err, err_size, "out of memory");
+    return SR_ERR_NOMEM;
+  }
   s->header_timeout_s = o->header_timeout_s > 0 ? o->header_timeout_s : 10;
   s->body_timeout_s = o->body_timeout_s > 0 ? o->body_timeout_s : 30;
   s->idle_timeout_s = o->idle_timeout_s > 0 ? o->idle_timeout_s : 30;
@@ -635,6 +829,7 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   s->context = lws_create_context(&info);
   if (!s->context) {
     snprintf(err, err_size, "%s: cannot create the HTTP server", s->name);
+    free(s->spool_dir);
     free(s);
     return SR_ERR_IO;
   }
@@ -691,6 +886,7 @@ void sr_http_server_free(sr_http_server *s) {
     return;
   if (s->context)
     lws_context_destroy(s->context);
+  free(s->spool_dir);
   free(s);
 }
 

@@ -13,6 +13,7 @@
 
 #include <ev.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct sr_http_server sr_http_server;
@@ -29,8 +30,12 @@ typedef struct sr_http_request {
   const unsigned char *peer_cert_der; /* that certificate (DER), for issuer checks */
   size_t peer_cert_der_len;
   const char *remote; /* the peer's address, for logs */
-  const char *body;   /* NUL-terminated; "" if none */
-  size_t body_len;
+  const char *body;   /* NUL-terminated; "" if none (and for a spooled body) */
+  size_t body_len;    /* also a spooled body's length */
+  /* A spooled body (sr_http_options.spooled): an unlinked file holding it,
+   * positioned at 0; -1 otherwise. The server closes it when the handler
+   * returns unless the handler took it (sr_http_take_body_file). */
+  int body_file;
   sr_http_server *server; /* for sr_http_defer */
   void *transaction;      /* internal */
 } sr_http_request;
@@ -42,6 +47,10 @@ typedef struct sr_http_response {
   /* a 405's Allow header: the resource's own methods ("GET, POST"); empty:
    * every method the APIs use */
   char allow[64];
+  /* a file body instead of JSON (sr_http_reply_file); the server owns it */
+  bool has_file;
+  int file;
+  size_t file_len;
 } sr_http_response;
 
 /* Fills *resp. Called on the loop's thread; the request's strings live
@@ -66,6 +75,18 @@ typedef struct sr_http_options {
    * (0: 256); a client beyond either is answered 503 with Retry-After to
    * its first request and closed. */
   int max_connections, max_connections_per_address;
+  /* Bodies that are files (the cloud's job copies), never held in memory:
+   * a request for which `spooled(ctx, method, path)` is true must send
+   * `Content-Type: application/octet-stream` and at most `spool_max`
+   * bytes (413 otherwise); its body is written as it arrives to an
+   * unlinked file in `spool_dir` (req->body_file). Each pause in it may
+   * last `body_timeout_s`, the whole body body_timeout_s + length /
+   * `spool_min_rate` seconds (bytes a second; 0: 16384). NULL: every body
+   * is JSON, buffered up to max_body. */
+  bool (*spooled)(void *ctx, const char *method, const char *path);
+  size_t spool_max;
+  const char *spool_dir;
+  size_t spool_min_rate;
 } sr_http_options;
 
 /* Starts listening on `loop`. On SR_OK the caller owns *out (free with
@@ -83,6 +104,16 @@ sr_http_exchange *sr_http_defer(const sr_http_request *req);
 /* Sends the answer of a deferred request and frees `x`; takes the body of
  * *resp. If the client has gone meanwhile, the answer is dropped. */
 void sr_http_finish(sr_http_exchange *x, sr_http_response *resp);
+
+/* Takes the request's spooled body file: the caller owns it from now on
+ * (closes it); -1 if the request has none. Call from the handler. */
+int sr_http_take_body_file(const sr_http_request *req);
+
+/* Answers `status` with the `len` bytes of `fd` from its current offset as
+ * application/octet-stream; the server takes `fd` (closes it, also if
+ * the client has gone), and sends it piece by piece as the client reads,
+ * each piece within body_timeout_s. */
+void sr_http_reply_file(sr_http_response *resp, int status, int fd, size_t len);
 
 /* The port actually listened on. */
 int sr_http_server_port(const sr_http_server *s);

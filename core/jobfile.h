@@ -79,4 +79,10 @@ const char *sr_jobfile_reader_error(const sr_jobfile_reader *r);
 
 void sr_jobfile_reader_free(sr_jobfile_reader *r);
 
+/* Checks what can be checked of a job file's first `len` bytes without a
+ * key (magic, format version, field values): what a store that never holds
+ * the key (the cloud's copies) accepts. SR_OK, or SR_ERR_CORRUPT with the
+ * reason in `why`. */
+int sr_jobfile_header_check(const uint8_t *head, size_t len, char *why, size_t why_size);
+
 #endif

@@ -66,27 +66,44 @@ static void hex8(const uint8_t *id, char *out) {
     snprintf(out + 2 * i, 3, "%02x", id[i]);
 }
 
-static int parse_header(sr_jobfile_reader *r) {
-  const uint8_t *h = r->header;
-  if (memcmp(h, SR_JF_MAGIC, SR_JF_MAGIC_LEN) != 0)
-    return fail(r, SR_ERR_CORRUPT, "not a securerelease job file (bad magic)");
+int sr_jobfile_header_check(const uint8_t *h, size_t len, char *why, size_t why_size) {
+  if (len < SR_JF_HEADER_LEN || memcmp(h, SR_JF_MAGIC, SR_JF_MAGIC_LEN) != 0) {
+    snprintf(why, why_size, "not a securerelease job file (bad magic)");
+    return SR_ERR_CORRUPT;
+  }
   uint16_t version = sr_be16_get(h + SR_JF_OFF_VERSION);
-  if (version != SR_JF_VERSION)
-    return fail(r, SR_ERR_CORRUPT,
-                "job file format version %u is not supported (this build reads %d)", version,
-                SR_JF_VERSION);
+  if (version != SR_JF_VERSION) {
+    snprintf(why, why_size, "job file format version %u is not supported (this build reads %d)",
+             version, SR_JF_VERSION);
+    return SR_ERR_CORRUPT;
+  }
   if (sr_be16_get(h + SR_JF_OFF_HEADER_LEN) != SR_JF_HEADER_LEN ||
       h[SR_JF_OFF_KDF] != SR_JF_KDF_PBKDF2 || h[SR_JF_OFF_COMPRESS] > SR_JF_COMPRESS_ZSTD ||
-      sr_be16_get(h + SR_JF_OFF_RESERVED) != 0)
-    return fail(r, SR_ERR_CORRUPT, "job file header is corrupted (unknown field values)");
+      sr_be16_get(h + SR_JF_OFF_RESERVED) != 0) {
+    snprintf(why, why_size, "job file header is corrupted (unknown field values)");
+    return SR_ERR_CORRUPT;
+  }
   uint32_t iterations = sr_be32_get(h + SR_JF_OFF_ITERATIONS);
-  if (iterations < SR_KDF_MIN_ITERATIONS || iterations > SR_KDF_MAX_ITERATIONS)
-    return fail(r, SR_ERR_CORRUPT,
-                "job file header is corrupted (KDF iterations %u outside %u..%u)", iterations,
-                SR_KDF_MIN_ITERATIONS, SR_KDF_MAX_ITERATIONS);
+  if (iterations < SR_KDF_MIN_ITERATIONS || iterations > SR_KDF_MAX_ITERATIONS) {
+    snprintf(why, why_size, "job file header is corrupted (KDF iterations %u outside %u..%u)",
+             iterations, SR_KDF_MIN_ITERATIONS, SR_KDF_MAX_ITERATIONS);
+    return SR_ERR_CORRUPT;
+  }
+  uint32_t chunk = sr_be32_get(h + SR_JF_OFF_CHUNK);
+  if (chunk < SR_JOBFILE_MIN_CHUNK || chunk > SR_JOBFILE_MAX_CHUNK) {
+    snprintf(why, why_size, "job file header is corrupted (chunk size %u)", chunk);
+    return SR_ERR_CORRUPT;
+  }
+  return SR_OK;
+}
+
+static int parse_header(sr_jobfile_reader *r) {
+  const uint8_t *h = r->header;
+  char why[160];
+  if (sr_jobfile_header_check(h, SR_JF_HEADER_LEN, why, sizeof why) != SR_OK)
+    return fail(r, SR_ERR_CORRUPT, "%s", why);
+  uint32_t iterations = sr_be32_get(h + SR_JF_OFF_ITERATIONS);
   r->chunk_size = sr_be32_get(h + SR_JF_OFF_CHUNK);
-  if (r->chunk_size < SR_JOBFILE_MIN_CHUNK || r->chunk_size > SR_JOBFILE_MAX_CHUNK)
-    return fail(r, SR_ERR_CORRUPT, "job file header is corrupted (chunk size %u)", r->chunk_size);
 
   /* Only the site's own salt and iteration count are accepted: deriving a
    * key for whatever an unauthenticated header asks would let anyone who

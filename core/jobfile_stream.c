@@ -101,7 +101,7 @@ typedef struct load_ctx {
   int fd;
 } load_ctx;
 
-static int write_plain(void *ctx, const void *p, size_t len) {
+int sr_fd_write(void *ctx, const void *p, size_t len) {
   int fd = *(int *)ctx;
   for (size_t off = 0; off < len;) {
     ssize_t n = write(fd, (const char *)p + off, len - off);
@@ -121,7 +121,7 @@ static int feed_reader(void *ctx, const void *p, size_t len) {
 int sr_jobfile_load(sr_instance *store, const char *store_key, const sr_site_key *key, int fd,
                     char **info, char *err, size_t err_size) {
   load_ctx c = {.fd = fd};
-  int status = sr_jobfile_reader_new(key, write_plain, &c.fd, &c.reader);
+  int status = sr_jobfile_reader_new(key, sr_fd_write, &c.fd, &c.reader);
   if (status != SR_OK) {
     snprintf(err, err_size, "out of memory");
     return status;

@@ -32,4 +32,8 @@ int sr_jobfile_load(sr_instance *store, const char *store_key, const sr_site_key
 /* sr_read_fn over a file descriptor (ctx: pointer to the int). */
 int64_t sr_fd_read(void *fd_ptr, void *buf, size_t len);
 
+/* sr_write_fn into a file descriptor (ctx: pointer to the int); all of
+ * `len` or SR_ERR_IO. */
+int sr_fd_write(void *fd_ptr, const void *buf, size_t len);
+
 #endif

@@ -84,6 +84,7 @@ typedef struct sr_cloud_config {
   sr_database_config database;
   sr_mqtt_config mqtt;
   const sr_config_node *storage; /* plugin list: one per region */
+  int64_t copy_max_size;         /* bytes of the largest job copy (cloud copy) */
   int64_t job_expiry;            /* seconds a held job waits */
   const char *admin_token_file;  /* operator token: creates tenants */
   sr_enrollment_config enrollment;

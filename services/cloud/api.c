@@ -63,6 +63,10 @@ static const cloud_route routes[] = {
      FIELDS("id", "title", "pages", "copies", "sides", "color", "format", "size", "submitted_at",
             "sequence", "owner_email", "pin_hash")},
     {{"DELETE", V1 "/scout/jobs/{id}"}, CLOUD_PRINT_SCOUT, cloud_scout_job_remove, NULL},
+    /* cloud copies (copies.c): the body of PUT is the job file, not JSON */
+    {{"PUT", V1 "/scout/jobs/{id}/copy"}, CLOUD_PRINT_SCOUT, cloud_scout_copy_put, NULL},
+    {{"GET", V1 "/scout/jobs/{id}/copy"}, CLOUD_SCOUT, cloud_scout_copy_get, NULL},
+    {{"DELETE", V1 "/scout/jobs/{id}/copy"}, CLOUD_PRINT_SCOUT, cloud_scout_copy_remove, NULL},
     {{"PUT", V1 "/scout/passcode"},
      CLOUD_PRINT_SCOUT,
      cloud_scout_passcode,
@@ -109,8 +113,8 @@ const cloud_route *cloud_routes(size_t *n) {
 }
 
 json_t *cloud_routes_json(void) {
-  static const char *const callers[] = {"anyone",      "operator", "admin",
-                                        "print_scout", "site",     "panel_session"};
+  static const char *const callers[] = {"anyone", "operator",      "admin", "print_scout",
+                                        "site",   "panel_session", "scout"};
   json_t *list = json_array();
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     json_t *fields = json_array();
@@ -136,6 +140,7 @@ static bool admit(cloud_call *k, cloud_caller caller) {
   case CLOUD_ADMIN: return cloud_auth_admin(k->c, k->req, k->resp, k->tenant);
   case CLOUD_PRINT_SCOUT: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "print"));
   case CLOUD_SITE: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "site"));
+  case CLOUD_SCOUT: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, NULL));
   case CLOUD_PANEL_SESSION:
     return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "site")) &&
            (k->session = cloud_panel_session(k->c, k->scout, k->req, k->resp));

@@ -28,6 +28,16 @@ static bool one_of(const char *s, const char *const *choices) {
   return false;
 }
 
+/* The answer to an announcement: the job's state and what the scout does
+ * with its copy (the tenant's cloud_copy and copy_after settings). */
+static json_t *announce_answer(cloud *c, const char *tenant, const char *id, const char *state) {
+  json_t *answer = json_pack("{s:s, s:s}", "id", id, "state", state);
+  json_object_set_new(answer, "cloud_copy", cloud_setting(c, tenant, "cloud_copy"));
+  json_object_set_new(answer, "copy_after",
+                      json_integer(cloud_setting_seconds(c, tenant, "copy_after")));
+  return answer;
+}
+
 static const char *const sides_values[] = {"one-sided", "two-sided-long-edge",
                                            "two-sided-short-edge", NULL};
 static const char *const color_values[] = {"color", "monochrome", "auto", NULL};
@@ -109,15 +119,14 @@ void cloud_scout_job_add(cloud_call *k) {
     if (n == 1) {
       sr_log(SR_LOG_INFO, "jobs", "tenant %s: job %s held at scout %s", tenant, id,
              cloud_row_text(scout, "id"));
-      sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "state", "held"));
+      sr_http_reply_json(resp, 201, announce_answer(c, tenant, id, "held"));
     } else if (n == 0) { /* sent again (a retry): the same job is fine */
       json_t *row = cloud_db_row(c->db, "SELECT scout, state FROM jobs WHERE tenant = ? AND id = ?",
                                  "tt", tenant, id);
       if (!row && cloud_db_failed(c->db))
         cloud_api_db_error(resp, "reading the job");
       else if (row && strcmp(cloud_row_text(row, "scout"), cloud_row_text(scout, "id")) == 0)
-        sr_http_reply_json(
-            resp, 200, json_pack("{s:s, s:s}", "id", id, "state", cloud_row_text(row, "state")));
+        sr_http_reply_json(resp, 200, announce_answer(c, tenant, id, cloud_row_text(row, "state")));
       else
         sr_http_reply_error(resp, 409, "exists", "job %s belongs to another scout", id);
       json_decref(row);
@@ -140,12 +149,14 @@ void cloud_scout_job_remove(cloud_call *k) {
                        "updated_at = ? WHERE tenant = ? AND id = ? AND scout = ? AND state IN "
                        "('held', 'releasing')",
                        "ittt", (int64_t)time(NULL), tenant, id, cloud_row_text(scout, "id"));
-  if (n == 1)
+  if (n == 1) {
+    cloud_copy_discard(c, tenant, id); /* its cloud copy goes with it */
     resp->status = 204;
-  else if (n < 0)
+  } else if (n < 0) {
     cloud_api_db_error(resp, "deleting the job");
-  else
+  } else {
     sr_http_reply_error(resp, 404, "not_found", "no held job %.64s from this scout", id);
+  }
 }
 
 /* The scout's user gets a new passcode (hashed at the workstation with the

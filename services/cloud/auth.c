@@ -96,7 +96,7 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
                         req->peer_cn);
     return NULL;
   }
-  if (strcmp(cloud_row_text(row, "kind"), kind) != 0) {
+  if (kind && strcmp(cloud_row_text(row, "kind"), kind) != 0) {
     sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
                         kind);
     json_decref(row);
@@ -119,7 +119,7 @@ json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response 
     sr_log(SR_LOG_WARN, "auth", "refused certificate '%s' from %s: not issued by tenant %s's CA",
            req->peer_cn, req->remote ? req->remote : "?", tenant);
     sr_http_reply_error(resp, 403, "forbidden", "certificate '%s' is not a %s scout", req->peer_cn,
-                        kind);
+                        kind ? kind : "known");
     json_decref(row);
     return NULL;
   }

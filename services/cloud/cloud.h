@@ -22,6 +22,7 @@
 #include "worker_pool.h"
 
 struct sr_aead;
+struct cloud_copies;
 
 typedef struct cloud {
   struct ev_loop *loop;
@@ -37,9 +38,10 @@ typedef struct cloud {
   sr_loader *loader;
   sr_instance *idps[8]; /* identity providers with registration flows */
   size_t n_idps;
-  struct sr_aead *master;  /* seals secrets at rest; NULL without master_key_file */
-  char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
-  sr_worker_pool *pool;    /* identity providers' blocking steps, off the loop */
+  struct sr_aead *master;      /* seals secrets at rest; NULL without master_key_file */
+  char mqtt_username[512];     /* the cloud's own subject, as the broker sees it */
+  sr_worker_pool *pool;        /* blocking steps (identity providers, storage), off the loop */
+  struct cloud_copies *copies; /* copies.c: storage instances and their sweep */
 } cloud;
 
 /* ---- auth.c ---- */
@@ -57,7 +59,7 @@ bool cloud_auth_admin(cloud *c, const sr_http_request *req, sr_http_response *re
 /* True for the operator token (creates tenants). */
 bool cloud_auth_operator(cloud *c, const sr_http_request *req);
 /* The scout row of the verified client certificate, of `kind` ("print" or
- * "site"), or NULL (and a 401/403 in resp). Caller decrefs. */
+ * "site"; NULL: either), or NULL (and a 401/403 in resp). Caller decrefs. */
 json_t *cloud_auth_scout(cloud *c, const sr_http_request *req, sr_http_response *resp,
                          const char *kind);
 
@@ -112,6 +114,7 @@ typedef enum cloud_caller {
   CLOUD_PRINT_SCOUT,   /* a print scout's certificate */
   CLOUD_SITE,          /* a site scout's certificate */
   CLOUD_PANEL_SESSION, /* a site scout's certificate and a panel session it made */
+  CLOUD_SCOUT,         /* any scout's certificate, print or site (the handler decides more) */
 } cloud_caller;
 
 /* One call as the router hands it to a handler: who is calling, the path's
@@ -235,6 +238,26 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
 
 /* A scout came online: sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
+
+/* ---- copies.c (cloud copies of job files) ---- */
+
+/* Creates the storage instances of the `storage:` list (c->copies). */
+int cloud_copies_init(cloud *c, char *err, size_t err_size);
+/* Starts the sweep that deletes copies of ended jobs left in storage. */
+void cloud_copies_start(cloud *c);
+/* Where spooled copies wait (the database's directory). */
+const char *cloud_copies_spool_dir(cloud *c);
+/* sr_http_options.spooled: true for PUT /api/v1/scout/jobs/{id}/copy. */
+bool cloud_copy_spooled(void *ctx, const char *method, const char *path);
+/* PUT, GET, DELETE /api/v1/scout/jobs/{id}/copy. */
+void cloud_scout_copy_put(cloud_call *k);
+void cloud_scout_copy_get(cloud_call *k);
+void cloud_scout_copy_remove(cloud_call *k);
+/* The job ended (printed, deleted, expired): deletes its copy, if any, on
+ * the pool; what fails is deleted again by the sweep. On the loop. */
+void cloud_copy_discard(cloud *c, const char *tenant, const char *job_id);
+/* Destroys the storage instances; after the pool is freed. */
+void cloud_copies_free(cloud *c);
 
 /* ---- deliverers.c ---- */
 

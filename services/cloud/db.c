@@ -88,6 +88,12 @@ static const char *const migrations[] = {
     "CREATE TABLE tenant_settings(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, name));",
+    /* (cloud-copy) the job's cloud copy, if any: the storage instance and
+     * key it is under, its size, and its region (set by region routing) */
+    "ALTER TABLE jobs ADD COLUMN copy_store TEXT;"
+    "ALTER TABLE jobs ADD COLUMN copy_key TEXT;"
+    "ALTER TABLE jobs ADD COLUMN copy_size INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN copy_region TEXT;",
     /* (failover) who holds a release now: releases.scout is that deliverer's
      * scout, `deliverer` its kind (origin, site, crowdsource; '' before any),
      * `handling` the kinds still to try (JSON array), `site` the site

@@ -104,7 +104,8 @@ static bool cloud_init(cloud *c, const char *config_path) {
       return false;
     }
   }
-  /* registration steps call SMTP servers and OpenID providers: off the loop */
+  /* registration steps call SMTP servers and OpenID providers, copies
+   * call storage: off the loop */
   c->pool = sr_worker_pool_new(c->loop, REGISTRATION_THREADS, REGISTRATION_QUEUE);
   if (!c->pool) {
     fprintf(stderr, "sr-cloud: cannot start worker threads\n");
@@ -118,6 +119,12 @@ static bool cloud_init(cloud *c, const char *config_path) {
     for (size_t k = 0; k < sr_config_error_count(c->doc); k++)
       fprintf(stderr, "%s\n", sr_config_error(c->doc, k));
     fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
+  if (cloud_copies_init(c, err, sizeof err) != SR_OK) {
+    for (size_t k = 0; k < sr_config_error_count(c->doc); k++)
+      fprintf(stderr, "%s\n", sr_config_error(c->doc, k));
+    fprintf(stderr, "sr-cloud: storage: %s\n", err);
     return false;
   }
   sr_config_path(c->doc, cc->database.path, path, sizeof path);
@@ -172,7 +179,11 @@ static bool cloud_init(cloud *c, const char *config_path) {
                         .idle_timeout_s = (int)cc->api_limits.idle_timeout,
                         .max_connections = (int)cc->api_limits.max_connections,
                         .max_connections_per_address =
-                            (int)cc->api_limits.max_connections_per_address};
+                            (int)cc->api_limits.max_connections_per_address,
+                        /* job copies stream to a file, never into memory */
+                        .spooled = cloud_copy_spooled,
+                        .spool_max = (size_t)cc->copy_max_size,
+                        .spool_dir = cloud_copies_spool_dir(c)};
   if (sr_http_server_start(c->loop, &ho, cloud_api_handle, c, &c->http, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;
@@ -181,6 +192,7 @@ static bool cloud_init(cloud *c, const char *config_path) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;
   }
+  cloud_copies_start(c);
   ev_timer_init(&c->sweep, on_sweep, 1.0, 1.0);
   c->sweep.data = c;
   ev_timer_start(c->loop, &c->sweep);
@@ -201,6 +213,7 @@ static void cloud_free(cloud *c) {
     cloud_db_close(c->db);
   cloud_registrations_sweep(c, true);
   cloud_events_report(true);
+  cloud_copies_free(c); /* after the pool: its work used the instances */
   for (size_t i = 0; i < c->n_idps; i++)
     sr_instance_destroy(c->idps[i]);
   sr_loader_free(c->loader);

@@ -306,8 +306,9 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
                       "'releasing', 'printing')",
                       "titt", id, now, tenant, job) >= 0;
     if (!finish_updates(c, ok, tenant, id, "that the job printed"))
-      goto out;       /* still under way: the scout answers a re-sent command again */
-    if (changed == 1) /* a repeated "printed" is no news */
+      goto out; /* still under way: the scout answers a re-sent command again */
+    cloud_copy_discard(c, tenant, job); /* cloud-copy: nothing of a printed job stays */
+    if (changed == 1)                   /* a repeated "printed" is no news */
       sr_log(SR_LOG_INFO, "release", "tenant %s release %s: job %s printed%s%s by %s", tenant, id,
              job, transport ? " over " : "", transport ? transport : "",
              cloud_row_text(release, "deliverer"));
@@ -450,6 +451,8 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
                        "UPDATE jobs SET state = ?, reason = NULL, updated_at = ? WHERE tenant = ? "
                        "AND id = ? AND state = 'held'",
                        "titt", state, (int64_t)time(NULL), tenant, job_id);
+  if (n == 1) /* cloud-copy: the job's copy goes with it */
+    cloud_copy_discard(c, tenant, job_id);
   if (n == 1 && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id)) {
     if (cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
                      tenant, job_id) == 1)

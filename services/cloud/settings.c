@@ -36,6 +36,18 @@ static json_t *hold_time_default(cloud *c) {
   return json_integer(t < 3600 ? 3600 : t > 7 * 86400 ? 7 * 86400 : t);
 }
 
+static json_t *cloud_copy_default(cloud *c) {
+  (void)c;
+  return json_string("off");
+}
+
+static json_t *copy_after_default(cloud *c) {
+  (void)c;
+  return json_integer(30 * 60);
+}
+
+static const char *const cloud_copy_choices[] = {"off", "immediate", "deferred", NULL};
+
 static json_t *document_handling_default(cloud *c) {
   (void)c;
   return json_pack("[s]", "origin"); /* the workstation alone, as before failover */
@@ -49,6 +61,18 @@ static const setting_def defs[] = {
      .max = 7 * 86400,
      .fallback = hold_time_default,
      .help = "how long a job is held before it expires unprinted (1h to 7d)"},
+    {.name = "cloud_copy",
+     .kind = SETTING_CHOICE,
+     .choices = cloud_copy_choices,
+     .fallback = cloud_copy_default,
+     .help = "whether print scouts upload each held job's encrypted file to the cloud: off, "
+             "immediate (once held) or deferred (jobs still held after copy_after)"},
+    {.name = "copy_after",
+     .kind = SETTING_DURATION,
+     .min = 60,
+     .max = 7 * 86400,
+     .fallback = copy_after_default,
+     .help = "with cloud_copy deferred: how long a job is held before its copy is uploaded"},
     {.name = "document_handling",
      .kind = SETTING_LIST,
      .choices = (const char *const[]){"origin", "site", "crowdsource", NULL},
@@ -59,7 +83,8 @@ static const setting_def defs[] = {
              "others (crowdsource); docs/storage.md"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time", "document_handling", NULL};
+const char *const cloud_setting_names[] = {"hold_time", "cloud_copy", "copy_after",
+                                           "document_handling", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -99,8 +124,6 @@ bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *ou
   return ok;
 }
 
-/* The checked, normalised value of `given` for `d` (new reference), or
- * NULL with the reason in `why`. */
 /* Lists the choices of `d` after `what` into why. */
 static void say_choices(const setting_def *d, const char *what, char *why, size_t why_size) {
   size_t n = (size_t)snprintf(why, why_size, "'%s' is %s:", d->name, what);
@@ -160,6 +183,8 @@ static json_t *list_value(const setting_def *d, json_t *given) {
   return out;
 }
 
+/* The checked, normalised value of `given` for `d` (new reference), or
+ * NULL with the reason in `why`. */
 static json_t *setting_value(const setting_def *d, json_t *given, char *why, size_t why_size) {
   switch (d->kind) {
   case SETTING_DURATION: {

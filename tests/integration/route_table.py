@@ -50,8 +50,10 @@ def documented(doc):
                 continue
             body = item[method].get("requestBody")
             fields = None
-            if body:
+            if body and "application/json" in body["content"]:
                 fields = properties(doc, body["content"]["application/json"]["schema"])
+            elif body:  # a file (a job copy): no JSON fields
+                fields = set()
             ops[(method.upper(), path)] = fields
     return ops
 

@@ -1,0 +1,484 @@
+/*
+ * Cloud copies of job files (tenant setting `cloud_copy`). A print scout
+ * uploads a held job's file as it is on the workstation: encrypted with the
+ * site key, which the cloud never has, so the cloud stores and serves
+ * ciphertext only. The body is spooled by the HTTP server to an unlinked
+ * file (never held in memory), checked to be a job file (its header, no
+ * key needed) of a job of the caller's, then put into a storage instance
+ * (the cloud's `storage:` plugins) on the worker pool: storage calls may
+ * block (S3), so they never run on the loop. The copy is deleted when its
+ * job ends (printed, deleted, expired), by cloud_copy_discard and, for
+ * what that could not delete, by a sweep.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "jobfile.h"
+#include "jobfile_format.h"
+#include "jobfile_stream.h"
+#include "log.h"
+#include "storage_client.h"
+
+#define MAX_STORES 32
+#define SWEEP_SECONDS 10.0
+#define SWEEP_BATCH 16 /* discards a sweep starts at most */
+
+struct cloud_copies {
+  sr_instance *stores[MAX_STORES];
+  size_t n_stores;
+  char spool_dir[1024]; /* unlinked files of uploads and downloads */
+  ev_timer sweep;       /* deletes copies of ended jobs that are left */
+  size_t discards;      /* in flight on the pool */
+};
+
+/* States in which a job may have a copy; any other means it ended. */
+#define LIVE_STATES "('held', 'releasing', 'printing')"
+static bool job_live(const char *state) {
+  return strcmp(state, "held") == 0 || strcmp(state, "releasing") == 0 ||
+         strcmp(state, "printing") == 0;
+}
+
+int cloud_copies_init(cloud *c, char *err, size_t err_size) {
+  struct cloud_copies *cp = calloc(1, sizeof *cp);
+  if (!cp) {
+    snprintf(err, err_size, "out of memory");
+    return SR_ERR_NOMEM;
+  }
+  c->copies = cp;
+  int status = sr_instances_create(c->loader, SR_PLUGIN_STORAGE, c->cfg.u.cloud.storage, cp->stores,
+                                   MAX_STORES, &cp->n_stores, err, err_size);
+  if (status != SR_OK)
+    return status;
+  /* spooled files stay beside the database: the service's own directory */
+  char db_path[1024];
+  sr_config_path(c->doc, c->cfg.u.cloud.database.path, db_path, sizeof db_path);
+  char *slash = strrchr(db_path, '/');
+  snprintf(cp->spool_dir, sizeof cp->spool_dir, "%.*s", slash ? (int)(slash - db_path) : 1,
+           slash ? db_path : ".");
+  if (!cp->spool_dir[0])
+    snprintf(cp->spool_dir, sizeof cp->spool_dir, "/");
+  return SR_OK;
+}
+
+const char *cloud_copies_spool_dir(cloud *c) { return c->copies->spool_dir; }
+
+/* ---- where a copy lives ---- */
+
+/* The storage instance and key for job `job_id` of `tenant`: for now the
+ * first storage instance and TENANT/JOB. The regions helper replaces this
+ * with the region of the job's owner and site (instance + key prefix).
+ * NULL (and `why`) when the cloud has no storage. */
+static sr_instance *copy_location(cloud *c, const char *tenant, const char *job_id, char *key,
+                                  size_t key_size, char *why, size_t why_size) {
+  if (!c->copies->n_stores) {
+    snprintf(why, why_size, "this cloud has no storage configured for copies");
+    return NULL;
+  }
+  snprintf(key, key_size, "%s/%s", tenant, job_id);
+  return c->copies->stores[0];
+}
+
+/* The storage instance named `name` (as recorded in jobs.copy_store). */
+static sr_instance *store_named(cloud *c, const char *name) {
+  for (size_t i = 0; i < c->copies->n_stores; i++)
+    if (strcmp(c->copies->stores[i]->name, name) == 0)
+      return c->copies->stores[i];
+  return NULL;
+}
+
+/* ---- who may do what with a copy ---- */
+
+/* The one place that decides who may touch job `job`'s copy (both rows
+ * are of the same tenant: the job was looked up in the scout's tenant).
+ * Writing (PUT, DELETE): only the origin, the print scout holding the
+ * job. Reading (GET): the origin, and the scouts the cloud may route a
+ * release of this job to; for now every site scout of the tenant (the
+ * site service delivers for offline workstations). The failover helper
+ * narrows reading to the deliverer a release was routed to. */
+static bool copy_allowed(const json_t *scout, const json_t *job, bool write) {
+  bool origin = strcmp(cloud_row_text(scout, "id"), cloud_row_text(job, "scout")) == 0;
+  if (write)
+    return origin;
+  return origin || strcmp(cloud_row_text(scout, "kind"), "site") == 0;
+}
+
+/* The job of the {id} in the caller's tenant if the caller may touch its
+ * copy; NULL with the answer (404, 403, 500) in k->resp. Caller decrefs. */
+static json_t *job_for_copy(cloud_call *k, bool write) {
+  const char *tenant = cloud_row_text(k->scout, "tenant");
+  json_t *job =
+      cloud_db_row(k->c->db, "SELECT * FROM jobs WHERE tenant = ? AND id = ?", "tt", tenant, k->id);
+  if (!job && cloud_db_failed(k->c->db))
+    cloud_api_db_error(k->resp, "reading the job");
+  else if (!job)
+    sr_http_reply_error(k->resp, 404, "not_found", "no job %.64s", k->id);
+  else if (!copy_allowed(k->scout, job, write))
+    sr_http_reply_error(k->resp, 403, "forbidden",
+                        write ? "only the workstation holding job %.64s may change its copy"
+                              : "this scout may not read the copy of job %.64s",
+                        k->id);
+  else
+    return job;
+  json_decref(job);
+  return NULL;
+}
+
+/* ---- the work done on the pool ---- */
+
+typedef enum copy_op { COPY_PUT, COPY_GET, COPY_REMOVE } copy_op;
+
+typedef struct copy_work {
+  cloud *c;
+  sr_http_exchange *x; /* the request answered in `done`; NULL: a discard */
+  copy_op op;
+  sr_instance *store;
+  char tenant[64], job[128], key[SR_STORAGE_KEY_MAX];
+  int fd; /* PUT: the spooled body; GET: the file the copy is read into */
+  size_t size;
+  int status;
+  char err[1024];
+} copy_work;
+
+static void copy_work_free(copy_work *w) {
+  if (w->fd >= 0)
+    close(w->fd);
+  free(w);
+}
+
+static void run_copy_op(void *arg) {
+  copy_work *w = arg;
+  switch (w->op) {
+  case COPY_PUT:
+    w->status = sr_store_put(w->store, w->key, sr_fd_read, &w->fd, w->err, sizeof w->err);
+    break;
+  case COPY_GET:
+    w->status = sr_store_get(w->store, w->key, sr_fd_write, &w->fd, w->err, sizeof w->err);
+    if (w->status == SR_OK) {
+      off_t end = lseek(w->fd, 0, SEEK_CUR);
+      w->size = end > 0 ? (size_t)end : 0;
+      if (lseek(w->fd, 0, SEEK_SET) != 0)
+        w->status = SR_ERR_IO;
+    }
+    break;
+  case COPY_REMOVE:
+    w->status = sr_store_remove(w->store, w->key, w->err, sizeof w->err);
+    if (w->status == SR_ERR_NOT_FOUND) /* already gone: what was wanted */
+      w->status = SR_OK;
+    break;
+  }
+}
+
+/* Answers a storage failure: the store, not the caller, is at fault. */
+static void reply_storage_error(sr_http_response *resp, const copy_work *w) {
+  sr_log(SR_LOG_ERROR, "copies", "tenant %s job %s: %s", w->tenant, w->job, w->err);
+  if (w->status == SR_ERR_NOT_FOUND)
+    sr_http_reply_error(resp, 404, "not_found", "the copy of job %s is not in storage", w->job);
+  else
+    sr_http_reply_error(resp, 503, "storage_unavailable",
+                        "the cloud's storage failed; try again later");
+}
+
+/* Defers the answer of `k` and hands `w` to the pool. */
+static void start_copy_op(cloud_call *k, copy_work *w, sr_done_fn done) {
+  w->x = sr_http_defer(k->req);
+  if (!w->x) {
+    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
+    copy_work_free(w);
+    return;
+  }
+  if (k->c->pool && sr_worker_pool_submit(k->c->pool, run_copy_op, done, w) == SR_OK)
+    return;
+  sr_http_response resp = {.retry_after = 5};
+  sr_http_reply_error(&resp, 503, "busy", "the cloud is busy; try again shortly");
+  sr_http_finish(w->x, &resp);
+  copy_work_free(w);
+}
+
+static copy_work *copy_work_new(cloud *c, copy_op op, const char *tenant, const char *job) {
+  copy_work *w = calloc(1, sizeof *w);
+  if (!w)
+    return NULL;
+  w->c = c;
+  w->op = op;
+  w->fd = -1;
+  snprintf(w->tenant, sizeof w->tenant, "%s", tenant);
+  snprintf(w->job, sizeof w->job, "%s", job);
+  return w;
+}
+
+/* ---- deleting copies of ended jobs ---- */
+
+/* The copy `w` deleted is no longer recorded, unless a new upload has
+ * replaced the record meanwhile. False if the database failed. */
+static bool forget_copy(copy_work *w) {
+  return cloud_db_run(w->c->db,
+                      "UPDATE jobs SET copy_key = NULL, copy_store = NULL, copy_size = NULL, "
+                      "copy_region = NULL WHERE tenant = ? AND id = ? AND copy_key = ?",
+                      "ttt", w->tenant, w->job, w->key) >= 0;
+}
+
+static void discard_done(void *arg) {
+  copy_work *w = arg;
+  cloud *c = w->c;
+  c->copies->discards--;
+  if (w->status == SR_OK) {
+    /* only if it is still the copy deleted (a new upload may have come) */
+    forget_copy(w);
+    sr_log(SR_LOG_INFO, "copies", "tenant %s job %s: cloud copy deleted", w->tenant, w->job);
+  } else {
+    sr_log(SR_LOG_WARN, "copies", "tenant %s job %s: cloud copy not deleted yet (retried): %s",
+           w->tenant, w->job, w->err);
+  }
+  copy_work_free(w);
+}
+
+/* Starts deleting the copy described by `row` (tenant, id, copy_store,
+ * copy_key). False if it could not start (the sweep tries again). */
+static bool discard_row(cloud *c, const json_t *row) {
+  sr_instance *store = store_named(c, cloud_row_text(row, "copy_store"));
+  if (!store) {
+    sr_log(SR_LOG_ERROR, "copies",
+           "tenant %s job %s: its copy is in storage '%s', which is no longer configured",
+           cloud_row_text(row, "tenant"), cloud_row_text(row, "id"),
+           cloud_row_text(row, "copy_store"));
+    return false;
+  }
+  copy_work *w =
+      copy_work_new(c, COPY_REMOVE, cloud_row_text(row, "tenant"), cloud_row_text(row, "id"));
+  if (!w)
+    return false;
+  w->store = store;
+  snprintf(w->key, sizeof w->key, "%s", cloud_row_text(row, "copy_key"));
+  if (!c->pool || sr_worker_pool_submit(c->pool, run_copy_op, discard_done, w) != SR_OK) {
+    copy_work_free(w);
+    return false;
+  }
+  c->copies->discards++;
+  return true;
+}
+
+void cloud_copy_discard(cloud *c, const char *tenant, const char *job_id) {
+  json_t *row = cloud_db_row(c->db,
+                             "SELECT tenant, id, copy_store, copy_key FROM jobs WHERE tenant = ? "
+                             "AND id = ? AND copy_key IS NOT NULL",
+                             "tt", tenant, job_id);
+  if (row)
+    discard_row(c, row);
+  json_decref(row);
+}
+
+/* Copies of jobs that ended and are still stored (a discard failed, or the
+ * pool was full): deleted again, a batch at a time, when none is in flight. */
+static void on_sweep(struct ev_loop *loop, ev_timer *t, int revents) {
+  (void)loop, (void)revents;
+  cloud *c = t->data;
+  if (c->copies->discards)
+    return;
+  json_t *left = cloud_db_rows(c->db,
+                               "SELECT tenant, id, copy_store, copy_key FROM jobs WHERE copy_key "
+                               "IS NOT NULL AND state NOT IN " LIVE_STATES " LIMIT ?",
+                               "i", (int64_t)SWEEP_BATCH);
+  size_t i;
+  json_t *row;
+  json_array_foreach(left, i, row) {
+    if (!discard_row(c, row))
+      break;
+  }
+  json_decref(left);
+}
+
+void cloud_copies_start(cloud *c) {
+  ev_timer_init(&c->copies->sweep, on_sweep, SWEEP_SECONDS, SWEEP_SECONDS);
+  c->copies->sweep.data = c;
+  ev_timer_start(c->loop, &c->copies->sweep);
+}
+
+/* ---- the endpoints ---- */
+
+bool cloud_copy_spooled(void *ctx, const char *method, const char *path) {
+  (void)ctx;
+  static const char prefix[] = "/api/v1/scout/jobs/", suffix[] = "/copy";
+  size_t n = strlen(path);
+  return strcmp(method, "PUT") == 0 && strncmp(path, prefix, sizeof prefix - 1) == 0 &&
+         n > sizeof prefix - 1 + sizeof suffix - 1 &&
+         strcmp(path + n - (sizeof suffix - 1), suffix) == 0;
+}
+
+static void put_done(void *arg) {
+  copy_work *w = arg;
+  cloud *c = w->c;
+  sr_http_response resp = {0};
+  if (w->status != SR_OK) {
+    reply_storage_error(&resp, w);
+  } else {
+    int n = cloud_db_run(c->db,
+                         "UPDATE jobs SET copy_store = ?, copy_key = ?, copy_size = ?, "
+                         "copy_region = NULL WHERE tenant = ? AND id = ?",
+                         "ttitt", w->store->name, w->key, (int64_t)w->size, w->tenant, w->job);
+    if (n != 1) {
+      cloud_api_db_error(&resp, "recording the copy");
+    } else {
+      sr_log(SR_LOG_INFO, "copies", "tenant %s job %s: cloud copy stored (%zu bytes, %s)",
+             w->tenant, w->job, w->size, w->store->name);
+      sr_http_reply_json(&resp, 201,
+                         json_pack("{s:s, s:I}", "job", w->job, "size", (json_int_t)w->size));
+    }
+    /* the job may have ended while the copy was uploading */
+    json_t *ended = cloud_db_row(c->db,
+                                 "SELECT 1 AS ended FROM jobs WHERE tenant = ? AND id = ? AND "
+                                 "state NOT IN " LIVE_STATES,
+                                 "tt", w->tenant, w->job);
+    if (ended)
+      cloud_copy_discard(c, w->tenant, w->job);
+    json_decref(ended);
+  }
+  sr_http_finish(w->x, &resp);
+  copy_work_free(w);
+}
+
+/* True if `fd` starts with a job file header; else a 400 in resp. */
+static bool looks_like_job_file(int fd, size_t len, sr_http_response *resp) {
+  uint8_t head[SR_JF_HEADER_LEN];
+  char why[160] = "the body is shorter than a job file's header";
+  if (len >= sizeof head && pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+      sr_jobfile_header_check(head, sizeof head, why, sizeof why) == SR_OK)
+    return true;
+  sr_http_reply_error(resp, 400, "not_a_job_file", "the body is not a job file: %s", why);
+  return false;
+}
+
+void cloud_scout_copy_put(cloud_call *k) {
+  cloud *c = k->c;
+  const char *tenant = cloud_row_text(k->scout, "tenant");
+  char setting[32] = "off", why[160];
+  json_t *job = job_for_copy(k, true);
+  if (!job)
+    return;
+  int fd = sr_http_take_body_file(k->req);
+  copy_work *w = NULL;
+  if (fd < 0) /* no body at all */
+    sr_http_reply_error(k->resp, 400, "not_a_job_file",
+                        "send the job file as the body (application/octet-stream)");
+  else if (!looks_like_job_file(fd, k->req->body_len, k->resp))
+    ; /* answered */
+  else if (!cloud_setting_text(c, tenant, "cloud_copy", setting, sizeof setting) ||
+           strcmp(setting, "off") == 0)
+    sr_http_reply_error(k->resp, 409, "cloud_copy_off",
+                        "this tenant keeps no cloud copies (setting cloud_copy is off)");
+  else if (!job_live(cloud_row_text(job, "state")))
+    sr_http_reply_error(k->resp, 409, "job_ended", "job %.64s is %s; it needs no copy", k->id,
+                        cloud_row_text(job, "state"));
+  else if (!(w = copy_work_new(c, COPY_PUT, tenant, k->id)))
+    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
+  else if (!(w->store = copy_location(c, tenant, k->id, w->key, sizeof w->key, why, sizeof why))) {
+    sr_http_reply_error(k->resp, 503, "no_storage", "%s", why);
+    copy_work_free(w);
+  } else {
+    w->fd = fd;
+    w->size = k->req->body_len;
+    fd = -1;
+    start_copy_op(k, w, put_done);
+  }
+  if (fd >= 0)
+    close(fd);
+  json_decref(job);
+}
+
+static void get_done(void *arg) {
+  copy_work *w = arg;
+  sr_http_response resp = {0};
+  if (w->status != SR_OK) {
+    reply_storage_error(&resp, w);
+  } else {
+    sr_http_reply_file(&resp, 200, w->fd, w->size);
+    w->fd = -1; /* the server's now */
+  }
+  sr_http_finish(w->x, &resp);
+  copy_work_free(w);
+}
+
+/* An unlinked file in `dir` for a copy read from storage, or -1. */
+static int download_file(const char *dir) {
+  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/sr-copy-XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+      unlink(path);
+  }
+  return fd;
+}
+
+/* The work for an existing copy of the {id}'s job (GET, DELETE), with its
+ * store and key; NULL with the answer in k->resp. */
+static copy_work *existing_copy_work(cloud_call *k, copy_op op) {
+  json_t *job = job_for_copy(k, op != COPY_GET);
+  if (!job)
+    return NULL;
+  sr_instance *store = store_named(k->c, cloud_row_text(job, "copy_store"));
+  copy_work *w = NULL;
+  if (json_is_null(json_object_get(job, "copy_key")) || !store)
+    sr_http_reply_error(k->resp, 404, "no_copy", "job %.64s has no cloud copy", k->id);
+  else if (!(w = copy_work_new(k->c, op, cloud_row_text(job, "tenant"), k->id)))
+    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
+  else {
+    w->store = store;
+    snprintf(w->key, sizeof w->key, "%s", cloud_row_text(job, "copy_key"));
+  }
+  json_decref(job);
+  return w;
+}
+
+void cloud_scout_copy_get(cloud_call *k) {
+  copy_work *w = existing_copy_work(k, COPY_GET);
+  if (!w)
+    return;
+  const char *dir = k->c->copies->spool_dir;
+  if ((w->fd = download_file(dir)) < 0) {
+    sr_log(SR_LOG_ERROR, "copies", "cannot make a file in %s: %s", dir, strerror(errno));
+    sr_http_reply_error(k->resp, 503, "busy", "the cloud cannot serve copies now; try again");
+    copy_work_free(w);
+    return;
+  }
+  start_copy_op(k, w, get_done);
+}
+
+static void remove_done(void *arg) {
+  copy_work *w = arg;
+  sr_http_response resp = {0};
+  if (w->status != SR_OK) {
+    reply_storage_error(&resp, w);
+  } else if (!forget_copy(w)) {
+    cloud_api_db_error(&resp, "recording the deletion");
+  } else {
+    resp.status = 204;
+  }
+  sr_http_finish(w->x, &resp);
+  copy_work_free(w);
+}
+
+void cloud_scout_copy_remove(cloud_call *k) {
+  copy_work *w = existing_copy_work(k, COPY_REMOVE);
+  if (w)
+    start_copy_op(k, w, remove_done);
+}
+
+void cloud_copies_free(cloud *c) {
+  struct cloud_copies *cp = c->copies;
+  if (!cp)
+    return;
+  if (ev_is_active(&cp->sweep))
+    ev_timer_stop(c->loop, &cp->sweep);
+  for (size_t i = 0; i < cp->n_stores; i++)
+    sr_instance_destroy(cp->stores[i]);
+  free(cp);
+  c->copies = NULL;
+}
