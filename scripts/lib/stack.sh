@@ -16,8 +16,12 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
-# STACK_SCOUT_KEEPALIVE sets the MQTT keep-alive of the print scouts started
-# after it is set (5s by default; the broker's will fires after 1.5 of them).
+# STACK_SCOUT_KEEPALIVE sets the MQTT keep-alive of the print scouts and the
+# site service started after it is set (5s by default; the broker's will
+# fires after 1.5 of them).
+# STACK_DOCUMENT_HANDLING sets the tenant's document_handling (origin,site by
+# default: the site service prints a job whose workstation is away).
+# STACK_SERVE_OTHERS=1 makes the next print scout serve others (crowdsource).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -72,6 +76,14 @@ stack_spawn() { # NAME LOG COMMAND...
   stack_pids+=("$stack_last_pid")
   stack_service_pid[$name]=$stack_last_pid
   stack_service_log[$name]=$log
+}
+
+# Who may print a released job, as JSON for stack.json: the site service
+# (a deliverer when document_handling names `site`) by its scout id.
+stack_deliverers_json() {
+  stack_srctl scout list --json |
+    jq --arg h "$(stack_srctl settings show --json | jq -c .document_handling)" \
+      '{document_handling: ($h | fromjson), site: [.scouts[] | select(.kind == "site") | {id, name}]}'
 }
 
 # The services as JSON: {name: {pid, log}}.
@@ -290,9 +302,24 @@ stack_tenant() {
   chmod 600 "$secret_file"
   stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
     --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
+  # failover: the site service prints a job whose workstation is away
+  stack_srctl settings set "document_handling=${STACK_DOCUMENT_HANDLING:-origin,site}" >/dev/null || return 1
   stack_srctl device add printer1 --name "Demo Printer" \
     --uri "ipps://localhost:$printer_port/ipp/print" --uri "ipp://localhost:$printer_port/ipp/print" \
     --uri "socket://127.0.0.1:$raw_port" --snmp "127.0.0.1:$snmp_port" >/dev/null || return 1
+}
+
+# How the print scouts and the site service deliver: the transports and
+# the printer hosts they may print to (YAML).
+stack_delivery_yaml() {
+  cat <<YAML
+transports:
+  - plugin: ipps
+    config: {ca_file: $stack_dir/pki/root.crt}
+  - plugin: ipp
+  - plugin: raw
+printers: [localhost, 127.0.0.1]
+YAML
 }
 
 # Enrolls and starts the site service; sets $panel_url.
@@ -313,7 +340,17 @@ identity:
   card_strip_leading_zeros: true
   pin_length: 4
   secret_file: ../site-secret
+# a deliverer (document_handling site): prints released jobs from their
+# cloud copy when their workstation is away
+mqtt:
+  host: localhost
+  port: $mqtt_port
+  keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}
+cache: {plugin: local, config: {root: $d/cache}}
+drivers: [{plugin: printer_mib}]
+$(stack_delivery_yaml)
 YAML
+  [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/site.yaml"
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/site.yaml"
   # identity providers for directory logins, if a caller gives some (YAML)
   [ -n "${STACK_SITE_IDP:-}" ] && printf '%s\n' "$STACK_SITE_IDP" >>"$d/site.yaml"
@@ -329,6 +366,7 @@ YAML
   stack_spawn site "$d/log" "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>>"$d/log"
   site_pid=$stack_last_pid
   panel_url=$(stack_wait_line "$d/out" panel) || { cat "$d/log" >&2; return 1; }
+  for _ in $(seq 400); do grep -q "connected to the broker" "$d/log" && break; sleep 0.025; done
   site_port=${panel_url##*:}
   panel_url=${panel_url/127.0.0.1/localhost}
   stack_log "panel API $panel_url"
@@ -364,15 +402,12 @@ mqtt:
   keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}
   tls: {ca: ../pki/root.crt, cert: scout.crt, key: scout.key}
 storage: {plugin: local, config: {root: $d/store}}
-transports:
-  - plugin: ipps
-    config: {ca_file: $stack_dir/pki/root.crt}
-  - plugin: ipp
-  - plugin: raw
 driver: {plugin: printer_mib}
-printers: [localhost, 127.0.0.1]
+$(stack_delivery_yaml)
 YAML
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"
+  [ -n "${STACK_SERVE_OTHERS:-}" ] &&
+    printf 'serve_others: true\ncache: {plugin: local, config: {root: %s}}\n' "$d/cache" >>"$d/scout.yaml"
   if [ ! -f "$d/scout.crt" ]; then
     local enroll
     enroll=$(stack_srctl scout enroll --kind print --name "$name" --user "$user" --json) || return 1

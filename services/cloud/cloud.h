@@ -236,6 +236,10 @@ void cloud_release_resume(cloud *c);
  * tells its scout. False if the job was not held. */
 bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state);
 
+/* True if scout `scout` holds a release of job `job_id` under way now (a
+ * deliverer may fetch the job's cloud copy). */
+bool cloud_release_holder(cloud *c, const char *tenant, const char *job_id, const char *scout);
+
 /* A scout came online: sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
 

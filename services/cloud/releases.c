@@ -396,6 +396,15 @@ void cloud_release_resume(cloud *c) {
   json_decref(open);
 }
 
+bool cloud_release_holder(cloud *c, const char *tenant, const char *job_id, const char *scout) {
+  json_t *row = cloud_db_row(c->db,
+                             "SELECT id FROM releases WHERE tenant = ? AND job = ? AND scout = ? "
+                             "AND state IN ('releasing', 'printing')",
+                             "ttt", tenant, job_id, scout);
+  json_decref(row);
+  return row != NULL;
+}
+
 /* Tells a scout (if online) to delete its copy of a job. */
 static bool tell_scout_delete(cloud *c, const char *tenant, const char *scout, const char *job_id) {
   json_t *row = cloud_db_row(c->db, "SELECT online FROM scouts WHERE tenant = ? AND id = ?", "tt",

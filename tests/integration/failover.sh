@@ -5,7 +5,11 @@
 # with SIGSTOP, so the broker still lists it online (its keep-alive is a
 # minute): the cloud must move on because it does not answer, within
 # seconds, not at the broker's will. The origin, continued, receives the
-# release command after its deadline and drops it: it prints nothing.
+# release command after its deadline and drops it: it prints nothing, and
+# deletes its file when the job was printed elsewhere. The next deliverer
+# is the site service (document_handling site) or another user's
+# workstation that serves others (crowdsource), printing from the job's
+# cloud copy; with [origin] alone (personal) nothing changes.
 # usage: failover.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -24,10 +28,14 @@ newest_job() { # SESSION -> $job (the newest held job)
 }
 store_files() { ls "$tmp/$1/store/jobs" 2>/dev/null | wc -l; }
 
-# 1. the setting: [origin] by default; a list, text or `personal`; refused
-# with a clear reason otherwise
-check "document_handling is [origin] by default" \
-  [ "$(stack_srctl settings show --json | jq -c .document_handling)" = '["origin"]' ]
+# 1. the setting: [origin] by default (the stack sets [origin, site]); a
+# list, text or `personal`; refused with a clear reason otherwise
+SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/cloud/operator-token \
+  "$bin/srctl" tenant create other --token-out "$tmp/other-token" >/dev/null
+check "a new tenant's document_handling is [origin]" \
+  [ "$(SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/other-token "$bin/srctl" settings show --json | jq -c .document_handling)" = '["origin"]' ]
+check "the stack's is [origin, site]" \
+  [ "$(stack_srctl settings show --json | jq -c .document_handling)" = '["origin","site"]' ]
 check "set as text: origin,site" \
   [ "$(stack_srctl settings set document_handling=origin,site --json | jq -c .document_handling)" = '["origin","site"]' ]
 check "personal is [origin]" \
@@ -40,6 +48,8 @@ out=$(stack_srctl settings set document_handling=cloud 2>&1)
 check "an unknown deliverer: refused" ok 'grep -q "origin site crowdsource" <<<"$out"'
 check "and nothing changed" \
   [ "$(stack_srctl settings show --json | jq -c .document_handling)" = '["origin"]' ]
+check "the site service is online over MQTT (a deliverer)" \
+  ok '[ "$(stack_srctl scout list --json | jq ".scouts[] | select(.kind == \"site\") | .online")" = 1 ]'
 
 # 2. [origin, site] without a cloud copy: the stopped origin does not answer,
 # the site has nothing to print from: failed within seconds, with both reasons
@@ -64,5 +74,96 @@ check "and still holds the job" [ "$(store_files workstation)" = 1 ]
 panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
 check "released again, the origin prints it" wait_job "$job" "$alice" \
   '.state == "printed" and .last_release.deliverer == "origin"'
+
+# uploads job $job's file as its workstation's scout does with cloud_copy
+# immediate, and waits until the cloud has it
+upload_copy() { # SCOUT_DIR
+  local code
+  code=$(curl -sS --cacert "$ca_file" --cert "$1/scout.crt" --key "$1/scout.key" -o /dev/null \
+    -w '%{http_code}' -X PUT -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$1/store/jobs/$job.srjob" "$cloud_url/api/v1/scout/jobs/$job/copy")
+  [ "$code" = 201 ] || [ "$code" = 200 ] || [ "$code" = 204 ]
+}
+# the settings ippeveprinter saw for the newest document, and the document
+newest_pdf() { ls -t "$spool_dir"/*.pdf 2>/dev/null | head -1; }
+# the origin, continued, has dropped release $release and deleted its file
+origin_forgot() { # SCOUT_NAME
+  grep -q "$release job $job: dropped, received [0-9]* s after its deadline" "$tmp/$1/log" &&
+    [ ! -e "$tmp/$1/store/jobs/$job.srjob" ]
+}
+
+# fail_over DELIVERER DIR SETTINGS: with the workstation stopped, a job with
+# a cloud copy is released with SETTINGS (JSON) and printed by DELIVERER
+# (its files in DIR) within seconds, byte-identical; the workstation,
+# continued, prints nothing and deletes its file. Sets $pdf for the
+# settings' checks.
+fail_over() {
+  local deliverer=$1 dir=$2 settings=$3 before start took
+  "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title "failover-$deliverer" \
+    --format application/pdf >/dev/null
+  newest_job "$alice"
+  check "$deliverer: the workstation's copy is in the cloud" upload_copy "$tmp/workstation"
+  before=$(pdfs)
+  kill -STOP "$pid_workstation"
+  start=$SECONDS
+  panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"],\"settings\":$settings}" "$alice"
+  release=$(field '.releases[0].release')
+  check "$deliverer: printed by it" wait_job "$job" "$alice" \
+    ".state == \"printed\" and .last_release.deliverer == \"$deliverer\""
+  took=$((SECONDS - start))
+  check "$deliverer: within $((ack + 5)) s ($took s): the broker's will would take 90" \
+    [ "$took" -le $((ack + 5)) ]
+  pdf=$(newest_pdf)
+  check "$deliverer: one document more at the printer, byte-identical" \
+    ok '[ "$(pdfs)" = $((before + 1)) ] && cmp -s "$doc" "$pdf"'
+  check "$deliverer: it fetched the copy and printed it" \
+    ok 'grep -q "$release job $job: waiting: fetching the job.s cloud copy" "$dir/log" && grep -q "$release job $job: printed" "$dir/log"'
+  check "$deliverer: its cache is empty again" [ -z "$(ls "$dir/cache/jobs" 2>/dev/null)" ]
+  kill -CONT "$pid_workstation"
+  check "$deliverer: the origin, continued, drops the release and deletes its file" \
+    wait_until 150 origin_forgot workstation
+  check "$deliverer: the origin printed nothing" \
+    ok '[ "$(pdfs)" = $((before + 1)) ] && ! grep -q "$release job $job: printing" "$tmp/workstation/log"'
+  panel GET "/api/v1/panel/jobs/$job" "" "$alice"
+  check "$deliverer: the job stays printed" [ "$(field .state)" = printed ]
+  check "$deliverer: the cloud keeps no copy of a printed job" \
+    wait_until 100 bash -c "[ -z \"\$(find '$tmp/cloud/blobs' -name '*$job*' 2>/dev/null)\" ]"
+}
+
+# 3. [origin, site] with a cloud copy: the site service prints it, with the
+# settings asked for at the panel
+stack_srctl settings set cloud_copy=immediate >/dev/null
+fail_over site "$tmp/site" '{"copies":2,"sides":"two-sided-long-edge"}'
+check "with 2 copies, two-sided long edge" \
+  ok 'grep -qx IPP_COPIES=2 "$pdf.env" && grep -qx IPP_SIDES=two-sided-long-edge "$pdf.env"'
+
+# 4. [origin, crowdsource]: bob's workstation serves others and prints
+# alice's job from its copy; the site service is not asked
+stack_srctl settings set document_handling=origin,crowdsource >/dev/null
+stack_srctl user add --email bob@example.com --name "Bob" --card 555000111 \
+  --secret-file "$secret_file" --tenant "$tenant" >/dev/null
+STACK_SERVE_OTHERS=1 stack_print_scout bobws bob@example.com >/dev/null || { echo "bob's scout did not start"; exit 1; }
+fail_over crowdsource "$tmp/bobws" '{"copies":3}'
+check "with 3 copies" grep -qx IPP_COPIES=3 "$pdf.env"
+check "bob's own store is untouched" [ -z "$(ls "$tmp/bobws/store/jobs" 2>/dev/null)" ]
+check "the site service was not asked" ok '! grep -q "$release" "$tmp/site/log"'
+
+# 5. [origin] alone (personal): a workstation that is off fails the release
+# at once with today's reason, even with a copy and others online
+stack_srctl settings set document_handling=personal >/dev/null
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title personal --format application/pdf >/dev/null
+newest_job "$alice"
+check "the workstation's copy is in the cloud" upload_copy "$tmp/workstation"
+kill "$pid_workstation"
+wait "$pid_workstation" 2>/dev/null
+for _ in $(seq 100); do
+  stack_srctl scout list --json | jq -e '.scouts[] | select(.name == "workstation") | .online == 0' >/dev/null && break
+  sleep 0.1
+done
+before=$(pdfs)
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
+check "failed at once: the workstation is offline" \
+  ok '[ "$(field ".releases[0].state")" = failed ] && field ".releases[0].reason" | grep -q "is offline; release it again once that computer is on"'
+check "and nobody printed it" [ "$(pdfs)" = "$before" ]
 
 checks_done

@@ -168,6 +168,17 @@ size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void
   return n;
 }
 
+void scout_job_forget(scout_job_table *t, int id) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, id);
+  if (j) {
+    size_t i = (size_t)(j - t->jobs);
+    memmove(&t->jobs[i], &t->jobs[i + 1], (t->count - i - 1) * sizeof *t->jobs);
+    t->count--;
+  }
+  pthread_mutex_unlock(&t->lock);
+}
+
 bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out) {
   char key[96];
   snprintf(key, sizeof key, "jobs/%s.srjob", uuid);

@@ -20,6 +20,10 @@
  * up to `busy_deadline` seconds. A failed release leaves the job held; a
  * command repeated for a release already under way or done prints nothing
  * again.
+ * A release of a job this scout does not hold, when it prints for others
+ * (the site service; a print scout with serve_others): "waiting" ("fetching
+ * the job's cloud copy") at once, then the copy is fetched and the release
+ * goes on as above; a copy that cannot be fetched fails the release.
  */
 #ifndef SCOUT_RELEASE_H
 #define SCOUT_RELEASE_H
@@ -28,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cloud_client.h"
 #include "instance.h"
 #include "job_table.h"
 #include "mqtt_channel.h"
@@ -49,7 +54,14 @@ typedef struct scout_releaser {
   int64_t busy_deadline; /* seconds a busy printer is tried again; 0: not */
   sr_worker_pool *pool;  /* releases run here, off the loop; owned */
   printer_lines *lines;  /* one line per printer; owned */
-  bool stopping;         /* set by scout_releaser_stop: nothing new starts */
+  /* Failover (docs/storage.md): with `cloud` set, a release of a job this
+   * scout does not hold is printed from the job's cloud copy, fetched
+   * (ciphertext) into `cache` and authenticated and decrypted with `key`
+   * like a job of its own; the copy is removed once the release ends. */
+  sr_cloud_client *cloud;   /* GET /api/v1/scout/jobs/{id}/copy; borrowed; NULL: off */
+  sr_instance *cache;       /* storage for fetched copies; borrowed */
+  scout_job_table *fetched; /* the jobs fetched, which no queue shows; owned */
+  bool stopping;            /* set by scout_releaser_stop: nothing new starts */
 } scout_releaser;
 
 /* Prepares the releaser on `loop` (fields above set by the caller first);
