@@ -1,11 +1,13 @@
 #include "cloud_client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <ev.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sr/abi.h"
 
@@ -160,6 +162,72 @@ int sr_cloud_call(sr_cloud_client *c, const char *method, const char *path, json
   CURLcode rc = curl_easy_perform(c->curl);
   int result = call_result(&k, c->curl, rc, status, reply, err, err_size);
   curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+  pthread_mutex_unlock(&c->lock);
+  call_cleanup(&k);
+  return result;
+}
+
+/* ---- files: uploads read from a descriptor ---- */
+
+typedef struct upload_source {
+  int fd;
+  const atomic_bool *stop;
+} upload_source;
+
+static size_t read_upload(char *buf, size_t size, size_t n, void *userdata) {
+  upload_source *src = userdata;
+  if (src->stop && atomic_load(src->stop))
+    return CURL_READFUNC_ABORT;
+  for (;;) {
+    ssize_t got = read(src->fd, buf, size * n);
+    if (got >= 0)
+      return (size_t)got;
+    if (errno != EINTR)
+      return CURL_READFUNC_ABORT;
+  }
+}
+
+/* Ends a stalled upload too when the service stops (not only its reads). */
+static int upload_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                           curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  const upload_source *src = userdata;
+  return src->stop && atomic_load(src->stop);
+}
+
+int sr_cloud_upload(sr_cloud_client *c, const char *method, const char *path, int fd, size_t size,
+                    const atomic_bool *stop, int *status, json_t **reply, char *err,
+                    size_t err_size) {
+  call k = {0};
+  upload_source src = {.fd = fd, .stop = stop};
+  pthread_mutex_lock(&c->lock);
+  call_setup(c, &k, c->curl, method, path, NULL, NULL);
+  curl_slist_free_all(k.headers); /* a file, not JSON */
+  k.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+  k.headers = curl_slist_append(k.headers, "Accept: application/json");
+  k.headers = curl_slist_append(k.headers, "Expect:");
+  CURL *h = c->curl;
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, k.headers);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL); /* before UPLOAD: the last one sets the method */
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(h, CURLOPT_READDATA, &src);
+  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, upload_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &src);
+  /* a large file over a slow link takes long; one that stalls does not */
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+  CURLcode rc = curl_easy_perform(h);
+  int result = call_result(&k, h, rc, status, reply, err, err_size);
+  if (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_READ_ERROR)
+    result = SR_ERR_IO;
+  else if (rc == CURLE_OPERATION_TIMEDOUT)
+    result = SR_ERR_TIMEOUT;
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
   pthread_mutex_unlock(&c->lock);
   call_cleanup(&k);
   return result;

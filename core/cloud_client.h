@@ -9,6 +9,7 @@
 
 #include <ev.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct sr_cloud_client sr_cloud_client;
@@ -33,6 +34,16 @@ void sr_cloud_client_free(sr_cloud_client *c);
  * with `err` naming the URL and what failed. */
 int sr_cloud_call(sr_cloud_client *c, const char *method, const char *path, json_t *body,
                   const char *bearer, int *status, json_t **reply, char *err, size_t err_size);
+
+/* Sends the `size` bytes read from `fd` (from its current offset) as the
+ * body of METHOD base_url + path, as application/octet-stream: for files
+ * (job copies). Not bound by timeout_ms: a transfer fails once it moves
+ * less than 1 KiB a second for 30 s (SR_ERR_TIMEOUT), or when `*stop`
+ * (may be NULL) becomes true (SR_ERR_IO). Results as sr_cloud_call.
+ * Blocks: never on a loop. */
+int sr_cloud_upload(sr_cloud_client *c, const char *method, const char *path, int fd, size_t size,
+                    const atomic_bool *stop, int *status, json_t **reply, char *err,
+                    size_t err_size);
 
 /* Receives the body of a download, piece by piece: SR_OK, or a status
  * that stops the transfer. */

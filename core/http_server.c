@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "sr/abi.h"
+#include "temp_file.h"
 
 struct sr_http_server {
   struct ev_loop *loop;
@@ -335,22 +336,6 @@ void sr_http_reply_file(sr_http_response *resp, int status, int fd, size_t len) 
   resp->file_len = len;
 }
 
-/* An unlinked file for a spooled body in `dir`, or -1 (errno set). */
-static int spool_file(const char *dir) {
-  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
-    return fd;
-  char path[4096]; /* a file system without O_TMPFILE: make one and unlink it */
-  if ((size_t)snprintf(path, sizeof path, "%s/sr-spool-XXXXXX", dir) >= sizeof path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  fd = mkostemp(path, O_CLOEXEC);
-  if (fd >= 0)
-    unlink(path);
-  return fd;
-}
-
 /* Sets up a spooled body of `length` bytes (the route said so): its type
  * and size are checked, and it goes to an unlinked file as it arrives. */
 static void spool_begin(struct lws *wsi, sr_http_server *s, transaction *t,
@@ -367,7 +352,7 @@ static void spool_begin(struct lws *wsi, sr_http_server *s, transaction *t,
     refuse_after_body(t, 413, "too_large", msg);
     return;
   }
-  int fd = spool_file(s->spool_dir);
+  int fd = sr_temp_file(s->spool_dir);
   if (fd < 0) {
     sr_log(SR_LOG_ERROR, "http", "%s: cannot make a spool file in %s: %s", s->name, s->spool_dir,
            strerror(errno));

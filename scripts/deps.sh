@@ -21,7 +21,7 @@ esac
 main_packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
-  libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev
+  libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev libsystemd-dev
   # the stack of scripts/run.sh (and of the end-to-end tests)
   socat cups-ipp-utils dbus-daemon snmpd mosquitto iproute2 curl jq python3
 )

@@ -81,6 +81,8 @@ Demo user: $demo_email   card $demo_card   PIN $demo_pin
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
 Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
            SR_TOKEN_FILE=$token_file $build/bin/srctl jobs)
+Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file also in $run/stack/cloud/blobs;
+           STACK_CLOUD_COPY=off ./scripts/run.sh to keep jobs on the workstation only)
 Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT

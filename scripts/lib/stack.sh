@@ -16,6 +16,11 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
+# print scouts upload each held job's encrypted file to the cloud's local
+# storage, $stack_dir/cloud/blobs; off or deferred to change it).
+# STACK_CLOUD_STORAGE (YAML list items, indented by two) replaces the
+# cloud's storage list (one local instance by default), e.g. an s3 one.
 # STACK_SCOUT_KEEPALIVE sets the MQTT keep-alive of the print scouts and the
 # site service started after it is set (5s by default; the broker's will
 # fires after 1.5 of them).
@@ -243,6 +248,7 @@ stack_cloud_config() {
   chmod 600 "$d/operator-token"
   # seals the tenant CA keys in the database; kept apart from it
   (umask 077 && openssl rand -hex 32 >"$d/master-key")
+  local storage=${STACK_CLOUD_STORAGE:-"  - {plugin: local, name: local, config: {root: $d/blobs}}"}
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -255,9 +261,7 @@ mqtt:
   keepalive: 10s
   tls: {ca: ../pki/root.crt, cert: ../pki/cloud-mqtt.crt, key: ../pki/cloud-mqtt.key}
 storage:
-  - plugin: local
-    name: local
-    config: {root: $d/blobs}
+$storage
 admin_token_file: operator-token
 enrollment: {ca_cert: ../pki/root.crt, ca_key: ../pki/root.key}
 master_key_file: master-key
@@ -302,6 +306,7 @@ stack_tenant() {
   chmod 600 "$secret_file"
   stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
     --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
+  stack_srctl settings set "cloud_copy=${STACK_CLOUD_COPY:-immediate}" >/dev/null || return 1
   # failover: the site service prints a job whose workstation is away
   stack_srctl settings set "document_handling=${STACK_DOCUMENT_HANDLING:-origin,site}" >/dev/null || return 1
   stack_srctl device add printer1 --name "Demo Printer" \

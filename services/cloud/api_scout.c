@@ -29,12 +29,19 @@ static bool one_of(const char *s, const char *const *choices) {
 }
 
 /* The answer to an announcement: the job's state and what the scout does
- * with its copy (the tenant's cloud_copy and copy_after settings). */
+ * with its copy (the tenant's cloud_copy and copy_after settings, and
+ * whether the cloud has its copy already). */
 static json_t *announce_answer(cloud *c, const char *tenant, const char *id, const char *state) {
   json_t *answer = json_pack("{s:s, s:s}", "id", id, "state", state);
   json_object_set_new(answer, "cloud_copy", cloud_setting(c, tenant, "cloud_copy"));
   json_object_set_new(answer, "copy_after",
                       json_integer(cloud_setting_seconds(c, tenant, "copy_after")));
+  /* a restarted scout need not upload again what is stored */
+  json_t *row = cloud_db_row(c->db, "SELECT copy_key FROM jobs WHERE tenant = ? AND id = ?", "tt",
+                             tenant, id);
+  json_object_set_new(answer, "copy_stored",
+                      json_boolean(row && !json_is_null(json_object_get(row, "copy_key"))));
+  json_decref(row);
   return answer;
 }
 

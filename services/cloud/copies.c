@@ -11,7 +11,6 @@
  * what that could not delete, by a sweep.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "jobfile_stream.h"
 #include "log.h"
 #include "storage_client.h"
+#include "temp_file.h"
 
 #define MAX_STORES 32
 #define SWEEP_SECONDS 10.0
@@ -98,19 +98,15 @@ static sr_instance *store_named(cloud *c, const char *name) {
 /* The one place that decides who may touch job `job`'s copy (both rows
  * are of the same tenant: the job was looked up in the scout's tenant).
  * Writing (PUT, DELETE): only the origin, the print scout holding the
- * job. Reading (GET): the origin, and the scouts the cloud may route a
- * release of this job to; for now every site scout of the tenant (the
- * site service delivers for offline workstations). The failover helper
- * narrows reading to the deliverer a release was routed to. */
+ * job. Reading (GET): the origin, and the deliverer (site service or a
+ * print scout that serves others) that holds a release of this job now
+ * (failover, releases.c): no other scout has a reason to fetch it. */
 static bool copy_allowed(cloud *c, const json_t *scout, const json_t *job, bool write) {
   bool origin = strcmp(cloud_row_text(scout, "id"), cloud_row_text(job, "scout")) == 0;
   if (write)
     return origin;
-  /* failover: also a workstation that serves others while it holds a
-   * release of this job (releases.c) */
-  return origin || strcmp(cloud_row_text(scout, "kind"), "site") == 0 ||
-         cloud_release_holder(c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"),
-                              cloud_row_text(scout, "id"));
+  return origin || cloud_release_holder(c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"),
+                                        cloud_row_text(scout, "id"));
 }
 
 /* The job of the {id} in the caller's tenant if the caller may touch its
@@ -408,19 +404,6 @@ static void get_done(void *arg) {
   copy_work_free(w);
 }
 
-/* An unlinked file in `dir` for a copy read from storage, or -1. */
-static int download_file(const char *dir) {
-  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/sr-copy-XXXXXX", dir);
-    fd = mkostemp(path, O_CLOEXEC);
-    if (fd >= 0)
-      unlink(path);
-  }
-  return fd;
-}
-
 /* The work for an existing copy of the {id}'s job (GET, DELETE), with its
  * store and key; NULL with the answer in k->resp. */
 static copy_work *existing_copy_work(cloud_call *k, copy_op op) {
@@ -446,7 +429,7 @@ void cloud_scout_copy_get(cloud_call *k) {
   if (!w)
     return;
   const char *dir = k->c->copies->spool_dir;
-  if ((w->fd = download_file(dir)) < 0) {
+  if ((w->fd = sr_temp_file(dir)) < 0) {
     sr_log(SR_LOG_ERROR, "copies", "cannot make a file in %s: %s", dir, strerror(errno));
     sr_http_reply_error(k->resp, 503, "busy", "the cloud cannot serve copies now; try again");
     copy_work_free(w);

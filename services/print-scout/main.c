@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "announcer.h"
+#include "copy_uploader.h"
 #include "enroll_client.h"
 #include "ipp_queue.h"
 #include "log.h"
@@ -24,6 +25,7 @@
 #include "scout_store.h"
 #include "service_main.h"
 #include "service_plugins.h"
+#include "sleep_guard.h"
 #include "x509_issue.h"
 
 typedef struct scout {
@@ -46,7 +48,10 @@ typedef struct scout {
   char queue_socket[1024];
   sr_release_link link; /* MQTT: release commands in, outcomes and presence out */
   sr_cloud_client *cloud;
-  scout_announcer *announcer; /* NULL without a cloud */
+  scout_announcer *announcer;     /* NULL without a cloud */
+  sr_cloud_client *copy_cloud;    /* the uploader's own connection, until it takes it */
+  scout_copy_uploader *uploader;  /* NULL without a cloud */
+  scout_sleep_guard *sleep_guard; /* uploads before the computer sleeps; NULL without */
   char scout_id[128];
 } scout;
 
@@ -60,6 +65,9 @@ static void scout_free(scout *s) {
   /* the queue's threads store, announce and use the plugins: they go first */
   scout_queue_stop(s->queue);
   scout_announcer_free(s->announcer);
+  scout_sleep_guard_free(s->sleep_guard); /* it asks the uploader */
+  scout_copy_uploader_free(s->uploader);  /* after the announcer: its answers reach it */
+  sr_cloud_client_free(s->copy_cloud);
   sr_release_link_stop(&s->link);
   for (size_t i = 0; i < s->n_transports; i++)
     sr_instance_destroy(s->transports[i]);
@@ -178,6 +186,7 @@ static bool scout_init(scout *s, const char *config_path) {
       sr_cloud_options co = {
           .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
       s->cloud = sr_cloud_client_new(&co);
+      s->copy_cloud = sr_cloud_client_new(&co);
     }
   }
   s->jobs = scout_job_table_new();
@@ -197,6 +206,17 @@ static bool scout_init(scout *s, const char *config_path) {
     }
     s->store.announce_soon = scout_announcer_soon;
     s->store.announce_soon_ctx = s->announcer;
+    /* cloud copies: on a thread and a connection of their own */
+    s->uploader =
+        s->copy_cloud ? scout_copy_uploader_new(s->storage, s->jobs, s->copy_cloud) : NULL;
+    if (!s->uploader) {
+      fprintf(stderr, "sr-print-scout: cannot start the thread that uploads cloud copies\n");
+      return false;
+    }
+    s->copy_cloud = NULL; /* the uploader's now */
+    s->store.announced = scout_copy_uploader_announced;
+    s->store.announced_ctx = s->uploader;
+    s->sleep_guard = scout_sleep_guard_new(s->uploader); /* optional: NULL is fine */
   }
   /* the spoolers whose word on the user is taken: the OS's print system,
    * which authenticated its user already (docs/workstation-users.md) */

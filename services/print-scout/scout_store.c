@@ -127,6 +127,8 @@ int scout_store_announce(scout_store *store, const scout_job *job) {
   if (status != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d not announced to the cloud yet: %s", job->id,
            refused ? sr_cloud_error_message(reply, "refused") : err);
+  else if (store->announced)
+    store->announced(store->announced_ctx, uuid, reply);
   json_decref(reply);
   json_decref(body);
   return status;

@@ -24,6 +24,12 @@ typedef struct scout_store {
    * block; NULL: jobs are not announced */
   void (*announce_soon)(void *ctx);
   void *announce_soon_ctx;
+  /* called on the announcer's thread with the cloud's answer to each job
+   * announced (its cloud_copy setting, whether a copy is stored), so the
+   * copy uploader learns what to do (scout_copy_uploader_announced); must
+   * not block; NULL: no cloud copies */
+  void (*announced)(void *ctx, const char *uuid, const json_t *reply);
+  void *announced_ctx;
 } scout_store;
 
 /* Puts the job files found in the store back into `jobs` as held jobs, so

@@ -9,6 +9,7 @@
 set -u
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" copy
+export STACK_CLOUD_COPY=off # the embedded default is immediate; this test turns it on itself
 source "$src/tests/support/panel.sh"
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
@@ -43,23 +44,50 @@ wait_gone() { # FILE
   return 1
 }
 ws=$tmp/workstation
+check "without logind the scout says once that it will not upload before sleep" \
+  [ "$(grep -c 'comp=sleep' "$ws/log")" = 1 ]
 
-python3 "$src/tests/support/make_pdf.py" "$marker" >"$tmp/doc.pdf"
-submit "$tmp/doc.pdf" "Copy test" || { echo "the job never reached the cloud"; exit 1; }
-local_file=$ws/store/jobs/$job.srjob
-check "the job is held at the workstation" [ -s "$local_file" ]
-cp "$local_file" "$tmp/first.srjob" # it is deleted there once printed
+wait_file() { # FILE: until it exists (10 s at most)
+  for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+  return 1
+}
 
-# 1. the tenant keeps no copies by default: the cloud refuses to store one
-copy PUT "$job" "$ws" "$local_file"
-check "with cloud_copy off (the default) PUT is refused: 409" \
+# 1. the tenant keeps no copies by default: the scout uploads nothing, the
+# cloud refuses what it is sent
+python3 "$src/tests/support/make_pdf.py" "first job" >"$tmp/first.pdf"
+submit "$tmp/first.pdf" "First" || { echo "the job never reached the cloud"; exit 1; }
+first=$job first_file=$ws/store/jobs/$job.srjob
+check "the job is held at the workstation" [ -s "$first_file" ]
+cp "$first_file" "$tmp/first.srjob" # deleted there once printed
+copy PUT "$first" "$ws" "$first_file"
+check "with cloud_copy off PUT is refused: 409" \
   [ "$code" = 409 -a "$(jq -r .error.code "$tmp/copy-out")" = cloud_copy_off ]
+check "the scout uploaded nothing (it was told: off)" [ -z "$(find "$blobs" -type f 2>/dev/null)" ]
 check "settings: cloud_copy immediate" \
   [ "$(stack_srctl settings set cloud_copy=immediate --json | jq -r .cloud_copy)" = immediate ]
 out=$(stack_srctl settings set cloud_copy=sometimes 2>&1)
 check "a bad cloud_copy value is refused with the choices" grep -q "off immediate deferred" <<<"$out"
 
-# 2. what the cloud takes: a job file, as application/octet-stream, up to its size
+# 2. immediate: a submitted job's copy lands in the cloud's storage on its
+# own, the workstation's bytes, ciphertext only
+python3 "$src/tests/support/make_pdf.py" "$marker" >"$tmp/doc.pdf"
+t0=$(date +%s%N)
+submit "$tmp/doc.pdf" "Copy test" || { echo "the job never reached the cloud"; exit 1; }
+marked=$job local_file=$ws/store/jobs/$job.srjob
+stored=$blobs/$tenant/$job
+cp "$local_file" "$tmp/marked.srjob" # deleted there once printed
+check "the submitted job's copy lands in the cloud's storage within 10 s" wait_file "$stored"
+echo "  submit to copy stored: $((($(date +%s%N) - t0) / 1000000)) ms"
+check "its bytes are the workstation's job file" cmp -s "$stored" "$local_file"
+check "the document's text is nowhere in the storage" bash -c "! grep -rqa '$marker' '$blobs'"
+check "nor in the cloud's database" bash -c "! cat '$db'* | grep -qa '$marker'"
+check "the database records the copy (key, size, storage)" \
+  [ "$(sqlite3 "$db" "SELECT copy_key || ' ' || copy_size || ' ' || copy_store FROM jobs WHERE id = '$job'")" = "$tenant/$job $(stat -c %s "$local_file") local" ]
+check "the job held before the setting changed is uploaded too, once the scout learns it" \
+  wait_file "$blobs/$tenant/$first"
+
+# 3. what the cloud takes: a job file, as application/octet-stream, of a
+# job it knows
 copy PUT "$job" "$ws" "$tmp/doc.pdf"
 check "a body that is not a job file: 400 not_a_job_file" \
   [ "$code" = 400 -a "$(jq -r .error.code "$tmp/copy-out")" = not_a_job_file ]
@@ -67,26 +95,17 @@ copy PUT "$job" "$ws" "$local_file" application/json
 check "the job file sent as JSON: 415" [ "$code" = 415 ]
 copy PUT "0123456789abcdef" "$ws" "$local_file"
 check "a copy of a job the cloud does not know: 404" [ "$code" = 404 ]
-check "nothing was stored by the refused uploads" [ -z "$(find "$blobs" -type f 2>/dev/null)" ]
-
-# 3. the origin stores its copy: the workstation's bytes, ciphertext only
+check "the refused uploads left the copy as it was" cmp -s "$stored" "$local_file"
 copy PUT "$job" "$ws" "$local_file"
-check "the origin's PUT: 201 with the size" \
+check "the origin's own PUT replaces it: 201 with the size" \
   [ "$code" = 201 -a "$(jq -r .size "$tmp/copy-out")" = "$(stat -c %s "$local_file")" ]
-stored=$blobs/$tenant/$job
-check "the copy is in the cloud's storage under TENANT/JOB" [ -f "$stored" ]
-check "its bytes are the workstation's job file" cmp -s "$stored" "$local_file"
-check "the document's text is nowhere in the storage" bash -c "! grep -rqa '$marker' '$blobs'"
-check "nor in the cloud's database" bash -c "! cat '$db'* | grep -qa '$marker'"
-check "the database records the copy (key, size, storage)" \
-  [ "$(sqlite3 "$db" "SELECT copy_key || ' ' || copy_size || ' ' || copy_store FROM jobs WHERE id = '$job'")" = "$tenant/$job $(stat -c %s "$local_file") local" ]
 
-# 4. who may read it: the origin and the tenant's site service
+# 4. who may read it: the origin, and a deliverer only while it holds a
+# release of the job (tests/integration/failover.sh)
 copy GET "$job" "$ws"
 check "the origin's GET: 200, the same bytes" ok '[ "$code" = 200 ] && cmp -s "$tmp/copy-out" "$local_file"'
 copy GET "$job" "$tmp/site"
-check "the tenant's site service may GET it (it delivers for offline workstations)" \
-  ok '[ "$code" = 200 ] && cmp -s "$tmp/copy-out" "$local_file"' 
+check "the tenant's site service, holding no release of it, may not GET it: 403" [ "$code" = 403 ]
 stack_srctl user add --email bob@example.com --name Bob --secret-file "$secret_file" --tenant "$tenant" >/dev/null
 stack_print_scout bobws bob@example.com >/dev/null || { echo "bob's scout did not start"; exit 1; }
 copy GET "$job" "$tmp/bobws"
@@ -103,6 +122,8 @@ tenant=other token_file=$tmp/other-token
 stack_srctl user add --email eve@other.example --name Eve --secret-file "$secret_file" --tenant other >/dev/null
 stack_print_scout evews eve@other.example >/dev/null || { echo "eve's scout did not start"; exit 1; }
 tenant=$saved_tenant token_file=$saved_token
+check "a new tenant keeps no cloud copies by default" \
+  [ "$(SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/other-token "$bin/srctl" settings show --json | jq -r .cloud_copy)" = off ]
 copy GET "$job" "$tmp/evews"
 check "a print scout of another tenant: 404 (the job is not in its tenant)" [ "$code" = 404 ]
 check "the stored copy is unchanged" cmp -s "$stored" "$local_file"
@@ -129,11 +150,9 @@ for o in offs: out += b"%010d 00000 n \n" % o
 out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
 open(sys.argv[1], "wb").write(out)
 PY
-first=$job
 submit "$tmp/big.pdf" "Big copy" || { echo "the big job never reached the cloud"; exit 1; }
 big=$job big_file=$ws/store/jobs/$big.srjob
-copy PUT "$big" "$ws" "$big_file"
-check "a $(($(stat -c %s "$big_file") / 1024)) KiB copy is stored: 201" [ "$code" = 201 ]
+check "a $(($(stat -c %s "$big_file") / 1024)) KiB copy is uploaded and stored" wait_file "$blobs/$tenant/$big"
 check "  byte for byte" cmp -s "$blobs/$tenant/$big" "$big_file"
 copy GET "$big" "$ws"
 check "  and read back whole" cmp -s "$tmp/copy-out" "$big_file"
@@ -145,22 +164,59 @@ check "the origin deletes its copy: 204" [ "$code" = 204 ]
 check "  it is gone from storage" wait_gone "$blobs/$tenant/$big"
 copy GET "$big" "$ws"
 check "  GET then: 404 no_copy" [ "$code" = 404 -a "$(jq -r .error.code "$tmp/copy-out")" = no_copy ]
-copy PUT "$big" "$ws" "$big_file"
 login printer1 "$demo_card"
 alice=$session
-panel DELETE "/api/v1/panel/jobs/$big" "" "$alice"
-check "the big job deleted at the panel" [ "$code" = 204 ]
-check "  its copy is deleted from storage" wait_gone "$blobs/$tenant/$big"
+panel DELETE "/api/v1/panel/jobs/$first" "" "$alice"
+check "the first job deleted at the panel" [ "$code" = 204 ]
+check "  its copy is deleted from storage" wait_gone "$blobs/$tenant/$first"
 check "  and from the job's record" \
-  [ -z "$(sqlite3 "$db" "SELECT copy_key FROM jobs WHERE id = '$big'")" ]
-panel POST /api/v1/panel/release "{\"jobs\":[\"$first\"]}" "$alice"
-check "the first job released" [ "$code" = 202 ]
-wait_job "$first" "$alice" '.state == "printed"'
+  [ -z "$(sqlite3 "$db" "SELECT copy_key FROM jobs WHERE id = '$first'")" ]
+panel POST /api/v1/panel/release "{\"jobs\":[\"$marked\"]}" "$alice"
+check "the marked job released" [ "$code" = 202 ]
+wait_job "$marked" "$alice" '.state == "printed"'
 check "  it printed" [ $? = 0 ]
 check "  its copy is deleted from storage" wait_gone "$stored"
-check "  the storage holds no copy at all now" [ -z "$(find "$blobs" -type f)" ]
-copy PUT "$first" "$ws" "$tmp/first.srjob"
+copy PUT "$marked" "$ws" "$tmp/marked.srjob"
 check "a printed job takes no new copy: 409 job_ended" \
   [ "$code" = 409 -a "$(jq -r .error.code "$tmp/copy-out")" = job_ended ]
+panel DELETE "/api/v1/panel/jobs/$big" "" "$alice"
+check "the big job deleted at the panel" [ "$code" = 204 ]
+check "the storage holds no copy at all now" wait_until 50 bash -c "[ -z \"\$(find '$blobs' -type f)\" ]"
+
+# 7. a cloud that cannot store (its storage root is a file): the scout
+# retries with backoff, the jobs stay held at the workstation and can be
+# released; once the storage is back the next retry stores the copy
+mv "$blobs" "$blobs.off" && : >"$blobs"
+python3 "$src/tests/support/make_pdf.py" "third" >"$tmp/third.pdf"
+python3 "$src/tests/support/make_pdf.py" "fourth" >"$tmp/fourth.pdf"
+submit "$tmp/third.pdf" "Third" && third=$job
+submit "$tmp/fourth.pdf" "Fourth" && fourth=$job
+retrying() { grep -q "cloud copy not uploaded yet (the cloud answered 503" "$ws/log"; }
+check "the scout says it retries the refused upload" wait_until 100 retrying
+check "both jobs are still held at the workstation" \
+  [ -s "$ws/store/jobs/$third.srjob" -a -s "$ws/store/jobs/$fourth.srjob" ]
+panel POST /api/v1/panel/release "{\"jobs\":[\"$third\"]}" "$alice"
+wait_job "$third" "$alice" '.state == "printed"'
+check "a job whose copy could not be stored is released and printed all the same" [ $? = 0 ]
+rm "$blobs" && mv "$blobs.off" "$blobs"
+t0=$(date +%s)
+check "storage back: the retry stores the other job's copy (within 30 s)" \
+  wait_until 300 test -s "$blobs/$tenant/$fourth"
+echo "  stored $(($(date +%s) - t0)) s after the storage came back"
+check "  the workstation's bytes" cmp -s "$blobs/$tenant/$fourth" "$ws/store/jobs/$fourth.srjob"
+check "  and the printed job has no copy" [ ! -e "$blobs/$tenant/$third" ]
+
+# 8. deferred: only a job still held copy_after (here 1 minute, the
+# shortest) after it was printed is uploaded, then
+check "settings: cloud_copy deferred after 1m" \
+  [ "$(stack_srctl settings set cloud_copy=deferred copy_after=1m --json | jq -r '.cloud_copy + " " + (.copy_after | tostring)')" = "deferred 60" ]
+python3 "$src/tests/support/make_pdf.py" "fifth" >"$tmp/fifth.pdf"
+t0=$(date +%s)
+submit "$tmp/fifth.pdf" "Fifth" && fifth=$job
+check "the deferred copy lands (within 90 s)" wait_until 900 test -s "$blobs/$tenant/$fifth"
+waited=$(($(date +%s) - t0))
+echo "  stored $waited s after submission"
+check "  not before copy_after (60 s) had passed" [ "$waited" -ge 59 ]
+check "  the workstation's bytes" cmp -s "$blobs/$tenant/$fifth" "$ws/store/jobs/$fifth.srjob"
 
 checks_done

@@ -53,7 +53,7 @@ check "the site service is online over MQTT (a deliverer)" \
 
 # 2. [origin, site] without a cloud copy: the stopped origin does not answer,
 # the site has nothing to print from: failed within seconds, with both reasons
-stack_srctl settings set document_handling=origin,site >/dev/null
+stack_srctl settings set document_handling=origin,site cloud_copy=off >/dev/null
 "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title nocopy --format application/pdf >/dev/null
 login printer1 "$demo_card"
 alice=$session
@@ -75,15 +75,9 @@ panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
 check "released again, the origin prints it" wait_job "$job" "$alice" \
   '.state == "printed" and .last_release.deliverer == "origin"'
 
-# uploads job $job's file as its workstation's scout does with cloud_copy
-# immediate, and waits until the cloud has it
-upload_copy() { # SCOUT_DIR
-  local code
-  code=$(curl -sS --cacert "$ca_file" --cert "$1/scout.crt" --key "$1/scout.key" -o /dev/null \
-    -w '%{http_code}' -X PUT -H 'Content-Type: application/octet-stream' \
-    --data-binary "@$1/store/jobs/$job.srjob" "$cloud_url/api/v1/scout/jobs/$job/copy")
-  [ "$code" = 201 ] || [ "$code" = 200 ] || [ "$code" = 204 ]
-}
+# the workstation's uploader has stored job $job's copy (cloud_copy
+# immediate): the cloud says so once it has recorded it
+has_copy() { grep -q "job $job: cloud copy stored" "$tmp/cloud/log"; }
 # the settings ippeveprinter saw for the newest document, and the document
 newest_pdf() { ls -t "$spool_dir"/*.pdf 2>/dev/null | head -1; }
 # the origin, continued, has dropped release $release and deleted its file
@@ -102,7 +96,7 @@ fail_over() {
   "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title "failover-$deliverer" \
     --format application/pdf >/dev/null
   newest_job "$alice"
-  check "$deliverer: the workstation's copy is in the cloud" upload_copy "$tmp/workstation"
+  check "$deliverer: the workstation uploaded its copy" wait_until 150 has_copy
   before=$(pdfs)
   kill -STOP "$pid_workstation"
   start=$SECONDS
@@ -153,7 +147,7 @@ check "the site service was not asked" ok '! grep -q "$release" "$tmp/site/log"'
 stack_srctl settings set document_handling=personal >/dev/null
 "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title personal --format application/pdf >/dev/null
 newest_job "$alice"
-check "the workstation's copy is in the cloud" upload_copy "$tmp/workstation"
+check "the workstation uploaded its copy" wait_until 150 has_copy
 kill "$pid_workstation"
 wait "$pid_workstation" 2>/dev/null
 for _ in $(seq 100); do

@@ -109,6 +109,11 @@ if check "run.sh writes stack.json" run_until_ready interactive; then
     SR_TOKEN_FILE="$(jq -r .admin_token_file "$json")" "$build/bin/srctl" user add \
     --email bob@example.com --name Bob --card 4711 --pin 1234 \
     --secret-file "$(jq -r .site_secret_file "$json")" --tenant "$(jq -r .tenant "$json")"
+  # the embedded default keeps an immediate cloud copy on local storage
+  "$build/bin/srctl" submit "$src/tests/data/three-pages.pdf" --queue "$(jq -r .ipp_queue "$json")" \
+    --format application/pdf >/dev/null
+  copies() { find "$tmp/interactive/stack/cloud/blobs" -type f 2>/dev/null | grep -q .; }
+  check "a submitted job's cloud copy lands in the stack's local storage" wait_until 100 copies
   sid=$run_pid
   kill -INT -- "-$run_pid" # as Ctrl-C does: to the foreground process group
   wait_run
@@ -128,6 +133,11 @@ if check "run.sh starts again" run_until_ready stopped; then
     sleep 0.05
   done
   check "the cloud is stopped" ok '$stopped'
+  # the embedded default keeps an immediate cloud copy on local storage
+  "$build/bin/srctl" submit "$src/tests/data/three-pages.pdf" --queue "$(jq -r .ipp_queue "$json")" \
+    --format application/pdf >/dev/null
+  copies() { find "$tmp/interactive/stack/cloud/blobs" -type f 2>/dev/null | grep -q .; }
+  check "a submitted job's cloud copy lands in the stack's local storage" wait_until 100 copies
   sid=$run_pid
   kill -INT -- "-$run_pid" # as Ctrl-C does: to the foreground process group
   wait_run
