@@ -89,7 +89,8 @@ size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void
  * with); nothing if there is none. */
 void scout_job_forget(scout_job_table *t, int id);
 
-/* Copies the job whose store key is "jobs/<uuid>.srjob" into *out. */
+/* Copies the job whose store key is "<folder>/<uuid>.srjob" ("jobs/" for
+ * a scout's own jobs, "fetched/" for cloud copies) into *out. */
 bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out);
 
 /* Counts jobs not yet finished (incoming, held, releasing). */

@@ -32,6 +32,8 @@
 /* a waiting release tells the cloud at least this often (its deadline) */
 #define WAITING_REPORT_EVERY 60
 #define POSITION_REPORT_EVERY 10
+/* where fetched cloud copies wait in the cache */
+#define FETCHED "fetched/"
 
 /* One release: in its printer's line, then handed to the pool, and its
  * result back. Made on the loop's thread; while it is in the pool the
@@ -259,7 +261,8 @@ static void discard_fetched(scout_releaser *r, int job_id, const char *store_key
   removal *rm = calloc(1, sizeof *rm);
   if (rm) {
     *rm = (removal){.store = r->cache};
-    snprintf(rm->uuid, sizeof rm->uuid, "%.*s", (int)strcspn(store_key + 5, "."), store_key + 5);
+    const char *name = strrchr(store_key, '/') ? strrchr(store_key, '/') + 1 : store_key;
+    snprintf(rm->uuid, sizeof rm->uuid, "%.*s", (int)strcspn(name, "."), name);
     snprintf(rm->store_key, sizeof rm->store_key, "%s", store_key);
   }
   if (rm && r->stopping) { /* the loop has ended: blocking is no harm now */
@@ -349,7 +352,7 @@ bool scout_releaser_start(scout_releaser *r) {
   if (r->cloud) {
     char err[512];
     r->fetched = scout_job_table_new();
-    if (sr_store_list(r->cache, "jobs/", remove_leftover, r, err, sizeof err) != SR_OK)
+    if (sr_store_list(r->cache, FETCHED, remove_leftover, r, err, sizeof err) != SR_OK)
       sr_log(SR_LOG_WARN, "release", "cannot list the cache of fetched copies: %s", err);
   }
   return r->pool != NULL && r->lines != NULL && (!r->cloud || r->fetched);
@@ -587,11 +590,13 @@ static void fetch_done(void *arg) {
 }
 
 /* A release of a job this scout does not hold: its cloud copy is fetched
- * first (failover; the cloud chose this scout). The cloud hears "waiting"
+ * first (failover; the cloud chose this scout). The cloud hears "printing"
  * at once, which is the answer it waits for. */
 static void start_fetch(scout_releaser *r, json_t *cmd, const char *release, const char *uuid) {
   scout_job job = {.state = SCOUT_JOB_INCOMING, .created = time(NULL), .pages = -1};
-  snprintf(job.store_key, sizeof job.store_key, "jobs/%s.srjob", uuid);
+  /* a folder of their own: never taken for this scout's own jobs, even in
+   * a cache that shares the job store's place */
+  snprintf(job.store_key, sizeof job.store_key, FETCHED "%s.srjob", uuid);
   snprintf(job.release_id, sizeof job.release_id, "%s", release);
   fetch *f = calloc(1, sizeof *f);
   scout_job added;
@@ -610,6 +615,8 @@ static void start_fetch(scout_releaser *r, json_t *cmd, const char *release, con
     publish_event(r, release, uuid, "failed", "the scout is too busy; release the job again", NULL);
     return;
   }
+  /* taken: the answer the cloud waits for, then why it takes a while */
+  publish_event(r, release, uuid, "printing", NULL, NULL);
   publish_event(r, release, uuid, "waiting", "fetching the job's cloud copy", NULL);
 }
 
@@ -644,9 +651,11 @@ static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked
            "or is its clock wrong?)",
            release, uuid, (long long)late);
   } else if (repeated) {
-    /* the same command again (QoS 1 may repeat it): never print twice */
-    if (job.state == SCOUT_JOB_PRINTED)
-      publish_event(r, release, uuid, "printed", NULL, NULL);
+    /* the same command again (QoS 1 may repeat it, a restarted cloud
+     * asks again): never print twice; say again where it is, as the
+     * answer may have been lost */
+    publish_event(r, release, uuid, job.state == SCOUT_JOB_PRINTED ? "printed" : "printing", NULL,
+                  NULL);
   } else if (!known && r->cloud && !r->stopping) {
     start_fetch(r, cmd, release, uuid);
   } else if (!known) {

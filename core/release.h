@@ -19,10 +19,10 @@
  * ("waiting for the printer: ..."), which is tried again with backoff for
  * up to `busy_deadline` seconds. A failed release leaves the job held; a
  * command repeated for a release already under way or done prints nothing
- * again.
+ * again and is answered "printing" or "printed" again.
  * A release of a job this scout does not hold, when it prints for others
- * (the site service; a print scout with serve_others): "waiting" ("fetching
- * the job's cloud copy") at once, then the copy is fetched and the release
+ * (the site service; a print scout with serve_others): "printing" and
+ * "waiting" ("fetching the job's cloud copy") at once, then the copy is fetched and the release
  * goes on as above; a copy that cannot be fetched fails the release.
  */
 #ifndef SCOUT_RELEASE_H

@@ -16,10 +16,11 @@
 
 #define PRINTING_TIMEOUT 900 /* seconds a started release may take */
 /* A command's deadline is this many seconds before the cloud gives up on
- * its deliverer: the time the deliverer's "printing" has to come back. A
- * deliverer that takes the command at its deadline is heard from before
- * the cloud moves on, so no two deliverers both print a job. */
-#define ACK_TRANSIT 1
+ * its deliverer (at most half its time): the time the deliverer's
+ * "printing" has to come back. A deliverer that takes the command at its
+ * deadline is heard from before the cloud moves on (the sweep reads what
+ * has come first), so no two deliverers both print a job. */
+#define ACK_TRANSIT 2
 
 static json_t *state_answer(const char *job, const char *state, const char *reason) {
   json_t *o = json_pack("{s:s, s:s}", "job", job, "state", state);
@@ -110,11 +111,12 @@ static bool hand_over(cloud *c, json_t *release, json_t *job, char *reasons, siz
       continue;
     }
     int64_t now = time(NULL);
-    int64_t answer_by = now + (json_array_size(todo) ? c->cfg.u.cloud.release_ack_timeout
-                                                     : c->cfg.u.cloud.release_timeout);
+    int64_t wait =
+        json_array_size(todo) ? c->cfg.u.cloud.release_ack_timeout : c->cfg.u.cloud.release_timeout;
+    int64_t answer_by = now + wait;
     json_object_set_new(
         command, "deadline",
-        json_integer(answer_by - ACK_TRANSIT > now ? answer_by - ACK_TRANSIT : now));
+        json_integer(answer_by - (ACK_TRANSIT < wait / 2 ? ACK_TRANSIT : wait / 2)));
     char *text = json_dumps(command, JSON_COMPACT), *rest = json_dumps(todo, JSON_COMPACT);
     /* only from the holder we read: never two holders at once */
     int n = text && rest ? cloud_db_run(c->db,
@@ -245,8 +247,11 @@ void cloud_release_event(cloud *c, const char *tenant, const char *scout, const 
     cloud_events_note(scout, CLOUD_EVENT_MALFORMED);
     goto out;
   }
-  /* the limiter after parsing: an outcome must not be lost to it */
-  bool outcome = strcmp(state, "printed") == 0 || strcmp(state, "failed") == 0;
+  /* the limiter after parsing: an outcome must not be lost to it, nor a
+   * "printing" (a deliverer's answer: lost, the release would go to the
+   * next deliverer while this one prints) */
+  bool outcome = strcmp(state, "printed") == 0 || strcmp(state, "failed") == 0 ||
+                 strcmp(state, "printing") == 0;
   if (!(outcome ? cloud_events_admit_outcome(c, tenant, scout) : cloud_events_admit(scout)))
     goto out; /* dropped and counted */
   /* the release must be this scout's, in this tenant: a scout cannot touch
@@ -344,6 +349,9 @@ static bool pass_on(cloud *c, json_t *release) {
 }
 
 void cloud_release_sweep(cloud *c) {
+  /* what the deliverers said before their deadlines may wait in the
+   * socket behind this timer: heard first, so none is passed over */
+  sr_mqtt_read_pending(c->mqtt);
   int64_t now = time(NULL);
   json_t *late = cloud_db_rows(c->db,
                                "SELECT * FROM releases WHERE state IN ('releasing', 'printing') "
@@ -381,6 +389,12 @@ void cloud_release_sweep(cloud *c) {
 }
 
 void cloud_release_resume(cloud *c) {
+  /* answers sent while the cloud was away are lost: the deliverers get
+   * the time to answer the command again before the next is asked (one
+   * that had not taken it drops it, past its deadline) */
+  int64_t again_by = (int64_t)time(NULL) + c->cfg.u.cloud.release_ack_timeout;
+  cloud_db_run(c->db, "UPDATE releases SET deadline = ? WHERE state = 'releasing' AND deadline < ?",
+               "ii", again_by, again_by);
   json_t *open = cloud_db_rows(c->db,
                                "SELECT tenant, id, scout, command FROM releases WHERE state IN "
                                "('releasing', 'printing')",

@@ -112,7 +112,8 @@ fail_over() {
     ok '[ "$(pdfs)" = $((before + 1)) ] && cmp -s "$doc" "$pdf"'
   check "$deliverer: it fetched the copy and printed it" \
     ok 'grep -q "$release job $job: waiting: fetching the job.s cloud copy" "$dir/log" && grep -q "$release job $job: printed" "$dir/log"'
-  check "$deliverer: its cache is empty again" [ -z "$(ls "$dir/cache/jobs" 2>/dev/null)" ]
+  check "$deliverer: its cache is empty again" \
+    ok '[ -d "$dir/cache/fetched" ] && [ -z "$(ls "$dir/cache/fetched")" ]'
   kill -CONT "$pid_workstation"
   check "$deliverer: the origin, continued, drops the release and deletes its file" \
     wait_until 150 origin_forgot workstation
