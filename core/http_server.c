@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
@@ -214,8 +213,9 @@ static bool content_length(struct lws *wsi, unsigned long long *out) {
   return true;
 }
 
-/* True if the Content-Type is application/json (parameters such as
- * charset allowed). Both APIs take JSON only; insisting on the type also
+/* True if the Content-Type is `want` (parameters such as charset
+ * allowed). Both APIs take JSON only (job copies aside: application/
+ * octet-stream, which is no "simple" type either); insisting on the type also
  * makes a browser ask (CORS preflight) before a web page can post to them:
  * text/plain would be a "simple" request it sends cross-origin unasked. */
 static bool content_type_is(struct lws *wsi, const char *want) {

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cloud.h"
@@ -72,8 +71,9 @@ const char *cloud_copies_spool_dir(cloud *c) { return c->copies->spool_dir; }
 /* ---- where a copy lives ---- */
 
 /* The storage instance and key for job `job_id` of `tenant`: for now the
- * first storage instance and TENANT/JOB. The regions helper replaces this
- * with the region of the job's owner and site (instance + key prefix).
+ * first storage instance and TENANT/JOB. Region routing replaces this with
+ * the storage instance and key prefix of the region of the job's owner and
+ * site, and records the region in jobs.copy_region.
  * NULL (and `why`) when the cloud has no storage. */
 static sr_instance *copy_location(cloud *c, const char *tenant, const char *job_id, char *key,
                                   size_t key_size, char *why, size_t why_size) {

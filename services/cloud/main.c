@@ -1,7 +1,8 @@
 /*
  * sr-cloud: the multi-tenant service. REST API over HTTPS (scouts by client
  * certificate, administrators by bearer token), SQLite metadata, release
- * orchestration over MQTT. It never sees a document or a site secret.
+ * orchestration over MQTT. It never sees a document in clear or a site
+ * secret (cloud copies are job files encrypted at the workstation).
  *
  * usage: sr-cloud --config FILE
  * Prints "api https://ADDRESS:PORT" on stdout once it is listening.
