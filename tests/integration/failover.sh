@@ -9,7 +9,8 @@
 # deletes its file when the job was printed elsewhere. The next deliverer
 # is the site service (document_handling site) or another user's
 # workstation that serves others (crowdsource), printing from the job's
-# cloud copy; with [origin] alone (personal) nothing changes.
+# cloud copy, checking the printer over SNMP first; with [origin] alone
+# (personal) nothing changes.
 # usage: failover.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -167,6 +168,43 @@ all_printed() {
 check "all 20 printed by the workstation" wait_until 300 all_printed
 check "the printer got exactly 20, none twice" wait_until 50 ok '[ "$(pdfs)" = $((before + 20)) ]'
 check "the site was asked for none of them" [ "$(grep -c "fetching the job" "$tmp/site/log")" = 1 ]
+
+# 3d. the site checks the printer over SNMP like a workstation: one that
+# reports no paper is not sent to, the job is held again with the
+# printer's reason, the site's cache is emptied, and the job, still at its
+# workstation, prints from there later
+jam_port=$(stack_free_port)
+cat >"$tmp/jam-snmpd.conf" <<CONF
+agentaddress udp:127.0.0.1:$jam_port
+rocommunity public 127.0.0.1
+override .1.3.6.1.2.1.25.3.2.1.5.1 integer 5
+override .1.3.6.1.2.1.25.3.5.1.1.1 integer 1
+override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x4000
+CONF
+SNMP_PERSISTENT_DIR=$tmp MIBS= snmpd -C -c "$tmp/jam-snmpd.conf" -I -smux -Lf "$tmp/jam.log" -f &
+stack_pids+=($!)
+stack_srctl device add empty-tray --uri "ipps://localhost:$printer_port/ipp/print" \
+  --snmp "127.0.0.1:$jam_port" >/dev/null
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title no-paper --format application/pdf >/dev/null
+newest_job "$alice"
+check "no paper: the workstation uploaded its copy" wait_until 150 has_copy
+before=$(pdfs)
+kill -STOP "$pid_workstation"
+login empty-tray "$demo_card"
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$session"
+release=$(field '.releases[0].release')
+check "no paper: held again with the printer's reason, from the site" wait_job "$job" "$session" \
+  '.state == "held" and (.reason | test("no paper")) and .last_release.deliverer == "site"'
+check "no paper: nothing reached the printer" [ "$(pdfs)" = "$before" ]
+check "no paper: the site's cache is emptied" \
+  wait_until 50 ok '[ -z "$(ls "$tmp/site/cache/fetched")" ]'
+kill -CONT "$pid_workstation"
+check "no paper: the origin, continued, drops the release" \
+  wait_until 150 grep -q "$release job $job: dropped, received [0-9]* s after its deadline" "$tmp/workstation/log"
+check "and still holds the job" [ -e "$tmp/workstation/store/jobs/$job.srjob" ]
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
+check "released at a printer with paper, the workstation prints it" wait_job "$job" "$alice" \
+  '.state == "printed" and .last_release.deliverer == "origin"'
 
 # 4. [origin, crowdsource]: bob's workstation serves others and prints
 # alice's job from its copy; the site service is not asked
