@@ -57,14 +57,17 @@ bool cloud_deliverer_pick(cloud *c, const char *tenant, const char *kind, json_t
                               "kind = 'site'",
                               "tt", tenant, site)
                : NULL;
-    if (!row || cloud_row_int(row, "online") != 1)
+    if (!site)
+      snprintf(why, why_size, "no site service took part in this release");
+    else if (!row || cloud_row_int(row, "online") != 1)
       snprintf(why, why_size,
                "the site service cannot print it either: it is not connected to the message "
-               "broker");
+               "broker (give it a cache and mqtt settings)");
     else
       ok = true;
   } else if (strcmp(kind, "crowdsource") == 0) {
-    /* any of them: each checks that the printer is one of its site's */
+    /* any of them: each checks that the printer is one of its site's
+     * (one of another site answers that it is not, and the release fails) */
     row = cloud_db_row(c->db,
                        "SELECT id FROM scouts WHERE tenant = ? AND kind = 'print' AND online = 1 "
                        "AND serves_others = 1 AND id != ? ORDER BY random() LIMIT 1",
