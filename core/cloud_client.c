@@ -258,6 +258,54 @@ int sr_cloud_upload(sr_cloud_client *c, const char *method, const char *path, in
   return result;
 }
 
+/* A download: the call, and where a 200 answer's body goes. */
+typedef struct download {
+  call k;
+  CURL *h;
+  sr_cloud_sink sink;
+  void *ctx;
+  int sink_status;
+} download;
+
+static size_t download_write(char *ptr, size_t size, size_t n, void *userdata) {
+  download *d = userdata;
+  long code = 0;
+  curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &code);
+  if (code != 200) /* an error answer: its JSON, for the caller */
+    return collect(ptr, size, n, &d->k.answer);
+  d->sink_status = d->sink(d->ctx, ptr, size * n);
+  return d->sink_status == SR_OK ? size * n : 0;
+}
+
+int sr_cloud_download(sr_cloud_client *c, const char *path, sr_cloud_sink sink, void *sink_ctx,
+                      int *status, json_t **reply, char *err, size_t err_size) {
+  download d = {.sink = sink, .ctx = sink_ctx, .sink_status = SR_OK};
+  d.h = curl_easy_init();
+  if (!d.h) {
+    snprintf(err, err_size, "GET %s%s: out of memory", c->base_url, path);
+    *status = 0;
+    *reply = NULL;
+    return SR_ERR_NOMEM;
+  }
+  call_setup(c, &d.k, d.h, "GET", path, NULL, NULL);
+  /* a file may take long; a stalled one may not */
+  curl_easy_setopt(d.h, CURLOPT_TIMEOUT_MS, 0L);
+  curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_TIME, 30L);
+  curl_easy_setopt(d.h, CURLOPT_WRITEFUNCTION, download_write);
+  curl_easy_setopt(d.h, CURLOPT_WRITEDATA, &d);
+  CURLcode rc = curl_easy_perform(d.h);
+  int result = call_result(&d.k, d.h, rc, status, reply, err, err_size);
+  if (d.sink_status != SR_OK) {
+    snprintf(err, err_size, "GET %s: could not keep what came (%s)", d.k.url,
+             sr_status_name(d.sink_status));
+    result = SR_ERR_IO;
+  }
+  curl_easy_cleanup(d.h);
+  call_cleanup(&d.k);
+  return result;
+}
+
 /* ---- calls on the event loop: curl's multi interface driven by libev ---- */
 
 typedef struct watched_socket {

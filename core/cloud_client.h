@@ -46,6 +46,19 @@ int sr_cloud_upload(sr_cloud_client *c, const char *method, const char *path, in
                     const atomic_bool *stop, int *status, json_t **reply, char *err,
                     size_t err_size);
 
+/* Receives the body of a download, piece by piece: SR_OK, or a status
+ * that stops the transfer. */
+typedef int (*sr_cloud_sink)(void *ctx, const void *data, size_t len);
+
+/* GETs base_url + path (a file: a job's cloud copy) and gives a 200
+ * answer's body to `sink`; any other answer's JSON goes to *reply. Not
+ * bound by timeout_ms: a transfer fails once it moves less than 1 KiB a
+ * second for 30 s (SR_ERR_TIMEOUT). Results as sr_cloud_call; SR_ERR_IO
+ * when the sink stopped it. Uses a connection of its own, so other calls
+ * of `c` go on meanwhile. Blocks: never on a loop. */
+int sr_cloud_download(sr_cloud_client *c, const char *path, sr_cloud_sink sink, void *sink_ctx,
+                      int *status, json_t **reply, char *err, size_t err_size);
+
 /* The answer to a call made on the loop: `status` 0 and `err` set if no
  * HTTP answer came; `reply` (may be NULL) is the callee's to decref. */
 typedef void (*sr_cloud_done)(void *ctx, int status, json_t *reply, const char *err);

@@ -109,6 +109,25 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
   update_write_watcher(m);
 }
 
+void sr_mqtt_read_pending(sr_mqtt *m) {
+  if (!m || !m->connected || !m->watching)
+    return;
+  int fd = mosquitto_socket(m->mosq);
+  SSL *ssl = mosquitto_ssl_get(m->mosq);
+  /* a bound, so a peer that keeps sending cannot keep us here */
+  for (int i = 0; i < 10000 && fd >= 0; i++) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (!(ssl && SSL_pending(ssl) > 0) && poll(&p, 1, 0) <= 0)
+      break;
+    int rc = mosquitto_loop_read(m->mosq, 1);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      lost(m, rc);
+      return;
+    }
+  }
+  update_write_watcher(m); /* the acknowledgements of what came */
+}
+
 static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
   (void)loop, (void)revents;
   sr_mqtt *m = w->data;

@@ -64,6 +64,12 @@ int sr_mqtt_subscribe(sr_mqtt *m, const char *topic);
 int sr_mqtt_publish(sr_mqtt *m, const char *topic, const void *payload, size_t len, bool retain,
                     int *mid);
 
+/* Handles now, on the loop's thread, every message that has reached the
+ * socket (the message callback runs for each), without waiting for the
+ * loop to come to the read watcher: for a decision that must see what a
+ * peer said before a deadline (releases.c). Never blocks. */
+void sr_mqtt_read_pending(sr_mqtt *m);
+
 /* For shutdown, after the loop has stopped: waits, at most `ack_wait`
  * seconds and blocking, until the broker has acknowledged every publish
  * (closing earlier loses them: see mqtt_channel.c), then sends DISCONNECT

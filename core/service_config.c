@@ -254,6 +254,7 @@ static const sr_schema database_schema = {
 
 MQTT_SCHEMA(cloud_mqtt_schema, "30s");
 MQTT_SCHEMA(scout_mqtt_schema, "3m");
+MQTT_SCHEMA(site_mqtt_schema, "30s"); /* always on, on the company network */
 
 static const sr_schema snmp_schema = {
     "snmp", (const sr_schema_field[]){{.key = "version",
@@ -498,6 +499,14 @@ static const sr_schema cloud_schema = {
          .min = 1,
          .max = 3600,
          .help = "how long a scout has to start a release"},
+        {.key = "release_ack_timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = CLOUD(release_ack_timeout),
+         .def = "5s",
+         .min = 2,
+         .max = 60,
+         .help = "how long a deliverer has to take a release before it goes to the next one "
+                 "of the tenant's document_handling"},
         {.key = "site_heartbeat",
          .type = SR_FIELD_DURATION,
          .offset = CLOUD(site_heartbeat),
@@ -669,6 +678,16 @@ static const sr_schema print_scout_schema = {
          .offset = SCOUT(trusted_spoolers),
          .help = "accounts of the OS's print spoolers, whose requesting-user-name is believed "
                  "(default: root, lp)"},
+        {.key = "serve_others",
+         .type = SR_FIELD_BOOL,
+         .offset = SCOUT(serve_others),
+         .def = "false",
+         .help = "print other users' released jobs from their cloud copy when their "
+                 "workstation is away (document_handling crowdsource); needs 'cache'"},
+        {.key = "cache",
+         .type = SR_FIELD_PLUGIN,
+         .offset = SCOUT(cache),
+         .help = "storage for the cloud copies fetched to print for others (serve_others)"},
         {0}}};
 
 #define DEVICE(field) F(sr_service_config, u.device_scout.field)
@@ -704,7 +723,32 @@ static const sr_schema device_scout_schema = {
          .type = SR_FIELD_SECTION,
          .offset = DEVICE(identity),
          .section = &identity_schema},
-        {.key = "drivers", .type = SR_FIELD_PLUGIN_LIST, .offset = DEVICE(drivers)},
+        {.key = "drivers",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = DEVICE(drivers),
+         .help = "device drivers; the first reads a printer's status before a release"},
+        {.key = "cache",
+         .type = SR_FIELD_PLUGIN,
+         .offset = DEVICE(cache),
+         .help = "storage for fetched cloud copies: with it the site service prints releases "
+                 "its tenant's document_handling gives it (site)"},
+        {.key = "mqtt",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(mqtt),
+         .section = &site_mqtt_schema,
+         .help = "the broker, for release commands (tls: cloud_tls's if not given)"},
+        {.key = "transports",
+         .type = SR_FIELD_PLUGIN_LIST,
+         .offset = DEVICE(transports),
+         .help = "delivery transports, tried in order"},
+        {.key = "printers",
+         .type = SR_FIELD_STRING_LIST,
+         .offset = DEVICE(printers),
+         .help = "the site's printer hosts: releases print nowhere else"},
+        {.key = "delivery",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(delivery),
+         .section = &delivery_schema},
         {.key = "idp",
          .type = SR_FIELD_PLUGIN_LIST,
          .offset = DEVICE(idp),

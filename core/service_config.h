@@ -130,9 +130,10 @@ typedef struct sr_cloud_config {
   int64_t hold_time_min;        /* the shortest hold_time a tenant may set (demos, tests) */
   const char *admin_token_file; /* operator token: creates tenants */
   sr_enrollment_config enrollment;
-  int64_t release_timeout;   /* seconds a scout has to start printing */
-  int64_t panel_session_ttl; /* seconds a panel session lives */
-  int64_t site_heartbeat;    /* seconds between a site service's heartbeats */
+  int64_t release_timeout;     /* seconds a scout has to start printing */
+  int64_t release_ack_timeout; /* seconds before a release goes to the next deliverer */
+  int64_t panel_session_ttl;   /* seconds a panel session lives */
+  int64_t site_heartbeat;      /* seconds between a site service's heartbeats */
   sr_lockout_config lockout;
   const sr_config_node *idp;   /* plugin list: registration (email, OIDC) */
   const char *master_key_file; /* seals secrets at rest (tenant CA keys), mode 0600 */
@@ -193,6 +194,8 @@ typedef struct sr_print_scout_config {
   /* accounts whose requesting-user-name the queue believes (text list);
    * NULL: the default, root and lp */
   const sr_config_node *trusted_spoolers;
+  bool serve_others;           /* prints others' jobs from their cloud copy (crowdsource) */
+  const sr_config_node *cache; /* plugin section: storage for those copies */
 } sr_print_scout_config;
 
 typedef struct sr_snmp_config {
@@ -221,6 +224,12 @@ typedef struct sr_device_scout_config {
   sr_identity_config identity;
   const sr_config_node *drivers; /* plugin list */
   const sr_config_node *idp;     /* plugin list, asked in order */
+  /* failover (document_handling site): NULL cache: the site prints nothing */
+  const sr_config_node *cache;      /* plugin section: storage for fetched cloud copies */
+  sr_mqtt_config mqtt;              /* release commands */
+  const sr_config_node *transports; /* plugin list, tried in order */
+  const sr_config_node *printers;   /* hosts releases may print to (text list) */
+  sr_delivery_config delivery;
 } sr_device_scout_config;
 
 typedef struct sr_service_config {

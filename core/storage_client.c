@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
 /* Checks the key and the member; SR_OK when the call may go ahead. */
 static int precheck(sr_instance *store, const char *key, bool is_prefix, const void *member,
                     const char *op, char *err, size_t err_size) {
@@ -61,6 +63,26 @@ int sr_store_remove(sr_instance *store, const char *key, char *err, size_t err_s
                         "delete objects", err, err_size);
   if (status == SR_OK)
     status = result(store, STORE_CALL(store, remove, key), "delete", key, err, err_size);
+  return status;
+}
+
+bool sr_job_expiry_key(const char *job_key, char out[96]) {
+  const char *dot = strrchr(job_key, '.');
+  return dot && strcmp(dot, ".srjob") == 0 &&
+         snprintf(out, 96, "%.*s.expiry", (int)(dot - job_key), job_key) < 96;
+}
+
+void sr_store_remove_job_expiry(sr_instance *store, const char *job_key) {
+  char key[96], why[512];
+  sr_storage_stat st = {0};
+  if (sr_job_expiry_key(job_key, key) && sr_store_stat(store, key, &st, why, sizeof why) == SR_OK &&
+      sr_store_remove(store, key, why, sizeof why) != SR_OK)
+    sr_log(SR_LOG_WARN, "store", "%s", why);
+}
+
+int sr_store_remove_job_files(sr_instance *store, const char *job_key, char *err, size_t err_size) {
+  int status = sr_store_remove(store, job_key, err, err_size);
+  sr_store_remove_job_expiry(store, job_key);
   return status;
 }
 

@@ -60,10 +60,12 @@ jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri"
   --arg ca "$ca_file" --arg ipps "ipps://localhost:$printer_port/ipp/print" --arg spool "$spool_dir" \
   --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" --arg admin "$token_file" \
   --arg secret "$secret_file" --arg tenant "$tenant" --argjson services "$(stack_services_json)" \
+  --argjson deliverers "$(stack_deliverers_json)" \
   '{cloud_api: $cloud, panel_api: $panel, ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
     site_secret_file: $secret, tenant: $tenant,
     printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
-    demo_user: {email: $email, card: $card, pin: $pin}, services: $services}' >"$run/stack.json.tmp"
+    demo_user: {email: $email, card: $card, pin: $pin}, services: $services,
+    deliverers: $deliverers}' >"$run/stack.json.tmp"
 mv "$run/stack.json.tmp" "$run/stack.json"
 
 if ! $smoke; then

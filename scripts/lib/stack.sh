@@ -28,9 +28,14 @@
 # cloud's storage list (one local instance by default), e.g. an s3 one;
 # without STACK_REGIONS the cloud then has its default region over the
 # first of them.
-# STACK_SCOUT_KEEPALIVE sets the next print scout's mqtt.keepalive (5s by
-# default, so that tests see a lost scout soon; "default" leaves it out, so
-# that the scout's own default applies, as bench/bandwidth measures it).
+# STACK_SCOUT_KEEPALIVE sets the MQTT keep-alive of the print scouts and the
+# site service started after it is set (5s by default, so that tests see a
+# lost scout soon: the broker's will fires after 1.5 of them; "default"
+# leaves it out, so that the services' own default applies, as
+# bench/bandwidth measures it).
+# STACK_DOCUMENT_HANDLING sets the tenant's document_handling (origin,site by
+# default: the site service prints a job whose workstation is away).
+# STACK_SERVE_OTHERS=1 makes the next print scout serve others (crowdsource).
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -85,6 +90,14 @@ stack_spawn() { # NAME LOG COMMAND...
   stack_pids+=("$stack_last_pid")
   stack_service_pid[$name]=$stack_last_pid
   stack_service_log[$name]=$log
+}
+
+# Who may print a released job, as JSON for stack.json: the site service
+# (a deliverer when document_handling names `site`) by its scout id.
+stack_deliverers_json() {
+  stack_srctl scout list --json |
+    jq --arg h "$(stack_srctl settings show --json | jq -c .document_handling)" \
+      '{document_handling: ($h | fromjson), site: [.scouts[] | select(.kind == "site") | {id, name}]}'
 }
 
 # The services as JSON: {name: {pid, log}}.
@@ -312,9 +325,34 @@ stack_tenant() {
   stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
     --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
   stack_srctl settings set "cloud_copy=${STACK_CLOUD_COPY:-immediate}" >/dev/null || return 1
+  # failover: the site service prints a job whose workstation is away
+  stack_srctl settings set "document_handling=${STACK_DOCUMENT_HANDLING:-origin,site}" >/dev/null || return 1
   stack_srctl device add printer1 --name "Demo Printer" \
     --uri "ipps://localhost:$printer_port/ipp/print" --uri "ipp://localhost:$printer_port/ipp/print" \
     --uri "socket://127.0.0.1:$raw_port" --snmp "127.0.0.1:$snmp_port" >/dev/null || return 1
+}
+
+# How the print scouts and the site service deliver: the transports and
+# the printer hosts they may print to (YAML).
+# The mqtt.keepalive line of a print scout's or the site's configuration
+# (STACK_SCOUT_KEEPALIVE; "default": the service's own default).
+stack_keepalive_yaml() {
+  if [ "${STACK_SCOUT_KEEPALIVE:-5s}" = default ]; then
+    echo "# keepalive: the service's default"
+  else
+    echo "keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}"
+  fi
+}
+
+stack_delivery_yaml() {
+  cat <<YAML
+transports:
+  - plugin: ipps
+    config: {ca_file: $stack_dir/pki/root.crt}
+  - plugin: ipp
+  - plugin: raw
+printers: [localhost, 127.0.0.1]
+YAML
 }
 
 # Enrolls and starts the site service; sets $panel_url.
@@ -335,7 +373,17 @@ identity:
   card_strip_leading_zeros: true
   pin_length: 4
   secret_file: ../site-secret
+# a deliverer (document_handling site): prints released jobs from their
+# cloud copy when their workstation is away
+mqtt:
+  host: localhost
+  port: $mqtt_port
+  $(stack_keepalive_yaml)
+cache: {plugin: local, config: {root: $d/cache}}
+drivers: [{plugin: printer_mib}]
+$(stack_delivery_yaml)
 YAML
+  [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/site.yaml"
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/site.yaml"
   # identity providers for directory logins, if a caller gives some (YAML)
   [ -n "${STACK_SITE_IDP:-}" ] && printf '%s\n' "$STACK_SITE_IDP" >>"$d/site.yaml"
@@ -351,6 +399,7 @@ YAML
   stack_spawn site "$d/log" "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>>"$d/log"
   site_pid=$stack_last_pid
   panel_url=$(stack_wait_line "$d/out" panel) || { cat "$d/log" >&2; return 1; }
+  for _ in $(seq 400); do grep -q "connected to the broker" "$d/log" && break; sleep 0.025; done
   site_port=${panel_url##*:}
   panel_url=${panel_url/127.0.0.1/localhost}
   stack_log "panel API $panel_url"
@@ -368,10 +417,8 @@ stack_site_restart() {
 # Enrolls and starts a print scout for USER in $stack_dir/NAME; sets
 # $queue_uri and $scout_pid (and remembers them as queue_NAME, pid_NAME).
 stack_print_scout() { # NAME USER_EMAIL
-  local name=$1 user=$2 d=$stack_dir/$1 keepalive
+  local name=$1 user=$2 d=$stack_dir/$1
   mkdir -p "$d"
-  keepalive="keepalive: ${STACK_SCOUT_KEEPALIVE:-5s}"
-  [ "$keepalive" = "keepalive: default" ] && keepalive="# keepalive: the scout's default"
   cat >"$d/scout.yaml" <<YAML
 service: print-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
@@ -385,19 +432,16 @@ tls: {cert: scout.crt, key: scout.key, ca: ../pki/root.crt}
 mqtt:
   host: localhost
   port: $mqtt_port
-  $keepalive
+  $(stack_keepalive_yaml)
   tls: {ca: ../pki/root.crt, cert: scout.crt, key: scout.key}
 storage: {plugin: local, config: {root: $d/store}}
-transports:
-  - plugin: ipps
-    config: {ca_file: $stack_dir/pki/root.crt}
-  - plugin: ipp
-  - plugin: raw
 driver: {plugin: printer_mib}
-printers: [localhost, 127.0.0.1]
+$(stack_delivery_yaml)
 hold_time: ${STACK_SCOUT_HOLD_TIME:-48h}
 YAML
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"
+  [ -n "${STACK_SERVE_OTHERS:-}" ] &&
+    printf 'serve_others: true\ncache: {plugin: local, config: {root: %s}}\n' "$d/cache" >>"$d/scout.yaml"
   if [ ! -f "$d/scout.crt" ]; then
     local enroll
     enroll=$(stack_srctl scout enroll --kind print --name "$name" --user "$user" --json) || return 1

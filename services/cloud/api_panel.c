@@ -316,7 +316,8 @@ void cloud_panel_release(cloud_call *k) {
     json_array_append_new(releases,
                           cloud_release_start(c, tenant, cloud_row_text(job, "id"),
                                               cloud_row_text(session, "user_id"),
-                                              cloud_row_text(session, "device"), settings));
+                                              cloud_row_text(session, "device"),
+                                              cloud_row_text(session, "site_scout"), settings));
   }
   json_t *answer = json_pack("{s:o}", "releases", releases);
   if (json_is_true(all))
@@ -375,7 +376,7 @@ void cloud_panel_job(cloud_call *k) {
   json_t *view = job_view(job);
   json_t *last = cloud_db_row(k->c->db,
                               "SELECT id, state, reason, transport, user_id AS released_by, "
-                              "on_behalf_of FROM releases WHERE "
+                              "on_behalf_of, deliverer FROM releases WHERE "
                               "tenant = ? AND job = ? ORDER BY created_at DESC, rowid DESC",
                               "tt", cloud_row_text(job, "tenant"), cloud_row_text(job, "id"));
   if (last)

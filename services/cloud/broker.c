@@ -35,10 +35,15 @@ static void on_message(void *ctx, const char *topic, const void *payload, size_t
   if (strcmp(leaf, "evt") == 0) {
     cloud_release_event(c, tenant, scout, payload, len); /* rate-limited there */
   } else if (strcmp(leaf, "presence") == 0) {
-    bool online = len == 6 && memcmp(payload, "online", 6) == 0;
+    /* "online", or "online serve-others" from a print scout that takes
+     * other users' releases (crowdsource), or "offline" */
+    bool serves = len == 19 && memcmp(payload, "online serve-others", 19) == 0;
+    bool online = serves || (len == 6 && memcmp(payload, "online", 6) == 0);
     int n =
-        cloud_db_run(c->db, "UPDATE scouts SET online = ?, seen_at = ? WHERE tenant = ? AND id = ?",
-                     "iitt", (int64_t)online, (int64_t)time(NULL), tenant, scout);
+        cloud_db_run(c->db,
+                     "UPDATE scouts SET online = ?, serves_others = ?, seen_at = ? WHERE "
+                     "tenant = ? AND id = ?",
+                     "iiitt", (int64_t)online, (int64_t)serves, (int64_t)time(NULL), tenant, scout);
     if (n == 1)
       sr_log(SR_LOG_INFO, "presence", "tenant %s scout %s is %s", tenant, scout,
              online ? "online" : "offline");

@@ -219,10 +219,12 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
 /* ---- releases.c ---- */
 
 /* Starts releasing job `job_id` of `tenant` for `user_id` at `device_id`
- * with optional settings (borrowed). Returns {"job","state"[,"reason"]}
+ * with optional settings (borrowed), from a panel of site service `site`
+ * (its scout id; NULL: none), to the first deliverer of the tenant's
+ * document_handling that is available (deliverers.c). Returns {"job","state"[,"reason"]}
  * (caller decrefs); idempotent while a release is under way. */
 json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, const char *user_id,
-                            const char *device_id, json_t *settings);
+                            const char *device_id, const char *site, json_t *settings);
 /* Handles a scout event from MQTT (topic and payload untrusted), within
  * the scout's event rate (event_limit.c). */
 void cloud_release_event(cloud *c, const char *tenant, const char *scout, const char *payload,
@@ -238,6 +240,10 @@ void cloud_release_resume(cloud *c);
  * too, so whatever a deletion removes is removed on expiry. False if the
  * job was not held. */
 bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state);
+
+/* True if scout `scout` holds a release of job `job_id` under way now (a
+ * deliverer may fetch the job's cloud copy). */
+bool cloud_release_holder(cloud *c, const char *tenant, const char *job_id, const char *scout);
 
 /* A scout came online: sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
@@ -291,6 +297,18 @@ void cloud_scout_copy_remove(cloud_call *k);
 void cloud_copy_discard(cloud *c, const char *tenant, const char *job_id);
 /* Destroys the storage instances; after the pool is freed. */
 void cloud_copies_free(cloud *c);
+
+/* ---- deliverers.c ---- */
+
+/* The scout of deliverer `kind` (origin, site, crowdsource) that could take
+ * a release of `job` (its row) from a panel of site service `site` (may be
+ * NULL) now: online, and for site and crowdsource with the job's cloud copy
+ * to print from. Its id in `scout`; else false and why not in `why` (a
+ * sentence for the user at the printer). */
+bool cloud_deliverer_pick(cloud *c, const char *tenant, const char *kind, json_t *job,
+                          const char *site, char scout[64], char *why, size_t why_size);
+/* What a user calls deliverer `kind`: "the workstation holding this job". */
+const char *cloud_deliverer_title(const char *kind);
 
 /* ---- settings.c ---- */
 
@@ -406,6 +424,7 @@ typedef enum cloud_event_kind {
   CLOUD_EVENT_MALFORMED,    /* not a release event */
   CLOUD_EVENT_UNKNOWN,      /* about a release that is not the scout's */
   CLOUD_EVENT_OUTCOME_OVER, /* an outcome let past the rate (open releases) */
+  CLOUD_EVENT_STALE,        /* about a release another deliverer holds now (failover) */
   CLOUD_EVENT_KINDS
 } cloud_event_kind;
 /* True if scout `scout` may have one more event handled now; false (and

@@ -111,16 +111,15 @@ static sr_instance *store_named(cloud *c, const char *name) {
 /* The one place that decides who may touch job `job`'s copy (both rows
  * are of the same tenant: the job was looked up in the scout's tenant).
  * Writing (PUT, DELETE): only the origin, the print scout holding the
- * job. Reading (GET): the origin, and the scouts the cloud may route a
- * release of this job to; for now every site scout of the tenant (the
- * site service delivers for offline workstations). Failover routing
- * replaces the read rule with: the origin and the deliverer (site service
- * or crowdsourcing print scout) a release of this job was routed to. */
-static bool copy_allowed(const json_t *scout, const json_t *job, bool write) {
+ * job. Reading (GET): the origin, and the deliverer (site service or a
+ * print scout that serves others) that holds a release of this job now
+ * (failover, releases.c): no other scout has a reason to fetch it. */
+static bool copy_allowed(cloud *c, const json_t *scout, const json_t *job, bool write) {
   bool origin = strcmp(cloud_row_text(scout, "id"), cloud_row_text(job, "scout")) == 0;
   if (write)
     return origin;
-  return origin || strcmp(cloud_row_text(scout, "kind"), "site") == 0;
+  return origin || cloud_release_holder(c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"),
+                                        cloud_row_text(scout, "id"));
 }
 
 /* The job of the {id} in the caller's tenant if the caller may touch its
@@ -133,7 +132,7 @@ static json_t *job_for_copy(cloud_call *k, bool write) {
     cloud_api_db_error(k->resp, "reading the job");
   else if (!job)
     sr_http_reply_error(k->resp, 404, "not_found", "no job %.64s", k->id);
-  else if (!copy_allowed(k->scout, job, write))
+  else if (!copy_allowed(k->c, k->scout, job, write))
     sr_http_reply_error(k->resp, 403, "forbidden",
                         write ? "only the workstation holding job %.64s may change its copy"
                               : "this scout may not read the copy of job %.64s",

@@ -124,6 +124,14 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN copy_key TEXT;"
     "ALTER TABLE jobs ADD COLUMN copy_size INTEGER;"
     "ALTER TABLE jobs ADD COLUMN copy_region TEXT;",
+    /* (failover) who holds a release now: releases.scout is that deliverer's
+     * scout, `deliverer` its kind (origin, site, crowdsource; '' before any),
+     * `handling` the kinds still to try (JSON array), `site` the site
+     * service whose panel released it; print scouts that serve others */
+    "ALTER TABLE releases ADD COLUMN deliverer TEXT NOT NULL DEFAULT 'origin';"
+    "ALTER TABLE releases ADD COLUMN handling TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE releases ADD COLUMN site TEXT;"
+    "ALTER TABLE scouts ADD COLUMN serves_others INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -129,13 +129,14 @@ void cloud_events_note(const char *scout, cloud_event_kind kind) {
 static void report_one(scout_events *e, double interval) {
   unsigned long *n = e->counts;
   if (!n[CLOUD_EVENT_DROPPED] && !n[CLOUD_EVENT_MALFORMED] && !n[CLOUD_EVENT_UNKNOWN] &&
-      !n[CLOUD_EVENT_OUTCOME_OVER])
+      !n[CLOUD_EVENT_OUTCOME_OVER] && !n[CLOUD_EVENT_STALE])
     return;
   sr_log(SR_LOG_WARN, "events",
          "scout %s in the last %.0f s: %lu events dropped (over %.0f a second), %lu outcomes "
-         "of open releases let through over that rate, %lu malformed, %lu for unknown releases",
+         "of open releases let through over that rate, %lu malformed, %lu for unknown releases, "
+         "%lu for releases another deliverer holds now",
          e->scout, interval, n[CLOUD_EVENT_DROPPED], EVENT_RATE, n[CLOUD_EVENT_OUTCOME_OVER],
-         n[CLOUD_EVENT_MALFORMED], n[CLOUD_EVENT_UNKNOWN]);
+         n[CLOUD_EVENT_MALFORMED], n[CLOUD_EVENT_UNKNOWN], n[CLOUD_EVENT_STALE]);
   memset(e->counts, 0, sizeof e->counts);
 }
 

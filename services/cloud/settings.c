@@ -18,6 +18,8 @@ typedef enum setting_kind {
   SETTING_DURATION, /* seconds; given as a number or text such as "48h" */
   SETTING_CHOICE,   /* one of `choices` */
   SETTING_CHECKED,  /* text that `valid` accepts */
+  SETTING_LIST,     /* an ordered list of distinct `choices`, at least one; given as a
+                       JSON array, as text "a,b", or as one of `aliases` */
 } setting_kind;
 
 typedef struct setting_def {
@@ -25,9 +27,10 @@ typedef struct setting_def {
   setting_kind kind;
   int64_t min, max;           /* SETTING_DURATION */
   int64_t (*floor)(cloud *c); /* SETTING_DURATION: the operator's min, replaces `min` */
-  const char *const *choices; /* SETTING_CHOICE, NULL-terminated */
+  const char *const *choices; /* SETTING_CHOICE, SETTING_LIST: NULL-terminated */
   /* SETTING_CHECKED: true if `s` is a value; else false and why */
   bool (*valid)(const cloud *c, const char *s, char *why, size_t why_size);
+  const char *const *aliases;    /* SETTING_LIST: "name=a,b" (a name for a list), NULL-terminated */
   json_t *(*fallback)(cloud *c); /* the default (new reference) */
   const char *help;
 } setting_def;
@@ -71,6 +74,11 @@ static json_t *copy_after_default(cloud *c) {
 
 static const char *const cloud_copy_choices[] = {"off", "immediate", "deferred", NULL};
 
+static json_t *document_handling_default(cloud *c) {
+  (void)c;
+  return json_pack("[s]", "origin"); /* the workstation alone, as before failover */
+}
+
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -108,10 +116,19 @@ static const setting_def defs[] = {
      .max = 7 * 86400,
      .fallback = copy_after_default,
      .help = "with cloud_copy deferred: how long a job is held before its copy is uploaded"},
+    {.name = "document_handling",
+     .kind = SETTING_LIST,
+     .choices = (const char *const[]){"origin", "site", "crowdsource", NULL},
+     .aliases = (const char *const[]){"personal=origin", NULL},
+     .fallback = document_handling_default,
+     .help = "who may print a released job, in order of preference: the workstation that "
+             "holds it (origin), the site service (site), another workstation that serves "
+             "others (crowdsource); docs/storage.md"},
 };
 
-const char *const cloud_setting_names[] = {"hold_time",  "expiry_warning", "retention", "region",
-                                           "cloud_copy", "copy_after",     NULL};
+const char *const cloud_setting_names[] = {
+    "hold_time",  "expiry_warning", "retention",         "region",
+    "cloud_copy", "copy_after",     "document_handling", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -156,6 +173,65 @@ bool cloud_setting_text(cloud *c, const char *tenant, const char *name, char *ou
   return ok;
 }
 
+/* Lists the choices of `d` after `what` into why. */
+static void say_choices(const setting_def *d, const char *what, char *why, size_t why_size) {
+  size_t n = (size_t)snprintf(why, why_size, "'%s' is %s:", d->name, what);
+  for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
+    n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+  for (const char *const *a = d->aliases; a && *a && n < why_size; a++)
+    n += (size_t)snprintf(why + n, why_size - n, "%s%.*s", a == d->aliases ? "; or " : ", ",
+                          (int)strcspn(*a, "="), *a);
+}
+
+static bool is_choice(const setting_def *d, const char *s) {
+  for (const char *const *ch = d->choices; s && *ch; ch++)
+    if (strcmp(*ch, s) == 0)
+      return true;
+  return false;
+}
+
+/* A SETTING_LIST value: the array given, or the text "a,b" (or an alias)
+ * split at its commas; NULL unless every item is a choice, once. */
+static json_t *list_value(const setting_def *d, json_t *given) {
+  json_t *items = NULL;
+  if (json_is_array(given)) {
+    items = json_incref(given);
+  } else if (json_is_string(given)) {
+    const char *text = json_string_value(given);
+    for (const char *const *a = d->aliases; a && *a; a++) {
+      size_t n = strcspn(*a, "=");
+      if (strlen(text) == n && strncmp(*a, text, n) == 0)
+        text = *a + n + 1;
+    }
+    items = json_array();
+    for (const char *p = text; *p;) {
+      size_t n = strcspn(p, ",");
+      json_array_append_new(items, json_stringn(p, n));
+      p += n + (p[n] == ',');
+    }
+  }
+  json_t *out = json_array();
+  size_t i, j;
+  json_t *item;
+  json_array_foreach(items, i, item) {
+    bool repeated = false;
+    for (j = 0; j < i; j++)
+      repeated = repeated || json_equal(json_array_get(items, j), item);
+    if (repeated || !is_choice(d, json_string_value(item))) {
+      json_decref(out);
+      out = NULL;
+      break;
+    }
+    json_array_append(out, item);
+  }
+  json_decref(items);
+  if (out && json_array_size(out) == 0) {
+    json_decref(out);
+    out = NULL;
+  }
+  return out;
+}
+
 /* The checked, normalised value of `given` for `d` (new reference), or
  * NULL with the reason in `why`. */
 static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char *why,
@@ -178,12 +254,9 @@ static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char
   }
   case SETTING_CHOICE: {
     const char *s = json_string_value(given);
-    for (const char *const *ch = d->choices; s && *ch; ch++)
-      if (strcmp(*ch, s) == 0)
-        return json_string(s);
-    size_t n = (size_t)snprintf(why, why_size, "'%s' is one of:", d->name);
-    for (const char *const *ch = d->choices; *ch && n < why_size; ch++)
-      n += (size_t)snprintf(why + n, why_size - n, " %s", *ch);
+    if (is_choice(d, s))
+      return json_string(s);
+    say_choices(d, "one of", why, why_size);
     return NULL;
   }
   case SETTING_CHECKED: {
@@ -193,6 +266,12 @@ static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char
     if (!s)
       snprintf(why, why_size, "'%s' is text", d->name);
     return NULL;
+  }
+  case SETTING_LIST: {
+    json_t *list = list_value(d, given);
+    if (!list)
+      say_choices(d, "a list (in order, each at most once, at least one) of", why, why_size);
+    return list;
   }
   }
   return NULL;

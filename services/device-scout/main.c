@@ -1,6 +1,8 @@
 /*
  * sr-device-scout with the site service: serves the panel API to printer
- * panels and card readers, hashing their credentials with the site secret.
+ * panels and card readers, hashing their credentials with the site secret,
+ * and, with a `cache`, prints released jobs from their cloud copy when
+ * their workstation is away (deliverer.h).
  *
  * usage: sr-device-scout --config FILE
  *        sr-device-scout enroll --config FILE --token TOKEN
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deliverer.h"
 #include "enroll_client.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -37,6 +40,7 @@ typedef struct site {
   sr_http_server *http;
   sr_worker_pool *pool;
   heartbeat heartbeat; /* tells the cloud this site is running */
+  deliverer deliverer; /* prints released jobs from their cloud copy (failover) */
 } site;
 
 static const sr_service_form forms[] = {
@@ -63,6 +67,7 @@ static int enroll(site *s, const char *token) {
 static bool start(site *s) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
   char secret_path[1024], cert[1024], key[1024], ca[1024], err[1024];
+  char cloud_cert[1024], cloud_key[1024]; /* kept for the deliverer's client */
   if (!c->identity.secret_file || !c->tls.cert || !c->tls.key || !c->cloud_tls.cert ||
       !c->cloud_tls.key || !c->cloud_tls.ca) {
     fprintf(stderr, "sr-device-scout: needs identity.secret_file, tls (cert, key) and cloud_tls "
@@ -74,11 +79,11 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
-  sr_config_path(s->doc, c->cloud_tls.cert, cert, sizeof cert);
-  sr_config_path(s->doc, c->cloud_tls.key, key, sizeof key);
+  sr_config_path(s->doc, c->cloud_tls.cert, cloud_cert, sizeof cloud_cert);
+  sr_config_path(s->doc, c->cloud_tls.key, cloud_key, sizeof cloud_key);
   sr_config_path(s->doc, c->cloud_tls.ca, ca, sizeof ca);
   sr_cloud_options co = {
-      .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+      .base_url = c->cloud_url, .ca_file = ca, .cert_file = cloud_cert, .key_file = cloud_key};
   /* identity providers, asked in order (directory passwords stay here) */
   s->loader = sr_loader_new(sr_loop_default());
   if (!s->loader || sr_service_plugin_paths(s->doc, &s->cfg, s->loader) != SR_OK)
@@ -127,7 +132,7 @@ static bool start(site *s) {
     return false;
   }
   heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud);
-  return true;
+  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co);
 }
 
 static void site_free(site *s) {
@@ -135,6 +140,7 @@ static void site_free(site *s) {
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
   sr_http_server_free(s->http);
+  deliverer_free(&s->deliverer); /* before the plugins and the key it uses */
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);
   sr_loader_free(s->loader);

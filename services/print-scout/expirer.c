@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "scout_store.h"
+#include "storage_client.h"
 #include "sr/abi.h"
 #include "worker_pool.h"
 
@@ -32,7 +33,7 @@ typedef struct removal {
 static void removal_work(void *arg) {
   removal *rm = arg;
   char err[512];
-  if (scout_job_files_remove(rm->expirer->storage, rm->store_key, err, sizeof err) != SR_OK)
+  if (sr_store_remove_job_files(rm->expirer->storage, rm->store_key, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "expiry", "job %d expired, its file not deleted: %s", rm->job_id, err);
   else
     sr_log(SR_LOG_INFO, "expiry", "job %d expired: its file %s is deleted", rm->job_id,

@@ -22,7 +22,7 @@
 #include "loop.h"
 #include "passcode.h"
 #include "register.h"
-#include "release.h"
+#include "release_link.h"
 #include "scout_store.h"
 #include "service_main.h"
 #include "service_plugins.h"
@@ -43,13 +43,11 @@ typedef struct scout {
   sr_instance *driver;
   sr_instance *idps[8]; /* directory lookups (user_source: directory) */
   size_t n_idps;
-  sr_mqtt *mqtt;
-  char presence_topic[256], cmd_topic[256];
+  sr_instance *cache;       /* fetched cloud copies (serve_others), or NULL */
   const char *printers[65]; /* NULL-terminated */
   const char *spoolers[33]; /* trusted spoolers, NULL-terminated; borrowed from doc */
   char queue_socket[1024];
-  scout_releaser releaser;
-  bool releaser_started;
+  sr_release_link link; /* MQTT: release commands in, outcomes and presence out */
   sr_cloud_client *cloud;
   scout_announcer *announcer; /* NULL without a cloud */
   scout_expirer *expirer;
@@ -73,20 +71,14 @@ static void scout_free(scout *s) {
   scout_copy_uploader_free(s->uploader);  /* after the announcer: its answers reach it */
   sr_cloud_client_free(s->copy_cloud);
   scout_expirer_free(s->expirer);
-  if (s->releaser_started)
-    scout_releaser_stop(&s->releaser);
-  if (s->mqtt) {
-    /* say goodbye ourselves: a clean stop is not a crash */
-    sr_mqtt_publish(s->mqtt, s->presence_topic, "offline", 7, true, NULL);
-    sr_mqtt_disconnect(s->mqtt, SR_MQTT_ACK_WAIT);
-    sr_mqtt_free(s->mqtt);
-  }
+  sr_release_link_stop(&s->link);
   for (size_t i = 0; i < s->n_transports; i++)
     sr_instance_destroy(s->transports[i]);
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);
   sr_instance_destroy(s->driver);
   scout_job_table_free(s->jobs);
+  sr_instance_destroy(s->cache);
   sr_instance_destroy(s->storage);
   sr_site_key_free(s->key);
   sr_cloud_client_free(s->cloud);
@@ -94,92 +86,47 @@ static void scout_free(scout *s) {
   sr_config_free(s->doc);
 }
 
-static void on_mqtt_message(void *ctx, const char *topic, const void *payload, size_t len) {
+/* (Re)connected to the broker: jobs held while the cloud was out of reach
+ * are announced, off the loop, so release commands are taken meanwhile. */
+static void on_connected(void *ctx) {
   scout *s = ctx;
-  if (strcmp(topic, s->cmd_topic) == 0)
-    scout_releaser_command(&s->releaser, payload, len);
-}
-
-static void on_mqtt_connected(void *ctx, int reason) {
-  scout *s = ctx;
-  if (reason != 0)
-    return;
-  sr_mqtt_subscribe(s->mqtt, s->cmd_topic);
-  sr_mqtt_publish(s->mqtt, s->presence_topic, "online", 6, true, NULL);
-  sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s (keep-alive %d s)", s->scout_id,
-         (int)s->cfg.u.print_scout.mqtt.keepalive);
-  /* jobs held while the cloud was out of reach: announced off the loop, so
-   * release commands are taken meanwhile */
   if (s->announcer)
     scout_announcer_all(s->announcer);
-}
-
-static void on_mqtt_disconnected(void *ctx, int reason) {
-  (void)ctx;
-  if (reason) /* the channel reconnects by itself (mqtt_channel.h) */
-    sr_log(SR_LOG_WARN, "scout", "lost the broker (reason %d); reconnecting", reason);
 }
 
 /* The control channel: release commands in, outcomes and presence out. */
 static bool scout_connect_cloud(scout *s) {
   const sr_print_scout_config *c = &s->cfg.u.print_scout;
-  char evt[256], ca[1024], cert[1024], key[1024], err[512];
-  sr_mqtt_scout_topic(s->cmd_topic, sizeof s->cmd_topic, c->tenant, s->scout_id, "cmd");
-  sr_mqtt_scout_topic(evt, sizeof evt, c->tenant, s->scout_id, "evt");
-  sr_mqtt_scout_topic(s->presence_topic, sizeof s->presence_topic, c->tenant, s->scout_id,
-                      "presence");
-  size_t n = 0;
-  for (size_t i = 0; c->printers && i < c->printers->count && n < 64; i++)
-    s->printers[n++] = c->printers->items[i]->value;
-  s->printers[n] = NULL;
-  if (n == 0) {
+  char err[512];
+  if (sr_release_printers(c->printers, s->printers, 65) == 0) {
     fprintf(stderr, "sr-print-scout: 'printers' must list the site's printer hosts before this "
                     "scout takes releases (it prints nowhere else)\n");
     return false;
   }
-  const sr_tls_config *tls = &c->mqtt.tls;
-  if (!tls->ca || !tls->cert || !tls->key) {
-    fprintf(stderr, "sr-print-scout: mqtt.tls needs ca, cert and key (the broker checks them)\n");
+  if (c->serve_others && (!s->cache || !s->cloud)) {
+    fprintf(stderr, "sr-print-scout: serve_others needs 'cache' (storage for the copies it "
+                    "fetches) and tls (its certificate, to fetch them)\n");
     return false;
   }
-  sr_config_path(s->doc, tls->ca, ca, sizeof ca);
-  sr_config_path(s->doc, tls->cert, cert, sizeof cert);
-  sr_config_path(s->doc, tls->key, key, sizeof key);
-  sr_mqtt_options o = {.host = c->mqtt.host,
-                       .port = (int)c->mqtt.port,
-                       .client_id = s->scout_id,
-                       .ca_file = ca,
-                       .cert_file = cert,
-                       .key_file = key,
-                       .keepalive = (int)c->mqtt.keepalive,
-                       .will_topic = s->presence_topic,
-                       .will_payload = "offline",
-                       .will_retain = true};
-  sr_mqtt_callbacks cb = {on_mqtt_connected, on_mqtt_message, NULL, on_mqtt_disconnected, s};
-  if (sr_mqtt_new(sr_loop_default(), &o, &cb, &s->mqtt, err, sizeof err) != SR_OK) {
+  s->link = (sr_release_link){.releaser = {.loop = sr_loop_default(),
+                                           .jobs = s->jobs,
+                                           .storage = s->storage,
+                                           .key = s->key,
+                                           .transports = s->transports,
+                                           .n_transports = s->n_transports,
+                                           .driver = s->driver,
+                                           .printers = s->printers,
+                                           .busy_deadline = c->delivery.busy_deadline,
+                                           .cloud = c->serve_others ? s->cloud : NULL,
+                                           .cache = s->cache},
+                              .presence = c->serve_others ? "online serve-others" : "online",
+                              .connected = on_connected,
+                              .connected_ctx = s};
+  if (!sr_release_link_start(&s->link, s->doc, c->tenant, s->scout_id, &c->mqtt, NULL, err,
+                             sizeof err)) {
     fprintf(stderr, "sr-print-scout: %s\n", err);
     return false;
   }
-  /* the broker may come later (retried by the channel): the queue works
-   * meanwhile */
-  if (sr_mqtt_connect(s->mqtt, err, sizeof err) != SR_OK)
-    sr_log(SR_LOG_WARN, "scout", "%s; retrying", err);
-  s->releaser = (scout_releaser){.loop = sr_loop_default(),
-                                 .jobs = s->jobs,
-                                 .storage = s->storage,
-                                 .key = s->key,
-                                 .transports = s->transports,
-                                 .n_transports = s->n_transports,
-                                 .driver = s->driver,
-                                 .printers = s->printers,
-                                 .mqtt = s->mqtt,
-                                 .busy_deadline = c->delivery.busy_deadline};
-  snprintf(s->releaser.evt_topic, sizeof s->releaser.evt_topic, "%s", evt);
-  if (!scout_releaser_start(&s->releaser)) {
-    fprintf(stderr, "sr-print-scout: cannot start the release threads\n");
-    return false;
-  }
-  s->releaser_started = true;
   return true;
 }
 
@@ -194,6 +141,9 @@ static bool scout_init(scout *s, const char *config_path) {
          sr_instance_create(s->loader, SR_PLUGIN_STORAGE, s->cfg.u.print_scout.storage, &s->storage,
                             err, sizeof err) == SR_OK;
   }
+  if (ok && s->cfg.u.print_scout.cache)
+    ok = sr_instance_create(s->loader, SR_PLUGIN_STORAGE, s->cfg.u.print_scout.cache, &s->cache,
+                            err, sizeof err) == SR_OK;
   ok = ok && sr_instances_create(s->loader, SR_PLUGIN_TRANSPORT, s->cfg.u.print_scout.transports,
                                  s->transports, 8, &s->n_transports, err, sizeof err) == SR_OK;
   if (ok && s->cfg.u.print_scout.driver)

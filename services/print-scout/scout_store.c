@@ -94,12 +94,6 @@ void scout_job_uuid(const scout_job *job, char out[64]) {
  * the Unix time in decimal. Not secret (no more than the file's own
  * timestamps say), and not trusted beyond this workstation: the cloud
  * expires the job at its own time whatever the sidecar says. */
-static bool expiry_key(const char *store_key, char out[96]) {
-  const char *dot = strrchr(store_key, '.');
-  return dot && strcmp(dot, ".srjob") == 0 &&
-         snprintf(out, 96, "%.*s.expiry", (int)(dot - store_key), store_key) < 96;
-}
-
 typedef struct text_source {
   const char *text;
   size_t left;
@@ -132,7 +126,7 @@ static int text_write(void *ctx, const void *buf, size_t len) {
 void scout_store_save_expiry(scout_store *store, const scout_job *job, time_t when) {
   char key[96], text[32], err[512];
   text_source source = {text, (size_t)snprintf(text, sizeof text, "%lld\n", (long long)when)};
-  if (expiry_key(job->store_key, key) &&
+  if (sr_job_expiry_key(job->store_key, key) &&
       sr_store_put(store->storage, key, text_read, &source, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "store",
            "job %d: its expiry could not be saved beside it (%s); after a restart the scout's "
@@ -140,17 +134,8 @@ void scout_store_save_expiry(scout_store *store, const scout_job *job, time_t wh
            job->id, err);
 }
 
-/* Removes the sidecar of job file `store_key` if there is one. */
-static void remove_expiry(sr_instance *storage, const char *store_key) {
-  char key[96], why[512];
-  sr_storage_stat st;
-  if (expiry_key(store_key, key) && sr_store_stat(storage, key, &st, why, sizeof why) == SR_OK &&
-      sr_store_remove(storage, key, why, sizeof why) != SR_OK)
-    sr_log(SR_LOG_WARN, "store", "%s", why);
-}
-
 void scout_store_drop_expiry(scout_store *store, const scout_job *job) {
-  remove_expiry(store->storage, job->store_key);
+  sr_store_remove_job_expiry(store->storage, job->store_key);
 }
 
 /* The expiry saved beside job file `store_key`, or 0. */
@@ -158,18 +143,12 @@ static time_t load_expiry(sr_instance *storage, const char *store_key) {
   char key[96], err[512], *end;
   text_sink sink = {.used = 0};
   sr_storage_stat st;
-  if (!expiry_key(store_key, key) || sr_store_stat(storage, key, &st, err, sizeof err) != SR_OK ||
+  if (!sr_job_expiry_key(store_key, key) ||
+      sr_store_stat(storage, key, &st, err, sizeof err) != SR_OK ||
       sr_store_get(storage, key, text_write, &sink, err, sizeof err) != SR_OK)
     return 0;
   long long when = strtoll(sink.text, &end, 10);
   return end != sink.text && when > 0 ? (time_t)when : 0;
-}
-
-int scout_job_files_remove(sr_instance *storage, const char *store_key, char *err,
-                           size_t err_size) {
-  int status = sr_store_remove(storage, store_key, err, err_size);
-  remove_expiry(storage, store_key);
-  return status;
 }
 
 /* When the cloud's answer to an announcement says the job expires, on our
@@ -239,7 +218,7 @@ void scout_store_discard(void *ctx, const scout_job *job) {
   scout_store *store = ctx;
   char err[512];
   if (job->store_key[0] &&
-      scout_job_files_remove(store->storage, job->store_key, err, sizeof err) != SR_OK)
+      sr_store_remove_job_files(store->storage, job->store_key, err, sizeof err) != SR_OK)
     sr_log(SR_LOG_WARN, "store", "job %d: %s", job->id, err);
   if (store->cloud && job->store_key[0]) {
     char uuid[64], path[128];
@@ -272,7 +251,7 @@ static int recover_one(void *ctx, const char *key) {
     sr_storage_stat st;
     if (snprintf(file, sizeof file, "%.*s.srjob", (int)(dot - key), key) < (int)sizeof file &&
         sr_store_stat(r->store->storage, file, &st, err, sizeof err) != SR_OK)
-      remove_expiry(r->store->storage, file);
+      sr_store_remove_job_expiry(r->store->storage, file);
     return SR_OK;
   }
   int fd = memfd_create("sr-recover", MFD_CLOEXEC);

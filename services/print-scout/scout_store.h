@@ -61,11 +61,6 @@ void scout_store_save_expiry(scout_store *store, const scout_job *job, time_t wh
  * was being saved). Blocks on the store. */
 void scout_store_drop_expiry(scout_store *store, const scout_job *job);
 
-/* Removes a job's file and its expiry sidecar (the store may block: never
- * on the loop). SR_OK, or the store's error in `err` (the file's; a
- * sidecar that cannot go is logged). */
-int scout_job_files_remove(sr_instance *storage, const char *store_key, char *err, size_t err_size);
-
 /* scout_queue_hooks.store: page count, job information, encrypted job file
  * under "jobs/<random>.srjob". Never calls the cloud: the job is announced
  * once it is held (scout_store_held). */

@@ -57,7 +57,7 @@ sub=$!
 check "the scout is online again within 2 s" wait_until 20 grep -q "^$topic/presence online" "$tmp/mqtt.out"
 job=$(ls "$store" | head -1)
 job=${job%.srjob}
-mosquitto_pub "${mqtt[@]}" -t "$topic/cmd" -m "{\"type\":\"release\",\"release\":\"r-offloop\",\"job\":\"$job\",\"printer\":{\"uris\":[\"ipp://localhost:$printer_port/ipp/print\"]}}"
+mosquitto_pub "${mqtt[@]}" -t "$topic/cmd" -m "{\"type\":\"release\",\"release\":\"r-offloop\",\"job\":\"$job\",\"printer\":{\"uris\":[\"ipp://localhost:$printer_port/ipp/print\"]},\"deadline\":$(($(date +%s) + 60))}"
 check "the release is printing within 2 s" wait_until 20 grep -q '"release":"r-offloop".*"state":"printing"' "$tmp/mqtt.out"
 check "and printed" wait_until 150 grep -q '"release":"r-offloop".*"state":"printed"' "$tmp/mqtt.out"
 check "the printer got the document byte-identical" cmp -s "$doc" "$(ls "$spool_dir"/*.pdf 2>/dev/null | head -1)"

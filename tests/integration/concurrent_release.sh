@@ -71,7 +71,7 @@ check "the cloud's subscription is acknowledged" within 10 grep -q 'received SUB
 pubs=()
 for i in $(seq "$n"); do
   mosquitto_pub "${cloud[@]}" -t "$cmd" \
-    -m "{\"type\":\"release\",\"release\":\"r$i\",\"job\":\"${jobs[$((i - 1))]:-none}\",\"printer\":{\"uris\":[\"$(uri_of "$i")\"]}}" &
+    -m "{\"type\":\"release\",\"release\":\"r$i\",\"job\":\"${jobs[$((i - 1))]:-none}\",\"printer\":{\"uris\":[\"$(uri_of "$i")\"]},\"deadline\":$(($(date +%s) + 60))}" &
   pubs+=($!)
 done
 for p in "${pubs[@]}"; do wait "$p"; done

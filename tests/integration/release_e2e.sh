@@ -12,6 +12,8 @@ set -u
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" e2e
 export STACK_RELEASE_TIMEOUT=10s
+# the workstation alone prints its jobs (failover has a test of its own)
+export STACK_DOCUMENT_HANDLING=origin
 cleanup_more() { kill -CONT "${pid_workstation:-0}" 2>/dev/null; }
 source "$src/tests/support/panel.sh"
 

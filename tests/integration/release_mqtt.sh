@@ -4,7 +4,8 @@
 # will send it) and comes out byte-identical at ippeveprinter with the
 # requested settings; a repeated command prints nothing twice; a printer
 # reporting "no paper" over SNMP or an unreachable printer leaves the job held
-# with the reason, and it can be released later.
+# with the reason, and it can be released later; a command received after its
+# deadline is dropped.
 # usage: release_mqtt.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -70,12 +71,15 @@ job=$(ls "$tmp/store/jobs" | sed 's/\.srjob$//')
 check "the job is held in the store" [ -n "$job" ]
 
 # release: sends the command, collects events until printed or failed
-release() { # RELEASE_ID URIS_JSON EXTRA EVENTS (how many events to wait for, default 2)
-  local id=$1 uris=$2 extra=${3:-} events=${4:-2}
+command() { # RELEASE_ID URIS_JSON EXTRA DEADLINE: the command as the cloud sends it
+  echo "{\"type\":\"release\",\"release\":\"$1\",\"job\":\"$job\",\"printer\":{\"uris\":$2$3},\"settings\":{\"copies\":3,\"sides\":\"one-sided\",\"color\":\"color\"},\"deadline\":$4}"
+}
+release() { # RELEASE_ID URIS_JSON EXTRA EVENTS (how many events to wait for, default 2) DEADLINE
+  local id=$1 uris=$2 extra=${3:-} events=${4:-2} deadline=${5:-$(($(date +%s) + 60))}
   timeout 30 mosquitto_sub "${cloud[@]}" -t "$evt" -C "$events" >"$tmp/evt-$id" &
   local sub=$!
   sleep 0.3
-  mosquitto_pub "${cloud[@]}" -t "$cmd" -m "{\"type\":\"release\",\"release\":\"$id\",\"job\":\"$job\",\"printer\":{\"uris\":$uris$extra},\"settings\":{\"copies\":3,\"sides\":\"one-sided\",\"color\":\"color\"}}"
+  mosquitto_pub "${cloud[@]}" -t "$cmd" -m "$(command "$id" "$uris" "$extra" "$deadline")"
   wait "$sub"
 }
 printer_uris="[\"ipps://localhost:$pport/ipp/print\",\"ipp://localhost:$pport/ipp/print\"]"
@@ -108,8 +112,17 @@ release r2 "$printer_uris" ",\"snmp\":\"127.0.0.1:$sport\""
 check "no paper: failed with the printer's reason" grep -q '"release":"r2".*"state":"failed".*reports no paper' "$tmp/evt-r2"
 check "nothing reached the printer" bash -c "[ -z \"\$(ls '$tmp/printer/spool' | grep -v prn)\" ]"
 
-# 3. released for real: printed over IPPS, byte-identical, with the settings
-release r3 "$printer_uris"
+# 3. released for real: printed over IPPS, byte-identical, with the settings;
+# a command that arrives after its deadline (the computer slept through it)
+# just before it is dropped without a word: the first event after both is r3's
+timeout 30 mosquitto_sub "${cloud[@]}" -t "$evt" -C 2 >"$tmp/evt-r3" &
+sub=$!
+sleep 0.3
+mosquitto_pub "${cloud[@]}" -t "$cmd" -m "$(command r-late "$printer_uris" "" $(($(date +%s) - 1)))"
+mosquitto_pub "${cloud[@]}" -t "$cmd" -m "$(command r3 "$printer_uris" "" $(($(date +%s) + 60)))"
+wait "$sub"
+check "a command past its deadline: no event" ok '! grep -q r-late "$tmp/evt-r3" && head -1 "$tmp/evt-r3" | grep -q "\"release\":\"r3\".*\"state\":\"printing\""'
+check "and the scout says why it dropped it" grep -q 'r-late job .*dropped, received [0-9]* s after its deadline' "$tmp/scout.log"
 check "printed" grep -q '"release":"r3".*"state":"printed".*"transport":"ipps"' "$tmp/evt-r3"
 pdf=$(ls "$tmp/printer/spool"/*.pdf 2>/dev/null | head -1)
 check "the document at the printer is byte-identical" cmp -s "$doc" "$pdf"
@@ -117,8 +130,8 @@ check "with the release's copies" grep -qx 'IPP_COPIES=3' "$pdf.env"
 check "and colour" grep -qx 'IPP_PRINT_COLOR_MODE=color' "$pdf.env"
 check "the job file is deleted after printing" [ ! -e "$tmp/store/jobs/$job.srjob" ]
 
-# 4. the same command again: reported, never printed twice
-release r3 "$printer_uris" "" 1
+# 4. the same command again, even past its deadline: reported, never printed twice
+release r3 "$printer_uris" "" 1 $(($(date +%s) - 5))
 check "a repeated command reports printed" grep -q '"release":"r3".*"state":"printed"' "$tmp/evt-r3"
 check "and prints nothing more" [ "$(ls "$tmp/printer/spool"/*.pdf | wc -l)" = 1 ]
 check "the queue shows the job completed" \

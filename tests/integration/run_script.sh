@@ -96,6 +96,8 @@ if check "run.sh writes stack.json" run_until_ready interactive; then
   json=$tmp/interactive/stack.json
   check "stack.json names the administrator's token, the site secret and the tenant" \
     ok '[ -s "$(jq -r .admin_token_file "$json")" ] && [ -s "$(jq -r .site_secret_file "$json")" ] && [ "$(jq -r .tenant "$json")" = demo ]'
+  check "stack.json names the site service as a deliverer after the workstation" \
+    ok '[ "$(jq -c .deliverers.document_handling "$json")" = "[\"origin\",\"site\"]" ] && [ "$(jq ".deliverers.site | length" "$json")" = 1 ]'
   check "stack.json names eight services, each with its log" \
     ok '[ "$(jq "[.services[] | select(.pid > 0 and (.log | length) > 0)] | length" "$json")" = 8 ]'
   all_in=true

@@ -3,7 +3,14 @@
  * their outcome (.../evt). A command names a held job and the printer:
  *   {"type":"release","release":"R","job":"UUID",
  *    "printer":{"uris":["ipps://…","ipp://…","socket://…"],"snmp":"HOST:PORT"},
- *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"}}
+ *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"},
+ *    "deadline":1767225600}
+ * A release command received after its deadline (Unix time, by this
+ * computer's clock) is dropped without an answer: the cloud has given the
+ * release to another deliverer or failed it by then, so a computer that
+ * wakes up late never prints a job that went elsewhere. A command without
+ * a deadline is ignored too. A command repeated for a release this scout
+ * already took is answered as below, deadline or not.
  * {"type":"delete","job":"UUID"} deletes a held job (from the panel, or expired).
  * The scout answers {"type":"release","release":"R","job":"UUID","state":S,...}
  * with S = printing, then printed or failed (with "reason"). In between,
@@ -12,7 +19,11 @@
  * ("waiting for the printer: ..."), which is tried again with backoff for
  * up to `busy_deadline` seconds. A failed release leaves the job held; a
  * command repeated for a release already under way or done prints nothing
- * again.
+ * again and is answered "printing" or "printed" again.
+ * A release of a job this scout does not hold, when it prints for others
+ * (the site service; a print scout with serve_others): "printing" and
+ * "waiting" ("fetching the job's cloud copy") at once, then the copy is fetched and the release
+ * goes on as above; a copy that cannot be fetched fails the release.
  */
 #ifndef SCOUT_RELEASE_H
 #define SCOUT_RELEASE_H
@@ -21,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cloud_client.h"
 #include "instance.h"
 #include "job_table.h"
 #include "mqtt_channel.h"
@@ -42,7 +54,14 @@ typedef struct scout_releaser {
   int64_t busy_deadline; /* seconds a busy printer is tried again; 0: not */
   sr_worker_pool *pool;  /* releases run here, off the loop; owned */
   printer_lines *lines;  /* one line per printer; owned */
-  bool stopping;         /* set by scout_releaser_stop: nothing new starts */
+  /* Failover (docs/storage.md): with `cloud` set, a release of a job this
+   * scout does not hold is printed from the job's cloud copy, fetched
+   * (ciphertext) into `cache` and authenticated and decrypted with `key`
+   * like a job of its own; the copy is removed once the release ends. */
+  sr_cloud_client *cloud;   /* GET /api/v1/scout/jobs/{id}/copy; borrowed; NULL: off */
+  sr_instance *cache;       /* storage for fetched copies; borrowed */
+  scout_job_table *fetched; /* the jobs fetched, which no queue shows; owned */
+  bool stopping;            /* set by scout_releaser_stop: nothing new starts */
 } scout_releaser;
 
 /* Prepares the releaser on `loop` (fields above set by the caller first);

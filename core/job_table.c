@@ -182,16 +182,29 @@ size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void
   return n;
 }
 
+void scout_job_forget(scout_job_table *t, int id) {
+  pthread_mutex_lock(&t->lock);
+  scout_job *j = find(t, id);
+  if (j) {
+    size_t i = (size_t)(j - t->jobs);
+    memmove(&t->jobs[i], &t->jobs[i + 1], (t->count - i - 1) * sizeof *t->jobs);
+    t->count--;
+  }
+  pthread_mutex_unlock(&t->lock);
+}
+
 bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out) {
-  char key[96];
-  snprintf(key, sizeof key, "jobs/%s.srjob", uuid);
+  char name[80];
+  snprintf(name, sizeof name, "%s.srjob", uuid);
   bool found = false;
   pthread_mutex_lock(&t->lock);
-  for (size_t i = 0; i < t->count && !found; i++)
-    if (strcmp(t->jobs[i].store_key, key) == 0) {
+  for (size_t i = 0; i < t->count && !found; i++) {
+    const char *slash = strrchr(t->jobs[i].store_key, '/');
+    if (slash && strcmp(slash + 1, name) == 0) {
       *out = t->jobs[i];
       found = true;
     }
+  }
   pthread_mutex_unlock(&t->lock);
   return found;
 }

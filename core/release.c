@@ -16,7 +16,6 @@
 #include "jobfile_stream.h"
 #include "log.h"
 #include "printer_check.h"
-#include "scout_store.h"
 #include "storage_client.h"
 
 #define MAX_URIS 8
@@ -33,6 +32,8 @@
 /* a waiting release tells the cloud at least this often (its deadline) */
 #define WAITING_REPORT_EVERY 60
 #define POSITION_REPORT_EVERY 10
+/* where fetched cloud copies wait in the cache */
+#define FETCHED "fetched/"
 
 /* One release: in its printer's line, then handed to the pool, and its
  * result back. Made on the loop's thread; while it is in the pool the
@@ -45,6 +46,8 @@ typedef struct scout_result {
   time_t reported_at; /* last "waiting" event */
   char reported[256]; /* its reason */
   scout_releaser *releaser;
+  scout_job_table *table; /* its job's: r->jobs, or r->fetched for a cloud copy */
+  sr_instance *store;     /* where its job file is: r->storage, or r->cache */
   char release_id[64];
   char uuid[64];
   int job_id;
@@ -95,7 +98,7 @@ static void release_work(void *arg) {
     res->status = SR_ERR_IO;
     snprintf(res->reason, sizeof res->reason, "no memory for the document");
   } else {
-    res->status = sr_jobfile_load(r->storage, res->store_key, r->key, fd, &info_json, res->reason,
+    res->status = sr_jobfile_load(res->store, res->store_key, r->key, fd, &info_json, res->reason,
                                   sizeof res->reason);
   }
   if (res->status == SR_OK && sr_job_info_from_json(info_json, &info, why, sizeof why) != SR_OK) {
@@ -135,7 +138,7 @@ static void release_work(void *arg) {
   }
   if (res->status == SR_OK) { /* printed: its job file goes, here too (the store may block) */
     char err[512];
-    if (scout_job_files_remove(r->storage, res->store_key, err, sizeof err) != SR_OK)
+    if (sr_store_remove_job_files(res->store, res->store_key, err, sizeof err) != SR_OK)
       sr_log(SR_LOG_WARN, "release", "job %s printed but not deleted: %s", res->uuid, err);
   }
   if (fd >= 0)
@@ -231,6 +234,49 @@ static bool retry_later(scout_result *res) {
   return true;
 }
 
+/* A job file removed on a worker (the store may block): a deleted job's,
+ * or a fetched copy done with. Made on
+ * the loop; the worker alone touches it until removal_done frees it. */
+typedef struct removal {
+  sr_instance *store;
+  char uuid[64];
+  char store_key[96];
+} removal;
+
+static void removal_work(void *arg) {
+  removal *rm = arg;
+  char err[512];
+  if (sr_store_remove_job_files(rm->store, rm->store_key, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "release", "job %s deleted, its file not: %s", rm->uuid, err);
+}
+
+static void removal_done(void *arg) { free(arg); }
+
+/* A job fetched from its cloud copy whose release did not print: the
+ * copy is forgotten here (the cloud keeps its own; a new release fetches
+ * it again). Its file is removed on the pool, or here once the pool has
+ * stopped. */
+static void discard_fetched(scout_releaser *r, int job_id, const char *store_key) {
+  scout_job_forget(r->fetched, job_id);
+  removal *rm = calloc(1, sizeof *rm);
+  if (rm) {
+    *rm = (removal){.store = r->cache};
+    const char *name = strrchr(store_key, '/') ? strrchr(store_key, '/') + 1 : store_key;
+    snprintf(rm->uuid, sizeof rm->uuid, "%.*s", (int)strcspn(name, "."), name);
+    snprintf(rm->store_key, sizeof rm->store_key, "%s", store_key);
+  }
+  if (rm && r->stopping) { /* the loop has ended: blocking is no harm now */
+    removal_work(rm);
+    removal_done(rm);
+  } else if (!rm || sr_worker_pool_submit(r->pool, removal_work, removal_done, rm) != SR_OK) {
+    sr_log(SR_LOG_WARN, "release",
+           "the fetched copy %s stays in the cache until the next start (too busy to remove it "
+           "now)",
+           store_key);
+    free(rm);
+  }
+}
+
 /* Why the releases that end without their turn end (end_unstarted). */
 typedef struct ending {
   scout_releaser *releaser;
@@ -246,10 +292,12 @@ static void end_unstarted(printer_place *place, void *ctx) {
   scout_releaser *r = why->releaser;
   ev_timer_stop(r->loop, &res->retry);
   scout_job job;
-  if (scout_job_get(r->jobs, res->job_id, &job)) {
+  if (res->table == r->fetched) {
+    discard_fetched(r, res->job_id, res->store_key);
+  } else if (scout_job_get(res->table, res->job_id, &job)) {
     job.state = SCOUT_JOB_HELD;
     job.release_id[0] = '\0';
-    scout_job_transition(r->jobs, &job, SCOUT_JOB_RELEASING);
+    scout_job_transition(res->table, &job, SCOUT_JOB_RELEASING);
   }
   publish_event(r, res->release_id, res->uuid, "failed", why->reason, NULL);
   free(res);
@@ -263,7 +311,9 @@ static void release_done(void *arg) {
   if (res->status == SR_ERR_BUSY && retry_later(res))
     return;
   scout_job job;
-  if (scout_job_get(r->jobs, res->job_id, &job)) {
+  if (res->status != SR_OK && res->table == r->fetched) {
+    discard_fetched(r, res->job_id, res->store_key); /* the cloud still has its copy */
+  } else if (scout_job_get(res->table, res->job_id, &job)) {
     if (res->status == SR_OK) {
       job.state = SCOUT_JOB_PRINTED; /* release_work removed its file */
       job.completed = time(NULL);
@@ -271,7 +321,7 @@ static void release_done(void *arg) {
       job.state = SCOUT_JOB_HELD; /* a failed release loses nothing */
       job.release_id[0] = '\0';
     }
-    scout_job_transition(r->jobs, &job, SCOUT_JOB_RELEASING); /* only a release moves it */
+    scout_job_transition(res->table, &job, SCOUT_JOB_RELEASING); /* only a release moves it */
   }
   publish_event(r, res->release_id, res->uuid, res->status == SR_OK ? "printed" : "failed",
                 res->reason, res->transport);
@@ -286,10 +336,26 @@ static void release_done(void *arg) {
   free(res);
 }
 
+/* A copy left in the cache by an earlier run (stopped mid-fetch, or a
+ * removal that could not run): removed at start. */
+static int remove_leftover(void *ctx, const char *key) {
+  scout_releaser *r = ctx;
+  char err[512];
+  if (sr_store_remove(r->cache, key, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "release", "a fetched copy stays in the cache: %s", err);
+  return SR_OK;
+}
+
 bool scout_releaser_start(scout_releaser *r) {
   r->pool = sr_worker_pool_new(r->loop, RELEASE_THREADS, RELEASE_QUEUE);
   r->lines = printer_lines_new();
-  return r->pool != NULL && r->lines != NULL;
+  if (r->cloud) {
+    char err[512];
+    r->fetched = scout_job_table_new();
+    if (sr_store_list(r->cache, FETCHED, remove_leftover, r, err, sizeof err) != SR_OK)
+      sr_log(SR_LOG_WARN, "release", "cannot list the cache of fetched copies: %s", err);
+  }
+  return r->pool != NULL && r->lines != NULL && (!r->cloud || r->fetched);
 }
 
 static const char *text_member(json_t *o, const char *key) {
@@ -368,23 +434,6 @@ static bool read_command(const scout_releaser *r, json_t *cmd, scout_result *res
   return true;
 }
 
-/* A deleted job's file, removed on a worker (the store may block). Made on
- * the loop; the worker alone touches it until removal_done frees it. */
-typedef struct removal {
-  scout_releaser *releaser;
-  char uuid[64];
-  char store_key[96];
-} removal;
-
-static void removal_work(void *arg) {
-  removal *rm = arg;
-  char err[512];
-  if (scout_job_files_remove(rm->releaser->storage, rm->store_key, err, sizeof err) != SR_OK)
-    sr_log(SR_LOG_WARN, "release", "job %s deleted, its file not: %s", rm->uuid, err);
-}
-
-static void removal_done(void *arg) { free(arg); }
-
 /* The cloud deleted (or expired) a held job: its file goes too. */
 static void delete_job(scout_releaser *r, const char *uuid) {
   scout_job job;
@@ -399,7 +448,7 @@ static void delete_job(scout_releaser *r, const char *uuid) {
   sr_log(SR_LOG_INFO, "release", "job %s deleted through the cloud", uuid);
   removal *rm = calloc(1, sizeof *rm);
   if (rm) {
-    *rm = (removal){.releaser = r};
+    *rm = (removal){.store = r->storage};
     snprintf(rm->uuid, sizeof rm->uuid, "%s", uuid);
     snprintf(rm->store_key, sizeof rm->store_key, "%s", job.store_key);
   }
@@ -421,34 +470,15 @@ static bool start_releasing(scout_job_table *jobs, scout_job *job, const char *r
   return scout_job_transition(jobs, job, SCOUT_JOB_HELD);
 }
 
-void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {
-  json_error_t error;
-  json_t *cmd = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &error);
-  const char *type = text_member(cmd, "type"), *release = text_member(cmd, "release");
-  const char *uuid = text_member(cmd, "job");
-  if (type && strcmp(type, "delete") == 0 && uuid && uuid_ok(uuid)) {
-    delete_job(r, uuid);
-    json_decref(cmd);
-    return;
-  }
-  if (!cmd || !type || strcmp(type, "release") != 0 || !release || strlen(release) >= 64 || !uuid ||
-      !uuid_ok(uuid)) {
-    sr_log(SR_LOG_WARN, "release", "ignored a malformed command: %s",
-           cmd ? "missing or bad type, release or job" : error.text);
-    json_decref(cmd);
-    return;
-  }
-  scout_job job;
+/* Takes release `release` of held job `job` (of `table`, its file in
+ * `store`) as `cmd` says: into its printer's line. Else reports why not. */
+static void take(scout_releaser *r, json_t *cmd, scout_job_table *table, sr_instance *store,
+                 scout_job job, const char *release) {
   char why[256] = "";
   scout_result *res = calloc(1, sizeof *res);
-  if (!res || !scout_job_find_uuid(r->jobs, uuid, &job)) {
-    publish_event(r, release, uuid, "failed", res ? "no such job on this scout" : "out of memory",
-                  NULL);
-  } else if (strcmp(job.release_id, release) == 0 &&
-             (job.state == SCOUT_JOB_RELEASING || job.state == SCOUT_JOB_PRINTED)) {
-    /* the same command again (QoS 1 may repeat it): never print twice */
-    if (job.state == SCOUT_JOB_PRINTED)
-      publish_event(r, release, uuid, "printed", NULL, NULL);
+  const char *uuid = text_member(cmd, "job");
+  if (!res) {
+    publish_event(r, release, uuid, "failed", "out of memory", NULL);
   } else if (job.state != SCOUT_JOB_HELD) {
     snprintf(why, sizeof why, "the job is not held (%s)",
              job.state == SCOUT_JOB_RELEASING ? "another release is printing it"
@@ -458,11 +488,13 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     publish_event(r, release, uuid, "failed", why, NULL);
   } else if (!read_command(r, cmd, res, why, sizeof why)) {
     publish_event(r, release, uuid, "failed", why, NULL);
-  } else if (!start_releasing(r->jobs, &job, release)) {
+  } else if (!start_releasing(table, &job, release)) {
     /* Cancel-Job at the queue came between the check and now */
     publish_event(r, release, uuid, "failed", "the job is not held (deleted)", NULL);
   } else {
     res->releaser = r;
+    res->table = table;
+    res->store = store;
     res->job_id = job.id;
     snprintf(res->release_id, sizeof res->release_id, "%s", release);
     snprintf(res->uuid, sizeof res->uuid, "%s", uuid);
@@ -485,6 +517,169 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     res = NULL; /* the line's and the pool's, then release_done's */
   }
   free(res);
+}
+
+/* A job's cloud copy on its way into the cache. Made on the loop; the
+ * worker alone touches it until fetch_done frees it. */
+typedef struct fetch {
+  scout_releaser *releaser;
+  json_t *cmd; /* the command, taken once the copy is here */
+  int job_id;  /* in r->fetched, incoming until then */
+  char uuid[64], store_key[96];
+  int status;
+  char reason[1024];
+} fetch;
+
+static int write_to_fd(void *fd_ptr, const void *data, size_t len) {
+  return sr_fd_write(fd_ptr, data, len);
+}
+
+/* On a worker: GET the copy (ciphertext; nothing is decrypted here) into a
+ * memory file, then into the cache. */
+static void fetch_work(void *arg) {
+  fetch *f = arg;
+  scout_releaser *r = f->releaser;
+  char path[160], err[768] = "";
+  snprintf(path, sizeof path, "/api/v1/scout/jobs/%s/copy", f->uuid);
+  int fd = memfd_create("sr-copy", MFD_CLOEXEC), status = 0;
+  json_t *reply = NULL;
+  f->status = fd < 0 ? SR_ERR_IO
+                     : sr_cloud_download(r->cloud, path, write_to_fd, &fd, &status, &reply, err,
+                                         sizeof err);
+  if (f->status == SR_OK && status != 200) {
+    f->status = SR_ERR_PEER;
+    snprintf(err, sizeof err, "the cloud answered %d: %s", status,
+             sr_cloud_error_message(reply, "no reason given"));
+  }
+  if (f->status == SR_OK && lseek(fd, 0, SEEK_SET) != 0)
+    f->status = SR_ERR_IO;
+  if (f->status == SR_OK)
+    f->status = sr_store_put(r->cache, f->store_key, sr_fd_read, &fd, err, sizeof err);
+  if (f->status != SR_OK)
+    snprintf(f->reason, sizeof f->reason, "cannot fetch the job's cloud copy: %s",
+             err[0] ? err : sr_status_name(f->status));
+  json_decref(reply);
+  if (fd >= 0)
+    close(fd);
+}
+
+static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked);
+
+/* On the loop: the copy is in the cache (the job is held in r->fetched
+ * now, and the command taken as for a job of this scout's), or not. */
+static void fetch_done(void *arg) {
+  fetch *f = arg;
+  scout_releaser *r = f->releaser;
+  const char *release = text_member(f->cmd, "release");
+  scout_job job;
+  bool here = scout_job_get(r->fetched, f->job_id, &job);
+  if (f->status == SR_OK && here && !r->stopping) {
+    job.state = SCOUT_JOB_HELD;
+    job.release_id[0] = '\0';
+    scout_job_transition(r->fetched, &job, SCOUT_JOB_INCOMING);
+    handle_command(r, f->cmd, true); /* its deadline was met when it came */
+  } else {
+    if (here)
+      discard_fetched(r, f->job_id, f->store_key);
+    publish_event(r, release, f->uuid, "failed",
+                  r->stopping ? "the scout stopped before it could print; release the job again"
+                              : f->reason,
+                  NULL);
+  }
+  json_decref(f->cmd);
+  free(f);
+}
+
+/* A release of a job this scout does not hold: its cloud copy is fetched
+ * first (failover; the cloud chose this scout). The cloud hears "printing"
+ * at once, which is the answer it waits for. */
+static void start_fetch(scout_releaser *r, json_t *cmd, const char *release, const char *uuid) {
+  scout_job job = {.state = SCOUT_JOB_INCOMING, .created = time(NULL), .pages = -1};
+  /* a folder of their own: never taken for this scout's own jobs, even in
+   * a cache that shares the job store's place */
+  snprintf(job.store_key, sizeof job.store_key, FETCHED "%s.srjob", uuid);
+  snprintf(job.release_id, sizeof job.release_id, "%s", release);
+  fetch *f = calloc(1, sizeof *f);
+  scout_job added;
+  if (!f || scout_job_add(r->fetched, &job, &added) != SR_OK) {
+    publish_event(r, release, uuid, "failed", "out of memory", NULL);
+    free(f);
+    return;
+  }
+  *f = (fetch){.releaser = r, .cmd = json_incref(cmd), .job_id = added.id};
+  snprintf(f->uuid, sizeof f->uuid, "%s", uuid);
+  snprintf(f->store_key, sizeof f->store_key, "%s", job.store_key);
+  if (sr_worker_pool_submit(r->pool, fetch_work, fetch_done, f) != SR_OK) {
+    scout_job_forget(r->fetched, added.id);
+    json_decref(f->cmd);
+    free(f);
+    publish_event(r, release, uuid, "failed", "the scout is too busy; release the job again", NULL);
+    return;
+  }
+  /* taken: the answer the cloud waits for, then why it takes a while */
+  publish_event(r, release, uuid, "printing", NULL, NULL);
+  publish_event(r, release, uuid, "waiting", "fetching the job's cloud copy", NULL);
+}
+
+static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked) {
+  const char *release = text_member(cmd, "release"), *uuid = text_member(cmd, "job");
+  json_t *deadline = json_object_get(cmd, "deadline");
+  if (!json_is_integer(deadline)) {
+    /* without one, a scout that wakes up late could print a job the cloud
+     * has since given to another deliverer */
+    sr_log(SR_LOG_WARN, "release", "%s job %s: ignored a command without a deadline", release,
+           uuid);
+    return;
+  }
+  /* its own jobs, else those fetched for others */
+  scout_job job;
+  scout_job_table *table = r->jobs;
+  bool known = scout_job_find_uuid(r->jobs, uuid, &job);
+  if (!known && r->fetched && scout_job_find_uuid(r->fetched, uuid, &job)) {
+    known = true;
+    table = r->fetched;
+  }
+  /* incoming: a copy being fetched for this very release */
+  bool repeated = known && strcmp(job.release_id, release) == 0 &&
+                  (job.state == SCOUT_JOB_INCOMING || job.state == SCOUT_JOB_RELEASING ||
+                   job.state == SCOUT_JOB_PRINTED);
+  int64_t late = (int64_t)time(NULL) - json_integer_value(deadline);
+  if (!repeated && !deadline_checked && late > 0) {
+    /* too late: the cloud has moved on (another deliverer, or failed it);
+     * acting now could print twice, answering would only be noise */
+    sr_log(SR_LOG_WARN, "release",
+           "%s job %s: dropped, received %lld s after its deadline (was this computer asleep, "
+           "or is its clock wrong?)",
+           release, uuid, (long long)late);
+  } else if (repeated) {
+    /* the same command again (QoS 1 may repeat it, a restarted cloud
+     * asks again): never print twice; say again where it is, as the
+     * answer may have been lost */
+    publish_event(r, release, uuid, job.state == SCOUT_JOB_PRINTED ? "printed" : "printing", NULL,
+                  NULL);
+  } else if (!known && r->cloud && !r->stopping) {
+    start_fetch(r, cmd, release, uuid);
+  } else if (!known) {
+    publish_event(r, release, uuid, "failed", "no such job on this scout", NULL);
+  } else {
+    take(r, cmd, table, table == r->jobs ? r->storage : r->cache, job, release);
+  }
+}
+
+void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {
+  json_error_t error;
+  json_t *cmd = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &error);
+  const char *type = text_member(cmd, "type"), *release = text_member(cmd, "release");
+  const char *uuid = text_member(cmd, "job");
+  if (type && strcmp(type, "delete") == 0 && uuid && uuid_ok(uuid)) {
+    delete_job(r, uuid);
+  } else if (!cmd || !type || strcmp(type, "release") != 0 || !release || strlen(release) >= 64 ||
+             !uuid || !uuid_ok(uuid)) {
+    sr_log(SR_LOG_WARN, "release", "ignored a malformed command: %s",
+           cmd ? "missing or bad type, release or job" : error.text);
+  } else {
+    handle_command(r, cmd, false);
+  }
   json_decref(cmd);
 }
 
@@ -498,6 +693,8 @@ void scout_releaser_stop(scout_releaser *r) {
                                      "release the job again"});
   printer_lines_free(r->lines);
   r->lines = NULL;
+  scout_job_table_free(r->fetched);
+  r->fetched = NULL;
 }
 
 bool scout_release_check_command(const scout_releaser *r, const char *payload, size_t len,

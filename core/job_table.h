@@ -1,7 +1,9 @@
 /*
  * The print scout's jobs as its IPP queue shows them: a thread-safe table
  * of held jobs and of finished ones (kept a while for Get-Jobs). Documents
- * are not here: they are in the encrypted job store.
+ * are not here: they are in the encrypted job store. The releaser
+ * (release.h) keeps a second table of the jobs it fetched from their cloud
+ * copy to print for others (failover), which no queue shows.
  */
 #ifndef SCOUT_JOB_TABLE_H
 #define SCOUT_JOB_TABLE_H
@@ -96,7 +98,12 @@ void scout_job_mark_announced(scout_job_table *t, int id);
 size_t scout_job_list(scout_job_table *t, bool (*filter)(const scout_job *, void *), void *ctx,
                       scout_job *out, size_t max);
 
-/* Copies the job whose store key is "jobs/<uuid>.srjob" into *out. */
+/* Removes job `id` from the table (a job fetched for one release, done
+ * with); nothing if there is none. */
+void scout_job_forget(scout_job_table *t, int id);
+
+/* Copies the job whose store key is "<folder>/<uuid>.srjob" ("jobs/" for
+ * a scout's own jobs, "fetched/" for cloud copies) into *out. */
 bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out);
 
 /* Counts jobs not yet finished (incoming, held, releasing). */
