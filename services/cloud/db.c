@@ -88,7 +88,7 @@ static const char *const migrations[] = {
     "CREATE TABLE tenant_settings(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, name));",
-    /* regions (regions.c): a user's and a site's region (NULL: the next
+    /* 12: regions (regions.c): a user's and a site's region (NULL: the next
      * one applies), the site a print scout belongs to, the region a job
      * was assigned at announcement, whether its title was kept, and the
      * ended jobs whose owner still waits for its pseudonym */
@@ -99,7 +99,7 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN title_kept INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE jobs ADD COLUMN pseudonymise INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX jobs_to_pseudonymise ON jobs(tenant, id) WHERE pseudonymise = 1;",
-    /* hold expiry (expiry.c, retention.c, notifications.c): when each held
+    /* 13: hold expiry (expiry.c, retention.c, notifications.c): when each held
      * job expires and when its owner is warned, both fixed when it is
      * announced (the tenant's hold_time and expiry_warning then); held jobs
      * from before expire 48 h after submission (the default). The warnings
@@ -118,13 +118,13 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL, mailed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(tenant, id));"
     "CREATE UNIQUE INDEX notifications_once ON notifications(tenant, kind, job);"
     "CREATE INDEX notifications_by_time ON notifications(tenant, created_at);",
-    /* (cloud-copy) the job's cloud copy, if any: the storage instance and
+    /* 14: the job's cloud copy, if any: the storage instance and
      * key it is under, its size, and its region (set by region routing) */
     "ALTER TABLE jobs ADD COLUMN copy_store TEXT;"
     "ALTER TABLE jobs ADD COLUMN copy_key TEXT;"
     "ALTER TABLE jobs ADD COLUMN copy_size INTEGER;"
     "ALTER TABLE jobs ADD COLUMN copy_region TEXT;",
-    /* (failover) who holds a release now: releases.scout is that deliverer's
+    /* 15: failover: who holds a release now: releases.scout is that deliverer's
      * scout, `deliverer` its kind (origin, site, crowdsource; '' before any),
      * `handling` the kinds still to try (JSON array), `site` the site
      * service whose panel released it; print scouts that serve others */
