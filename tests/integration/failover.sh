@@ -27,7 +27,7 @@ newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
   job=$(echo "$body" | jq -r '.jobs[-1].id')
 }
-store_files() { ls "$tmp/$1/store/jobs" 2>/dev/null | wc -l; }
+store_files() { ls "$tmp/$1/store/jobs" 2>/dev/null | grep -c '\.srjob$'; }  # job files (not their expiry)
 
 # 1. the setting: [origin] by default (the stack sets [origin, site]); a
 # list, text or `personal`; refused with a clear reason otherwise
