@@ -305,6 +305,11 @@ sr_http_exchange *sr_http_defer(const sr_http_request *req) {
   return x;
 }
 
+bool sr_http_deferred(const sr_http_request *req) {
+  transaction *t = lws_wsi_user(req->transaction);
+  return t && t->deferred;
+}
+
 void sr_http_finish(sr_http_exchange *x, sr_http_response *resp) {
   if (x->wsi) {
     transaction *t = lws_wsi_user(x->wsi);

@@ -101,6 +101,9 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *options,
  * now). */
 sr_http_exchange *sr_http_defer(const sr_http_request *req);
 
+/* True once the handler deferred `req`'s answer (sr_http_defer). */
+bool sr_http_deferred(const sr_http_request *req);
+
 /* Sends the answer of a deferred request and frees `x`; takes the body of
  * *resp. If the client has gone meanwhile, the answer is dropped. */
 void sr_http_finish(sr_http_exchange *x, sr_http_response *resp);

@@ -69,6 +69,8 @@ jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri"
 mv "$run/stack.json.tmp" "$run/stack.json"
 
 if ! $smoke; then
+  copies_at="$run/stack/cloud/blobs"
+  [ -n "${STACK_CLOUD_STORAGE:-}" ] && copies_at="the storage of STACK_CLOUD_STORAGE"
   cat <<TEXT
 
 == securerelease is running (all on 127.0.0.1; $run/stack.json has the same)
@@ -81,8 +83,8 @@ Demo user: $demo_email   card $demo_card   PIN $demo_pin
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
 Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
            SR_TOKEN_FILE=$token_file $build/bin/srctl jobs)
-Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file also in $run/stack/cloud/blobs;
-           STACK_CLOUD_COPY=off ./scripts/run.sh to keep jobs on the workstation only)
+Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file also in the cloud's storage:
+           $copies_at; STACK_CLOUD_COPY=off ./scripts/run.sh to keep jobs on the workstation only)
 Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT

@@ -194,6 +194,10 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
   record_request(req);
   unsigned long db_errors = cloud_db_errors();
   route(c, req, resp);
+  if (sr_http_deferred(req)) { /* answered later, by the handler's own finish */
+    sr_log(SR_LOG_DEBUG, "api", "%s %s %s -> answer deferred", req->remote, req->method, req->path);
+    return;
+  }
   /* the net under every handler: an answer made while the database was
    * failing cannot be trusted (a 401 that is really an I/O error, a 204
    * whose write was lost) */

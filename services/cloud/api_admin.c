@@ -313,7 +313,7 @@ void cloud_admin_jobs(cloud_call *k) {
       cloud_db_rows(k->c->db,
                     "SELECT j.id, j.title, j.title_kept, j.pages, j.copies, j.sides, j.color, "
                     "j.state, j.reason, j.submitted_at, j.expires_at, j.scout, j.region, "
-                    "j.owner AS owner_id, u.email AS owner_email FROM jobs j "
+                    "j.copy_size AS copy, j.owner AS owner_id, u.email AS owner_email FROM jobs j "
                     /* a pseudonymised owner is no user's id: LEFT JOIN */
                     "LEFT JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
                     "WHERE j.tenant = ? AND (u.id IS NOT NULL OR j.owner LIKE 'p-%') "

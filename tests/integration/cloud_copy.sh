@@ -86,6 +86,8 @@ check "the document's text is nowhere in the storage" bash -c "! grep -rqa '$mar
 check "nor in the cloud's database" bash -c "! cat '$db'* | grep -qa '$marker'"
 check "the database records the copy (key, size, storage)" \
   [ "$(sqlite3 "$db" "SELECT copy_key || ' ' || copy_size || ' ' || copy_store FROM jobs WHERE id = '$job'")" = "$tenant/$job $(stat -c %s "$local_file") local" ]
+check "srctl jobs shows the copy's size" \
+  [ "$(stack_srctl jobs --json | jq -r --arg j "$job" '.jobs[] | select(.id == $j) | .copy')" = "$(stat -c %s "$local_file")" ]
 check "the job held before the setting changed is uploaded too, once the scout learns it" \
   wait_file "$blobs/$tenant/$first"
 

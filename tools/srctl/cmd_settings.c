@@ -17,6 +17,25 @@ static json_t *value_of(const char *text) {
   return json_string(text);
 }
 
+/* " (2d 4h)" for a duration in seconds (every number setting is one), ""
+ * for 0 or less. */
+static void duration_words(long long s, char *out, size_t size) {
+  static const struct {
+    long long seconds;
+    char unit;
+  } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < 4 && s > 0 && n + 24 < size; i++)
+    if (s >= units[i].seconds) {
+      n += (size_t)snprintf(out + n, size - n, "%s%lld%c", n ? " " : " (", s / units[i].seconds,
+                            units[i].unit);
+      s %= units[i].seconds;
+    }
+  if (n)
+    snprintf(out + n, size - n, ")");
+}
+
 int srctl_settings(const srctl_command *cmd, int argc, char **argv) {
   bool set = strcmp(cmd->verb, "set") == 0;
   srctl_parser p;
@@ -54,8 +73,10 @@ int srctl_settings(const srctl_command *cmd, int argc, char **argv) {
     const char *name;
     json_t *v;
     json_object_foreach(reply, name, v) {
-      char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-      printf("%s=%s\n", name, text ? text : "?");
+      char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT), words[80] = "";
+      if (json_is_integer(v))
+        duration_words(json_integer_value(v), words, sizeof words);
+      printf("%s=%s%s\n", name, text ? text : "?", words);
       free(text);
     }
   }

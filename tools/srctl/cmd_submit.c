@@ -78,7 +78,9 @@ int srctl_submit(const srctl_command *cmd, int argc, char **argv) {
    * (root, lp); anyone else prints as themselves (docs/workstation-users.md) */
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
                login ? login : cupsUser());
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL, title ? title : file);
+  /* without --title, the file's name: its directories are nobody's business */
+  const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL, title ? title : base);
   ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", NULL,
                format ? format : "application/octet-stream");
   if (copies)

@@ -63,7 +63,7 @@ static const srctl_command commands[] = {
     {"notifications", NULL, "notifications",
      "notices sent to users (expiry warnings), newest first, and whether each was mailed",
      srctl_list, "notifications", NULL},
-    {"settings", "show", "settings show", "the tenant's settings (durations in seconds)",
+    {"settings", "show", "settings show", "the tenant's settings (durations in seconds, then in words)",
      srctl_settings, NULL, NULL},
     {"settings", "set", "settings set NAME=VALUE...",
      "change settings, all or none (hold_time=24h expiry_warning=1h retention=90d)", srctl_settings,
