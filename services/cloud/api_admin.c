@@ -383,7 +383,8 @@ void cloud_admin_scouts(cloud_call *k) {
       k->c->db,
       "SELECT s.id, s.kind, s.name, u.email AS user, (s.online = 1 OR COALESCE(s.last_seen >= ? "
       "AND (s.seen_at IS NULL OR s.last_seen > s.seen_at), 0)) AS online, s.last_seen, "
-      "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory, s.region, s.site "
+      "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory, s.region, s.site, "
+      "s.serve_others_allowed = 1 AS serve_others "
       "FROM scouts s "
       "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id WHERE s.tenant = ? "
       "ORDER BY s.name",

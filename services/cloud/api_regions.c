@@ -86,8 +86,10 @@ void cloud_admin_user_update(cloud_call *k) {
   json_decref(body);
 }
 
-/* A site's region; the site of a print scout. Each only of its kind: a
- * print scout's jobs go by their user's or its site's region. */
+/* A site's region; the site of a print scout, and whether it may serve
+ * others (crowdsource: only one the administrator allowed, whatever its
+ * presence says). Each only of its kind: a print scout's jobs go by their
+ * user's or its site's region. */
 void cloud_admin_scout_update(cloud_call *k) {
   cloud *c = k->c;
   json_t *body = cloud_api_body(k->req, k->resp, k->fields);
@@ -97,6 +99,7 @@ void cloud_admin_scout_update(cloud_call *k) {
                                k->tenant, k->id);
   bool region_given, site_given;
   const char *region, *site;
+  json_t *serve = json_object_get(body, "serve_others");
   if (!scout && cloud_db_failed(c->db))
     cloud_api_db_error(k->resp, "reading the scout");
   else if (!scout)
@@ -110,6 +113,11 @@ void cloud_admin_scout_update(cloud_call *k) {
                         "user's region or its site's (set 'site')");
   else if (site_given && strcmp(cloud_row_text(scout, "kind"), "print") != 0)
     sr_http_reply_error(k->resp, 400, "invalid", "only a print scout belongs to a site");
+  else if (serve && !json_is_boolean(serve))
+    sr_http_reply_error(k->resp, 400, "invalid", "'serve_others' is true or false");
+  else if (serve && strcmp(cloud_row_text(scout, "kind"), "print") != 0)
+    sr_http_reply_error(k->resp, 400, "invalid",
+                        "only a print scout serves others (the site service prints for all)");
   else {
     bool ok = (!region_given || cloud_db_run(c->db,
                                              "UPDATE scouts SET region = ? WHERE tenant = ? AND "
@@ -117,18 +125,23 @@ void cloud_admin_scout_update(cloud_call *k) {
                                              "ttt", region, k->tenant, k->id) == 1) &&
               (!site_given ||
                cloud_db_run(c->db, "UPDATE scouts SET site = ? WHERE tenant = ? AND id = ?", "ttt",
-                            site, k->tenant, k->id) == 1);
+                            site, k->tenant, k->id) == 1) &&
+              (!serve || cloud_db_run(c->db,
+                                      "UPDATE scouts SET serve_others_allowed = ? WHERE tenant = ? "
+                                      "AND id = ?",
+                                      "itt", (int64_t)json_is_true(serve), k->tenant, k->id) == 1);
     json_t *row = ok ? cloud_db_row(c->db,
-                                    "SELECT id, kind, name, region, site FROM scouts WHERE "
-                                    "tenant = ? AND id = ?",
+                                    "SELECT id, kind, name, region, site, serve_others_allowed = 1 "
+                                    "AS serve_others FROM scouts WHERE tenant = ? AND id = ?",
                                     "tt", k->tenant, k->id)
                      : NULL;
     if (!row)
       cloud_api_db_error(k->resp, "changing the scout");
     else {
-      sr_log(SR_LOG_INFO, "regions", "tenant %s: scout %s: region %s, site %s", k->tenant, k->id,
-             *cloud_row_text(row, "region") ? cloud_row_text(row, "region") : "-",
-             *cloud_row_text(row, "site") ? cloud_row_text(row, "site") : "-");
+      sr_log(SR_LOG_INFO, "regions", "tenant %s: scout %s: region %s, site %s, serves others %s",
+             k->tenant, k->id, *cloud_row_text(row, "region") ? cloud_row_text(row, "region") : "-",
+             *cloud_row_text(row, "site") ? cloud_row_text(row, "site") : "-",
+             cloud_row_int(row, "serve_others") ? "allowed" : "no");
       sr_http_reply_json(k->resp, 200, json_incref(row));
     }
     json_decref(row);

@@ -132,6 +132,10 @@ static const char *const migrations[] = {
     "ALTER TABLE releases ADD COLUMN handling TEXT NOT NULL DEFAULT '[]';"
     "ALTER TABLE releases ADD COLUMN site TEXT;"
     "ALTER TABLE scouts ADD COLUMN serves_others INTEGER NOT NULL DEFAULT 0;",
+    /* 16: a print scout may print others' jobs (crowdsource) only once the
+     * tenant's administrator allowed it: its presence alone would let any
+     * workstation opt itself in to receive other users' documents */
+    "ALTER TABLE scouts ADD COLUMN serve_others_allowed INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -70,10 +70,13 @@ bool cloud_deliverer_pick(cloud *c, const char *tenant, const char *kind, json_t
      * (one of another site answers that it is not, and the release fails) */
     row = cloud_db_row(c->db,
                        "SELECT id FROM scouts WHERE tenant = ? AND kind = 'print' AND online = 1 "
-                       "AND serves_others = 1 AND id != ? ORDER BY random() LIMIT 1",
+                       "AND serves_others = 1 AND serve_others_allowed = 1 AND id != ? ORDER BY "
+                       "random() LIMIT 1",
                        "tt", tenant, cloud_row_text(job, "scout"));
     if (!row)
-      snprintf(why, why_size, "no workstation that serves others is online");
+      snprintf(why, why_size,
+               "no workstation that serves others is online (the administrator allows one with "
+               "`srctl scout set ID --serve-others yes`)");
     else
       ok = true;
   } else {

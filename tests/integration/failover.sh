@@ -207,11 +207,43 @@ check "released at a printer with paper, the workstation prints it" wait_job "$j
   '.state == "printed" and .last_release.deliverer == "origin"'
 
 # 4. [origin, crowdsource]: bob's workstation serves others and prints
-# alice's job from its copy; the site service is not asked
+# alice's job from its copy; the site service is not asked. Only once the
+# administrator allowed it: its own configuration (its presence "online
+# serve-others") does not make a workstation receive other users' jobs
 stack_srctl settings set document_handling=origin,crowdsource >/dev/null
 stack_srctl user add --email bob@example.com --name "Bob" --card 555000111 \
   --secret-file "$secret_file" --tenant "$tenant" >/dev/null
 STACK_SERVE_OTHERS=1 stack_print_scout bobws bob@example.com >/dev/null || { echo "bob's scout did not start"; exit 1; }
+bob_id=$(stack_srctl scout list --json | jq -r '.scouts[] | select(.name == "bobws") | .id')
+bob_online() { stack_srctl scout list --json | jq -e '.scouts[] | select(.name == "bobws") | .online == 1' >/dev/null; }
+check "bob's workstation is online, announcing that it serves others" wait_until 100 bob_online
+check "but it is not allowed to: serve_others 0 in the list" \
+  [ "$(stack_srctl scout list --json | jq '.scouts[] | select(.name == "bobws") | .serve_others')" = 0 ]
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title not-allowed --format application/pdf >/dev/null
+newest_job "$alice"
+check "not allowed: the workstation uploaded its copy" wait_until 150 has_copy
+before=$(pdfs)
+kill -STOP "$pid_workstation"
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
+release=$(field '.releases[0].release')
+check "not allowed: held again, no workstation that serves others" wait_job "$job" "$alice" \
+  '.state == "held" and (.reason | test("no workstation that serves others is online"))'
+check "not allowed: bob's workstation was not asked, fetched nothing" \
+  ok '! grep -q "$release" "$tmp/bobws/log" && [ -z "$(ls "$tmp/bobws/cache/fetched" 2>/dev/null)" ] && [ "$(pdfs)" = "$before" ]'
+kill -CONT "$pid_workstation"
+check "not allowed: the origin, continued, drops the release" \
+  wait_until 150 grep -q "$release job $job: dropped, received [0-9]* s after its deadline" "$tmp/workstation/log"
+out=$(stack_srctl scout set "$bob_id" --serve-others maybe 2>&1)
+rc=$?
+check "--serve-others takes yes or no" ok '[ $rc != 0 ] && grep -q "yes or no" <<<"$out"'
+site_id=$(stack_srctl scout list --json | jq -r '.scouts[] | select(.kind == "site") | .id')
+out=$(stack_srctl scout set "$site_id" --serve-others yes 2>&1)
+check "only a print scout serves others" ok 'grep -q "only a print scout serves others" <<<"$out"'
+check "the administrator allows bob's workstation" \
+  ok 'stack_srctl scout set "$bob_id" --serve-others yes | grep -q "serves others: allowed"'
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
+check "released again, the workstation prints it" wait_job "$job" "$alice" \
+  '.state == "printed" and .last_release.deliverer == "origin"'
 fail_over crowdsource "$tmp/bobws" '{"copies":3}'
 check "with 3 copies" grep -qx IPP_COPIES=3 "$pdf.env"
 check "bob's own store is untouched" [ -z "$(ls "$tmp/bobws/store/jobs" 2>/dev/null)" ]
