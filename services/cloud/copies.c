@@ -8,7 +8,10 @@
  * (the cloud's `storage:` plugins) on the worker pool: storage calls may
  * block (S3), so they never run on the loop. The copy is deleted when its
  * job ends (printed, deleted, expired), by cloud_copy_discard and, for
- * what that could not delete, by a sweep.
+ * what that could not delete, by a sweep. The job file's random file id
+ * (its header) is recorded at upload and checked when the copy is served:
+ * a storage that swapped two jobs' copies (both decrypt under the site
+ * key) would otherwise have a deliverer print another user's document.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -155,6 +158,7 @@ typedef struct copy_work {
   char tenant[64], job[128], key[SR_STORAGE_KEY_MAX];
   char region[64]; /* PUT: the region the copy goes to */
   int fd;          /* PUT: the spooled body; GET: the file the copy is read into */
+  char file_id[2 * SR_JF_FILE_ID_LEN + 1]; /* PUT: the body's; GET: the one uploaded */
   size_t size;
   int status;
   char err[1024];
@@ -164,6 +168,30 @@ static void copy_work_free(copy_work *w) {
   if (w->fd >= 0)
     close(w->fd);
   free(w);
+}
+
+/* The file id in the header of the job file `fd` as hex; false if
+ * unreadable. */
+static bool read_file_id(int fd, char hex[2 * SR_JF_FILE_ID_LEN + 1]) {
+  uint8_t id[SR_JF_FILE_ID_LEN];
+  if (pread(fd, id, sizeof id, SR_JF_OFF_FILE_ID) != (ssize_t)sizeof id)
+    return false;
+  for (size_t i = 0; i < sizeof id; i++)
+    snprintf(hex + 2 * i, 3, "%02x", id[i]);
+  return true;
+}
+
+/* GET: the copy read from storage is the file uploaded for this job.
+ * Copies stored before file ids were recorded have none to check. */
+static void check_served_copy(copy_work *w) {
+  char got[2 * SR_JF_FILE_ID_LEN + 1] = "";
+  if (!w->file_id[0] || (read_file_id(w->fd, got) && strcmp(got, w->file_id) == 0))
+    return;
+  w->status = SR_ERR_CORRUPT;
+  snprintf(w->err, sizeof w->err,
+           "the copy in storage (key %s) is not the file uploaded for this job (file id %s, "
+           "uploaded %s): refused",
+           w->key, got[0] ? got : "unreadable", w->file_id);
 }
 
 static void run_copy_op(void *arg) {
@@ -179,6 +207,8 @@ static void run_copy_op(void *arg) {
       w->size = end > 0 ? (size_t)end : 0;
       if (lseek(w->fd, 0, SEEK_SET) != 0)
         w->status = SR_ERR_IO;
+      else
+        check_served_copy(w);
     }
     break;
   case COPY_REMOVE:
@@ -194,6 +224,11 @@ static void reply_storage_error(sr_http_response *resp, const copy_work *w) {
   sr_log(SR_LOG_ERROR, "copies", "tenant %s job %s: %s", w->tenant, w->job, w->err);
   if (w->status == SR_ERR_NOT_FOUND)
     sr_http_reply_error(resp, 404, "not_found", "the copy of job %s is not in storage", w->job);
+  else if (w->status == SR_ERR_CORRUPT)
+    sr_http_reply_error(resp, 502, "copy_mismatch",
+                        "the copy of job %s in storage is not the one uploaded for it; upload it "
+                        "again from its workstation",
+                        w->job);
   else
     sr_http_reply_error(resp, 503, "storage_unavailable",
                         "the cloud's storage failed; try again later");
@@ -234,7 +269,8 @@ static copy_work *copy_work_new(cloud *c, copy_op op, const char *tenant, const 
 static bool forget_copy(copy_work *w) {
   return cloud_db_run(w->c->db,
                       "UPDATE jobs SET copy_key = NULL, copy_store = NULL, copy_size = NULL, "
-                      "copy_region = NULL WHERE tenant = ? AND id = ? AND copy_key = ?",
+                      "copy_region = NULL, copy_file_id = NULL WHERE tenant = ? AND id = ? AND "
+                      "copy_key = ?",
                       "ttt", w->tenant, w->job, w->key) >= 0;
 }
 
@@ -334,9 +370,9 @@ static void put_done(void *arg) {
   } else {
     int n = cloud_db_run(c->db,
                          "UPDATE jobs SET copy_store = ?, copy_key = ?, copy_size = ?, "
-                         "copy_region = ? WHERE tenant = ? AND id = ?",
-                         "ttittt", w->store->name, w->key, (int64_t)w->size, w->region, w->tenant,
-                         w->job);
+                         "copy_region = ?, copy_file_id = ? WHERE tenant = ? AND id = ?",
+                         "ttitttt", w->store->name, w->key, (int64_t)w->size, w->region, w->file_id,
+                         w->tenant, w->job);
     if (n != 1) {
       cloud_api_db_error(&resp, "recording the copy");
     } else {
@@ -396,6 +432,9 @@ void cloud_scout_copy_put(cloud_call *k) {
                                       sizeof why))) {
     sr_http_reply_error(k->resp, 503, "no_storage", "%s", why);
     copy_work_free(w);
+  } else if (!read_file_id(fd, w->file_id)) {
+    sr_http_reply_error(k->resp, 400, "not_a_job_file", "the body's header cannot be read");
+    copy_work_free(w);
   } else {
     w->fd = fd;
     w->size = k->req->body_len;
@@ -435,6 +474,7 @@ static copy_work *existing_copy_work(cloud_call *k, copy_op op) {
   else {
     w->store = store;
     snprintf(w->key, sizeof w->key, "%s", cloud_row_text(job, "copy_key"));
+    snprintf(w->file_id, sizeof w->file_id, "%s", cloud_row_text(job, "copy_file_id"));
   }
   json_decref(job);
   return w;

@@ -136,6 +136,10 @@ static const char *const migrations[] = {
      * tenant's administrator allowed it: its presence alone would let any
      * workstation opt itself in to receive other users' documents */
     "ALTER TABLE scouts ADD COLUMN serve_others_allowed INTEGER NOT NULL DEFAULT 0;",
+    /* 17: the random file id in the header of the job file uploaded as a
+     * job's copy (hex), checked when it is served, so that a copy swapped
+     * in storage for another job's is refused instead of printed */
+    "ALTER TABLE jobs ADD COLUMN copy_file_id TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

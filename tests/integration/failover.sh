@@ -88,6 +88,21 @@ origin_forgot() { # SCOUT_NAME
     [ ! -e "$tmp/$1/store/jobs/$job.srjob" ]
 }
 
+# release_stopped: with the workstation stopped, alice releases job $job
+# (sets $before, the documents at the printer until then, and $release)
+release_stopped() {
+  before=$(pdfs)
+  kill -STOP "$pid_workstation"
+  panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
+  release=$(field '.releases[0].release')
+}
+# continue_origin LABEL: the workstation, continued, drops release $release
+continue_origin() {
+  kill -CONT "$pid_workstation"
+  check "$1: the origin, continued, drops the release" \
+    wait_until 150 grep -q "$release job $job: dropped, received [0-9]* s after its deadline" "$tmp/workstation/log"
+}
+
 # fail_over DELIVERER DIR SETTINGS: with the workstation stopped, a job with
 # a cloud copy is released with SETTINGS (JSON) and printed by DELIVERER
 # (its files in DIR) within seconds, byte-identical; the workstation,
@@ -206,6 +221,39 @@ panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
 check "released at a printer with paper, the workstation prints it" wait_job "$job" "$alice" \
   '.state == "printed" and .last_release.deliverer == "origin"'
 
+# 3e. a copy swapped in storage for another job's (both decrypt under the
+# site key: the job information names no job) is refused when served, so
+# the site prints nothing rather than another document than the one
+# released. The storage here serves job B's file under job A's key.
+newest_titled() { # TITLE: $job is the newest held job, once it has that title
+  newest_job "$alice"
+  [ "$(echo "$body" | jq -r '.jobs[-1].title')" = "$1" ]
+}
+other=$tmp/other.pdf
+{ cat "$doc"; printf '%% another job\n'; } >"$other"
+"$bin/srctl" submit "$other" --queue "$queue_workstation" --title swapped-in --format application/pdf >/dev/null
+check "swap: job B is held" wait_until 100 newest_titled swapped-in
+other_job=$job
+check "swap: job B's copy is stored" wait_until 150 has_copy
+"$bin/srctl" submit "$doc" --queue "$queue_workstation" --title swapped-out --format application/pdf >/dev/null
+check "swap: job A is held" wait_until 100 newest_titled swapped-out
+check "swap: job A's copy is stored" wait_until 150 has_copy
+blob=$(find "$tmp/cloud/blobs" -type f -name "$job*")
+other_blob=$(find "$tmp/cloud/blobs" -type f -name "$other_job*")
+check "swap: both copies are files of the cloud's storage" ok '[ -f "$blob" ] && [ -f "$other_blob" ]'
+cp "$other_blob" "$blob"
+release_stopped
+check "swap: held again, the copy refused as not job A's" wait_job "$job" "$alice" \
+  '.state == "held" and (.reason | test("not the one uploaded for it")) and .last_release.deliverer == "site"'
+check "swap: nothing reached the printer" [ "$(pdfs)" = "$before" ]
+check "swap: the cloud logs the mismatch" \
+  grep -q "job $job: the copy in storage (key [^)]*) is not the file uploaded for this job" "$tmp/cloud/log"
+continue_origin swap
+panel POST /api/v1/panel/release "{\"jobs\":[\"$job\", \"$other_job\"]}" "$alice"
+check "swap: released again, the workstation prints job A" wait_job "$job" "$alice" \
+  '.state == "printed" and .last_release.deliverer == "origin"'
+check "swap: and job B" wait_job "$other_job" "$alice" '.state == "printed"'
+
 # 4. [origin, crowdsource]: bob's workstation serves others and prints
 # alice's job from its copy; the site service is not asked. Only once the
 # administrator allowed it: its own configuration (its presence "online
@@ -222,17 +270,12 @@ check "but it is not allowed to: serve_others 0 in the list" \
 "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title not-allowed --format application/pdf >/dev/null
 newest_job "$alice"
 check "not allowed: the workstation uploaded its copy" wait_until 150 has_copy
-before=$(pdfs)
-kill -STOP "$pid_workstation"
-panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
-release=$(field '.releases[0].release')
+release_stopped
 check "not allowed: held again, no workstation that serves others" wait_job "$job" "$alice" \
   '.state == "held" and (.reason | test("no workstation that serves others is online"))'
 check "not allowed: bob's workstation was not asked, fetched nothing" \
   ok '! grep -q "$release" "$tmp/bobws/log" && [ -z "$(ls "$tmp/bobws/cache/fetched" 2>/dev/null)" ] && [ "$(pdfs)" = "$before" ]'
-kill -CONT "$pid_workstation"
-check "not allowed: the origin, continued, drops the release" \
-  wait_until 150 grep -q "$release job $job: dropped, received [0-9]* s after its deadline" "$tmp/workstation/log"
+continue_origin "not allowed"
 out=$(stack_srctl scout set "$bob_id" --serve-others maybe 2>&1)
 rc=$?
 check "--serve-others takes yes or no" ok '[ $rc != 0 ] && grep -q "yes or no" <<<"$out"'
