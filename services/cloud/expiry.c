@@ -37,7 +37,7 @@ bool cloud_job_expired(const json_t *job, int64_t now) {
   return json_is_integer(at) && json_integer_value(at) <= now;
 }
 
-/* Warns the owner of held job `row` (tenant, id, owner, title,
+/* Warns the owner of held job `row` (tenant, id, owner, title, title_kept,
  * expires_at, email) if no other sweep (of this or another instance) has. */
 static void warn_once(cloud *c, const json_t *row, int64_t now) {
   const char *tenant = cloud_row_text(row, "tenant"), *job = cloud_row_text(row, "id");
@@ -68,7 +68,8 @@ static void warn_once(cloud *c, const json_t *row, int64_t now) {
     return; /* another instance warned first */
   sr_log(SR_LOG_INFO, "expiry", "tenant %s job %s: its owner %s is warned that it expires soon",
          tenant, job, cloud_row_text(row, "owner"));
-  cloud_notification_mail(c, tenant, id, cloud_row_text(row, "email"), cloud_row_text(row, "title"),
+  /* a region that keeps no title stores a hash or nothing: not for a mail */
+  cloud_notification_mail(c, tenant, id, cloud_row_text(row, "email"), cloud_job_title_shown(row),
                           cloud_row_int(row, "expires_at"));
 }
 
@@ -89,11 +90,13 @@ void cloud_expiry_sweep(cloud *c) {
   /* jobs that left `held` before their warning need none */
   cloud_db_run(c->db, "UPDATE jobs SET warn_at = NULL WHERE warn_at <= ? AND state != 'held'", "i",
                now);
-  json_t *to_warn = cloud_db_rows(c->db,
-                                  "SELECT j.tenant, j.id, j.owner, j.title, j.expires_at, u.email "
-                                  "FROM jobs j LEFT JOIN users u ON u.tenant = j.tenant AND u.id "
-                                  "= j.owner WHERE j.warn_at <= ? AND j.state = 'held' LIMIT ?",
-                                  "ii", now, (int64_t)SWEEP_BATCH);
+  json_t *to_warn =
+      cloud_db_rows(c->db,
+                    "SELECT j.tenant, j.id, j.owner, j.title, j.title_kept, j.expires_at, "
+                    "u.email "
+                    "FROM jobs j LEFT JOIN users u ON u.tenant = j.tenant AND u.id "
+                    "= j.owner WHERE j.warn_at <= ? AND j.state = 'held' LIMIT ?",
+                    "ii", now, (int64_t)SWEEP_BATCH);
   json_array_foreach(to_warn, i, row) warn_once(c, row, now);
   json_decref(to_warn);
 }

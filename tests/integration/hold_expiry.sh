@@ -27,6 +27,10 @@ stack_pki "$tmp/pki"
 smtp_sink_start
 export STACK_HOLD_TIME_MIN=5s
 export STACK_CLOUD_SMTP="{url: \"smtp://localhost:$smtp_port\", ca_file: \"$tmp/pki/root.crt\", from: print@example.com}"
+# a region that keeps only a keyed hash of titles, for the warning's mail
+export STACK_REGIONS='regions:
+  - {name: home, storage: local, prefix: home/}
+  - {name: private, storage: local, prefix: private/, privacy: {title: hash}}'
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 stack_wait_listen "$smtp_port" || echo "the SMTP sink did not start"
 doc=$src/tests/data/three-pages.pdf
@@ -114,6 +118,21 @@ check "job A was warned once, and mailed once" \
 # the second instance must not answer for the first below
 kill "$cloud2_pid"
 wait "$cloud2_pid" 2>/dev/null
+
+# A2. a job of a region that keeps no title: the warning's mail says the
+# title was not kept, not the keyed hash the cloud stores instead
+alice_id=$(stack_srctl user list --json | jq -r --arg e "$demo_email" '.users[] | select(.email == $e) | .id')
+stack_srctl user set "$alice_id" --region private >/dev/null
+submit "$queue_workstation" "Hashed report A2"
+hashed_job() { # the id of the job whose title is not kept, once announced
+  h=$(stack_srctl jobs --json | jq -r '.jobs[] | select(.title_kept == false) | .id')
+  [ -n "$h" ] && [ -f "$store/$h.expiry" ]
+}
+check "job A2 is announced in the region that hashes titles" wait_until 100 hashed_job
+check "its owner is mailed a warning" wait_until 150 mailed "$h"
+check "the mail says the title was not kept, not its hash" \
+  ok "[ \"\$(mails_about '(title not kept)')\" = 1 ] && [ \"\$(mails_about 'hmac-sha256')\" = 0 ]"
+stack_srctl user set "$alice_id" --region none >/dev/null
 
 # B. the cloud stopped: the running scout enforces expiry itself
 STACK_SCOUT_HOLD_TIME=6s stack_print_scout laptop "$demo_email" >/dev/null ||
