@@ -345,6 +345,15 @@ void sr_http_reply_file(sr_http_response *resp, int status, int fd, size_t len) 
  * and size are checked, and it goes to an unlinked file as it arrives. */
 static void spool_begin(struct lws *wsi, sr_http_server *s, transaction *t,
                         unsigned long long length) {
+  char cn[128];
+  peer_common_name(wsi, cn, sizeof cn);
+  if (!cn[0]) {
+    /* drained, never written: a client nobody knows must not fill the
+     * disk with bodies it is refused anyway */
+    refuse_after_body(t, 401, "unauthenticated",
+                      "sending a file needs a verified client certificate");
+    return;
+  }
   if (!content_type_is(wsi, "application/octet-stream")) {
     refuse_after_body(t, 415, "unsupported_media_type",
                       "the body must be the file, sent with Content-Type: "

@@ -76,8 +76,9 @@ typedef struct sr_http_options {
    * its first request and closed. */
   int max_connections, max_connections_per_address;
   /* Bodies that are files (the cloud's job copies), never held in memory:
-   * a request for which `spooled(ctx, method, path)` is true must send
-   * `Content-Type: application/octet-stream` and at most `spool_max`
+   * a request for which `spooled(ctx, method, path)` is true must come
+   * with a verified client certificate (else 401, its body drained, never
+   * written), send `Content-Type: application/octet-stream` and at most `spool_max`
    * bytes (413 otherwise); its body is written as it arrives to an
    * unlinked file in `spool_dir` (req->body_file). Each pause in it may
    * last `body_timeout_s`, the whole body body_timeout_s + length /
