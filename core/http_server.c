@@ -306,6 +306,8 @@ sr_http_exchange *sr_http_defer(const sr_http_request *req) {
 }
 
 bool sr_http_deferred(const sr_http_request *req) {
+  if (!req->transaction) /* a request made in-process (the fuzzers): never deferred */
+    return false;
   transaction *t = lws_wsi_user(req->transaction);
   return t && t->deferred;
 }
