@@ -41,8 +41,8 @@ typedef struct cloud {
   struct sr_aead *master;  /* seals secrets at rest; NULL without master_key_file */
   uint8_t privacy_key[32]; /* derived from the master key: title hashes, pseudonyms */
   bool has_privacy_key;
-  char mqtt_username[512]; /* the cloud's own subject, as the broker sees it */
-  sr_worker_pool *pool;    /* blocking steps (identity providers, storage), off the loop */
+  char mqtt_username[512];     /* the cloud's own subject, as the broker sees it */
+  sr_worker_pool *pool;        /* blocking steps (identity providers, storage), off the loop */
   struct cloud_copies *copies; /* copies.c: storage instances and their sweep */
 } cloud;
 

@@ -5,8 +5,8 @@
 
 #include "log.h"
 #include "scout_store.h"
-#include "storage_client.h"
 #include "sr/abi.h"
+#include "storage_client.h"
 #include "worker_pool.h"
 
 #define CHECK_EVERY 1.0  /* seconds between two looks at the table */
