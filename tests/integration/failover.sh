@@ -188,18 +188,7 @@ check "the site was asked for none of them" [ "$(grep -c "fetching the job" "$tm
 # reports no paper is not sent to, the job is held again with the
 # printer's reason, the site's cache is emptied, and the job, still at its
 # workstation, prints from there later
-jam_port=$(stack_free_port)
-cat >"$tmp/jam-snmpd.conf" <<CONF
-agentaddress udp:127.0.0.1:$jam_port
-rocommunity public 127.0.0.1
-override .1.3.6.1.2.1.25.3.2.1.5.1 integer 5
-override .1.3.6.1.2.1.25.3.5.1.1.1 integer 1
-override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x4000
-CONF
-SNMP_PERSISTENT_DIR=$tmp MIBS= snmpd -C -c "$tmp/jam-snmpd.conf" -I -smux -Lf "$tmp/jam.log" -f &
-stack_pids+=($!)
-stack_srctl device add empty-tray --uri "ipps://localhost:$printer_port/ipp/print" \
-  --snmp "127.0.0.1:$jam_port" >/dev/null
+stack_device_no_paper empty-tray
 "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title no-paper --format application/pdf >/dev/null
 newest_job "$alice"
 check "no paper: the workstation uploaded its copy" wait_until 150 has_copy

@@ -38,18 +38,7 @@ wait_presence() { # SCOUT_NAME 0|1: until the cloud sees it offline / online
 stack_srctl user add --email bob@example.com --name "Bob" --card 555000111 \
   --secret-file "$secret_file" --tenant "$tenant" >/dev/null
 stack_print_scout bobws bob@example.com >/dev/null || { echo "bob's scout did not start"; exit 1; }
-jam_port=$(stack_free_port)
-cat >"$tmp/jam-snmpd.conf" <<CONF
-agentaddress udp:127.0.0.1:$jam_port
-rocommunity public 127.0.0.1
-override .1.3.6.1.2.1.25.3.2.1.5.1 integer 5
-override .1.3.6.1.2.1.25.3.5.1.1.1 integer 1
-override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x4000
-CONF
-SNMP_PERSISTENT_DIR=$tmp MIBS= snmpd -C -c "$tmp/jam-snmpd.conf" -I -smux -Lf "$tmp/jam.log" -f &
-stack_pids+=($!)
-stack_srctl device add empty-tray --uri "ipps://localhost:$printer_port/ipp/print" \
-  --snmp "127.0.0.1:$jam_port" >/dev/null
+stack_device_no_paper empty-tray
 closed=$(stack_free_port)
 stack_srctl device add old-printer --uri "ipps://localhost:$closed/ipp/print" \
   --uri "ipp://localhost:$closed/ipp/print" --uri "socket://127.0.0.1:$raw_port" >/dev/null

@@ -17,3 +17,22 @@ stack_test_cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap stack_test_cleanup EXIT
+
+# Adds release device NAME: the stack's printer, whose status comes from an
+# snmpd of its own that reports it down with "no paper" (hrPrinterDetected
+# ErrorState bit 0x40), so a release there fails before any byte is sent.
+stack_device_no_paper() { # NAME
+  local port
+  port=$(stack_free_port)
+  cat >"$tmp/$1-snmpd.conf" <<CONF
+agentaddress udp:127.0.0.1:$port
+rocommunity public 127.0.0.1
+override .1.3.6.1.2.1.25.3.2.1.5.1 integer 5
+override .1.3.6.1.2.1.25.3.5.1.1.1 integer 1
+override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x4000
+CONF
+  SNMP_PERSISTENT_DIR=$tmp MIBS= snmpd -C -c "$tmp/$1-snmpd.conf" -I -smux -Lf "$tmp/$1-snmpd.log" -f &
+  stack_pids+=($!)
+  stack_srctl device add "$1" --uri "ipps://localhost:$printer_port/ipp/print" \
+    --snmp "127.0.0.1:$port" >/dev/null
+}
