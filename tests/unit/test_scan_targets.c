@@ -1,0 +1,135 @@
+/* Discovery targets: what each written form covers, what is refused and
+ * why, and that the cursor never yields an excluded address. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "scan_targets.h"
+
+static void range_is(const char *text, const char *first, const char *last) {
+  scan_range r;
+  char err[160] = "", a[64], b[64];
+  assert_int_equal(scan_target_parse(text, &r, err, sizeof err), SCAN_PARSE_RANGE);
+  scan_address_format(&r.first, a, sizeof a);
+  scan_address_format(&r.last, b, sizeof b);
+  assert_string_equal(a, first);
+  assert_string_equal(b, last);
+}
+
+static void refused(const char *text, const char *why) {
+  scan_range r;
+  char err[160] = "";
+  assert_int_equal(scan_target_parse(text, &r, err, sizeof err), SCAN_PARSE_ERROR);
+  assert_non_null(strstr(err, why));
+}
+
+static void forms(void **state) {
+  (void)state;
+  range_is("10.2.0.5", "10.2.0.5", "10.2.0.5");
+  range_is("10.2.0.5-10.2.0.40", "10.2.0.5", "10.2.0.40");
+  range_is("10.1.0.0/22", "10.1.0.0", "10.1.3.255");
+  range_is("10.1.2.77/24", "10.1.2.0", "10.1.2.255"); /* a host inside the block */
+  range_is("fd00:1::/120", "fd00:1::", "fd00:1::ff");
+  range_is("fd00::1-fd00::9", "fd00::1", "fd00::9");
+  range_is("::1", "::1", "::1");
+  scan_range r;
+  char err[160];
+  assert_int_equal(scan_target_parse("printer7.corp.example", &r, err, sizeof err),
+                   SCAN_PARSE_HOST);
+  assert_int_equal(scan_target_parse("print-7", &r, err, sizeof err), SCAN_PARSE_HOST);
+}
+
+static void mistakes(void **state) {
+  (void)state;
+  refused("10.0.0.0/33", "prefix length /33");
+  refused("10.0.0.9-10.0.0.1", "ends before it starts");
+  refused("10.0.0.1-fd00::1", "same family");
+  refused("10.0.0.0/7", "more than");
+  refused("10.0.0.256", "expected an address");
+  refused("10.0.0.0/x", "CIDR block");
+  refused("printer_7!", "expected an address");
+}
+
+static const char *const config_text = "targets:\n"
+                                       "  - 127.0.0.0/29\n"
+                                       "  - 127.1.0.250-127.1.1.2\n"
+                                       "  - host.example\n"
+                                       "exclude:\n"
+                                       "  - 127.0.0.2-127.0.0.4\n"
+                                       "  - 127.1.0.0/24\n";
+
+static void cursor_skips_exclusions(void **state) {
+  (void)state;
+  sr_config *doc = sr_config_load_string("scan.yaml", config_text, strlen(config_text));
+  const sr_config_node *root = sr_config_root(doc);
+  scan_targets t;
+  assert_true(scan_targets_from_config(sr_config_get(root, "targets"),
+                                       sr_config_get(root, "exclude"), &t));
+  assert_int_equal(t.n_hosts, 1);
+  assert_string_equal(t.hosts[0], "host.example");
+  const char *expected[] = {"127.0.0.0", "127.0.0.1", "127.0.0.5", "127.0.0.6",
+                            "127.0.0.7", "127.1.1.0", "127.1.1.1", "127.1.1.2"};
+  scan_cursor c;
+  scan_address a;
+  size_t n = 0;
+  scan_cursor_init(&c, &t);
+  while (scan_cursor_next(&c, &a)) {
+    char text[64];
+    scan_address_format(&a, text, sizeof text);
+    assert_true(n < sizeof expected / sizeof *expected);
+    assert_string_equal(text, expected[n]);
+    assert_false(scan_address_excluded(&t, &a));
+    n++;
+  }
+  assert_int_equal(n, sizeof expected / sizeof *expected);
+  assert_int_equal(scan_targets_count(&t), n);
+  scan_targets_free(&t);
+  sr_config_free(doc);
+}
+
+static void errors_name_the_place(void **state) {
+  (void)state;
+  const char *text = "targets:\n  - 10.0.0.0/22\n  - 10.0.0.9-10.0.0.1\nexclude:\n  - host.example\n";
+  sr_config *doc = sr_config_load_string("site.yaml", text, strlen(text));
+  const sr_config_node *root = sr_config_root(doc);
+  scan_targets t;
+  assert_false(scan_targets_from_config(sr_config_get(root, "targets"),
+                                        sr_config_get(root, "exclude"), &t));
+  assert_int_equal(sr_config_error_count(doc), 2);
+  assert_non_null(strstr(sr_config_error(doc, 0), "site.yaml:3:5"));
+  assert_non_null(strstr(sr_config_error(doc, 0), "ends before it starts"));
+  assert_non_null(strstr(sr_config_error(doc, 1), "site.yaml:5:5"));
+  assert_non_null(strstr(sr_config_error(doc, 1), "not host name"));
+  scan_targets_free(&t);
+  sr_config_free(doc);
+}
+
+static void resolves_names(void **state) {
+  (void)state;
+  scan_targets t = {0};
+  char err[256] = "";
+  const char *text = "targets: [localhost]\n";
+  sr_config *doc = sr_config_load_string("r.yaml", text, strlen(text));
+  assert_true(scan_targets_from_config(sr_config_get(sr_config_root(doc), "targets"), NULL, &t));
+  assert_true(scan_targets_resolve(&t, err, sizeof err));
+  assert_true(t.n_include >= 1); /* 127.0.0.1 and perhaps ::1 */
+  scan_targets_free(&t);
+  sr_config_free(doc);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(forms),
+      cmocka_unit_test(mistakes),
+      cmocka_unit_test(cursor_skips_exclusions),
+      cmocka_unit_test(errors_name_the_place),
+      cmocka_unit_test(resolves_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
