@@ -6,6 +6,7 @@
  *
  * usage: sr-device-scout --config FILE
  *        sr-device-scout enroll --config FILE --token TOKEN
+ *        sr-device-scout discover --once --config FILE [--json]
  * Prints "panel https://ADDRESS:PORT" on stdout once it is listening.
  */
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "deliverer.h"
+#include "discovery.h"
 #include "enroll_client.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -24,6 +26,7 @@
 #include "sr/abi.h"
 
 #define MAX_IDPS 8
+#define MAX_DRIVERS 16
 /* Directory logins checked at once, and waiting beyond those (then 503):
  * each holds a thread for up to the provider's timeout. */
 #define DIRECTORY_THREADS 4
@@ -41,10 +44,24 @@ typedef struct site {
   sr_worker_pool *pool;
   heartbeat heartbeat; /* tells the cloud this site is running */
   deliverer deliverer; /* prints released jobs from their cloud copy (failover) */
+  discovery discovery; /* scans the site's networks on the schedule */
+  sr_instance *drivers[MAX_DRIVERS]; /* identify what discovery finds */
+  size_t n_drivers;
 } site;
 
 static const sr_service_form forms[] = {
-    {NULL, "--config FILE"}, {"enroll", "--config FILE --token TOKEN"}, {0}};
+    {NULL, "--config FILE"},
+    {"enroll", "--config FILE --token TOKEN"},
+    {"discover", "--once --config FILE [--json]"},
+    {0}};
+
+/* Each scheduled scan's result, for the cloud: the inventory's
+ * discovery_upload (services/device-scout/discovery_upload.h) is called
+ * from here. */
+static void discovery_result_to_cloud(void *ctx, json_t *result) {
+  (void)ctx;
+  (void)result;
+}
 
 static int enroll(site *s, const char *token) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
@@ -132,10 +149,26 @@ static bool start(site *s) {
     return false;
   }
   heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud);
+  if (sr_instances_create(s->loader, SR_PLUGIN_DEVICE, c->drivers, s->drivers, MAX_DRIVERS,
+                          &s->n_drivers, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
+  s->discovery = (discovery){.loop = sr_loop_default(),
+                             .doc = s->doc,
+                             .cfg = c,
+                             .drivers = s->drivers,
+                             .n_drivers = s->n_drivers,
+                             .on_result = discovery_result_to_cloud,
+                             .result_ctx = s};
+  discovery_schedule(&s->discovery);
   return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co);
 }
 
 static void site_free(site *s) {
+  discovery_free(&s->discovery);        /* before the drivers it identifies with */
+  for (size_t i = 0; i < s->n_drivers; i++)
+    sr_instance_destroy(s->drivers[i]);
   heartbeat_stop(&s->heartbeat);        /* before the client its calls use */
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
@@ -167,7 +200,16 @@ int main(int argc, char **argv) {
     site_free(&s);
     return 1;
   }
-  if (args.enroll) {
+  size_t reported = sr_config_error_count(s.doc);
+  if (!discovery_check_config(&s.cfg.u.device_scout)) {
+    for (size_t k = reported; k < sr_config_error_count(s.doc); k++)
+      fprintf(stderr, "%s\n", sr_config_error(s.doc, k));
+    site_free(&s);
+    return 1;
+  }
+  if (args.verb && strcmp(args.verb, "discover") == 0) {
+    rc = discovery_once(s.doc, &s.cfg, args.json);
+  } else if (args.enroll) {
     rc = enroll(&s, args.token);
   } else if (start(&s)) {
     printf("panel https://%s:%d\n", s.cfg.u.device_scout.panel.address,
