@@ -694,7 +694,7 @@ static const char *const credential_versions[] = {"1", "2c", "3", NULL};
 static const char *const auth_protocols[] = {"SHA", NULL};
 static const char *const priv_protocols[] = {"AES", NULL};
 static const char *const discovery_every[] = {"never", "daily", "weekly", NULL};
-static const char *const week_days[] = {"sunday",   "monday", "tuesday", "wednesday",
+static const char *const week_days[] = {"sunday",   "monday", "tuesday",  "wednesday",
                                         "thursday", "friday", "saturday", NULL};
 
 /* One item of discovery.credentials; check_discovery() fills the table. */
@@ -733,16 +733,15 @@ static const sr_schema discovery_schedule_schema = {
                               {0}}};
 
 static const sr_schema discovery_ports_schema = {
-    "ports",
-    (const sr_schema_field[]){{.key = "ipp",
-                               .type = SR_FIELD_STRING_LIST,
-                               .offset = F(sr_discovery_config, ipp_ports_node),
-                               .help = "TCP ports tried for IPP/IPPS on printers found"},
-                              {.key = "raw",
-                               .type = SR_FIELD_STRING_LIST,
-                               .offset = F(sr_discovery_config, raw_ports_node),
-                               .help = "TCP ports tried for RAW (socket) printing"},
-                              {0}}};
+    "ports", (const sr_schema_field[]){{.key = "ipp",
+                                        .type = SR_FIELD_STRING_LIST,
+                                        .offset = F(sr_discovery_config, ipp_ports_node),
+                                        .help = "TCP ports tried for IPP/IPPS on printers found"},
+                                       {.key = "raw",
+                                        .type = SR_FIELD_STRING_LIST,
+                                        .offset = F(sr_discovery_config, raw_ports_node),
+                                        .help = "TCP ports tried for RAW (socket) printing"},
+                                       {0}}};
 
 /* `ports` fills fields of the discovery struct itself: its offsets are
  * relative to that struct, so it is applied with offset 0. */
@@ -1072,8 +1071,8 @@ static void check_discovery(const sr_config_node *root, sr_discovery_config *d) 
         sr_config_add_error(sr_config_get(item, "name"), false,
                             "credential set '%s' is declared twice", c.name);
     if (c.version < 2 && !c.community)
-      sr_config_add_error(item, false, "credential set '%s': version %s needs a community",
-                          c.name, credential_versions[c.version]);
+      sr_config_add_error(item, false, "credential set '%s': version %s needs a community", c.name,
+                          credential_versions[c.version]);
     if (c.version == 2) {
       if (!c.user || !*c.user)
         sr_config_add_error(item, false, "credential set '%s': version 3 needs a user", c.name);

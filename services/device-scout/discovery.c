@@ -77,8 +77,7 @@ static void on_schedule(struct ev_loop *loop, ev_timer *w, int revents) {
 }
 
 void discovery_schedule(discovery *d) {
-  double delay =
-      discovery_next_delay(&d->cfg->discovery.schedule, time(NULL), random_unit());
+  double delay = discovery_next_delay(&d->cfg->discovery.schedule, time(NULL), random_unit());
   if (delay < 0 || !d->cfg->discovery.targets)
     return;
   ev_timer_stop(d->loop, &d->schedule_timer);
@@ -197,8 +196,8 @@ bool discovery_write_state(const char *path, json_t *result, char *err, size_t e
   }
   char *text = json_dumps(result, JSON_INDENT(1));
   size_t len = text ? strlen(text) : 0;
-  bool ok = text && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
-            fsync(fd) == 0;
+  bool ok =
+      text && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
   free(text);
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp, path) != 0) {

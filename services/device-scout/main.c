@@ -42,18 +42,17 @@ typedef struct site {
   panel panel;
   sr_http_server *http;
   sr_worker_pool *pool;
-  heartbeat heartbeat; /* tells the cloud this site is running */
-  deliverer deliverer; /* prints released jobs from their cloud copy (failover) */
-  discovery discovery; /* scans the site's networks on the schedule */
+  heartbeat heartbeat;               /* tells the cloud this site is running */
+  deliverer deliverer;               /* prints released jobs from their cloud copy (failover) */
+  discovery discovery;               /* scans the site's networks on the schedule */
   sr_instance *drivers[MAX_DRIVERS]; /* identify what discovery finds */
   size_t n_drivers;
 } site;
 
-static const sr_service_form forms[] = {
-    {NULL, "--config FILE"},
-    {"enroll", "--config FILE --token TOKEN"},
-    {"discover", "--once --config FILE [--json]"},
-    {0}};
+static const sr_service_form forms[] = {{NULL, "--config FILE"},
+                                        {"enroll", "--config FILE --token TOKEN"},
+                                        {"discover", "--once --config FILE [--json]"},
+                                        {0}};
 
 /* Each scheduled scan's result, for the cloud: the inventory's
  * discovery_upload (services/device-scout/discovery_upload.h) is called
@@ -166,7 +165,7 @@ static bool start(site *s) {
 }
 
 static void site_free(site *s) {
-  discovery_free(&s->discovery);        /* before the drivers it identifies with */
+  discovery_free(&s->discovery); /* before the drivers it identifies with */
   for (size_t i = 0; i < s->n_drivers; i++)
     sr_instance_destroy(s->drivers[i]);
   heartbeat_stop(&s->heartbeat);        /* before the client its calls use */

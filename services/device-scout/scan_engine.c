@@ -1,9 +1,9 @@
 #include "scan_engine.h"
 
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/library/snmpusm.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +36,8 @@ typedef struct slot {
   size_t credential;
   int attempts;      /* sends so far for this kind */
   bool clock_learnt; /* v3: net-snmp resent after a notInTimeWindow Report */
-  long reqid;   /* of the request waiting, to drop stale callbacks */
-  double deadline; /* net-snmp has answered for it by then, or it is given up */
+  long reqid;        /* of the request waiting, to drop stale callbacks */
+  double deadline;   /* net-snmp has answered for it by then, or it is given up */
   v3_agent *agent;
   struct slot *next; /* free list or send queue */
   scan_engine *e;
@@ -248,8 +248,9 @@ static int on_snmp(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
   scan_engine *e = s->e;
   /* a Report comes as a security error, then again as a message; one
    * about a request the agent could not decrypt has no request ID */
-  bool report = (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || op == NETSNMP_CALLBACK_OP_SEC_ERROR) &&
-                pdu && pdu->command == SNMP_MSG_REPORT;
+  bool report =
+      (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || op == NETSNMP_CALLBACK_OP_SEC_ERROR) && pdu &&
+      pdu->command == SNMP_MSG_REPORT;
   if (s->state != SLOT_WAITING || (s->reqid != reqid && !(report && reqid == 0)))
     return 1;
   if (report) {
@@ -377,8 +378,8 @@ static bool agent_open(scan_engine *e, v3_agent *g, size_t credential) {
   const sr_discovery_credential *c = &e->o.credentials[credential];
   char address[64], peer[100];
   scan_address_format(&g->address, address, sizeof address);
-  snprintf(peer, sizeof peer, g->address.family == AF_INET ? "udp:%s:%d" : "udp6:[%s]:%d",
-           address, e->o.port);
+  snprintf(peer, sizeof peer, g->address.family == AF_INET ? "udp:%s:%d" : "udp6:[%s]:%d", address,
+           e->o.port);
   netsnmp_session cfg;
   snmp_sess_init(&cfg);
   cfg.peername = peer;
@@ -518,9 +519,7 @@ static void send_slot(scan_engine *e, slot *s) {
 
 /* ---- passes ---- */
 
-static bool v3_pass(const scan_engine *e) {
-  return e->o.credentials[e->pass].version == 2;
-}
+static bool v3_pass(const scan_engine *e) { return e->o.credentials[e->pass].version == 2; }
 
 /* The next new work of the current pass into a free slot, or false when
  * the pass has none left. */
@@ -702,10 +701,10 @@ scan_engine *scan_engine_start(struct ev_loop *loop, const scan_targets *targets
     e->slots[i] = (slot){.e = e, .next = e->free_list};
     e->free_list = &e->slots[i];
   }
-  if ((has_family(targets, AF_INET) && !open_shared(e, &e->udp4, "udp:127.0.0.1:161", err,
-                                                    err_size)) ||
-      (has_family(targets, AF_INET6) && !open_shared(e, &e->udp6, "udp6:[::1]:161", err,
-                                                     err_size))) {
+  if ((has_family(targets, AF_INET) &&
+       !open_shared(e, &e->udp4, "udp:127.0.0.1:161", err, err_size)) ||
+      (has_family(targets, AF_INET6) &&
+       !open_shared(e, &e->udp6, "udp6:[::1]:161", err, err_size))) {
     scan_engine_free(e);
     return NULL;
   }

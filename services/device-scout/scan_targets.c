@@ -62,8 +62,7 @@ static bool host_name_ok(const char *text) {
   return letter; /* all digits and dots is a mistyped address, not a name */
 }
 
-scan_parse_result scan_target_parse(const char *text, scan_range *out, char *err,
-                                    size_t err_size) {
+scan_parse_result scan_target_parse(const char *text, scan_range *out, char *err, size_t err_size) {
   char buf[128];
   if (strlen(text) >= sizeof buf) {
     snprintf(err, err_size, "too long for an address, range or host name");

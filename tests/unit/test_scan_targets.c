@@ -69,8 +69,8 @@ static void cursor_skips_exclusions(void **state) {
   sr_config *doc = sr_config_load_string("scan.yaml", config_text, strlen(config_text));
   const sr_config_node *root = sr_config_root(doc);
   scan_targets t;
-  assert_true(scan_targets_from_config(sr_config_get(root, "targets"),
-                                       sr_config_get(root, "exclude"), &t));
+  assert_true(
+      scan_targets_from_config(sr_config_get(root, "targets"), sr_config_get(root, "exclude"), &t));
   assert_int_equal(t.n_hosts, 1);
   assert_string_equal(t.hosts[0], "host.example");
   const char *expected[] = {"127.0.0.0", "127.0.0.1", "127.0.0.5", "127.0.0.6",
@@ -95,12 +95,13 @@ static void cursor_skips_exclusions(void **state) {
 
 static void errors_name_the_place(void **state) {
   (void)state;
-  const char *text = "targets:\n  - 10.0.0.0/22\n  - 10.0.0.9-10.0.0.1\nexclude:\n  - host.example\n";
+  const char *text =
+      "targets:\n  - 10.0.0.0/22\n  - 10.0.0.9-10.0.0.1\nexclude:\n  - host.example\n";
   sr_config *doc = sr_config_load_string("site.yaml", text, strlen(text));
   const sr_config_node *root = sr_config_root(doc);
   scan_targets t;
-  assert_false(scan_targets_from_config(sr_config_get(root, "targets"),
-                                        sr_config_get(root, "exclude"), &t));
+  assert_false(
+      scan_targets_from_config(sr_config_get(root, "targets"), sr_config_get(root, "exclude"), &t));
   assert_int_equal(sr_config_error_count(doc), 2);
   assert_non_null(strstr(sr_config_error(doc, 0), "site.yaml:3:5"));
   assert_non_null(strstr(sr_config_error(doc, 0), "ends before it starts"));
