@@ -177,10 +177,13 @@ static json_t *result_json(const discovery *d, bool complete) {
   for (size_t i = 0; i < d->n_devices; i++)
     json_array_append_new(devices,
                           device_json(d, &d->devices[i], d->port_checks, d->n_port_checks));
-  return json_pack("{s:{s:s,s:I,s:I,s:b,s:I,s:I},s:o}", "scan", "id", id, "started_at",
+  double send_seconds, answer_seconds;
+  scan_engine_timing(d->engine, &send_seconds, &answer_seconds);
+  return json_pack("{s:{s:s,s:I,s:I,s:b,s:I,s:I,s:f,s:f},s:o}", "scan", "id", id, "started_at",
                    (json_int_t)d->started_at, "finished_at", (json_int_t)time(NULL), "complete",
                    complete, "addresses", (json_int_t)(total / d->cfg->discovery.n_credentials),
-                   "packets", (json_int_t)scan_engine_packets(d->engine), "devices", devices);
+                   "packets", (json_int_t)scan_engine_packets(d->engine), "send_seconds",
+                   send_seconds, "last_answer_seconds", answer_seconds, "devices", devices);
 }
 
 bool discovery_write_state(const char *path, json_t *result, char *err, size_t err_size) {

@@ -91,6 +91,7 @@ struct scan_engine {
   size_t n_found, found_cap;
   v3_keys *keys;
   uint64_t addresses, done_units, packets;
+  double started, first_send, last_send, last_answer; /* ev_time() */
 };
 
 /* ---- the set of addresses that answered ---- */
@@ -143,6 +144,8 @@ static bool answered_add(scan_engine *e, const scan_address *a) {
 
 /* ---- results ---- */
 
+static double now_s(const scan_engine *e);
+
 static bool oid_under(const oid *name, size_t len, const oid *root, size_t root_len) {
   return len >= root_len && memcmp(name, root, root_len * sizeof *root) == 0;
 }
@@ -184,6 +187,7 @@ static void record(scan_engine *e, const slot *s, const netsnmp_pdu *pdu) {
     return;
   }
   e->n_found++;
+  e->last_answer = now_s(e);
 }
 
 /* ---- slots ---- */
@@ -496,8 +500,6 @@ static netsnmp_pdu *build(scan_engine *e, slot *s, void **sessp) {
   return pdu;
 }
 
-static double now_s(const scan_engine *e);
-
 static void send_slot(scan_engine *e, slot *s) {
   void *sessp = NULL;
   netsnmp_pdu *pdu = build(e, s, &sessp);
@@ -510,6 +512,9 @@ static void send_slot(scan_engine *e, slot *s) {
   s->deadline = now_s(e) + 2.0 * e->o.timeout_ms / 1000.0 + 1;
   s->attempts++;
   e->packets++;
+  e->last_send = now_s(e);
+  if (!e->first_send)
+    e->first_send = e->last_send;
   if (!snmp_sess_async_send(sessp, pdu, on_snmp, s)) {
     snmp_free_pdu(pdu);
     if (s->state == SLOT_WAITING && s->reqid == pdu->reqid)
@@ -709,6 +714,7 @@ scan_engine *scan_engine_start(struct ev_loop *loop, const scan_targets *targets
     return NULL;
   }
   e->addresses = scan_targets_count(targets);
+  e->started = now_s(e);
   /* a burst of 10 ms worth keeps the rate even over any 100 ms */
   scan_rate_init(&e->bucket, options->rate, options->rate / 100, now_s(e));
   ev_init(&e->pump_timer, on_pump_timer);
@@ -758,6 +764,11 @@ void scan_engine_progress(const scan_engine *e, uint64_t *done, uint64_t *total)
 }
 
 uint64_t scan_engine_packets(const scan_engine *e) { return e->packets; }
+
+void scan_engine_timing(const scan_engine *e, double *send_seconds, double *last_answer_seconds) {
+  *send_seconds = e->packets > 1 ? e->last_send - e->first_send : 0;
+  *last_answer_seconds = e->n_found ? e->last_answer - e->started : 0;
+}
 
 const scan_found *scan_engine_found(const scan_engine *e, size_t *count) {
   *count = e->n_found;

@@ -60,6 +60,9 @@ void scan_engine_free(scan_engine *e);
 void scan_engine_progress(const scan_engine *e, uint64_t *done, uint64_t *total);
 /* UDP packets sent so far (requests, retries, probes). */
 uint64_t scan_engine_packets(const scan_engine *e);
+/* Seconds from the first packet to the last, and from the start to the
+ * last answer (0 if none): the rate held and the time to find everyone. */
+void scan_engine_timing(const scan_engine *e, double *send_seconds, double *last_answer_seconds);
 /* The agents that answered, in the order they did. */
 const scan_found *scan_engine_found(const scan_engine *e, size_t *count);
 
