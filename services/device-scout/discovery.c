@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "scan_ports.h"
+#include "scan_schedule.h"
 #include "sr/device.h"
 
 /* What identification adds to an agent that answered. */
@@ -33,34 +34,6 @@ bool discovery_check_config(const sr_device_scout_config *cfg) {
 
 /* ---- the schedule ---- */
 
-double discovery_next_delay(const sr_discovery_schedule_config *s, time_t now, double random01) {
-  if (s->every == SR_DISCOVERY_NEVER || s->window_start < 0 || s->window_end < 0)
-    return -1;
-  int span = s->window_end - s->window_start;
-  if (span <= 0)
-    span += 24 * 60; /* the window runs over midnight */
-  int minute = s->window_start + (int)(random01 * span);
-  struct tm day;
-  localtime_r(&now, &day);
-  /* the first day from today whose chosen minute is still ahead */
-  for (int ahead = 0; ahead < 8; ahead++) {
-    struct tm at = day;
-    at.tm_mday += ahead;
-    at.tm_hour = 0;
-    at.tm_min = minute;
-    at.tm_sec = 0;
-    at.tm_isdst = -1;
-    time_t when = mktime(&at); /* normalises minute >= 1440 into the next day */
-    struct tm check;
-    localtime_r(&when, &check);
-    bool right_day = s->every == SR_DISCOVERY_DAILY ||
-                     (at.tm_mday = day.tm_mday + ahead, mktime(&at), at.tm_wday == s->day);
-    if (when > now && right_day)
-      return difftime(when, now);
-  }
-  return 7 * 24 * 3600.0;
-}
-
 static double random_unit(void) {
   uint32_t r = 0;
   if (getrandom(&r, sizeof r, 0) != sizeof r)
@@ -77,7 +50,7 @@ static void on_schedule(struct ev_loop *loop, ev_timer *w, int revents) {
 }
 
 void discovery_schedule(discovery *d) {
-  double delay = discovery_next_delay(&d->cfg->discovery.schedule, time(NULL), random_unit());
+  double delay = scan_schedule_next(&d->cfg->discovery.schedule, time(NULL), random_unit());
   if (delay < 0 || !d->cfg->discovery.targets)
     return;
   ev_timer_stop(d->loop, &d->schedule_timer);

@@ -68,11 +68,6 @@ bool discovery_start(discovery *d);
 
 /* Scans on the configured schedule (nothing when `every` is never). */
 void discovery_schedule(discovery *d);
-/* Seconds from `now` to the next scheduled scan: a random minute of the
- * window on the next day it applies (daily, or the weekly day); -1 never.
- * `random01` in [0, 1) picks the minute. */
-double discovery_next_delay(const sr_discovery_schedule_config *s, time_t now, double random01);
-
 /* `discover --once`: one scan, its progress on a terminal's stderr, the
  * table or the JSON on stdout. Returns the exit status. */
 int discovery_once(sr_config *doc, const sr_service_config *cfg, bool as_json);

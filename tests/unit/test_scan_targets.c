@@ -1,5 +1,6 @@
 /* Discovery targets: what each written form covers, what is refused and
- * why, and that the cursor never yields an excluded address. */
+ * why, and that the cursor never yields an excluded address. Also the
+ * scan's packet-rate bucket and the schedule's next start. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +10,12 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <time.h>
+
 #include "config.h"
+#include "scan_rate.h"
+#include "scan_schedule.h"
 #include "scan_targets.h"
 
 static void range_is(const char *text, const char *first, const char *last) {
@@ -124,6 +130,67 @@ static void resolves_names(void **state) {
   sr_config_free(doc);
 }
 
+/* Over 10 simulated seconds polled every 0.1 ms, a bucket of 500/s gives
+ * 500 a second (plus its burst), never more. */
+static void rate_holds(void **state) {
+  (void)state;
+  scan_rate b;
+  scan_rate_init(&b, 500, 5, 100.0);
+  long taken = 0;
+  for (long i = 0; i <= 100000; i++) {
+    double now = 100.0 + i * 0.0001;
+    while (scan_rate_take(&b, now))
+      taken++;
+    if (i == 10000)
+      assert_in_range(taken, 500, 506); /* after one second */
+  }
+  assert_in_range(taken, 5000, 5006);
+  scan_rate_init(&b, 100, 1, 0);
+  assert_true(scan_rate_take(&b, 0));
+  assert_false(scan_rate_take(&b, 0.001));
+  assert_true(scan_rate_wait(&b, 0.001) > 0.0089 && scan_rate_wait(&b, 0.001) < 0.0091);
+}
+
+static time_t local(int year, int mon, int mday, int hour, int min) {
+  struct tm t = {.tm_year = year - 1900,
+                 .tm_mon = mon - 1,
+                 .tm_mday = mday,
+                 .tm_hour = hour,
+                 .tm_min = min,
+                 .tm_isdst = -1};
+  return mktime(&t);
+}
+
+static void schedule(void **state) {
+  (void)state;
+  setenv("TZ", "UTC", 1);
+  tzset();
+  sr_discovery_schedule_config daily = {
+      .every = SR_DISCOVERY_DAILY, .window_start = 60, .window_end = 300};
+  /* 2026-12-01 is a Tuesday; at 00:30 the window 01:00-05:00 is ahead */
+  time_t now = local(2026, 12, 1, 0, 30);
+  assert_true(scan_schedule_next(&daily, now, 0.0) == 30 * 60);
+  assert_true(scan_schedule_next(&daily, now, 0.5) == (30 + 120) * 60);
+  /* at 06:00 it is tomorrow's window */
+  now = local(2026, 12, 1, 6, 0);
+  assert_true(scan_schedule_next(&daily, now, 0.0) == 19 * 3600);
+  /* every random minute lands inside the window */
+  for (int i = 0; i < 100; i++) {
+    time_t at = now + (time_t)scan_schedule_next(&daily, now, i / 100.0);
+    struct tm t;
+    localtime_r(&at, &t);
+    assert_in_range(t.tm_hour * 60 + t.tm_min, 60, 299);
+  }
+  /* weekly on sunday (6 December), a window over midnight: 23:00-01:00 */
+  sr_discovery_schedule_config weekly = {
+      .every = SR_DISCOVERY_WEEKLY, .day = 0, .window_start = 23 * 60, .window_end = 60};
+  now = local(2026, 12, 1, 12, 0);
+  assert_true(scan_schedule_next(&weekly, now, 0.0) == local(2026, 12, 6, 23, 0) - now);
+  assert_true(scan_schedule_next(&weekly, now, 0.75) == local(2026, 12, 7, 0, 30) - now);
+  sr_discovery_schedule_config never = {.every = SR_DISCOVERY_NEVER};
+  assert_true(scan_schedule_next(&never, now, 0.0) < 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(forms),
@@ -131,6 +198,8 @@ int main(void) {
       cmocka_unit_test(cursor_skips_exclusions),
       cmocka_unit_test(errors_name_the_place),
       cmocka_unit_test(resolves_names),
+      cmocka_unit_test(rate_holds),
+      cmocka_unit_test(schedule),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
