@@ -371,8 +371,11 @@ static void agent_close(scan_engine *e, v3_agent *g) {
    * credential set with the same user name */
   const sr_discovery_credential *c = &e->o.credentials[g->session_credential];
   struct usmUser *u = usm_get_user(g->engine_id, g->engine_id_len, (char *)c->user);
-  if (u)
-    usm_free_user(usm_remove_user(u));
+  if (u) {
+    usm_remove_user(u);       /* (it returns the list's head, not u) */
+    u->next = u->prev = NULL; /* else usm_free_user would relink its old neighbours */
+    usm_free_user(u);
+  }
 }
 
 static bool agent_open(scan_engine *e, v3_agent *g, size_t credential) {
