@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Discovery against real snmpd agents on loopback (127.0.42.0/24, one UDP
 # port): 20 printers with their own serials, meters and supplies, one
-# SNMPv3-only printer, one router, and a printer inside an excluded range.
+# SNMPv3-only printer, one router, a printer inside an excluded range, and
+# an IPv6 printer on ::1.
 # `sr-device-scout discover --once` must find every printer with the
 # credential set that works (not with a wrong v3 set tried first), record
 # the router as "other", send no packet at all to the excluded agent (its
@@ -35,6 +36,14 @@ done
 snmpd_v3_printer_start secure "$net.21" "$port" scanner authpass-21 privpass-21 || exit 1
 snmpd_plain_start router "$net.22" "$port" || exit 1
 snmpd_printer_start hidden "$net.30" "$port" || exit 1 # inside the exclusion
+# an IPv6 printer on ::1
+snmpd_printer_values six 6 >"$tmp/six.values"
+{
+  echo "agentaddress udp6:[::1]:$port"
+  echo "rocommunity6 public ::1/128"
+  snmpd_printer_conf_lines "$tmp/six.values"
+} >"$tmp/six.conf"
+snmpd_launch six || exit 1
 
 # printer p1 has an IPP and a RAW port open
 ipp_port=$(free_port tcp) raw_port=$(free_port tcp)
@@ -46,6 +55,7 @@ for p in "$ipp_port" "$raw_port"; do
   wait_until 50 sh -c "ss -ltnH 'sport = :$p' | grep -q ." || { echo "socat on $p did not listen"; exit 1; }
 done
 
+default_targets="\"$net.1-$net.40\", \"::1\""
 site_config() { # FILE CREDENTIALS_YAML [RATE] [TARGETS] [EXCLUDE]
   cat >"$1" <<YAML
 service: device-scout
@@ -55,7 +65,7 @@ plugins: {paths: [$plugins]}
 drivers:
   - {plugin: printer_mib}
 discovery:
-  targets: [${4:-"$net.1-$net.40"}]
+  targets: [${4:-$default_targets}]
   exclude: [${5:-"$net.28-$net.31"}]
   port: $port
   rate: ${3:-400}
@@ -81,9 +91,9 @@ status=$?
 check "discover --once exits 0" ok '[ "$status" = 0 ] || { cat "$tmp/discover.err"; false; }'
 dev() { jq -r --arg a "$1" ".devices[] | select(.address == \$a) | $2" "$tmp/result.json"; }
 
-printers=$(jq '[.devices[] | select(.kind == "printer" and .credential == "office")] | length' "$tmp/result.json")
+printers=$(jq '[.devices[] | select(.kind == "printer" and .credential == "office" and (.address | startswith("127.")))] | length' "$tmp/result.json")
 check "the 20 v2c printers are found as printers (got $printers)" ok '[ "$printers" = 20 ]'
-serials=$(jq -r '[.devices[] | select(.credential == "office" and .kind == "printer") | .serial] | sort | unique | length' "$tmp/result.json")
+serials=$(jq -r '[.devices[] | select(.credential == "office" and .kind == "printer" and (.address | startswith("127."))) | .serial] | sort | unique | length' "$tmp/result.json")
 check "each printer with its own serial" ok '[ "$serials" = 20 ]'
 check "printer 7: its serial SN-p7, the printer_mib driver, vendor HP, its SNMP address" \
   ok '[ "$(dev $net.7 .serial)" = SN-p7 ] && [ "$(dev $net.7 .driver)" = printer_mib ] &&
@@ -95,12 +105,16 @@ check "the v3-only printer is found with the right credential set, not the wrong
 check "the router is recorded as other, with its sysDescr" \
   ok '[ "$(dev $net.22 .kind)" = other ] && dev $net.22 .sys_descr | grep -q "Linux router" &&
       [ "$(dev $net.22 .driver)" = null ]'
-check "nothing else answered (22 devices)" ok '[ "$(jq ".devices | length" "$tmp/result.json")" = 22 ]'
+check "the IPv6 printer on ::1 is found, its agent written [::1]:port" \
+  ok '[ "$(dev ::1 .serial)" = SN-six ] && [ "$(dev ::1 .snmp)" = "[::1]:$port" ]'
+check "nothing else answered (23 devices)" ok '[ "$(jq ".devices | length" "$tmp/result.json")" = 23 ]'
+check "the router and a printer got one request each: no second question, no v3 probe" \
+  ok '[ "$(snmpd_received router)" = 1 ] && [ "$(snmpd_received p7)" = 1 ]'
 check "printer 1's open IPP and RAW ports are its URIs; printer 2 has none" \
   ok '[ "$(dev $net.1 ".uris | join(\" \")")" = "ipp://$net.1:$ipp_port/ipp/print socket://$net.1:$raw_port" ] &&
       [ "$(dev $net.2 ".uris | length")" = 0 ]'
-check "the scan covered 36 addresses (40 minus 4 excluded) and is complete" \
-  ok '[ "$(jq .scan.addresses "$tmp/result.json")" = 36 ] && [ "$(jq .scan.complete "$tmp/result.json")" = true ]'
+check "the scan covered 37 addresses (40 minus 4 excluded, and ::1) and is complete" \
+  ok '[ "$(jq .scan.addresses "$tmp/result.json")" = 37 ] && [ "$(jq .scan.complete "$tmp/result.json")" = true ]'
 
 # The excluded agent: the scan is over (every other address was asked and
 # answered or timed out), so any packet to it would be in its log by now.
@@ -120,7 +134,7 @@ $wrong3"
 "$bin/sr-device-scout" discover --once --json --config "$tmp/wrong.yaml" >"$tmp/wrong.json" 2>>"$tmp/discover.err"
 check "with only a wrong v3 set the v3 printer is not found, the rest is" \
   ok '[ -z "$(jq -r ".devices[] | select(.address == \"$net.21\") | .address" "$tmp/wrong.json")" ] &&
-      [ "$(jq ".devices | length" "$tmp/wrong.json")" = 21 ]'
+      [ "$(jq ".devices | length" "$tmp/wrong.json")" = 22 ]'
 
 # The packet rate holds: 200 silent addresses, no retries, at 100 packets/s.
 site_config "$tmp/rate.yaml" "$office" 100 '"127.0.43.0-127.0.43.199"' '"127.0.43.250"'
@@ -137,7 +151,7 @@ check "elapsed ${elapsed}s >= packets / rate (2 s) and within a timeout of it" \
 # On a terminal: a progress bar with addresses done / total and an ETA.
 script -qfec "$bin/sr-device-scout discover --once --config $tmp/site.yaml" "$tmp/tty.log" >/dev/null 2>&1
 check "on a terminal the progress shows addresses done / total and an ETA" \
-  ok 'grep -q "108/108 addresses" "$tmp/tty.log" && grep -q "ETA" "$tmp/tty.log"'
+  ok 'grep -q "111/111 addresses" "$tmp/tty.log" && grep -q "ETA" "$tmp/tty.log"'
 check "and then the table: printer 7 with its serial" ok 'grep -E "^$net.7 +printer +office" "$tmp/tty.log" | grep -q SN-p7'
 
 # A bad target is named with file:line:column.
