@@ -71,15 +71,18 @@ static void draw_progress(discovery *d, bool last) {
   for (int i = 0; i < width; i++)
     bar[i] = i < filled ? '#' : '.';
   bar[width] = 0;
-  char eta[32] = "--";
-  if (done > 0 && done < total)
-    snprintf(eta, sizeof eta, "%.0fs", elapsed * (double)(total - done) / (double)done);
-  else if (done >= total)
-    snprintf(eta, sizeof eta, "0s");
+  /* the engine keeps to its rate: what is left goes at that pace, then
+   * the last requests wait out their timeout and retries */
+  const sr_discovery_config *dc = &d->cfg->discovery;
+  double left = (double)(total - done) / (double)dc->rate +
+                (done < total ? (double)(dc->timeout * (dc->retries + 1)) : 0);
+  char eta[32];
+  snprintf(eta, sizeof eta, "%.0fs", left);
   size_t answered;
   scan_engine_found(d->engine, &answered);
-  fprintf(stderr, "\r[%s] %llu/%llu addresses  %zu answered  ETA %s   %s", bar,
-          (unsigned long long)done, (unsigned long long)total, answered, eta, last ? "\n" : "");
+  fprintf(stderr, "\r[%s] %llu/%llu address checks  %zu answered  %.0fs  ETA %s   %s", bar,
+          (unsigned long long)done, (unsigned long long)total, answered, elapsed, eta,
+          last ? "\n" : "");
   fflush(stderr);
 }
 

@@ -151,7 +151,7 @@ check "elapsed ${elapsed}s >= packets / rate (2 s) and within a timeout of it" \
 # On a terminal: a progress bar with addresses done / total and an ETA.
 script -qfec "$bin/sr-device-scout discover --once --config $tmp/site.yaml" "$tmp/tty.log" >/dev/null 2>&1
 check "on a terminal the progress shows addresses done / total and an ETA" \
-  ok 'grep -q "111/111 addresses" "$tmp/tty.log" && grep -q "ETA" "$tmp/tty.log"'
+  ok 'grep -q "111/111 address checks" "$tmp/tty.log" && grep -q "ETA" "$tmp/tty.log"'
 check "and then the table: printer 7 with its serial" ok 'grep -E "^$net.7 +printer +office" "$tmp/tty.log" | grep -q SN-p7'
 
 # A bad target is named with file:line:column.
