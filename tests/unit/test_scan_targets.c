@@ -17,6 +17,7 @@
 #include "scan_rate.h"
 #include "scan_schedule.h"
 #include "scan_targets.h"
+#include "service_config.h"
 
 static void range_is(const char *text, const char *first, const char *last) {
   scan_range r;
@@ -191,6 +192,63 @@ static void schedule(void **state) {
   assert_true(scan_schedule_next(&never, now, 0.0) < 0);
 }
 
+/* The discovery section: defaults, the credential table, and what each
+ * version needs, refused at its place. */
+static void discovery_config(void **state) {
+  (void)state;
+  const char *good = "service: device-scout\ntenant: t\n"
+                     "discovery:\n"
+                     "  targets: [10.0.0.0/30]\n"
+                     "  credentials:\n"
+                     "    - {name: a, version: 2c, community: public}\n"
+                     "    - {name: b, version: 3, user: u, auth_password: 12345678,"
+                     " priv_password: abcdefgh}\n"
+                     "  schedule: {every: weekly, day: friday, window: \"22:30-02:00\"}\n";
+  sr_config *doc = sr_config_load_string("good.yaml", good, strlen(good));
+  sr_service_config cfg;
+  assert_true(sr_service_config_apply(doc, &cfg));
+  const sr_discovery_config *d = &cfg.u.device_scout.discovery;
+  assert_int_equal(d->port, 161);
+  assert_int_equal(d->rate, 500);
+  assert_int_equal(d->outstanding, 4096);
+  assert_int_equal(d->timeout, 1);
+  assert_int_equal(d->n_credentials, 2);
+  assert_string_equal(d->credentials[1].user, "u");
+  assert_int_equal(d->credentials[1].version, 2);
+  assert_int_equal(d->schedule.every, SR_DISCOVERY_WEEKLY);
+  assert_int_equal(d->schedule.day, 5);
+  assert_int_equal(d->schedule.window_start, 22 * 60 + 30);
+  assert_int_equal(d->schedule.window_end, 120);
+  assert_int_equal(d->n_ipp_ports, 1);
+  assert_int_equal(d->ipp_ports[0], 631);
+  assert_int_equal(d->raw_ports[0], 9100);
+  sr_config_free(doc);
+
+  const char *bad = "service: device-scout\ntenant: t\n"
+                    "discovery:\n"
+                    "  targets: [10.0.0.1]\n"
+                    "  credentials:\n"
+                    "    - {name: a, version: 2c}\n"
+                    "    - {name: b, version: 3, user: u, auth_password: short,"
+                    " priv_password: abcdefgh}\n"
+                    "  schedule: {every: daily, window: \"25:00-03:00\"}\n"
+                    "  ports: {ipp: [70000]}\n";
+  doc = sr_config_load_string("bad.yaml", bad, strlen(bad));
+  assert_false(sr_service_config_apply(doc, &cfg));
+  const char *expected[] = {"bad.yaml:6:7: 'discovery.credentials[0]': credential set 'a': "
+                            "version 2c needs a community",
+                            "bad.yaml:7:7: 'discovery.credentials[1]': credential set 'b': "
+                            "auth_password of at least 8 characters needed",
+                            "bad.yaml:8:36: 'discovery.schedule.window': expected a window",
+                            "bad.yaml:9:17: 'discovery.ports.ipp[0]': expected a TCP port"};
+  assert_int_equal(sr_config_error_count(doc), 4);
+  for (size_t i = 0; i < 4; i++) {
+    if (strncmp(sr_config_error(doc, i), expected[i], strlen(expected[i])) != 0)
+      fail_msg("error %zu: %s", i, sr_config_error(doc, i));
+  }
+  sr_config_free(doc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(forms),
@@ -200,6 +258,7 @@ int main(void) {
       cmocka_unit_test(resolves_names),
       cmocka_unit_test(rate_holds),
       cmocka_unit_test(schedule),
+      cmocka_unit_test(discovery_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
