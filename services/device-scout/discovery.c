@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,24 +42,33 @@ static double random_unit(void) {
   return r / 4294967296.0;
 }
 
+static void schedule_from(discovery *d, time_t from);
+
 static void on_schedule(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)revents;
   discovery *d = w->data;
   if (!discovery_start(d))
     sr_log(SR_LOG_WARN, "discovery", "scheduled scan not started: %s", d->error);
-  discovery_schedule(d); /* the next one */
+  /* the next one from the end of this window: never twice in one window */
+  const sr_discovery_schedule_config *s = &d->cfg->discovery.schedule;
+  int span = s->window_end - s->window_start;
+  schedule_from(d, time(NULL) + 60 * (span > 0 ? span : span + 24 * 60));
 }
 
-void discovery_schedule(discovery *d) {
-  double delay = scan_schedule_next(&d->cfg->discovery.schedule, time(NULL), random_unit());
+static void schedule_from(discovery *d, time_t from) {
+  time_t now = time(NULL);
+  double delay = scan_schedule_next(&d->cfg->discovery.schedule, from, random_unit());
   if (delay < 0 || !d->cfg->discovery.targets)
     return;
+  delay += difftime(from, now);
   ev_timer_stop(d->loop, &d->schedule_timer);
   ev_timer_init(&d->schedule_timer, on_schedule, delay, 0);
   d->schedule_timer.data = d;
   ev_timer_start(d->loop, &d->schedule_timer);
   sr_log(SR_LOG_INFO, "discovery", "next scan in %.0f s", delay);
 }
+
+void discovery_schedule(discovery *d) { schedule_from(d, time(NULL)); }
 
 /* ---- progress on a terminal ---- */
 
@@ -226,8 +236,11 @@ static void on_ports_done(void *ctx) {
     if (!discovery_write_state(path, d->last, err, sizeof err))
       sr_log(SR_LOG_WARN, "discovery", "%s", err);
   }
-  sr_log(SR_LOG_INFO, "discovery", "scan done: %zu agents answered, %lld packets", d->n_devices,
-         (long long)scan_engine_packets(d->engine));
+  /* the heap with every device and the result still held: bench/discovery
+   * reads it to give the memory each device costs */
+  struct mallinfo2 heap = mallinfo2();
+  sr_log(SR_LOG_INFO, "discovery", "scan done: %zu agents answered, %lld packets, heap %zu bytes",
+         d->n_devices, (long long)scan_engine_packets(d->engine), heap.uordblks);
   if (d->on_result)
     d->on_result(d->result_ctx, d->last); /* the cloud upload (inventory) */
   finished(d, true);

@@ -529,8 +529,8 @@ static void send_slot(scan_engine *e, slot *s) {
 
 static bool v3_pass(const scan_engine *e) { return e->o.credentials[e->pass].version == 2; }
 
-/* The next new work of the current pass into a free slot, or false when
- * the pass has none left. */
+/* The next new work of the current pass into `s`, or false when the pass
+ * has none left. */
 static bool next_work(scan_engine *e, slot *s) {
   if (!e->pass_started) {
     e->pass_started = true;
@@ -594,17 +594,12 @@ static void pump(scan_engine *e) {
       ev_timer_start(e->loop, &e->pump_timer);
       return;
     }
-    slot *s = queue_pop(e);
-    if (!s && e->free_list) {
+    slot *s = queue_pop(e), work;
+    if (!s && e->free_list && next_work(e, &work)) {
       s = e->free_list;
-      slot saved_next = *s;
-      if (!next_work(e, s)) {
-        *s = saved_next;
-        s = NULL;
-      } else {
-        e->free_list = saved_next.next;
-        e->busy++;
-      }
+      e->free_list = s->next;
+      *s = work;
+      e->busy++;
     }
     if (!s)
       break;
