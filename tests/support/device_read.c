@@ -56,9 +56,8 @@ static void read_all(sr_instance *driver, const sr_device_target *target) {
     if (rc != SR_OK)
       print_status("alerts", rc, driver);
     for (uint32_t i = 0; rc == SR_OK && i < al.count; i++)
-      printf("alert: severity=%d group=%s code=%d reason=%s description=%s\n",
-             al.items[i].severity, al.items[i].group, al.items[i].code, al.items[i].reason,
-             al.items[i].description);
+      printf("alert: severity=%d group=%s code=%d reason=%s description=%s\n", al.items[i].severity,
+             al.items[i].group, al.items[i].code, al.items[i].reason, al.items[i].description);
     if (rc == SR_OK)
       printf("alerts: %u\n", al.count);
   }

@@ -120,7 +120,9 @@ static int ip_identify(void *instance, const sr_device_probe *probe, sr_device_i
   out->score = 20;
   snprintf(out->vendor, sizeof out->vendor, "%s", vendor);
   snprintf(out->model, sizeof out->model, "%s",
-           model[0] ? model : make_model ? make_model : "IPP printer");
+           model[0]     ? model
+           : make_model ? make_model
+                        : "IPP printer");
   /* without a serial, printer-uuid is the printer's lasting identity */
   snprintf(out->serial, sizeof out->serial, "%s", serial[0] ? serial : uuid ? uuid : "");
   ippDelete(response);
@@ -133,14 +135,21 @@ static const struct {
   const char *reason;
   uint32_t alert;
 } reason_alerts[] = {
-    {"media-empty", SR_ALERT_NO_PAPER},      {"media-needed", SR_ALERT_NO_PAPER},
-    {"media-jam", SR_ALERT_JAM},             {"door-open", SR_ALERT_DOOR_OPEN},
-    {"cover-open", SR_ALERT_DOOR_OPEN},      {"interlock-open", SR_ALERT_DOOR_OPEN},
-    {"offline", SR_ALERT_OFFLINE},           {"shutdown", SR_ALERT_OFFLINE},
-    {"toner-low", SR_ALERT_TONER_LOW},       {"marker-supply-low", SR_ALERT_TONER_LOW},
-    {"toner-empty", SR_ALERT_TONER_EMPTY},   {"marker-supply-empty", SR_ALERT_TONER_EMPTY},
+    {"media-empty", SR_ALERT_NO_PAPER},
+    {"media-needed", SR_ALERT_NO_PAPER},
+    {"media-jam", SR_ALERT_JAM},
+    {"door-open", SR_ALERT_DOOR_OPEN},
+    {"cover-open", SR_ALERT_DOOR_OPEN},
+    {"interlock-open", SR_ALERT_DOOR_OPEN},
+    {"offline", SR_ALERT_OFFLINE},
+    {"shutdown", SR_ALERT_OFFLINE},
+    {"toner-low", SR_ALERT_TONER_LOW},
+    {"marker-supply-low", SR_ALERT_TONER_LOW},
+    {"toner-empty", SR_ALERT_TONER_EMPTY},
+    {"marker-supply-empty", SR_ALERT_TONER_EMPTY},
     {"output-area-full", SR_ALERT_OUTPUT_FULL},
-    {"fuser-over-temp", SR_ALERT_SERVICE},   {"fuser-under-temp", SR_ALERT_SERVICE},
+    {"fuser-over-temp", SR_ALERT_SERVICE},
+    {"fuser-under-temp", SR_ALERT_SERVICE},
     {"opc-life-over", SR_ALERT_SERVICE},
 };
 
@@ -149,9 +158,8 @@ static int32_t split_reason(const char *keyword, char *reason, size_t size) {
   static const struct {
     const char *suffix;
     int32_t severity;
-  } suffixes[] = {{"-error", SR_ALERT_CRITICAL},
-                  {"-warning", SR_ALERT_WARNING},
-                  {"-report", SR_ALERT_OTHER}};
+  } suffixes[] = {
+      {"-error", SR_ALERT_CRITICAL}, {"-warning", SR_ALERT_WARNING}, {"-report", SR_ALERT_OTHER}};
   size_t len = strlen(keyword);
   for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
     size_t slen = strlen(suffixes[i].suffix);
@@ -216,12 +224,18 @@ static int ip_read_status(void *instance, const sr_device_target *t, sr_device_s
 static const char *reason_group(const char *reason) {
   static const struct {
     const char *prefix, *group;
-  } groups[] = {{"media-jam", "mediaPath"}, {"media-", "input"},     {"input-", "input"},
-                {"output-", "output"},      {"toner-", "markerSupplies"},
+  } groups[] = {{"media-jam", "mediaPath"},
+                {"media-", "input"},
+                {"input-", "input"},
+                {"output-", "output"},
+                {"toner-", "markerSupplies"},
                 {"marker-", "markerSupplies"},
                 {"developer-", "markerSupplies"},
-                {"opc-", "marker"},         {"fuser-", "marker"},    {"door-", "cover"},
-                {"cover-", "cover"},        {"interlock-", "cover"}};
+                {"opc-", "marker"},
+                {"fuser-", "marker"},
+                {"door-", "cover"},
+                {"cover-", "cover"},
+                {"interlock-", "cover"}};
   for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
     if (strncmp(reason, groups[i].prefix, strlen(groups[i].prefix)) == 0)
       return groups[i].group;
@@ -255,8 +269,7 @@ static int ip_read_alerts(void *instance, const sr_device_target *t, sr_device_a
 static int ip_read_supplies(void *instance, const sr_device_target *t, sr_device_supplies *out) {
   driver *d = instance;
   ipp_t *response;
-  int status =
-      query_target(d, t, ipp_supply_attributes, ipp_supply_attribute_count, &response);
+  int status = query_target(d, t, ipp_supply_attributes, ipp_supply_attribute_count, &response);
   if (status != SR_OK)
     return status;
   ipp_supplies_read(response, out);

@@ -7,9 +7,9 @@ int ipp_query(sr_plugin *self, const char *uri, int timeout_ms, const char *cons
               ipp_t **out) {
   char scheme[16], user[64], host[256], resource[256];
   int port = 0;
-  if (!uri || httpSeparateURI(HTTP_URI_CODING_ALL, uri, scheme, sizeof scheme, user, sizeof user,
-                              host, sizeof host, &port, resource, sizeof resource) <
-                  HTTP_URI_STATUS_OK ||
+  if (!uri ||
+      httpSeparateURI(HTTP_URI_CODING_ALL, uri, scheme, sizeof scheme, user, sizeof user, host,
+                      sizeof host, &port, resource, sizeof resource) < HTTP_URI_STATUS_OK ||
       (strcmp(scheme, "ipp") != 0 && strcmp(scheme, "ipps") != 0) || !host[0]) {
     sr_host->set_error(self, SR_ERR_INVALID, "not an ipp:// or ipps:// URI: %s",
                        uri ? uri : "(none)");

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ipp_supply_attributes[] = {
-    "printer-supply", "printer-supply-description", "marker-names", "marker-levels",
-    "marker-colors",  "marker-types",               "marker-high-levels"};
+const char *const ipp_supply_attributes[] = {"printer-supply",    "printer-supply-description",
+                                             "marker-names",      "marker-levels",
+                                             "marker-colors",     "marker-types",
+                                             "marker-high-levels"};
 const int ipp_supply_attribute_count =
     (int)(sizeof ipp_supply_attributes / sizeof *ipp_supply_attributes);
 
@@ -80,8 +81,8 @@ static void from_printer_supply(ipp_t *response, ipp_attribute_t *supply, sr_dev
 static const char *color_name(const char *rgb) {
   static const struct {
     const char *rgb, *name;
-  } known[] = {{"#000000", "black"}, {"#00FFFF", "cyan"}, {"#FF00FF", "magenta"},
-               {"#FFFF00", "yellow"}};
+  } known[] = {
+      {"#000000", "black"}, {"#00FFFF", "cyan"}, {"#FF00FF", "magenta"}, {"#FFFF00", "yellow"}};
   for (size_t i = 0; rgb && i < sizeof known / sizeof *known; i++)
     if (strcasecmp(rgb, known[i].rgb) == 0)
       return known[i].name;

@@ -22,19 +22,26 @@ static const char *group_keyword(long group) {
     long value;
     const char *keyword;
   } groups[] = {
-      {1, "other"},       {3, "hostResourcesMIBStorageTable"},
+      {1, "other"},
+      {3, "hostResourcesMIBStorageTable"},
       {4, "hostResourcesMIBDeviceTable"},
       {5, "generalPrinter"},
-      {6, "cover"},       {7, "localization"},
-      {8, "input"},       {9, "output"},
-      {10, "marker"},     {11, "markerSupplies"},
+      {6, "cover"},
+      {7, "localization"},
+      {8, "input"},
+      {9, "output"},
+      {10, "marker"},
+      {11, "markerSupplies"},
       {12, "markerColorant"},
-      {13, "mediaPath"},  {14, "channel"},
+      {13, "mediaPath"},
+      {14, "channel"},
       {15, "interpreter"},
       {16, "consoleDisplayBuffer"},
       {17, "consoleLights"},
-      {18, "alert"},      {30, "finDevice"},
-      {31, "finSupply"},  {32, "finSupplyMediaInput"},
+      {18, "alert"},
+      {30, "finDevice"},
+      {31, "finSupply"},
+      {32, "finSupplyMediaInput"},
       {33, "finAttribute"},
   };
   for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
@@ -103,8 +110,7 @@ static const char *reason_for(long group, long code) {
     return output ? "output-area-almost-full" : supplies ? "marker-waste-almost-full" : "other";
   case 15: /* subunitFull */
     return output ? "output-area-full" : supplies ? "marker-waste-full" : "other";
-  case 18: /* subunitOpened */
-    return group == 6 ? "cover-open" : "other";
+  case 18: /* subunitOpened */ return group == 6 ? "cover-open" : "other";
   default: return "other";
   }
 }
@@ -122,10 +128,10 @@ static int add_alert(void *ctx, const char *index, const char *severity) {
   sr_device_alert *a = &w->out->items[w->out->count++];
   memset(a, 0, sizeof *a);
   long level = strtol(severity, NULL, 10), group = 1, code = 1;
-  a->severity = level == SR_ALERT_CRITICAL || level == SR_ALERT_WARNING ||
-                        level == SR_ALERT_WARNING_EVENT
-                    ? (int32_t)level
-                    : SR_ALERT_OTHER;
+  a->severity =
+      level == SR_ALERT_CRITICAL || level == SR_ALERT_WARNING || level == SR_ALERT_WARNING_EVENT
+          ? (int32_t)level
+          : SR_ALERT_OTHER;
   mib_get_int(w->target, ALERT_GROUP, index, &group); /* each column is optional */
   mib_get_int(w->target, ALERT_CODE, index, &code);
   a->code = code >= 1 && code <= 0x7fffffff ? (int32_t)code : 1;

@@ -15,14 +15,14 @@
 #define PRT_LIFE_COUNT "1.3.6.1.2.1.43.10.2.1.4"
 
 #define IC_OBJECTS "1.3.6.1.4.1.2699.1.3.1"
-#define IC_KEY_SERVICE_TYPE IC_OBJECTS ".2.1.1.2"   /* icKeyServiceType */
-#define IC_IMPRESSIONS_TOTAL IC_OBJECTS ".8.1.1.4"  /* icImpressionTotalImps */
-#define IC_IMPRESSIONS_MONO IC_OBJECTS ".8.1.1.5"   /* icImpressionMonochromeImps */
-#define IC_IMPRESSIONS_COLOR IC_OBJECTS ".8.1.1.7"  /* icImpressionFullColorImps */
-#define IC_TWO_SIDED_TOTAL IC_OBJECTS ".9.1.1.4"    /* icTwoSidedTotalImps */
-#define IC_SHEETS_TOTAL IC_OBJECTS ".10.1.1.4"      /* icSheetTotalSheets */
-#define IC_SYSTEM_TOTALS 3                          /* IcServiceTypeTC systemTotals */
-#define IC_WORK_TOTALS_LIFETIME ".3.3"              /* workTotals, lifetime */
+#define IC_KEY_SERVICE_TYPE IC_OBJECTS ".2.1.1.2"  /* icKeyServiceType */
+#define IC_IMPRESSIONS_TOTAL IC_OBJECTS ".8.1.1.4" /* icImpressionTotalImps */
+#define IC_IMPRESSIONS_MONO IC_OBJECTS ".8.1.1.5"  /* icImpressionMonochromeImps */
+#define IC_IMPRESSIONS_COLOR IC_OBJECTS ".8.1.1.7" /* icImpressionFullColorImps */
+#define IC_TWO_SIDED_TOTAL IC_OBJECTS ".9.1.1.4"   /* icTwoSidedTotalImps */
+#define IC_SHEETS_TOTAL IC_OBJECTS ".10.1.1.4"     /* icSheetTotalSheets */
+#define IC_SYSTEM_TOTALS 3                         /* IcServiceTypeTC systemTotals */
+#define IC_WORK_TOTALS_LIFETIME ".3.3"             /* workTotals, lifetime */
 
 /* A counter read as -1 when absent or not a count. */
 static int64_t counter(const sr_device_target *t, const char *column, const char *index) {

@@ -1,5 +1,6 @@
 #include "mib_read.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,15 @@ int mib_get_text(const sr_device_target *t, const char *column, const char *inde
 int mib_get_int(const sr_device_target *t, const char *column, const char *index, long *out) {
   char value[64];
   int status = mib_get_text(t, column, index, value, sizeof value);
-  if (status == SR_OK)
-    *out = strtol(value, NULL, 10);
-  return status;
+  if (status != SR_OK)
+    return status;
+  char *end;
+  errno = 0;
+  long n = strtol(value, &end, 10);
+  if (end == value || *end || errno == ERANGE)
+    return SR_ERR_PEER; /* text, or more than a long: *out keeps its default */
+  *out = n;
+  return SR_OK;
 }
 
 typedef struct row_walk {

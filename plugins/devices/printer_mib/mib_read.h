@@ -11,8 +11,9 @@
 #include <stdbool.h>
 
 /* Reads column `column` at row `index` (".1.2", with the dot) as an
- * integer. SR_OK, or the host's status (absent: SR_ERR_NOT_FOUND). Text
- * that is no number reads as 0. */
+ * integer. SR_OK, or the host's status (absent: SR_ERR_NOT_FOUND), or
+ * SR_ERR_PEER when the value is no number that fits; *out is set only on
+ * SR_OK, so callers preset their default. */
 int mib_get_int(const sr_device_target *t, const char *column, const char *index, long *out);
 
 /* The same as text, "" when absent. */

@@ -74,6 +74,12 @@ static int pm_identify(void *instance, const sr_device_probe *probe, sr_device_i
                                                                         : probe->sys_descr;
   if (!model || !*model)
     return SR_ERR_UNSUPPORTED;
+  /* An ABI 1.3 host has read prtGeneralSerialNumber, which every Printer
+   * MIB has: without it (and no IPP make and model) the agent is no
+   * printer, however it describes itself (a router, a server). */
+  if (SR_HAS_MEMBER(probe, serial) && !(probe->serial && *probe->serial) &&
+      !(probe->make_and_model && *probe->make_and_model))
+    return SR_ERR_UNSUPPORTED;
   out->score = 10; /* generic: any vendor driver that knows the model wins */
   snprintf(out->model, sizeof out->model, "%s", model);
   const char *id = probe->sys_object_id ? probe->sys_object_id : "";

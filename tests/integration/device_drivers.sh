@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The device drivers against real agents on loopback (issue 12):
+# 1. printer_mib on an snmpd printer with alerts, supplies and the PWG
+#    Imaging System Counter MIB: identity (serial from the probe), status,
+#    alerts with their PWG reasons, supplies with colour/capacity/unit,
+#    meters by colour, sheets and two-sided; a changed value reads at once.
+# 2. a printer without the counter MIB: prtMarkerLifeCount alone.
+# 3. an agent answering nonsense (text for numbers, huge numbers, unknown
+#    codes, a long description, a colorant row that is missing): read
+#    without a crash (the ASan pass runs this too), unknowns as unknown.
+# 4. an agent with no Printer MIB: no driver claims it.
+# 5. ipp_printer on ippeveprinter: identity from printer-device-id, the
+#    supplies and reasons the printer's own forms set, meters.
+# usage: device_drivers.sh DEVICE_READ_TOOL PLUGIN_DIR SOURCE_DIR
+set -u
+tool=$1 plugins=$2 src=$3
+tmp=$(mktemp -d)
+source "$src/tests/support/checks.sh"
+source "$src/tests/support/snmpd_printer.sh"
+snmpd_dir=$tmp
+dbus_pid= printer_pid=
+cleanup() {
+  snmpd_stop_all
+  [ -n "$printer_pid" ] && kill "$printer_pid" 2>/dev/null && wait "$printer_pid" 2>/dev/null
+  [ -n "$dbus_pid" ] && kill "$dbus_pid" 2>/dev/null && wait "$dbus_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A loopback address and UDP port of our own (other tests run beside us).
+net=$((RANDOM % 200 + 20))
+port=$((20000 + RANDOM % 20000))
+addr() { echo "127.0.$net.$1"; }
+
+read_device() { "$tool" -p "$plugins" "$@" 2>"$tmp/read.err"; }
+has() { grep -qxF -- "$2" <<<"$1" || { echo "  missing: $2"; echo "$1" | sed 's/^/  | /'; false; }; }
+has_re() { grep -qE -- "$2" <<<"$1" || { echo "  no line matching: $2"; echo "$1" | sed 's/^/  | /'; false; }; }
+
+# --- 1. a printer with alerts, supplies and the PWG counter MIB ----------
+ic=.1.3.6.1.4.1.2699.1.3.1
+{
+  snmpd_printer_values full 3
+  cat <<VALUES
+.1.3.6.1.2.1.25.3.5.1.2.1 octet 40 00
+.1.3.6.1.2.1.43.11.1.1.8.1.2 integer 2000
+.1.3.6.1.2.1.43.11.1.1.9.1.2 integer 500
+.1.3.6.1.2.1.43.11.1.1.7.1.2 integer 7
+.1.3.6.1.2.1.43.18.1.1.2.1.1 integer 3
+.1.3.6.1.2.1.43.18.1.1.4.1.1 integer 8
+.1.3.6.1.2.1.43.18.1.1.7.1.1 integer 808
+.1.3.6.1.2.1.43.18.1.1.8.1.1 string Tray 2 empty
+.1.3.6.1.2.1.43.18.1.1.2.1.2 integer 4
+.1.3.6.1.2.1.43.18.1.1.4.1.2 integer 11
+.1.3.6.1.2.1.43.18.1.1.7.1.2 integer 1104
+.1.3.6.1.2.1.43.18.1.1.8.1.2 string Cyan toner low
+.1.3.6.1.2.1.43.18.1.1.2.1.3 integer 3
+.1.3.6.1.2.1.43.18.1.1.4.1.3 integer 6
+.1.3.6.1.2.1.43.18.1.1.7.1.3 integer 3
+.1.3.6.1.2.1.43.18.1.1.8.1.3 string Front cover open
+$ic.2.1.1.2.1 integer 11
+$ic.2.1.1.2.2 integer 3
+$ic.8.1.1.4.2.3.3 counter 5100
+$ic.8.1.1.5.2.3.3 counter 4000
+$ic.8.1.1.7.2.3.3 counter 1100
+$ic.9.1.1.4.2.3.3 counter 1200
+$ic.10.1.1.4.2.3.3 counter 4500
+$ic.8.1.1.4.1.3.3 counter 77
+VALUES
+} >"$tmp/full.values"
+snmpd_printer_start full "$(addr 1)" "$port" "$tmp/full.values" || exit 1
+out=$(read_device -d printer_mib,ipp_printer -s "$(addr 1):$port")
+check "printer_mib identifies the SNMP printer" has "$out" "driver: printer_mib"
+check "the vendor from sysObjectID" has "$out" "vendor: HP"
+check "the model from hrDeviceDescr" has "$out" "model: Example LaserJet full"
+check "the serial read by discovery" has "$out" "serial: SN-full"
+check "no paper stops the printer" has_re "$out" "^status: state=4 alerts=0x1 message=no paper$"
+check "the input alert with its PWG reason" \
+  has "$out" "alert: severity=3 group=input code=808 reason=media-empty description=Tray 2 empty"
+check "the toner alert" \
+  has "$out" "alert: severity=4 group=markerSupplies code=1104 reason=toner-low description=Cyan toner low"
+check "the cover alert" \
+  has "$out" "alert: severity=3 group=cover code=3 reason=cover-open description=Front cover open"
+check "three alerts" has "$out" "alerts: 3"
+check "black toner with its colour, level and capacity" \
+  has "$out" "supply: name=Black Toner type=toner percent=87 color=black level=87 capacity=100 unit=percent"
+check "cyan toner in impressions: percent of its own capacity" \
+  has "$out" "supply: name=Cyan Toner type=toner percent=25 color=cyan level=500 capacity=2000 unit=impressions"
+check "meters of the system totals key of the counter MIB" \
+  has "$out" "meters: total=1111 mono=4000 color=1100 sheets=4500 two_sided=600 mono_impressions=4000 color_impressions=1100"
+
+# the agent re-reads its values: a new toner level shows at the next read
+sed 's/^\(.1.3.6.1.2.1.43.11.1.1.9.1.1\) integer .*/\1 integer 12/' "$tmp/full.values" >"$tmp/full.new"
+mv "$tmp/full.new" "$tmp/full.values"
+out=$(read_device -d printer_mib -s "$(addr 1):$port")
+check "a changed level reads at once" has_re "$out" "^supply: name=Black Toner type=toner percent=12 "
+
+# --- 2. no counter MIB: the life count alone -------------------------------
+snmpd_printer_start plain "$(addr 2)" "$port" || exit 1
+out=$(read_device -d printer_mib -s "$(addr 2):$port")
+check "the life count without the counter MIB" \
+  has "$out" "meters: total=1037 mono=-1 color=-1 sheets=-1 two_sided=-1 mono_impressions=-1 color_impressions=-1"
+check "an idle printer without alerts" has "$out" "status: state=1 alerts=0x0 message="
+check "no alert rows" has "$out" "alerts: 0"
+
+# --- 3. an agent answering nonsense ----------------------------------------
+long=$(head -c 600 /dev/zero | tr '\0' 'x')
+{
+  snmpd_printer_values odd 5 | grep -v -e '43.11.1.1.9.1.1 ' -e '43.11.1.1.8.1.1 ' -e '43.11.1.1.3.1.2 ' \
+    -e '43.10.2.1.4.1.1 ' -e '25.3.5.1.2.1 '
+  cat <<VALUES
+.1.3.6.1.2.1.25.3.5.1.2.1 octet ff ff ff ff ff ff ff ff ff ff
+.1.3.6.1.2.1.43.10.2.1.4.1.1 string lots
+.1.3.6.1.2.1.43.11.1.1.8.1.1 counter64 18446744073709551615
+.1.3.6.1.2.1.43.11.1.1.9.1.1 string full
+.1.3.6.1.2.1.43.11.1.1.3.1.2 integer 99
+.1.3.6.1.2.1.43.11.1.1.7.1.2 integer -5
+.1.3.6.1.2.1.43.18.1.1.2.1.1 integer 99
+.1.3.6.1.2.1.43.18.1.1.4.1.1 string cover
+.1.3.6.1.2.1.43.18.1.1.7.1.1 integer -2147483648
+.1.3.6.1.2.1.43.18.1.1.8.1.1 string $long
+$ic.2.1.1.2.1 string systemTotals
+$ic.8.1.1.4.1.3.3 integer -5
+VALUES
+} >"$tmp/odd.values"
+snmpd_printer_start odd "$(addr 3)" "$port" "$tmp/odd.values" || exit 1
+out=$(read_device -d printer_mib -s "$(addr 3):$port")
+rc=$?
+check "nonsense is read without a crash" ok '[ $rc = 0 ] && ! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/read.err"'
+check "every error bit read: offline wins" has_re "$out" "^status: state=5 alerts=0xff "
+check "an unknown severity and code read as other/none" \
+  has_re "$out" "^alert: severity=1 group=other code=1 reason=other description=x{191}$"
+check "a level that is no number is unknown" \
+  has_re "$out" "^supply: name=Black Toner type=toner percent=-1 color=black level=-2 capacity=-2 "
+check "a missing colorant row gives no colour, an unknown unit none" \
+  has_re "$out" "^supply: name=Cyan Toner type=toner percent=[0-9]+ color= level=[0-9]+ capacity=100 unit=$"
+check "counters that are no count are unknown" \
+  has "$out" "meters: total=-1 mono=-1 color=-1 sheets=-1 two_sided=-1 mono_impressions=-1 color_impressions=-1"
+
+# --- 4. no Printer MIB: nobody claims it -----------------------------------
+snmpd_plain_start router "$(addr 4)" "$port" || exit 1
+out=$(read_device -d printer_mib,ipp_printer -s "$(addr 4):$port")
+rc=$?
+check "a router has no prtGeneralSerialNumber: no driver claims it" \
+  ok '[ $rc = 2 ] && has "$out" "driver: none"'
+
+# --- 5. ipp_printer on ippeveprinter ---------------------------------------
+mkdir -p "$tmp/ipp/spool"
+dbus-daemon --session --address="unix:path=$tmp/ipp/bus" --nofork --nopidfile >"$tmp/ipp/dbus.log" 2>&1 &
+dbus_pid=$!
+wait_until 100 test -S "$tmp/ipp/bus" || { echo "FAIL: no D-Bus"; exit 1; }
+# with -a, the printer's attributes come from the file alone
+cat >"$tmp/ipp/attrs.conf" <<'ATTRS'
+ATTR text printer-make-and-model "Acme LaserJet 9"
+ATTR octetString printer-supply "index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;level=25;colorantname=unknown;","index=2;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=100;level=75;colorantname=black;"
+ATTR text printer-supply-description "Toner Waste Tank","Black Toner"
+ATTR text printer-device-id "MFG:Acme;MDL:LaserJet 9;SN:IPP-SN-42;CMD:PDF;"
+ATTR integer printer-impressions-completed 1234
+ATTR collection printer-impressions-completed-col {
+  MEMBER integer monochrome 1000
+  MEMBER integer full-color 234
+}
+ATTR integer printer-media-sheets-completed 900
+ATTR integer printer-impressions-two-sided-completed 300
+ATTRS
+ipp_port=$((port + 1))
+DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/ipp/bus" ippeveprinter -p "$ipp_port" -n localhost -r off \
+  -d "$tmp/ipp/spool" -a "$tmp/ipp/attrs.conf" "Driver Test" \
+  >"$tmp/ipp/log" 2>&1 &
+printer_pid=$!
+uri=ipp://localhost:$ipp_port/ipp/print
+wait_until 100 curl -sf -o /dev/null "http://localhost:$ipp_port/" || { cat "$tmp/ipp/log"; exit 1; }
+# the printer's own supplies form sets its levels and the reasons they
+# mean: toner at 3 % (toner-low), the waste box at 95 %
+curl -sf -o /dev/null "http://localhost:$ipp_port/supplies?supply0=95&supply1=3"
+out=$(read_device -d printer_mib,ipp_printer -u "$uri")
+check "ipp_printer identifies the IPP printer" has "$out" "driver: ipp_printer"
+check "vendor, model and serial from printer-device-id" \
+  ok 'has "$out" "vendor: Acme" && has "$out" "model: LaserJet 9" && has "$out" "serial: IPP-SN-42"'
+check "idle, with low toner reported" has_re "$out" "^status: state=1 alerts=0x10 "
+check "the reasons as alerts" \
+  ok 'has "$out" "alerts: 2" &&
+      has "$out" "alert: severity=1 group=markerSupplies code=1 reason=toner-low description=toner-low-report" &&
+      has "$out" "alert: severity=1 group=markerSupplies code=1 reason=marker-waste-almost-full description=marker-waste-almost-full-report"'
+check "printer-supply with colour and capacity" \
+  ok 'has "$out" "supply: name=Black Toner type=toner percent=3 color=black level=3 capacity=100 unit=percent" &&
+      has "$out" "supply: name=Toner Waste Tank type=wasteToner percent=95 color= level=95 capacity=100 unit=percent"'
+check "meters from printer-impressions-completed and friends" \
+  has "$out" "meters: total=1234 mono=1000 color=234 sheets=900 two_sided=150 mono_impressions=1000 color_impressions=234"
+
+# a printer that is not there: a clear error naming it, no driver
+kill "$printer_pid" && wait "$printer_pid" 2>/dev/null
+printer_pid=
+out=$(read_device -d ipp_printer -u "$uri")
+rc=$?
+check "a printer that does not answer is identified by no driver" \
+  ok '[ $rc = 2 ] && has "$out" "driver: none"'
+
+checks_done
