@@ -11,9 +11,10 @@
 # 4. an agent with no Printer MIB: no driver claims it.
 # 5. ipp_printer on ippeveprinter: identity from printer-device-id, the
 #    supplies and reasons the printer's own forms set, meters.
-# usage: device_drivers.sh DEVICE_READ_TOOL PLUGIN_DIR SOURCE_DIR
+# 6. srctl plugin inspect lists what each driver reads.
+# usage: device_drivers.sh DEVICE_READ_TOOL PLUGIN_DIR SOURCE_DIR SRCTL
 set -u
-tool=$1 plugins=$2 src=$3
+tool=$1 plugins=$2 src=$3 srctl=$4
 tmp=$(mktemp -d)
 source "$src/tests/support/checks.sh"
 source "$src/tests/support/snmpd_printer.sh"
@@ -194,5 +195,12 @@ out=$(read_device -d ipp_printer -u "$uri")
 rc=$?
 check "a printer that does not answer is identified by no driver" \
   ok '[ $rc = 2 ] && has "$out" "driver: none"'
+
+# --- 6. what srctl shows ---------------------------------------------------
+all="identify yes, read_status yes, read_meters yes, read_supplies yes, panel_configure no, read_alerts yes"
+for d in printer_mib ipp_printer; do
+  check "srctl plugin inspect: $d reads everything, alerts included" \
+    grep -qF "$all" <<<"$("$srctl" plugin inspect "$plugins/sr_device_$d.so")"
+done
 
 checks_done
