@@ -145,7 +145,7 @@ check "a router has no prtGeneralSerialNumber: no driver claims it" \
   ok '[ $rc = 2 ] && has "$out" "driver: none"'
 
 # --- 5. ipp_printer on ippeveprinter ---------------------------------------
-mkdir -p "$tmp/ipp/spool"
+mkdir -p "$tmp/ipp/spool" "$tmp/ipp/ssl"
 dbus-daemon --session --address="unix:path=$tmp/ipp/bus" --nofork --nopidfile >"$tmp/ipp/dbus.log" 2>&1 &
 dbus_pid=$!
 wait_until 100 test -S "$tmp/ipp/bus" || { echo "FAIL: no D-Bus"; exit 1; }
@@ -165,7 +165,7 @@ ATTR integer printer-impressions-two-sided-completed 300
 ATTRS
 ipp_port=$((port + 1))
 DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/ipp/bus" ippeveprinter -p "$ipp_port" -n localhost -r off \
-  -d "$tmp/ipp/spool" -a "$tmp/ipp/attrs.conf" "Driver Test" \
+  -d "$tmp/ipp/spool" -K "$tmp/ipp/ssl" -a "$tmp/ipp/attrs.conf" "Driver Test" \
   >"$tmp/ipp/log" 2>&1 &
 printer_pid=$!
 uri=ipp://localhost:$ipp_port/ipp/print
@@ -187,6 +187,8 @@ check "printer-supply with colour and capacity" \
       has "$out" "supply: name=Toner Waste Tank type=wasteToner percent=95 color= level=95 capacity=100 unit=percent"'
 check "meters from printer-impressions-completed and friends" \
   has "$out" "meters: total=1234 mono=1000 color=234 sheets=900 two_sided=150 mono_impressions=1000 color_impressions=234"
+out=$(read_device -d ipp_printer -u "ipps://localhost:$ipp_port/ipp/print")
+check "the same over ipps" ok 'has "$out" "serial: IPP-SN-42" && has "$out" "supplies: 2"'
 
 # a printer that is not there: a clear error naming it, no driver
 kill "$printer_pid" && wait "$printer_pid" 2>/dev/null
