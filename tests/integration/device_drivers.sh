@@ -9,8 +9,10 @@
 #    codes, a long description, a colorant row that is missing): read
 #    without a crash (the ASan pass runs this too), unknowns as unknown.
 # 4. an agent with no Printer MIB: no driver claims it.
-# 5. ipp_printer on ippeveprinter: identity from printer-device-id, the
-#    supplies and reasons the printer's own forms set, meters.
+# 5. ipp_printer on ippeveprinter: identity from printer-device-id (or
+#    printer-uuid), the supplies and reasons the printer's own forms set,
+#    marker-* on an older printer, meters; ipps; a printer gone, and one
+#    that never answers (timeout_ms holds).
 # 6. srctl plugin inspect lists what each driver reads.
 # usage: device_drivers.sh DEVICE_READ_TOOL PLUGIN_DIR SOURCE_DIR SRCTL
 set -u
@@ -19,10 +21,11 @@ tmp=$(mktemp -d)
 source "$src/tests/support/checks.sh"
 source "$src/tests/support/snmpd_printer.sh"
 snmpd_dir=$tmp
-dbus_pid= printer_pid=
+dbus_pid= printer_pids=()
 cleanup() {
   snmpd_stop_all
-  [ -n "$printer_pid" ] && kill "$printer_pid" 2>/dev/null && wait "$printer_pid" 2>/dev/null
+  local pid
+  for pid in "${printer_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   [ -n "$dbus_pid" ] && kill "$dbus_pid" 2>/dev/null && wait "$dbus_pid" 2>/dev/null
   rm -rf "$tmp"
 }
@@ -69,7 +72,7 @@ $ic.8.1.1.4.1.3.3 counter 77
 VALUES
 } >"$tmp/full.values"
 snmpd_printer_start full "$(addr 1)" "$port" "$tmp/full.values" || exit 1
-out=$(read_device -d printer_mib,ipp_printer -s "$(addr 1):$port")
+out=$(read_device -d printer_mib -d ipp_printer -s "$(addr 1):$port")
 check "printer_mib identifies the SNMP printer" has "$out" "driver: printer_mib"
 check "the vendor from sysObjectID" has "$out" "vendor: HP"
 check "the model from hrDeviceDescr" has "$out" "model: Example LaserJet full"
@@ -139,18 +142,28 @@ check "counters that are no count are unknown" \
 
 # --- 4. no Printer MIB: nobody claims it -----------------------------------
 snmpd_plain_start router "$(addr 4)" "$port" || exit 1
-out=$(read_device -d printer_mib,ipp_printer -s "$(addr 4):$port")
+out=$(read_device -d printer_mib -d ipp_printer -s "$(addr 4):$port")
 rc=$?
 check "a router has no prtGeneralSerialNumber: no driver claims it" \
   ok '[ $rc = 2 ] && has "$out" "driver: none"'
 
 # --- 5. ipp_printer on ippeveprinter ---------------------------------------
-mkdir -p "$tmp/ipp/spool" "$tmp/ipp/ssl"
+mkdir -p "$tmp/ipp"
 dbus-daemon --session --address="unix:path=$tmp/ipp/bus" --nofork --nopidfile >"$tmp/ipp/dbus.log" 2>&1 &
 dbus_pid=$!
 wait_until 100 test -S "$tmp/ipp/bus" || { echo "FAIL: no D-Bus"; exit 1; }
-# with -a, the printer's attributes come from the file alone
-cat >"$tmp/ipp/attrs.conf" <<'ATTRS'
+# start_printer NAME PORT [ATTRIBUTES_FILE]: an ippeveprinter (IPP and IPPS
+# on PORT); with a file (-a), its attributes come from the file alone
+start_printer() {
+  local d=$tmp/ipp/$1
+  mkdir -p "$d/spool" "$d/ssl"
+  DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/ipp/bus" ippeveprinter -p "$2" -n localhost -r off \
+    -d "$d/spool" -K "$d/ssl" ${3:+-a "$3"} "Driver Test $1" >"$d/log" 2>&1 &
+  printer_pids+=($!)
+  wait_until 100 curl -sf -o /dev/null "http://localhost:$2/" || { cat "$d/log"; return 1; }
+}
+printer_pids=()
+cat >"$tmp/ipp/acme.conf" <<'ATTRS'
 ATTR text printer-make-and-model "Acme LaserJet 9"
 ATTR octetString printer-supply "index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;level=25;colorantname=unknown;","index=2;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=100;level=75;colorantname=black;"
 ATTR text printer-supply-description "Toner Waste Tank","Black Toner"
@@ -164,16 +177,12 @@ ATTR integer printer-media-sheets-completed 900
 ATTR integer printer-impressions-two-sided-completed 300
 ATTRS
 ipp_port=$((port + 1))
-DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/ipp/bus" ippeveprinter -p "$ipp_port" -n localhost -r off \
-  -d "$tmp/ipp/spool" -K "$tmp/ipp/ssl" -a "$tmp/ipp/attrs.conf" "Driver Test" \
-  >"$tmp/ipp/log" 2>&1 &
-printer_pid=$!
+start_printer acme "$ipp_port" "$tmp/ipp/acme.conf" || exit 1
 uri=ipp://localhost:$ipp_port/ipp/print
-wait_until 100 curl -sf -o /dev/null "http://localhost:$ipp_port/" || { cat "$tmp/ipp/log"; exit 1; }
 # the printer's own supplies form sets its levels and the reasons they
 # mean: toner at 3 % (toner-low), the waste box at 95 %
 curl -sf -o /dev/null "http://localhost:$ipp_port/supplies?supply0=95&supply1=3"
-out=$(read_device -d printer_mib,ipp_printer -u "$uri")
+out=$(read_device -d printer_mib -d ipp_printer -u "$uri")
 check "ipp_printer identifies the IPP printer" has "$out" "driver: ipp_printer"
 check "vendor, model and serial from printer-device-id" \
   ok 'has "$out" "vendor: Acme" && has "$out" "model: LaserJet 9" && has "$out" "serial: IPP-SN-42"'
@@ -190,13 +199,58 @@ check "meters from printer-impressions-completed and friends" \
 out=$(read_device -d ipp_printer -u "ipps://localhost:$ipp_port/ipp/print")
 check "the same over ipps" ok 'has "$out" "serial: IPP-SN-42" && has "$out" "supplies: 2"'
 
-# a printer that is not there: a clear error naming it, no driver
-kill "$printer_pid" && wait "$printer_pid" 2>/dev/null
-printer_pid=
+# an older printer: marker-* instead of printer-supply, no counters
+cat >"$tmp/ipp/markers.conf" <<'ATTRS'
+ATTR text printer-make-and-model "Old Inkjet 200"
+ATTR name marker-names "Black Ink","Cyan Ink"
+ATTR integer marker-levels 40,7
+ATTR name marker-colors "#000000","#00FFFF"
+ATTR keyword marker-types ink-cartridge,ink-cartridge
+ATTRS
+start_printer markers "$((port + 2))" "$tmp/ipp/markers.conf" || exit 1
+out=$(read_device -d ipp_printer -u "ipp://localhost:$((port + 2))/ipp/print")
+check "marker-* as supplies, colours named" \
+  ok 'has "$out" "supply: name=Black Ink type=ink-cartridge percent=40 color=black level=40 capacity=100 unit=percent" &&
+      has "$out" "supply: name=Cyan Ink type=ink-cartridge percent=7 color=cyan level=7 capacity=100 unit=percent"'
+check "no counters: meters unsupported, saying why" \
+  has_re "$out" "^meters: error unsupported: the printer at ipp://localhost:$((port + 2))/ipp/print reports no counters$"
+check "the model from printer-make-and-model when printer-device-id has none" \
+  has "$out" "model: Old Inkjet 200"
+
+# ippeveprinter as it comes: no serial in its device ID, so printer-uuid;
+# its media form empties tray 1 (media-empty-report)
+start_printer stock "$((port + 3))" || exit 1
+curl -sf -o /dev/null "http://localhost:$((port + 3))/media?size1=na_letter_8.5x11in&type1=stationery&level1=0&size3=na_number-10_4.125x9.5in&type3=envelope&level3=-2"
+out=$(read_device -d ipp_printer -u "ipp://localhost:$((port + 3))/ipp/print")
+check "without SN, printer-uuid is the serial" has_re "$out" "^serial: urn:uuid:[0-9a-f-]{36}$"
+check "no paper reported, the printer idle" has_re "$out" "^status: state=1 alerts=0x1 "
+check "the media alert in the input group" \
+  has "$out" "alert: severity=1 group=input code=1 reason=media-empty description=media-empty-report"
+
+# a printer that is gone: no driver claims it
+kill "${printer_pids[0]}" && wait "${printer_pids[0]}" 2>/dev/null
 out=$(read_device -d ipp_printer -u "$uri")
 rc=$?
-check "a printer that does not answer is identified by no driver" \
-  ok '[ $rc = 2 ] && has "$out" "driver: none"'
+check "a printer that is gone is identified by no driver, saying why" \
+  ok '[ $rc = 2 ] && has "$out" "driver: none" && has_re "$out" "^refused ipp_printer: cannot connect to the printer at localhost:$ipp_port: "'
+
+# a printer that takes the connection and never answers: timeout_ms holds
+# (libcups adds up to 1 s of its own)
+silent_port=$((port + 4))
+python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); held = []
+while True: held.append(s.accept()[0])' "$silent_port" &
+printer_pids+=($!)
+wait_until 100 bash -c "exec 3<>/dev/tcp/127.0.0.1/$silent_port" 2>/dev/null || { echo "FAIL: no silent listener"; exit 1; }
+started=$(date +%s%N)
+out=$(read_device -d 'ipp_printer {timeout_ms: 400}' -u "ipp://127.0.0.1:$silent_port/ipp/print")
+rc=$?
+elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+check "a silent printer: given up after timeout_ms ($elapsed_ms ms), no driver, saying why" \
+  ok '[ $rc = 2 ] && [ "$elapsed_ms" -ge 400 ] && [ "$elapsed_ms" -lt 3000 ] &&
+      has "$out" "refused ipp_printer: the printer at 127.0.0.1:$silent_port did not answer Get-Printer-Attributes within timeout_ms"'
 
 # --- 6. what srctl shows ---------------------------------------------------
 all="identify yes, read_status yes, read_meters yes, read_supplies yes, panel_configure no, read_alerts yes"

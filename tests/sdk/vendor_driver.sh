@@ -42,7 +42,7 @@ VALUES
 snmpd_printer_start acme "127.0.$net.1" "$port" "$tmp/acme.values" || exit 1
 snmpd_printer_start other "127.0.$net.2" "$port" || exit 1
 
-read_device() { "$tool" -p "$build/plugins" -p "$plugindir" -d printer_mib,ipp_printer,acme "$@"; }
+read_device() { "$tool" -p "$build/plugins" -p "$plugindir" -d printer_mib -d ipp_printer -d acme "$@"; }
 out=$(read_device -s "127.0.$net.1:$port")
 check "the vendor driver wins over printer_mib" \
   ok 'grep -qx "driver: acme" <<<"$out" && grep -qx "score: 60" <<<"$out"'

@@ -4,8 +4,11 @@
  * prtGeneralSerialNumber) from an SNMP agent, picks a driver among the
  * named ones (sr_device_pick), and prints the winner's identity, status,
  * alerts, supplies and meters, one "key: value" line each.
- * usage: sr_test_device_read -p PLUGIN_DIR [-p DIR...] -d DRIVER[,DRIVER...]
+ * usage: sr_test_device_read -p PLUGIN_DIR [-p DIR...] -d DRIVER [-d DRIVER...]
  *          [-s HOST:PORT] [-u IPP_URI] [-c COMMUNITY]
+ * DRIVER is a plugin name, optionally followed by its configuration as a
+ * YAML flow map: -d 'ipp_printer {timeout_ms: 500}'. The order of the -d
+ * options is the drivers' order (it breaks ties).
  * Exits 0 when a driver was picked, 2 when none knows the device.
  */
 #include <stdio.h>
@@ -93,25 +96,25 @@ static void read_all(sr_instance *driver, const sr_device_target *target) {
 
 int main(int argc, char **argv) {
   const char *snmp_address = NULL, *ipp_uri = NULL, *community = "public";
-  char names[512] = "";
+  /* the drivers, in the order given */
+  char yaml[2048] = "drivers:\n";
   sr_loader *loader = sr_loader_new(NULL);
   int opt;
   while ((opt = getopt(argc, argv, "p:d:s:u:c:")) != -1) {
     switch (opt) {
     case 'p': sr_loader_add_path(loader, optarg); break;
-    case 'd': snprintf(names, sizeof names, "%s", optarg); break;
+    case 'd': {
+      size_t used = strlen(yaml), name_len = strcspn(optarg, " ");
+      const char *config = optarg + name_len;
+      snprintf(yaml + used, sizeof yaml - used, "  - plugin: %.*s\n%s%s%s", (int)name_len, optarg,
+               *config ? "    config: " : "", config, *config ? "\n" : "");
+      break;
+    }
     case 's': snmp_address = optarg; break;
     case 'u': ipp_uri = optarg; break;
     case 'c': community = optarg; break;
     default: return 64;
     }
-  }
-  /* the drivers, in the order given: that order breaks ties */
-  char yaml[1024] = "drivers:\n";
-  for (char *save = NULL, *name = strtok_r(names, ",", &save); name;
-       name = strtok_r(NULL, ",", &save)) {
-    size_t used = strlen(yaml);
-    snprintf(yaml + used, sizeof yaml - used, "  - plugin: %s\n", name);
   }
   sr_config *cfg = sr_config_load_string("drivers.yaml", yaml, strlen(yaml));
   sr_instance *drivers[MAX_DRIVERS];
@@ -162,6 +165,11 @@ int main(int argc, char **argv) {
     status = 0;
   } else {
     printf("driver: none\n");
+    /* why each driver passed, as far as it said (sr_device_pick leaves
+     * each plugin's last reason readable on this thread) */
+    for (size_t i = 0; i < n; i++)
+      if (*sr_plugin_last_error(drivers[i]->plugin))
+        printf("refused %s: %s\n", drivers[i]->name, sr_plugin_last_error(drivers[i]->plugin));
   }
   sr_snmp_close(snmp);
   for (size_t i = 0; i < n; i++)

@@ -1,5 +1,6 @@
 #include "ipp_query.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,18 @@ int ipp_query(sr_plugin *self, const char *uri, int timeout_ms, const char *cons
   ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", n, NULL,
                 names);
   ipp_t *response = cupsDoRequest(http, request, resource[0] ? resource : "/"); /* frees request */
+  int http_error = httpError(http);
   httpClose(http);
+  if (!response) {
+    /* no IPP answer at all: the connection failed or the printer stayed
+     * silent past the timeout (libcups then has no status of its own) */
+    int timed_out = http_error == ETIMEDOUT || http_error == 0;
+    sr_host->set_error(self, timed_out ? SR_ERR_TIMEOUT : SR_ERR_CONNECT,
+                       "the printer at %s:%d did not answer Get-Printer-Attributes%s%s", host, port,
+                       timed_out ? " within timeout_ms" : ": ",
+                       timed_out ? "" : strerror(http_error));
+    return timed_out ? SR_ERR_TIMEOUT : SR_ERR_CONNECT;
+  }
   if (!response || cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
     sr_host->set_error(self, SR_ERR_PEER, "the printer at %s:%d refused Get-Printer-Attributes: %s",
                        host, port, cupsLastErrorString());
