@@ -167,7 +167,7 @@ cat >"$tmp/ipp/acme.conf" <<'ATTRS'
 ATTR text printer-make-and-model "Acme LaserJet 9"
 ATTR octetString printer-supply "index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;level=25;colorantname=unknown;","index=2;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=100;level=75;colorantname=black;"
 ATTR text printer-supply-description "Toner Waste Tank","Black Toner"
-ATTR text printer-device-id "MFG:Acme;MDL:LaserJet 9;SN:IPP-SN-42;CMD:PDF;"
+ATTR text printer-device-id "MFG:Acme; MDL:LaserJet 9; SERIALNUMBER:IPP-SN-42; CMD:PDF;"
 ATTR integer printer-impressions-completed 1234
 ATTR collection printer-impressions-completed-col {
   MEMBER integer monochrome 1000

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ipp_query.h"
 #include "ipp_supplies.h"
@@ -83,6 +84,8 @@ static void device_id_field(const char *id, const char *key, const char *long_ke
                             size_t size) {
   out[0] = '\0';
   for (const char *p = id; p && *p;) {
+    while (*p == ' ')
+      p++;
     const char *colon = strchr(p, ':'), *semi = strchr(p, ';');
     if (!colon || (semi && semi < colon))
       break;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const ipp_supply_attributes[] = {"printer-supply",    "printer-supply-description",
                                              "marker-names",      "marker-levels",
