@@ -454,14 +454,16 @@ static void time_as_text(json_t *row, const char *column) {
   }
 }
 
-/* The `state` query parameter (the only one): NULL for none; false and a
- * 400 for anything else. */
+/* The `state` query parameter (the only one) into state, "" without
+ * one; false and a 400 for anything else. */
 static bool state_filter(const char *query, char state[16], sr_http_response *resp) {
   state[0] = '\0';
+  bool given = false;
   for (const char *p = query; p && *p;) {
     size_t len = strcspn(p, "&");
-    if (len > 6 && !strncmp(p, "state=", 6) && len - 6 < 16) {
-      snprintf(state, 16, "%.*s", (int)(len - 6), p + 6);
+    if (len >= 6 && !strncmp(p, "state=", 6)) {
+      given = true;
+      snprintf(state, 16, "%.*s", (int)(len - 6 < 15 ? len - 6 : 15), p + 6);
     } else if (len > 0) {
       sr_http_reply_error(resp, 400, "invalid", "unknown query parameter '%.*s' (only state)",
                           (int)(len > 64 ? 64 : len), p);
@@ -469,7 +471,7 @@ static bool state_filter(const char *query, char state[16], sr_http_response *re
     }
     p += len + (p[len] == '&');
   }
-  if (state[0] && strcmp(state, "new") && strcmp(state, "known") && strcmp(state, "vanished")) {
+  if (given && strcmp(state, "new") && strcmp(state, "known") && strcmp(state, "vanished")) {
     sr_http_reply_error(resp, 400, "invalid", "'state' is new, known or vanished");
     return false;
   }
@@ -544,12 +546,16 @@ static void default_name(const json_t *row, char out[CLOUD_NAME_MAX + 1]) {
     snprintf(out, CLOUD_NAME_MAX + 1, "%s (%s)", model, serial);
   else
     snprintf(out, CLOUD_NAME_MAX + 1, "%s at %s", model ? model : "Printer", address);
-  size_t n = strlen(out);
-  while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80) /* a cut character's tail */
-    n--;
-  if (n > 0 && n == CLOUD_NAME_MAX && ((unsigned char)out[n - 1] & 0x80)) /* its lead byte */
-    n--;
-  out[n] = '\0';
+  /* snprintf may have cut the last character: drop what is left of it */
+  size_t n = strlen(out), last = n;
+  while (last > 0 && ((unsigned char)out[last - 1] & 0xC0) == 0x80)
+    last--;
+  if (last > 0) {
+    unsigned char lead = (unsigned char)out[last - 1];
+    size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (last - 1 + length > n)
+      out[last - 1] = '\0';
+  }
 }
 
 static int scheme_rank(const char *uri) {

@@ -61,7 +61,7 @@ static void finish(upload *u, bool ok, const char *err) {
   free(u);
 }
 
-static void send_part(upload *u);
+static int send_part(upload *u);
 
 static void add_count(int64_t *total, const json_t *reply, const char *key) {
   *total += json_integer_value(json_object_get(reply, key));
@@ -70,6 +70,7 @@ static void add_count(int64_t *total, const json_t *reply, const char *key) {
 static void answered(void *ctx, int status, json_t *reply, const char *err) {
   upload *u = ctx;
   char why[512];
+  int started;
   if (status == 200) {
     add_count(&u->counts.new_, reply, "new");
     add_count(&u->counts.changed, reply, "changed");
@@ -87,13 +88,16 @@ static void answered(void *ctx, int status, json_t *reply, const char *err) {
     finish(u, false, why);
   else if (u->sent == u->parts)
     finish(u, true, NULL);
-  else
-    send_part(u);
+  else if ((started = send_part(u)) != SR_OK) {
+    snprintf(why, sizeof why, "part %zu of %zu: the call could not start: %s", u->sent, u->parts,
+             sr_status_name(started));
+    finish(u, false, why);
+  }
 }
 
-/* Sends the next part: the scan with its place among the parts, and its
- * slice of the devices. */
-static void send_part(upload *u) {
+/* Starts sending the next part: the scan with its place among the parts,
+ * and its slice of the devices. SR_OK, or why the call could not start. */
+static int send_part(upload *u) {
   json_t *devices = json_object_get(u->result, "devices");
   json_t *scan = json_deep_copy(json_object_get(u->result, "scan"));
   json_t *slice = json_array();
@@ -110,12 +114,7 @@ static void send_part(upload *u) {
       body ? sr_cloud_call_async(u->cloud, "PUT", "/api/v1/site/discovery", body, NULL, answered, u)
            : SR_ERR_NOMEM;
   json_decref(body);
-  if (status != SR_OK) {
-    char why[128];
-    snprintf(why, sizeof why, "part %zu of %zu: the call could not start: %s", u->sent, u->parts,
-             sr_status_name(status));
-    finish(u, false, why);
-  }
+  return status;
 }
 
 int discovery_upload(sr_cloud_client *cloud, json_t *result, discovery_upload_done done,
@@ -132,6 +131,11 @@ int discovery_upload(sr_cloud_client *cloud, json_t *result, discovery_upload_do
   u->result = json_incref(result);
   u->done = done;
   u->ctx = ctx;
-  send_part(u);
-  return SR_OK;
+  int status = send_part(u);
+  if (status != SR_OK) { /* nothing started: no callback */
+    json_decref(u->result);
+    free(u->first);
+    free(u);
+  }
+  return status;
 }

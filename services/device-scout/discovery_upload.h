@@ -33,7 +33,7 @@ typedef void (*discovery_upload_done)(void *ctx, bool ok, const discovery_counts
  * NULL) runs once when it ends, also when the client is freed first (an
  * error then); `ctx` must live until then. Otherwise nothing was started
  * and `done` never runs: SR_ERR_INVALID when `result` has no scan object or
- * no devices list, SR_ERR_NOMEM. */
+ * no devices list, SR_ERR_NOMEM, or why the first call could not start. */
 int discovery_upload(sr_cloud_client *cloud, json_t *result, discovery_upload_done done, void *ctx);
 
 #endif

@@ -78,6 +78,16 @@ check "one line per device, the site by its name" \
 check "--state new lists the three" [ "$(stack_srctl device discovered --state new --json | jq '.discovered | length')" = 3 ]
 check "--state known lists none yet" ok 'stack_srctl device discovered --state known | grep -q "nothing discovered in state known"'
 
+admin_get() { # PATH: as the administrator; $code $body
+  code=$(curl -sS --cacert "$ca_file" -H "Authorization: Bearer $(cat "$token_file")" \
+    -o "$tmp/resp" -w '%{http_code}' "$cloud_url$1" 2>/dev/null) || code=000
+  body=$(cat "$tmp/resp")
+}
+admin_get "/api/v1/discovered?state=gone"
+check "?state=gone is refused (400: $code)" ok '[ "$code" = 400 ] && grep -q "is new, known or vanished" "$tmp/resp"'
+admin_get "/api/v1/discovered?site=s-1"
+check "another query parameter is refused (400: $code)" ok '[ "$code" = 400 ] && grep -q "unknown query parameter .site=s-1" "$tmp/resp"'
+
 # 2. accepting
 a_id=$(field_of 127.0.0.5 id) b_id=$(field_of 127.0.0.6 id) r_id=$(field_of 127.0.0.9 id)
 out=$(stack_srctl device accept "$a_id" 2>&1)
@@ -194,6 +204,10 @@ check "a print scout may not upload a discovery (403: $code)" \
   ok '[ "$code" = 403 ] && grep -q "is not a site scout" "$tmp/resp"'
 call "$tmp/workstation/scout.crt" "$tmp/workstation/scout.key" GET /api/v1/site/devices
 check "nor read the site's devices (403: $code)" [ "$code" = 403 ]
+out=$("$bin/discovery_upload_tool" "$cloud_url" "$ca_file" "$tmp/workstation/scout.crt" \
+  "$tmp/workstation/scout.key" "$tmp/ok.json" 2>&1)
+check "the uploader names the refused part and the cloud's reason ($out)" \
+  grep -q "scan ad01 not uploaded: part 1 of 1: the cloud answered 403: certificate '.*' is not a site scout" <<<"$out"
 call "" "" PUT /api/v1/site/discovery "$tmp/ok.json"
 check "without a certificate: 401 ($code)" [ "$code" = 401 ]
 check "none of it stored" [ -z "$(row_of 127.0.0.50)" ]
