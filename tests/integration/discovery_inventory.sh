@@ -19,11 +19,12 @@ site_id=$(stack_srctl scout list --json | jq -r '.scouts[] | select(.kind == "si
 # A printer as a scan reports it: ADDRESS SERIAL [MODEL]. Its URIs come raw
 # first, to see that an accepted device tries IPPS first.
 printer() {
-  jq -cn --arg a "$1" --arg s "$2" --arg m "${3:-LaserJet M507}" '{address: $a,
-    snmp: "\($a):16105", credential: "office", version: "2c", kind: "printer",
+  jq -cn --arg a "$1" --arg s "$2" --arg m "${3:-LaserJet M507}" '
+    ($a | if test(":") then "[\(.)]" else . end) as $h | {address: $a,
+    snmp: "\($h):16105", credential: "office", version: "2c", kind: "printer",
     driver: "printer_mib", vendor: "HP", model: $m, serial: $s,
     sys_object_id: "1.3.6.1.4.1.11.2.3.9.1", sys_descr: "HP ETHERNET MULTI-ENVIRONMENT",
-    uris: ["socket://\($a):9100", "ipps://\($a):631/ipp/print"]}'
+    uris: ["socket://\($h):9100", "ipps://\($h):631/ipp/print"]}'
 }
 other() { # ADDRESS: an agent that is no printer
   jq -cn --arg a "$1" '{address: $a, snmp: "\($a):16105", credential: "office",
@@ -155,6 +156,11 @@ check "the 250 are still new" [ "$(stack_srctl device discovered --state new --j
 stack_srctl device remove laserjet-m507-sn-5 >/dev/null
 check "removed device: its row is new, accepted as nothing" \
   [ "$(row_of 127.0.0.5 | jq -c '[.state, .accepted_as]')" = '["new",null]' ]
+
+# an IPv6 printer, its URI's host written another way, in an incomplete scan
+upload ae01 false "$(printer fd00:1::5 SN-V6 | jq -c '.uris[1] = "ipps://[fd00:1:0:0::5]:631/ipp/print"')"
+check "an IPv6 printer: new, nothing vanished ($counts)" [ "$counts" = "new=1 changed=0 vanished=0 unchanged=0" ]
+check "its SNMP agent in brackets" [ "$(field_of fd00:1::5 snmp)" = "[fd00:1::5]:16105" ]
 
 # 6. malformed uploads: refused whole, a clear message, nothing stored
 before=$(rows_in_db)
