@@ -55,12 +55,15 @@ static void print_table(json_t *rows) {
         width[c] = shown_width(text);
     }
   for (int c = 0; c < COLUMNS; c++)
-    printf("%-*s%s", (int)width[c], headings[c], c + 1 < COLUMNS ? "  " : "\n");
+    printf("%-*s%s", c + 1 < COLUMNS ? (int)width[c] : 0, headings[c],
+           c + 1 < COLUMNS ? "  " : "\n");
   for (size_t r = 0; r < n; r++)
     for (int c = 0; c < COLUMNS; c++) {
       cell(json_array_get(rows, r), c, text);
-      printf("%s%*s%s", text, (int)(width[c] - shown_width(text)), "",
-             c + 1 < COLUMNS ? "  " : "\n");
+      if (c + 1 < COLUMNS)
+        printf("%s%*s  ", text, (int)(width[c] - shown_width(text)), "");
+      else
+        printf("%s\n", text);
     }
 }
 
