@@ -525,7 +525,8 @@ static void slug_append(char *out, size_t size, const char *text) {
 }
 
 /* The id a device accepted without one gets: its model (or "printer")
- * and its serial, else its address, as a slug of at most 64 bytes. */
+ * and its serial, or its address when the serial has no letter or digit
+ * to keep (none, or not ASCII), as a slug of at most 64 bytes. */
 static void default_id(const json_t *row, char out[65]) {
   const char *model = json_string_value(json_object_get(row, "model"));
   const char *serial = json_string_value(json_object_get(row, "serial"));
@@ -533,7 +534,10 @@ static void default_id(const json_t *row, char out[65]) {
   slug_append(out, 65, model);
   if (!out[0])
     slug_append(out, 65, "printer");
-  slug_append(out, 65, serial ? serial : cloud_row_text(row, "address"));
+  size_t before = strlen(out);
+  slug_append(out, 65, serial);
+  if (strlen(out) == before)
+    slug_append(out, 65, cloud_row_text(row, "address"));
 }
 
 /* Its name: "MODEL (SERIAL)", "MODEL at ADDRESS" or "Printer at ADDRESS",
