@@ -264,10 +264,12 @@ static bool check_scan(json_t *scan, size_t n_devices, scan_part *s, sr_http_res
     return false;
   }
   s->complete = json_is_true(complete);
-  int64_t now = time(NULL), started = 0, finished = 0, ignored;
+  /* the site's own times, kept nowhere (rows take the cloud's clock): a
+   * site whose clock is off still uploads */
+  int64_t started = 0, finished = 0, ignored;
   const int64_t far = INT64_C(1) << 40;
-  if (!scan_number(scan, "started_at", 0, now + 86400, &started, resp) ||
-      !scan_number(scan, "finished_at", 0, now + 86400, &finished, resp) ||
+  if (!scan_number(scan, "started_at", 0, far, &started, resp) ||
+      !scan_number(scan, "finished_at", 0, far, &finished, resp) ||
       !scan_number(scan, "addresses", 0, far, &ignored, resp) ||
       !scan_number(scan, "packets", 0, far, &ignored, resp) ||
       !scan_number(scan, "parts", 1, MAX_PARTS, &s->parts, resp) ||

@@ -198,6 +198,8 @@ result ac04 true "$fresh" | jq -c '.tenant = "other" | .site = "s-0"' >"$tmp/bad
 refused "a body naming a tenant" "unknown field 'tenant'" "$tmp/bad.json"
 result ac05 true "$fresh" | jq -c '.scan.part = 1' >"$tmp/bad.json"
 refused "a part without parts" "'scan.part' and 'scan.parts' come together" "$tmp/bad.json"
+result ac07 true "$fresh" | jq -c '.scan.started_at = 10 | .scan.finished_at = 5' >"$tmp/bad.json"
+refused "a scan that finished before it started" "'scan.finished_at' is before 'scan.started_at'" "$tmp/bad.json"
 printf '{"scan": ' >"$tmp/bad.json"
 refused "not JSON" "the body is not JSON" "$tmp/bad.json"
 check "nothing of them was stored (rows: $before)" [ "$(rows_in_db)" = "$before" ]
