@@ -205,7 +205,7 @@ refused "not JSON" "the body is not JSON" "$tmp/bad.json"
 check "nothing of them was stored (rows: $before)" [ "$(rows_in_db)" = "$before" ]
 check "not even the good device beside a bad one" [ -z "$(row_of 127.0.0.50)" ]
 
-# 7. who may call: a print scout, no certificate, another tenant's site
+# 7. who may call: a print scout, no certificate
 result ad01 true "$fresh" >"$tmp/ok.json"
 call "$tmp/workstation/scout.crt" "$tmp/workstation/scout.key" PUT /api/v1/site/discovery "$tmp/ok.json"
 check "a print scout may not upload a discovery (403: $code)" \
@@ -220,14 +220,43 @@ call "" "" PUT /api/v1/site/discovery "$tmp/ok.json"
 check "without a certificate: 401 ($code)" [ "$code" = 401 ]
 check "none of it stored" [ -z "$(row_of 127.0.0.50)" ]
 
+# enroll_site CTL YAML NAME: a site scout enrolled with srctl wrapper CTL,
+# its certificate where configuration YAML (a copy of the site's) says
+enroll_site() {
+  local enroll
+  enroll=$("$1" scout enroll --kind site --name "$3" --json)
+  "$bin/sr-device-scout" enroll --config "$2" --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null
+}
+
+# 8. a second site of the same tenant: its own rows, its own devices
+sed -e 's/cert: site.crt, key: site.key/cert: branch.crt, key: branch.key/' \
+  "$tmp/site/site.yaml" >"$tmp/site/branch.yaml"
+enroll_site stack_srctl "$tmp/site/branch.yaml" "Branch site"
+check "a branch site is enrolled" [ -s "$tmp/site/branch.crt" ]
+br_crt=$tmp/site/branch.crt br_key=$tmp/site/branch.key
+a_before=$(discovered | jq -c '[.discovered[] | [.id, .state, .serial]]')
+result ba00 true "$(printer 127.0.0.6 SN-BRANCH)" >"$tmp/br.json"
+call "$br_crt" "$br_key" PUT /api/v1/site/discovery "$tmp/br.json"
+check "the branch's complete scan of one printer: new, nothing of the other site vanished ($code $body)" \
+  [ "$code $(echo "$body" | jq -c .)" = '200 {"new":1,"changed":0,"vanished":0,"unchanged":0}' ]
+check "the other site's rows are as they were" \
+  [ "$(discovered | jq -c '[.discovered[] | select(.serial != "SN-BRANCH") | [.id, .state, .serial]]')" = "$a_before" ]
+out=$(stack_srctl device accept "$(discovered | jq -r '.discovered[] | select(.serial == "SN-BRANCH") | .id')" --id branch-printer 2>&1)
+check "the branch's printer accepted ($out)" grep -q "accepted as device branch-printer" <<<"$out"
+call "$br_crt" "$br_key" GET /api/v1/site/devices
+check "the branch reads it, and the hand-added printer, not the other site's ($body)" \
+  [ "$(echo "$body" | jq -c '[.devices[].id]')" = '["branch-printer","printer1"]' ]
+call "$site_crt" "$site_key" GET /api/v1/site/devices
+check "the first site does not read the branch's ($body)" \
+  [ "$(echo "$body" | jq -c '[.devices[].id]')" = '["front-desk","printer1"]' ]
+
+# 9. another tenant's site
 SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/cloud/operator-token \
   "$bin/srctl" tenant create other --name "Other Company" --token-out "$tmp/other-token" >/dev/null
 b_ctl() { SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/other-token "$bin/srctl" "$@"; }
 sed -e 's/^tenant: .*/tenant: other/' -e 's/cert: site.crt, key: site.key/cert: b-site.crt, key: b-site.key/' \
   "$tmp/site/site.yaml" >"$tmp/site/b-site.yaml"
-enroll=$(b_ctl scout enroll --kind site --name "Other site" --json)
-"$bin/sr-device-scout" enroll --config "$tmp/site/b-site.yaml" \
-  --token "$(echo "$enroll" | jq -r .enrollment_token)" >/dev/null
+enroll_site b_ctl "$tmp/site/b-site.yaml" "Other site"
 check "tenant B's site is enrolled" [ -s "$tmp/site/b-site.crt" ]
 b_crt=$tmp/site/b-site.crt b_key=$tmp/site/b-site.key
 a_before=$(discovered | jq -c '[.discovered[] | [.id, .state, .serial]]')
