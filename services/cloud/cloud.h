@@ -102,6 +102,9 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
  * (NULL-terminated); else NULL and a 400 in resp. Caller decrefs. */
 json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
                        const char *const *allowed);
+/* The first key of `object` that is not in `allowed` (NULL-terminated),
+ * or NULL when all are (the key is borrowed from object). */
+const char *cloud_unknown_field(json_t *object, const char *const *allowed);
 /* A 500 for a database failure while doing `what` (the cause is logged
  * where it happened): never a "not found" or "unauthenticated". */
 void cloud_api_db_error(sr_http_response *resp, const char *what);
@@ -403,6 +406,18 @@ void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
 void cloud_delegation_remove(cloud *c, const char *tenant, const char *owner_id, const char *id,
                              sr_http_response *resp);
 
+/* ---- discovered.c (printer discovery; docs/devices.md) ---- */
+
+#define CLOUD_DISCOVERY_MAX_DEVICES 200 /* devices in one upload (a larger scan: parts) */
+/* PUT /api/v1/site/discovery: a site's scan result (or a part of it). */
+void cloud_site_discovery_put(cloud_call *k);
+/* GET /api/v1/discovered[?state=new|known|vanished] (a tenant administrator). */
+void cloud_admin_discovered(cloud_call *k);
+/* POST /api/v1/discovered/{id}/accept: a discovered printer becomes a device. */
+void cloud_admin_discovered_accept(cloud_call *k);
+/* GET /api/v1/site/devices: the devices a site serves (with their serials). */
+void cloud_site_devices(cloud_call *k);
+
 /* ---- dates.c ---- */
 
 /* A time field `v` (Unix time or RFC 3339 UTC text) into *out, accepted
@@ -416,6 +431,8 @@ bool cloud_time_field(json_t *v, const char *name, int64_t earliest, int64_t lat
 #define CLOUD_NAME_MAX 128 /* bytes of a display name */
 /* A display name: 1 to CLOUD_NAME_MAX bytes, no control characters. */
 bool cloud_name_ok(const char *s);
+/* An id: 1 to `max` of a-z, 0-9 and '-', not starting with '-'. */
+bool cloud_slug_ok(const char *s, size_t max);
 
 /* ---- event_limit.c ---- */
 

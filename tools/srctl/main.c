@@ -43,6 +43,13 @@ static const srctl_command commands[] = {
      NULL},
     {"device", "list", "device list", "the tenant's printers", srctl_list, "devices", NULL},
     {"device", "remove", "device remove ID", "remove a printer", srctl_remove, "devices", REMOVED},
+    {"device", "discovered", "device discovered [--state new|known|vanished]",
+     "what the sites' scans found (new: not accepted yet; known: a device; vanished:\n"
+     "      absent from the last complete scan)",
+     srctl_device_discovered, NULL, NULL},
+    {"device", "accept", "device accept DISCOVERED [--id ID] [--name NAME]",
+     "make a discovered printer a release device (its URIs and SNMP agent as found)",
+     srctl_device_accept, NULL, NULL},
     {"scout", "enroll",
      "scout enroll --kind print|site [--name NAME] [--user EMAIL] [--directory]\n"
      "        [--region REGION (site)] [--site SITE-ID (print)]",
