@@ -4,7 +4,8 @@
 # print scout, ippeveprinter and a RAW sink. An administrator adds a reader
 # bound to a device; it enrolls once with its token; a swipe of the user's
 # card prints all of the user's held jobs at that printer, byte-identical
-# and in submission order. Then what a reader must not do: enroll twice,
+# and in submission order, leaving PIN jobs and jobs delegated to the user
+# held. Then what a reader must not do: enroll twice,
 # release at another device, use a revoked credential, or act for another
 # tenant or through another site; unknown cards, the lockout and the
 # reader's swipe rate; the card number never reaches the cloud.
@@ -106,7 +107,7 @@ check "no credential: 401 reader_unknown" ok '[ "$code" = 401 ] && [ "$(field .e
 swipe "$demo_card" "not-a-credential"
 check "a made-up credential: 401 reader_unknown" ok '[ "$code" = 401 ] && [ "$(field .error.code)" = reader_unknown ]'
 
-# 6. revocation takes effect at once
+# 6. revocation takes effect at once (the fifth job stays held)
 submit fifth
 check "a fifth job held" wait_until 150 is held_jobs 1
 stack_srctl reader remove "$reader_b" >"$tmp/removed"
@@ -116,6 +117,25 @@ check "the revoked reader is refused (401 reader_unknown)" \
   ok '[ "$code" = 401 ] && [ "$(field .error.code)" = reader_unknown ]'
 check "and released nothing" [ "$(held_jobs)" = 1 ]
 check "it is no longer listed" ok '! stack_srctl reader list --json | jq -e ".readers[] | select(.id == \"$reader_b\")" >/dev/null'
+
+# 6b. what a swipe leaves held: a PIN job (no keypad) and a colleague's job
+# delegated to the user (no screen to show whose it is)
+ipptool -q -T 10 -d pin=48151623 -d title=pin-job -f "$src/tests/data/three-pages.pdf" \
+  "$queue_workstation" "$src/tests/data/ipp/pin-job.test"
+check "ipptool: a PIN job held" [ $? = 0 ]
+stack_srctl user add --email bob@example.com --name Bob --card 555000111 \
+  --secret-file "$secret_file" --tenant "$tenant" >/dev/null
+stack_print_scout bobws bob@example.com >/dev/null || echo "bob's scout did not start"
+python3 "$src/tests/support/make_pdf.py" "card reader test: bob's" >"$tmp/docs/bobs.pdf"
+"$bin/srctl" submit "$tmp/docs/bobs.pdf" --queue "$queue_bobws" --title bobs --format application/pdf >/dev/null
+stack_srctl delegate add --from bob@example.com --to alice@example.com >/dev/null
+check "alice's fifth and PIN jobs and bob's job held" wait_until 150 is held_jobs 3
+swipe "$demo_card" "$cred_a"
+check "the swipe: released 1, the PIN job counted as held" \
+  ok '[ "$code" = 200 ] && [ "$(field .released)" = 1 ] && [ "$(field .pin_held)" = 1 ]'
+check "the PIN job and bob's delegated job stay held" [ "$(held_jobs)" = 2 ]
+check "the fifth job printed" wait_until 300 is finished_at_printer 4
+check "after the first three, and nothing else" [ "$(printed_docs)" = "first second third fifth" ]
 
 # 7. another tenant: its token and its credential are refused here, and
 # this tenant's credential is refused at its site
@@ -161,7 +181,7 @@ panel_url=$demo_url
 swipe "$demo_card" "$cred_other"
 check "the other tenant's credential is refused here (401), for a card known here" \
   ok '[ "$code" = 401 ] && [ "$(field .error.code)" = reader_unknown ]'
-check "and alice's fifth job is still held" [ "$(held_jobs)" = 1 ]
+check "and nothing was released" [ "$(held_jobs)" = 2 ]
 
 # 8. a reader's swipe rate: 12 a minute
 added=$(stack_srctl reader add --device sink2 --json)
