@@ -41,12 +41,17 @@ static json_t *calling_reader(cloud_call *k) {
                           "ttt", cloud_row_text(k->scout, "tenant"), hash,
                           cloud_row_text(k->scout, "id"));
   }
-  if (!reader && cloud_db_failed(k->c->db))
+  if (!reader && k->req->bearer && cloud_db_failed(k->c->db))
     cloud_api_db_error(k->resp, "looking up the reader");
-  else if (!reader)
+  else if (!reader) {
+    /* a revoked reader still swiping, or someone trying credentials */
+    sr_log(SR_LOG_WARN, "readers", "tenant %s: a swipe through site %s with %s reader credential",
+           cloud_row_text(k->scout, "tenant"), cloud_row_text(k->scout, "id"),
+           k->req->bearer ? "an unknown or revoked" : "no");
     sr_http_reply_error(k->resp, 401, "reader_unknown",
                         "this reader is not enrolled at this site (or was removed): enroll it "
                         "again with a new token (srctl reader add)");
+  }
   return reader;
 }
 
