@@ -86,6 +86,13 @@ static const cloud_route routes[] = {
      CLOUD_PRINT_SCOUT,
      cloud_scout_register_complete,
      FIELDS("registration", "code", "pin_hash")},
+    /* network card readers (readers.c): the reader's credential is the
+     * bearer token of a swipe its site service forwards */
+    {{"GET", V1 "/readers"}, CLOUD_ADMIN, cloud_admin_readers, NULL},
+    {{"POST", V1 "/readers"}, CLOUD_ADMIN, cloud_admin_reader_add, FIELDS("device", "name")},
+    {{"DELETE", V1 "/readers/{id}"}, CLOUD_ADMIN, cloud_admin_reader_remove, NULL},
+    {{"POST", V1 "/site/readers/enroll"}, CLOUD_SITE, cloud_site_reader_enroll, FIELDS("token")},
+    {{"POST", V1 "/site/readers/swipe"}, CLOUD_SITE, cloud_site_reader_swipe, FIELDS("card_hash")},
     {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, site_heartbeat, NULL},
     /* printer discovery (discovered.c) */
     {{"PUT", V1 "/site/discovery"},

@@ -182,6 +182,21 @@ void cloud_api_enroll(cloud_call *k);
 json_t *cloud_panel_session(cloud *c, const json_t *site, const sr_http_request *req,
                             sr_http_response *resp);
 
+/* ---- readers.c (network card readers) ---- */
+
+/* GET, POST /api/v1/readers and DELETE /api/v1/readers/{id} (a tenant
+ * administrator): a reader bound to a device, its one-time enrollment
+ * token; removal revokes its credential at once. */
+void cloud_admin_readers(cloud_call *k);
+void cloud_admin_reader_add(cloud_call *k);
+void cloud_admin_reader_remove(cloud_call *k);
+/* POST /api/v1/site/readers/enroll (a site service): the token for the
+ * reader's credential, shown once. */
+void cloud_site_reader_enroll(cloud_call *k);
+/* POST /api/v1/site/readers/swipe (a site service, the reader's credential
+ * as bearer): releases the card owner's held jobs at the reader's device. */
+void cloud_site_reader_swipe(cloud_call *k);
+
 /* ---- api_register.c ---- */
 
 /* POST /api/v1/scout/register[/complete] from print scout `scout`. */
@@ -213,6 +228,28 @@ void cloud_reply_locked_out(sr_http_response *resp, int64_t wait);
 
 /* True for 64 lower-case hex digits: a keyed hash made at the site. */
 bool cloud_is_site_hash(const char *s);
+
+/* The lockout gate every login passes first: false, answered (429
+ * locked_out, or 500 when the lockouts cannot be read), when `identity`
+ * ("card:HASH", "email:ADDRESS", ...) or device `device` of `tenant` is
+ * locked out. `method` names the attempt in the log. */
+bool cloud_login_admit(cloud *c, const char *tenant, const char *identity, const char *device,
+                       const char *method, sr_http_response *resp);
+/* Counts a failed login against `identity` (lockout.attempts) and against
+ * `device` (4 x lockout.attempts). False, answered 500, if it could not
+ * be counted. */
+bool cloud_login_failed(cloud *c, const char *tenant, const char *identity, const char *device,
+                        const char *method, sr_http_response *resp);
+
+typedef enum cloud_card_verdict {
+  CLOUD_CARD_KNOWN,    /* *user is the card's user (caller decrefs) */
+  CLOUD_CARD_UNKNOWN,  /* nobody's card; the failure is counted */
+  CLOUD_CARD_ANSWERED, /* locked out or the database failed: resp has the answer */
+} cloud_card_verdict;
+/* A card (its site hash) presented at `device` of `tenant`, with the
+ * lockouts of a card login at a panel (readers.c). */
+cloud_card_verdict cloud_card_user(cloud *c, const char *tenant, const char *device,
+                                   const char *card_hash, json_t **user, sr_http_response *resp);
 
 /* POST .../sessions from a site (its scout row): checks the credential,
  * counts failures, answers 201 with a session or the error. */

@@ -163,6 +163,15 @@ static const char *const migrations[] = {
     " UPDATE discovered SET accepted_as = NULL,"
     " state = CASE state WHEN 'known' THEN 'new' ELSE state END"
     " WHERE tenant = old.tenant AND accepted_as = old.id; END;",
+    /* 19: network card readers (readers.c): each bound to one device, its
+     * one-time enrollment token and then its credential kept as SHA-256
+     * hashes, the site service it enrolled through (its swipes come only
+     * from there), and its swipes in the current rate window */
+    "CREATE TABLE readers(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " name TEXT NOT NULL, device TEXT NOT NULL, site TEXT, enroll_hash TEXT UNIQUE,"
+    " enroll_expires INTEGER, credential_hash TEXT UNIQUE, enrolled_at INTEGER,"
+    " last_swipe INTEGER, swipe_window INTEGER NOT NULL DEFAULT 0,"
+    " swipes INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, PRIMARY KEY(tenant, id));",
 };
 
 const char *cloud_db_migration_sql(int version) {
