@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device_pick.h"
 #include "log.h"
 #include "scan_ports.h"
 #include "scan_schedule.h"
@@ -123,7 +124,8 @@ static json_t *device_json(const discovery *d, const discovery_found *f,
   json_object_set_new(o, "snmp", json_string(f->snmp));
   json_object_set_new(o, "credential", json_string(c->name));
   json_object_set_new(o, "version", json_string(version_names[c->version]));
-  json_object_set_new(o, "kind", json_string(s->printer ? "printer" : "other"));
+  bool printer = f->driver >= 0;
+  json_object_set_new(o, "kind", json_string(printer ? "printer" : "other"));
   if (f->driver >= 0)
     json_object_set_new(o, "driver", json_string(d->drivers[f->driver]->name));
   add_text(o, "vendor", f->identity.vendor);
@@ -131,7 +133,7 @@ static json_t *device_json(const discovery *d, const discovery_found *f,
   add_text(o, "serial", f->identity.serial[0] ? f->identity.serial : s->serial);
   add_text(o, "sys_object_id", s->sys_object_id);
   add_text(o, "sys_descr", s->sys_descr);
-  if (s->printer) {
+  if (printer) {
     json_t *uris = json_array();
     const sr_discovery_config *dc = &d->cfg->discovery;
     char host[80];
@@ -220,8 +222,8 @@ static void finished(discovery *d, bool ok) {
     d->on_finished(d->finished_ctx, ok, ok ? NULL : d->error);
 }
 
-static void on_ports_done(void *ctx) {
-  discovery *d = ctx;
+/* The result: written to state_dir, handed to on_result. */
+static void publish(discovery *d) {
   json_decref(d->last);
   d->last = result_json(d, !d->error[0]);
   if (!d->last) {
@@ -246,58 +248,59 @@ static void on_ports_done(void *ctx) {
   finished(d, true);
 }
 
-/* Every driver's identify on each printer (they may block: the pool runs
- * this); the highest score wins, ties to the earlier driver. A local
- * picker: core/device_pick.c (the drivers' slice) will replace it. */
+/* The first open IPP port of a device as its URI, or "" (for the
+ * ipp_printer driver and the result). */
+static void ipp_uri(const discovery *d, const scan_address *a, char *out, size_t size) {
+  const sr_discovery_config *dc = &d->cfg->discovery;
+  out[0] = 0;
+  for (size_t i = 0; i < d->n_port_checks && !out[0]; i++) {
+    const scan_port_check *c = &d->port_checks[i];
+    for (size_t k = 0; c->open && same_device(&c->address, a) && k < dc->n_ipp_ports; k++)
+      if (dc->ipp_ports[k] == c->port) {
+        char address[64];
+        scan_address_format(a, address, sizeof address);
+        snprintf(out, size,
+                 a->family == AF_INET6 ? "ipp://[%s]:%d/ipp/print" : "ipp://%s:%d/ipp/print",
+                 address, c->port);
+      }
+  }
+}
+
+/* Every device is offered to the drivers (core/device_pick.c: the
+ * highest score wins, ties to the driver listed first); one that no driver
+ * claims is no printer. identify() may ask the device (ipp_printer): this
+ * runs on the pool. */
 static void identify_work(void *arg) {
   discovery *d = arg;
   for (size_t i = 0; i < d->n_devices; i++) {
     discovery_found *f = &d->devices[i];
-    f->driver = -1;
-    if (!f->scan->printer)
-      continue;
-    char address[64];
+    char address[64], uri[128];
     scan_address_format(&f->scan->address, address, sizeof address);
+    ipp_uri(d, &f->scan->address, uri, sizeof uri);
     sr_device_probe probe = {.struct_size = sizeof probe,
                              .address = address,
                              .sys_object_id = f->scan->sys_object_id,
                              .sys_descr = f->scan->sys_descr,
                              .hr_device_descr = f->scan->hr_device_descr,
-                             .serial = f->scan->serial,
+                             .ipp_uri = uri[0] ? uri : NULL,
+                             .serial = f->scan->serial[0] ? f->scan->serial : NULL,
                              .snmp_address = f->snmp};
-    for (size_t k = 0; k < d->n_drivers; k++) {
-      sr_device_identity id = {.struct_size = sizeof id};
-      const sr_device_ops *ops = &sr_instance_ops_of(d->drivers[k])->device;
-      sr_instance_call_begin(d->drivers[k]);
-      int rc = ops->identify(d->drivers[k]->state, &probe, &id);
-      sr_instance_call_end(d->drivers[k]);
-      if (rc == SR_OK && id.score > 0 && (f->driver < 0 || id.score > f->identity.score)) {
-        f->driver = (int)k;
-        f->identity = id;
-      }
-    }
+    f->driver = sr_device_pick(d->drivers, d->n_drivers, &probe, &f->identity);
   }
 }
 
 static void identify_done(void *arg) {
   discovery *d = arg;
-  if (d->stopping)
-    return;
-  const sr_discovery_config *dc = &d->cfg->discovery;
-  size_t per = dc->n_ipp_ports + dc->n_raw_ports, n = 0;
-  d->port_checks = calloc(d->n_devices * per + 1, sizeof *d->port_checks);
-  for (size_t i = 0; d->port_checks && i < d->n_devices; i++) {
-    if (!d->devices[i].scan->printer)
-      continue;
-    for (size_t k = 0; k < per; k++)
-      d->port_checks[n++] = (scan_port_check){
-          .address = d->devices[i].scan->address,
-          .port = k < dc->n_ipp_ports ? dc->ipp_ports[k] : dc->raw_ports[k - dc->n_ipp_ports]};
-  }
-  d->n_port_checks = n;
-  if (!d->port_checks ||
-      !scan_ports_check(d->loop, d->port_checks, n, (double)dc->timeout, on_ports_done, d)) {
-    snprintf(d->error, sizeof d->error, "out of memory checking printer ports");
+  if (!d->stopping)
+    publish(d);
+}
+
+/* The IPP and RAW ports of the agents with a Printer MIB are tried first,
+ * so that the drivers see an IPP URI. */
+static void on_ports_done(void *ctx) {
+  discovery *d = ctx;
+  if (sr_worker_pool_submit(d->pool, identify_work, identify_done, d) != SR_OK) {
+    snprintf(d->error, sizeof d->error, "cannot identify printers: the worker pool is full");
     finished(d, false);
   }
 }
@@ -310,8 +313,11 @@ static void on_scan_done(void *ctx) {
   }
   size_t n;
   const scan_found *found = scan_engine_found(d->engine, &n);
+  const sr_discovery_config *dc = &d->cfg->discovery;
+  size_t per = dc->n_ipp_ports + dc->n_raw_ports, checks = 0;
   d->devices = calloc(n + 1, sizeof *d->devices);
-  if (!d->devices) {
+  d->port_checks = calloc(n * per + 1, sizeof *d->port_checks);
+  if (!d->devices || !d->port_checks) {
     snprintf(d->error, sizeof d->error, "out of memory");
     finished(d, false);
     return;
@@ -320,13 +326,17 @@ static void on_scan_done(void *ctx) {
   for (size_t i = 0; i < n; i++) {
     char address[64];
     scan_address_format(&found[i].address, address, sizeof address);
-    d->devices[i].scan = &found[i];
+    d->devices[i] = (discovery_found){.scan = &found[i], .driver = -1};
     snprintf(d->devices[i].snmp, sizeof d->devices[i].snmp,
-             found[i].address.family == AF_INET6 ? "[%s]:%d" : "%s:%d", address,
-             (int)d->cfg->discovery.port);
+             found[i].address.family == AF_INET6 ? "[%s]:%d" : "%s:%d", address, (int)dc->port);
+    for (size_t k = 0; found[i].printer && k < per; k++)
+      d->port_checks[checks++] = (scan_port_check){
+          .address = found[i].address,
+          .port = k < dc->n_ipp_ports ? dc->ipp_ports[k] : dc->raw_ports[k - dc->n_ipp_ports]};
   }
-  if (sr_worker_pool_submit(d->pool, identify_work, identify_done, d) != SR_OK) {
-    snprintf(d->error, sizeof d->error, "cannot identify printers: the worker pool is full");
+  d->n_port_checks = checks;
+  if (!scan_ports_check(d->loop, d->port_checks, checks, (double)dc->timeout, on_ports_done, d)) {
+    snprintf(d->error, sizeof d->error, "out of memory checking printer ports");
     finished(d, false);
   }
 }

@@ -15,6 +15,7 @@
 
 #include "deliverer.h"
 #include "discovery.h"
+#include "discovery_upload.h"
 #include "enroll_client.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -54,12 +55,14 @@ static const sr_service_form forms[] = {{NULL, "--config FILE"},
                                         {"discover", "--once --config FILE [--json]"},
                                         {0}};
 
-/* Each scheduled scan's result, for the cloud: the inventory's
- * discovery_upload (services/device-scout/discovery_upload.h) is called
- * from here. */
+/* Each scheduled scan's result goes to the cloud (discovery_upload.h:
+ * in parts, on the loop; it logs what the cloud made of it). */
 static void discovery_result_to_cloud(void *ctx, json_t *result) {
-  (void)ctx;
-  (void)result;
+  site *s = ctx;
+  int rc = discovery_upload(s->panel.cloud, result, NULL, NULL);
+  if (rc != SR_OK)
+    sr_log(SR_LOG_WARN, "discovery", "the scan's result was not sent to the cloud: %s",
+           sr_status_name(rc));
 }
 
 static int enroll(site *s, const char *token) {
