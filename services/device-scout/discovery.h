@@ -1,8 +1,9 @@
 /*
  * Discovery: one scan of the site's networks from start to result —
  * host names resolved off the loop, the SNMP scan (scan_engine.h), the
- * printers identified by the device drivers (off the loop), their IPP and
- * RAW ports checked (scan_ports.h) — then the result JSON written to
+ * IPP and RAW ports of agents with a Printer MIB checked (scan_ports.h),
+ * every agent offered to the device drivers (off the loop) — then the
+ * result JSON written to
  * state_dir/discovery.json and handed to `on_result`. In the running
  * service scans come on the configured schedule; `sr-device-scout discover
  * --once` runs one from the command line.
