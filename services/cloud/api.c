@@ -87,6 +87,13 @@ static const cloud_route routes[] = {
      cloud_scout_register_complete,
      FIELDS("registration", "code", "pin_hash")},
     {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, site_heartbeat, NULL},
+    /* the signed printer list (printer_lists.c) */
+    {{"GET", V1 "/site/devices"}, CLOUD_SITE, cloud_site_devices, NULL},
+    {{"PUT", V1 "/site/printer-list"},
+     CLOUD_SITE,
+     cloud_site_printer_list_put,
+     FIELDS("list", "mac")},
+    {{"GET", V1 "/scout/printer-list"}, CLOUD_SCOUT, cloud_scout_printer_lists, NULL},
     {{"POST", V1 "/site/panel/sessions"},
      CLOUD_SITE,
      cloud_panel_session_add,

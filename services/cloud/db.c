@@ -140,6 +140,12 @@ static const char *const migrations[] = {
      * job's copy (hex), checked when it is served, so that a copy swapped
      * in storage for another job's is refused instead of printed */
     "ALTER TABLE jobs ADD COLUMN copy_file_id TEXT;",
+    /* 18: each site's signed printer list, kept verbatim (printer_lists.c):
+     * base64 of the canonical list and of its MAC, which only the site
+     * secret's holders can make or check */
+    "CREATE TABLE printer_lists(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " site TEXT NOT NULL, list TEXT NOT NULL, mac TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, site));",
 };
 
 const char *cloud_db_migration_sql(int version) {
