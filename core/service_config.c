@@ -667,7 +667,13 @@ static const sr_schema print_scout_schema = {
         {.key = "printers",
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(printers),
-         .help = "the site's printer hosts: releases print nowhere else"},
+         .help = "the site's printer hosts: releases print nowhere else (an override: "
+                 "without it, the printer lists the site signed decide)"},
+        {.key = "printer_lists",
+         .type = SR_FIELD_STRING,
+         .offset = SCOUT(printer_lists),
+         .help = "file where the printer lists the site signed are kept, with the highest "
+                 "version seen per site (needed without 'printers')"},
         {.key = "delivery",
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(delivery),
@@ -744,7 +750,21 @@ static const sr_schema device_scout_schema = {
         {.key = "printers",
          .type = SR_FIELD_STRING_LIST,
          .offset = DEVICE(printers),
-         .help = "the site's printer hosts: releases print nowhere else"},
+         .help = "the site's printer hosts: releases print nowhere else, and the site signs "
+                 "devices on them (with the printers discovery found)"},
+        {.key = "state_dir",
+         .type = SR_FIELD_STRING,
+         .offset = DEVICE(state_dir),
+         .help = "the site's own state: discovery.json (the printers a scan found), which the "
+                 "signed printer list is held against"},
+        {.key = "printer_list_every",
+         .type = SR_FIELD_DURATION,
+         .offset = DEVICE(printer_list_every),
+         .def = "60s",
+         .min = 1,
+         .max = 86400,
+         .help = "how often the accepted devices are read, to sign the printer list again "
+                 "when they changed"},
         {.key = "delivery",
          .type = SR_FIELD_SECTION,
          .offset = DEVICE(delivery),
