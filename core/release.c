@@ -349,6 +349,13 @@ static int remove_leftover(void *ctx, const char *key) {
 
 static bool start_lists_fetch(scout_releaser *r, json_t *cmd);
 
+static void lists_timer_fired(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  if (!start_lists_fetch(w->data, NULL))
+    sr_log(SR_LOG_WARN, "printers",
+           "cannot fetch the site's printer lists now (busy); asked again later");
+}
+
 bool scout_releaser_start(scout_releaser *r) {
   r->pool = sr_worker_pool_new(r->loop, RELEASE_THREADS, RELEASE_QUEUE);
   r->lines = printer_lines_new();
@@ -359,10 +366,15 @@ bool scout_releaser_start(scout_releaser *r) {
       sr_log(SR_LOG_WARN, "release", "cannot list the cache of fetched copies: %s", err);
   }
   bool started = r->pool != NULL && r->lines != NULL && (!r->cloud || r->fetched);
-  if (started && r->book && r->lists_cloud && !start_lists_fetch(r, NULL))
-    sr_log(SR_LOG_WARN, "printers",
-           "cannot fetch the site's printer lists now; a release "
-           "will ask for them");
+  if (started && r->book && r->lists_cloud) {
+    /* now, then on a cadence: a printer the site stopped signing is
+     * dropped here once the newer list comes */
+    ev_timer_init(&r->lists_timer, lists_timer_fired, 0.,
+                  r->lists_every > 0 ? r->lists_every : 600.);
+    r->lists_timer.data = r;
+    lists_timer_fired(r->loop, &r->lists_timer, 0);
+    ev_timer_again(r->loop, &r->lists_timer);
+  }
   return started;
 }
 
@@ -736,7 +748,9 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
 }
 
 void scout_releaser_stop(scout_releaser *r) {
-  r->stopping = true;           /* no release starts, none is asked again */
+  r->stopping = true; /* no release starts, none is asked again */
+  if (r->book && r->lists_cloud)
+    ev_timer_stop(r->loop, &r->lists_timer);
   sr_worker_pool_free(r->pool); /* reports what finishes */
   r->pool = NULL;
   if (r->lines)

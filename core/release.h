@@ -56,8 +56,10 @@ typedef struct scout_releaser {
   sr_instance *driver;          /* may be NULL: no status check */
   const char *const *printers;  /* hosts a release may print to, NULL-terminated; empty: book */
   sr_printer_book *book;        /* the site's signed lists; borrowed; NULL: none */
-  sr_cloud_client *lists_cloud; /* fetches the lists (at start, for an unknown printer);
-                                   borrowed; NULL: never */
+  sr_cloud_client *lists_cloud; /* fetches the lists (at start, every `lists_every` s, and for
+                                   an unknown printer); borrowed; NULL: never */
+  double lists_every;
+  ev_timer lists_timer;
   sr_mqtt *mqtt;
   char evt_topic[256];
   int64_t busy_deadline; /* seconds a busy printer is tried again; 0: not */

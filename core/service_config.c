@@ -674,6 +674,14 @@ static const sr_schema print_scout_schema = {
          .offset = SCOUT(printer_lists),
          .help = "file where the printer lists the site signed are kept, with the highest "
                  "version seen per site (needed without 'printers')"},
+        {.key = "printer_lists_every",
+         .type = SR_FIELD_DURATION,
+         .offset = SCOUT(printer_lists_every),
+         .def = "10m",
+         .min = 1,
+         .max = 86400,
+         .help = "how often the signed printer lists are fetched again (also at start, and "
+                 "when a release names a printer they do not have)"},
         {.key = "delivery",
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(delivery),

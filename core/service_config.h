@@ -188,6 +188,7 @@ typedef struct sr_print_scout_config {
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
   const char *printer_lists;        /* file of the site's signed printer lists (without printers) */
+  int64_t printer_lists_every;      /* seconds between fetches of the lists */
   sr_delivery_config delivery;
   int64_t pin_length;        /* digits of a PIN chosen at registration */
   int user_source;           /* 0 registration, 1 directory (the login names the user) */

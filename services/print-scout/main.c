@@ -131,6 +131,7 @@ static bool scout_connect_cloud(scout *s) {
                                            .printers = s->printers,
                                            .book = s->book,
                                            .lists_cloud = s->book ? s->cloud : NULL,
+                                           .lists_every = (double)c->printer_lists_every,
                                            .busy_deadline = c->delivery.busy_deadline,
                                            .cloud = c->serve_others ? s->cloud : NULL,
                                            .cache = s->cache},
