@@ -500,8 +500,11 @@ static void take(scout_releaser *r, json_t *cmd, scout_job_table *table, sr_inst
   } else if (!read_command(r, cmd, res, why, sizeof why, &unlisted)) {
     /* a printer the lists held do not name: the site may have signed it
      * since; asked once, then refused */
-    if (!(unlisted && !lists_fetched && start_lists_fetch(r, cmd)))
+    if (!(unlisted && !lists_fetched && start_lists_fetch(r, cmd))) {
       publish_event(r, release, uuid, "failed", why, NULL);
+      if (table == r->fetched) /* a copy fetched for a printer refused: of no use here */
+        discard_fetched(r, job.id, job.store_key);
+    }
   } else if (!start_releasing(table, &job, release)) {
     /* Cancel-Job at the queue came between the check and now */
     publish_event(r, release, uuid, "failed", "the job is not held (deleted)", NULL);

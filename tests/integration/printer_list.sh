@@ -154,7 +154,40 @@ check "altered list: refused, its signature does not match" \
 check "altered list: 127.0.0.2 received nothing, the printer nothing more" \
   ok '[ "$(received rogue)" = 0 ] && [ "$(pdfs)" = "$before" ]'
 
-# 7. a print scout with neither printers: nor printer_lists does not start
+# 7. failover: with the workstation stopped, the site service prints from
+# the job's cloud copy, to the printers of the list it signs itself; the
+# cloud's own device is refused there too
+cleanup_more() { kill -CONT "${pid_workstation:-0}" 2>/dev/null; }
+stack_srctl settings set document_handling=origin,site >/dev/null
+failover_release() { # DEVICE TITLE
+  "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title "$2" --format application/pdf >/dev/null
+  login "$1" "$demo_card"
+  for _ in $(seq 100); do
+    newest_job "$session"
+    [ "$(echo "$body" | jq -r '.jobs[-1].title')" = "$2" ] && break
+    sleep 0.1
+  done
+  check "$2: the workstation uploaded its copy" \
+    wait_until 150 grep -q "job $job: cloud copy stored" "$tmp/cloud/log"
+  kill -STOP "$pid_workstation"
+  panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$session"
+}
+before=$(pdfs)
+failover_release signed1 site-signed
+check "site, signed printer: printed by the site" wait_job "$job" "$session" \
+  '.state == "printed" and .last_release.deliverer == "site"'
+pdf=$(ls -t "$spool_dir"/*.pdf 2>/dev/null | head -1)
+check "site, signed printer: byte-identical" ok '[ "$(pdfs)" = $((before + 1)) ] && cmp -s "$doc" "$pdf"'
+kill -CONT "$pid_workstation"
+failover_release rogue site-rogue
+check "site, the cloud's device: held again, the site's reason" wait_job "$job" "$session" \
+  '.state == "held" and .last_release.deliverer == "site" and (.reason | test("not on a printer list the site signed"))'
+check "site, the cloud's device: 127.0.0.2 received nothing" [ "$(received rogue)" = 0 ]
+check "site, the cloud's device: the fetched copy is removed from the site's cache" \
+  wait_until 50 ok '[ -z "$(ls "$tmp/site/cache/fetched")" ]'
+kill -CONT "$pid_workstation"
+
+# 8. a print scout with neither printers: nor printer_lists does not start
 sed -e '/^printer_lists:/d' "$tmp/workstation/scout.yaml" >"$tmp/workstation/bare.yaml"
 out=$("$bin/sr-print-scout" --config "$tmp/workstation/bare.yaml" 2>&1)
 rc=$?
