@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "json_file.h"
+#include "printer_allow.h"
 #include "printer_book.h"
 #include "printer_list.h"
 #include "sr/abi.h"
@@ -194,12 +195,67 @@ static void test_an_older_version_is_refused_after_restart_too(void **state) {
   unlink(path);
 }
 
+/* The hosts the site compares with what its scan found, and what a
+ * scout decides with the static list, the signed lists or neither. */
+static void test_hosts_and_verdicts(void **state) {
+  (void)state;
+  char host[256], why[512];
+  assert_true(sr_printer_uri_host("ipps://printer7.corp.example:631/ipp/print", host, sizeof host));
+  assert_string_equal(host, "printer7.corp.example");
+  assert_true(sr_printer_uri_host("socket://[fd00:1::5]:9100", host, sizeof host));
+  assert_string_equal(host, "fd00:1::5");
+  assert_false(sr_printer_uri_host("not a uri", host, sizeof host));
+  assert_true(sr_printer_snmp_host("127.0.0.5:16105", host, sizeof host));
+  assert_string_equal(host, "127.0.0.5");
+  assert_true(sr_printer_snmp_host("udp:10.1.0.5:161", host, sizeof host));
+  assert_string_equal(host, "10.1.0.5");
+  assert_true(sr_printer_snmp_host("[fd00:1::5]:161", host, sizeof host));
+  assert_string_equal(host, "fd00:1::5");
+  assert_true(sr_printer_snmp_host("fd00:1::5", host, sizeof host));
+  assert_string_equal(host, "fd00:1::5");
+  assert_false(sr_printer_snmp_host("", host, sizeof host));
+
+  const char *const hosts[] = {"127.0.0.5", NULL}, *const none[] = {NULL};
+  /* the static list decides alone when set */
+  assert_int_equal(
+      sr_printer_allowed(hosts, NULL, NULL, "ipp://127.0.0.5/ipp/print", NULL, why, sizeof why),
+      SR_PRINTER_ALLOWED);
+  assert_int_equal(sr_printer_allowed(hosts, NULL, "printer1", "ipp://127.0.0.6/ipp/print", NULL,
+                                      why, sizeof why),
+                   SR_PRINTER_REFUSED);
+  /* neither: refused, saying what to do */
+  assert_int_equal(sr_printer_allowed(none, NULL, "printer1", "ipp://127.0.0.5/ipp/print", NULL,
+                                      why, sizeof why),
+                   SR_PRINTER_REFUSED);
+  assert_non_null(strstr(why, "printers:"));
+  /* the signed lists: empty, then holding the site's */
+  sr_printer_book *book = sr_printer_book_new(acme, "acme", NULL, why, sizeof why);
+  assert_int_equal(sr_printer_allowed(none, book, "printer1", "ipps://127.0.0.5:631/ipp/print",
+                                      NULL, why, sizeof why),
+                   SR_PRINTER_UNLISTED);
+  json_t *envelope = seal(acme, "acme", 5);
+  assert_int_equal(sr_printer_book_take(book, envelope, why, sizeof why), SR_OK);
+  assert_int_equal(sr_printer_allowed(none, book, "printer1", "ipps://127.0.0.5:631/ipp/print",
+                                      "127.0.0.5:16105", why, sizeof why),
+                   SR_PRINTER_ALLOWED);
+  assert_int_equal(
+      sr_printer_allowed(none, book, "printer1", "socket://127.0.0.2:9100", NULL, why, sizeof why),
+      SR_PRINTER_UNLISTED);
+  assert_non_null(strstr(why, "not on a printer list the site signed"));
+  assert_int_equal(
+      sr_printer_allowed(none, book, NULL, "ipps://127.0.0.5:631/ipp/print", NULL, why, sizeof why),
+      SR_PRINTER_REFUSED);
+  json_decref(envelope);
+  sr_printer_book_free(book);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_signed_list_names_its_printers),
       cmocka_unit_test(test_a_changed_byte_is_refused),
       cmocka_unit_test(test_another_secret_or_tenant_is_refused),
       cmocka_unit_test(test_an_older_version_is_refused_after_restart_too),
+      cmocka_unit_test(test_hosts_and_verdicts),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
