@@ -22,29 +22,6 @@ static bool base64_text(const json_t *v, size_t max) {
   return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == n;
 }
 
-/* GET /site/devices: the tenant's release devices, as the site signs
- * them. (A minimal form: the inventory work adds serials.) */
-void cloud_site_devices(cloud_call *k) {
-  const char *tenant = cloud_row_text(k->scout, "tenant");
-  json_t *rows = cloud_db_rows(
-      k->c->db, "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? ORDER BY id", "t",
-      tenant);
-  if (!rows) {
-    cloud_api_db_error(k->resp, "listing the devices");
-    return;
-  }
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) {
-    json_t *uris = json_loads(cloud_row_text(row, "uris"), 0, NULL);
-    json_object_set_new(row, "uris", json_is_array(uris) ? uris : json_array());
-    if (!json_is_array(uris))
-      json_decref(uris);
-    json_object_set_new(row, "serial", json_null());
-  }
-  sr_http_reply_json(k->resp, 200, json_pack("{s:o}", "devices", rows));
-}
-
 /* PUT /site/printer-list {"list","mac"}: the calling site's envelope,
  * kept as sent (the cloud cannot check it: scouts do). */
 void cloud_site_printer_list_put(cloud_call *k) {
