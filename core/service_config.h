@@ -187,6 +187,8 @@ typedef struct sr_print_scout_config {
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
+  const char *printer_lists;        /* file of the site's signed printer lists (without printers) */
+  int64_t printer_lists_every;      /* seconds between fetches of the lists */
   sr_delivery_config delivery;
   int64_t pin_length;        /* digits of a PIN chosen at registration */
   int user_source;           /* 0 registration, 1 directory (the login names the user) */
@@ -277,6 +279,7 @@ typedef struct sr_device_scout_config {
   sr_delivery_config delivery;
   const char *state_dir; /* the site's own state (discovery.json), or NULL */
   sr_discovery_config discovery;
+  int64_t printer_list_every; /* seconds between looks at the accepted devices, to sign */
 } sr_device_scout_config;
 
 typedef struct sr_service_config {

@@ -172,6 +172,12 @@ static const char *const migrations[] = {
     " enroll_expires INTEGER, credential_hash TEXT UNIQUE, enrolled_at INTEGER,"
     " last_swipe INTEGER, swipe_window INTEGER NOT NULL DEFAULT 0,"
     " swipes INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, PRIMARY KEY(tenant, id));",
+    /* 20: each site's signed printer list, kept verbatim (printer_lists.c):
+     * base64 of the canonical list and of its MAC, which only the site
+     * secret's holders can make or check */
+    "CREATE TABLE printer_lists(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " site TEXT NOT NULL, list TEXT NOT NULL, mac TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, site));",
 };
 
 const char *cloud_db_migration_sql(int version) {

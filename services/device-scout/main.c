@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "panel.h"
+#include "printer_list_signer.h"
 #include "service_main.h"
 #include "service_plugins.h"
 #include "site_key.h"
@@ -48,6 +49,9 @@ typedef struct site {
   discovery discovery;               /* scans the site's networks on the schedule */
   sr_instance *drivers[MAX_DRIVERS]; /* identify what discovery finds */
   size_t n_drivers;
+  const char *printers[65];   /* the site's own printer hosts, NULL-terminated */
+  sr_printer_book *book;      /* the list the site signed, for its deliverer; NULL: none */
+  printer_list_signer signer; /* signs the accepted devices the site vouches for */
 } site;
 
 static const sr_service_form forms[] = {{NULL, "--config FILE"},
@@ -81,6 +85,35 @@ static int enroll(site *s, const char *token) {
   }
   printf("enrolled as %s; certificate in %s\n", id, cert);
   return 0;
+}
+
+/* The signed printer list, when the site knows printers of its own: the
+ * ones a scan found (state_dir) or its `printers:`. */
+static bool start_signer(site *s) {
+  const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  char id[128], state_dir[1024], err[256];
+  size_t n_printers = sr_release_printers(c->printers, s->printers, 65);
+  if (!c->state_dir && n_printers == 0) {
+    sr_log(SR_LOG_INFO, "printers",
+           "no state_dir and no printers: this site signs no printer "
+           "list (print scouts then need their own printers:)");
+    return true;
+  }
+  if (!site_scout_id(s->doc, &c->cloud_tls, id, sizeof id)) {
+    fprintf(stderr, "sr-device-scout: cannot read the site's certificate (cloud_tls.cert) to "
+                    "sign the printer list; enroll the site first\n");
+    return false;
+  }
+  if (c->state_dir)
+    sr_config_path(s->doc, c->state_dir, state_dir, sizeof state_dir);
+  s->book = sr_printer_book_new(s->key, c->tenant, NULL, err, sizeof err);
+  if (!s->book || !printer_list_signer_start(&s->signer, sr_loop_default(), s->panel.cloud, s->key,
+                                             c->tenant, id, c->state_dir ? state_dir : NULL,
+                                             s->printers, s->book, (double)c->printer_list_every)) {
+    fprintf(stderr, "sr-device-scout: cannot start signing the printer list\n");
+    return false;
+  }
+  return true;
 }
 
 static bool start(site *s) {
@@ -164,7 +197,9 @@ static bool start(site *s) {
                              .on_result = discovery_result_to_cloud,
                              .result_ctx = s};
   discovery_schedule(&s->discovery);
-  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co);
+  if (!start_signer(s))
+    return false;
+  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co, s->book);
 }
 
 static void site_free(site *s) {
@@ -172,10 +207,12 @@ static void site_free(site *s) {
   for (size_t i = 0; i < s->n_drivers; i++)
     sr_instance_destroy(s->drivers[i]);
   heartbeat_stop(&s->heartbeat);        /* before the client its calls use */
+  printer_list_signer_stop(&s->signer); /* likewise */
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
   sr_http_server_free(s->http);
   deliverer_free(&s->deliverer); /* before the plugins and the key it uses */
+  sr_printer_book_free(s->book); /* after the deliverer that asks it */
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);
   sr_loader_free(s->loader);
