@@ -31,13 +31,14 @@ static int refuse(const char *program, const sr_service_form *forms, const char 
 
 int sr_service_args_parse(const char *program, const sr_service_form *forms, int argc, char **argv,
                           sr_service_args *out) {
-  enum { CONFIG = 256, TOKEN, RENEW, EMAIL, ONCE, JSON };
+  enum { CONFIG = 256, TOKEN, RENEW, EMAIL, ONCE, JSON, UPLOAD };
   static const struct option options[] = {{"config", required_argument, NULL, CONFIG},
                                           {"token", required_argument, NULL, TOKEN},
                                           {"renew", no_argument, NULL, RENEW},
                                           {"email", required_argument, NULL, EMAIL},
                                           {"once", no_argument, NULL, ONCE},
                                           {"json", no_argument, NULL, JSON},
+                                          {"upload", no_argument, NULL, UPLOAD},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
   memset(out, 0, sizeof *out);
@@ -61,10 +62,11 @@ int sr_service_args_parse(const char *program, const sr_service_form *forms, int
     snprintf(known, sizeof known, "--%s", index >= 0 ? options[index].name : "");
     const char *word = opt == '?' || opt == ':' || index < 0 ? args[optind - 1] : known;
     index = -1;
-    bool allowed = opt == CONFIG || opt == 'h' || (opt == TOKEN && out->enroll) ||
-                   (opt == RENEW && v && strcmp(v, "passcode") == 0) ||
-                   (opt == EMAIL && v && strcmp(v, "register") == 0) ||
-                   ((opt == ONCE || opt == JSON) && v && strcmp(v, "discover") == 0);
+    bool allowed =
+        opt == CONFIG || opt == 'h' || (opt == TOKEN && out->enroll) ||
+        (opt == RENEW && v && strcmp(v, "passcode") == 0) ||
+        (opt == EMAIL && v && strcmp(v, "register") == 0) ||
+        ((opt == ONCE || opt == JSON || opt == UPLOAD) && v && strcmp(v, "discover") == 0);
     if (opt == ':')
       return refuse(program, forms, v, "this option needs a value:", word);
     if (opt == '?' || !allowed)
@@ -76,6 +78,7 @@ int sr_service_args_parse(const char *program, const sr_service_form *forms, int
     case RENEW: out->renew = true; break;
     case ONCE: out->once = true; break;
     case JSON: out->json = true; break;
+    case UPLOAD: out->upload = true; break;
     case EMAIL:
       if (sr_email_normalise(optarg, mail, sizeof mail) != SR_OK)
         return refuse(program, forms, v, "--email: not an email address:", optarg);

@@ -20,6 +20,7 @@ typedef struct sr_service_args {
   bool enroll;        /* verb is "enroll" */
   bool once;          /* --once (discover) */
   bool json;          /* --json (discover) */
+  bool upload;        /* --upload (discover): the result to the cloud too */
 } sr_service_args;
 
 /* One way to call a service: its verb (NULL: run the service) and the
@@ -32,7 +33,7 @@ typedef struct sr_service_form {
 /* Parses argv with getopt_long after the verb, if any (so options come
  * in any order): `forms` ({0}-terminated) are what `program` accepts;
  * --config everywhere, --token with enroll (required), --renew with
- * passcode, --email ADDRESS (checked) with register, --once and --json
+ * passcode, --email ADDRESS (checked) with register, --once, --json and --upload
  * with discover. Returns -1 to go on
  * with *out filled; otherwise the exit status: 0 after --help/-h (the
  * usage on stdout), 64 after a mistake (said, with the usage, on stderr). */

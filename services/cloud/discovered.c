@@ -234,9 +234,9 @@ static bool scan_number(json_t *scan, const char *key, int64_t min, int64_t max,
 }
 
 static bool check_scan(json_t *scan, size_t n_devices, scan_part *s, sr_http_response *resp) {
-  static const char *const keys[] = {"id",           "started_at", "finished_at", "complete",
-                                     "addresses",    "packets",    "part",        "parts",
-                                     "device_count", NULL};
+  static const char *const keys[] = {
+      "id",   "started_at", "finished_at",  "complete",     "addresses",           "packets",
+      "part", "parts",      "device_count", "send_seconds", "last_answer_seconds", NULL};
   *s = (scan_part){.part = 1, .parts = 1, .device_count = -1};
   if (!json_is_object(scan)) {
     sr_http_reply_error(resp, 400, "invalid",
@@ -277,6 +277,16 @@ static bool check_scan(json_t *scan, size_t n_devices, scan_part *s, sr_http_res
       !scan_number(scan, "device_count", 0, s->parts * CLOUD_DISCOVERY_MAX_DEVICES,
                    &s->device_count, resp))
     return false;
+  /* the scan's own timings (bench/discovery reads them), kept nowhere */
+  static const char *const timings[] = {"send_seconds", "last_answer_seconds"};
+  for (size_t i = 0; i < 2; i++) {
+    json_t *t = json_object_get(scan, timings[i]);
+    if (t && (!json_is_number(t) || json_number_value(t) < 0 || json_number_value(t) > 1e7)) {
+      sr_http_reply_error(resp, 400, "invalid",
+                          "'scan.%s' is a number of seconds; nothing was stored", timings[i]);
+      return false;
+    }
+  }
   if (json_object_get(scan, "started_at") && json_object_get(scan, "finished_at") &&
       finished < started) {
     sr_http_reply_error(resp, 400, "invalid",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "device_pick.h"
+#include "json_file.h"
 #include "log.h"
 #include "scan_ports.h"
 #include "scan_schedule.h"
@@ -174,31 +175,6 @@ static json_t *result_json(const discovery *d, bool complete) {
                    send_seconds, "last_answer_seconds", answer_seconds, "devices", devices);
 }
 
-bool discovery_write_state(const char *path, json_t *result, char *err, size_t err_size) {
-  char tmp[PATH_MAX];
-  if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
-    snprintf(err, err_size, "%s: path too long", path);
-    return false;
-  }
-  int fd = mkstemp(tmp); /* mode 0600 */
-  if (fd < 0) {
-    snprintf(err, err_size, "cannot write %s: %s (check state_dir)", path, strerror(errno));
-    return false;
-  }
-  char *text = json_dumps(result, JSON_INDENT(1));
-  size_t len = text ? strlen(text) : 0;
-  bool ok =
-      text && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-  free(text);
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
-    unlink(tmp);
-    return false;
-  }
-  return true;
-}
-
 /* The scan's working state goes; the last result stays. */
 static void end_run(discovery *d) {
   ev_timer_stop(d->loop, &d->progress_timer);
@@ -235,8 +211,12 @@ static void publish(discovery *d) {
     char dir[PATH_MAX - 32], path[PATH_MAX], err[512];
     sr_config_path(d->doc, d->cfg->state_dir, dir, sizeof dir);
     snprintf(path, sizeof path, "%s/discovery.json", dir);
-    if (!discovery_write_state(path, d->last, err, sizeof err))
-      sr_log(SR_LOG_WARN, "discovery", "%s", err);
+    /* the site's own state: made on first use, readable by the site only */
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+      sr_log(SR_LOG_WARN, "discovery", "cannot make %s: %s (check state_dir)", dir,
+             strerror(errno));
+    else if (sr_json_file_write(path, d->last, err, sizeof err) != SR_OK)
+      sr_log(SR_LOG_WARN, "discovery", "%s (check state_dir)", err);
   }
   /* the heap with every device and the result still held: bench/discovery
    * reads it to give the memory each device costs */

@@ -70,14 +70,12 @@ bool discovery_start(discovery *d);
 /* Scans on the configured schedule (nothing when `every` is never). */
 void discovery_schedule(discovery *d);
 /* `discover --once`: one scan, its progress on a terminal's stderr, the
- * table or the JSON on stdout. Returns the exit status. */
-int discovery_once(sr_config *doc, const sr_service_config *cfg, bool as_json);
+ * table or the JSON on stdout; with `to_cloud` the result is also sent to
+ * the cloud (discovery_upload.h) and a failure to send it fails the run.
+ * Returns the exit status. */
+int discovery_once(sr_config *doc, const sr_service_config *cfg, bool as_json, bool to_cloud);
 
 /* Stops a running scan and the schedule, frees everything. */
 void discovery_free(discovery *d);
-
-/* Writes `result` to path atomically (a temporary file renamed over it),
- * mode 0600. */
-bool discovery_write_state(const char *path, json_t *result, char *err, size_t err_size);
 
 #endif

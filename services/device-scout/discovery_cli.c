@@ -1,13 +1,16 @@
 /*
- * `sr-device-scout discover --once --config FILE [--json]`: one scan from
- * the command line, a progress bar with an ETA on stderr when it is a
- * terminal, then a table (or the result JSON) on stdout.
+ * `sr-device-scout discover --once --config FILE [--json] [--upload]`: one
+ * scan from the command line, a progress bar with an ETA on stderr when it
+ * is a terminal, then a table (or the result JSON) on stdout; with
+ * --upload the result also goes to the cloud with the site's certificate,
+ * as a scheduled scan's does.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "discovery.h"
+#include "discovery_upload.h"
 #include "loader.h"
 #include "loop.h"
 #include "service_plugins.h"
@@ -59,7 +62,55 @@ static void print_table(json_t *result) {
          json_is_true(json_object_get(scan, "complete")) ? "complete" : "incomplete");
 }
 
-int discovery_once(sr_config *doc, const sr_service_config *cfg, bool as_json) {
+typedef struct upload_run {
+  struct ev_loop *loop;
+  bool ok;
+} upload_run;
+
+static void on_uploaded(void *ctx, bool ok, const discovery_counts *counts, const char *err) {
+  upload_run *run = ctx;
+  run->ok = ok;
+  if (ok)
+    fprintf(stderr, "sent to the cloud: %lld new, %lld changed, %lld vanished, %lld unchanged\n",
+            (long long)counts->new_, (long long)counts->changed, (long long)counts->vanished,
+            (long long)counts->unchanged);
+  else
+    fprintf(stderr, "sr-device-scout discover: the result was not sent to the cloud: %s\n", err);
+  ev_break(run->loop, EVBREAK_ALL);
+}
+
+/* Sends `result` with the site's client certificate (cloud_tls) and waits
+ * for the cloud's answer. */
+static bool upload(sr_config *doc, const sr_device_scout_config *c, struct ev_loop *loop,
+                   json_t *result) {
+  char cert[1024], key[1024], ca[1024];
+  if (!c->cloud_url || !c->cloud_tls.cert || !c->cloud_tls.key || !c->cloud_tls.ca) {
+    fprintf(stderr, "sr-device-scout discover: --upload needs cloud_url and cloud_tls (cert, key, "
+                    "ca): enroll the site first\n");
+    return false;
+  }
+  sr_config_path(doc, c->cloud_tls.cert, cert, sizeof cert);
+  sr_config_path(doc, c->cloud_tls.key, key, sizeof key);
+  sr_config_path(doc, c->cloud_tls.ca, ca, sizeof ca);
+  sr_cloud_options co = {
+      .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+  sr_cloud_client *cloud = sr_cloud_client_new(&co);
+  upload_run run = {.loop = loop};
+  if (!cloud || sr_cloud_client_use_loop(cloud, loop) != SR_OK) {
+    fprintf(stderr, "sr-device-scout discover: cannot start the cloud client\n");
+  } else {
+    int rc = discovery_upload(cloud, result, on_uploaded, &run);
+    if (rc == SR_OK)
+      ev_run(loop, 0);
+    else
+      fprintf(stderr, "sr-device-scout discover: the result was not sent to the cloud: %s\n",
+              sr_status_name(rc));
+  }
+  sr_cloud_client_free(cloud);
+  return run.ok;
+}
+
+int discovery_once(sr_config *doc, const sr_service_config *cfg, bool as_json, bool to_cloud) {
   const sr_device_scout_config *c = &cfg->u.device_scout;
   struct ev_loop *loop = sr_loop_default();
   sr_loader *loader = sr_loader_new(loop);
@@ -97,7 +148,8 @@ int discovery_once(sr_config *doc, const sr_service_config *cfg, bool as_json) {
       } else {
         print_table(d.last);
       }
-      rc = 0;
+      fflush(stdout);
+      rc = !to_cloud || upload(doc, c, loop, d.last) ? 0 : 1;
     } else if (!run.ok && !d.running) {
       rc = 1;
     } else {

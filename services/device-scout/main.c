@@ -6,7 +6,7 @@
  *
  * usage: sr-device-scout --config FILE
  *        sr-device-scout enroll --config FILE --token TOKEN
- *        sr-device-scout discover --once --config FILE [--json]
+ *        sr-device-scout discover --once --config FILE [--json] [--upload]
  * Prints "panel https://ADDRESS:PORT" on stdout once it is listening.
  */
 #include <signal.h>
@@ -56,7 +56,7 @@ typedef struct site {
 
 static const sr_service_form forms[] = {{NULL, "--config FILE"},
                                         {"enroll", "--config FILE --token TOKEN"},
-                                        {"discover", "--once --config FILE [--json]"},
+                                        {"discover", "--once --config FILE [--json] [--upload]"},
                                         {0}};
 
 /* Each scheduled scan's result goes to the cloud (discovery_upload.h:
@@ -247,7 +247,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (args.verb && strcmp(args.verb, "discover") == 0) {
-    rc = discovery_once(s.doc, &s.cfg, args.json);
+    rc = discovery_once(s.doc, &s.cfg, args.json, args.upload);
   } else if (args.enroll) {
     rc = enroll(&s, args.token);
   } else if (start(&s)) {
