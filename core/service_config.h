@@ -213,6 +213,12 @@ typedef struct sr_identity_config {
   const char *secret_file; /* file holding the site secret (SR1-...) */
 } sr_identity_config;
 
+/* How often the site reads each part of its printers (monitor.c), and
+ * sends its health report when nothing changed; seconds. */
+typedef struct sr_monitor_config {
+  int64_t status, alerts, meters, supplies, health;
+} sr_monitor_config;
+
 typedef struct sr_device_scout_config {
   sr_listen_config panel; /* the panel API */
   sr_api_limits_config api_limits;
@@ -230,6 +236,7 @@ typedef struct sr_device_scout_config {
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
   sr_delivery_config delivery;
+  sr_monitor_config monitor;
 } sr_device_scout_config;
 
 typedef struct sr_service_config {

@@ -17,13 +17,16 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "loop.h"
+#include "monitor.h"
 #include "panel.h"
+#include "scout_health.h"
 #include "service_main.h"
 #include "service_plugins.h"
 #include "site_key.h"
 #include "sr/abi.h"
 
 #define MAX_IDPS 8
+#define MAX_DRIVERS 8
 /* Directory logins checked at once, and waiting beyond those (then 503):
  * each holds a thread for up to the provider's timeout. */
 #define DIRECTORY_THREADS 4
@@ -39,8 +42,13 @@ typedef struct site {
   panel panel;
   sr_http_server *http;
   sr_worker_pool *pool;
-  heartbeat heartbeat; /* tells the cloud this site is running */
-  deliverer deliverer; /* prints released jobs from their cloud copy (failover) */
+  heartbeat heartbeat;               /* tells the cloud this site is running */
+  deliverer deliverer;               /* prints released jobs from their cloud copy (failover) */
+  sr_instance *drivers[MAX_DRIVERS]; /* device drivers, for monitoring */
+  size_t n_drivers;
+  monitor *monitor;        /* reads the printers, sends what changed */
+  sr_scout_health *health; /* the site's health report */
+  const char *config_path;
 } site;
 
 static const sr_service_form forms[] = {
@@ -62,6 +70,38 @@ static int enroll(site *s, const char *token) {
   }
   printf("enrolled as %s; certificate in %s\n", id, cert);
   return 0;
+}
+
+/* Printer monitoring and the health report, both through the panel's
+ * cloud client (on the loop). */
+static bool start_monitoring(site *s) {
+  const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  char err[1024];
+  if (sr_instances_create(s->loader, SR_PLUGIN_DEVICE, c->drivers, s->drivers, MAX_DRIVERS,
+                          &s->n_drivers, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
+  monitor_options mo = {.loop = sr_loop_default(),
+                        .cloud = s->panel.cloud,
+                        .drivers = s->drivers,
+                        .n_drivers = s->n_drivers,
+                        .snmp = {.version = c->snmp.version,
+                                 .community = c->snmp.community,
+                                 .timeout_ms = (int)c->snmp.timeout_ms,
+                                 .retries = (int)c->snmp.retries},
+                        .every = c->monitor};
+  s->monitor = monitor_start(&mo);
+  if (!s->monitor && s->n_drivers > 0) {
+    fprintf(stderr, "sr-device-scout: cannot start the threads that read printers\n");
+    return false;
+  }
+  sr_scout_health_options ho = {.loop = sr_loop_default(),
+                                .cloud = s->panel.cloud,
+                                .config_path = s->config_path,
+                                .every = (double)c->monitor.health};
+  s->health = sr_scout_health_start(&ho);
+  return s->health != NULL;
 }
 
 static bool start(site *s) {
@@ -132,17 +172,22 @@ static bool start(site *s) {
     return false;
   }
   heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud);
-  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co);
+  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co) &&
+         start_monitoring(s);
 }
 
 static void site_free(site *s) {
   heartbeat_stop(&s->heartbeat);        /* before the client its calls use */
+  sr_scout_health_free(s->health);      /* likewise */
+  monitor_free(s->monitor);             /* likewise; waits for its reads */
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
   sr_http_server_free(s->http);
   deliverer_free(&s->deliverer); /* before the plugins and the key it uses */
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);
+  for (size_t i = 0; i < s->n_drivers; i++)
+    sr_instance_destroy(s->drivers[i]);
   sr_loader_free(s->loader);
   sr_site_key_free(s->key);
   sr_config_free(s->doc);
@@ -161,7 +206,7 @@ int main(int argc, char **argv) {
   if (status >= 0)
     return status;
   signal(SIGPIPE, SIG_IGN);
-  site s = {0};
+  site s = {.config_path = args.config};
   int rc = 1;
   if (!sr_service_config_load(args.config, SR_SERVICE_DEVICE_SCOUT, &s.doc, &s.cfg)) {
     site_free(&s);
