@@ -27,7 +27,7 @@ main_packages=(
 )
 test_packages=(
   # real peers of the integration tests
-  mosquitto-clients slapd ldap-utils python3-aiosmtpd
+  mosquitto-clients slapd ldap-utils python3-aiosmtpd snmp
   # route_table: reads docs/api/*.yaml
   python3-yaml
   # tenant_boundary: reads the cloud database and unseals a key as a thief would
