@@ -199,7 +199,7 @@ static void post_answered(void *ctx, int status, json_t *reply, const char *err)
         w->sent[s] = p->text[s];
         p->text[s] = NULL;
       }
-    sr_log(SR_LOG_INFO, "monitor", "device %s: read %lu sent %s", p->id, p->cycle, names);
+    sr_log(SR_LOG_INFO, "monitor", "device %s: read %lu: sent %s", p->id, p->cycle, names);
   } else if (w) { /* not noted as sent: the next read sends it again */
     sr_log(SR_LOG_WARN, "monitor", "device %s: read %lu: %s not taken: %s", p->id, p->cycle, names,
            status ? sr_cloud_error_message(reply, "no reason given") : err);
