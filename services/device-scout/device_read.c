@@ -19,25 +19,26 @@ int device_pick_driver(sr_instance **drivers, size_t n, const device_address *wh
   char descr[256] = "", object_id[128] = "", hr_descr[256] = "", serial[64] = "";
   char err[256];
   sr_snmp *session = NULL;
-  if (where->snmp && sr_snmp_open(where->snmp, snmp, &session, err, sizeof err) == SR_OK) {
-    int rc = sr_snmp_get(session, "1.3.6.1.2.1.1.1.0", descr, sizeof descr); /* sysDescr */
-    if (rc == SR_ERR_TIMEOUT) {
-      sr_snmp_close(session);
-      return where->ipp_uri ? -1 : -2;
-    }
+  /* silent: an agent that does not answer (or cannot be opened): then only
+   * a driver reading IPP may know the device */
+  bool silent = where->snmp != NULL;
+  if (where->snmp && sr_snmp_open(where->snmp, snmp, &session, err, sizeof err) == SR_OK)
+    silent = sr_snmp_get(session, "1.3.6.1.2.1.1.1.0", descr, sizeof descr) /* sysDescr */ ==
+             SR_ERR_TIMEOUT;
+  if (session && !silent) {
     sr_snmp_get(session, "1.3.6.1.2.1.1.2.0", object_id, sizeof object_id);      /* sysObjectID */
     sr_snmp_get(session, "1.3.6.1.2.1.25.3.2.1.3.1", hr_descr, sizeof hr_descr); /* hrDeviceDescr */
     sr_snmp_get(session, "1.3.6.1.2.1.43.5.1.1.17.1", serial, sizeof serial); /* prtGeneralSerial */
-    sr_snmp_close(session);
   }
+  sr_snmp_close(session);
   sr_device_probe probe = {.struct_size = sizeof probe,
                            .address = where->snmp,
+                           .snmp_address = silent ? NULL : where->snmp,
                            .sys_object_id = object_id,
                            .sys_descr = descr,
                            .hr_device_descr = hr_descr,
                            .ipp_uri = where->ipp_uri,
-                           .serial = serial,
-                           .snmp_address = where->snmp};
+                           .serial = serial};
   int best = -1, best_score = 0;
   for (size_t i = 0; i < n; i++) {
     sr_device_identity id = {.struct_size = sizeof id};
@@ -50,7 +51,7 @@ int device_pick_driver(sr_instance **drivers, size_t n, const device_address *wh
       best_score = id.score;
     }
   }
-  return best;
+  return best < 0 && silent ? -2 : best;
 }
 
 /* ---- the sections as JSON ---- */
@@ -159,11 +160,15 @@ void device_read(sr_instance *driver, const device_address *where, const sr_snmp
   /* the status first: a device that does not answer it is offline, and
    * the other sections are not asked (each would wait for its timeout) */
   sr_device_status status = {.struct_size = sizeof status};
-  sr_instance_call_begin(driver);
-  int rc =
-      ops->read_status ? ops->read_status(driver->state, &target, &status) : SR_ERR_UNSUPPORTED;
-  sr_instance_call_end(driver);
-  if (rc == SR_ERR_TIMEOUT || rc == SR_ERR_CONNECT || (!session && !where->ipp_uri)) {
+  int rc = SR_ERR_UNSUPPORTED;
+  if (where->snmp && !session) { /* its address does not resolve: as silent as can be */
+    rc = SR_ERR_CONNECT;
+  } else if (ops->read_status) {
+    sr_instance_call_begin(driver);
+    rc = ops->read_status(driver->state, &target, &status);
+    sr_instance_call_end(driver);
+  }
+  if (rc == SR_ERR_TIMEOUT || rc == SR_ERR_CONNECT) {
     out[SECTION_STATUS] = json_pack("{s:s, s:s, s:[]}", "state", "offline", "message",
                                     "the printer does not answer", "conditions");
     sr_snmp_close(session);

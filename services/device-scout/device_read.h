@@ -31,8 +31,9 @@ typedef struct device_address {
 } device_address;
 
 /* The driver of `drivers` (n of them) that knows the device best (highest
- * identify score; ties: the earlier), from what its SNMP agent says; -1
- * if none does, -2 if the agent did not answer. Stand-in for the drivers'
+ * identify score; ties: the earlier), from what its SNMP agent says and
+ * its IPP URI; -1 if none does, -2 if none does and its agent did not
+ * answer (offline). Stand-in for the drivers'
  * sr_device_pick (core/device_pick.h) until it is merged. */
 int device_pick_driver(sr_instance **drivers, size_t n, const device_address *where,
                        const sr_snmp_options *snmp);
