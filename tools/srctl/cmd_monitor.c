@@ -9,6 +9,29 @@
 
 static bool id_ok(const char *id) { return id[0] && strlen(id) <= 64 && !strpbrk(id, "/?#% &"); }
 
+/* After the options: GET /api/v1/devices/ID/WHAT for the one positional
+ * ID. The reply (caller decrefs) with *rc 0, or NULL with *rc the exit
+ * status (said on stderr). Closes the session. */
+static json_t *device_get(srctl_parser *p, srctl_cloud *a, char **argv, const char *what, int *rc) {
+  *rc = 0;
+  if (!srctl_positionals(p, 1, 1)) {
+    *rc = p->status;
+    return NULL;
+  }
+  const char *id = argv[optind];
+  if (!id_ok(id)) {
+    *rc = srctl_refuse(p, "'%s' is not a device id (see `srctl device list`)", id);
+    return NULL;
+  }
+  if ((*rc = srctl_cloud_open(a, p)))
+    return NULL;
+  char path[320];
+  snprintf(path, sizeof path, "/api/v1/devices/%s/%s", id, what);
+  json_t *reply = srctl_cloud_call(a, "GET", path, NULL, 200, rc);
+  srctl_cloud_close(a);
+  return reply;
+}
+
 /* "name (type, color): 42%" lines of a supplies list. */
 static void print_supplies(const json_t *supplies) {
   size_t i;
@@ -79,23 +102,13 @@ int srctl_device_status(const srctl_command *cmd, int argc, char **argv) {
   while ((opt = srctl_next(&p)) != -1)
     if (opt == SRCTL_STOP)
       return p.status;
-  if (!srctl_positionals(&p, 1, 1))
-    return p.status;
-  const char *id = argv[optind];
-  if (!id_ok(id))
-    return srctl_refuse(&p, "'%s' is not a device id (see `srctl device list`)", id);
-  int rc = srctl_cloud_open(&a, &p);
-  if (rc)
-    return rc;
-  char path[160];
-  snprintf(path, sizeof path, "/api/v1/devices/%s/monitor", id);
-  json_t *reply = srctl_cloud_call(&a, "GET", path, NULL, 200, &rc);
+  int rc;
+  json_t *reply = device_get(&p, &a, argv, "monitor", &rc);
   if (reply && a.json)
     srctl_print_json(reply);
   else if (reply)
     print_status(reply);
   json_decref(reply);
-  srctl_cloud_close(&a);
   return rc;
 }
 
@@ -128,18 +141,11 @@ int srctl_device_history(const srctl_command *cmd, int argc, char **argv) {
     default: return p.status;
     }
   }
-  if (!srctl_positionals(&p, 1, 1))
-    return p.status;
-  const char *id = argv[optind];
-  if (!id_ok(id))
-    return srctl_refuse(&p, "'%s' is not a device id (see `srctl device list`)", id);
-  int rc = srctl_cloud_open(&a, &p);
-  if (rc)
-    return rc;
-  char path[256];
-  snprintf(path, sizeof path, "/api/v1/devices/%s/history?since=%s%s%s", id, since ? since : "0",
-           kind ? "&kind=" : "", kind ? kind : "");
-  json_t *reply = srctl_cloud_call(&a, "GET", path, NULL, 200, &rc);
+  char query[160];
+  snprintf(query, sizeof query, "history?since=%s%s%s", since ? since : "0", kind ? "&kind=" : "",
+           kind ? kind : "");
+  int rc;
+  json_t *reply = device_get(&p, &a, argv, query, &rc);
   if (reply && a.json) {
     srctl_print_json(reply);
   } else if (reply) {
@@ -157,6 +163,5 @@ int srctl_device_history(const srctl_command *cmd, int argc, char **argv) {
       printf("(more: ask again with --since the last time shown)\n");
   }
   json_decref(reply);
-  srctl_cloud_close(&a);
   return rc;
 }
