@@ -78,7 +78,7 @@ static void answered(void *ctx, int status, json_t *reply, const char *err) {
     else
       sr_log(SR_LOG_WARN, "health", "health report not sent: %s; trying again later", err);
     h->failing = true;
-    free(h->last_sent_body); /* send it again at the next check */
+    free(h->last_sent_body); /* send it again min_gap after this one */
     h->last_sent_body = NULL;
   }
   json_decref(reply);
@@ -92,10 +92,9 @@ static void maybe_send(sr_scout_health *h) {
   double now = ev_now(h->o.loop);
   json_t *report = report_without_uptime(h);
   char *body = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
+  /* never sent, or the last one failed: last_sent_body is NULL (changed) */
   bool changed = !h->last_sent_body || !body || strcmp(body, h->last_sent_body) != 0;
-  bool due = !h->last_sent_body ? true
-             : changed          ? now - h->last_sent >= h->o.min_gap
-                                : now - h->last_sent >= h->o.every;
+  bool due = now - h->last_sent >= (changed ? h->o.min_gap : h->o.every);
   if (due && body) {
     json_object_set_new(report, "uptime", json_integer((json_int_t)(now - h->started)));
     if (sr_cloud_call_async(h->o.cloud, "PUT", "/api/v1/scout/health", report, NULL, answered, h) ==
@@ -127,6 +126,7 @@ sr_scout_health *sr_scout_health_start(const sr_scout_health_options *options) {
   if (h->o.min_gap <= 0)
     h->o.min_gap = DEFAULT_MIN_GAP_S;
   h->started = ev_now(h->o.loop);
+  h->last_sent = h->started - h->o.min_gap; /* the first report is due now */
   hash_config(h->o.config_path, h->config_hash);
   double check = h->o.min_gap < CHECK_EVERY_S ? h->o.min_gap : CHECK_EVERY_S;
   ev_timer_init(&h->timer, on_timer, check, check);

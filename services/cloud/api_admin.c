@@ -370,6 +370,8 @@ void cloud_admin_devices(cloud_call *k) {
 
 void cloud_admin_device_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "devices", "device", k->id, k->resp);
+  if (k->resp->status == 204) /* a device added again later starts afresh */
+    cloud_monitoring_forget(k->c, k->tenant, k->id);
 }
 
 /* A scout is online while its MQTT presence says so, or when it made an

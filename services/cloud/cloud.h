@@ -467,6 +467,9 @@ void cloud_site_devices(cloud_call *k);
 /* GET /api/v1/devices/{id}/monitor and /history (admin). */
 void cloud_admin_device_monitor(cloud_call *k);
 void cloud_admin_device_history(cloud_call *k);
+/* Deletes what monitoring kept about a device (it was removed); a failure
+ * shows in cloud_db_errors() (the router then answers 500). */
+void cloud_monitoring_forget(cloud *c, const char *tenant, const char *device);
 /* Deletes history rows past their retention (a batch a minute). On the loop. */
 void cloud_monitoring_sweep(cloud *c);
 

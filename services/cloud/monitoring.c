@@ -369,6 +369,13 @@ void cloud_admin_device_history(cloud_call *k) {
                                json_array_size(history) == HISTORY_ROWS_MAX));
 }
 
+void cloud_monitoring_forget(cloud *c, const char *tenant, const char *device) {
+  cloud_db_run(c->db, "DELETE FROM device_state WHERE tenant = ? AND device = ?", "tt", tenant,
+               device);
+  cloud_db_run(c->db, "DELETE FROM device_history WHERE tenant = ? AND device = ?", "tt", tenant,
+               device);
+}
+
 void cloud_monitoring_sweep(cloud *c) {
   static int64_t next; /* this process's next pass; other instances do the same, harmlessly */
   int64_t now = time(NULL);

@@ -13,6 +13,7 @@
 #    read: the positive signal that a cycle ended);
 #  - a printer that stops answering is reported offline once, not each read,
 #    and back when it answers again;
+#  - a removed device is no longer read, and its history is forgotten;
 #  - a site reports only on its tenant's devices, and bad values are refused;
 #  - the print scout's and the site's health reports show in scout list.
 # usage: device_monitor.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
@@ -137,6 +138,19 @@ check "it is not reported again at the next reads" ok '[ "$(history_count p2 sta
 check "one offline row in its history" ok '[ "$(offline_rows)" = 1 ]'
 snmpd_launch p2 || echo "snmpd p2 did not start again"
 check "answering again, it is reported idle again" wait_monitor p2 '.status.state == "idle"'
+
+# ---- a device removed: the site stops reading it, the cloud forgets its history
+stack_srctl device remove p2 >/dev/null
+dropped() {
+  for _ in $(seq 200); do
+    grep -q "device p2 is no longer the site's" "$site_log" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+check "the site stops monitoring a removed device" dropped
+stack_srctl device add p2 --uri "ipp://127.0.0.22:631/ipp/print" >/dev/null
+check "added again, it starts with no history" ok '[ "$(history_count p2 status)" = 0 ]'
 
 # ---- the cloud's checks: the tenant boundary and the values
 site_call() { # PATH BODY: the HTTP status of a POST with the site's certificate
