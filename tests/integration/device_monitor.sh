@@ -15,7 +15,8 @@
 #    and back when it answers again;
 #  - a removed device is no longer read, and its history is forgotten;
 #  - a site reports only on its tenant's devices, and bad values are refused;
-#  - the print scout's and the site's health reports show in scout list.
+#  - the print scout's and the site's health reports show in scout list, and
+#    a change (a held job) in the next report, at most one a minute.
 # usage: device_monitor.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -101,13 +102,17 @@ else
 fi
 
 # ---- an unchanged printer sends nothing
+# (the cloud logs each request at debug level: the posts it received)
+posts() { grep -c "POST /api/v1/site/devices/$1/observations" "$stack_dir/cloud/log" || true; }
 before=$(history_count p1)
+posts_before=$(posts p1)
 r=$(last_read p1)
-line=$(wait_read p1 $((r + 2)))
+line=$(wait_read p1 $((r + 2))) # read r+2 began after read r+1 ended, which was after the counts
 check "a read of unchanged values sends nothing (the site says so)" \
   ok '[[ "$line" == *"nothing changed"* ]]'
-check "and the history did not grow across that whole read ($before rows)" \
-  ok '[ "$(history_count p1)" = "$before" ]'
+check "the cloud received no observation of p1 across that whole read" \
+  ok '[ "$(posts p1)" = "$posts_before" ]'
+check "and the history did not grow ($before rows)" ok '[ "$(history_count p1)" = "$before" ]'
 
 # ---- a changed toner level shows after the next read, as one history row
 supplies_before=$(history_count p1 supplies)
@@ -132,9 +137,11 @@ offline_rows() {
   stack_srctl device history p2 --kind status --json | jq '[.history[] | select(.value.state == "offline")] | length'
 }
 statuses=$(history_count p2 status)
+posts_before=$(posts p2)
 r=$(last_read p2)
 line=$(wait_read p2 $((r + 2)))
-check "it is not reported again at the next reads" ok '[ "$(history_count p2 status)" = "$statuses" ]'
+check "it is not reported again at the next reads" ok '[ "$(posts p2)" = "$posts_before" ]'
+check "its status history did not grow" ok '[ "$(history_count p2 status)" = "$statuses" ]'
 check "one offline row in its history" ok '[ "$(offline_rows)" = 1 ]'
 snmpd_launch p2 || echo "snmpd p2 did not start again"
 check "answering again, it is reported idle again" wait_monitor p2 '.status.state == "idle"'
@@ -190,5 +197,22 @@ check "with its configuration's hash" \
   ok '[ "$(scout_row site | jq -r .config_version)" = "$(config_hash "$stack_dir/site/site.yaml")" ]'
 check "srctl scout list prints version, uptime, held jobs" \
   ok 'stack_srctl scout list | grep "kind=print" | grep "version=$version" | grep -q "held_jobs=0"'
+
+# A change (a job held) is reported, but not sooner than a minute after the
+# report before it.
+epoch() { date -u -d "$1" +%s; }
+first_report=$(epoch "$(scout_row print | jq -r .health_at)")
+"$bin/srctl" submit "$src/tests/data/three-pages.pdf" --queue "$queue_uri" --title "Held" >/dev/null
+held_reported() {
+  for _ in $(seq 900); do # the minute between reports, and a check's 5 s
+    [ "$(scout_row print | jq -r .held_jobs)" = 1 ] && return 0
+    sleep 0.1
+  done
+  echo "  held_jobs still $(scout_row print | jq -r .held_jobs) after 90 s"
+  return 1
+}
+check "a job held at the print scout shows in its next health report" held_reported
+check "that report came at least a minute after the one before" \
+  ok '[ $(($(epoch "$(scout_row print | jq -r .health_at)") - first_report)) -ge 59 ]'
 
 checks_done
