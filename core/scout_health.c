@@ -17,7 +17,7 @@ struct sr_scout_health {
   sr_scout_health_options o;
   ev_timer timer;
   double started;       /* ev_now at start: the uptime's origin */
-  double last_sent;     /* ev_now of the last report sent */
+  double last_sent;     /* ev_now of the last report's answer (or of its call) */
   char *last_sent_body; /* that report without its uptime: what "changed" compares */
   bool in_flight;       /* a call has not answered yet */
   bool stopped;         /* freed while a call was in flight: the answer frees it */
@@ -63,6 +63,9 @@ json_t *sr_scout_health_report(sr_scout_health *h) {
 static void answered(void *ctx, int status, json_t *reply, const char *err) {
   sr_scout_health *h = ctx;
   h->in_flight = false;
+  /* the gap counts from the answer: the cloud received it before that, and
+   * the loop may have run late since the call was made */
+  h->last_sent = ev_now(h->o.loop);
   if (h->stopped) {
     json_decref(reply);
     sr_scout_health_free(h);
