@@ -34,7 +34,7 @@ for name in "${names[@]}"; do
   # reach past the first checks much sooner with them
   case $name in
     ipp | config) dict=(-dict="tests/fuzz/dict/$name.dict") ;;
-    cloud_body | panel_body | release_cmd | release_evt | job_info) dict=(-dict=tests/fuzz/dict/json.dict) ;;
+    cloud_body | discovery | panel_body | release_cmd | release_evt | job_info) dict=(-dict=tests/fuzz/dict/json.dict) ;;
     *) dict=() ;;
   esac
   log=$work/$name.log

@@ -5,9 +5,11 @@
  */
 #include "address_check.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A host name (letters, digits, '-', '.', each label 1-63 characters) or
  * an IPv4 literal; IPv6 literals come in brackets and are checked apart. */
@@ -78,4 +80,48 @@ bool sr_printer_uri_ok(const char *uri) {
     return host_port_ok(host, host_len);
   }
   return false;
+}
+
+bool sr_host_ok(const char *s) {
+  unsigned char addr[16];
+  return s && (inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1 ||
+               host_name_ok(s, strlen(s)));
+}
+
+/* The host of HOST[:PORT] or [V6][:PORT], the whole of `s`, into out. */
+static bool copy_host(const char *s, size_t n, char *out, size_t out_size) {
+  if (!host_port_ok(s, n))
+    return false;
+  const char *host = s;
+  size_t len;
+  if (s[0] == '[') {
+    host = s + 1;
+    len = (size_t)((const char *)memchr(s, ']', n) - host);
+  } else {
+    const char *colon = memchr(s, ':', n);
+    len = colon ? (size_t)(colon - s) : n;
+  }
+  if (len >= out_size)
+    return false;
+  memcpy(out, host, len);
+  out[len] = '\0';
+  return true;
+}
+
+bool sr_uri_host(const char *uri, char *out, size_t out_size) {
+  if (!sr_printer_uri_ok(uri))
+    return false;
+  const char *host = strstr(uri, "://") + 3, *path = strchr(host, '/');
+  return copy_host(host, path ? (size_t)(path - host) : strlen(host), out, out_size);
+}
+
+bool sr_snmp_host(const char *address, char *out, size_t out_size) {
+  return sr_snmp_address_ok(address) && copy_host(address, strlen(address), out, out_size);
+}
+
+bool sr_same_host(const char *a, const char *b) {
+  unsigned char x[16], y[16];
+  if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+    return memcmp(x, y, sizeof x) == 0;
+  return strcasecmp(a, b) == 0;
 }

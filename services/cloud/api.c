@@ -86,9 +86,26 @@ static const cloud_route routes[] = {
      CLOUD_PRINT_SCOUT,
      cloud_scout_register_complete,
      FIELDS("registration", "code", "pin_hash")},
+    /* network card readers (readers.c): the reader's credential is the
+     * bearer token of a swipe its site service forwards */
+    {{"GET", V1 "/readers"}, CLOUD_ADMIN, cloud_admin_readers, NULL},
+    {{"POST", V1 "/readers"}, CLOUD_ADMIN, cloud_admin_reader_add, FIELDS("device", "name")},
+    {{"DELETE", V1 "/readers/{id}"}, CLOUD_ADMIN, cloud_admin_reader_remove, NULL},
+    {{"POST", V1 "/site/readers/enroll"}, CLOUD_SITE, cloud_site_reader_enroll, FIELDS("token")},
+    {{"POST", V1 "/site/readers/swipe"}, CLOUD_SITE, cloud_site_reader_swipe, FIELDS("card_hash")},
     {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, site_heartbeat, NULL},
-    /* monitoring and health (monitoring.c, health.c) */
+    /* printer discovery (discovered.c) */
+    {{"PUT", V1 "/site/discovery"},
+     CLOUD_SITE,
+     cloud_site_discovery_put,
+     FIELDS("scan", "devices")},
     {{"GET", V1 "/site/devices"}, CLOUD_SITE, cloud_site_devices, NULL},
+    {{"GET", V1 "/discovered"}, CLOUD_ADMIN, cloud_admin_discovered, NULL},
+    {{"POST", V1 "/discovered/{id}/accept"},
+     CLOUD_ADMIN,
+     cloud_admin_discovered_accept,
+     FIELDS("id", "name")},
+    /* monitoring and health (monitoring.c, health.c) */
     {{"POST", V1 "/site/devices/{id}/observations"},
      CLOUD_SITE,
      cloud_site_observations,

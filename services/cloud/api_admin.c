@@ -15,16 +15,6 @@
 #include "sr/abi.h"
 #include "x509_issue.h"
 
-static bool is_slug(const char *s, size_t max) {
-  size_t n = strlen(s);
-  if (n == 0 || n > max || s[0] == '-')
-    return false;
-  for (; *s; s++)
-    if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
-      return false;
-  return true;
-}
-
 static bool is_hash(const json_t *v) {
   const char *s = json_string_value(v);
   if (!s || strlen(s) != SR_IDHASH_HEX_LEN)
@@ -57,7 +47,7 @@ void cloud_admin_tenant_add(cloud_call *k) {
   if (!body)
     return;
   const char *id = text_of(body, "id"), *name = text_of(body, "name");
-  if (!id || !is_slug(id, 32)) {
+  if (!id || !cloud_slug_ok(id, 32)) {
     sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 32 of a-z, 0-9 and '-'");
   } else if (!name_ok(body, resp)) {
     /* answered */
@@ -164,7 +154,7 @@ void cloud_admin_device_add(cloud_call *k) {
   bool uris_ok = json_is_array(uris) && json_array_size(uris) > 0 && json_array_size(uris) <= 8;
   for (size_t i = 0; uris_ok && i < json_array_size(uris); i++)
     uris_ok = sr_printer_uri_ok(json_string_value(json_array_get(uris, i)));
-  if (!id || !is_slug(id, 64)) {
+  if (!id || !cloud_slug_ok(id, 64)) {
     sr_http_reply_error(resp, 400, "invalid", "'id' must be 1 to 64 of a-z, 0-9 and '-'");
   } else if (!name_ok(body, resp)) {
     /* answered */

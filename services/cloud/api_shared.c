@@ -22,19 +22,26 @@ json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
     json_decref(body);
     return NULL;
   }
+  const char *key = cloud_unknown_field(body, allowed);
+  if (key) {
+    sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
+    json_decref(body);
+    return NULL;
+  }
+  return body;
+}
+
+const char *cloud_unknown_field(json_t *object, const char *const *allowed) {
   const char *key;
   json_t *value;
-  json_object_foreach(body, key, value) {
+  json_object_foreach(object, key, value) {
     bool known = false;
     for (size_t i = 0; allowed[i] && !known; i++)
       known = strcmp(key, allowed[i]) == 0;
-    if (!known) {
-      sr_http_reply_error(resp, 400, "unknown_field", "unknown field '%.64s'", key);
-      json_decref(body);
-      return NULL;
-    }
+    if (!known)
+      return key;
   }
-  return body;
+  return NULL;
 }
 
 void cloud_api_db_error(sr_http_response *resp, const char *what) {

@@ -102,6 +102,9 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
  * (NULL-terminated); else NULL and a 400 in resp. Caller decrefs. */
 json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
                        const char *const *allowed);
+/* The first key of `object` that is not in `allowed` (NULL-terminated),
+ * or NULL when all are (the key is borrowed from object). */
+const char *cloud_unknown_field(json_t *object, const char *const *allowed);
 /* A 500 for a database failure while doing `what` (the cause is logged
  * where it happened): never a "not found" or "unauthenticated". */
 void cloud_api_db_error(sr_http_response *resp, const char *what);
@@ -179,6 +182,21 @@ void cloud_api_enroll(cloud_call *k);
 json_t *cloud_panel_session(cloud *c, const json_t *site, const sr_http_request *req,
                             sr_http_response *resp);
 
+/* ---- readers.c (network card readers) ---- */
+
+/* GET, POST /api/v1/readers and DELETE /api/v1/readers/{id} (a tenant
+ * administrator): a reader bound to a device, its one-time enrollment
+ * token; removal revokes its credential at once. */
+void cloud_admin_readers(cloud_call *k);
+void cloud_admin_reader_add(cloud_call *k);
+void cloud_admin_reader_remove(cloud_call *k);
+/* POST /api/v1/site/readers/enroll (a site service): the token for the
+ * reader's credential, shown once. */
+void cloud_site_reader_enroll(cloud_call *k);
+/* POST /api/v1/site/readers/swipe (a site service, the reader's credential
+ * as bearer): releases the card owner's held jobs at the reader's device. */
+void cloud_site_reader_swipe(cloud_call *k);
+
 /* ---- api_register.c ---- */
 
 /* POST /api/v1/scout/register[/complete] from print scout `scout`. */
@@ -210,6 +228,28 @@ void cloud_reply_locked_out(sr_http_response *resp, int64_t wait);
 
 /* True for 64 lower-case hex digits: a keyed hash made at the site. */
 bool cloud_is_site_hash(const char *s);
+
+/* The lockout gate every login passes first: false, answered (429
+ * locked_out, or 500 when the lockouts cannot be read), when `identity`
+ * ("card:HASH", "email:ADDRESS", ...) or device `device` of `tenant` is
+ * locked out. `method` names the attempt in the log. */
+bool cloud_login_admit(cloud *c, const char *tenant, const char *identity, const char *device,
+                       const char *method, sr_http_response *resp);
+/* Counts a failed login against `identity` (lockout.attempts) and against
+ * `device` (4 x lockout.attempts). False, answered 500, if it could not
+ * be counted. */
+bool cloud_login_failed(cloud *c, const char *tenant, const char *identity, const char *device,
+                        const char *method, sr_http_response *resp);
+
+typedef enum cloud_card_verdict {
+  CLOUD_CARD_KNOWN,    /* *user is the card's user (caller decrefs) */
+  CLOUD_CARD_UNKNOWN,  /* nobody's card; the failure is counted */
+  CLOUD_CARD_ANSWERED, /* locked out or the database failed: resp has the answer */
+} cloud_card_verdict;
+/* A card (its site hash) presented at `device` of `tenant`, with the
+ * lockouts of a card login at a panel (readers.c). */
+cloud_card_verdict cloud_card_user(cloud *c, const char *tenant, const char *device,
+                                   const char *card_hash, json_t **user, sr_http_response *resp);
 
 /* POST .../sessions from a site (its scout row): checks the credential,
  * counts failures, answers 201 with a session or the error. */
@@ -403,6 +443,18 @@ void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
 void cloud_delegation_remove(cloud *c, const char *tenant, const char *owner_id, const char *id,
                              sr_http_response *resp);
 
+/* ---- discovered.c (printer discovery; docs/devices.md) ---- */
+
+#define CLOUD_DISCOVERY_MAX_DEVICES 200 /* devices in one upload (a larger scan: parts) */
+/* PUT /api/v1/site/discovery: a site's scan result (or a part of it). */
+void cloud_site_discovery_put(cloud_call *k);
+/* GET /api/v1/discovered[?state=new|known|vanished] (a tenant administrator). */
+void cloud_admin_discovered(cloud_call *k);
+/* POST /api/v1/discovered/{id}/accept: a discovered printer becomes a device. */
+void cloud_admin_discovered_accept(cloud_call *k);
+/* GET /api/v1/site/devices: the devices a site serves (with their serials). */
+void cloud_site_devices(cloud_call *k);
+
 /* ---- dates.c ---- */
 
 /* A time field `v` (Unix time or RFC 3339 UTC text) into *out, accepted
@@ -416,6 +468,8 @@ bool cloud_time_field(json_t *v, const char *name, int64_t earliest, int64_t lat
 #define CLOUD_NAME_MAX 128 /* bytes of a display name */
 /* A display name: 1 to CLOUD_NAME_MAX bytes, no control characters. */
 bool cloud_name_ok(const char *s);
+/* An id: 1 to `max` of a-z, 0-9 and '-', not starting with '-'. */
+bool cloud_slug_ok(const char *s, size_t max);
 /* A JSON string of at most `max` bytes without control characters. */
 bool cloud_text_field_ok(const json_t *v, size_t max);
 /* A JSON integer from 0 to `max`. */
@@ -461,9 +515,6 @@ void cloud_scout_health(cloud_call *k);
 
 /* POST /api/v1/site/devices/{id}/observations: the sections that changed. */
 void cloud_site_observations(cloud_call *k);
-/* GET /api/v1/site/devices: the site's tenant's devices (stand-in until
- * the inventory's discovered.c serves it). */
-void cloud_site_devices(cloud_call *k);
 /* GET /api/v1/devices/{id}/monitor and /history (admin). */
 void cloud_admin_device_monitor(cloud_call *k);
 void cloud_admin_device_history(cloud_call *k);

@@ -140,7 +140,39 @@ static const char *const migrations[] = {
      * job's copy (hex), checked when it is served, so that a copy swapped
      * in storage for another job's is refused instead of printed */
     "ALTER TABLE jobs ADD COLUMN copy_file_id TEXT;",
-    /* 18: device monitoring (monitoring.c): the latest value of each
+    /* 18: printer discovery (discovered.c): what each site scout's scans
+     * found, one row per (tenant, site, address); `uris` is a JSON array;
+     * `credential` names the site's credential set (its secrets never leave
+     * the site); `last_scan` the last scan that saw it. State: new (not
+     * accepted), known (accepted as device `accepted_as`), vanished (absent
+     * from a complete scan). A device accepted from a discovery keeps the
+     * serial it was accepted with and the site that found it (NULL: added
+     * by hand, every site's). Removing the device makes its row new again. */
+    "CREATE TABLE discovered(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " site TEXT NOT NULL, address TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('printer', 'other')), vendor TEXT, model TEXT,"
+    " serial TEXT, sys_object_id TEXT, sys_descr TEXT, uris TEXT NOT NULL DEFAULT '[]',"
+    " snmp TEXT, credential TEXT, version TEXT, driver TEXT, first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('new', 'known', 'vanished')), accepted_as TEXT,"
+    " last_scan TEXT, PRIMARY KEY(tenant, id), UNIQUE(tenant, site, address));"
+    "CREATE INDEX discovered_by_state ON discovered(tenant, state);"
+    "ALTER TABLE devices ADD COLUMN serial TEXT;"
+    "ALTER TABLE devices ADD COLUMN site TEXT;"
+    "CREATE TRIGGER discovered_device_removed AFTER DELETE ON devices BEGIN"
+    " UPDATE discovered SET accepted_as = NULL,"
+    " state = CASE state WHEN 'known' THEN 'new' ELSE state END"
+    " WHERE tenant = old.tenant AND accepted_as = old.id; END;",
+    /* 19: network card readers (readers.c): each bound to one device, its
+     * one-time enrollment token and then its credential kept as SHA-256
+     * hashes, the site service it enrolled through (its swipes come only
+     * from there), and its swipes in the current rate window */
+    "CREATE TABLE readers(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " name TEXT NOT NULL, device TEXT NOT NULL, site TEXT, enroll_hash TEXT UNIQUE,"
+    " enroll_expires INTEGER, credential_hash TEXT UNIQUE, enrolled_at INTEGER,"
+    " last_swipe INTEGER, swipe_window INTEGER NOT NULL DEFAULT 0,"
+    " swipes INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, PRIMARY KEY(tenant, id));",
+    /* 20: device monitoring (monitoring.c): the latest value of each
      * section a site reported per device, and the changes, kept for the
      * history's retention; scouts' health reports (health.c), the last one */
     "CREATE TABLE device_state(tenant TEXT NOT NULL REFERENCES tenants(id),"

@@ -17,6 +17,16 @@ static bool printable(const char *s) {
   return true;
 }
 
+bool cloud_slug_ok(const char *s, size_t max) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > max || s[0] == '-')
+    return false;
+  for (; *s; s++)
+    if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+      return false;
+  return true;
+}
+
 bool cloud_name_ok(const char *s) {
   size_t n = s ? strlen(s) : 0;
   return n > 0 && n <= CLOUD_NAME_MAX && printable(s);

@@ -205,8 +205,12 @@ void cloud_site_observations(cloud_call *k) {
   if (!body)
     return;
   int64_t now = time(NULL), at = now;
-  json_t *device = cloud_db_row(c->db, "SELECT id FROM devices WHERE tenant = ? AND id = ?", "tt",
-                                tenant, k->id);
+  /* the devices the site serves (GET /api/v1/site/devices): its tenant's,
+   * not those another site found */
+  json_t *device = cloud_db_row(c->db,
+                                "SELECT id FROM devices WHERE tenant = ? AND id = ? AND (site IS "
+                                "NULL OR site = ?)",
+                                "ttt", tenant, k->id, site);
   char why[240] = "";
   const char *bad = NULL;
   for (size_t i = 0; sections[i] && !bad; i++) {
@@ -214,9 +218,9 @@ void cloud_site_observations(cloud_call *k) {
     if (v && !section_ok(sections[i], v, why, sizeof why))
       bad = sections[i];
   }
-  if (!device) { /* a site reports only on its own tenant's devices (the
-                  * router's net makes a failed read a 500) */
-    sr_http_reply_error(k->resp, 404, "not_found", "no device '%s' in this site's tenant", k->id);
+  if (!device) { /* (the router's net makes a failed read a 500) */
+    sr_http_reply_error(k->resp, 404, "not_found",
+                        "no device '%s' that this site serves (GET /api/v1/site/devices)", k->id);
   } else if (bad) {
     sr_http_reply_error(k->resp, 400, "invalid", "'%s' %s", bad, why);
   } else if (!json_object_get(body, "at") ||
@@ -388,27 +392,4 @@ void cloud_monitoring_sweep(cloud *c) {
                        "ii", now - HISTORY_KEEP_S, (int64_t)SWEEP_BATCH);
   if (n > 0)
     sr_log(SR_LOG_INFO, "monitoring", "%d device history row(s) past their retention deleted", n);
-}
-
-/* ---- GET /api/v1/site/devices ----
- * The inventory slice owns this route (services/cloud/discovered.c, with
- * each device's serial); this stand-in serves the monitor until it is
- * merged: keep one of the two. */
-void cloud_site_devices(cloud_call *k) {
-  json_t *rows = cloud_db_rows(k->c->db,
-                               "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? "
-                               "ORDER BY id",
-                               "t", cloud_row_text(k->scout, "tenant"));
-  if (!rows) {
-    cloud_api_db_error(k->resp, "listing the devices");
-    return;
-  }
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) {
-    json_t *uris = json_loads(cloud_row_text(row, "uris"), 0, NULL);
-    json_object_set_new(row, "uris", uris ? uris : json_array());
-    json_object_set_new(row, "serial", json_null());
-  }
-  sr_http_reply_json(k->resp, 200, json_pack("{s:o}", "devices", rows));
 }

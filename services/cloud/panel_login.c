@@ -72,6 +72,52 @@ void cloud_reply_locked_out(sr_http_response *resp, int64_t wait) {
                                message, "retry_after", (json_int_t)wait));
 }
 
+bool cloud_login_admit(cloud *c, const char *tenant, const char *identity, const char *device,
+                       const char *method, sr_http_response *resp) {
+  char device_key[128];
+  snprintf(device_key, sizeof device_key, "device:%.64s", device);
+  unsigned long db_errors = cloud_db_errors();
+  int64_t wait = cloud_lockout_left(c, tenant, identity);
+  if (!wait)
+    wait = cloud_lockout_left(c, tenant, device_key);
+  if (cloud_db_errors() != db_errors) { /* an unread lockout is no lockout */
+    cloud_api_db_error(resp, "reading the login lockouts");
+    return false;
+  }
+  if (wait) {
+    cloud_reply_locked_out(resp, wait);
+    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: %s login refused, locked out", tenant,
+           device, method);
+    return false;
+  }
+  return true;
+}
+
+bool cloud_login_failed(cloud *c, const char *tenant, const char *identity, const char *device,
+                        const char *method, sr_http_response *resp) {
+  char device_key[128];
+  snprintf(device_key, sizeof device_key, "device:%.64s", device);
+  int64_t attempts = c->cfg.u.cloud.lockout.attempts;
+  if (!cloud_lockout_count(c, tenant, identity, attempts) ||
+      !cloud_lockout_count(c, tenant, device_key, attempts * 4)) {
+    cloud_api_db_error(resp, "counting a failed login");
+    return false;
+  }
+  sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: failed %s login", tenant, device, method);
+  return true;
+}
+
+/* A success clears its own identity's count; false (answered) if it could
+ * not be cleared. */
+static bool clear_failures(cloud *c, const char *tenant, const char *identity,
+                           sr_http_response *resp) {
+  if (cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?", "tt", tenant,
+                   identity) >= 0)
+    return true;
+  cloud_api_db_error(resp, "clearing the failed logins");
+  return false;
+}
+
 bool cloud_is_site_hash(const char *s) {
   return s && strlen(s) == SR_IDHASH_HEX_LEN && strspn(s, "0123456789abcdef") == SR_IDHASH_HEX_LEN;
 }
@@ -253,8 +299,7 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
              .bind_card = TEXT("bind_card")};
 #undef TEXT
   json_t *device = NULL, *user = NULL;
-  char why[256], device_key[128];
-  int64_t attempts = c->cfg.u.cloud.lockout.attempts;
+  char why[256];
   if (!l.device || !read_method(&l, why, sizeof why)) {
     sr_http_reply_error(resp, 400, "invalid", "%s", l.device ? why : "send 'device'");
     goto out;
@@ -281,34 +326,17 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
     sr_http_reply_error(resp, 404, "unknown_device", "no device '%.64s' in this tenant", l.device);
     goto out;
   }
-  snprintf(device_key, sizeof device_key, "device:%.64s", l.device);
   unsigned long db_errors = cloud_db_errors();
-  int64_t wait = cloud_lockout_left(c, l.tenant, l.identity);
-  if (!wait)
-    wait = cloud_lockout_left(c, l.tenant, device_key);
-  if (cloud_db_errors() != db_errors) { /* an unread lockout is no lockout */
-    cloud_api_db_error(resp, "reading the login lockouts");
+  if (!cloud_login_admit(c, l.tenant, l.identity, l.device, l.method, resp))
     goto out;
-  }
-  if (wait) {
-    cloud_reply_locked_out(resp, wait);
-    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: %s login refused, locked out", l.tenant,
-           l.device, l.method);
-    goto out;
-  }
   user = verify(c, site, &l, body);
   if (!user && cloud_db_errors() != db_errors) { /* not a wrong credential: a failed read */
     cloud_api_db_error(resp, "checking the credential");
     goto out;
   }
   if (!user) {
-    if (!cloud_lockout_count(c, l.tenant, l.identity, attempts) ||
-        !cloud_lockout_count(c, l.tenant, device_key, attempts * 4)) {
-      cloud_api_db_error(resp, "counting a failed login");
+    if (!cloud_login_failed(c, l.tenant, l.identity, l.device, l.method, resp))
       goto out;
-    }
-    sr_log(SR_LOG_WARN, "panel", "tenant %s device %s: failed %s login", l.tenant, l.device,
-           l.method);
     if (l.card)
       refuse_unknown_card(c, &l, resp);
     else
@@ -320,11 +348,8 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
   }
   /* a success clears its own identity's count; the per-device passcode
    * count is shared by everyone, so one valid passcode must not reset it */
-  if (!l.passcode && cloud_db_run(c->db, "DELETE FROM login_failures WHERE tenant = ? AND key = ?",
-                                  "tt", l.tenant, l.identity) < 0) {
-    cloud_api_db_error(resp, "clearing the failed logins");
+  if (!l.passcode && !clear_failures(c, l.tenant, l.identity, resp))
     goto out;
-  }
   bool bound = l.bind_card && !l.card && bind_card(c, &l, user);
   if (cloud_db_errors() != db_errors) {
     cloud_api_db_error(resp, "binding the card");
@@ -355,4 +380,29 @@ out:
   json_decref(user);
   json_decref(device);
   json_decref(body);
+}
+
+cloud_card_verdict cloud_card_user(cloud *c, const char *tenant, const char *device,
+                                   const char *card_hash, json_t **user, sr_http_response *resp) {
+  char identity[80];
+  *user = NULL;
+  snprintf(identity, sizeof identity, "card:%.64s", card_hash);
+  if (!cloud_login_admit(c, tenant, identity, device, "card", resp))
+    return CLOUD_CARD_ANSWERED;
+  unsigned long db_errors = cloud_db_errors();
+  json_t *row = cloud_db_row(c->db, "SELECT * FROM users WHERE tenant = ? AND card_hash = ?", "tt",
+                             tenant, card_hash);
+  if (!row && cloud_db_errors() != db_errors) {
+    cloud_api_db_error(resp, "checking the card");
+    return CLOUD_CARD_ANSWERED;
+  }
+  if (!row)
+    return cloud_login_failed(c, tenant, identity, device, "card", resp) ? CLOUD_CARD_UNKNOWN
+                                                                         : CLOUD_CARD_ANSWERED;
+  if (!clear_failures(c, tenant, identity, resp)) {
+    json_decref(row);
+    return CLOUD_CARD_ANSWERED;
+  }
+  *user = row;
+  return CLOUD_CARD_KNOWN;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device_pick.h"
 #include "log.h"
 #include "sr/abi.h"
 
@@ -39,18 +40,7 @@ int device_pick_driver(sr_instance **drivers, size_t n, const device_address *wh
                            .hr_device_descr = hr_descr,
                            .ipp_uri = where->ipp_uri,
                            .serial = serial};
-  int best = -1, best_score = 0;
-  for (size_t i = 0; i < n; i++) {
-    sr_device_identity id = {.struct_size = sizeof id};
-    const sr_device_ops *ops = &sr_instance_ops_of(drivers[i])->device;
-    sr_instance_call_begin(drivers[i]);
-    int rc = ops->identify(drivers[i]->state, &probe, &id);
-    sr_instance_call_end(drivers[i]);
-    if (rc == SR_OK && id.score > best_score) {
-      best = (int)i;
-      best_score = id.score;
-    }
-  }
+  int best = sr_device_pick(drivers, n, &probe, NULL);
   return best < 0 && silent ? -2 : best;
 }
 

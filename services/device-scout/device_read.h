@@ -30,11 +30,9 @@ typedef struct device_address {
   const char *ipp_uri; /* an ipp:// or ipps:// URI, or NULL */
 } device_address;
 
-/* The driver of `drivers` (n of them) that knows the device best (highest
- * identify score; ties: the earlier), from what its SNMP agent says and
- * its IPP URI; -1 if none does, -2 if none does and its agent did not
- * answer (offline). Stand-in for the drivers'
- * sr_device_pick (core/device_pick.h) until it is merged. */
+/* The driver of `drivers` (n of them) that knows the device best
+ * (sr_device_pick), from what its SNMP agent says and its IPP URI; -1 if
+ * none does, -2 if none does and its agent did not answer (offline). */
 int device_pick_driver(sr_instance **drivers, size_t n, const device_address *where,
                        const sr_snmp_options *snmp);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "reader.h"
 #include "route.h"
 #include "sr/abi.h"
 
@@ -58,16 +59,27 @@ void panel_forward(panel *p, sr_http_exchange *x, const char *method, const char
   }
 }
 
-/* Sends the request on to the cloud; the answer follows when it comes, so
- * the panel API serves other panels meanwhile. */
-static void forward(panel *p, const sr_http_request *req, const char *method, const char *path,
-                    json_t *body, const char *bearer, sr_http_response *resp) {
+void panel_forward_request(panel *p, const sr_http_request *req, const char *method,
+                           const char *path, json_t *body, const char *bearer,
+                           sr_http_response *resp) {
   sr_http_exchange *x = sr_http_defer(req);
   if (!x) {
     sr_http_reply_error(resp, 500, "no_memory", "out of memory");
     return;
   }
   panel_forward(p, x, method, path, body, bearer);
+}
+
+bool panel_card_hash(panel *p, const char *card, char hash[SR_IDHASH_HEX_LEN + 1],
+                     sr_http_response *resp) {
+  char norm[SR_ID_MAX];
+  if (sr_card_normalise(&p->card_rule, card, norm, sizeof norm) != SR_OK) {
+    sr_http_reply_error(resp, 400, "invalid", "the card number is not in the reader format");
+    return false;
+  }
+  sr_idhash_hex(p->key, SR_ID_CARD, NULL, norm, hash);
+  OPENSSL_cleanse(norm, sizeof norm);
+  return true;
 }
 
 /* Login: hash the card, the PIN (bound to the email) or the passcode, or
@@ -95,11 +107,8 @@ json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body
   if (bind_card)
     json_object_set_new(out, "bind_card", json_string(bind_card));
   if (card) {
-    if (sr_card_normalise(&p->card_rule, card, norm, sizeof norm) != SR_OK) {
-      sr_http_reply_error(resp, 400, "invalid", "the card number is not in the reader format");
+    if (!panel_card_hash(p, card, hash, resp))
       goto out;
-    }
-    sr_idhash_hex(p->key, SR_ID_CARD, NULL, norm, hash);
     json_object_set_new(out, "card_hash", json_string(hash));
   } else if (pin) {
     if (sr_email_normalise(email, mail, sizeof mail) != SR_OK) {
@@ -145,7 +154,7 @@ static void create_session(panel *p, const sr_http_request *req, json_t *body,
                            sr_http_response *resp) {
   json_t *out = panel_session_request(p, req, body, resp);
   if (out)
-    forward(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
+    panel_forward_request(p, req, "POST", "/api/v1/site/panel/sessions", out, NULL, resp);
   json_decref(out);
 }
 
@@ -175,14 +184,18 @@ static bool login_fields_ok(json_t *body, const char *const *fields, sr_http_res
 }
 
 typedef enum panel_caller {
-  PANEL_ANYONE,  /* logging in */
+  PANEL_ANYONE,  /* logging in, a reader enrolling */
   PANEL_SESSION, /* a session's bearer token (the cloud checks it) */
+  PANEL_READER,  /* a card reader's credential as bearer token (the cloud checks it) */
 } panel_caller;
+
+typedef void panel_local(panel *p, const sr_http_request *req, json_t *body,
+                         sr_http_response *resp);
 
 typedef struct panel_route {
   sr_route r;
   panel_caller caller;
-  bool local;                /* answered here (login); else forwarded to the cloud */
+  panel_local *local;        /* answers here (hashing first); NULL: forwarded to the cloud */
   const char *const *fields; /* accepted body fields; NULL: no body */
 } panel_route;
 
@@ -193,16 +206,19 @@ typedef struct panel_route {
 static const panel_route routes[] = {
     {{"POST", P "/sessions"},
      PANEL_ANYONE,
-     true,
+     create_session,
      FIELDS("device", "card", "email", "pin", "passcode", "username", "password", "bind_card")},
-    {{"DELETE", P "/sessions/current"}, PANEL_SESSION, false, NULL},
-    {{"GET", P "/jobs"}, PANEL_SESSION, false, NULL},
-    {{"GET", P "/jobs/{id}"}, PANEL_SESSION, false, NULL},
-    {{"DELETE", P "/jobs/{id}"}, PANEL_SESSION, false, NULL},
-    {{"POST", P "/release"}, PANEL_SESSION, false, FIELDS("jobs", "all", "settings", "pin")},
-    {{"GET", P "/delegations"}, PANEL_SESSION, false, NULL},
-    {{"POST", P "/delegations"}, PANEL_SESSION, false, FIELDS("delegate", "until")},
-    {{"DELETE", P "/delegations/{id}"}, PANEL_SESSION, false, NULL},
+    {{"DELETE", P "/sessions/current"}, PANEL_SESSION, NULL, NULL},
+    {{"GET", P "/jobs"}, PANEL_SESSION, NULL, NULL},
+    {{"GET", P "/jobs/{id}"}, PANEL_SESSION, NULL, NULL},
+    {{"DELETE", P "/jobs/{id}"}, PANEL_SESSION, NULL, NULL},
+    {{"POST", P "/release"}, PANEL_SESSION, NULL, FIELDS("jobs", "all", "settings", "pin")},
+    {{"GET", P "/delegations"}, PANEL_SESSION, NULL, NULL},
+    {{"POST", P "/delegations"}, PANEL_SESSION, NULL, FIELDS("delegate", "until")},
+    {{"DELETE", P "/delegations/{id}"}, PANEL_SESSION, NULL, NULL},
+    /* network card readers (reader.c) */
+    {{"POST", P "/readers/enroll"}, PANEL_ANYONE, reader_enroll, FIELDS("token")},
+    {{"POST", P "/reader/swipe"}, PANEL_READER, reader_swipe, FIELDS("card")},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 
@@ -257,16 +273,15 @@ bool panel_body(const sr_http_request *req, bool login, json_t **out, sr_http_re
 }
 
 json_t *panel_routes_json(void) {
+  static const char *const callers[] = {"anyone", "panel_session", "reader"};
   json_t *list = json_array();
   for (size_t i = 0; i < N_ROUTES; i++) {
     json_t *fields = json_array();
     for (size_t f = 0; routes[i].fields && routes[i].fields[f]; f++)
       json_array_append_new(fields, json_string(routes[i].fields[f]));
-    json_array_append_new(list,
-                          json_pack("{s:s, s:s, s:s, s:o}", "method", routes[i].r.method, "path",
-                                    routes[i].r.pattern, "caller",
-                                    routes[i].caller == PANEL_ANYONE ? "anyone" : "panel_session",
-                                    "fields", fields));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "method", routes[i].r.method,
+                                          "path", routes[i].r.pattern, "caller",
+                                          callers[routes[i].caller], "fields", fields));
   }
   return list;
 }
@@ -290,11 +305,17 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
     sr_http_reply_error(resp, 401, "unauthenticated", "log in first (POST /sessions)");
     return;
   }
-  json_t *body = NULL;
-  if (!panel_body(req, r->local, &body, resp))
+  if (r->caller == PANEL_READER && !req->bearer) {
+    sr_http_reply_error(resp, 401, "reader_unknown",
+                        "send the reader's credential as \"Authorization: Bearer\"");
     return;
-  if (r->local) {
-    create_session(p, req, body, resp);
+  }
+  json_t *body = NULL;
+  if (!panel_body(req, false, &body, resp))
+    return;
+  if (r->local) { /* its fields are all known and all text */
+    if (login_fields_ok(body, r->fields, resp))
+      r->local(p, req, body, resp);
   } else {
     if (strcmp(r->r.pattern, P "/release") == 0 && !hash_release_pin(p, body, resp)) {
       json_decref(body);
@@ -303,7 +324,7 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
     /* the path matched a route, so it is plain characters and an id */
     char path[300];
     snprintf(path, sizeof path, "/api/v1/site/panel/%s", req->path + strlen(PANEL_PREFIX));
-    forward(p, req, req->method, path, body, req->bearer, resp);
+    panel_forward_request(p, req, req->method, path, body, req->bearer, resp);
   }
   json_decref(body);
 }

@@ -41,6 +41,19 @@ void panel_directory_login(panel *p, const sr_http_request *req, const char *dev
 void panel_forward(panel *p, sr_http_exchange *x, const char *method, const char *path,
                    json_t *body, const char *bearer);
 
+/* Sends a request's body (the caller keeps its reference) on to the cloud
+ * and answers `req` when the cloud does, so the panel API serves others
+ * meanwhile. Fills `resp` only when it cannot defer. */
+void panel_forward_request(panel *p, const sr_http_request *req, const char *method,
+                           const char *path, json_t *body, const char *bearer,
+                           sr_http_response *resp);
+
+/* A card number normalised by the site's reader format and hashed with
+ * the site secret, the only form a card takes to the cloud. False, with a
+ * 400 in resp, if it is not in the format. */
+bool panel_card_hash(panel *p, const char *card, char hash[SR_IDHASH_HEX_LEN + 1],
+                     sr_http_response *resp);
+
 /* The panel API's routes as JSON ([{method, path, caller, fields}]), for
  * `sr-device-scout --routes` and the test that holds them against
  * docs/api/panel.yaml. Caller decrefs. */

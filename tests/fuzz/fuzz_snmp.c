@@ -4,8 +4,8 @@
  * input is a response PDU; core/snmp_client.c decodes it with net-snmp and
  * turns each variable into text (sr_snmp_decode, the same formatting as a
  * get or a walk); those variables are then the whole agent the driver
- * (plugins/devices/printer_mib, compiled in) reads its status, meters and
- * supplies from, through a target whose get and walk answer from them.
+ * (plugins/devices/printer_mib, compiled in) reads its status, meters,
+ * supplies and alerts from, through a target whose get and walk answer from them.
  */
 #include <stdio.h>
 
@@ -97,12 +97,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)ops->read_meters(driver, &target, &meters);
   sr_device_supplies supplies = {.struct_size = sizeof supplies};
   (void)ops->read_supplies(driver, &target, &supplies);
+  sr_device_alerts alerts = {.struct_size = sizeof alerts};
+  (void)ops->read_alerts(driver, &target, &alerts);
   /* identification reads the system group's text as the host gives it */
   sr_device_probe probe = {.struct_size = sizeof probe};
   char none[1] = "";
   probe.sys_object_id = a.count > 0 ? a.value[0] : none;
   probe.sys_descr = a.count > 1 ? a.value[1] : none;
   probe.hr_device_descr = a.count > 2 ? a.value[2] : NULL;
+  probe.serial = a.count > 3 ? a.value[3] : NULL;
   sr_device_identity identity = {.struct_size = sizeof identity};
   (void)ops->identify(driver, &probe, &identity);
   return 0;

@@ -55,18 +55,7 @@ ids_of() { # SESSION NAME...: the held jobs' ids, in the order of the names
   done
 }
 
-# What reached the printer, in the order it took the jobs (ippeveprinter
-# numbers its spool files by job id): each file named by the document it is
-# byte-identical to, or "unknown".
-printed_docs() {
-  local f d name out=()
-  while read -r _ f; do
-    name=unknown
-    for d in "$tmp/docs"/*.pdf; do cmp -s "$d" "$f" && name=$(basename "$d" .pdf) && break; done
-    out+=("$name")
-  done < <(find "$printer/spool" -name '*.pdf' -printf '%f %p\n' | sort -n)
-  echo "${out[*]}"
-}
+printed_docs() { stack_printed_docs "$tmp/docs"; } # stack_test.sh
 finished_at_printer() { find "$printer/spool" -name '*.env' | wc -l; } # jobs the printer finished
 count_word() { tr ' ' '\n' <<<"$2" | grep -cx "$1"; }                     # WORD LIST
 

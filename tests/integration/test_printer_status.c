@@ -142,9 +142,13 @@ static void test_meters_supplies_identity(void **state) {
                            .sys_object_id = value,
                            .sys_descr = descr};
   sr_device_identity id = {.struct_size = sizeof id};
+  /* no prtGeneralSerialNumber in the probe: no Printer MIB, no printer */
+  assert_int_equal(ops->identify(driver->state, &probe, &id), SR_ERR_UNSUPPORTED);
+  probe.serial = "SN-4000";
   assert_int_equal(ops->identify(driver->state, &probe, &id), SR_OK);
   assert_string_equal(id.vendor, "HP");
   assert_string_equal(id.model, "Test Laser 4000");
+  assert_string_equal(id.serial, "SN-4000");
   assert_int_equal(sr_snmp_get(session, "1.3.6.1.2.1.1.99.0", value, sizeof value),
                    SR_ERR_NOT_FOUND);
   sr_snmp_close(session);

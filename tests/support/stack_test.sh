@@ -36,3 +36,16 @@ CONF
   stack_srctl device add "$1" --uri "ipps://localhost:$printer_port/ipp/print" \
     --snmp "127.0.0.1:$port" >/dev/null
 }
+
+# What reached the stack's printer, in the order it took the jobs
+# (ippeveprinter numbers its spool files by job id): each file named by the
+# document of DOCS_DIR (NAME.pdf) it is byte-identical to, or "unknown".
+stack_printed_docs() { # DOCS_DIR
+  local f d name out=()
+  while read -r _ f; do
+    name=unknown
+    for d in "$1"/*.pdf; do cmp -s "$d" "$f" && name=$(basename "$d" .pdf) && break; done
+    out+=("$name")
+  done < <(find "$spool_dir" -name '*.pdf' -printf '%f %p\n' | sort -n)
+  echo "${out[*]}"
+}

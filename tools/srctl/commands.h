@@ -25,7 +25,12 @@ int srctl_submit(const srctl_command *cmd, int argc, char **argv);
 int srctl_tenant_create(const srctl_command *cmd, int argc, char **argv);
 int srctl_user_add(const srctl_command *cmd, int argc, char **argv);
 int srctl_device_add(const srctl_command *cmd, int argc, char **argv);
+/* device discovered [--state S] (a table) / device accept DISCOVERED: printer discovery. */
+int srctl_device_discovered(const srctl_command *cmd, int argc, char **argv);
+int srctl_device_accept(const srctl_command *cmd, int argc, char **argv);
 int srctl_scout_enroll(const srctl_command *cmd, int argc, char **argv);
+/* reader add --device ID [--name NAME]: POST /api/v1/readers. */
+int srctl_reader_add(const srctl_command *cmd, int argc, char **argv);
 /* user set / scout set: PATCH /api/v1/COLLECTION/ID with --region (--site). */
 int srctl_assign(const srctl_command *cmd, int argc, char **argv);
 /* settings show | set NAME=VALUE...: GET / PATCH /api/v1/settings. */

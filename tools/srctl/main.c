@@ -43,6 +43,13 @@ static const srctl_command commands[] = {
      NULL},
     {"device", "list", "device list", "the tenant's printers", srctl_list, "devices", NULL},
     {"device", "remove", "device remove ID", "remove a printer", srctl_remove, "devices", REMOVED},
+    {"device", "discovered", "device discovered [--state new|known|vanished]",
+     "what the sites' scans found (new: not accepted yet; known: a device; vanished:\n"
+     "      absent from the last complete scan)",
+     srctl_device_discovered, NULL, NULL},
+    {"device", "accept", "device accept DISCOVERED [--id ID] [--name NAME]",
+     "make a discovered printer a release device (its URIs and SNMP agent as found)",
+     srctl_device_accept, NULL, NULL},
     {"device", "status", "device status ID",
      "what monitoring last read from a printer: status, alerts, meters, supplies",
      srctl_device_status, NULL, NULL},
@@ -70,6 +77,13 @@ static const srctl_command commands[] = {
     {"scout", "remove", "scout remove ID", "revoke a scout's certificate (HTTPS and MQTT)",
      srctl_remove, "scouts",
      "removed: the cloud and the broker refuse its certificate from now on"},
+    {"reader", "add", "reader add --device ID [--name NAME]",
+     "a network card reader at a printer without a panel: its one-time enrollment token",
+     srctl_reader_add, NULL, NULL},
+    {"reader", "list", "reader list", "the tenant's card readers, their devices and last swipes",
+     srctl_list, "readers", NULL},
+    {"reader", "remove", "reader remove ID", "revoke a card reader's credential at once",
+     srctl_remove, "readers", "removed: its credential is refused from now on"},
     {"jobs", NULL, "jobs", "every job of the tenant and its state", srctl_list, "jobs", NULL},
     {"notifications", NULL, "notifications",
      "notices sent to users (expiry warnings), newest first, and whether each was mailed",
@@ -91,11 +105,12 @@ static const srctl_command commands[] = {
 static void usage(FILE *out) {
   fputs("usage: srctl COMMAND [OPTIONS] [ARGUMENTS]   (srctl COMMAND --help for one)\n\n", out);
   srctl_print_usages(commands, NULL, true, out);
-  fputs("\nAdministration commands (tenant, user, device, scout, jobs, notifications, settings,\n"
-        "delegate) also take --cloud https://HOST:PORT, --ca FILE, --token-file FILE (or\n"
-        "SR_CLOUD_URL, SR_CLOUD_CA, SR_TOKEN_FILE) and --json for machine-readable output.\n"
-        "Exit status: 0 done, 1 failed, 2 configuration errors (config check), 64 usage.\n",
-        out);
+  fputs(
+      "\nAdministration commands (tenant, user, device, scout, reader, jobs, notifications,\n"
+      "settings, delegate) also take --cloud https://HOST:PORT, --ca FILE, --token-file FILE (or\n"
+      "SR_CLOUD_URL, SR_CLOUD_CA, SR_TOKEN_FILE) and --json for machine-readable output.\n"
+      "Exit status: 0 done, 1 failed, 2 configuration errors (config check), 64 usage.\n",
+      out);
 }
 
 int main(int argc, char **argv) {

@@ -23,6 +23,12 @@
 #define SR_PRINTF(fmt, args)
 #endif
 
+/* True when the struct `p` points to, as its struct_size says, holds
+ * `member`: a plugin reads or writes a member of a later minor only then
+ * (the host may be older than the plugin). */
+#define SR_HAS_MEMBER(p, member)                                                                   \
+  ((size_t)(p)->struct_size >= offsetof(__typeof__(*(p)), member) + sizeof((p)->member))
+
 /* Status codes: 0 is success, everything else is negative. Functions named
  * for an action return one of these. */
 typedef enum sr_status {

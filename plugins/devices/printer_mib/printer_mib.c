@@ -2,8 +2,11 @@
  * The `printer_mib` device driver: any printer that speaks the standard
  * Printer MIB (RFC 3805) and HOST-RESOURCES-MIB (RFC 2790), which is nearly
  * all network printers. It identifies devices with a low score so that a
- * vendor driver wins when one knows the model, and reads status, alerts,
- * page counters and supplies through the host's SNMP session.
+ * vendor driver wins when one knows the model, and reads status
+ * (hrPrinterDetectedErrorState), alerts (prtAlertTable, alerts.c), page
+ * counters (prtMarkerLifeCount and the PWG Imaging System Counter MIB,
+ * meters.c) and supplies with their colorant, capacity and unit through the
+ * host's SNMP session.
  * No configuration.
  */
 #include <sr/device.h>
@@ -12,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mib_read.h"
+
 #define HR_DEVICE_STATUS "1.3.6.1.2.1.25.3.2.1.5"
 #define HR_PRINTER_STATUS "1.3.6.1.2.1.25.3.5.1.1"
 #define HR_PRINTER_ERRORS "1.3.6.1.2.1.25.3.5.1.2"
-#define PRT_LIFE_COUNT "1.3.6.1.2.1.43.10.2.1.4"
 #define PRT_SUPPLY "1.3.6.1.2.1.43.11.1.1"
+#define PRT_COLORANT_VALUE "1.3.6.1.2.1.43.12.1.1.4"
 
 typedef struct driver {
   sr_plugin *self;
@@ -34,6 +39,14 @@ static int pm_create(sr_plugin *self, const sr_config_node *config, void **insta
 }
 
 static void pm_destroy(void *instance) { sr_host->free(instance); }
+
+/* A device known only by its IPP URI: this driver reads SNMP. */
+static int no_snmp(driver *d, const sr_device_target *t) {
+  sr_host->set_error(d->self, SR_ERR_UNSUPPORTED,
+                     "%s has no SNMP agent: printer_mib reads the Printer MIB over SNMP",
+                     t->address ? t->address : "the device");
+  return SR_ERR_UNSUPPORTED;
+}
 
 /* Enterprise numbers (IANA) of common printer makers. */
 static const struct {
@@ -61,6 +74,12 @@ static int pm_identify(void *instance, const sr_device_probe *probe, sr_device_i
                                                                         : probe->sys_descr;
   if (!model || !*model)
     return SR_ERR_UNSUPPORTED;
+  /* An ABI 1.3 host has read prtGeneralSerialNumber, which every Printer
+   * MIB has: without it (and no IPP make and model) the agent is no
+   * printer, however it describes itself (a router, a server). */
+  if (SR_HAS_MEMBER(probe, serial) && !(probe->serial && *probe->serial) &&
+      !(probe->make_and_model && *probe->make_and_model))
+    return SR_ERR_UNSUPPORTED;
   out->score = 10; /* generic: any vendor driver that knows the model wins */
   snprintf(out->model, sizeof out->model, "%s", model);
   const char *id = probe->sys_object_id ? probe->sys_object_id : "";
@@ -69,29 +88,10 @@ static int pm_identify(void *instance, const sr_device_probe *probe, sr_device_i
   for (size_t i = 0; i < sizeof vendors / sizeof *vendors; i++)
     if (strncmp(id, vendors[i].prefix, strlen(vendors[i].prefix)) == 0)
       snprintf(out->vendor, sizeof out->vendor, "%s", vendors[i].vendor);
+  /* discovery reads prtGeneralSerialNumber into the probe (ABI 1.3) */
+  if (SR_HAS_MEMBER(probe, serial) && probe->serial)
+    snprintf(out->serial, sizeof out->serial, "%s", probe->serial);
   return SR_OK;
-}
-
-/* The first row index of a table column (printers are usually ".1"). */
-typedef struct first_row {
-  char index[32];
-  size_t prefix_len;
-} first_row;
-
-static int take_first(void *ctx, const char *oid, const char *value) {
-  (void)value;
-  first_row *f = ctx;
-  snprintf(f->index, sizeof f->index, "%s", oid + f->prefix_len);
-  return SR_ERR_EXISTS; /* stop the walk */
-}
-
-static int get_int(const sr_device_target *t, const char *column, const char *index, long *out) {
-  char oid[128], value[64];
-  snprintf(oid, sizeof oid, "%s%s", column, index);
-  int status = t->snmp_get(t->snmp_ctx, oid, value, sizeof value);
-  if (status == SR_OK)
-    *out = strtol(value, NULL, 10);
-  return status;
 }
 
 /* hrPrinterDetectedErrorState bits (RFC 3805 section 2.2.13.4), first two
@@ -131,23 +131,21 @@ static size_t error_octets(const char *value, unsigned char *out, size_t max) {
 
 static int pm_read_status(void *instance, const sr_device_target *t, sr_device_status *out) {
   driver *d = instance;
-  first_row row = {.prefix_len = strlen(HR_PRINTER_STATUS) + 1};
-  int status = t->snmp_walk(t->snmp_ctx, HR_PRINTER_STATUS, take_first, &row);
-  if (status != SR_OK && status != SR_ERR_EXISTS)
-    return status;
-  if (!row.index[0]) {
+  if (!t->snmp_walk)
+    return no_snmp(d, t);
+  int status;
+  char index[40], value[128] = "";
+  if (!mib_first_row(t, HR_PRINTER_STATUS, index, sizeof index, &status)) {
+    if (status != SR_OK)
+      return status;
     sr_host->set_error(d->self, SR_ERR_UNSUPPORTED, "%s has no Printer MIB", t->address);
     return SR_ERR_UNSUPPORTED;
   }
-  char index[40], value[128] = "";
-  snprintf(index, sizeof index, ".%s", row.index);
   long device = 0, printer = 0;
-  get_int(t, HR_DEVICE_STATUS, index, &device); /* optional */
-  if ((status = get_int(t, HR_PRINTER_STATUS, index, &printer)) != SR_OK)
+  mib_get_int(t, HR_DEVICE_STATUS, index, &device); /* optional */
+  if ((status = mib_get_int(t, HR_PRINTER_STATUS, index, &printer)) != SR_OK)
     return status;
-  char oid[128];
-  snprintf(oid, sizeof oid, "%s%s", HR_PRINTER_ERRORS, index);
-  t->snmp_get(t->snmp_ctx, oid, value, sizeof value); /* absent: no errors */
+  mib_get_text(t, HR_PRINTER_ERRORS, index, value, sizeof value); /* absent: no errors */
 
   unsigned char octets[4] = {0};
   size_t n = error_octets(value, octets, sizeof octets);
@@ -183,21 +181,20 @@ static int pm_read_status(void *instance, const sr_device_target *t, sr_device_s
 }
 
 static int pm_read_meters(void *instance, const sr_device_target *t, sr_device_meters *out) {
-  (void)instance;
-  first_row row = {.prefix_len = strlen(PRT_LIFE_COUNT) + 1};
-  int status = t->snmp_walk(t->snmp_ctx, PRT_LIFE_COUNT, take_first, &row);
-  if (status != SR_OK && status != SR_ERR_EXISTS)
-    return status;
-  out->total_pages = out->mono_pages = out->color_pages = -1;
-  if (!row.index[0])
-    return SR_ERR_UNSUPPORTED;
-  char index[40];
-  snprintf(index, sizeof index, ".%s", row.index);
-  long total;
-  if ((status = get_int(t, PRT_LIFE_COUNT, index, &total)) != SR_OK)
-    return status;
-  out->total_pages = total;
-  return SR_OK;
+  driver *d = instance;
+  if (!t->snmp_walk)
+    return no_snmp(d, t);
+  int status = mib_read_meters(t, out);
+  if (status == SR_ERR_UNSUPPORTED)
+    sr_host->set_error(d->self, status, "%s has no page counters", t->address);
+  return status;
+}
+
+static int pm_read_alerts(void *instance, const sr_device_target *t, sr_device_alerts *out) {
+  driver *d = instance;
+  if (!t->snmp_walk)
+    return no_snmp(d, t);
+  return mib_read_alerts(t, out);
 }
 
 /* prtMarkerSuppliesType values (RFC 3805), as keywords. */
@@ -209,46 +206,86 @@ static const char *supply_type(long v) {
   return v >= 1 && v <= 15 ? names[v - 1] : "other";
 }
 
+/* PrtMarkerSuppliesSupplyUnitTC values (IANA-PRINTER-MIB), as keywords. */
+static const char *supply_unit(long v) {
+  static const struct {
+    long value;
+    const char *keyword;
+  } units[] = {{3, "tenThousandthsOfInches"},
+               {4, "micrometers"},
+               {7, "impressions"},
+               {8, "sheets"},
+               {11, "hours"},
+               {12, "thousandthsOfOunces"},
+               {13, "tenthsOfGrams"},
+               {14, "hundrethsOfFluidOunces"},
+               {15, "tenthsOfMilliliters"},
+               {16, "feet"},
+               {17, "meters"},
+               {18, "items"},
+               {19, "percent"}};
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (units[i].value == v)
+      return units[i].keyword;
+  return "";
+}
+
+/* A Printer MIB level or capacity: units, or -1 other, -2 unknown, -3
+ * "some remains"; anything else the agent says is "unknown". */
+static int32_t supply_amount(long v) { return v >= -3 && v <= 0x7fffffff ? (int32_t)v : -2; }
+
 typedef struct supply_walk {
   const sr_device_target *target;
   sr_device_supplies *out;
+  bool details;
 } supply_walk;
 
 /* One call per prtMarkerSuppliesDescription row: reads the row's other
  * columns. */
-static int add_supply(void *ctx, const char *oid, const char *value) {
+static int add_supply(void *ctx, const char *index, const char *value) {
   supply_walk *w = ctx;
   sr_device_supplies *out = w->out;
   if (out->count >= SR_DEVICE_MAX_SUPPLIES)
     return SR_ERR_EXISTS;
-  const char *index = oid + strlen(PRT_SUPPLY ".6");
-  sr_device_supply *s = &out->items[out->count++];
+  sr_device_supply *s = &out->items[out->count];
   snprintf(s->name, sizeof s->name, "%s", value);
-  char column[64];
-  long type = 0, max = 0, level = 0;
-  snprintf(column, sizeof column, "%s.5", PRT_SUPPLY);
-  get_int(w->target, column, index, &type);
-  snprintf(column, sizeof column, "%s.8", PRT_SUPPLY);
-  get_int(w->target, column, index, &max);
-  snprintf(column, sizeof column, "%s.9", PRT_SUPPLY);
-  get_int(w->target, column, index, &level);
+  long type = 0, max = -2, level = -2, unit = 0, colorant = 0;
+  mib_get_int(w->target, PRT_SUPPLY ".5", index, &type);
+  mib_get_int(w->target, PRT_SUPPLY ".8", index, &max);
+  mib_get_int(w->target, PRT_SUPPLY ".9", index, &level);
   snprintf(s->type, sizeof s->type, "%s", supply_type(type));
   /* negative values mean "unknown" or "some remains". The agent's numbers
    * can be anything (a Counter64 reads as LONG_MAX): level * 100 overflowed
    * a long (found by tests/fuzz/fuzz_snmp), so the level is capped at the
    * maximum and the percentage computed in double. */
-  if (level > max)
-    level = max;
-  s->level_percent = max > 0 && level >= 0 ? (int32_t)((double)level * 100 / (double)max) : -1;
+  long capped = level > max ? max : level;
+  s->level_percent = max > 0 && capped >= 0 ? (int32_t)((double)capped * 100 / (double)max) : -1;
+  if (w->details) {
+    sr_device_supply_detail *more = &out->more[out->count];
+    memset(more, 0, sizeof *more);
+    more->level = supply_amount(level);
+    more->capacity = supply_amount(max);
+    mib_get_int(w->target, PRT_SUPPLY ".7", index, &unit);
+    snprintf(more->unit, sizeof more->unit, "%s", supply_unit(unit));
+    /* the colorant row is (hrDeviceIndex, prtMarkerSuppliesColorantIndex);
+     * 0 means the supply has no colorant (a fuser, a waste box) */
+    if (mib_get_int(w->target, PRT_SUPPLY ".3", index, &colorant) == SR_OK && colorant > 0) {
+      char row[48];
+      snprintf(row, sizeof row, ".%ld.%ld", strtol(index + 1, NULL, 10), colorant);
+      mib_get_text(w->target, PRT_COLORANT_VALUE, row, more->color, sizeof more->color);
+    }
+  }
+  out->count++;
   return SR_OK;
 }
 
 static int pm_read_supplies(void *instance, const sr_device_target *t, sr_device_supplies *out) {
-  (void)instance;
+  driver *d = instance;
+  if (!t->snmp_walk)
+    return no_snmp(d, t);
   out->count = 0;
-  supply_walk w = {t, out};
-  int status = t->snmp_walk(t->snmp_ctx, PRT_SUPPLY ".6", add_supply, &w);
-  return status == SR_ERR_EXISTS ? SR_OK : status;
+  supply_walk w = {t, out, SR_HAS_MEMBER(out, more)};
+  return mib_each_row(t, PRT_SUPPLY ".6", SR_DEVICE_MAX_SUPPLIES + 1, add_supply, &w);
 }
 
 static const sr_device_ops pm_ops = {
@@ -257,6 +294,7 @@ static const sr_device_ops pm_ops = {
     .read_status = pm_read_status,
     .read_meters = pm_read_meters,
     .read_supplies = pm_read_supplies,
+    .read_alerts = pm_read_alerts,
 };
 
 /* Instances hold nothing that calls change; each call reads its own target. */
