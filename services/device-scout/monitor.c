@@ -76,6 +76,11 @@ static void watched_free(watched *w) {
 
 static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
 
+/* Two addresses (NULL: none) are the same. */
+static bool same_address(const char *a, const char *b) {
+  return (!a || !*a) ? (!b || !*b) : (b && strcmp(a, b) == 0);
+}
+
 static double cadence(const monitor *m, int section) {
   const int64_t every[SECTION_COUNT] = {m->o.every.status, m->o.every.alerts, m->o.every.meters,
                                         m->o.every.supplies};
@@ -110,11 +115,11 @@ static void take_list(monitor *m, const json_t *list) {
     if (!id || strlen(id) >= sizeof((watched *)0)->id)
       continue;
     watched *w = find(m, id);
-    if (w && ((snmp ? !w->snmp || strcmp(snmp, w->snmp) : !!w->snmp) ||
-              (ipp ? !w->ipp_uri || strcmp(ipp, w->ipp_uri) : !!w->ipp_uri))) {
+    if (w && (!same_address(snmp, w->snmp) || !same_address(ipp, w->ipp_uri))) {
       free(w->snmp), free(w->ipp_uri);
       w->snmp = dup_or_null(snmp), w->ipp_uri = dup_or_null(ipp);
-      w->driver = -2; /* another address: perhaps another printer */
+      w->driver = -2; /* another address: perhaps another printer, read now */
+      memset(w->due, 0, sizeof w->due);
     }
     if (!w && m->n_devices < DEVICES_MAX && (w = calloc(1, sizeof *w))) {
       snprintf(w->id, sizeof w->id, "%s", id);
@@ -219,7 +224,9 @@ static void read_done(void *arg) {
   read_item *r = arg;
   monitor *m = r->m;
   watched *w = m->stopped ? NULL : find(m, r->id);
-  if (!w) {
+  if (w && (!same_address(r->snmp, w->snmp) || !same_address(r->ipp_uri, w->ipp_uri)))
+    w->busy = false; /* its address changed meanwhile: this read is of the old one */
+  if (!w || !w->busy) {
     read_item_free(r);
     return;
   }
