@@ -15,6 +15,7 @@
 #include "job_info.h"
 #include "jobfile_stream.h"
 #include "log.h"
+#include "printer_allow.h"
 #include "printer_check.h"
 #include "storage_client.h"
 
@@ -346,6 +347,15 @@ static int remove_leftover(void *ctx, const char *key) {
   return SR_OK;
 }
 
+static bool start_lists_fetch(scout_releaser *r, json_t *cmd);
+
+static void lists_timer_fired(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  if (!start_lists_fetch(w->data, NULL))
+    sr_log(SR_LOG_WARN, "printers",
+           "cannot fetch the site's printer lists now (busy); asked again later");
+}
+
 bool scout_releaser_start(scout_releaser *r) {
   r->pool = sr_worker_pool_new(r->loop, RELEASE_THREADS, RELEASE_QUEUE);
   r->lines = printer_lines_new();
@@ -355,7 +365,17 @@ bool scout_releaser_start(scout_releaser *r) {
     if (sr_store_list(r->cache, FETCHED, remove_leftover, r, err, sizeof err) != SR_OK)
       sr_log(SR_LOG_WARN, "release", "cannot list the cache of fetched copies: %s", err);
   }
-  return r->pool != NULL && r->lines != NULL && (!r->cloud || r->fetched);
+  bool started = r->pool != NULL && r->lines != NULL && (!r->cloud || r->fetched);
+  if (started && r->book && r->lists_cloud) {
+    /* now, then on a cadence: a printer the site stopped signing is
+     * dropped here once the newer list comes */
+    ev_timer_init(&r->lists_timer, lists_timer_fired, 0.,
+                  r->lists_every > 0 ? r->lists_every : 600.);
+    r->lists_timer.data = r;
+    lists_timer_fired(r->loop, &r->lists_timer, 0);
+    ev_timer_again(r->loop, &r->lists_timer);
+  }
+  return started;
 }
 
 static const char *text_member(json_t *o, const char *key) {
@@ -373,26 +393,15 @@ static bool uuid_ok(const char *s) {
   return true;
 }
 
-/* True if `uri`'s host is one of the site's printers: the cloud chooses
- * where a release prints, and must not be able to choose a host of its own
- * and receive the decrypted document. */
-static bool printer_allowed(const scout_releaser *r, const char *uri) {
-  char scheme[32], user[64], host[256], resource[256];
-  int port;
-  if (httpSeparateURI(HTTP_URI_CODING_ALL, uri, scheme, sizeof scheme, user, sizeof user, host,
-                      sizeof host, &port, resource, sizeof resource) < HTTP_URI_STATUS_OK)
-    return false;
-  for (size_t i = 0; r->printers && r->printers[i]; i++)
-    if (strcasecmp(host, r->printers[i]) == 0)
-      return true;
-  return false;
-}
-
-/* Fills the printer and settings of `res` from the command. */
+/* Fills the printer and settings of `res` from the command; false with
+ * `why` if it may not print, and *unlisted when the printer is not on the
+ * signed lists held now (a fetch of the lists may bring it). */
 static bool read_command(const scout_releaser *r, json_t *cmd, scout_result *res, char *why,
-                         size_t size) {
+                         size_t size, bool *unlisted) {
   json_t *printer = json_object_get(cmd, "printer");
   json_t *uris = json_object_get(printer, "uris");
+  const char *device = text_member(printer, "device"), *snmp = text_member(printer, "snmp");
+  *unlisted = false;
   if (!json_is_array(uris) || json_array_size(uris) == 0 || json_array_size(uris) > MAX_URIS) {
     snprintf(why, size, "the command names no printer URIs");
     return false;
@@ -403,13 +412,14 @@ static bool read_command(const scout_releaser *r, json_t *cmd, scout_result *res
       snprintf(why, size, "printer URI %zu is not text", i);
       return false;
     }
-    if (!printer_allowed(r, json_string_value(u))) {
-      snprintf(why, size, "%.200s is not one of this site's printers", json_string_value(u));
+    sr_printer_verdict verdict =
+        sr_printer_allowed(r->printers, r->book, device, json_string_value(u), snmp, why, size);
+    if (verdict != SR_PRINTER_ALLOWED) {
+      *unlisted = verdict == SR_PRINTER_UNLISTED;
       return false;
     }
     snprintf(res->uris[res->n_uris++], sizeof res->uris[0], "%s", json_string_value(u));
   }
-  const char *snmp = text_member(printer, "snmp");
   snprintf(res->snmp, sizeof res->snmp, "%s", snmp ? snmp : "");
   json_t *settings = json_object_get(cmd, "settings");
   json_t *copies = json_object_get(settings, "copies");
@@ -473,8 +483,9 @@ static bool start_releasing(scout_job_table *jobs, scout_job *job, const char *r
 /* Takes release `release` of held job `job` (of `table`, its file in
  * `store`) as `cmd` says: into its printer's line. Else reports why not. */
 static void take(scout_releaser *r, json_t *cmd, scout_job_table *table, sr_instance *store,
-                 scout_job job, const char *release) {
-  char why[256] = "";
+                 scout_job job, const char *release, bool lists_fetched) {
+  char why[512] = "";
+  bool unlisted = false;
   scout_result *res = calloc(1, sizeof *res);
   const char *uuid = text_member(cmd, "job");
   if (!res) {
@@ -486,8 +497,14 @@ static void take(scout_releaser *r, json_t *cmd, scout_job_table *table, sr_inst
              : job.state == SCOUT_JOB_EXPIRED ? "expired: not released within its hold time"
                                               : "deleted");
     publish_event(r, release, uuid, "failed", why, NULL);
-  } else if (!read_command(r, cmd, res, why, sizeof why)) {
-    publish_event(r, release, uuid, "failed", why, NULL);
+  } else if (!read_command(r, cmd, res, why, sizeof why, &unlisted)) {
+    /* a printer the lists held do not name: the site may have signed it
+     * since; asked once, then refused */
+    if (!(unlisted && !lists_fetched && start_lists_fetch(r, cmd))) {
+      publish_event(r, release, uuid, "failed", why, NULL);
+      if (table == r->fetched) /* a copy fetched for a printer refused: of no use here */
+        discard_fetched(r, job.id, job.store_key);
+    }
   } else if (!start_releasing(table, &job, release)) {
     /* Cancel-Job at the queue came between the check and now */
     publish_event(r, release, uuid, "failed", "the job is not held (deleted)", NULL);
@@ -563,7 +580,8 @@ static void fetch_work(void *arg) {
     close(fd);
 }
 
-static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked);
+static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked,
+                           bool lists_fetched);
 
 /* On the loop: the copy is in the cache (the job is held in r->fetched
  * now, and the command taken as for a job of this scout's), or not. */
@@ -577,7 +595,7 @@ static void fetch_done(void *arg) {
     job.state = SCOUT_JOB_HELD;
     job.release_id[0] = '\0';
     scout_job_transition(r->fetched, &job, SCOUT_JOB_INCOMING);
-    handle_command(r, f->cmd, true); /* its deadline was met when it came */
+    handle_command(r, f->cmd, true, false); /* its deadline was met when it came */
   } else {
     if (here)
       discard_fetched(r, f->job_id, f->store_key);
@@ -621,7 +639,8 @@ static void start_fetch(scout_releaser *r, json_t *cmd, const char *release, con
   publish_event(r, release, uuid, "waiting", "fetching the job's cloud copy", NULL);
 }
 
-static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked) {
+static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked,
+                           bool lists_fetched) {
   const char *release = text_member(cmd, "release"), *uuid = text_member(cmd, "job");
   json_t *deadline = json_object_get(cmd, "deadline");
   if (!json_is_integer(deadline)) {
@@ -662,8 +681,56 @@ static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked
   } else if (!known) {
     publish_event(r, release, uuid, "failed", "no such job on this scout", NULL);
   } else {
-    take(r, cmd, table, table == r->jobs ? r->storage : r->cache, job, release);
+    take(r, cmd, table, table == r->jobs ? r->storage : r->cache, job, release, lists_fetched);
   }
+}
+
+/* The site's signed printer lists on their way from the cloud, at start
+ * or for a release naming a printer they did not have. Made on the loop;
+ * the worker alone touches it until lists_fetch_done frees it. */
+typedef struct lists_fetch {
+  scout_releaser *releaser;
+  json_t *cmd; /* the release waiting for them; NULL at start */
+  int status;
+  char reason[512];
+} lists_fetch;
+
+static void lists_fetch_work(void *arg) {
+  lists_fetch *f = arg;
+  f->status = sr_printer_book_fetch(f->releaser->book, f->releaser->lists_cloud, f->reason,
+                                    sizeof f->reason);
+}
+
+static void lists_fetch_done(void *arg) {
+  lists_fetch *f = arg;
+  scout_releaser *r = f->releaser;
+  if (f->status != SR_OK)
+    sr_log(SR_LOG_WARN, "printers", "cannot fetch the site's printer lists: %s", f->reason);
+  else
+    sr_log(SR_LOG_INFO, "printers", "holds the signed printer lists of %zu site%s",
+           sr_printer_book_count(r->book), sr_printer_book_count(r->book) == 1 ? "" : "s");
+  if (f->cmd && r->stopping)
+    publish_event(r, text_member(f->cmd, "release"), text_member(f->cmd, "job"), "failed",
+                  "the scout stopped before it could print; release the job again", NULL);
+  else if (f->cmd) /* its deadline checked again: the fetch took time */
+    handle_command(r, f->cmd, false, true);
+  json_decref(f->cmd);
+  free(f);
+}
+
+/* Fetches the lists on the pool, then takes `cmd` (may be NULL) again.
+ * False if it cannot (no cloud to ask, the pool full). */
+static bool start_lists_fetch(scout_releaser *r, json_t *cmd) {
+  lists_fetch *f = r->book && r->lists_cloud && !r->stopping ? calloc(1, sizeof *f) : NULL;
+  if (!f)
+    return false;
+  *f = (lists_fetch){.releaser = r, .cmd = cmd ? json_incref(cmd) : NULL};
+  if (sr_worker_pool_submit(r->pool, lists_fetch_work, lists_fetch_done, f) != SR_OK) {
+    json_decref(f->cmd);
+    free(f);
+    return false;
+  }
+  return true;
 }
 
 void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) {
@@ -678,13 +745,15 @@ void scout_releaser_command(scout_releaser *r, const char *payload, size_t len) 
     sr_log(SR_LOG_WARN, "release", "ignored a malformed command: %s",
            cmd ? "missing or bad type, release or job" : error.text);
   } else {
-    handle_command(r, cmd, false);
+    handle_command(r, cmd, false, false);
   }
   json_decref(cmd);
 }
 
 void scout_releaser_stop(scout_releaser *r) {
-  r->stopping = true;           /* no release starts, none is asked again */
+  r->stopping = true; /* no release starts, none is asked again */
+  if (r->book && r->lists_cloud)
+    ev_timer_stop(r->loop, &r->lists_timer);
   sr_worker_pool_free(r->pool); /* reports what finishes */
   r->pool = NULL;
   if (r->lines)
@@ -701,7 +770,8 @@ bool scout_release_check_command(const scout_releaser *r, const char *payload, s
                                  char *why, size_t why_size) {
   json_t *cmd = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL);
   scout_result *res = calloc(1, sizeof *res);
-  bool ok = cmd && res && read_command(r, cmd, res, why, why_size);
+  bool unlisted;
+  bool ok = cmd && res && read_command(r, cmd, res, why, why_size, &unlisted);
   free(res);
   json_decref(cmd);
   return ok;

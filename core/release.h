@@ -2,7 +2,7 @@
  * Release commands from the cloud (MQTT, sr/v1/TENANT/scouts/ID/cmd) and
  * their outcome (.../evt). A command names a held job and the printer:
  *   {"type":"release","release":"R","job":"UUID",
- *    "printer":{"uris":["ipps://…","ipp://…","socket://…"],"snmp":"HOST:PORT"},
+ *    "printer":{"device":"ID","uris":["ipps://…","ipp://…","socket://…"],"snmp":"HOST:PORT"},
  *    "settings":{"copies":2,"sides":"two-sided-long-edge","color":"monochrome"},
  *    "deadline":1767225600}
  * A release command received after its deadline (Unix time, by this
@@ -20,6 +20,11 @@
  * up to `busy_deadline` seconds. A failed release leaves the job held; a
  * command repeated for a release already under way or done prints nothing
  * again and is answered "printing" or "printed" again.
+ * The printer must be allowed (printer_allow.h): by the static `printers`
+ * hosts, else by a printer list the site signed; a release naming a device
+ * the lists held do not allow makes the scout fetch the lists again
+ * (`lists_cloud`), once, before it fails with the reason (the job stays
+ * held).
  * A release of a job this scout does not hold, when it prints for others
  * (the site service; a print scout with serve_others): "printing" and
  * "waiting" ("fetching the job's cloud copy") at once, then the copy is fetched and the release
@@ -36,6 +41,7 @@
 #include "instance.h"
 #include "job_table.h"
 #include "mqtt_channel.h"
+#include "printer_book.h"
 #include "printer_lines.h"
 #include "site_key.h"
 #include "worker_pool.h"
@@ -47,8 +53,13 @@ typedef struct scout_releaser {
   const sr_site_key *key;
   sr_instance *const *transports;
   size_t n_transports;
-  sr_instance *driver;         /* may be NULL: no status check */
-  const char *const *printers; /* hosts a release may print to, NULL-terminated */
+  sr_instance *driver;          /* may be NULL: no status check */
+  const char *const *printers;  /* hosts a release may print to, NULL-terminated; empty: book */
+  sr_printer_book *book;        /* the site's signed lists; borrowed; NULL: none */
+  sr_cloud_client *lists_cloud; /* fetches the lists (at start, every `lists_every` s, and for
+                                   an unknown printer); borrowed; NULL: never */
+  double lists_every;
+  ev_timer lists_timer;
   sr_mqtt *mqtt;
   char evt_topic[256];
   int64_t busy_deadline; /* seconds a busy printer is tried again; 0: not */

@@ -667,7 +667,21 @@ static const sr_schema print_scout_schema = {
         {.key = "printers",
          .type = SR_FIELD_STRING_LIST,
          .offset = SCOUT(printers),
-         .help = "the site's printer hosts: releases print nowhere else"},
+         .help = "the site's printer hosts: releases print nowhere else (an override: "
+                 "without it, the printer lists the site signed decide)"},
+        {.key = "printer_lists",
+         .type = SR_FIELD_STRING,
+         .offset = SCOUT(printer_lists),
+         .help = "file where the printer lists the site signed are kept, with the highest "
+                 "version seen per site (needed without 'printers')"},
+        {.key = "printer_lists_every",
+         .type = SR_FIELD_DURATION,
+         .offset = SCOUT(printer_lists_every),
+         .def = "10m",
+         .min = 1,
+         .max = 86400,
+         .help = "how often the signed printer lists are fetched again (also at start, and "
+                 "when a release names a printer they do not have)"},
         {.key = "delivery",
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(delivery),
@@ -688,6 +702,116 @@ static const sr_schema print_scout_schema = {
          .type = SR_FIELD_PLUGIN,
          .offset = SCOUT(cache),
          .help = "storage for the cloud copies fetched to print for others (serve_others)"},
+        {0}}};
+
+static const char *const credential_versions[] = {"1", "2c", "3", NULL};
+static const char *const auth_protocols[] = {"SHA", NULL};
+static const char *const priv_protocols[] = {"AES", NULL};
+static const char *const discovery_every[] = {"never", "daily", "weekly", NULL};
+static const char *const week_days[] = {"sunday",   "monday", "tuesday",  "wednesday",
+                                        "thursday", "friday", "saturday", NULL};
+
+/* One item of discovery.credentials; check_discovery() fills the table. */
+static const sr_schema credential_schema = {
+    "credentials",
+    (const sr_schema_field[]){
+        {.key = "name", .type = SR_FIELD_STRING, .required = true, .help = "a name for results"},
+        {.key = "version", .type = SR_FIELD_ENUM, .required = true, .choices = credential_versions},
+        {.key = "community", .type = SR_FIELD_STRING, .help = "v1 and v2c"},
+        {.key = "user", .type = SR_FIELD_STRING, .help = "v3: the USM user"},
+        {.key = "auth", .type = SR_FIELD_ENUM, .def = "SHA", .choices = auth_protocols},
+        {.key = "auth_password", .type = SR_FIELD_STRING, .help = "v3: at least 8 characters"},
+        {.key = "priv", .type = SR_FIELD_ENUM, .def = "AES", .choices = priv_protocols},
+        {.key = "priv_password", .type = SR_FIELD_STRING, .help = "v3: at least 8 characters"},
+        {0}}};
+
+static const sr_schema discovery_schedule_schema = {
+    "schedule",
+    (const sr_schema_field[]){{.key = "every",
+                               .type = SR_FIELD_ENUM,
+                               .offset = F(sr_discovery_schedule_config, every),
+                               .def = "never",
+                               .choices = discovery_every},
+                              {.key = "day",
+                               .type = SR_FIELD_ENUM,
+                               .offset = F(sr_discovery_schedule_config, day),
+                               .def = "sunday",
+                               .choices = week_days,
+                               .help = "weekly: the day of the scan"},
+                              {.key = "window",
+                               .type = SR_FIELD_STRING,
+                               .offset = F(sr_discovery_schedule_config, window),
+                               .def = "01:00-05:00",
+                               .help = "HH:MM-HH:MM, local time: a scan starts at a random time "
+                                       "inside"},
+                              {0}}};
+
+static const sr_schema discovery_ports_schema = {
+    "ports", (const sr_schema_field[]){{.key = "ipp",
+                                        .type = SR_FIELD_STRING_LIST,
+                                        .offset = F(sr_discovery_config, ipp_ports_node),
+                                        .help = "TCP ports tried for IPP/IPPS on printers found"},
+                                       {.key = "raw",
+                                        .type = SR_FIELD_STRING_LIST,
+                                        .offset = F(sr_discovery_config, raw_ports_node),
+                                        .help = "TCP ports tried for RAW (socket) printing"},
+                                       {0}}};
+
+/* `ports` fills fields of the discovery struct itself: its offsets are
+ * relative to that struct, so it is applied with offset 0. */
+static const sr_schema discovery_schema = {
+    "discovery",
+    (const sr_schema_field[]){
+        {.key = "targets",
+         .type = SR_FIELD_STRING_LIST,
+         .offset = F(sr_discovery_config, targets),
+         .help = "addresses, ranges (A-B), CIDR blocks and host names to scan"},
+        {.key = "exclude",
+         .type = SR_FIELD_STRING_LIST,
+         .offset = F(sr_discovery_config, exclude),
+         .help = "addresses, ranges and CIDR blocks never sent a packet"},
+        {.key = "port",
+         .type = SR_FIELD_INT,
+         .offset = F(sr_discovery_config, port),
+         .def = "161",
+         .min = 1,
+         .max = 65535},
+        {.key = "rate",
+         .type = SR_FIELD_INT,
+         .offset = F(sr_discovery_config, rate),
+         .def = "500",
+         .min = 1,
+         .max = 100000,
+         .help = "packets per second, retries and all credential sets together"},
+        {.key = "outstanding",
+         .type = SR_FIELD_INT,
+         .offset = F(sr_discovery_config, outstanding),
+         .def = "4096",
+         .min = 1,
+         .max = 65536,
+         .help = "requests in flight at most"},
+        {.key = "timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = F(sr_discovery_config, timeout),
+         .def = "1s",
+         .min = 1,
+         .max = 60},
+        {.key = "retries",
+         .type = SR_FIELD_INT,
+         .offset = F(sr_discovery_config, retries),
+         .def = "1",
+         .min = 0,
+         .max = 5},
+        {.key = "credentials",
+         .type = SR_FIELD_LIST,
+         .offset = F(sr_discovery_config, credentials_node),
+         .section = &credential_schema,
+         .help = "credential sets, tried in order on addresses that have not answered"},
+        {.key = "schedule",
+         .type = SR_FIELD_SECTION,
+         .offset = F(sr_discovery_config, schedule),
+         .section = &discovery_schedule_schema},
+        {.key = "ports", .type = SR_FIELD_SECTION, .offset = 0, .section = &discovery_ports_schema},
         {0}}};
 
 #define MON(field) F(sr_monitor_config, field)
@@ -789,7 +913,16 @@ static const sr_schema device_scout_schema = {
         {.key = "printers",
          .type = SR_FIELD_STRING_LIST,
          .offset = DEVICE(printers),
-         .help = "the site's printer hosts: releases print nowhere else"},
+         .help = "the site's printer hosts: releases print nowhere else, and the site signs "
+                 "devices on them (with the printers discovery found)"},
+        {.key = "printer_list_every",
+         .type = SR_FIELD_DURATION,
+         .offset = DEVICE(printer_list_every),
+         .def = "60s",
+         .min = 1,
+         .max = 86400,
+         .help = "how often the accepted devices are read, to sign the printer list again "
+                 "when they changed"},
         {.key = "delivery",
          .type = SR_FIELD_SECTION,
          .offset = DEVICE(delivery),
@@ -798,6 +931,15 @@ static const sr_schema device_scout_schema = {
          .type = SR_FIELD_PLUGIN_LIST,
          .offset = DEVICE(idp),
          .help = "identity providers, asked in order"},
+        {.key = "state_dir",
+         .type = SR_FIELD_PATH,
+         .offset = DEVICE(state_dir),
+         .help = "the site's own state: discovery.json (the printers a scan found), which the "
+                 "signed printer list is held against"},
+        {.key = "discovery",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(discovery),
+         .section = &discovery_schema},
         {0}}};
 
 /* The instance name of a storage section, as core/instance.c names it:
@@ -938,6 +1080,99 @@ static void check_regions(sr_cloud_config *cc) {
   }
 }
 
+/* "HH:MM" into minutes after midnight; -1 if malformed. */
+static int clock_minutes(const char *text, size_t len) {
+  unsigned h, m;
+  char rest;
+  char buf[8];
+  if (len >= sizeof buf)
+    return -1;
+  memcpy(buf, text, len);
+  buf[len] = 0;
+  if (sscanf(buf, "%2u:%2u%c", &h, &m, &rest) != 2 || h > 23 || m > 59)
+    return -1;
+  return (int)(h * 60 + m);
+}
+
+/* Ports as text items into numbers; errors at the item. */
+static size_t ports_from(const sr_config_node *list, int *out, int fallback) {
+  if (!list) {
+    out[0] = fallback;
+    return 1;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < list->count; i++) {
+    int64_t v;
+    const sr_config_node *item = list->items[i];
+    if (item->type != SR_CONFIG_SCALAR || !sr_int_parse(item->value, &v) || v < 1 || v > 65535)
+      sr_config_add_error(item, false, "expected a TCP port from 1 to 65535");
+    else if (n == SR_MAX_DISCOVERY_PORTS)
+      sr_config_add_error(item, false, "at most %d ports", SR_MAX_DISCOVERY_PORTS);
+    else
+      out[n++] = (int)v;
+  }
+  return n;
+}
+
+/* What the schema cannot check in discovery: each credential set has what
+ * its version needs, the window reads as a time span. Fills the credential
+ * and port tables; schema errors of an item were reported already. */
+static void check_discovery(const sr_config_node *root, sr_discovery_config *d) {
+  const sr_config_node *section = sr_config_get(root, "discovery");
+  const sr_config_node *list = d->credentials_node;
+  for (size_t i = 0; list && i < list->count; i++) {
+    const sr_config_node *item = list->items[i];
+    if (item->type != SR_CONFIG_MAP || !sr_config_get(item, "name") ||
+        !sr_config_get(item, "version"))
+      continue;
+    if (d->n_credentials == SR_MAX_DISCOVERY_CREDENTIALS) {
+      sr_config_add_error(item, false, "at most %d credential sets", SR_MAX_DISCOVERY_CREDENTIALS);
+      break;
+    }
+    sr_discovery_credential c = {.name = text_or(item, "name", ""),
+                                 .version = choice_index(item, "version", credential_versions),
+                                 .community = text_or(item, "community", NULL),
+                                 .user = text_or(item, "user", NULL),
+                                 .auth_password = text_or(item, "auth_password", NULL),
+                                 .priv_password = text_or(item, "priv_password", NULL)};
+    for (size_t j = 0; j < d->n_credentials; j++)
+      if (strcmp(d->credentials[j].name, c.name) == 0)
+        sr_config_add_error(sr_config_get(item, "name"), false,
+                            "credential set '%s' is declared twice", c.name);
+    if (c.version < 2 && !c.community)
+      sr_config_add_error(item, false, "credential set '%s': version %s needs a community", c.name,
+                          credential_versions[c.version]);
+    if (c.version == 2) {
+      if (!c.user || !*c.user)
+        sr_config_add_error(item, false, "credential set '%s': version 3 needs a user", c.name);
+      /* USM (RFC 3414) refuses shorter passwords */
+      if (!c.auth_password || strlen(c.auth_password) < 8)
+        sr_config_add_error(item, false,
+                            "credential set '%s': auth_password of at least 8 characters needed",
+                            c.name);
+      if (!c.priv_password || strlen(c.priv_password) < 8)
+        sr_config_add_error(item, false,
+                            "credential set '%s': priv_password of at least 8 characters needed",
+                            c.name);
+    }
+    d->credentials[d->n_credentials++] = c;
+  }
+  if (section && d->targets && d->n_credentials == 0)
+    sr_config_add_error(section, true, "discovery needs at least one credential set");
+  const char *w = d->schedule.window;
+  const char *dash = w ? strchr(w, '-') : NULL;
+  d->schedule.window_start = dash ? clock_minutes(w, (size_t)(dash - w)) : -1;
+  d->schedule.window_end = dash ? clock_minutes(dash + 1, strlen(dash + 1)) : -1;
+  if (w && (d->schedule.window_start < 0 || d->schedule.window_end < 0 ||
+            d->schedule.window_start == d->schedule.window_end)) {
+    const sr_config_node *sched = sr_config_get(section, "schedule");
+    sr_config_add_error(sched ? sr_config_get(sched, "window") : section, false,
+                        "expected a window HH:MM-HH:MM such as 01:00-05:00, got '%s'", w);
+  }
+  d->n_ipp_ports = ports_from(d->ipp_ports_node, d->ipp_ports, 631);
+  d->n_raw_ports = ports_from(d->raw_ports_node, d->raw_ports, 9100);
+}
+
 static const sr_schema *const service_schemas[] = {&cloud_schema, &print_scout_schema,
                                                    &device_scout_schema};
 
@@ -971,6 +1206,8 @@ bool sr_service_config_apply(sr_config *doc, sr_service_config *out) {
   sr_schema_apply(service_schemas[kind], doc, root, out);
   if (kind == SR_SERVICE_CLOUD)
     check_regions(&out->u.cloud);
+  if (kind == SR_SERVICE_DEVICE_SCOUT)
+    check_discovery(root, &out->u.device_scout.discovery);
   if (kind == SR_SERVICE_PRINT_SCOUT) {
     const sr_pin_jobs_config *pins = &out->u.print_scout.pin_jobs;
     const sr_config_node *node = sr_config_get(root, "pin_jobs");

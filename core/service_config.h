@@ -187,6 +187,8 @@ typedef struct sr_print_scout_config {
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *driver;     /* device driver for printer status, or NULL */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
+  const char *printer_lists;        /* file of the site's signed printer lists (without printers) */
+  int64_t printer_lists_every;      /* seconds between fetches of the lists */
   sr_delivery_config delivery;
   int64_t pin_length;        /* digits of a PIN chosen at registration */
   int user_source;           /* 0 registration, 1 directory (the login names the user) */
@@ -213,6 +215,51 @@ typedef struct sr_identity_config {
   const char *secret_file; /* file holding the site secret (SR1-...) */
 } sr_identity_config;
 
+/* One set of SNMP credentials discovery tries, in the order written. */
+typedef struct sr_discovery_credential {
+  const char *name;
+  int version;           /* 0 v1, 1 v2c, 2 v3 */
+  const char *community; /* v1, v2c */
+  const char *user;      /* v3: USM user, authPriv SHA/AES */
+  const char *auth_password;
+  const char *priv_password;
+} sr_discovery_credential;
+
+#define SR_MAX_DISCOVERY_CREDENTIALS 16
+#define SR_MAX_DISCOVERY_PORTS 8
+
+typedef enum sr_discovery_every {
+  SR_DISCOVERY_NEVER = 0, /* only `discover --once` */
+  SR_DISCOVERY_DAILY = 1,
+  SR_DISCOVERY_WEEKLY = 2,
+} sr_discovery_every;
+
+typedef struct sr_discovery_schedule_config {
+  int every;          /* sr_discovery_every */
+  int day;            /* weekly: 0 sunday .. 6 saturday */
+  const char *window; /* "HH:MM-HH:MM", local time; may wrap midnight */
+  int window_start;   /* minutes after midnight, filled from `window` */
+  int window_end;
+} sr_discovery_schedule_config;
+
+/* The SNMP scan of the site's networks (services/device-scout/discovery.h). */
+typedef struct sr_discovery_config {
+  const sr_config_node *targets; /* text list: addresses, ranges, CIDR blocks, host names */
+  const sr_config_node *exclude; /* text list of the same, never sent a packet */
+  int64_t port;                  /* UDP port of the agents */
+  int64_t rate;                  /* packets per second, retries included */
+  int64_t outstanding;           /* requests in flight at most */
+  int64_t timeout;               /* seconds to wait for an answer */
+  int64_t retries;
+  const sr_config_node *credentials_node;
+  sr_discovery_credential credentials[SR_MAX_DISCOVERY_CREDENTIALS];
+  size_t n_credentials;
+  sr_discovery_schedule_config schedule;
+  const sr_config_node *ipp_ports_node, *raw_ports_node;
+  int ipp_ports[SR_MAX_DISCOVERY_PORTS], raw_ports[SR_MAX_DISCOVERY_PORTS];
+  size_t n_ipp_ports, n_raw_ports;
+} sr_discovery_config;
+
 /* How often the site reads each part of its printers (monitor.c), and
  * sends its health report when nothing changed; seconds. */
 typedef struct sr_monitor_config {
@@ -236,6 +283,9 @@ typedef struct sr_device_scout_config {
   const sr_config_node *transports; /* plugin list, tried in order */
   const sr_config_node *printers;   /* hosts releases may print to (text list) */
   sr_delivery_config delivery;
+  const char *state_dir; /* the site's own state (discovery.json), or NULL */
+  sr_discovery_config discovery;
+  int64_t printer_list_every; /* seconds between looks at the accepted devices, to sign */
   sr_monitor_config monitor;
 } sr_device_scout_config;
 

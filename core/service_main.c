@@ -31,11 +31,13 @@ static int refuse(const char *program, const sr_service_form *forms, const char 
 
 int sr_service_args_parse(const char *program, const sr_service_form *forms, int argc, char **argv,
                           sr_service_args *out) {
-  enum { CONFIG = 256, TOKEN, RENEW, EMAIL };
+  enum { CONFIG = 256, TOKEN, RENEW, EMAIL, ONCE, JSON };
   static const struct option options[] = {{"config", required_argument, NULL, CONFIG},
                                           {"token", required_argument, NULL, TOKEN},
                                           {"renew", no_argument, NULL, RENEW},
                                           {"email", required_argument, NULL, EMAIL},
+                                          {"once", no_argument, NULL, ONCE},
+                                          {"json", no_argument, NULL, JSON},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
   memset(out, 0, sizeof *out);
@@ -61,7 +63,8 @@ int sr_service_args_parse(const char *program, const sr_service_form *forms, int
     index = -1;
     bool allowed = opt == CONFIG || opt == 'h' || (opt == TOKEN && out->enroll) ||
                    (opt == RENEW && v && strcmp(v, "passcode") == 0) ||
-                   (opt == EMAIL && v && strcmp(v, "register") == 0);
+                   (opt == EMAIL && v && strcmp(v, "register") == 0) ||
+                   ((opt == ONCE || opt == JSON) && v && strcmp(v, "discover") == 0);
     if (opt == ':')
       return refuse(program, forms, v, "this option needs a value:", word);
     if (opt == '?' || !allowed)
@@ -71,6 +74,8 @@ int sr_service_args_parse(const char *program, const sr_service_form *forms, int
     case CONFIG: out->config = optarg; break;
     case TOKEN: out->token = optarg; break;
     case RENEW: out->renew = true; break;
+    case ONCE: out->once = true; break;
+    case JSON: out->json = true; break;
     case EMAIL:
       if (sr_email_normalise(optarg, mail, sizeof mail) != SR_OK)
         return refuse(program, forms, v, "--email: not an email address:", optarg);
@@ -82,6 +87,9 @@ int sr_service_args_parse(const char *program, const sr_service_form *forms, int
     return refuse(program, forms, v, "unexpected argument", args[optind]);
   if (!out->config)
     return refuse(program, forms, v, "--config FILE is required", NULL);
+  if (v && strcmp(v, "discover") == 0 && !out->once)
+    return refuse(program, forms, v, "--once is required (the service scans on its schedule)",
+                  NULL);
   if (out->enroll && !out->token)
     return refuse(program, forms, v, "--token TOKEN is required (from srctl scout enroll)", NULL);
   return -1;

@@ -18,6 +18,8 @@ typedef struct sr_service_args {
   bool renew;         /* --renew (passcode) */
   const char *email;  /* --email ADDRESS (register) */
   bool enroll;        /* verb is "enroll" */
+  bool once;          /* --once (discover) */
+  bool json;          /* --json (discover) */
 } sr_service_args;
 
 /* One way to call a service: its verb (NULL: run the service) and the
@@ -30,7 +32,8 @@ typedef struct sr_service_form {
 /* Parses argv with getopt_long after the verb, if any (so options come
  * in any order): `forms` ({0}-terminated) are what `program` accepts;
  * --config everywhere, --token with enroll (required), --renew with
- * passcode, --email ADDRESS (checked) with register. Returns -1 to go on
+ * passcode, --email ADDRESS (checked) with register, --once and --json
+ * with discover. Returns -1 to go on
  * with *out filled; otherwise the exit status: 0 after --help/-h (the
  * usage on stdout), 64 after a mistake (said, with the usage, on stderr). */
 int sr_service_args_parse(const char *program, const sr_service_form *forms, int argc, char **argv,

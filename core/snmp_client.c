@@ -38,9 +38,11 @@ static int fail(sr_snmp *s, int status, const char *fmt, ...) {
   return status;
 }
 
+void sr_snmp_init(void) { pthread_once(&init_once, init_library); }
+
 int sr_snmp_open(const char *address, const sr_snmp_options *options, sr_snmp **out, char *err,
                  size_t err_size) {
-  pthread_once(&init_once, init_library);
+  sr_snmp_init();
   sr_snmp *s = calloc(1, sizeof *s);
   if (!s)
     return SR_ERR_NOMEM;
@@ -83,7 +85,7 @@ static bool printable(const u_char *p, size_t len) {
 }
 
 /* Text form of a variable, as the header documents. */
-static void format_value(const netsnmp_variable_list *v, char *out, size_t size) {
+void sr_snmp_value_text(const netsnmp_variable_list *v, char *out, size_t size) {
   switch (v->type) {
   case ASN_INTEGER: snprintf(out, size, "%ld", *v->val.integer); break;
   case ASN_COUNTER:
@@ -177,7 +179,7 @@ int sr_snmp_get(sr_snmp *s, const char *oid_text, char *value, size_t value_size
       v->type == SNMP_ENDOFMIBVIEW) {
     status = fail(s, SR_ERR_NOT_FOUND, "no object %s", oid_text);
   } else {
-    format_value(v, value, value_size);
+    sr_snmp_value_text(v, value, value_size);
   }
   snmp_free_pdu(response);
   return status;
@@ -212,7 +214,7 @@ int sr_snmp_walk(sr_snmp *s, const char *oid_text, sr_snmp_walk_fn fn, void *fct
     }
     char name_text[512], value[1024];
     format_name(v, name_text, sizeof name_text);
-    format_value(v, value, sizeof value);
+    sr_snmp_value_text(v, value, sizeof value);
     memcpy(next, v->name, v->name_length * sizeof(oid));
     next_len = v->name_length;
     snmp_free_pdu(response);
@@ -241,7 +243,7 @@ void sr_snmp_target(sr_snmp *s, sr_device_target *target) {
 }
 
 int sr_snmp_decode(const unsigned char *pdu_bytes, size_t len, sr_snmp_walk_fn fn, void *fctx) {
-  pthread_once(&init_once, init_library);
+  sr_snmp_init();
   netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
   if (!pdu)
     return SR_ERR_NOMEM;
@@ -257,7 +259,7 @@ int sr_snmp_decode(const unsigned char *pdu_bytes, size_t len, sr_snmp_walk_fn f
   for (netsnmp_variable_list *v = pdu->variables; status == SR_OK && v; v = v->next_variable) {
     char name_text[512], value[1024];
     format_name(v, name_text, sizeof name_text);
-    format_value(v, value, sizeof value);
+    sr_snmp_value_text(v, value, sizeof value);
     status = fn(fctx, name_text, value);
   }
   free(copy);

@@ -20,6 +20,10 @@ typedef struct sr_snmp_options {
 
 typedef struct sr_snmp sr_snmp;
 
+/* Sets net-snmp up once per process (numeric OIDs, no files read or
+ * written); every user of the library calls it first. Thread-safe. */
+void sr_snmp_init(void);
+
 /* Opens a session to `address` ("HOST" or "HOST:PORT", UDP 161 by
  * default). Nothing is sent yet. On SR_OK the caller owns *out. */
 int sr_snmp_open(const char *address, const sr_snmp_options *options, sr_snmp **out, char *err,
@@ -43,6 +47,11 @@ const char *sr_snmp_error(const sr_snmp *s);
  * tests/fuzz/fuzz_snmp.c: the agent's bytes are untrusted. SR_ERR_PEER if
  * they do not parse. */
 int sr_snmp_decode(const unsigned char *pdu_bytes, size_t len, sr_snmp_walk_fn fn, void *fctx);
+
+/* A variable's value (net-snmp's netsnmp_variable_list) in the text form
+ * above. */
+struct variable_list;
+void sr_snmp_value_text(const struct variable_list *v, char *out, size_t size);
 
 /* Fills a device target whose SNMP calls go through `s`. */
 void sr_snmp_target(sr_snmp *s, sr_device_target *target);

@@ -37,6 +37,10 @@
 # STACK_DOCUMENT_HANDLING sets the tenant's document_handling (origin,site by
 # default: the site service prints a job whose workstation is away).
 # STACK_SERVE_OTHERS=1 makes the next print scout serve others (crowdsource).
+# STACK_SIGNED_PRINTERS=1: no static `printers:` anywhere; the site signs the
+# printer list (state_dir: site/state, holding discovery.json; looks at the
+# accepted devices every STACK_PRINTER_LIST_EVERY, 60s by default) and the
+# print scouts keep the lists in printer-lists.json.
 #
 # Each service runs in a process group of its own (stack_spawn), so that
 # stack_stop ends it with everything it started (ippeveprinter's print
@@ -352,8 +356,9 @@ transports:
     config: {ca_file: $stack_dir/pki/root.crt}
   - plugin: ipp
   - plugin: raw
-printers: [localhost, 127.0.0.1]
 YAML
+  # the static printer hosts, unless the site's signed list decides
+  [ -n "${STACK_SIGNED_PRINTERS:-}" ] || echo "printers: [localhost, 127.0.0.1]"
 }
 
 # Enrolls and starts the site service; sets $panel_url.
@@ -384,6 +389,8 @@ cache: {plugin: local, config: {root: $d/cache}}
 drivers: [{plugin: printer_mib}]
 $(stack_delivery_yaml)
 YAML
+  [ -n "${STACK_SIGNED_PRINTERS:-}" ] &&
+    printf 'state_dir: state\nprinter_list_every: %s\n' "${STACK_PRINTER_LIST_EVERY:-60s}" >>"$d/site.yaml"
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/site.yaml"
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/site.yaml"
   [ -n "${STACK_SITE_MONITOR:-}" ] && printf 'monitor: %s\n' "$STACK_SITE_MONITOR" >>"$d/site.yaml"
@@ -441,6 +448,7 @@ driver: {plugin: printer_mib}
 $(stack_delivery_yaml)
 hold_time: ${STACK_SCOUT_HOLD_TIME:-48h}
 YAML
+  [ -n "${STACK_SIGNED_PRINTERS:-}" ] && echo "printer_lists: printer-lists.json" >>"$d/scout.yaml"
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"
   [ -n "${STACK_SERVE_OTHERS:-}" ] &&
     printf 'serve_others: true\ncache: {plugin: local, config: {root: %s}}\n' "$d/cache" >>"$d/scout.yaml"

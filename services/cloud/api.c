@@ -105,6 +105,12 @@ static const cloud_route routes[] = {
      CLOUD_ADMIN,
      cloud_admin_discovered_accept,
      FIELDS("id", "name")},
+    /* the signed printer list (printer_lists.c) */
+    {{"PUT", V1 "/site/printer-list"},
+     CLOUD_SITE,
+     cloud_site_printer_list_put,
+     FIELDS("list", "mac")},
+    {{"GET", V1 "/scout/printer-list"}, CLOUD_SCOUT, cloud_scout_printer_lists, NULL},
     /* monitoring and health (monitoring.c, health.c) */
     {{"POST", V1 "/site/devices/{id}/observations"},
      CLOUD_SITE,

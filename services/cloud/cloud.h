@@ -148,6 +148,9 @@ const cloud_route *cloud_routes(size_t *n);
 json_t *cloud_routes_json(void);
 
 /* The route handlers (api_admin.c, api_scout.c, api_panel.c, api_enroll.c). */
+/* printer_lists.c: the sites' signed printer lists, kept verbatim. */
+void cloud_site_printer_list_put(cloud_call *k);
+void cloud_scout_printer_lists(cloud_call *k);
 void cloud_admin_tenant_add(cloud_call *k);
 void cloud_admin_users(cloud_call *k);
 void cloud_admin_user_add(cloud_call *k);

@@ -172,7 +172,13 @@ static const char *const migrations[] = {
     " enroll_expires INTEGER, credential_hash TEXT UNIQUE, enrolled_at INTEGER,"
     " last_swipe INTEGER, swipe_window INTEGER NOT NULL DEFAULT 0,"
     " swipes INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, PRIMARY KEY(tenant, id));",
-    /* 20: device monitoring (monitoring.c): the latest value of each
+    /* 20: each site's signed printer list, kept verbatim (printer_lists.c):
+     * base64 of the canonical list and of its MAC, which only the site
+     * secret's holders can make or check */
+    "CREATE TABLE printer_lists(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " site TEXT NOT NULL, list TEXT NOT NULL, mac TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, site));",
+    /* 21: device monitoring (monitoring.c): the latest value of each
      * section a site reported per device, and the changes, kept for the
      * history's retention; scouts' health reports (health.c), the last one */
     "CREATE TABLE device_state(tenant TEXT NOT NULL REFERENCES tenants(id),"

@@ -179,8 +179,10 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
   json_error_t error;
   json_t *uris = json_loads(cloud_row_text(device, "uris"), 0, &error);
   /* the deadline is set as it goes to each deliverer (hand_over) */
-  command = json_pack("{s:s, s:s, s:s, s:{s:o}}", "type", "release", "release", release, "job",
-                      job_id, "printer", "uris", uris ? uris : json_array());
+  /* the device id: a scout checks the URIs against the site's signed list
+   * under this id (core/printer_list.h) */
+  command = json_pack("{s:s, s:s, s:s, s:{s:s, s:o}}", "type", "release", "release", release, "job",
+                      job_id, "printer", "device", device_id, "uris", uris ? uris : json_array());
   if (!json_is_null(json_object_get(device, "snmp")))
     json_object_set(json_object_get(command, "printer"), "snmp", json_object_get(device, "snmp"));
   if (settings && json_object_size(settings))

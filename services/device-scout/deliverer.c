@@ -8,9 +8,7 @@
 #include "loop.h"
 #include "x509_issue.h"
 
-/* The site's scout id: its enrollment certificate's CN, as the broker's
- * ACL and the cloud know it. */
-static bool site_scout_id(const sr_config *doc, const sr_tls_config *tls, char *id, size_t size) {
+bool site_scout_id(const sr_config *doc, const sr_tls_config *tls, char *id, size_t size) {
   char path[1024], pem[16384];
   sr_config_path(doc, tls->cert, path, sizeof path);
   FILE *f = fopen(path, "r");
@@ -22,14 +20,16 @@ static bool site_scout_id(const sr_config *doc, const sr_tls_config *tls, char *
 }
 
 bool deliverer_start(deliverer *d, const sr_config *doc, const sr_service_config *cfg,
-                     sr_loader *loader, const sr_site_key *key, const sr_cloud_options *cloud) {
+                     sr_loader *loader, const sr_site_key *key, const sr_cloud_options *cloud,
+                     sr_printer_book *book) {
   const sr_device_scout_config *c = &cfg->u.device_scout;
   char err[1024] = "", id[128];
   if (!c->cache)
     return true; /* not a deliverer: the panel API alone */
-  if (sr_release_printers(c->printers, d->printers, 65) == 0) {
+  if (sr_release_printers(c->printers, d->printers, 65) == 0 && !book) {
     fprintf(stderr, "sr-device-scout: with a 'cache', 'printers' must list the site's printer "
-                    "hosts (releases print nowhere else)\n");
+                    "hosts, or state_dir hold the printers a scan found, for the list the site "
+                    "signs (releases print nowhere else)\n");
     return false;
   }
   if (!site_scout_id(doc, &c->cloud_tls, id, sizeof id)) {
@@ -65,6 +65,7 @@ bool deliverer_start(deliverer *d, const sr_config *doc, const sr_service_config
                                            .n_transports = d->n_transports,
                                            .driver = d->driver,
                                            .printers = d->printers,
+                                           .book = book,
                                            .busy_deadline = c->delivery.busy_deadline,
                                            .cloud = d->cloud,
                                            .cache = d->cache},

@@ -35,10 +35,17 @@ typedef struct deliverer {
 /* Starts the deliverer if the configuration has a `cache` (else does
  * nothing and returns true): plugins from `loader`, the key `key`
  * (borrowed), copies fetched with a client made from `cloud` (the site's
- * own options, copied), MQTT as the site's certificate's CN. False with
- * every problem printed on stderr. */
+ * own options, copied), MQTT as the site's certificate's CN. It prints to
+ * the `printers` hosts, else to the printers of the list the site signs
+ * itself, `book` (borrowed; NULL: none). False with every problem printed
+ * on stderr. */
 bool deliverer_start(deliverer *d, const sr_config *doc, const sr_service_config *cfg,
-                     sr_loader *loader, const sr_site_key *key, const sr_cloud_options *cloud);
+                     sr_loader *loader, const sr_site_key *key, const sr_cloud_options *cloud,
+                     sr_printer_book *book);
+
+/* The site's scout id: its enrollment certificate's CN (cloud_tls.cert),
+ * as the broker's ACL and the cloud know it. False if it cannot be read. */
+bool site_scout_id(const sr_config *doc, const sr_tls_config *tls, char *id, size_t size);
 
 /* Stops it (after the loop) and frees what it made; harmless if never
  * started. */

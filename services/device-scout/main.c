@@ -6,6 +6,7 @@
  *
  * usage: sr-device-scout --config FILE
  *        sr-device-scout enroll --config FILE --token TOKEN
+ *        sr-device-scout discover --once --config FILE [--json]
  * Prints "panel https://ADDRESS:PORT" on stdout once it is listening.
  */
 #include <signal.h>
@@ -13,12 +14,15 @@
 #include <string.h>
 
 #include "deliverer.h"
+#include "discovery.h"
+#include "discovery_upload.h"
 #include "enroll_client.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "loop.h"
 #include "monitor.h"
 #include "panel.h"
+#include "printer_list_signer.h"
 #include "scout_health.h"
 #include "service_main.h"
 #include "service_plugins.h"
@@ -26,7 +30,7 @@
 #include "sr/abi.h"
 
 #define MAX_IDPS 8
-#define MAX_DRIVERS 8
+#define MAX_DRIVERS 16
 /* Directory logins checked at once, and waiting beyond those (then 503):
  * each holds a thread for up to the provider's timeout. */
 #define DIRECTORY_THREADS 4
@@ -44,15 +48,31 @@ typedef struct site {
   sr_worker_pool *pool;
   heartbeat heartbeat;               /* tells the cloud this site is running */
   deliverer deliverer;               /* prints released jobs from their cloud copy (failover) */
-  sr_instance *drivers[MAX_DRIVERS]; /* device drivers, for monitoring */
+  discovery discovery;               /* scans the site's networks on the schedule */
+  sr_instance *drivers[MAX_DRIVERS]; /* identify what discovery finds */
   size_t n_drivers;
-  monitor *monitor;        /* reads the printers, sends what changed */
-  sr_scout_health *health; /* the site's health report */
+  const char *printers[65];   /* the site's own printer hosts, NULL-terminated */
+  sr_printer_book *book;      /* the list the site signed, for its deliverer; NULL: none */
+  printer_list_signer signer; /* signs the accepted devices the site vouches for */
+  monitor *monitor;           /* reads the accepted printers, sends what changed */
+  sr_scout_health *health;    /* the site's health report */
   const char *config_path;
 } site;
 
-static const sr_service_form forms[] = {
-    {NULL, "--config FILE"}, {"enroll", "--config FILE --token TOKEN"}, {0}};
+static const sr_service_form forms[] = {{NULL, "--config FILE"},
+                                        {"enroll", "--config FILE --token TOKEN"},
+                                        {"discover", "--once --config FILE [--json]"},
+                                        {0}};
+
+/* Each scheduled scan's result goes to the cloud (discovery_upload.h:
+ * in parts, on the loop; it logs what the cloud made of it). */
+static void discovery_result_to_cloud(void *ctx, json_t *result) {
+  site *s = ctx;
+  int rc = discovery_upload(s->panel.cloud, result, NULL, NULL);
+  if (rc != SR_OK)
+    sr_log(SR_LOG_WARN, "discovery", "the scan's result was not sent to the cloud: %s",
+           sr_status_name(rc));
+}
 
 static int enroll(site *s, const char *token) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
@@ -72,16 +92,39 @@ static int enroll(site *s, const char *token) {
   return 0;
 }
 
+/* The signed printer list, when the site knows printers of its own: the
+ * ones a scan found (state_dir) or its `printers:`. */
+static bool start_signer(site *s) {
+  const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  char id[128], state_dir[1024], err[256];
+  size_t n_printers = sr_release_printers(c->printers, s->printers, 65);
+  if (!c->state_dir && n_printers == 0) {
+    sr_log(SR_LOG_INFO, "printers",
+           "no state_dir and no printers: this site signs no printer "
+           "list (print scouts then need their own printers:)");
+    return true;
+  }
+  if (!site_scout_id(s->doc, &c->cloud_tls, id, sizeof id)) {
+    fprintf(stderr, "sr-device-scout: cannot read the site's certificate (cloud_tls.cert) to "
+                    "sign the printer list; enroll the site first\n");
+    return false;
+  }
+  if (c->state_dir)
+    sr_config_path(s->doc, c->state_dir, state_dir, sizeof state_dir);
+  s->book = sr_printer_book_new(s->key, c->tenant, NULL, err, sizeof err);
+  if (!s->book || !printer_list_signer_start(&s->signer, sr_loop_default(), s->panel.cloud, s->key,
+                                             c->tenant, id, c->state_dir ? state_dir : NULL,
+                                             s->printers, s->book, (double)c->printer_list_every)) {
+    fprintf(stderr, "sr-device-scout: cannot start signing the printer list\n");
+    return false;
+  }
+  return true;
+}
+
 /* Printer monitoring and the health report, both through the panel's
  * cloud client (on the loop). */
 static bool start_monitoring(site *s) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
-  char err[1024];
-  if (sr_instances_create(s->loader, SR_PLUGIN_DEVICE, c->drivers, s->drivers, MAX_DRIVERS,
-                          &s->n_drivers, err, sizeof err) != SR_OK) {
-    fprintf(stderr, "sr-device-scout: %s\n", err);
-    return false;
-  }
   monitor_options mo = {.loop = sr_loop_default(),
                         .cloud = s->panel.cloud,
                         .drivers = s->drivers,
@@ -172,22 +215,40 @@ static bool start(site *s) {
     return false;
   }
   heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud);
-  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co) &&
+  if (sr_instances_create(s->loader, SR_PLUGIN_DEVICE, c->drivers, s->drivers, MAX_DRIVERS,
+                          &s->n_drivers, err, sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
+  s->discovery = (discovery){.loop = sr_loop_default(),
+                             .doc = s->doc,
+                             .cfg = c,
+                             .drivers = s->drivers,
+                             .n_drivers = s->n_drivers,
+                             .on_result = discovery_result_to_cloud,
+                             .result_ctx = s};
+  discovery_schedule(&s->discovery);
+  if (!start_signer(s))
+    return false;
+  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co, s->book) &&
          start_monitoring(s);
 }
 
 static void site_free(site *s) {
+  discovery_free(&s->discovery); /* before the drivers it identifies with */
+  monitor_free(s->monitor);      /* likewise; waits for its reads */
+  for (size_t i = 0; i < s->n_drivers; i++)
+    sr_instance_destroy(s->drivers[i]);
   heartbeat_stop(&s->heartbeat);        /* before the client its calls use */
   sr_scout_health_free(s->health);      /* likewise */
-  monitor_free(s->monitor);             /* likewise; waits for its reads */
+  printer_list_signer_stop(&s->signer); /* likewise */
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
   sr_http_server_free(s->http);
   deliverer_free(&s->deliverer); /* before the plugins and the key it uses */
+  sr_printer_book_free(s->book); /* after the deliverer that asks it */
   for (size_t i = 0; i < s->n_idps; i++)
     sr_instance_destroy(s->idps[i]);
-  for (size_t i = 0; i < s->n_drivers; i++)
-    sr_instance_destroy(s->drivers[i]);
   sr_loader_free(s->loader);
   sr_site_key_free(s->key);
   sr_config_free(s->doc);
@@ -212,7 +273,16 @@ int main(int argc, char **argv) {
     site_free(&s);
     return 1;
   }
-  if (args.enroll) {
+  size_t reported = sr_config_error_count(s.doc);
+  if (!discovery_check_config(&s.cfg.u.device_scout)) {
+    for (size_t k = reported; k < sr_config_error_count(s.doc); k++)
+      fprintf(stderr, "%s\n", sr_config_error(s.doc, k));
+    site_free(&s);
+    return 1;
+  }
+  if (args.verb && strcmp(args.verb, "discover") == 0) {
+    rc = discovery_once(s.doc, &s.cfg, args.json);
+  } else if (args.enroll) {
     rc = enroll(&s, args.token);
   } else if (start(&s)) {
     printf("panel https://%s:%d\n", s.cfg.u.device_scout.panel.address,

@@ -46,6 +46,7 @@ typedef struct scout {
   size_t n_idps;
   sr_instance *cache;       /* fetched cloud copies (serve_others), or NULL */
   const char *printers[65]; /* NULL-terminated */
+  sr_printer_book *book;    /* the site's signed printer lists, without `printers` */
   const char *spoolers[33]; /* trusted spoolers, NULL-terminated; borrowed from doc */
   char queue_socket[1024];
   sr_release_link link; /* MQTT: release commands in, outcomes and presence out */
@@ -77,6 +78,7 @@ static void scout_free(scout *s) {
   sr_cloud_client_free(s->copy_cloud);
   scout_expirer_free(s->expirer);
   sr_release_link_stop(&s->link);
+  sr_printer_book_free(s->book); /* after the releaser that asks it */
   for (size_t i = 0; i < s->n_transports; i++)
     sr_instance_destroy(s->transports[i]);
   for (size_t i = 0; i < s->n_idps; i++)
@@ -103,10 +105,21 @@ static void on_connected(void *ctx) {
 static bool scout_connect_cloud(scout *s) {
   const sr_print_scout_config *c = &s->cfg.u.print_scout;
   char err[512];
+  /* where releases may print: the static hosts, else the site's signed
+   * lists (fetched from the cloud, kept in printer_lists) */
   if (sr_release_printers(c->printers, s->printers, 65) == 0) {
-    fprintf(stderr, "sr-print-scout: 'printers' must list the site's printer hosts before this "
-                    "scout takes releases (it prints nowhere else)\n");
-    return false;
+    char path[1024];
+    if (!c->printer_lists || !s->cloud) {
+      fprintf(stderr, "sr-print-scout: without 'printers' (the site's printer hosts), this scout "
+                      "prints only to the printers the site signed: set 'printer_lists' (a file "
+                      "to keep them in) and tls (its certificate, to fetch them)\n");
+      return false;
+    }
+    sr_config_path(s->doc, c->printer_lists, path, sizeof path);
+    if (!(s->book = sr_printer_book_new(s->key, c->tenant, path, err, sizeof err))) {
+      fprintf(stderr, "sr-print-scout: %s\n", err);
+      return false;
+    }
   }
   if (c->serve_others && (!s->cache || !s->cloud)) {
     fprintf(stderr, "sr-print-scout: serve_others needs 'cache' (storage for the copies it "
@@ -121,6 +134,9 @@ static bool scout_connect_cloud(scout *s) {
                                            .n_transports = s->n_transports,
                                            .driver = s->driver,
                                            .printers = s->printers,
+                                           .book = s->book,
+                                           .lists_cloud = s->book ? s->cloud : NULL,
+                                           .lists_every = (double)c->printer_lists_every,
                                            .busy_deadline = c->delivery.busy_deadline,
                                            .cloud = c->serve_others ? s->cloud : NULL,
                                            .cache = s->cache},
