@@ -209,12 +209,17 @@ bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out) {
   return found;
 }
 
-int scout_job_count_active(scout_job_table *t) {
+/* Counts the jobs `state` is -1 for (not finished) or that are in it. */
+static int count_jobs(scout_job_table *t, int state) {
   int n = 0;
   pthread_mutex_lock(&t->lock);
   for (size_t i = 0; i < t->count; i++)
-    if (!scout_job_is_finished(&t->jobs[i]))
+    if (state < 0 ? !scout_job_is_finished(&t->jobs[i]) : t->jobs[i].state == state)
       n++;
   pthread_mutex_unlock(&t->lock);
   return n;
 }
+
+int scout_job_count_active(scout_job_table *t) { return count_jobs(t, -1); }
+
+int scout_job_count_state(scout_job_table *t, int state) { return count_jobs(t, state); }

@@ -109,6 +109,9 @@ bool scout_job_find_uuid(scout_job_table *t, const char *uuid, scout_job *out);
 /* Counts jobs not yet finished (incoming, held, releasing). */
 int scout_job_count_active(scout_job_table *t);
 
+/* Counts jobs in `state` (scout_job_state). */
+int scout_job_count_state(scout_job_table *t, int state);
+
 /* True for the states IPP calls finished. */
 bool scout_job_is_finished(const scout_job *job);
 

@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,37 @@ int sr_log_get_level(void) {
     min_level = env >= 0 ? env : SR_LOG_INFO;
   }
   return min_level;
+}
+
+/* The last error lines, newest last, for the scouts' health reports: a ring
+ * written by any thread (errors are rare, so one lock is cheap). */
+static struct {
+  pthread_mutex_t lock;
+  sr_log_error entries[SR_LOG_RECENT_ERRORS];
+  size_t next, count;
+} recent = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void remember_error(int64_t at, const char *comp, const char *msg) {
+  pthread_mutex_lock(&recent.lock);
+  sr_log_error *e = &recent.entries[recent.next];
+  e->at = at;
+  if (snprintf(e->message, sizeof e->message, "%s: %s", comp ? comp : "-", msg) >=
+      (int)sizeof e->message)
+    memcpy(e->message + sizeof e->message - 4, "...", 4); /* say it was cut */
+  recent.next = (recent.next + 1) % SR_LOG_RECENT_ERRORS;
+  if (recent.count < SR_LOG_RECENT_ERRORS)
+    recent.count++;
+  pthread_mutex_unlock(&recent.lock);
+}
+
+size_t sr_log_recent_errors(sr_log_error *out, size_t max) {
+  pthread_mutex_lock(&recent.lock);
+  size_t n = recent.count < max ? recent.count : max;
+  /* the newest n, oldest of them first */
+  for (size_t i = 0; i < n; i++)
+    out[i] = recent.entries[(recent.next + SR_LOG_RECENT_ERRORS - n + i) % SR_LOG_RECENT_ERRORS];
+  pthread_mutex_unlock(&recent.lock);
+  return n;
 }
 
 void sr_logv(int level, const char *comp, const char *fmt, va_list ap) {
@@ -53,6 +85,8 @@ void sr_logv(int level, const char *comp, const char *fmt, va_list ap) {
 
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
+  if (level == SR_LOG_ERROR)
+    remember_error((int64_t)ts.tv_sec, comp, msg);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
   char when[32];

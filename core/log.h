@@ -7,6 +7,8 @@
 #define SR_CORE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "sr/host.h"
 
@@ -21,5 +23,17 @@ int sr_log_level_parse(const char *name);
 /* Writes one line if `level` is enabled. `comp` names the component. */
 void sr_log(int level, const char *comp, const char *fmt, ...) SR_PRINTF(3, 4);
 void sr_logv(int level, const char *comp, const char *fmt, va_list ap) SR_PRINTF(3, 0);
+
+/* The last error lines written (level error), kept in memory for the
+ * scouts' health reports. */
+#define SR_LOG_RECENT_ERRORS 5
+typedef struct sr_log_error {
+  int64_t at;        /* Unix time */
+  char message[256]; /* "comp: message", cut to fit */
+} sr_log_error;
+
+/* Copies up to `max` of the newest errors, oldest first, into out;
+ * returns how many. Safe from any thread. */
+size_t sr_log_recent_errors(sr_log_error *out, size_t max);
 
 #endif

@@ -814,6 +814,46 @@ static const sr_schema discovery_schema = {
         {.key = "ports", .type = SR_FIELD_SECTION, .offset = 0, .section = &discovery_ports_schema},
         {0}}};
 
+#define MON(field) F(sr_monitor_config, field)
+static const sr_schema monitor_schema = {
+    "monitor", (const sr_schema_field[]){
+                   {.key = "status",
+                    .type = SR_FIELD_DURATION,
+                    .offset = MON(status),
+                    .def = "60s",
+                    .min = 1,
+                    .max = 7 * 86400,
+                    .help = "how often each printer's status is read"},
+                   {.key = "alerts",
+                    .type = SR_FIELD_DURATION,
+                    .offset = MON(alerts),
+                    .def = "60s",
+                    .min = 1,
+                    .max = 7 * 86400,
+                    .help = "how often its alerts are read"},
+                   {.key = "meters",
+                    .type = SR_FIELD_DURATION,
+                    .offset = MON(meters),
+                    .def = "1h",
+                    .min = 1,
+                    .max = 7 * 86400,
+                    .help = "how often its meters (page counters) are read"},
+                   {.key = "supplies",
+                    .type = SR_FIELD_DURATION,
+                    .offset = MON(supplies),
+                    .def = "15m",
+                    .min = 1,
+                    .max = 7 * 86400,
+                    .help = "how often its supplies (toner levels) are read"},
+                   {.key = "health",
+                    .type = SR_FIELD_DURATION,
+                    .offset = MON(health),
+                    .def = "24h",
+                    .min = 1,
+                    .max = 7 * 86400,
+                    .help = "how often the site's health report is sent when nothing changed"},
+                   {0}}};
+
 #define DEVICE(field) F(sr_service_config, u.device_scout.field)
 static const sr_schema device_scout_schema = {
     "device-scout",
@@ -843,6 +883,11 @@ static const sr_schema device_scout_schema = {
          .section = &tls_schema,
          .help = "the site's client certificate (from enrollment) and the cloud's CA"},
         {.key = "snmp", .type = SR_FIELD_SECTION, .offset = DEVICE(snmp), .section = &snmp_schema},
+        {.key = "monitor",
+         .type = SR_FIELD_SECTION,
+         .offset = DEVICE(monitor),
+         .section = &monitor_schema,
+         .help = "how often the site reads its printers and reports its health"},
         {.key = "identity",
          .type = SR_FIELD_SECTION,
          .offset = DEVICE(identity),

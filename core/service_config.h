@@ -260,6 +260,12 @@ typedef struct sr_discovery_config {
   size_t n_ipp_ports, n_raw_ports;
 } sr_discovery_config;
 
+/* How often the site reads each part of its printers (monitor.c), and
+ * sends its health report when nothing changed; seconds. */
+typedef struct sr_monitor_config {
+  int64_t status, alerts, meters, supplies, health;
+} sr_monitor_config;
+
 typedef struct sr_device_scout_config {
   sr_listen_config panel; /* the panel API */
   sr_api_limits_config api_limits;
@@ -280,6 +286,7 @@ typedef struct sr_device_scout_config {
   const char *state_dir; /* the site's own state (discovery.json), or NULL */
   sr_discovery_config discovery;
   int64_t printer_list_every; /* seconds between looks at the accepted devices, to sign */
+  sr_monitor_config monitor;
 } sr_device_scout_config;
 
 typedef struct sr_service_config {

@@ -16,6 +16,7 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_SITE_MONITOR (a YAML map) sets the site's monitor cadences.
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
@@ -392,6 +393,7 @@ YAML
     printf 'state_dir: state\nprinter_list_every: %s\n' "${STACK_PRINTER_LIST_EVERY:-60s}" >>"$d/site.yaml"
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/site.yaml"
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/site.yaml"
+  [ -n "${STACK_SITE_MONITOR:-}" ] && printf 'monitor: %s\n' "$STACK_SITE_MONITOR" >>"$d/site.yaml"
   # identity providers for directory logins, if a caller gives some (YAML)
   [ -n "${STACK_SITE_IDP:-}" ] && printf '%s\n' "$STACK_SITE_IDP" >>"$d/site.yaml"
   if [ ! -f "$d/site.crt" ]; then

@@ -360,6 +360,8 @@ void cloud_admin_devices(cloud_call *k) {
 
 void cloud_admin_device_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "devices", "device", k->id, k->resp);
+  if (k->resp->status == 204) /* a device added again later starts afresh */
+    cloud_monitoring_forget(k->c, k->tenant, k->id);
 }
 
 /* A scout is online while its MQTT presence says so, or when it made an
@@ -374,9 +376,13 @@ void cloud_admin_scouts(cloud_call *k) {
       "SELECT s.id, s.kind, s.name, u.email AS user, (s.online = 1 OR COALESCE(s.last_seen >= ? "
       "AND (s.seen_at IS NULL OR s.last_seen > s.seen_at), 0)) AS online, s.last_seen, "
       "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory, s.region, s.site, "
-      "s.serve_others_allowed = 1 AS serve_others "
+      "s.serve_others_allowed = 1 AS serve_others, "
+      /* its last health report (health.c), the newest error line of it */
+      "h.version, h.uptime, h.held_jobs, json_extract(h.last_errors, '$[#-1].message') AS "
+      "last_error, h.config_version, h.reported_at AS health_at "
       "FROM scouts s "
-      "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id WHERE s.tenant = ? "
+      "LEFT JOIN users u ON u.tenant = s.tenant AND u.id = s.user_id "
+      "LEFT JOIN scout_health h ON h.scout = s.id AND h.tenant = s.tenant WHERE s.tenant = ? "
       "ORDER BY s.name",
       "it", (int64_t)time(NULL) - window, k->tenant);
   if (!rows) {
@@ -390,6 +396,10 @@ void cloud_admin_scouts(cloud_call *k) {
     if (json_is_integer(json_object_get(row, "last_seen"))) {
       cloud_rfc3339(cloud_row_int(row, "last_seen"), when);
       json_object_set_new(row, "last_seen", json_string(when));
+    }
+    if (json_is_integer(json_object_get(row, "health_at"))) {
+      cloud_rfc3339(cloud_row_int(row, "health_at"), when);
+      json_object_set_new(row, "health_at", json_string(when));
     }
   }
   sr_http_reply_json(k->resp, 200, json_pack("{s:o, s:s}", "scouts", rows, "tenant", k->tenant));

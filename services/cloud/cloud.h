@@ -473,6 +473,10 @@ bool cloud_time_field(json_t *v, const char *name, int64_t earliest, int64_t lat
 bool cloud_name_ok(const char *s);
 /* An id: 1 to `max` of a-z, 0-9 and '-', not starting with '-'. */
 bool cloud_slug_ok(const char *s, size_t max);
+/* A JSON string of at most `max` bytes without control characters. */
+bool cloud_text_field_ok(const json_t *v, size_t max);
+/* A JSON integer from 0 to `max`. */
+bool cloud_count_field_ok(const json_t *v, int64_t max);
 
 /* ---- event_limit.c ---- */
 
@@ -504,5 +508,23 @@ void cloud_events_report(bool final);
 int cloud_broker_start(cloud *c, char *err, size_t err_size);
 /* Publishes a command (JSON, borrowed) to a scout; false if not sent. */
 bool cloud_broker_command(cloud *c, const char *tenant, const char *scout, json_t *command);
+
+/* ---- health.c ---- */
+
+/* PUT /api/v1/scout/health: a print scout's or site's health report. */
+void cloud_scout_health(cloud_call *k);
+
+/* ---- monitoring.c ---- */
+
+/* POST /api/v1/site/devices/{id}/observations: the sections that changed. */
+void cloud_site_observations(cloud_call *k);
+/* GET /api/v1/devices/{id}/monitor and /history (admin). */
+void cloud_admin_device_monitor(cloud_call *k);
+void cloud_admin_device_history(cloud_call *k);
+/* Deletes what monitoring kept about a device (it was removed); a failure
+ * shows in cloud_db_errors() (the router then answers 500). */
+void cloud_monitoring_forget(cloud *c, const char *tenant, const char *device);
+/* Deletes history rows past their retention (a batch a minute). On the loop. */
+void cloud_monitoring_sweep(cloud *c);
 
 #endif

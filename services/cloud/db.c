@@ -178,6 +178,20 @@ static const char *const migrations[] = {
     "CREATE TABLE printer_lists(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " site TEXT NOT NULL, list TEXT NOT NULL, mac TEXT NOT NULL, updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, site));",
+    /* 21: device monitoring (monitoring.c): the latest value of each
+     * section a site reported per device, and the changes, kept for the
+     * history's retention; scouts' health reports (health.c), the last one */
+    "CREATE TABLE device_state(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " device TEXT NOT NULL, section TEXT NOT NULL, value TEXT NOT NULL, site TEXT NOT NULL,"
+    " at INTEGER NOT NULL, PRIMARY KEY(tenant, device, section));"
+    "CREATE TABLE device_history(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " device TEXT NOT NULL, section TEXT NOT NULL, value TEXT NOT NULL, at INTEGER NOT NULL,"
+    " received_at INTEGER NOT NULL);"
+    "CREATE INDEX device_history_by_device ON device_history(tenant, device, section, at);"
+    "CREATE INDEX device_history_by_age ON device_history(received_at);"
+    "CREATE TABLE scout_health(scout TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " version TEXT NOT NULL, uptime INTEGER NOT NULL, held_jobs INTEGER NOT NULL,"
+    " last_errors TEXT NOT NULL, config_version TEXT NOT NULL, reported_at INTEGER NOT NULL);",
 };
 
 const char *cloud_db_migration_sql(int version) {

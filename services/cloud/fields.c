@@ -10,10 +10,7 @@
 
 #include "cloud.h"
 
-bool cloud_name_ok(const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  if (n == 0 || n > CLOUD_NAME_MAX)
-    return false;
+static bool printable(const char *s) {
   for (; *s; s++) /* UTF-8 is fine (jansson checked it); control characters are not */
     if ((unsigned char)*s < 0x20 || *s == 0x7f)
       return false;
@@ -28,4 +25,19 @@ bool cloud_slug_ok(const char *s, size_t max) {
     if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
       return false;
   return true;
+}
+
+bool cloud_name_ok(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  return n > 0 && n <= CLOUD_NAME_MAX && printable(s);
+}
+
+bool cloud_text_field_ok(const json_t *v, size_t max) {
+  return json_is_string(v) && json_string_length(v) <= max &&
+         strlen(json_string_value(v)) == json_string_length(v) && /* no NUL inside */
+         printable(json_string_value(v));
+}
+
+bool cloud_count_field_ok(const json_t *v, int64_t max) {
+  return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= max;
 }

@@ -73,6 +73,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)revents;
   cloud_release_sweep(w->data);
   cloud_regions_sweep(w->data);
+  cloud_monitoring_sweep(w->data);
 }
 
 static bool cloud_init(cloud *c, const char *config_path) {

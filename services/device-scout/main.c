@@ -20,8 +20,10 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "loop.h"
+#include "monitor.h"
 #include "panel.h"
 #include "printer_list_signer.h"
+#include "scout_health.h"
 #include "service_main.h"
 #include "service_plugins.h"
 #include "site_key.h"
@@ -52,6 +54,9 @@ typedef struct site {
   const char *printers[65];   /* the site's own printer hosts, NULL-terminated */
   sr_printer_book *book;      /* the list the site signed, for its deliverer; NULL: none */
   printer_list_signer signer; /* signs the accepted devices the site vouches for */
+  monitor *monitor;           /* reads the accepted printers, sends what changed */
+  sr_scout_health *health;    /* the site's health report */
+  const char *config_path;
 } site;
 
 static const sr_service_form forms[] = {{NULL, "--config FILE"},
@@ -114,6 +119,32 @@ static bool start_signer(site *s) {
     return false;
   }
   return true;
+}
+
+/* Printer monitoring and the health report, both through the panel's
+ * cloud client (on the loop). */
+static bool start_monitoring(site *s) {
+  const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  monitor_options mo = {.loop = sr_loop_default(),
+                        .cloud = s->panel.cloud,
+                        .drivers = s->drivers,
+                        .n_drivers = s->n_drivers,
+                        .snmp = {.version = c->snmp.version,
+                                 .community = c->snmp.community,
+                                 .timeout_ms = (int)c->snmp.timeout_ms,
+                                 .retries = (int)c->snmp.retries},
+                        .every = c->monitor};
+  s->monitor = monitor_start(&mo);
+  if (!s->monitor && s->n_drivers > 0) {
+    fprintf(stderr, "sr-device-scout: cannot start the threads that read printers\n");
+    return false;
+  }
+  sr_scout_health_options ho = {.loop = sr_loop_default(),
+                                .cloud = s->panel.cloud,
+                                .config_path = s->config_path,
+                                .every = (double)c->monitor.health};
+  s->health = sr_scout_health_start(&ho);
+  return s->health != NULL;
 }
 
 static bool start(site *s) {
@@ -199,14 +230,17 @@ static bool start(site *s) {
   discovery_schedule(&s->discovery);
   if (!start_signer(s))
     return false;
-  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co, s->book);
+  return deliverer_start(&s->deliverer, s->doc, &s->cfg, s->loader, s->key, &co, s->book) &&
+         start_monitoring(s);
 }
 
 static void site_free(site *s) {
   discovery_free(&s->discovery); /* before the drivers it identifies with */
+  monitor_free(s->monitor);      /* likewise; waits for its reads */
   for (size_t i = 0; i < s->n_drivers; i++)
     sr_instance_destroy(s->drivers[i]);
   heartbeat_stop(&s->heartbeat);        /* before the client its calls use */
+  sr_scout_health_free(s->health);      /* likewise */
   printer_list_signer_stop(&s->signer); /* likewise */
   sr_worker_pool_free(s->pool);         /* first: finished checks go on to the cloud */
   sr_cloud_client_free(s->panel.cloud); /* then: its calls still answer panels */
@@ -233,7 +267,7 @@ int main(int argc, char **argv) {
   if (status >= 0)
     return status;
   signal(SIGPIPE, SIG_IGN);
-  site s = {0};
+  site s = {.config_path = args.config};
   int rc = 1;
   if (!sr_service_config_load(args.config, SR_SERVICE_DEVICE_SCOUT, &s.doc, &s.cfg)) {
     site_free(&s);

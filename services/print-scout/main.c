@@ -17,6 +17,7 @@
 #include "copy_uploader.h"
 #include "enroll_client.h"
 #include "expirer.h"
+#include "health_report.h"
 #include "ipp_queue.h"
 #include "log.h"
 #include "loop.h"
@@ -56,6 +57,8 @@ typedef struct scout {
   scout_copy_uploader *uploader;  /* NULL without a cloud */
   scout_sleep_guard *sleep_guard; /* uploads before the computer sleeps; NULL without */
   char scout_id[128];
+  sr_cloud_client *health_cloud; /* the health report's connection, until it takes it */
+  scout_health_report health;    /* zeroed without a cloud */
 } scout;
 
 static const sr_service_form forms[] = {{NULL, "--config FILE"},
@@ -65,6 +68,8 @@ static const sr_service_form forms[] = {{NULL, "--config FILE"},
                                         {0}};
 
 static void scout_free(scout *s) {
+  scout_health_report_stop(&s->health);
+  sr_cloud_client_free(s->health_cloud);
   /* the queue's threads store, announce and use the plugins: they go first */
   scout_queue_stop(s->queue);
   scout_announcer_free(s->announcer);
@@ -206,6 +211,7 @@ static bool scout_init(scout *s, const char *config_path) {
           .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
       s->cloud = sr_cloud_client_new(&co);
       s->copy_cloud = sr_cloud_client_new(&co);
+      s->health_cloud = sr_cloud_client_new(&co);
     }
   }
   s->jobs = scout_job_table_new();
@@ -217,6 +223,16 @@ static bool scout_init(scout *s, const char *config_path) {
                            .n_idps = c->user_source == 1 ? s->n_idps : 0};
   if (s->jobs)
     scout_store_recover(&s->store, s->jobs);
+  /* after the recovery: the first report counts the jobs held from before */
+  if (s->jobs && s->health_cloud) {
+    bool started = scout_health_report_start(&s->health, sr_loop_default(), s->health_cloud,
+                                             config_path, s->jobs);
+    s->health_cloud = NULL; /* the report's now */
+    if (!started) {
+      fprintf(stderr, "sr-print-scout: out of memory for the health report\n");
+      return false;
+    }
+  }
   /* held jobs expire here too, whether or not the cloud is reachable */
   if (s->jobs &&
       !(s->expirer = scout_expirer_new(sr_loop_default(), s->jobs, s->storage, c->hold_time))) {

@@ -317,6 +317,21 @@ static void test_device_scout_identity_rules(void **state) {
   assert_true(sc.u.device_scout.identity.card_strip_zeros);    /* default */
   assert_int_equal(sc.u.device_scout.identity.pin_length, 6);
   assert_int_equal(sc.u.device_scout.snmp.timeout_ms, 1000);
+  /* the monitor's default cadences */
+  assert_int_equal(sc.u.device_scout.monitor.status, 60);
+  assert_int_equal(sc.u.device_scout.monitor.alerts, 60);
+  assert_int_equal(sc.u.device_scout.monitor.meters, 3600);
+  assert_int_equal(sc.u.device_scout.monitor.supplies, 900);
+  assert_int_equal(sc.u.device_scout.monitor.health, 86400);
+  sr_config_free(cfg);
+
+  cfg = load("service: device-scout\ntenant: t1\nmonitor: {supplies: 15m, status: 1s}\n");
+  assert_true(sr_service_config_apply(cfg, &sc));
+  assert_int_equal(sc.u.device_scout.monitor.supplies, 900);
+  assert_int_equal(sc.u.device_scout.monitor.status, 1);
+  sr_config_free(cfg);
+  cfg = load("service: device-scout\ntenant: t1\nmonitor: {status: 0s}\n");
+  assert_false(sr_service_config_apply(cfg, &sc));
   sr_config_free(cfg);
 
   cfg = load("service: device-scout\ntenant: t1\nidentity:\n  pin_length: 3\n");

@@ -56,6 +56,45 @@ static void test_log_lines(void **state) {
   assert_int_equal(sr_log_level_parse("loud"), -1);
 }
 
+/* The error lines kept for health reports: the newest few, oldest first,
+ * errors only, cut to fit. */
+static void test_recent_errors(void **state) {
+  (void)state;
+  sr_log_set_level(SR_LOG_DEBUG);
+  char long_message[600];
+  memset(long_message, 'x', sizeof long_message - 1);
+  long_message[sizeof long_message - 1] = '\0';
+  fflush(stderr);
+  int saved = dup(STDERR_FILENO);
+  FILE *sink = tmpfile();
+  dup2(fileno(sink), STDERR_FILENO); /* the lines are not the test's output */
+  for (int i = 1; i <= SR_LOG_RECENT_ERRORS + 2; i++)
+    sr_log(SR_LOG_ERROR, "net", "failure %d", i);
+  sr_log(SR_LOG_WARN, "net", "a warning is not kept");
+  sr_log(SR_LOG_ERROR, "big", "%s", long_message);
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  fclose(sink);
+
+  sr_log_error got[SR_LOG_RECENT_ERRORS + 3];
+  size_t n = sr_log_recent_errors(got, SR_LOG_RECENT_ERRORS + 3);
+  assert_int_equal(n, SR_LOG_RECENT_ERRORS);
+  /* the newest five: failures 4 to 7, then the long one, cut with "..." */
+  char want[64];
+  for (size_t i = 0; i + 1 < n; i++) {
+    snprintf(want, sizeof want, "net: failure %zu", i + 4);
+    assert_string_equal(got[i].message, want);
+    assert_true(got[i].at > 1700000000);
+  }
+  assert_int_equal(strlen(got[n - 1].message), sizeof got[n - 1].message - 1);
+  assert_string_equal(got[n - 1].message + sizeof got[n - 1].message - 4, "...");
+  assert_int_equal(strncmp(got[n - 1].message, "big: xxx", 8), 0);
+  /* fewer asked: the newest of them */
+  assert_int_equal(sr_log_recent_errors(got, 2), 2);
+  assert_string_equal(got[0].message, "net: failure 7");
+}
+
 static int timer_fired;
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)w, (void)revents;
@@ -79,6 +118,7 @@ static void test_loop_stops_on_sigterm(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_lines),
+      cmocka_unit_test(test_recent_errors),
       cmocka_unit_test(test_loop_stops_on_sigterm),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,9 @@ int srctl_reader_add(const srctl_command *cmd, int argc, char **argv);
 int srctl_assign(const srctl_command *cmd, int argc, char **argv);
 /* settings show | set NAME=VALUE...: GET / PATCH /api/v1/settings. */
 int srctl_settings(const srctl_command *cmd, int argc, char **argv);
+/* device status ID / device history ID: the monitoring's reports. */
+int srctl_device_status(const srctl_command *cmd, int argc, char **argv);
+int srctl_device_history(const srctl_command *cmd, int argc, char **argv);
 int srctl_delegate_add(const srctl_command *cmd, int argc, char **argv);
 
 #endif
