@@ -112,7 +112,7 @@ static const setting_def defs[] = {
              "immediate (once held) or deferred (jobs still held after copy_after)"},
     {.name = "copy_after",
      .kind = SETTING_DURATION,
-     .min = 60,
+     .min = 10,
      .max = 7 * 86400,
      .fallback = copy_after_default,
      .help = "with cloud_copy deferred: how long a job is held before its copy is uploaded"},
