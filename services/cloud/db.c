@@ -192,6 +192,10 @@ static const char *const migrations[] = {
     "CREATE TABLE scout_health(scout TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id),"
     " version TEXT NOT NULL, uptime INTEGER NOT NULL, held_jobs INTEGER NOT NULL,"
     " last_errors TEXT NOT NULL, config_version TEXT NOT NULL, reported_at INTEGER NOT NULL);",
+    /* 22: the history rows of a device's section by arrival, to count an
+     * hour's (monitoring.c caps them) and find the newest */
+    "CREATE INDEX device_history_by_arrival ON device_history(tenant, device, section,"
+    " received_at);",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -23,6 +23,9 @@
 #define MAX_URIS 8
 #define MAX_PARTS 1000
 #define HOST_MAX 256
+/* rows one site may have: a /16 full of SNMP agents; more is a site
+ * inventing addresses to fill the cloud's disk */
+#define MAX_ROWS_PER_SITE 65536
 
 /* ---- checking an upload ---- */
 
@@ -381,6 +384,45 @@ static bool record(cloud *c, const char *tenant, const char *site, const char *s
   return n == 1;
 }
 
+/* Keeps the site's inventory to MAX_ROWS_PER_SITE rows once an upload is
+ * recorded: rows never accepted and not of this scan go, vanished ones
+ * first, then the longest unseen (a scan brings a real device back). 1 when
+ * it fits, 0 when not (answered 409: accepted devices fill it), -1 if the
+ * database failed. In the caller's transaction. */
+static int trim_inventory(cloud *c, const char *tenant, const char *site, const char *scan_id,
+                          sr_http_response *resp) {
+  json_t *row =
+      cloud_db_row(c->db, "SELECT count(*) AS n FROM discovered WHERE tenant = ? AND site = ?",
+                   "tt", tenant, site);
+  if (!row)
+    return -1;
+  int64_t held = cloud_row_int(row, "n"), over = held - MAX_ROWS_PER_SITE;
+  json_decref(row);
+  if (over <= 0)
+    return 1;
+  int gone = cloud_db_run(c->db,
+                          "DELETE FROM discovered WHERE rowid IN (SELECT rowid FROM discovered "
+                          "WHERE tenant = ? AND site = ? AND accepted_as IS NULL AND (last_scan "
+                          "IS NULL OR last_scan != ?) ORDER BY state = 'vanished' DESC, "
+                          "last_seen LIMIT ?)",
+                          "ttti", tenant, site, scan_id, over);
+  if (gone < 0)
+    return -1;
+  if (gone > 0)
+    sr_log(SR_LOG_WARN, "discovery",
+           "tenant %s: site %s: inventory full (%d rows): %d unaccepted row(s) not seen the "
+           "longest dropped",
+           tenant, site, MAX_ROWS_PER_SITE, gone);
+  if (gone >= over)
+    return 1;
+  sr_http_reply_error(resp, 409, "inventory_full",
+                      "this scan would give the site %lld discovered devices, more than the %d "
+                      "one site keeps, and only accepted devices or this scan's are left; "
+                      "nothing was stored",
+                      (long long)held - gone, MAX_ROWS_PER_SITE);
+  return 0;
+}
+
 /* After the last part of a complete scan: the site's devices no part of
  * it found have vanished, provided every part arrived (the rows it saw
  * number its device_count). False if the database failed. */
@@ -428,8 +470,11 @@ void cloud_site_discovery_put(cloud_call *k) {
     bool ok = cloud_db_begin(c->db);
     for (size_t i = 0; ok && i < n; i++)
       ok = record(c, tenant, site, s.id, &devs[i], now, &t);
-    ok = ok && mark_vanished(c, tenant, site, &s, n, &t);
-    if (ok && cloud_db_commit(c->db)) {
+    int room = ok ? trim_inventory(c, tenant, site, s.id, resp) : -1;
+    ok = room == 1 && mark_vanished(c, tenant, site, &s, n, &t);
+    if (room == 0) {
+      cloud_db_rollback(c->db); /* answered */
+    } else if (ok && cloud_db_commit(c->db)) {
       sr_log(SR_LOG_INFO, "discovery",
              "tenant %s: site %s: scan %s part %lld/%lld: %lld new, %lld changed, %lld vanished, "
              "%lld unchanged",

@@ -20,6 +20,10 @@
 
 #define HISTORY_KEEP_S (400LL * 86400) /* a year and a month: last year's same month */
 #define SWEEP_EVERY_S 60
+/* history rows an hour per device and section: a change a minute, the
+ * default status cadence; beyond that a change replaces the newest row, so
+ * a site alternating two values cannot grow the database without bound */
+#define HISTORY_ROWS_PER_HOUR 60
 #define SWEEP_BATCH 5000
 #define HISTORY_ROWS_MAX 1000 /* rows one history call answers */
 #define ITEMS_MAX 32          /* alerts, supplies (SR_DEVICE_MAX_*) */
@@ -168,6 +172,33 @@ static bool section_ok(const char *section, const json_t *v, char *why, size_t w
 
 /* ---- observations from a site ---- */
 
+/* Adds a history row for the change, or, when the section has had
+ * HISTORY_ROWS_PER_HOUR rows in the last hour, puts it in the newest one.
+ * False if the database failed. */
+static bool append_history(cloud *c, const char *tenant, const char *device, const char *section,
+                           const char *text, int64_t at, int64_t now) {
+  json_t *recent =
+      cloud_db_row(c->db,
+                   "SELECT count(*) AS n FROM (SELECT 1 FROM device_history WHERE "
+                   "tenant = ? AND device = ? AND section = ? AND received_at > ? "
+                   "LIMIT ?)",
+                   "tttii", tenant, device, section, now - 3600, (int64_t)HISTORY_ROWS_PER_HOUR);
+  if (!recent)
+    return false;
+  bool full = cloud_row_int(recent, "n") >= HISTORY_ROWS_PER_HOUR;
+  json_decref(recent);
+  if (full)
+    return cloud_db_run(c->db,
+                        "UPDATE device_history SET value = ?, at = ?, received_at = ? WHERE "
+                        "rowid = (SELECT rowid FROM device_history WHERE tenant = ? AND device "
+                        "= ? AND section = ? ORDER BY received_at DESC, rowid DESC LIMIT 1)",
+                        "tiittt", text, at, now, tenant, device, section) >= 0;
+  return cloud_db_run(c->db,
+                      "INSERT INTO device_history(tenant, device, section, value, at, "
+                      "received_at) VALUES(?, ?, ?, ?, ?, ?)",
+                      "ttttii", tenant, device, section, text, at, now) >= 0;
+}
+
 /* Stores `value` as `section`'s latest for the device and appends it to
  * the history, unless it is what the cloud has already. 1 changed, 0 the
  * same, -1 the database failed. */
@@ -187,10 +218,7 @@ static int store_section(cloud *c, const char *tenant, const char *device, const
                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(tenant, device, section) DO "
                            "UPDATE SET value = ?4, site = ?5, at = ?6",
                            "ttttti", tenant, device, section, text, site, at) >= 0 &&
-              cloud_db_run(c->db,
-                           "INSERT INTO device_history(tenant, device, section, value, at, "
-                           "received_at) VALUES(?, ?, ?, ?, ?, ?)",
-                           "ttttii", tenant, device, section, text, at, now) >= 0;
+              append_history(c, tenant, device, section, text, at, now);
     result = ok ? 1 : -1;
   }
   json_decref(row);

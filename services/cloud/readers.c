@@ -27,6 +27,41 @@
 #define READER_SWIPE_WINDOW 60 /* seconds */
 #define READER_RELEASE_MAX 100 /* jobs one swipe releases (as a panel's "print all") */
 
+/* Refused reader credentials, logged per site at most every
+ * REFUSED_LOG_EVERY seconds with the count since: someone on a site's
+ * network can send made-up credentials as fast as the site forwards them,
+ * and a line each would flood the log. Per process, on the loop thread; a
+ * site sharing a slot with another only shares its line's timing. */
+#define REFUSED_LOG_EVERY 5
+#define REFUSED_SLOTS 64
+typedef struct refused_site {
+  char site[64];
+  int64_t logged_at;
+  unsigned long since; /* refusals not logged yet */
+} refused_site;
+static refused_site refused[REFUSED_SLOTS];
+
+static void note_refused(const char *tenant, const char *site) {
+  unsigned h = 5381;
+  for (const char *p = site; *p; p++)
+    h = h * 33 + (unsigned char)*p;
+  refused_site *r = &refused[h % REFUSED_SLOTS];
+  int64_t now = time(NULL);
+  if (strcmp(r->site, site) != 0) {
+    snprintf(r->site, sizeof r->site, "%s", site);
+    r->logged_at = 0, r->since = 0;
+  }
+  r->since++;
+  if (now - r->logged_at < REFUSED_LOG_EVERY)
+    return;
+  /* a revoked reader still swiping, or someone trying credentials */
+  sr_log(SR_LOG_WARN, "readers",
+         "tenant %s: %lu swipe(s) through site %s with an unknown or revoked reader credential, "
+         "or none",
+         tenant, r->since, site);
+  r->logged_at = now, r->since = 0;
+}
+
 /* The reader whose credential is the bearer token, enrolled through this
  * site service (k->scout) of its tenant; NULL and a 401 (500 if the
  * database failed). Caller decrefs. */
@@ -44,10 +79,7 @@ static json_t *calling_reader(cloud_call *k) {
   if (!reader && k->req->bearer && cloud_db_failed(k->c->db))
     cloud_api_db_error(k->resp, "looking up the reader");
   else if (!reader) {
-    /* a revoked reader still swiping, or someone trying credentials */
-    sr_log(SR_LOG_WARN, "readers", "tenant %s: a swipe through site %s with %s reader credential",
-           cloud_row_text(k->scout, "tenant"), cloud_row_text(k->scout, "id"),
-           k->req->bearer ? "an unknown or revoked" : "no");
+    note_refused(cloud_row_text(k->scout, "tenant"), cloud_row_text(k->scout, "id"));
     sr_http_reply_error(k->resp, 401, "reader_unknown",
                         "this reader is not enrolled at this site (or was removed): enroll it "
                         "again with a new token (srctl reader add)");

@@ -233,6 +233,36 @@ static void look(printer_list_signer *sg) {
   }
 }
 
+/* The lists the cloud holds: the version of this site's own, verified
+ * with its key, is where its versions go on from. They are milliseconds
+ * of the site's clock, and a clock that once ran ahead (or was set ahead)
+ * signed a version every scout now holds: signing below it after a restart
+ * would have every new list refused as a replay until that time came. The
+ * cloud can withhold the list, never raise the version (it has no key). */
+static void versions_answered(void *ctx, int status, json_t *reply, const char *err) {
+  printer_list_signer *sg = ctx;
+  if (sg->stopped) {
+    json_decref(reply);
+    return;
+  }
+  json_t *lists = json_object_get(reply, "lists");
+  if (status != 200 || !json_is_array(lists))
+    call_failed(sg, "cannot read the printer list signed before (GET /api/v1/scout/printer-list)",
+                status, reply, err);
+  for (size_t i = 0; i < json_array_size(lists); i++) {
+    sr_printer_list *list = NULL;
+    char why[256];
+    if (sr_printer_list_open(sg->key, sg->tenant, json_array_get(lists, i), &list, why,
+                             sizeof why) == SR_OK &&
+        strcmp(sr_printer_list_site(list), sg->site) == 0 &&
+        sr_printer_list_version(list) > sg->version)
+      sg->version = sr_printer_list_version(list);
+    sr_printer_list_free(list);
+  }
+  json_decref(reply);
+  look(sg);
+}
+
 bool printer_list_signer_start(printer_list_signer *sg, struct ev_loop *loop,
                                sr_cloud_client *cloud, const sr_site_key *site_key,
                                const char *tenant, const char *site, const char *state_dir,
@@ -248,7 +278,9 @@ bool printer_list_signer_start(printer_list_signer *sg, struct ev_loop *loop,
     snprintf(sg->discovery, sizeof sg->discovery, "%s/discovery.json", state_dir);
   ev_timer_init(&sg->timer, on_timer, 0., 0.);
   sg->timer.data = sg;
-  look(sg);
+  if (sr_cloud_call_async(cloud, "GET", "/api/v1/scout/printer-list", NULL, NULL, versions_answered,
+                          sg) != SR_OK)
+    look(sg);
   return true;
 }
 

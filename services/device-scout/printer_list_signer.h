@@ -42,7 +42,9 @@ typedef struct printer_list_signer {
 } printer_list_signer;
 
 /* Starts signing for `site` (the site scout's id) of `tenant` with a key
- * derived from `site_key`: a first look now, then every `every` seconds.
+ * derived from `site_key`: reads the version of the list it signed before
+ * from the cloud (GET /api/v1/scout/printer-list; versions go on above
+ * it), then a first look, then every `every` seconds.
  * `state_dir` (may be NULL) holds discovery.json. `sg` is the caller's and
  * must stay put until printer_list_signer_stop. False if the key cannot be
  * derived. */

@@ -243,6 +243,32 @@ static v3_agent *agent_add(scan_engine *e, const scan_address *a, const u_char *
   return g;
 }
 
+/* True if `pdu`, received, came from the agent at `a`: net-snmp matches an
+ * answer to its request by request ID alone, and it numbers requests one
+ * after the other, so a host that saw its own request could answer for the
+ * addresses asked next (test attack_scan_spoof). A received PDU's transport
+ * data is what address_pdu gives one to send: an address pair for UDP, a
+ * sockaddr_in6 for UDP over IPv6. */
+static bool answered_by(const netsnmp_pdu *pdu, const scan_address *a, int port) {
+  struct sockaddr_storage want;
+  scan_address_sockaddr(a, port, &want);
+  if (a->family == AF_INET) {
+    if (!pdu->transport_data || pdu->transport_data_length < (int)sizeof(netsnmp_indexed_addr_pair))
+      return false;
+    const struct sockaddr_in *from =
+        (const struct sockaddr_in *)&((const netsnmp_indexed_addr_pair *)pdu->transport_data)
+            ->remote_addr;
+    const struct sockaddr_in *to = (const struct sockaddr_in *)&want;
+    return from->sin_family == AF_INET && from->sin_port == to->sin_port &&
+           from->sin_addr.s_addr == to->sin_addr.s_addr;
+  }
+  if (!pdu->transport_data || pdu->transport_data_length < (int)sizeof(struct sockaddr_in6))
+    return false;
+  const struct sockaddr_in6 *from = pdu->transport_data, *to = (const struct sockaddr_in6 *)&want;
+  return from->sin6_family == AF_INET6 && from->sin6_port == to->sin6_port &&
+         memcmp(&from->sin6_addr, &to->sin6_addr, sizeof to->sin6_addr) == 0;
+}
+
 /* What the agent's answer means for the slot. net-snmp calls this for
  * answers, timeouts and failures; a call for a request the slot no longer
  * waits for is ignored. Returns 1: net-snmp goes on with its own handling. */
@@ -257,6 +283,9 @@ static int on_snmp(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, voi
       pdu->command == SNMP_MSG_REPORT;
   if (s->state != SLOT_WAITING || (s->reqid != reqid && !(report && reqid == 0)))
     return 1;
+  bool received = op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || op == NETSNMP_CALLBACK_OP_SEC_ERROR;
+  if (received && pdu && !answered_by(pdu, &s->address, e->o.port))
+    return 1; /* not from the address asked: a forgery, the slot waits on */
   if (report) {
     int type = snmpv3_get_report_type(pdu);
     if (s->kind == SLOT_PROBE && pdu->securityEngineIDLen > 0) {

@@ -204,8 +204,26 @@ bool scan_targets_resolve(scan_targets *t, char *err, size_t err_size) {
   return ok;
 }
 
-/* The exclusion holding `a`, or NULL. */
-static const scan_range *excluding(const scan_targets *t, const scan_address *a) {
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* `a` in its other form: an IPv4 address as IPv4-mapped IPv6
+ * (::ffff:a.b.c.d), such an IPv6 address as IPv4. False if it has none. */
+static bool other_form(const scan_address *a, scan_address *out) {
+  memset(out, 0, sizeof *out);
+  if (a->family == AF_INET) {
+    out->family = AF_INET6;
+    memcpy(out->bytes, v4_mapped_prefix, sizeof v4_mapped_prefix);
+    memcpy(out->bytes + 12, a->bytes, 4);
+    return true;
+  }
+  if (memcmp(a->bytes, v4_mapped_prefix, sizeof v4_mapped_prefix) != 0)
+    return false;
+  out->family = AF_INET;
+  memcpy(out->bytes, a->bytes + 12, 4);
+  return true;
+}
+
+static const scan_range *excluding_as_written(const scan_targets *t, const scan_address *a) {
   for (size_t i = 0; i < t->n_exclude; i++) {
     const scan_range *e = &t->exclude[i];
     if (e->first.family == a->family && address_cmp(&e->first, a) <= 0 &&
@@ -215,8 +233,27 @@ static const scan_range *excluding(const scan_targets *t, const scan_address *a)
   return NULL;
 }
 
+/* The exclusion holding `a`, or NULL. A dual-stack socket sends to
+ * ::ffff:a.b.c.d over IPv4, so an exclusion in either form holds for
+ * both: else a mapped target would reach an excluded IPv4 host. */
+static const scan_range *excluding(const scan_targets *t, const scan_address *a) {
+  scan_address other;
+  const scan_range *e = excluding_as_written(t, a);
+  if (!e && other_form(a, &other))
+    e = excluding_as_written(t, &other);
+  return e;
+}
+
 bool scan_address_excluded(const scan_targets *t, const scan_address *a) {
   return excluding(t, a) != NULL;
+}
+
+/* Moves past c->next, to the next range after `r`'s last address. */
+static void cursor_step(scan_cursor *c, const scan_range *r) {
+  if (!address_increment(&c->next) || address_cmp(&c->next, &r->last) > 0) {
+    c->range++;
+    c->started = false;
+  }
 }
 
 void scan_cursor_init(scan_cursor *c, const scan_targets *t) {
@@ -235,11 +272,12 @@ bool scan_cursor_next(scan_cursor *c, scan_address *out) {
     const scan_range *e = inside ? excluding(c->t, &c->next) : NULL;
     if (inside && !e) {
       *out = c->next;
-      if (!address_increment(&c->next) || address_cmp(&c->next, &r->last) > 0) {
-        c->range++;
-        c->started = false;
-      }
+      cursor_step(c, r);
       return true;
+    }
+    if (e && e->first.family != c->next.family) { /* held in its other form: this one only */
+      cursor_step(c, r);
+      continue;
     }
     if (e && address_cmp(&e->last, &r->last) < 0) {
       c->next = e->last; /* jump over the whole exclusion */

@@ -8,7 +8,8 @@
 # held. Then what a reader must not do: enroll twice,
 # release at another device, use a revoked credential, or act for another
 # tenant or through another site; unknown cards, the lockout and the
-# reader's swipe rate; the card number never reaches the cloud.
+# reader's swipe rate; made-up credentials refused without a log line
+# each; the card number never reaches the cloud.
 # usage: card_reader.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -106,6 +107,22 @@ swipe "$demo_card" ""
 check "no credential: 401 reader_unknown" ok '[ "$code" = 401 ] && [ "$(field .error.code)" = reader_unknown ]'
 swipe "$demo_card" "not-a-credential"
 check "a made-up credential: 401 reader_unknown" ok '[ "$code" = 401 ] && [ "$(field .error.code)" = reader_unknown ]'
+# someone on the site's network sending made-up credentials as fast as the
+# site forwards them: each is refused, but the cloud's log gets one line per
+# site every few seconds with the count, not one per attempt
+refused_lines() { grep -c "reader credential" "$stack_dir/cloud/log" || true; }
+lines_before=$(refused_lines)
+curl_args=()
+for i in $(seq 300); do
+  curl_args+=(-o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json'
+    -H "Authorization: Bearer made-up-$i" --data-binary "{\"card\":\"$demo_card\"}"
+    "$panel_url/api/v1/panel/reader/swipe")
+  [ "$i" -lt 300 ] && curl_args+=(--next --cacert "$ca_file")
+done
+curl -s --cacert "$ca_file" "${curl_args[@]}" >"$tmp/flood-codes"
+check "300 made-up credentials: each 401" ok '[ "$(grep -c "^401$" "$tmp/flood-codes")" = 300 ]'
+check "the cloud logged them in at most 3 lines, not 300 ($(($(refused_lines) - lines_before)))" \
+  ok '[ $(($(refused_lines) - lines_before)) -le 3 ]'
 
 # 6. revocation takes effect at once (the fifth job stays held)
 submit fifth

@@ -8,7 +8,8 @@
 # as a printer (127.0.0.2, an address the scan saw as "other"), the stored
 # list altered in its database, an older list replayed. Each time the
 # release is refused with the reason, the job stays held, and the host the
-# cloud aimed at (a TCP sink) receives no byte.
+# cloud aimed at (a TCP sink) receives no byte. And a site whose clock once
+# ran ahead: restarted, it signs above the version it signed then.
 # usage: printer_list.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -187,7 +188,38 @@ check "site, the cloud's device: the fetched copy is removed from the site's cac
   wait_until 50 ok '[ -z "$(ls "$tmp/site/cache/fetched")" ]'
 kill -CONT "$pid_workstation"
 
-# 8. a print scout with neither printers: nor printer_lists does not start
+# 8. a site whose clock once ran a day ahead: the list it signed then has a
+# version a day ahead, and the print scout keeps it. Restarted with the
+# right clock, the site must sign above that version (it reads it back from
+# the cloud), or every scout refuses its new lists as replays for a day
+ahead=$(($(date +%s%3N) + 86400000))
+kill "$site_pid"
+wait "$site_pid" 2>/dev/null
+envelope=$("$bin/printer_list_seal" "$secret_file" "$tenant" "$site_id" "$ahead" \
+  "$(stored_list | jq -c .printers)")
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" --cert "$tmp/site/site.crt" \
+  --key "$tmp/site/site.key" -X PUT -H 'Content-Type: application/json' -d "$envelope" \
+  "$cloud_url/api/v1/site/printer-list")
+check "the list the site signed a day ahead is stored (200: $code)" [ "$code" = 200 ]
+restart_workstation() { # it fetches the lists at start; $fetches: the count before
+  fetches=$(fetched)
+  kill "$pid_workstation"
+  wait "$pid_workstation" 2>/dev/null
+  stack_print_scout workstation "$demo_email" >/dev/null || { echo "the workstation did not restart"; exit 1; }
+}
+kept_version() { jq '.lists[0].list | @base64d | fromjson | .version' "$tmp/workstation/printer-lists.json"; }
+restart_workstation
+check "the print scout keeps the list a day ahead" \
+  wait_until 100 ok '[ "$(fetched)" -gt "$fetches" ] && [ "$(kept_version)" = "$ahead" ]'
+stack_site_restart || { echo "the site did not restart"; exit 1; }
+stack_srctl device add signed2 --uri "ipp://127.0.0.1:$printer_port/ipp/print" >/dev/null
+check "restarted, the site signs signed2 in a list above the day-ahead version" \
+  wait_until 150 ok '[ "$(stored_list | jq .version)" -gt "$ahead" ] && signed_devices | grep -q signed2'
+restart_workstation
+check "and the print scout takes that list" \
+  wait_until 100 ok '[ "$(fetched)" -gt "$fetches" ] && [ "$(kept_version)" -gt "$ahead" ]'
+
+# 9. a print scout with neither printers: nor printer_lists does not start
 sed -e '/^printer_lists:/d' "$tmp/workstation/scout.yaml" >"$tmp/workstation/bare.yaml"
 out=$("$bin/sr-print-scout" --config "$tmp/workstation/bare.yaml" 2>&1)
 rc=$?

@@ -249,6 +249,39 @@ static void test_hosts_and_verdicts(void **state) {
   sr_printer_book_free(book);
 }
 
+/* URIs an attacker (the cloud) writes to make another host pass for a
+ * vouched one: the host compared is the one the transports connect to
+ * (both parse with httpSeparateURI), and any other spelling is refused. */
+static void test_odd_hosts_are_not_the_vouched_one(void **state) {
+  (void)state;
+  char host[256], why[512];
+  const char *const hosts[] = {"127.0.0.5", "fd00:1::5", NULL};
+  const char *const refused[] = {
+      "ipp://127.0.0.5@evil.example/ipp/print", /* userinfo, then the real host */
+      "ipp://127.0.0.5:pass@evil.example/",
+      "ipp://127.0.0.5./ipp/print",
+      "ipp://[::ffff:127.0.0.5]/ipp/print",
+      "ipp://0x7f.0.0.5/",
+      "ipp://2130706437/",
+      "ipp://127.0.0.5%2f@evil/",
+      "ipp://[fd00:1:0::5]/",
+      "ipp://[fd00:1::5%25eth0]/"};
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+    assert_int_equal(sr_printer_allowed(hosts, NULL, NULL, refused[i], NULL, why, sizeof why),
+                     SR_PRINTER_REFUSED);
+  assert_true(sr_printer_uri_host("ipp://127.0.0.5@evil.example/", host, sizeof host));
+  assert_string_equal(host, "evil.example");
+  /* userinfo before the vouched host is sent to it, harmlessly */
+  assert_int_equal(sr_printer_allowed(hosts, NULL, NULL, "ipp://evil@127.0.0.5/ipp/print", NULL,
+                                      why, sizeof why),
+                   SR_PRINTER_ALLOWED);
+  /* SNMP addresses with a transport other than UDP name no vouched host */
+  assert_true(sr_printer_snmp_host("tcp:evil:161", host, sizeof host));
+  assert_string_not_equal(host, "evil");
+  assert_true(sr_printer_snmp_host("udp6:[fd00:1::5]:161", host, sizeof host));
+  assert_string_equal(host, "fd00:1::5");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_signed_list_names_its_printers),
@@ -256,6 +289,7 @@ int main(void) {
       cmocka_unit_test(test_another_secret_or_tenant_is_refused),
       cmocka_unit_test(test_an_older_version_is_refused_after_restart_too),
       cmocka_unit_test(test_hosts_and_verdicts),
+      cmocka_unit_test(test_odd_hosts_are_not_the_vouched_one),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -100,6 +100,42 @@ static void cursor_skips_exclusions(void **state) {
   sr_config_free(doc);
 }
 
+/* The yielded addresses of targets INCLUDE with EXCLUDE (one form each),
+ * formatted and joined with spaces. */
+static void yields(const char *include, const char *exclude, const char *expected) {
+  scan_targets t = {0};
+  scan_range r;
+  char err[160], got[512] = "";
+  assert_int_equal(scan_target_parse(include, &r, err, sizeof err), SCAN_PARSE_RANGE);
+  assert_true(scan_targets_add(&t, &r, false));
+  assert_int_equal(scan_target_parse(exclude, &r, err, sizeof err), SCAN_PARSE_RANGE);
+  assert_true(scan_targets_add(&t, &r, true));
+  scan_cursor c;
+  scan_address a;
+  scan_cursor_init(&c, &t);
+  while (scan_cursor_next(&c, &a)) {
+    char text[64];
+    scan_address_format(&a, text, sizeof text);
+    assert_false(scan_address_excluded(&t, &a));
+    snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", got[0] ? " " : "", text);
+  }
+  assert_string_equal(got, expected);
+  scan_targets_free(&t);
+}
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 host on the
+ * wire (a dual-stack socket sends to it over IPv4): an exclusion written
+ * in either form holds for the other. */
+static void mapped_addresses_are_excluded(void **state) {
+  (void)state;
+  yields("::ffff:10.0.0.4-::ffff:10.0.0.6", "10.0.0.5", "::ffff:10.0.0.4 ::ffff:10.0.0.6");
+  yields("::ffff:10.0.0.0/126", "10.0.0.0/24", "");
+  yields("10.0.0.4-10.0.0.6", "::ffff:10.0.0.5", "10.0.0.4 10.0.0.6");
+  yields("10.0.0.4-10.0.0.6", "::ffff:10.0.0.0/120", "");
+  /* not mapped: untouched */
+  yields("fd00::4-fd00::6", "0.0.0.5", "fd00::4 fd00::5 fd00::6");
+}
+
 static void errors_name_the_place(void **state) {
   (void)state;
   const char *text =
@@ -254,6 +290,7 @@ int main(void) {
       cmocka_unit_test(forms),
       cmocka_unit_test(mistakes),
       cmocka_unit_test(cursor_skips_exclusions),
+      cmocka_unit_test(mapped_addresses_are_excluded),
       cmocka_unit_test(errors_name_the_place),
       cmocka_unit_test(resolves_names),
       cmocka_unit_test(rate_holds),
