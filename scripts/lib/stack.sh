@@ -37,6 +37,8 @@
 # STACK_DOCUMENT_HANDLING sets the tenant's document_handling (origin,site by
 # default: the site service prints a job whose workstation is away).
 # STACK_SERVE_OTHERS=1 makes the next print scout serve others (crowdsource).
+# STACK_PRINTERS (a YAML list's items) replaces the static printer hosts
+# of the site and the print scouts (localhost, 127.0.0.1).
 # STACK_SIGNED_PRINTERS=1: no static `printers:` anywhere; the site signs the
 # printer list (state_dir: site/state, holding discovery.json; looks at the
 # accepted devices every STACK_PRINTER_LIST_EVERY, 60s by default) and the
@@ -358,7 +360,7 @@ transports:
   - plugin: raw
 YAML
   # the static printer hosts, unless the site's signed list decides
-  [ -n "${STACK_SIGNED_PRINTERS:-}" ] || echo "printers: [localhost, 127.0.0.1]"
+  [ -n "${STACK_SIGNED_PRINTERS:-}" ] || echo "printers: [${STACK_PRINTERS:-localhost, 127.0.0.1}]"
 }
 
 # Enrolls and starts the site service; sets $panel_url.

@@ -52,6 +52,7 @@ typedef struct site {
   sr_instance *drivers[MAX_DRIVERS]; /* identify what discovery finds */
   size_t n_drivers;
   const char *printers[65];   /* the site's own printer hosts, NULL-terminated */
+  char discovery_path[1100];  /* state_dir/discovery.json, "" without a state_dir */
   sr_printer_book *book;      /* the list the site signed, for its deliverer; NULL: none */
   printer_list_signer signer; /* signs the accepted devices the site vouches for */
   monitor *monitor;           /* reads the accepted printers, sends what changed */
@@ -125,6 +126,11 @@ static bool start_signer(site *s) {
  * cloud client (on the loop). */
 static bool start_monitoring(site *s) {
   const sr_device_scout_config *c = &s->cfg.u.device_scout;
+  if (c->state_dir) {
+    char dir[1024];
+    sr_config_path(s->doc, c->state_dir, dir, sizeof dir);
+    snprintf(s->discovery_path, sizeof s->discovery_path, "%s/discovery.json", dir);
+  }
   monitor_options mo = {.loop = sr_loop_default(),
                         .cloud = s->panel.cloud,
                         .drivers = s->drivers,
@@ -133,7 +139,9 @@ static bool start_monitoring(site *s) {
                                  .community = c->snmp.community,
                                  .timeout_ms = (int)c->snmp.timeout_ms,
                                  .retries = (int)c->snmp.retries},
-                        .every = c->monitor};
+                        .every = c->monitor,
+                        .discovery_path = s->discovery_path,
+                        .static_hosts = s->printers};
   s->monitor = monitor_start(&mo);
   if (!s->monitor && s->n_drivers > 0) {
     fprintf(stderr, "sr-device-scout: cannot start the threads that read printers\n");

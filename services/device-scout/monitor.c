@@ -6,6 +6,7 @@
 
 #include "device_read.h"
 #include "log.h"
+#include "site_vouch.h"
 #include "sr/abi.h"
 #include "worker_pool.h"
 
@@ -33,6 +34,7 @@ struct monitor {
   size_t n_devices;
   int calls; /* cloud calls in flight; the monitor is freed when none are left */
   bool stopped;
+  json_t *refused; /* device id -> why the site does not read it (logged once) */
 };
 
 /* What a worker reads for one device: copies, so the device may leave the
@@ -101,18 +103,38 @@ static const char *ipp_uri_of(const json_t *uris) {
   return NULL;
 }
 
+/* Whether the site vouches for every host of device `d` (site_vouch.h):
+ * only then does it send the device its SNMP community or IPP requests.
+ * A refusal is logged when it is new or its reason changed. */
+static bool vouched_for(monitor *m, const json_t *hosts, const json_t *d, const char *id) {
+  char *why = site_why_not_vouched(hosts, d);
+  if (!why) {
+    json_object_del(m->refused, id);
+    return true;
+  }
+  const char *before = json_string_value(json_object_get(m->refused, id));
+  if (!before || strcmp(before, why) != 0) {
+    sr_log(SR_LOG_WARN, "monitor",
+           "not reading %s (the site reads only the printers it vouches for)", why);
+    json_object_set_new(m->refused, id, json_string(why));
+  }
+  free(why);
+  return false;
+}
+
 /* Takes the cloud's list: new devices are read at once, devices no longer
  * listed are dropped, a changed address is picked for again. */
 static void take_list(monitor *m, const json_t *list) {
   for (size_t i = 0; i < m->n_devices; i++)
     m->devices[i]->listed = false;
+  json_t *hosts = site_vouched_hosts(m->o.discovery_path, m->o.static_hosts, "monitor");
   size_t i;
   const json_t *d;
   json_array_foreach(list, i, d) {
     const char *id = json_string_value(json_object_get(d, "id"));
     const char *snmp = json_string_value(json_object_get(d, "snmp"));
     const char *ipp = ipp_uri_of(json_object_get(d, "uris"));
-    if (!id || strlen(id) >= sizeof((watched *)0)->id)
+    if (!id || strlen(id) >= sizeof((watched *)0)->id || !vouched_for(m, hosts, d, id))
       continue;
     watched *w = find(m, id);
     if (w && (!same_address(snmp, w->snmp) || !same_address(ipp, w->ipp_uri))) {
@@ -142,6 +164,7 @@ static void take_list(monitor *m, const json_t *list) {
     watched_free(m->devices[k]); /* a read in flight finds no device by its id: dropped */
     m->devices[k] = m->devices[--m->n_devices];
   }
+  json_decref(hosts);
 }
 
 static void list_answered(void *ctx, int status, json_t *reply, const char *err) {
@@ -324,7 +347,10 @@ monitor *monitor_start(const monitor_options *options) {
     return NULL;
   m->o = *options;
   m->pool = sr_worker_pool_new(m->o.loop, READ_THREADS, DEVICES_MAX);
-  if (!m->pool) {
+  m->refused = json_object();
+  if (!m->pool || !m->refused) {
+    sr_worker_pool_free(m->pool);
+    json_decref(m->refused);
     free(m);
     return NULL;
   }
@@ -346,6 +372,7 @@ static void monitor_release(monitor *m) {
     return;
   for (size_t i = 0; i < m->n_devices; i++)
     watched_free(m->devices[i]);
+  json_decref(m->refused);
   free(m);
 }
 

@@ -1,8 +1,8 @@
 /*
  * Monitoring the site's printers: the devices the tenant accepted (GET
  * /api/v1/site/devices, fetched again every status cadence, at most every
- * 5 minutes) are read through their device driver on the monitor's own
- * worker threads, each section on its cadence (`monitor:` in the
+ * 5 minutes) whose hosts the site vouches for (site_vouch.h) are read through their device driver
+ * on the monitor's own worker threads, each section on its cadence (`monitor:` in the
  * configuration: status, alerts, meters, supplies), and only the sections
  * whose value differs from the last one the cloud took are sent (POST
  * /api/v1/site/devices/{id}/observations). A printer that stops answering
@@ -27,6 +27,9 @@ typedef struct monitor_options {
   size_t n_drivers;
   sr_snmp_options snmp;    /* strings borrowed from the configuration */
   sr_monitor_config every; /* seconds between two reads of each section */
+  /* what the site vouches for (site_vouch.h): only those devices are read */
+  const char *discovery_path;      /* state_dir/discovery.json, "" or NULL: none */
+  const char *const *static_hosts; /* the site's `printers:`, NULL-terminated; borrowed */
 } monitor_options;
 
 /* Starts monitoring (the device list is asked for now). The caller owns

@@ -10,6 +10,7 @@
 #include "json_file.h"
 #include "log.h"
 #include "printer_allow.h"
+#include "site_vouch.h"
 #include "sr/abi.h"
 
 static void look(printer_list_signer *sg);
@@ -40,79 +41,6 @@ static void call_failed(printer_list_signer *sg, const char *what, int status, j
              sr_cloud_error_message(reply, "no reason given"));
   }
   sg->failing = true;
-}
-
-/* The hosts the site vouches for: the printers its last scan found
- * (discovery.json: devices of kind "printer", by address) and its own
- * `printers:`. A new array the caller owns. */
-static json_t *vouched_hosts(printer_list_signer *sg) {
-  json_t *hosts = json_array();
-  for (size_t i = 0; sg->static_hosts && sg->static_hosts[i]; i++)
-    json_array_append_new(hosts, json_string(sg->static_hosts[i]));
-  json_t *doc = NULL;
-  char why[512];
-  int status =
-      sg->discovery[0] ? sr_json_file_read(sg->discovery, &doc, why, sizeof why) : SR_ERR_NOT_FOUND;
-  if (status != SR_OK && status != SR_ERR_NOT_FOUND)
-    sr_log(SR_LOG_WARN, "printers", "%s: the printers it names are not signed", why);
-  json_t *devices = json_object_get(doc, "devices"), *d;
-  size_t i;
-  json_array_foreach(devices, i, d) {
-    const char *kind = json_string_value(json_object_get(d, "kind"));
-    json_t *address = json_object_get(d, "address");
-    if (kind && strcmp(kind, "printer") == 0 && json_is_string(address))
-      json_array_append(hosts, address);
-  }
-  json_decref(doc);
-  return hosts;
-}
-
-static bool vouched(const json_t *hosts, const char *host) {
-  size_t i;
-  json_t *h;
-  json_array_foreach(hosts, i, h) {
-    if (strcasecmp(json_string_value(h), host) == 0)
-      return true;
-  }
-  return false;
-}
-
-/* NULL if the site vouches for every host of `device`, else why not (a
- * new string the caller frees). */
-static char *why_not_signed(const json_t *hosts, const json_t *device) {
-  const json_t *uris = json_object_get(device, "uris"), *u;
-  const char *id = json_string_value(json_object_get(device, "id"));
-  const char *snmp = json_string_value(json_object_get(device, "snmp"));
-  char host[256], *why = NULL;
-  size_t i;
-  if (json_array_size(uris) == 0 &&
-      asprintf(&why, "device %s has no URIs", id ? id : "(no id)") < 0)
-    return strdup("out of memory");
-  json_array_foreach(uris, i, u) {
-    const char *uri = json_string_value(u);
-    if (!uri || !sr_printer_uri_host(uri, host, sizeof host)) {
-      if (asprintf(&why, "device %s: '%s' is not a URI", id, uri ? uri : "?") < 0)
-        why = NULL;
-      return why ? why : strdup("out of memory");
-    }
-    if (!vouched(hosts, host)) {
-      if (asprintf(&why,
-                   "device %s: host %s (%s) is neither a printer this site found "
-                   "(discovery.json) nor in its printers:",
-                   id, host, uri) < 0)
-        why = NULL;
-      return why ? why : strdup("out of memory");
-    }
-  }
-  if (snmp && (!sr_printer_snmp_host(snmp, host, sizeof host) || !vouched(hosts, host))) {
-    if (asprintf(&why,
-                 "device %s: SNMP address %s is neither a printer this site found "
-                 "(discovery.json) nor in its printers:",
-                 id, snmp) < 0)
-      why = NULL;
-    return why ? why : strdup("out of memory");
-  }
-  return why;
 }
 
 static void uploaded(void *ctx, int status, json_t *reply, const char *err) {
@@ -198,10 +126,11 @@ static void devices_answered(void *ctx, int status, json_t *reply, const char *e
     schedule(sg);
     return;
   }
-  json_t *hosts = vouched_hosts(sg), *printers = json_array(), *refused = json_array(), *d;
+  json_t *hosts = site_vouched_hosts(sg->discovery, sg->static_hosts, "printers"),
+         *printers = json_array(), *refused = json_array(), *d;
   size_t i;
   json_array_foreach(devices, i, d) {
-    char *why = why_not_signed(hosts, d);
+    char *why = site_why_not_vouched(hosts, d);
     if (why) {
       json_array_append_new(refused, json_string(why));
       free(why);

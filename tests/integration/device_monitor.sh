@@ -26,6 +26,8 @@ snmpd_dir=$tmp
 cleanup_more() { snmpd_stop_all; }
 export STACK_SITE_MONITOR="{status: 1s, alerts: 1s, meters: 1s, supplies: 1s, health: 1h}"
 export STACK_LOG_LEVEL=debug # the site logs each read that sent nothing
+# the site's printers: p1 and p2 are among them, p3 (127.0.0.23) is not
+export STACK_PRINTERS="localhost, 127.0.0.1, 127.0.0.21, 127.0.0.22"
 
 # Two printers with distinct values; p1's rows also hold an alert (prtAlertTable).
 port1=$(stack_free_port) port2=$(stack_free_port)
@@ -43,11 +45,17 @@ snmpd_printer_start p1 127.0.0.21 "$port1" "$tmp/p1.values" || exit 1
 snmpd_printer_values p2 2 >"$tmp/p2.values"
 snmpd_printer_start p2 127.0.0.22 "$port2" "$tmp/p2.values" || exit 1
 p2_pid=${snmpd_pids[-1]}
+port3=$(stack_free_port)
+snmpd_printer_start p3 127.0.0.23 "$port3" || exit 1
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 site_log=$stack_dir/site/log
 stack_srctl device add p1 --uri "ipp://127.0.0.21:631/ipp/print" --snmp "127.0.0.21:$port1" >/dev/null
 stack_srctl device add p2 --uri "ipp://127.0.0.22:631/ipp/print" --snmp "127.0.0.22:$port2" >/dev/null
+# a device the cloud lists at a host the site does not vouch for (no scan
+# found it, not in its printers:): the site must not send it its SNMP
+# community, nor any request
+stack_srctl device add p3 --uri "ipp://127.0.0.23:631/ipp/print" --snmp "127.0.0.23:$port3" >/dev/null
 
 monitor() { stack_srctl device status "$1" --json; }
 history_count() { # DEVICE [KIND]
@@ -86,6 +94,12 @@ check "p1's meters reach the cloud (prtMarkerLifeCount 1037)" wait_monitor p1 '.
 check "p1's status reaches the cloud (idle)" wait_monitor p1 '.status.state == "idle"'
 check "p2 has its own values (cyan 58 %, 1074 pages)" wait_monitor p2 \
   '(.supplies | map(select(.name == "Cyan Toner"))[0].percent == 58) and .meters.total_pages == 1074'
+check "the site refuses to read p3, and says why" \
+  wait_until 100 grep -q "not reading device p3: host 127.0.0.23" "$site_log"
+# two more reads of p1 after that list: a read of p3 would have come first
+refused_at=$(last_read p1)
+check "p1 is read twice more" wait_until 100 ok '[ "$(last_read p1)" -ge $((refused_at + 2)) ]'
+check "p3's agent received no packet (its own log)" [ "$(snmpd_received p3)" = 0 ]
 check "srctl device status shows supplies with percent" \
   ok 'stack_srctl device status p1 | grep -q "Black Toner (toner, black): 89%"'
 
