@@ -57,7 +57,11 @@ sr_printer_verdict sr_printer_allowed(const char *const *hosts, sr_printer_book 
   if (hosts && hosts[0]) {
     if (host_listed(hosts, uri))
       return SR_PRINTER_ALLOWED;
-    snprintf(why, why_size, "%.200s is not one of this site's printers", uri);
+    snprintf(why, why_size,
+             "%.200s is not one of this site's printers: its host is not under 'printers:' in "
+             "this scout's configuration (add it there, or remove 'printers:' to print to the "
+             "printer list the site's device scout signs)",
+             uri);
     return SR_PRINTER_REFUSED;
   }
   if (!book) {

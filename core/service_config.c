@@ -1,5 +1,7 @@
 #include "service_config.h"
 
+#include "scan_targets.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +10,9 @@
 static const char *const service_names[] = {"cloud", "print-scout", "device-scout", NULL};
 static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const db_drivers[] = {"sqlite", "postgresql", NULL};
-static const char *const snmp_versions[] = {"1", "2c", "3", NULL};
+/* The `snmp:` section (status reads, monitoring) has no v3 credentials yet:
+ * "3" was accepted and read as v2c with the community, so it is refused. */
+static const char *const snmp_versions[] = {"1", "2c", NULL};
 static const char *const card_formats[] = {"decimal", "hex", "raw", NULL};
 static const char *const user_sources[] = {"registration", "directory", NULL};
 static const char *const held_states[] = {"pending-held", "pending", NULL};
@@ -1159,6 +1163,11 @@ static void check_discovery(const sr_config_node *root, sr_discovery_config *d) 
   }
   if (section && d->targets && d->n_credentials == 0)
     sr_config_add_error(section, true, "discovery needs at least one credential set");
+  /* targets and exclusions read as addresses, ranges, blocks or names:
+   * here, so that srctl config check reports them with the rest */
+  scan_targets t;
+  scan_targets_from_config(d->targets, d->exclude, &t);
+  scan_targets_free(&t);
   const char *w = d->schedule.window;
   const char *dash = w ? strchr(w, '-') : NULL;
   d->schedule.window_start = dash ? clock_minutes(w, (size_t)(dash - w)) : -1;

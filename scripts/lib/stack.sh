@@ -17,6 +17,8 @@
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
 # STACK_SITE_MONITOR (a YAML map) sets the site's monitor cadences.
+# STACK_SITE_DRIVERS (a YAML list) replaces the site's device drivers
+# ([{plugin: printer_mib}] by default), e.g. to add ipp_printer or a vendor's.
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
@@ -241,8 +243,13 @@ sysdescr securerelease demo printer
 override .1.3.6.1.2.1.25.3.2.1.5.1 integer 2
 override .1.3.6.1.2.1.25.3.5.1.1.1 integer 3
 override .1.3.6.1.2.1.25.3.5.1.2.1 octet_str 0x0000
+override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str "DEMO-0001"
 CONF
-  stack_spawn snmpd "$d/snmpd.log" env SNMP_PERSISTENT_DIR="$d" MIBS= \
+  # the Printer MIB serial lets printer_mib claim it, so the site monitors
+  # it (srctl device status printer1). snmpd saves its state as
+  # snmpd.conf in SNMP_PERSISTENT_DIR: not the configuration's folder.
+  mkdir -p "$d/snmpd-state"
+  stack_spawn snmpd "$d/snmpd.log" env SNMP_PERSISTENT_DIR="$d/snmpd-state" MIBS= \
     snmpd -C -c "$d/snmpd.conf" -I -smux -Lf "$d/snmpd.log" -f
   raw_port=$(stack_free_port)
   stack_spawn raw_sink "$d/raw.log" socat -u "TCP-LISTEN:$raw_port,bind=127.0.0.1,reuseaddr,fork" \
@@ -365,7 +372,8 @@ YAML
 
 # Enrolls and starts the site service; sets $panel_url.
 stack_site() {
-  local d=$stack_dir/site
+  local d=$stack_dir/site drivers='[{plugin: printer_mib}]'
+  [ -n "${STACK_SITE_DRIVERS:-}" ] && drivers=$STACK_SITE_DRIVERS
   mkdir -p "$d"
   cat >"$d/site.yaml" <<YAML
 service: device-scout
@@ -388,7 +396,7 @@ mqtt:
   port: $mqtt_port
   $(stack_keepalive_yaml)
 cache: {plugin: local, config: {root: $d/cache}}
-drivers: [{plugin: printer_mib}]
+drivers: $drivers
 $(stack_delivery_yaml)
 YAML
   [ -n "${STACK_SIGNED_PRINTERS:-}" ] &&

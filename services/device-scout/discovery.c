@@ -28,13 +28,6 @@ struct discovery_found {
 
 static const char *const version_names[] = {"1", "2c", "3"};
 
-bool discovery_check_config(const sr_device_scout_config *cfg) {
-  scan_targets t;
-  bool ok = scan_targets_from_config(cfg->discovery.targets, cfg->discovery.exclude, &t);
-  scan_targets_free(&t);
-  return ok;
-}
-
 /* ---- the schedule ---- */
 
 static double random_unit(void) {

@@ -59,10 +59,6 @@ typedef struct discovery {
   json_t *last; /* the last result, owned */
 } discovery;
 
-/* Checks the discovery section's targets and exclusions, adding an error
- * at file:line:column to `doc` for each bad one. */
-bool discovery_check_config(const sr_device_scout_config *cfg);
-
 /* Starts one scan now; false (with d->error) if one is running or it
  * could not start. */
 bool discovery_start(discovery *d);

@@ -281,13 +281,6 @@ int main(int argc, char **argv) {
     site_free(&s);
     return 1;
   }
-  size_t reported = sr_config_error_count(s.doc);
-  if (!discovery_check_config(&s.cfg.u.device_scout)) {
-    for (size_t k = reported; k < sr_config_error_count(s.doc); k++)
-      fprintf(stderr, "%s\n", sr_config_error(s.doc, k));
-    site_free(&s);
-    return 1;
-  }
   if (args.verb && strcmp(args.verb, "discover") == 0) {
     rc = discovery_once(s.doc, &s.cfg, args.json, args.upload);
   } else if (args.enroll) {

@@ -339,6 +339,25 @@ static void test_device_scout_identity_rules(void **state) {
   assert_error(cfg, 1, 0,
                "svc.yaml:4:15: 'identity.pin_length': expected an integer from 4 to 12, got '3'");
   sr_config_free(cfg);
+
+  /* bad targets are errors of the file (srctl config check), beside the others */
+  cfg = load("service: device-scout\ntenant: t1\ndiscovery:\n"
+             "  targets: [10.2.0.9-10.2.0.1]\n"
+             "  credentials: [{name: a, version: 2c}]\n");
+  assert_false(sr_service_config_apply(cfg, &sc));
+  assert_error(cfg, 2, 0,
+               "svc.yaml:5:17: 'discovery.credentials[0]': credential set 'a': version 2c needs a "
+               "community");
+  assert_error(cfg, 2, 1,
+               "svc.yaml:4:13: 'discovery.targets[0]': '10.2.0.9-10.2.0.1': the range ends before "
+               "it starts");
+  sr_config_free(cfg);
+
+  /* the snmp: section has no v3 credentials: version 3 was read as v2c */
+  cfg = load("service: device-scout\ntenant: t1\nsnmp: {version: 3}\n");
+  assert_false(sr_service_config_apply(cfg, &sc));
+  assert_error(cfg, 1, 0, "svc.yaml:3:17: 'snmp.version': expected one of 1, 2c, got '3'");
+  sr_config_free(cfg);
 }
 
 /* The least print scout configuration, for the tests of its sections. */

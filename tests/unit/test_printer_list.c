@@ -223,6 +223,9 @@ static void test_hosts_and_verdicts(void **state) {
   assert_int_equal(sr_printer_allowed(hosts, NULL, "printer1", "ipp://127.0.0.6/ipp/print", NULL,
                                       why, sizeof why),
                    SR_PRINTER_REFUSED);
+  /* saying what to do about it */
+  assert_non_null(strstr(why, "ipp://127.0.0.6/ipp/print is not one of this site's printers"));
+  assert_non_null(strstr(why, "add it there, or remove 'printers:'"));
   /* neither: refused, saying what to do */
   assert_int_equal(sr_printer_allowed(none, NULL, "printer1", "ipp://127.0.0.5/ipp/print", NULL,
                                       why, sizeof why),
