@@ -6,14 +6,16 @@
 # beside the rest, which take turns (RESOURCE_LOCK one, tests/CMakeLists.txt).
 #   1. build/       normal build, warnings as errors: the whole ctest suite;
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
-#                   ctest suite again, the stock ipptool suites included
-#                   (ipp_conformance, label `conformance`: about 150 s in
-#                   either build, most of it their by-design wait for a held
-#                   job to complete; a short answer they once got under
-#                   ASan was two threads writing a shared collection, issue 9),
-#                   but run_script (label `main_job`: scripts/run.sh itself
-#                   starting and stopping, a test of the script; the
-#                   sanitised services run end to end in release_e2e);
+#                   ctest suite again but two tests that add time, not
+#                   findings: run_script (label `main_job`: scripts/run.sh
+#                   itself starting and stopping, a test of the script; the
+#                   sanitised services run end to end in release_e2e and the
+#                   other stack tests) and the stock ipptool suites
+#                   (ipp_conformance, label `conformance`: 150 s, most of it
+#                   their by-design wait for a held job; they share the two
+#                   cores with the rest; the race a short answer of theirs once
+#                   showed under ASan, issue 9, is the TSan pass's to find now,
+#                   and the queue's code runs sanitised in every IPP test);
 #   3. build-fuzz/  clang, SR_FUZZ=ON: each libFuzzer harness of tests/fuzz
 #                   runs for a few seconds over a copy of its seed corpus
 #                   (tests/fuzz/corpus/NAME; the repository is not written).
@@ -48,12 +50,16 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # halt_on_error: the first finding fails the test; detect_leaks: leaks fail too
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'main_job|conformance'
 
 # the fuzz pass: about 8 s per harness, under two minutes in all
 echo "== configure and build: build-fuzz (clang, SR_FUZZ=ON)"
 CC=clang cmake -S . -B build-fuzz -DSR_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSR_FUZZ=ON >/dev/null
-cmake --build build-fuzz --parallel "$jobs" >/dev/null
+# only the harnesses (they compile in the code they reach): the services,
+# plugins and tests are built and run in the passes above
+fuzz_targets=()
+for harness in tests/fuzz/fuzz_*.c; do fuzz_targets+=(--target "$(basename "$harness" .c)"); done
+cmake --build build-fuzz --parallel "$jobs" "${fuzz_targets[@]}" >/dev/null
 echo "== fuzz: build-fuzz"
 ./bench/fuzz.sh 8 build-fuzz
 

@@ -194,8 +194,10 @@ static const char *const migrations[] = {
     " last_errors TEXT NOT NULL, config_version TEXT NOT NULL, reported_at INTEGER NOT NULL);",
     /* 22: the history rows of a device's section by arrival, to count an
      * hour's (monitoring.c caps them) and find the newest */
-    "CREATE INDEX device_history_by_arrival ON device_history(tenant, device, section,"
-    " received_at);",
+    /* (parenthesised: clang's -Wstring-concatenation takes two joined
+     * literals in an array for a missing comma) */
+    ("CREATE INDEX device_history_by_arrival"
+     " ON device_history(tenant, device, section, received_at);"),
 };
 
 const char *cloud_db_migration_sql(int version) {
