@@ -22,8 +22,7 @@ static void call(const char *method, const char *path, const char *bearer, const
                          .body_len = len};
   sr_http_response resp = {0};
   if (handle) { /* a site route: the caller is the site (the router's certificate check) */
-    cloud_call k = {.c = &fuzz_cloud, .req = &req, .resp = &resp, .fields = fields,
-                    .scout = scout};
+    cloud_call k = {.c = &fuzz_cloud, .req = &req, .resp = &resp, .fields = fields, .scout = scout};
     handle(&k);
   } else {
     cloud_api_handle(&fuzz_cloud, &req, &resp);
@@ -40,9 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   json_t *site = json_pack("{s:s, s:s, s:s}", "id", "s2", "tenant", "t1", "kind", "site");
   call("PUT", "/api/v1/site/discovery", NULL, body, size, site, cloud_site_discovery_put);
   call("GET", "/api/v1/discovered", FUZZ_ADMIN_TOKEN, "", 0, NULL, NULL);
-  json_t *first = cloud_db_row(fuzz_cloud.db,
-                               "SELECT id FROM discovered WHERE kind = 'printer' ORDER BY address",
-                               "");
+  json_t *first = cloud_db_row(
+      fuzz_cloud.db, "SELECT id FROM discovered WHERE kind = 'printer' ORDER BY address", "");
   if (first) {
     char path[128];
     snprintf(path, sizeof path, "/api/v1/discovered/%s/accept", cloud_row_text(first, "id"));

@@ -26,10 +26,13 @@ static const member transport_members[] = {M(sr_transport_ops, claims),
                                            M(sr_transport_ops, cancel),
                                            M(sr_transport_ops, close),
                                            {0}};
-static const member device_members[] = {
-    M(sr_device_ops, identify),        M(sr_device_ops, read_status),
-    M(sr_device_ops, read_meters),     M(sr_device_ops, read_supplies),
-    M(sr_device_ops, panel_configure), M(sr_device_ops, read_alerts), {0}};
+static const member device_members[] = {M(sr_device_ops, identify),
+                                        M(sr_device_ops, read_status),
+                                        M(sr_device_ops, read_meters),
+                                        M(sr_device_ops, read_supplies),
+                                        M(sr_device_ops, panel_configure),
+                                        M(sr_device_ops, read_alerts),
+                                        {0}};
 
 static const member *members_of(uint32_t kind) {
   switch (kind) {
