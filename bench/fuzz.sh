@@ -3,7 +3,7 @@
 #   bench/fuzz.sh SECONDS [BUILD_DIR [NAME...]]
 # Each harness (all of them, or the NAMEs: ipp, config, ...) runs for
 # SECONDS over a copy of its seed corpus tests/fuzz/corpus/NAME, so the
-# repository is never written. scripts/test.sh runs it with 8 seconds; a
+# repository is never written. scripts/test.sh runs it with 6 seconds; a
 # longer run is the same command with more (docs/fuzzing.md). A finding
 # stops the run with libFuzzer's report, and its input is kept in
 # BUILD_DIR/fuzz-findings/NAME/ (crash-*, leak-*, timeout-*): minimise it,
