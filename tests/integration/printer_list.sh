@@ -58,8 +58,9 @@ newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
   job=$(echo "$body" | jq -r '.jobs[-1].id')
 }
-# submit_and_release DEVICE TITLE: a new job, released at DEVICE by alice
-submit_and_release() {
+# submit_listed DEVICE TITLE: a new job, alice logged in at DEVICE, $job
+# once the panel lists it
+submit_listed() {
   "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title "$2" --format application/pdf >/dev/null
   login "$1" "$demo_card"
   for _ in $(seq 100); do
@@ -67,6 +68,10 @@ submit_and_release() {
     [ "$(echo "$body" | jq -r '.jobs[-1].title')" = "$2" ] && break
     sleep 0.1
   done
+}
+# submit_and_release DEVICE TITLE: a new job, released at DEVICE by alice
+submit_and_release() {
+  submit_listed "$1" "$2"
   panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$session"
 }
 refused() { # LABEL: the release of $job failed with the list's reason, the job held
@@ -161,13 +166,7 @@ check "altered list: 127.0.0.2 received nothing, the printer nothing more" \
 cleanup_more() { kill -CONT "${pid_workstation:-0}" 2>/dev/null; }
 stack_srctl settings set document_handling=origin,site >/dev/null
 failover_release() { # DEVICE TITLE
-  "$bin/srctl" submit "$doc" --queue "$queue_workstation" --title "$2" --format application/pdf >/dev/null
-  login "$1" "$demo_card"
-  for _ in $(seq 100); do
-    newest_job "$session"
-    [ "$(echo "$body" | jq -r '.jobs[-1].title')" = "$2" ] && break
-    sleep 0.1
-  done
+  submit_listed "$1" "$2"
   check "$2: the workstation uploaded its copy" \
     wait_until 150 grep -q "job $job: cloud copy stored" "$tmp/cloud/log"
   kill -STOP "$pid_workstation"
