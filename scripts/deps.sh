@@ -35,6 +35,8 @@ test_packages=(
   # CUPS itself: the cups_client test (CUPS as the queue's client) and bench/release-latency
   # (our release beside its hold and release)
   cups
+  # QR codes decoded by a decoder that is not our encoder (test_qr, the label sheets)
+  zbar-tools
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev
 )

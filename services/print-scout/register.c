@@ -3,7 +3,6 @@
  * The PIN is hashed here with the site secret; the cloud stores only that. */
 #include "register.h"
 
-#include <qrencode.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -13,6 +12,7 @@
 #include "cloud_link.h"
 #include "idhash.h"
 #include "passcode.h"
+#include "qr.h"
 #include "site_key.h"
 #include "sr/abi.h"
 
@@ -118,25 +118,6 @@ int scout_register_email(const sr_service_config *cfg, const sr_config *doc, con
   return status;
 }
 
-/* Draws `text` as a QR code with block characters, two modules per
- * character cell row pair, with the quiet zone scanners need. */
-static void print_qr(const char *text) {
-  QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
-  if (!qr)
-    return;
-  int w = qr->width, quiet = 2;
-  for (int y = -quiet; y < w + quiet; y += 2) {
-    for (int x = -quiet; x < w + quiet; x++) {
-      bool top = y >= 0 && y < w && x >= 0 && x < w && (qr->data[y * w + x] & 1);
-      bool bottom = y + 1 >= 0 && y + 1 < w && x >= 0 && x < w && (qr->data[(y + 1) * w + x] & 1);
-      /* dark modules as spaces on a light block background read best */
-      fputs(top && bottom ? " " : top ? "\u2584" : bottom ? "\u2580" : "\u2588", stdout);
-    }
-    putchar('\n');
-  }
-  QRcode_free(qr);
-}
-
 int scout_register_oidc(const sr_service_config *cfg, const sr_config *doc, char *err,
                         size_t err_size) {
   scout_link link;
@@ -171,7 +152,7 @@ int scout_register_oidc(const sr_service_config *cfg, const sr_config *doc, char
   printf("To register this workstation, open\n\n    %s\n\nand enter the code  %s\n\n", uri, code);
   if (complete) {
     printf("or scan this with your phone:\n\n");
-    print_qr(complete);
+    sr_qr_print_terminal(complete, stdout);
   }
   fflush(stdout);
   json_decref(reply);
