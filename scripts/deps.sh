@@ -37,6 +37,8 @@ test_packages=(
   cups
   # QR codes decoded by a decoder that is not our encoder (test_qr, the label sheets)
   zbar-tools
+  # release_codes: the kiosk's SVG rotating code rasterised for zbarimg
+  librsvg2-bin
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev
 )
