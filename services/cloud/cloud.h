@@ -199,6 +199,26 @@ void cloud_site_reader_enroll(cloud_call *k);
 /* POST /api/v1/site/readers/swipe (a site service, the reader's credential
  * as bearer): releases the card owner's held jobs at the reader's device. */
 void cloud_site_reader_swipe(cloud_call *k);
+/* The reader (or panel app: a kiosk enrolls as a reader) whose credential
+ * is the bearer token, enrolled through this site service (k->scout) of its
+ * tenant; NULL and a 401 reader_unknown (500 if the database failed).
+ * Caller decrefs. */
+json_t *cloud_site_reader(cloud_call *k);
+
+/* ---- kiosk.c (the release page's device info, the panel app's code) ---- */
+
+/* GET /api/v1/site/panel/devices/{id} (a site service): what the release
+ * page shows of a device, its name and location, and the tenant's
+ * release_codes; nothing else. */
+void cloud_site_panel_device(cloud_call *k);
+/* GET /api/v1/site/panel/kiosk (a site service, the panel app's
+ * credential as bearer): the kiosk's device, so that the site mints its
+ * rotating code; 409 rotating_disabled when the tenant uses static labels
+ * only. */
+void cloud_site_panel_kiosk(cloud_call *k);
+/* The tenant's release_codes setting ("static", "rotating" or "both"),
+ * copied to out (16 bytes); false if it could not be read. */
+bool cloud_release_codes(cloud *c, const char *tenant, char out[16]);
 
 /* ---- api_register.c ---- */
 

@@ -9,6 +9,11 @@
  * every account of the tenant.
  *
  * Methods: card | email + PIN | passcode | directory username + verdict.
+ * Presence (docs/security.md, "Release codes"): the site says how the
+ * login proved it is made at the printer, "rotating" (it checked a
+ * rotating code of the device) or "panel" (the panel app's credential,
+ * checked here to be bound to the device and the site); a tenant with
+ * release_codes "rotating" takes no login without one.
  * Failures are counted per identity and per device and locked out. An
  * unknown card gets a one-time binding token: the next successful login
  * by another method that presents it binds the card to that user.
@@ -28,6 +33,7 @@
 typedef struct login {
   const char *tenant, *device, *method;
   const char *card, *email, *pin, *passcode, *username, *verdict, *bind_card;
+  const char *presence, *panel_credential;
   char mail[SR_ID_MAX];
   char identity[SR_ID_MAX + 32]; /* what failures are counted against */
 } login;
@@ -234,6 +240,66 @@ static json_t *verify(cloud *c, const json_t *site, login *l, json_t *body) {
   return user;
 }
 
+/* The panel app whose credential came with the login, if it was enrolled
+ * through this site for the login's device; NULL and the answer (401
+ * panel_unknown, or 500) in resp. */
+static json_t *present_panel(cloud *c, const json_t *site, login *l, sr_http_response *resp) {
+  char hash[65];
+  cloud_token_hash(l->panel_credential, hash);
+  json_t *reader = cloud_db_row(c->db,
+                                "SELECT id FROM readers WHERE tenant = ? AND credential_hash = ? "
+                                "AND site = ? AND device = ?",
+                                "tttt", l->tenant, hash, cloud_row_text(site, "id"), l->device);
+  if (!reader && cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "looking up the panel app");
+  } else if (!reader) {
+    sr_log(SR_LOG_WARN, "panel",
+           "tenant %s device %.64s: a login through site %s came with a panel credential not "
+           "enrolled there for this device; refused",
+           l->tenant, l->device, cloud_row_text(site, "id"));
+    sr_http_reply_error(resp, 401, "panel_unknown",
+                        "this panel app is not enrolled for this printer (or was removed): "
+                        "enroll it again (srctl reader add --device)");
+  }
+  return reader;
+}
+
+/* Whether the login was made at the printer as the tenant asks (its
+ * release_codes); false with the answer in resp. Checked before the
+ * credential: without presence a guess must not even be tried. */
+static bool presence_ok(cloud *c, const json_t *site, login *l, sr_http_response *resp) {
+  if (l->presence && strcmp(l->presence, "rotating") != 0 && strcmp(l->presence, "panel") != 0) {
+    sr_http_reply_error(resp, 400, "invalid", "'presence' is rotating or panel");
+    return false;
+  }
+  bool panel = l->presence && strcmp(l->presence, "panel") == 0;
+  if (panel != !!l->panel_credential) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'panel_credential' comes with presence panel, and only with it");
+    return false;
+  }
+  if (panel) {
+    json_t *reader = present_panel(c, site, l, resp);
+    json_decref(reader);
+    return reader != NULL;
+  }
+  if (l->presence) /* rotating: the site checked the code with its key */
+    return true;
+  char codes[16];
+  if (!cloud_release_codes(c, l->tenant, codes)) {
+    cloud_api_db_error(resp, "reading the tenant's release_codes");
+    return false;
+  }
+  if (strcmp(codes, "rotating") == 0) {
+    sr_log(SR_LOG_INFO, "panel", "tenant %s device %.64s: %s login without presence refused",
+           l->tenant, l->device, l->method);
+    sr_http_reply_error(resp, 403, "presence_required",
+                        "scan the code shown on the printer's screen to log in there");
+    return false;
+  }
+  return true;
+}
+
 /* An unknown card: a token that lets the next login bind it. */
 static void refuse_unknown_card(cloud *c, login *l, sr_http_response *resp) {
   char token[64], hash[65];
@@ -296,7 +362,9 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
              .passcode = TEXT("passcode_hash"),
              .username = TEXT("username"),
              .verdict = TEXT("directory_verdict"),
-             .bind_card = TEXT("bind_card")};
+             .bind_card = TEXT("bind_card"),
+             .presence = TEXT("presence"),
+             .panel_credential = TEXT("panel_credential")};
 #undef TEXT
   json_t *device = NULL, *user = NULL;
   char why[256];
@@ -326,6 +394,8 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
     sr_http_reply_error(resp, 404, "unknown_device", "no device '%.64s' in this tenant", l.device);
     goto out;
   }
+  if (!presence_ok(c, site, &l, resp))
+    goto out;
   unsigned long db_errors = cloud_db_errors();
   if (!cloud_login_admit(c, l.tenant, l.identity, l.device, l.method, resp))
     goto out;
@@ -366,8 +436,9 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
                    cloud_row_text(site, "id"), (int64_t)time(NULL) + ttl) != 1) {
     cloud_api_db_error(resp, "storing the session");
   } else {
-    sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in by %s", l.tenant, l.device,
-           cloud_row_text(user, "id"), l.method);
+    sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in by %s (presence: %s)",
+           l.tenant, l.device, cloud_row_text(user, "id"), l.method,
+           l.presence ? l.presence : "none");
     json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "session", token, "user", "id",
                           cloud_row_text(user, "id"), "name", cloud_row_text(user, "name"), "email",
                           cloud_row_text(user, "email"), "expires_in", (json_int_t)ttl);

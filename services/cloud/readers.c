@@ -56,16 +56,13 @@ static void note_refused(const char *tenant, const char *site) {
     return;
   /* a revoked reader still swiping, or someone trying credentials */
   sr_log(SR_LOG_WARN, "readers",
-         "tenant %s: %lu swipe(s) through site %s with an unknown or revoked reader credential, "
+         "tenant %s: %lu call(s) through site %s with an unknown or revoked reader credential, "
          "or none",
          tenant, r->since, site);
   r->logged_at = now, r->since = 0;
 }
 
-/* The reader whose credential is the bearer token, enrolled through this
- * site service (k->scout) of its tenant; NULL and a 401 (500 if the
- * database failed). Caller decrefs. */
-static json_t *calling_reader(cloud_call *k) {
+json_t *cloud_site_reader(cloud_call *k) {
   json_t *reader = NULL;
   if (k->req->bearer) {
     char hash[65];
@@ -188,7 +185,7 @@ void cloud_site_reader_swipe(cloud_call *k) {
                         "send 'card_hash': 64 lower-case hex digits (made at the site)");
     goto out;
   }
-  if (!(reader = calling_reader(k)) || !swipe_admitted(k, reader))
+  if (!(reader = cloud_site_reader(k)) || !swipe_admitted(k, reader))
     goto out;
   const char *tenant = cloud_row_text(reader, "tenant"), *device = cloud_row_text(reader, "device");
   json_t *bound = cloud_db_row(k->c->db, "SELECT id FROM devices WHERE tenant = ? AND id = ?", "tt",

@@ -74,6 +74,12 @@ static json_t *copy_after_default(cloud *c) {
 
 static const char *const cloud_copy_choices[] = {"off", "immediate", "deferred", NULL};
 
+/* both: static labels keep working where panels show rotating codes too */
+static json_t *release_codes_default(cloud *c) {
+  (void)c;
+  return json_string("both");
+}
+
 static json_t *document_handling_default(cloud *c) {
   (void)c;
   return json_pack("[s]", "origin"); /* the workstation alone, as before failover */
@@ -124,11 +130,18 @@ static const setting_def defs[] = {
      .help = "who may print a released job, in order of preference: the workstation that "
              "holds it (origin), the site service (site), another workstation that serves "
              "others (crowdsource); docs/storage.md"},
+    {.name = "release_codes",
+     .kind = SETTING_CHOICE,
+     .choices = (const char *const[]){"static", "rotating", "both", NULL},
+     .fallback = release_codes_default,
+     .help = "what opens the release page at a printer: its static label (static), only the "
+             "rotating code its panel shows (rotating: a login must be made at the printer), or "
+             "either (both); docs/security.md, \"Release codes\""},
 };
 
 const char *const cloud_setting_names[] = {
-    "hold_time",  "expiry_warning", "retention",         "region",
-    "cloud_copy", "copy_after",     "document_handling", NULL};
+    "hold_time",  "expiry_warning",    "retention",     "region", "cloud_copy",
+    "copy_after", "document_handling", "release_codes", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)

@@ -18,6 +18,7 @@
 #include "discovery_upload.h"
 #include "enroll_client.h"
 #include "heartbeat.h"
+#include "kiosk.h"
 #include "log.h"
 #include "loop.h"
 #include "monitor.h"
@@ -219,6 +220,10 @@ static bool start(site *s) {
                             (int)c->api_limits.max_connections_per_address};
   if (sr_http_server_start(sr_loop_default(), &ho, panel_handle, &s->panel, &s->http, err,
                            sizeof err) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
+  if (kiosk_setup(&s->panel, &c->panel, sr_http_server_port(s->http), err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kiosk.h"
 #include "log.h"
 #include "reader.h"
 #include "route.h"
@@ -24,8 +25,7 @@ static void relay(sr_http_response *resp, int status, json_t *reply) {
   }
 }
 
-/* Turns the cloud's answer (or why none came) into the panel's. */
-static void answer_from_cloud(sr_http_response *resp, int status, json_t *reply, const char *err) {
+void panel_answer_from_cloud(sr_http_response *resp, int status, json_t *reply, const char *err) {
   if (status == 0) {
     sr_log(SR_LOG_ERROR, "panel", "%s", err);
     json_decref(reply);
@@ -46,7 +46,7 @@ static void answer_from_cloud(sr_http_response *resp, int status, json_t *reply,
 
 static void forwarded(void *ctx, int status, json_t *reply, const char *err) {
   sr_http_response resp = {0};
-  answer_from_cloud(&resp, status, reply, err);
+  panel_answer_from_cloud(&resp, status, reply, err);
   sr_http_finish(ctx, &resp);
 }
 
@@ -91,6 +91,7 @@ json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body
   const char *device = TEXT("device"), *card = TEXT("card"), *email = TEXT("email");
   const char *pin = TEXT("pin"), *passcode = TEXT("passcode"), *username = TEXT("username");
   const char *password = TEXT("password"), *bind_card = TEXT("bind_card");
+  const char *code = TEXT("code"), *panel_credential = TEXT("panel");
 #undef TEXT
   char norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
   int methods = !!card + !!(email || pin) + !!passcode + !!(username || password);
@@ -104,6 +105,9 @@ json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body
   }
   bool ok = false;
   json_t *out = json_pack("{s:s}", "device", device);
+  /* presence first: a login that is not at the printer goes no further */
+  if (!kiosk_presence(p, device, code, panel_credential, out, resp))
+    goto out;
   if (bind_card)
     json_object_set_new(out, "bind_card", json_string(bind_card));
   if (card) {
@@ -183,6 +187,13 @@ static bool login_fields_ok(json_t *body, const char *const *fields, sr_http_res
   return true;
 }
 
+/* A call that takes no body got none. */
+static bool no_body(const json_t *body, sr_http_response *resp) {
+  if (body)
+    sr_http_reply_error(resp, 400, "invalid", "this call takes no body");
+  return !body;
+}
+
 typedef enum panel_caller {
   PANEL_ANYONE,  /* logging in, a reader enrolling */
   PANEL_SESSION, /* a session's bearer token (the cloud checks it) */
@@ -207,7 +218,8 @@ static const panel_route routes[] = {
     {{"POST", P "/sessions"},
      PANEL_ANYONE,
      create_session,
-     FIELDS("device", "card", "email", "pin", "passcode", "username", "password", "bind_card")},
+     FIELDS("device", "card", "email", "pin", "passcode", "username", "password", "bind_card",
+            "code", "panel")},
     {{"DELETE", P "/sessions/current"}, PANEL_SESSION, NULL, NULL},
     {{"GET", P "/jobs"}, PANEL_SESSION, NULL, NULL},
     {{"GET", P "/jobs/{id}"}, PANEL_SESSION, NULL, NULL},
@@ -219,6 +231,9 @@ static const panel_route routes[] = {
     /* network card readers (reader.c) */
     {{"POST", P "/readers/enroll"}, PANEL_ANYONE, reader_enroll, FIELDS("token")},
     {{"POST", P "/reader/swipe"}, PANEL_READER, reader_swipe, FIELDS("card")},
+    /* the release page and the panel app (kiosk.c) */
+    {{"GET", P "/devices/{id}"}, PANEL_ANYONE, kiosk_device_info, NULL},
+    {{"GET", P "/kiosk/code"}, PANEL_READER, kiosk_code, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 
@@ -313,8 +328,8 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
   json_t *body = NULL;
   if (!panel_body(req, false, &body, resp))
     return;
-  if (r->local) { /* its fields are all known and all text */
-    if (login_fields_ok(body, r->fields, resp))
+  if (r->local) { /* its fields are all known and all text, or it takes no body */
+    if (r->fields ? login_fields_ok(body, r->fields, resp) : no_body(body, resp))
       r->local(p, req, body, resp);
   } else {
     if (strcmp(r->r.pattern, P "/release") == 0 && !hash_release_pin(p, body, resp)) {

@@ -11,6 +11,7 @@
 #include "http_server.h"
 #include "idhash.h"
 #include "instance.h"
+#include "release_code.h"
 #include "worker_pool.h"
 
 typedef struct panel {
@@ -21,7 +22,9 @@ typedef struct panel {
   sr_instance *const *idps; /* identity providers asked in order for passwords */
   size_t n_idps;
   const char *tenant;
-  sr_worker_pool *pool; /* where directory checks run, off the panel loop */
+  sr_worker_pool *pool;                      /* where directory checks run, off the panel loop */
+  uint8_t code_key[SR_RELEASE_CODE_KEY_LEN]; /* rotating release codes (kiosk.c) */
+  char release_base[512]; /* the release page's base URL (panel.public_url), no '/' at the end */
 } panel;
 
 /* Checks a directory username and password with the identity providers
@@ -34,6 +37,10 @@ typedef struct panel {
 void panel_directory_login(panel *p, const sr_http_request *req, const char *device,
                            const char *username, const char *password, json_t *out,
                            sr_http_response *resp);
+
+/* Answers with the cloud's answer (status, reply: taken), or when none
+ * came (status 0) 502 cloud_unreachable with `err` logged. */
+void panel_answer_from_cloud(sr_http_response *resp, int status, json_t *reply, const char *err);
 
 /* Sends `body` (the caller keeps its reference) to the cloud's site API
  * and answers the deferred exchange `x` with the cloud's answer when it

@@ -177,14 +177,11 @@ cloud_url: $cloud_url
 cloud_tls: {cert: site.crt, key: site.key, ca: ../pki/root.crt}
 identity: {card_format: decimal, card_strip_leading_zeros: true, pin_length: 4, secret_file: ../site-secret}
 YAML
-"$bin/sr-device-scout" enroll --config "$tmp/site-other/site.yaml" \
-  --token "$(other_ctl scout enroll --kind site --json | jq -r .enrollment_token)" >/dev/null
-stack_spawn other_site "$tmp/site-other/log" "$bin/sr-device-scout" --config "$tmp/site-other/site.yaml" \
-  >"$tmp/site-other/out" 2>>"$tmp/site-other/log"
-other_url=$(stack_wait_line "$tmp/site-other/out" panel)
-check "the other tenant's site service runs" [ -n "$other_url" ]
+stack_extra_site other_site "$tmp/site-other" \
+  "$(other_ctl scout enroll --kind site --json | jq -r .enrollment_token)"
+check "the other tenant's site service runs" [ -n "$extra_site_url" ]
 demo_url=$panel_url
-panel_url=${other_url/127.0.0.1/localhost}
+panel_url=$extra_site_url
 enroll "$other_token"
 cred_other=$(field .credential)
 check "its reader enrolls at its own site" ok '[ "$code" = 201 ] && [ ${#cred_other} = 43 ]'

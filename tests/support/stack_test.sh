@@ -49,3 +49,15 @@ stack_printed_docs() { # DOCS_DIR
   done < <(find "$spool_dir" -name '*.pdf' -printf '%f %p\n' | sort -n)
   echo "${out[*]}"
 }
+
+# Enrolls and starts another site service beside the stack's, from
+# DIR/site.yaml with enrollment TOKEN; its log in DIR/log. Sets
+# $extra_site_url (https://localhost:PORT, as the stack's $panel_url), empty
+# if it did not start. Not in $(...): stack_spawn must record the process.
+stack_extra_site() { # NAME DIR TOKEN
+  "$stack_bin/sr-device-scout" enroll --config "$2/site.yaml" --token "$3" >/dev/null
+  stack_spawn "$1" "$2/log" "$stack_bin/sr-device-scout" --config "$2/site.yaml" \
+    >"$2/out" 2>>"$2/log"
+  extra_site_url=$(stack_wait_line "$2/out" panel)
+  extra_site_url=${extra_site_url/127.0.0.1/localhost}
+}
