@@ -73,7 +73,9 @@ json_t *panel_routes_json(void);
 bool panel_body(const sr_http_request *req, bool login, json_t **out, sr_http_response *resp);
 
 /* The cloud's request for a login body checked by panel_body: the card,
- * the PIN (bound to the email) or the passcode normalised and hashed here.
+ * the PIN (bound to the email) or the passcode normalised and hashed here,
+ * and the login's presence (kiosk_presence: a rotating code is checked
+ * here first, and a wrong one answers 401 code_expired).
  * A directory login is checked off the loop and answered later through
  * `req` (NULL: answered 501 at once); it returns NULL too. NULL, with the
  * answer in resp, if the body does not name exactly one way to log in or a
