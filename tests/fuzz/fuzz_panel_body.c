@@ -6,7 +6,8 @@
  * leading zeros) and PIN length as a configuration could; the rest is the
  * body, checked by panel_body as any request's and as a login's, then
  * turned into the cloud's login request by panel_session_request
- * (normalising and hashing under the fixed site key). No identity provider
+ * (normalising and hashing under the fixed site key; a rotating "code"
+ * checked under an all-zero code key). No identity provider
  * is configured, so a directory login is answered "cannot be asked".
  */
 #include <stdio.h>
