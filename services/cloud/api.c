@@ -126,7 +126,10 @@ static const cloud_route routes[] = {
      CLOUD_SITE,
      cloud_panel_session_add,
      FIELDS("device", "card_hash", "email", "pin_hash", "passcode_hash", "username",
-            "directory_verdict", "directory_email", "directory_name", "bind_card")},
+            "directory_verdict", "directory_email", "directory_name", "bind_card", "oidc_code",
+            "code_verifier", "redirect_uri", "nonce")},
+    /* browser logins by OpenID Connect (panel_oidc.c) */
+    {{"GET", V1 "/site/panel/oidc"}, CLOUD_SITE, cloud_site_panel_oidc, NULL},
     {{"DELETE", V1 "/site/panel/sessions/current"},
      CLOUD_PANEL_SESSION,
      cloud_panel_session_end,
