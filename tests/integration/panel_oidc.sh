@@ -8,7 +8,8 @@
 # redeems it. A good login opens a panel session that lists the user's
 # jobs; a wrong verifier, a code used twice, a wrong nonce, a redirect URI
 # that is not the one the code was made for, and another client's code are
-# refused, and open no session.
+# refused, and open no session; a provider that is down or not set up for
+# browsers is said so.
 # usage: panel_oidc.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 src=$3
@@ -160,5 +161,15 @@ oidc_pid=
 panel POST /api/v1/panel/sessions "$(login_body "$auth_code" "$verifier" "$redirect" "$nonce")"
 check "with the provider down a login gets 502 idp_unreachable" \
   [ "$code" = 502 -a "$(field .error.code)" = idp_unreachable ]
+
+# 7. a provider without a client for browsers: the page is told, a code is refused
+kill "$cloud_pid" && wait "$cloud_pid" 2>/dev/null
+sed -i 's/ panel_client_id: securerelease-panel,//' "$tmp/cloud/cloud.yaml"
+stack_cloud_start
+panel GET /api/v1/panel/oidc
+check "without panel_client_id: GET /panel/oidc is 404 oidc_not_configured" \
+  [ "$code" = 404 -a "$(field .error.code)" = oidc_not_configured ]
+panel POST /api/v1/panel/sessions "$(login_body "$auth_code" "$verifier" "$redirect" "$nonce")"
+check "and a code login is 400 unsupported" [ "$code" = 400 -a "$(field .error.code)" = unsupported ]
 
 checks_done
