@@ -191,7 +191,8 @@ bool cloud_panel_oidc_requested(const json_t *body) {
 typedef struct login_step {
   cloud *c;
   sr_http_exchange *x;
-  json_t *site; /* the site's scout row (a reference of our own) */
+  json_t *site;    /* the site's scout row (a reference of our own; the loop's) */
+  char tenant[64]; /* the site's tenant, for the worker */
   char *device, *code, *verifier, *redirect_uri, *nonce, *bind_card;
   int status;
   char why[512];
@@ -218,7 +219,7 @@ static void login_work(void *arg) {
   login_step *s = arg;
   sr_credential cred = {.struct_size = sizeof cred,
                         .type = SR_CRED_AUTHORIZATION_CODE,
-                        .tenant = cloud_row_text(s->site, "tenant"),
+                        .tenant = s->tenant,
                         .device = s->device,
                         .secret = s->code,
                         .code_verifier = s->verifier,
@@ -359,6 +360,7 @@ void cloud_panel_oidc_login(cloud *c, const json_t *site, const sr_http_request 
   }
   s->c = c;
   s->site = json_incref((json_t *)site);
+  snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
   s->who.struct_size = sizeof s->who;
   if (sr_worker_pool_submit(c->pool, login_work, login_done, s) != SR_OK) {
     sr_http_response busy = {.retry_after = 1};

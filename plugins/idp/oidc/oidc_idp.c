@@ -175,7 +175,8 @@ static char *form(CURL *h, const char *const *pairs) {
 
 /* Checks `id_token` from the provider of `meta` (its keys, issuer, the
  * audience `client_id`, expiry; and, if `nonce` is not NULL, that its nonce
- * claim is exactly that) and fills *out from its claims: SR_OK,
+ * claim is exactly that) and fills *out from its claims (the email only
+ * unless email_verified is false): SR_OK,
  * SR_ERR_AUTH (refused, the reason set) or SR_ERR_CONNECT (no keys). */
 static int identity_from_token(oidc_idp *o, json_t *meta, const char *id_token,
                                const char *client_id, const char *nonce, sr_identity *out) {
@@ -199,7 +200,9 @@ static int identity_from_token(oidc_idp *o, json_t *meta, const char *id_token,
     status = SR_ERR_AUTH;
   } else {
     out->subject = sr_host->strdup(json_string_value(json_object_get(claims, "sub")));
-    out->email = sr_host->strdup(json_string_value(json_object_get(claims, "email")));
+    /* an address the provider says it has not verified names no one */
+    if (!json_is_false(json_object_get(claims, "email_verified")))
+      out->email = sr_host->strdup(json_string_value(json_object_get(claims, "email")));
     out->name = sr_host->strdup(json_string_value(json_object_get(claims, "name")));
     status = SR_OK;
   }
