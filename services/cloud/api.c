@@ -127,10 +127,12 @@ static const cloud_route routes[] = {
      cloud_panel_session_add,
      FIELDS("device", "card_hash", "email", "pin_hash", "passcode_hash", "username",
             "directory_verdict", "directory_email", "directory_name", "bind_card", "presence",
-            "panel_credential")},
+            "panel_credential", "oidc_code", "code_verifier", "redirect_uri", "nonce")},
     /* the release page and the panel app (kiosk.c) */
     {{"GET", V1 "/site/panel/devices/{id}"}, CLOUD_SITE, cloud_site_panel_device, NULL},
     {{"GET", V1 "/site/panel/kiosk"}, CLOUD_SITE, cloud_site_panel_kiosk, NULL},
+    /* browser logins by OpenID Connect (panel_oidc.c) */
+    {{"GET", V1 "/site/panel/oidc"}, CLOUD_SITE, cloud_site_panel_oidc, NULL},
     {{"DELETE", V1 "/site/panel/sessions/current"},
      CLOUD_PANEL_SESSION,
      cloud_panel_session_end,

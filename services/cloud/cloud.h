@@ -278,6 +278,36 @@ cloud_card_verdict cloud_card_user(cloud *c, const char *tenant, const char *dev
  * counts failures, answers 201 with a session or the error. */
 void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
                        sr_http_response *resp, const char *const *fields);
+/* After a login that proved `user` (borrowed) at `device` of site `site`'s
+ * tenant by `method` (for the log): binds the card of `bind_token` if
+ * `may_bind` (the answer has card_bound whenever a token was sent; NULL:
+ * none) and answers 201 with a new panel session, or 500. */
+void cloud_panel_session_open(cloud *c, const json_t *site, const char *device, const json_t *user,
+                              const char *method, const char *bind_token, bool may_bind,
+                              sr_http_response *resp);
+
+/* ---- panel_oidc.c (logins by OpenID Connect authorization code + PKCE) ---- */
+
+/* True when a login body (checked by cloud_api_body) names an OpenID
+ * Connect login: any of oidc_code, code_verifier, redirect_uri, nonce. */
+bool cloud_panel_oidc_requested(const json_t *body);
+/* Such a login from `site`: checked, the code redeemed with the identity
+ * providers on c->pool, and answered later through `req` (201 with a
+ * session, 400, 401 bad_credentials, 404 unknown_device, 502
+ * idp_unreachable); `resp` is filled only when it is answered at once. The
+ * caller keeps `body`. */
+void cloud_panel_oidc_login(cloud *c, const json_t *site, const sr_http_request *req,
+                            sr_http_response *resp, json_t *body);
+/* GET /api/v1/site/panel/oidc: what the release page needs to start the
+ * authorization (200), or 404 oidc_not_configured, 502 idp_unreachable. */
+void cloud_site_panel_oidc(cloud_call *k);
+/* Whether browser logins by OpenID Connect are offered (for a device's
+ * panel info): an identity provider can do them and has not said it is
+ * not set up for them. Never blocks. */
+bool cloud_panel_oidc_offered(const cloud *c);
+/* Asks the identity providers once, off the loop, so that
+ * cloud_panel_oidc_offered knows before the first page asks. */
+void cloud_panel_oidc_probe(cloud *c);
 
 /* ---- releases.c ---- */
 

@@ -25,13 +25,6 @@ bool cloud_release_codes(cloud *c, const char *tenant, char out[16]) {
   return ok && cloud_db_errors() == db_errors;
 }
 
-/* Whether the tenant's panel logins may use OpenID Connect (the oidc
- * work sets it; false until then). */
-static bool oidc_ready(cloud *c, const char *tenant) {
-  (void)c, (void)tenant;
-  return false;
-}
-
 void cloud_site_panel_device(cloud_call *k) {
   cloud *c = k->c;
   const char *tenant = cloud_row_text(k->scout, "tenant");
@@ -57,7 +50,7 @@ void cloud_site_panel_device(cloud_call *k) {
                      json_pack("{s:s, s:s, s:O, s:s, s:b}", "id", cloud_row_text(device, "id"),
                                "name", cloud_row_text(device, "name"), "location",
                                json_is_string(location) ? location : json_null(), "release_codes",
-                               codes, "oidc", oidc_ready(c, tenant)));
+                               codes, "oidc", cloud_panel_oidc_offered(c)));
   json_decref(device);
 }
 

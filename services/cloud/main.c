@@ -129,6 +129,7 @@ static bool cloud_init(cloud *c, const char *config_path) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;
   }
+  cloud_panel_oidc_probe(c); /* answered once the loop runs */
   if (cloud_copies_init(c, err, sizeof err) != SR_OK) {
     for (size_t k = 0; k < sr_config_error_count(c->doc); k++)
       fprintf(stderr, "%s\n", sr_config_error(c->doc, k));

@@ -8,7 +8,8 @@
  * (users.directory): a site's certificate alone must not be a key to
  * every account of the tenant.
  *
- * Methods: card | email + PIN | passcode | directory username + verdict.
+ * Methods: card | email + PIN | passcode | directory username + verdict;
+ * an OpenID Connect authorization code is handed to panel_oidc.c.
  * Presence (docs/security.md, "Release codes"): the site says how the
  * login proved it is made at the printer, "rotating" (it checked a
  * rotating code of the device) or "panel" (the panel app's credential,
@@ -324,28 +325,62 @@ static void refuse_unknown_card(cloud *c, login *l, sr_http_response *resp) {
   memset(token, 0, sizeof token);
 }
 
-/* After a successful login that presented a binding token: the card is
- * now this user's (if it is still nobody's). */
-static bool bind_card(cloud *c, login *l, const json_t *user) {
+/* After a successful login that presented binding token `token`: the card
+ * is now this user's (if it is still nobody's). */
+static bool bind_card(cloud *c, const char *tenant, const char *device, const char *token,
+                      const json_t *user) {
   char hash[65];
-  cloud_token_hash(l->bind_card, hash);
+  cloud_token_hash(token, hash);
   json_t *binding = cloud_db_row(c->db,
                                  "SELECT card_hash FROM card_bindings WHERE token_hash = ? AND "
                                  "tenant = ? AND device = ? AND expires_at > ?",
-                                 "ttti", hash, l->tenant, l->device, (int64_t)time(NULL));
+                                 "ttti", hash, tenant, device, (int64_t)time(NULL));
   bool bound = binding && cloud_db_run(c->db,
                                        "UPDATE users SET card_hash = ? WHERE tenant = ? AND id = ? "
                                        "AND NOT EXISTS (SELECT 1 FROM users WHERE tenant = ? AND "
                                        "card_hash = ?)",
-                                       "ttttt", cloud_row_text(binding, "card_hash"), l->tenant,
-                                       cloud_row_text(user, "id"), l->tenant,
+                                       "ttttt", cloud_row_text(binding, "card_hash"), tenant,
+                                       cloud_row_text(user, "id"), tenant,
                                        cloud_row_text(binding, "card_hash")) == 1;
   cloud_db_run(c->db, "DELETE FROM card_bindings WHERE token_hash = ?", "t", hash);
   if (bound)
-    sr_log(SR_LOG_INFO, "panel", "tenant %s: a card was bound to user %s", l->tenant,
+    sr_log(SR_LOG_INFO, "panel", "tenant %s: a card was bound to user %s", tenant,
            cloud_row_text(user, "id"));
   json_decref(binding);
   return bound;
+}
+
+void cloud_panel_session_open(cloud *c, const json_t *site, const char *device, const json_t *user,
+                              const char *method, const char *bind_token, bool may_bind,
+                              sr_http_response *resp) {
+  const char *tenant = cloud_row_text(site, "tenant");
+  unsigned long db_errors = cloud_db_errors();
+  bool bound = bind_token && may_bind && bind_card(c, tenant, device, bind_token, user);
+  if (cloud_db_errors() != db_errors) {
+    cloud_api_db_error(resp, "binding the card");
+    return;
+  }
+  char token[64], hash[65];
+  cloud_new_token(token);
+  cloud_token_hash(token, hash);
+  int64_t ttl = c->cfg.u.cloud.panel_session_ttl;
+  if (cloud_db_run(c->db,
+                   "INSERT INTO sessions(token_hash, tenant, user_id, device, site_scout, "
+                   "expires_at) VALUES(?, ?, ?, ?, ?, ?)",
+                   "ttttti", hash, tenant, cloud_row_text(user, "id"), device,
+                   cloud_row_text(site, "id"), (int64_t)time(NULL) + ttl) != 1) {
+    cloud_api_db_error(resp, "storing the session");
+  } else {
+    sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in by %s", tenant, device,
+           cloud_row_text(user, "id"), method);
+    json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "session", token, "user", "id",
+                          cloud_row_text(user, "id"), "name", cloud_row_text(user, "name"), "email",
+                          cloud_row_text(user, "email"), "expires_in", (json_int_t)ttl);
+    if (bind_token)
+      json_object_set_new(o, "card_bound", json_boolean(bound));
+    sr_http_reply_json(resp, 201, o);
+  }
+  memset(token, 0, sizeof token);
 }
 
 void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
@@ -353,6 +388,9 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
   json_t *body = cloud_api_body(req, resp, fields);
   if (!body)
     return;
+  /* OpenID Connect: the device and presence are checked here as for every
+   * method, then panel_oidc.c redeems the code off the loop */
+  bool oidc = cloud_panel_oidc_requested(body);
 #define TEXT(key) json_string_value(json_object_get(body, key))
   login l = {.tenant = cloud_row_text(site, "tenant"),
              .device = TEXT("device"),
@@ -368,7 +406,9 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
 #undef TEXT
   json_t *device = NULL, *user = NULL;
   char why[256];
-  if (!l.device || !read_method(&l, why, sizeof why)) {
+  if (oidc)
+    l.method = "OpenID Connect";
+  if (!l.device || (!oidc && !read_method(&l, why, sizeof why))) {
     sr_http_reply_error(resp, 400, "invalid", "%s", l.device ? why : "send 'device'");
     goto out;
   }
@@ -396,6 +436,10 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
   }
   if (!presence_ok(c, site, &l, resp))
     goto out;
+  if (oidc) { /* answered later (panel_oidc.c) */
+    cloud_panel_oidc_login(c, site, req, resp, body);
+    goto out;
+  }
   unsigned long db_errors = cloud_db_errors();
   if (!cloud_login_admit(c, l.tenant, l.identity, l.device, l.method, resp))
     goto out;
@@ -420,33 +464,8 @@ void cloud_panel_login(cloud *c, const json_t *site, const sr_http_request *req,
    * count is shared by everyone, so one valid passcode must not reset it */
   if (!l.passcode && !clear_failures(c, l.tenant, l.identity, resp))
     goto out;
-  bool bound = l.bind_card && !l.card && bind_card(c, &l, user);
-  if (cloud_db_errors() != db_errors) {
-    cloud_api_db_error(resp, "binding the card");
-    goto out;
-  }
-  char token[64], hash[65];
-  cloud_new_token(token);
-  cloud_token_hash(token, hash);
-  int64_t ttl = c->cfg.u.cloud.panel_session_ttl;
-  if (cloud_db_run(c->db,
-                   "INSERT INTO sessions(token_hash, tenant, user_id, device, site_scout, "
-                   "expires_at) VALUES(?, ?, ?, ?, ?, ?)",
-                   "ttttti", hash, l.tenant, cloud_row_text(user, "id"), l.device,
-                   cloud_row_text(site, "id"), (int64_t)time(NULL) + ttl) != 1) {
-    cloud_api_db_error(resp, "storing the session");
-  } else {
-    sr_log(SR_LOG_INFO, "panel", "tenant %s device %s: user %s logged in by %s (presence: %s)",
-           l.tenant, l.device, cloud_row_text(user, "id"), l.method,
-           l.presence ? l.presence : "none");
-    json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "session", token, "user", "id",
-                          cloud_row_text(user, "id"), "name", cloud_row_text(user, "name"), "email",
-                          cloud_row_text(user, "email"), "expires_in", (json_int_t)ttl);
-    if (l.bind_card)
-      json_object_set_new(o, "card_bound", json_boolean(bound));
-    sr_http_reply_json(resp, 201, o);
-  }
-  memset(token, 0, sizeof token);
+  /* a card login binds no card: the token stays unused (card_bound false) */
+  cloud_panel_session_open(c, site, l.device, user, l.method, l.bind_card, !l.card, resp);
 out:
   json_decref(user);
   json_decref(device);

@@ -84,7 +84,8 @@ bool panel_card_hash(panel *p, const char *card, char hash[SR_IDHASH_HEX_LEN + 1
 
 /* Login: hash the card, the PIN (bound to the email) or the passcode, or
  * check the directory password here; only hashes and the directory's
- * verdict go to the cloud. */
+ * verdict go to the cloud. An OpenID Connect authorization code goes on as
+ * it is: the cloud redeems it with its verifier. */
 json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body,
                               sr_http_response *resp) {
 #define TEXT(key) json_string_value(json_object_get(body, key))
@@ -92,15 +93,20 @@ json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body
   const char *pin = TEXT("pin"), *passcode = TEXT("passcode"), *username = TEXT("username");
   const char *password = TEXT("password"), *bind_card = TEXT("bind_card");
   const char *code = TEXT("code"), *panel_credential = TEXT("panel");
+  /* OpenID Connect: the browser's authorization code, redeemed by the cloud */
+  const char *oidc[] = {TEXT("oidc_code"), TEXT("code_verifier"), TEXT("redirect_uri"),
+                        TEXT("nonce")};
 #undef TEXT
   char norm[SR_ID_MAX], mail[SR_ID_MAX], hash[SR_IDHASH_HEX_LEN + 1];
-  int methods = !!card + !!(email || pin) + !!passcode + !!(username || password);
+  int oidc_given = !!oidc[0] + !!oidc[1] + !!oidc[2] + !!oidc[3];
+  int methods = !!card + !!(email || pin) + !!passcode + !!(username || password) + !!oidc_given;
   if (!device || methods != 1 || (email && !pin) || (pin && !email) || (username && !password) ||
-      (password && !username) || (card && bind_card)) {
+      (password && !username) || (card && bind_card) || (oidc_given && oidc_given != 4)) {
     sr_http_reply_error(resp, 400, "invalid",
                         "send \"device\" with one of: \"card\"; \"email\" and \"pin\"; "
-                        "\"passcode\"; \"username\" and \"password\" (and \"bind_card\" to add "
-                        "an unknown card)");
+                        "\"passcode\"; \"username\" and \"password\"; \"oidc_code\", "
+                        "\"code_verifier\", \"redirect_uri\" and \"nonce\" (and \"bind_card\" to "
+                        "add an unknown card)");
     return NULL;
   }
   bool ok = false;
@@ -110,7 +116,12 @@ json_t *panel_session_request(panel *p, const sr_http_request *req, json_t *body
     goto out;
   if (bind_card)
     json_object_set_new(out, "bind_card", json_string(bind_card));
-  if (card) {
+  if (oidc_given) { /* nothing to hash: the code is worth something only with its verifier */
+    json_object_set_new(out, "oidc_code", json_string(oidc[0]));
+    json_object_set_new(out, "code_verifier", json_string(oidc[1]));
+    json_object_set_new(out, "redirect_uri", json_string(oidc[2]));
+    json_object_set_new(out, "nonce", json_string(oidc[3]));
+  } else if (card) {
     if (!panel_card_hash(p, card, hash, resp))
       goto out;
     json_object_set_new(out, "card_hash", json_string(hash));
@@ -219,7 +230,9 @@ static const panel_route routes[] = {
      PANEL_ANYONE,
      create_session,
      FIELDS("device", "card", "email", "pin", "passcode", "username", "password", "bind_card",
-            "code", "panel")},
+            "code", "panel", "oidc_code", "code_verifier", "redirect_uri", "nonce")},
+    /* where a browser starts an OpenID Connect login (the cloud's provider) */
+    {{"GET", P "/oidc"}, PANEL_ANYONE, NULL, NULL},
     {{"DELETE", P "/sessions/current"}, PANEL_SESSION, NULL, NULL},
     {{"GET", P "/jobs"}, PANEL_SESSION, NULL, NULL},
     {{"GET", P "/jobs/{id}"}, PANEL_SESSION, NULL, NULL},

@@ -13,7 +13,7 @@
 # with --deny/--abort, its page saying the sign-in was stopped; otherwise
 # prints what the provider said on stderr and exits 1 (2 for bad usage).
 # TLS is checked against CA_FILE; a "localhost" issuer is reached on
-# 127.0.0.1. KEEP=1 keeps the pages and the cookie jar and says where.
+# 127.0.0.1 (browser.sh). KEEP=1 keeps the pages and the cookie jar and says where.
 set -uo pipefail
 
 usage() { echo "usage: approve.sh ISSUER CA_FILE USER_CODE LOGIN_NAME [--deny | --abort]" >&2; exit 2; }
@@ -23,61 +23,8 @@ case $mode in approve | --deny | --abort) ;; *) usage ;; esac
 [ -r "$ca" ] || { echo "approve.sh: cannot read CA file $ca" >&2; exit 2; }
 [ -n "$login" ] || { echo "approve.sh: empty login name" >&2; exit 2; }
 
-# https://HOST[:PORT][/path]
-hostport=${issuer#https://}
-[ "$hostport" != "$issuer" ] || { echo "approve.sh: issuer must be https://…: $issuer" >&2; exit 2; }
-hostport=${hostport%%/*}
-host=${hostport%:*} port=${hostport##*:}
-[ "$host" != "$hostport" ] || port=443
-resolve=()
-[ "$host" = localhost ] && resolve=(--resolve "localhost:$port:127.0.0.1")
-
-tmp=$(mktemp -d /tmp/sr-oidc-approve-XXXXXX)
-if [ -n "${KEEP:-}" ]; then
-  echo "approve.sh: pages and cookie jar kept in $tmp" >&2
-else
-  trap 'rm -rf "$tmp"' EXIT
-fi
-jar=$tmp/cookies
-step=0 page='' url='' code=''
-
-die() {
-  echo "approve.sh: $*" >&2
-  if [ -n "$page" ] && [ -s "$page" ]; then
-    echo "approve.sh: last page: $url (HTTP $code): $(page_says "$page")" >&2
-  fi
-  exit 1
-}
-
-# GET or POST like a browser (cookies kept, redirects followed); the body goes
-# to a new file, named in $page; $url and $code are where it ended and how.
-req() {
-  step=$((step + 1))
-  page=$tmp/page$step.html
-  local out
-  out=$(curl -sS -L --max-redirs 10 --proto '=https' --proto-redir '=https' \
-    --connect-timeout 5 --max-time 30 --cacert "$ca" "${resolve[@]}" \
-    -b "$jar" -c "$jar" -o "$page" -w '%{http_code} %{url_effective}' "$@") \
-    || die "request $step failed: curl $*"
-  code=${out%% *} url=${out#* }
-}
-
-# What a page says to a person: its title, headings and messages, one line.
-page_says() {
-  tr '\n' ' ' <"$1" |
-    grep -oE '<title>[^<]*</title>|<h1>[^<]*</h1>|<p class="red">[^<]*</p>|<pre>[^<]*</pre>|<p>[^<]*</p>' |
-    sed -E 's/<[^>]*>//g; s/^ +| +$//g' | grep -v '^$' | paste -sd '|' | sed 's/|/ | /g'
-}
-
-title_of() { tr '\n' ' ' <"$1" | grep -oE '<title>[^<]*</title>' | head -1 | sed -E 's/<[^>]*>//g'; }
-
-# The first form's action, and the value of a hidden input in it.
-form_action() { tr '\n' ' ' <"$1" | grep -oE '<form[^>]*>' | head -1 | grep -oE 'action="[^"]*"' | cut -d'"' -f2; }
-hidden_value() {
-  tr '\n' ' ' <"$1" | grep -oE "<input[^>]*name=\"$2\"[^>]*>" | head -1 |
-    grep -oE 'value="[^"]*"' | cut -d'"' -f2
-}
-unescape() { sed 's/&amp;/\&/g; s/&#39;/'"'"'/g; s/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g'; }
+me=approve.sh
+source "$(dirname "$0")/browser.sh"
 
 # 1. The verification page with the user code (verification_uri_complete).
 #    The provider answers with a form that a browser submits at once by script.
@@ -118,25 +65,12 @@ for _ in 1 2 3 4 5 6; do
     echo "approve.sh: denied at the consent page" >&2
     exit 0
   fi
-  prompt=$(hidden_value "$page" prompt)
-  action=$(form_action "$page" | unescape)
-  case $prompt in
-    login)
-      req --data-urlencode prompt=login --data-urlencode "login=$login" \
-        --data-urlencode password=any-password "$action"
-      ;;
-    consent)
-      if [ "$mode" = --deny ]; then
-        cancel=$(tr '\n' ' ' <"$page" | grep -oE '<a href="[^"]*/abort">' | head -1 | cut -d'"' -f2 | unescape)
-        [ -n "$cancel" ] || die "consent page: no [ Cancel ] link"
-        req "$cancel"
-      else
-        req --data-urlencode prompt=consent "$action"
-      fi
-      ;;
-    *)
-      die "unexpected page \"$(title_of "$page")\""
-      ;;
-  esac
+  if [ "$mode" = --deny ] && [ "$(hidden_value "$page" prompt)" = consent ]; then
+    cancel=$(tr '\n' ' ' <"$page" | grep -oE '<a href="[^"]*/abort">' | head -1 | cut -d'"' -f2 | unescape)
+    [ -n "$cancel" ] || die "consent page: no [ Cancel ] link"
+    req "$cancel"
+  else
+    interaction_step "$login" || die "unexpected page \"$(title_of "$page")\""
+  fi
 done
 die "no end after the interaction pages"

@@ -1,7 +1,15 @@
 // A real OpenID Connect provider (panva's oidc-provider) on loopback, for the
-// tests of the OAuth 2.0 device authorization grant (RFC 8628).
+// tests of the OAuth 2.0 device authorization grant (RFC 8628) and of the
+// browser login by authorization code with PKCE (RFC 7636).
 //
 //   node provider.mjs --port P --cert CERT --key KEY [--issuer URL] [--interval S]
+//                     [--redirect-uri URI]...
+//
+// Clients: `securerelease-scout` (public, device grant only) always;
+// with --redirect-uri (repeatable) also `securerelease-panel` (public,
+// authorization code, PKCE with S256 required, exactly those redirect URIs)
+// and `other-app` (the same, standing for another application at this
+// provider: its codes must not log anyone in to securerelease).
 //
 // Serves HTTPS with the given PEM certificate and key on 127.0.0.1 only.
 // --port 0 picks a free port. The issuer is https://localhost:<port> unless
@@ -9,8 +17,8 @@
 // listens; everything the provider says besides goes to stderr. Exits 0 on
 // SIGTERM or SIGINT.
 //
-// The user's side of the device flow goes through the provider's own pages
-// (device flow pages and devInteractions login and consent): see approve.sh.
+// The user's side goes through the provider's own pages (device flow pages
+// and devInteractions login and consent): see approve.sh and authorize.sh.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -23,6 +31,8 @@ import Provider from 'oidc-provider';
 console.info = (...args) => console.error(...args);
 
 const CLIENT_ID = 'securerelease-scout';
+const PANEL_CLIENT_ID = 'securerelease-panel';
+const OTHER_CLIENT_ID = 'other-app';
 
 // login name -> account. Any other login name N is an account of its own:
 // sub N, email N@example.com, name N.
@@ -41,7 +51,8 @@ function accountFor(id) {
 
 function usage(msg) {
   process.stderr.write(`provider.mjs: ${msg}\n`
-    + 'usage: node provider.mjs --port P --cert CERT --key KEY [--issuer URL] [--interval SECONDS]\n');
+    + 'usage: node provider.mjs --port P --cert CERT --key KEY [--issuer URL] [--interval SECONDS]'
+    + ' [--redirect-uri URI]...\n');
   process.exit(2);
 }
 
@@ -54,6 +65,7 @@ try {
       key: { type: 'string' },
       issuer: { type: 'string' },
       interval: { type: 'string', default: '1' },
+      'redirect-uri': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   }));
@@ -65,6 +77,17 @@ const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`bad port: ${args.port}`);
 const interval = Number(args.interval);
 if (!Number.isInteger(interval) || interval < 1) usage(`bad interval: ${args.interval}`);
+
+const redirectUris = args['redirect-uri'];
+for (const uri of redirectUris) {
+  let parsed;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    usage(`bad redirect URI: ${uri}`);
+  }
+  if (parsed.protocol !== 'https:' || parsed.hash) usage(`a redirect URI is https:// without #: ${uri}`);
+}
 
 let tlsOptions;
 try {
@@ -96,16 +119,38 @@ const signingKey = {
   use: 'sig',
 };
 
-const configuration = {
-  clients: [{
-    client_id: CLIENT_ID,
-    client_name: 'SecureRelease print scout',
+// A browser's client: public (no secret: it runs in the page), code flow.
+function codeClient(clientId, name) {
+  return {
+    client_id: clientId,
+    client_name: name,
+    application_type: 'web',
     token_endpoint_auth_method: 'none',
-    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
-    response_types: [],
-    redirect_uris: [],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: redirectUris,
     id_token_signed_response_alg: 'RS256',
-  }],
+  };
+}
+
+const clients = [{
+  client_id: CLIENT_ID,
+  client_name: 'SecureRelease print scout',
+  token_endpoint_auth_method: 'none',
+  grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+  response_types: [],
+  redirect_uris: [],
+  id_token_signed_response_alg: 'RS256',
+}];
+if (redirectUris.length > 0) {
+  clients.push(codeClient(PANEL_CLIENT_ID, 'SecureRelease release page'));
+  clients.push(codeClient(OTHER_CLIENT_ID, 'Another application'));
+}
+
+const configuration = {
+  clients,
+  // every code needs PKCE (oidc-provider takes only S256)
+  pkce: { required: () => true },
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   scopes: ['openid', 'email', 'profile'],
@@ -123,6 +168,7 @@ const configuration = {
   },
   ttl: {
     DeviceCode: 600,
+    AuthorizationCode: 60,
     AccessToken: 3600,
     IdToken: 3600,
     Interaction: 3600,
@@ -163,6 +209,12 @@ provider.use(async (ctx, next) => {
       && ctx.body && typeof ctx.body === 'object' && ctx.body.device_code) {
     ctx.body.interval = interval;
   }
+});
+
+// Why a token request was refused (the client is told only "invalid_grant"):
+// tests read it to know which check refused a code.
+provider.on('grant.error', (ctx, err) => {
+  process.stderr.write(`provider.mjs: grant.error: ${err.error}: ${err.error_detail || err.message}\n`);
 });
 
 provider.on('server_error', (ctx, err) => {

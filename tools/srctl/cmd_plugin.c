@@ -12,10 +12,13 @@ typedef struct member {
 
 #define M(type, field)                                                                             \
   { #field, offsetof(type, field) }
-static const member idp_members[] = {
-    M(sr_idp_ops, authenticate),        M(sr_idp_ops, lookup_user),
-    M(sr_idp_ops, registration_begin),  M(sr_idp_ops, registration_complete),
-    M(sr_idp_ops, registration_cancel), {0}};
+static const member idp_members[] = {M(sr_idp_ops, authenticate),
+                                     M(sr_idp_ops, lookup_user),
+                                     M(sr_idp_ops, registration_begin),
+                                     M(sr_idp_ops, registration_complete),
+                                     M(sr_idp_ops, registration_cancel),
+                                     M(sr_idp_ops, authorization_info),
+                                     {0}};
 static const member storage_members[] = {M(sr_storage_ops, put),    M(sr_storage_ops, get),
                                          M(sr_storage_ops, remove), M(sr_storage_ops, stat),
                                          M(sr_storage_ops, list),   {0}};

@@ -21,6 +21,9 @@ typedef enum sr_credential_type {
   SR_CRED_PASSCODE = 3,  /* secret: the system-generated passcode */
   SR_CRED_PASSWORD = 4,  /* identifier: directory username; secret: password */
   SR_CRED_TOKEN = 5,     /* secret: a bearer token (OIDC access or ID token) */
+  /* ---- ABI 1.4 ---- */
+  SR_CRED_AUTHORIZATION_CODE = 6, /* secret: an OAuth 2.0 authorization code; code_verifier,
+                                     redirect_uri and nonce set (sr_credential, ABI 1.4) */
 } sr_credential_type;
 
 /* A credential presented by a user. Owned by the host, valid during the
@@ -33,6 +36,10 @@ typedef struct sr_credential {
   const char *device;     /* device the credential was presented at, or NULL */
   const char *identifier; /* see sr_credential_type; may be NULL */
   const char *secret;     /* see sr_credential_type; may be NULL */
+  /* ---- ABI 1.4: SR_CRED_AUTHORIZATION_CODE (NULL for the other types) ---- */
+  const char *code_verifier; /* the PKCE verifier (RFC 7636) the browser made */
+  const char *redirect_uri;  /* where the provider sent the browser with the code */
+  const char *nonce;         /* the ID token must carry exactly this nonce */
 } sr_credential;
 
 /* Who a user is. The host zeroes it and sets struct_size; the plugin fills
@@ -63,6 +70,18 @@ typedef struct sr_registration {
   int32_t expires_in;              /* seconds */
   void *state;
 } sr_registration;
+
+/* How a browser starts an OpenID Connect authorization code flow (with
+ * PKCE) with this provider (ABI 1.4). The host zeroes it and sets
+ * struct_size; the plugin fills it, strings from host->alloc, owned by the
+ * host. */
+typedef struct sr_authorization {
+  uint32_t struct_size;
+  /* ---- ABI 1.4 ---- */
+  char *authorization_endpoint; /* the provider's, as its metadata names it */
+  char *client_id;              /* the public client the browser authorizes */
+  char *scope;                  /* space-separated, with "openid" */
+} sr_authorization;
 
 /*
  * Execution (sr/plugin.h): every operation may block (a directory bind,
@@ -100,6 +119,13 @@ typedef struct sr_idp_ops {
   /* Optional. Abandons a registration and frees reg->state. Called on the
    * cloud's event-loop thread: must not block. */
   void (*registration_cancel)(void *instance, sr_registration *reg);
+  /* ---- ABI 1.4 ---- */
+  /* Optional. Fills *out for a browser login by authorization code
+   * (authenticate() then takes SR_CRED_AUTHORIZATION_CODE). May block (the
+   * provider's discovery). SR_ERR_UNSUPPORTED, without network, when this
+   * instance is not set up for browser logins; SR_ERR_CONNECT if the
+   * provider is down. */
+  int (*authorization_info)(void *instance, sr_authorization *out);
 } sr_idp_ops;
 
 #ifdef __cplusplus

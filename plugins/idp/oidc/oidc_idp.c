@@ -6,9 +6,15 @@
  * (signature against the provider's keys with liboauth2, issuer, audience,
  * expiry). The provider's metadata comes from discovery of the issuer.
  *
+ * With `panel_client_id` it also logs users in at a printer's browser by
+ * authorization code with PKCE (ABI 1.4): the browser gets the code and
+ * the cloud redeems it here with the browser's verifier, then checks the
+ * ID token as above and that it carries the browser's nonce.
+ *
  * Configuration:
  *   issuer: https://login.example.com      # exactly as the provider names itself
  *   client_id: securerelease-scout          # a public client with the device grant
+ *   panel_client_id: securerelease-panel    # optional: a public client, code + PKCE S256
  *   ca_file: /etc/securerelease/idp-ca.pem  # optional: the provider's CA
  *   scope: openid email profile
  */
@@ -23,14 +29,15 @@
 
 typedef struct oidc_idp {
   sr_plugin *self;
-  const char *issuer, *client_id, *ca_file, *scope;
+  const char *issuer, *client_id, *panel_client_id, *ca_file, *scope;
 } oidc_idp;
 
 typedef struct device_flow {
   char device_code[512];
 } device_flow;
 
-static const char *const known_keys[] = {"issuer", "client_id", "ca_file", "scope", NULL};
+static const char *const known_keys[] = {"issuer",  "client_id", "panel_client_id",
+                                         "ca_file", "scope",     NULL};
 
 static int read_config(const sr_config_node *config, oidc_idp *out) {
   oidc_idp scratch;
@@ -42,7 +49,9 @@ static int read_config(const sr_config_node *config, oidc_idp *out) {
       sr_host->config_string(config, "client_id", NULL, &out->client_id) != SR_OK ||
       sr_host->config_string(config, "scope", "openid email profile", &out->scope) != SR_OK ||
       (sr_host->config_child(config, "ca_file") &&
-       sr_host->config_string(config, "ca_file", NULL, &out->ca_file) != SR_OK))
+       sr_host->config_string(config, "ca_file", NULL, &out->ca_file) != SR_OK) ||
+      (sr_host->config_child(config, "panel_client_id") &&
+       sr_host->config_string(config, "panel_client_id", NULL, &out->panel_client_id) != SR_OK))
     return SR_ERR_CONFIG;
   if (strncmp(out->issuer, "https://", 8) != 0) {
     sr_host->config_error(sr_host->config_child(config, "issuer"),
@@ -164,6 +173,44 @@ static char *form(CURL *h, const char *const *pairs) {
   return out;
 }
 
+/* Checks `id_token` from the provider of `meta` (its keys, issuer, the
+ * audience `client_id`, expiry; and, if `nonce` is not NULL, that its nonce
+ * claim is exactly that) and fills *out from its claims (the email only
+ * unless email_verified is false): SR_OK,
+ * SR_ERR_AUTH (refused, the reason set) or SR_ERR_CONNECT (no keys). */
+static int identity_from_token(oidc_idp *o, json_t *meta, const char *id_token,
+                               const char *client_id, const char *nonce, sr_identity *out) {
+  const char *jwks_uri = json_string_value(json_object_get(meta, "jwks_uri"));
+  long http;
+  json_t *jwks = jwks_uri ? call(o, jwks_uri, NULL, &http) : NULL, *claims = NULL;
+  char why[300];
+  int status;
+  if (!jwks) {
+    if (!jwks_uri)
+      sr_host->set_error(o->self, SR_ERR_PEER, "%s publishes no jwks_uri", o->issuer);
+    status = SR_ERR_CONNECT;
+  } else if (oidc_check_id_token(jwks, id_token, o->issuer, client_id, time(NULL), &claims, why,
+                                 sizeof why) != 0) {
+    sr_host->set_error(o->self, SR_ERR_AUTH, "ID token refused: %s", why);
+    status = SR_ERR_AUTH;
+  } else if (nonce && (!json_is_string(json_object_get(claims, "nonce")) ||
+                       strcmp(json_string_value(json_object_get(claims, "nonce")), nonce) != 0)) {
+    /* a code injected from another browser's login carries that login's nonce */
+    sr_host->set_error(o->self, SR_ERR_AUTH, "ID token refused: its nonce is not this login's");
+    status = SR_ERR_AUTH;
+  } else {
+    out->subject = sr_host->strdup(json_string_value(json_object_get(claims, "sub")));
+    /* an address the provider says it has not verified names no one */
+    if (!json_is_false(json_object_get(claims, "email_verified")))
+      out->email = sr_host->strdup(json_string_value(json_object_get(claims, "email")));
+    out->name = sr_host->strdup(json_string_value(json_object_get(claims, "name")));
+    status = SR_OK;
+  }
+  json_decref(claims);
+  json_decref(jwks);
+  return status;
+}
+
 static int oidc_begin(void *instance, const char *hint, sr_registration *reg) {
   oidc_idp *o = instance;
   if (hint)
@@ -229,11 +276,10 @@ static int oidc_complete(void *instance, sr_registration *reg, const char *respo
   device_flow *flow = reg->state;
   if (!flow)
     return SR_ERR_INVALID;
-  json_t *meta = discover(o), *reply = NULL, *jwks = NULL, *claims = NULL;
+  json_t *meta = discover(o), *reply = NULL;
   if (!meta)
     return SR_ERR_CONNECT;
   const char *token_endpoint = json_string_value(json_object_get(meta, "token_endpoint"));
-  const char *jwks_uri = json_string_value(json_object_get(meta, "jwks_uri"));
   int status = SR_ERR_PEER;
   CURL *h = curl_easy_init();
   char *body =
@@ -256,29 +302,93 @@ static int oidc_complete(void *instance, sr_registration *reg, const char *respo
                        error ? error : "no ID token");
     status = SR_ERR_AUTH;
   } else {
-    char why[300];
-    jwks = jwks_uri ? call(o, jwks_uri, NULL, &http) : NULL;
-    if (!jwks) {
-      status = SR_ERR_CONNECT;
-    } else if (oidc_check_id_token(jwks, id_token, o->issuer, o->client_id, time(NULL), &claims,
-                                   why, sizeof why) != 0) {
-      sr_host->set_error(o->self, SR_ERR_AUTH, "ID token refused: %s", why);
-      status = SR_ERR_AUTH;
-    } else {
-      out->subject = sr_host->strdup(json_string_value(json_object_get(claims, "sub")));
-      out->email = sr_host->strdup(json_string_value(json_object_get(claims, "email")));
-      out->name = sr_host->strdup(json_string_value(json_object_get(claims, "name")));
-      status = SR_OK;
-    }
+    status = identity_from_token(o, meta, id_token, o->client_id, NULL, out);
   }
   if (status == SR_OK || status == SR_ERR_AUTH) { /* the flow is over */
     memset(flow, 0, sizeof *flow);
     sr_host->free(flow);
     reg->state = NULL;
   }
-  json_decref(claims);
-  json_decref(jwks);
   json_decref(reply);
+  json_decref(meta);
+  return status;
+}
+
+/* A browser's login at a printer: redeems the authorization code at the
+ * token endpoint (the provider checks the PKCE verifier against the
+ * challenge, the redirect URI, that the code is this client's and unused)
+ * and checks the ID token with the browser's nonce. */
+static int oidc_authenticate(void *instance, const sr_credential *cred, sr_identity *out) {
+  oidc_idp *o = instance;
+  if (cred->type != SR_CRED_AUTHORIZATION_CODE || !SR_HAS_MEMBER(cred, nonce) ||
+      !o->panel_client_id)
+    return SR_ERR_DEFER;
+  if (!cred->secret || !cred->code_verifier || !cred->redirect_uri || !cred->nonce) {
+    sr_host->set_error(o->self, SR_ERR_AUTH,
+                       "a code login needs the code, its verifier, redirect URI and nonce");
+    return SR_ERR_AUTH;
+  }
+  json_t *meta = discover(o), *reply = NULL;
+  if (!meta)
+    return SR_ERR_CONNECT;
+  const char *token_endpoint = json_string_value(json_object_get(meta, "token_endpoint"));
+  CURL *h = curl_easy_init();
+  char *body =
+      h ? form(h, (const char *[]){"grant_type", "authorization_code", "code", cred->secret,
+                                   "redirect_uri", cred->redirect_uri, "client_id",
+                                   o->panel_client_id, "code_verifier", cred->code_verifier, NULL})
+        : NULL;
+  curl_easy_cleanup(h);
+  long http;
+  reply = body && token_endpoint ? call(o, token_endpoint, body, &http) : NULL;
+  if (body) /* it holds the code and the verifier */
+    memset(body, 0, strlen(body));
+  sr_host->free(body);
+  const char *error = json_string_value(json_object_get(reply, "error"));
+  const char *id_token = json_string_value(json_object_get(reply, "id_token"));
+  int status;
+  if (!reply) {
+    if (!token_endpoint)
+      sr_host->set_error(o->self, SR_ERR_PEER, "%s publishes no token_endpoint", o->issuer);
+    status = SR_ERR_CONNECT;
+  } else if (error || !id_token) {
+    const char *said = json_string_value(json_object_get(reply, "error_description"));
+    sr_host->set_error(o->self, SR_ERR_AUTH, "%s refused the code: %s%s%s", o->issuer,
+                       error ? error : "no ID token", said ? ": " : "", said ? said : "");
+    status = SR_ERR_AUTH;
+  } else {
+    status = identity_from_token(o, meta, id_token, o->panel_client_id, cred->nonce, out);
+  }
+  json_decref(reply);
+  json_decref(meta);
+  return status;
+}
+
+/* What the browser needs to ask the provider for a code. */
+static int oidc_authorization_info(void *instance, sr_authorization *out) {
+  oidc_idp *o = instance;
+  if (!o->panel_client_id)
+    return SR_ERR_UNSUPPORTED;
+  json_t *meta = discover(o);
+  if (!meta)
+    return SR_ERR_CONNECT;
+  const char *endpoint = json_string_value(json_object_get(meta, "authorization_endpoint"));
+  json_t *methods = json_object_get(meta, "code_challenge_methods_supported"), *m;
+  bool s256 = !methods; /* a provider that does not say may still do it */
+  size_t i;
+  json_array_foreach(methods, i, m) s256 =
+      s256 || (json_is_string(m) && !strcmp(json_string_value(m), "S256"));
+  int status = SR_ERR_PEER;
+  if (!endpoint || strncmp(endpoint, "https://", 8) != 0)
+    sr_host->set_error(o->self, SR_ERR_PEER, "%s names no https authorization_endpoint", o->issuer);
+  else if (!s256)
+    sr_host->set_error(o->self, SR_ERR_PEER, "%s does not offer PKCE with S256", o->issuer);
+  else if (!(out->authorization_endpoint = sr_host->strdup(endpoint)) ||
+           !(out->client_id = sr_host->strdup(o->panel_client_id)) ||
+           !(out->scope = sr_host->strdup(o->scope)))
+    status = SR_ERR_NOMEM;
+  else
+    status = SR_OK;
   json_decref(meta);
   return status;
 }
@@ -294,11 +404,14 @@ static const sr_idp_ops oidc_ops = {
     .registration_begin = oidc_begin,
     .registration_complete = oidc_complete,
     .registration_cancel = oidc_cancel,
+    .authenticate = oidc_authenticate,
+    .authorization_info = oidc_authorization_info,
 };
 
 /* Instances hold only their configuration; each call has its own libcurl
  * handle and each registration its own state. */
 SR_PLUGIN_DECLARE_FLAGS(
-    SR_PLUGIN_IDP, "oidc", "1.0.0",
-    "OpenID Connect: device authorization grant, ID tokens checked with liboauth2", oidc_ops, 0,
-    SR_PLUGIN_THREAD_SAFE)
+    SR_PLUGIN_IDP, "oidc", "1.1.0",
+    "OpenID Connect: device authorization grant, and browser logins by authorization code with "
+    "PKCE; ID tokens checked with liboauth2",
+    oidc_ops, 0, SR_PLUGIN_THREAD_SAFE)
