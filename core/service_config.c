@@ -75,7 +75,12 @@ LISTEN_SCHEMA(queue_schema, "queue", "8631",
                .choices = held_states,
                .help = "job-state of a held job: pending-held, or pending so that CUPS follows "
                        "it until released (docs/clients.md)"});
-LISTEN_SCHEMA(panel_schema, "panel", "9443");
+LISTEN_SCHEMA(panel_schema, "panel", "9443",
+              {.key = "public_url",
+               .type = SR_FIELD_STRING,
+               .offset = F(sr_listen_config, public_url),
+               .help = "the release page's base URL as phones reach it, https://HOST[:PORT][/PATH] "
+                       "(printed in labels' QR codes; default https://ADDRESS:PORT)"});
 
 #define ALIM(field) F(sr_api_limits_config, field)
 static const sr_schema api_limits_schema = {

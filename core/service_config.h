@@ -29,6 +29,9 @@ typedef struct sr_listen_config {
   /* print scout's queue only: the job-state a held job is reported in,
    * 0 pending-held, 1 pending (docs/clients.md) */
   int held_jobs_as;
+  /* the site's panel only: the release page's base URL as people reach it
+   * (labels' QR codes), or NULL: https://ADDRESS:PORT */
+  const char *public_url;
 } sr_listen_config;
 
 /* Slow and idle clients of a REST API (core/http_server.h). */

@@ -149,7 +149,7 @@ void cloud_admin_device_add(cloud_call *k) {
   if (!body)
     return;
   const char *id = text_of(body, "id"), *name = text_of(body, "name"),
-             *snmp = text_of(body, "snmp");
+             *snmp = text_of(body, "snmp"), *location = text_of(body, "location");
   json_t *uris = json_object_get(body, "uris");
   bool uris_ok = json_is_array(uris) && json_array_size(uris) > 0 && json_array_size(uris) <= 8;
   for (size_t i = 0; uris_ok && i < json_array_size(uris); i++)
@@ -166,16 +166,25 @@ void cloud_admin_device_add(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid",
                         "'snmp' is the printer's SNMP agent: HOST[:PORT], an IPv4 address or "
                         "[IPv6 address], with an optional port 1-65535");
+  } else if (json_object_get(body, "location") &&
+             !(cloud_text_field_ok(json_object_get(body, "location"), CLOUD_LOCATION_MAX) &&
+               *location)) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'location' is text of 1 to %d bytes without control characters (where "
+                        "the printer stands, printed on its label)",
+                        CLOUD_LOCATION_MAX);
   } else {
     char *uris_text = json_dumps(uris, JSON_COMPACT);
-    int n =
-        cloud_db_run(c->db,
-                     "INSERT INTO devices(tenant, id, name, uris, snmp, created_at) "
-                     "VALUES(?, ?, ?, ?, ?, ?)",
-                     "ttttti", tenant, id, name ? name : id, uris_text, snmp, (int64_t)time(NULL));
+    int n = cloud_db_run(c->db,
+                         "INSERT INTO devices(tenant, id, name, uris, snmp, created_at, location) "
+                         "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                         "tttttit", tenant, id, name ? name : id, uris_text, snmp,
+                         (int64_t)time(NULL), location);
     free(uris_text);
     if (n == 1)
-      sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "name", name ? name : id));
+      sr_http_reply_json(
+          resp, 201,
+          json_pack("{s:s, s:s, s:s?}", "id", id, "name", name ? name : id, "location", location));
     else if (n == CLOUD_DB_CONFLICT)
       sr_http_reply_error(resp, 409, "exists", "device '%s' already exists", id);
     else
@@ -351,11 +360,6 @@ void cloud_admin_users(cloud_call *k) {
 
 void cloud_admin_user_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "users", "user", k->id, k->resp);
-}
-
-void cloud_admin_devices(cloud_call *k) {
-  list(k->c, k->resp, "devices",
-       "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? ORDER BY id", k->tenant);
 }
 
 void cloud_admin_device_remove(cloud_call *k) {

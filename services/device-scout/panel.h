@@ -21,7 +21,8 @@ typedef struct panel {
   sr_instance *const *idps; /* identity providers asked in order for passwords */
   size_t n_idps;
   const char *tenant;
-  sr_worker_pool *pool; /* where directory checks run, off the panel loop */
+  sr_worker_pool *pool;   /* where directory checks run, off the panel loop */
+  const char *public_url; /* the release page's base URL (public_url.h), "" unknown */
 } panel;
 
 /* Checks a directory username and password with the identity providers

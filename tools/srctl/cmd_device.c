@@ -1,5 +1,5 @@
 /* srctl device add: a printer, its addresses checked here as the cloud
- * will. */
+ * will, and where it stands (printed on its label). */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,14 +8,15 @@
 #include "commands.h"
 
 int srctl_device_add(const srctl_command *cmd, int argc, char **argv) {
-  enum { URI = 256, SNMP, NAME };
+  enum { URI = 256, SNMP, NAME, LOCATION };
   static const struct option options[] = {{"uri", required_argument, NULL, URI},
                                           {"snmp", required_argument, NULL, SNMP},
                                           {"name", required_argument, NULL, NAME},
+                                          {"location", required_argument, NULL, LOCATION},
                                           {0}};
   srctl_parser p;
   srctl_cloud a;
-  const char *snmp = NULL, *name = NULL;
+  const char *snmp = NULL, *name = NULL, *location = NULL;
   json_t *uris = json_array();
   srctl_parser_init(&p, cmd, argc, argv, options, &a);
   int opt, rc = -1; /* -1: go on; else the exit status (0 after --help) */
@@ -40,6 +41,7 @@ int srctl_device_add(const srctl_command *cmd, int argc, char **argv) {
                           optarg);
       break;
     case NAME: name = optarg; break;
+    case LOCATION: location = optarg; break;
     default: rc = p.status; break;
     }
   }
@@ -63,6 +65,8 @@ int srctl_device_add(const srctl_command *cmd, int argc, char **argv) {
     json_object_set_new(body, "snmp", json_string(snmp));
   if (name)
     json_object_set_new(body, "name", json_string(name));
+  if (location)
+    json_object_set_new(body, "location", json_string(location));
   json_t *reply = srctl_cloud_call(&a, "POST", "/api/v1/devices", body, 201, &rc);
   if (reply)
     printf("device %s added\n", id);
