@@ -5,8 +5,11 @@
 # codes a decoder that is not ours (zbarimg, on pdftoppm's and
 # rsvg-convert's rasters) reads back as those URLs: PDF on A4 and Letter,
 # SVG, many devices on several sheets, the name, location and URL in text,
-# the code at least 3 cm wide. Refused: unknown devices, a malformed
-# public_url, and static labels when the tenant takes rotating codes only.
+# the code at least 3 cm wide. A device added by hand takes the one URL the
+# tenant's sites agree on (none when a second site differs), one a site's
+# scan found takes that site's. Refused: unknown devices, a malformed
+# public_url (in the site's file, in a heartbeat), and static labels when
+# the tenant takes rotating codes only (once the cloud has that setting).
 # usage: device_labels.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$(cd "$1" && pwd) plugins=$2 src=$3
@@ -140,6 +143,48 @@ sed 's|public_url: .*}|public_url: http://print.example.com/}|' "$stack_dir/site
 check "a malformed panel.public_url stops the site service at start, named" \
   ok '! timeout 20 "$bin/sr-device-scout" --config "$stack_dir/site/bad-site.yaml" >/dev/null 2>bad-site.err &&
       grep -q "panel.public_url" bad-site.err'
+
+# The heartbeat as the cloud takes it, from a site's certificate: a
+# malformed URL or another field is refused and changes nothing.
+heartbeat() { # CERT KEY BODY: sets $code, $body
+  code=$(curl -sS --cacert "$ca_file" --cert "$1" --key "$2" -H 'Content-Type: application/json' \
+    -d "$3" -o resp.json -w '%{http_code}' "$cloud_url/api/v1/site/heartbeat" 2>curl.err) || code=000
+  body=$(cat resp.json)
+}
+site_crt=$stack_dir/site/site.crt site_key=$stack_dir/site/site.key
+heartbeat "$site_crt" "$site_key" '{"public_url": "http://print.example.com"}'
+check "a heartbeat with a plain-HTTP URL is refused (400 invalid: $code)" \
+  ok '[ "$code" = 400 ] && [ "$(echo "$body" | jq -r .error.code)" = invalid ]'
+heartbeat "$site_crt" "$site_key" '{"public_url": "https://a.example.com", "devices": []}'
+check "a heartbeat with another field is refused (400 unknown_field: $code)" \
+  ok '[ "$code" = 400 ] && [ "$(echo "$body" | jq -r .error.code)" = unknown_field ]'
+check "...and the release URL is unchanged" url_is lab-04 "https://print.example.com:9443/r/lab-04"
+
+# A second site with another URL: a device added by hand serves both, so
+# it has no one URL; a label for it needs --base-url. The second site
+# forgetting its URL (null) gives the device the first site's again.
+sed 's/site\.crt/site2.crt/; s/site\.key/site2.key/' "$stack_dir/site/site.yaml" >"$stack_dir/site/site2.yaml"
+token=$(stack_srctl scout enroll --kind site --name "Second site" --json | jq -r .enrollment_token)
+"$bin/sr-device-scout" enroll --config "$stack_dir/site/site2.yaml" --token "$token" >/dev/null 2>&1
+heartbeat "$stack_dir/site/site2.crt" "$stack_dir/site/site2.key" '{"public_url": "https://other.example.com"}'
+check "a second site's heartbeat with its URL is taken ($code)" ok '[ "$code" = 200 ]'
+check "a device added by hand has no release_url while its sites disagree" url_is lab-04 null
+check "a label for it is refused, saying what to do" \
+  ok '! stack_srctl device label lab-04 --out none.pdf 2>none.err && grep -q "no release page URL" none.err &&
+      grep -q -- "--base-url" none.err && [ ! -e none.pdf ]'
+# A printer the second site's scan found is that site's: its URL.
+jq -cn '{scan: {id: "5ca1ab1e", started_at: ((now | floor) - 60), finished_at: (now | floor),
+  complete: false, addresses: 1, packets: 2}, devices: [{address: "127.0.0.50", kind: "printer",
+  snmp: "127.0.0.50:161", version: "2c", credential: "office", vendor: "HP", model: "M507",
+  serial: "SN50", uris: ["ipps://127.0.0.50:631/ipp/print"]}]}' >scan.json
+curl -sS --cacert "$ca_file" --cert "$stack_dir/site/site2.crt" --key "$stack_dir/site/site2.key" \
+  -X PUT -H 'Content-Type: application/json' --data-binary @scan.json -o /dev/null "$cloud_url/api/v1/site/discovery"
+found=$(stack_srctl device discovered --json | jq -r '.discovered[] | select(.address == "127.0.0.50") | .id')
+stack_srctl device accept "$found" --id found-2 >/dev/null 2>&1
+check "a printer the second site found takes that site's URL" url_is found-2 "https://other.example.com/r/found-2"
+heartbeat "$stack_dir/site/site2.crt" "$stack_dir/site/site2.key" '{"public_url": null}'
+check "a site's null public_url is forgotten: one URL again" \
+  url_is lab-04 "https://print.example.com:9443/r/lab-04"
 
 # Rotating codes only: a static label would log no one in.
 if stack_srctl settings set release_codes=rotating >/dev/null 2>&1; then
