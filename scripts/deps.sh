@@ -24,7 +24,7 @@ main_packages=(
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
   libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev libsystemd-dev
   # srctl device label: label sheets drawn with cairo, in DejaVu fonts
-  libcairo2-dev fonts-dejavu-core
+  libcairo2-dev libfontconfig-dev fonts-dejavu-core
   # the stack of scripts/run.sh (and of the end-to-end tests)
   socat cups-ipp-utils dbus-daemon snmpd mosquitto iproute2 curl jq python3
 )
