@@ -166,13 +166,8 @@ void cloud_admin_device_add(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid",
                         "'snmp' is the printer's SNMP agent: HOST[:PORT], an IPv4 address or "
                         "[IPv6 address], with an optional port 1-65535");
-  } else if (json_object_get(body, "location") &&
-             !(cloud_text_field_ok(json_object_get(body, "location"), CLOUD_LOCATION_MAX) &&
-               *location)) {
-    sr_http_reply_error(resp, 400, "invalid",
-                        "'location' is text of 1 to %d bytes without control characters (where "
-                        "the printer stands, printed on its label)",
-                        CLOUD_LOCATION_MAX);
+  } else if (!cloud_location_field(body, resp)) {
+    /* answered */
   } else {
     char *uris_text = json_dumps(uris, JSON_COMPACT);
     int n = cloud_db_run(c->db,
@@ -191,6 +186,33 @@ void cloud_admin_device_add(cloud_call *k) {
       cloud_api_db_error(resp, "storing the device");
   }
   json_decref(body);
+}
+
+void cloud_admin_device_update(cloud_call *k) {
+  json_t *body = cloud_api_body(k->req, k->resp, k->fields);
+  if (!body || !name_ok(body, k->resp) || !cloud_location_field(body, k->resp)) {
+    json_decref(body);
+    return;
+  }
+  json_t *name = json_object_get(body, "name"), *location = json_object_get(body, "location");
+  if (!name && !location) {
+    sr_http_reply_error(k->resp, 400, "invalid", "nothing to change: give 'name' or 'location'");
+    json_decref(body);
+    return;
+  }
+  /* a field left out keeps its value; location null clears it */
+  int n = cloud_db_run(k->c->db,
+                       "UPDATE devices SET name = COALESCE(?, name), location = CASE WHEN ? THEN ? "
+                       "ELSE location END WHERE tenant = ? AND id = ?",
+                       "tittt", json_string_value(name), (int64_t)(location != NULL),
+                       json_string_value(location), k->tenant, k->id);
+  json_decref(body);
+  if (n < 0)
+    cloud_api_db_error(k->resp, "updating the device");
+  else if (n == 0)
+    sr_http_reply_error(k->resp, 404, "not_found", "no such device");
+  else
+    cloud_admin_device(k); /* the row as listed, its release_url too */
 }
 
 void cloud_admin_scout_add(cloud_call *k) {

@@ -161,6 +161,8 @@ void cloud_admin_devices(cloud_call *k);
 void cloud_admin_device(cloud_call *k);
 void cloud_site_heartbeat(cloud_call *k);
 void cloud_admin_device_add(cloud_call *k);
+/* PATCH /api/v1/devices/{id}: what its label shows (name, location). */
+void cloud_admin_device_update(cloud_call *k);
 void cloud_admin_device_remove(cloud_call *k);
 void cloud_admin_scouts(cloud_call *k);
 void cloud_admin_scout_add(cloud_call *k);
@@ -482,6 +484,9 @@ bool cloud_slug_ok(const char *s, size_t max);
 bool cloud_text_field_ok(const json_t *v, size_t max);
 /* A JSON integer from 0 to `max`. */
 bool cloud_count_field_ok(const json_t *v, int64_t max);
+/* A body's optional "location" (a device's): absent, null or 1 to
+ * CLOUD_LOCATION_MAX bytes of text; else false and a 400 in resp. */
+bool cloud_location_field(json_t *body, sr_http_response *resp);
 
 /* ---- event_limit.c ---- */
 

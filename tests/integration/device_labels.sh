@@ -126,9 +126,16 @@ check "neither ids nor --all is a usage error (64)" \
   ok 'stack_srctl device label >/dev/null 2>&1; [ $? = 64 ]'
 check "a malformed --base-url is refused (64)" \
   ok 'stack_srctl device label printer1 --base-url http://x/ >/dev/null 2>&1; [ $? = 64 ]'
+check "device set changes a device's name and location" \
+  ok 'stack_srctl device set lab-06 --name "Reception printer" --location "Lobby, left of the desk" | grep -q "location Lobby" &&
+      stack_srctl device label lab-06 --out set.pdf >/dev/null && pdftotext set.pdf - | tr "\n" " " | grep -q "Reception printer.*Lobby, left of the desk"'
+check "device set --location none clears it" \
+  ok 'stack_srctl device set lab-06 --location none >/dev/null && [ "$(stack_srctl device list --json | jq -r ".devices[] | select(.id == \"lab-06\") | .location")" = null ]'
+check "device set of an unknown device fails" ok '! stack_srctl device set nosuch --location x 2>/dev/null'
 long=$(printf 'x%.0s' $(seq 201))
 check "a location longer than 200 bytes is refused" \
-  ok '! stack_srctl device add bad --location "$long" --uri "ipps://localhost/ipp/print" 2>/dev/null'
+  ok '! stack_srctl device add bad --location "$long" --uri "ipps://localhost/ipp/print" 2>/dev/null &&
+      ! stack_srctl device set lab-01 --location "$long" 2>/dev/null'
 
 # panel.public_url: the site's configured URL reaches the cloud.
 STACK_SITE_PUBLIC_URL=https://print.example.com:9443 stack_site_restart >/dev/null 2>&1

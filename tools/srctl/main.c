@@ -44,6 +44,9 @@ static const srctl_command commands[] = {
      "a printer: ipps://, ipp:// or socket:// addresses, its SNMP agent, where it stands",
      srctl_device_add, NULL, NULL},
     {"device", "list", "device list", "the tenant's printers", srctl_list, "devices", NULL},
+    {"device", "set", "device set ID [--name NAME] [--location TEXT|none]",
+     "what a printer's label shows: its name, where it stands (none: no location)",
+     srctl_device_set, NULL, NULL},
     {"device", "remove", "device remove ID", "remove a printer", srctl_remove, "devices", REMOVED},
     {"device", "label",
      "device label ID...|--all [--format pdf|svg|terminal] [--paper a4|letter]\n"
