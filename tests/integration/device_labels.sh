@@ -137,6 +137,23 @@ check "a location longer than 200 bytes is refused" \
   ok '! stack_srctl device add bad --location "$long" --uri "ipps://localhost/ipp/print" 2>/dev/null &&
       ! stack_srctl device set lab-01 --location "$long" 2>/dev/null'
 
+# Another tenant sees none of it: its listing is empty, A's device is
+# not found for it, neither to read, to change nor to label.
+SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$stack_dir/cloud/operator-token \
+  "$bin/srctl" tenant create other --token-out "$tmp/other-token" >/dev/null
+b_ctl() { SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$tmp/other-token "$bin/srctl" "$@"; }
+b_get() { curl -sS --cacert "$ca_file" -H "Authorization: Bearer $(cat "$tmp/other-token")" -o /dev/null \
+  -w '%{http_code}' "$@" "$cloud_url/api/v1/devices/lab-01"; }
+check "control: A's own GET of its device: 200 with its release_url" \
+  ok '[ "$(curl -sS --cacert "$ca_file" -H "Authorization: Bearer $(cat "$token_file")" "$cloud_url/api/v1/devices/lab-01" |
+        jq -r .release_url)" = "$base/r/lab-01" ]'
+check "another tenant lists no devices" ok '[ "$(b_ctl device list --json | jq ".devices | length")" = 0 ]'
+check "another tenant's GET of A's device: 404" ok '[ "$(b_get)" = 404 ]'
+check "another tenant's PATCH of A's device: 404, unchanged" \
+  ok '[ "$(b_get -X PATCH -H "Content-Type: application/json" -d "{\"location\":\"x\"}")" = 404 ] &&
+      [ "$(stack_srctl device list --json | jq -r ".devices[] | select(.id == \"lab-01\") | .location")" = "Building A, floor 01, by the lifts" ]'
+check "another tenant cannot label A's device" ok '! b_ctl device label lab-01 --out b.pdf 2>/dev/null && [ ! -e b.pdf ]'
+
 # panel.public_url: the site's configured URL reaches the cloud.
 STACK_SITE_PUBLIC_URL=https://print.example.com:9443 stack_site_restart >/dev/null 2>&1
 check "a configured panel.public_url becomes the devices' release_url" \
