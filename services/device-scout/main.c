@@ -7,7 +7,9 @@
  * usage: sr-device-scout --config FILE
  *        sr-device-scout enroll --config FILE --token TOKEN
  *        sr-device-scout discover --once --config FILE [--json] [--upload]
- * Prints "panel https://ADDRESS:PORT" on stdout once it is listening.
+ * Prints "panel https://ADDRESS:PORT" on stdout once it is listening, then
+ * "release page BASE/r/DEVICE" with its release page's base URL when it
+ * has one (public_url.h).
  */
 #include <signal.h>
 #include <stdio.h>
