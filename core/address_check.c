@@ -82,6 +82,19 @@ bool sr_printer_uri_ok(const char *uri) {
   return false;
 }
 
+bool sr_release_base_url_ok(const char *url) {
+  static const char scheme[] = "https://";
+  size_t len = url ? strlen(url) : 0;
+  if (len <= strlen(scheme) || len > SR_BASE_URL_MAX || strncmp(url, scheme, strlen(scheme)) != 0 ||
+      url[len - 1] == '/')
+    return false;
+  const char *host = url + strlen(scheme), *path = strchr(host, '/');
+  for (const char *p = path; p && *p; p++)
+    if (*p <= ' ' || *p > '~' || strchr("\"\\?#<>`", *p))
+      return false;
+  return host_port_ok(host, path ? (size_t)(path - host) : strlen(host));
+}
+
 bool sr_host_ok(const char *s) {
   unsigned char addr[16];
   return s && (inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1 ||

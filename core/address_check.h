@@ -11,6 +11,13 @@ bool sr_snmp_address_ok(const char *s);
 /* ipps://, ipp:// or socket:// with a host (and optional port and path). */
 bool sr_printer_uri_ok(const char *uri);
 
+/* A release page's base URL (a site's panel.public_url, srctl's
+ * --base-url): https://HOST[:PORT][/PATH] of at most SR_BASE_URL_MAX
+ * bytes, the path printable ASCII without spaces, quotes, '?' or '#' and
+ * not ending in '/' (the device's "/r/ID" is appended to it). */
+#define SR_BASE_URL_MAX 200
+bool sr_release_base_url_ok(const char *url);
+
 /* A bare host: an IPv4 or IPv6 address (no brackets) or a host name, as a
  * discovered device's address. */
 bool sr_host_ok(const char *s);

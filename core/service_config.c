@@ -79,8 +79,8 @@ LISTEN_SCHEMA(panel_schema, "panel", "9443",
               {.key = "public_url",
                .type = SR_FIELD_STRING,
                .offset = F(sr_listen_config, public_url),
-               .help = "the release page's base URL as phones reach it, https://HOST[:PORT] "
-                       "(default: https://ADDRESS:PORT of this listener)"});
+               .help = "the release page's base URL as phones reach it, https://HOST[:PORT][/PATH] "
+                       "(in labels' and rotating QR codes; default https://ADDRESS:PORT)"});
 
 #define ALIM(field) F(sr_api_limits_config, field)
 static const sr_schema api_limits_schema = {

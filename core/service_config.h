@@ -29,8 +29,8 @@ typedef struct sr_listen_config {
   /* print scout's queue only: the job-state a held job is reported in,
    * 0 pending-held, 1 pending (docs/clients.md) */
   int held_jobs_as;
-  /* site service's panel only: the release page's base URL as people reach
-   * it (rotating codes point there), or NULL: https://ADDRESS:PORT */
+  /* the site's panel only: the release page's base URL as people reach it
+   * (labels' and rotating QR codes), or NULL: https://ADDRESS:PORT */
   const char *public_url;
 } sr_listen_config;
 

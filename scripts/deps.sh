@@ -2,7 +2,8 @@
 # Installs what is missing, quietly when nothing is; run as root on Debian 12.
 #
 #   scripts/deps.sh --main   what scripts/run.sh needs: the build (compiler,
-#                            CMake, the -dev libraries, cmocka: the build
+#                            CMake, the -dev libraries (cairo too, for
+#                            srctl's label sheets), cmocka: the build
 #                            includes the unit tests) and the stack's peers
 #                            (mosquitto, ippeveprinter, dbus-daemon, snmpd,
 #                            socat, curl, jq, python3). No Node.js.
@@ -22,6 +23,8 @@ main_packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
   libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev libsystemd-dev
+  # srctl device label: label sheets drawn with cairo, in DejaVu fonts
+  libcairo2-dev libfontconfig-dev fonts-dejavu-core
   # the stack of scripts/run.sh (and of the end-to-end tests)
   socat cups-ipp-utils dbus-daemon snmpd mosquitto iproute2 curl jq python3
 )
@@ -35,10 +38,9 @@ test_packages=(
   # CUPS itself: the cups_client test (CUPS as the queue's client) and bench/release-latency
   # (our release beside its hold and release)
   cups
-  # QR codes decoded by a decoder that is not our encoder (test_qr, the label sheets)
-  zbar-tools
-  # release_codes: the kiosk's SVG rotating code rasterised for zbarimg
-  librsvg2-bin
+  # QR codes decoded by a decoder that is not our encoder (test_qr, the label sheets);
+  # device_labels rasterises the sheets first (PDF: pdftoppm, pdfinfo; SVG: rsvg-convert)
+  zbar-tools poppler-utils librsvg2-bin
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev
 )

@@ -56,12 +56,29 @@ if ! stack_start "$run/stack" "$build/bin" "$build/plugins"; then
   exit 1
 fi
 
+# The demo printer's release page, as the cloud gives it (the site reports
+# its base URL with its first heartbeat, at start): what its label's QR
+# code carries.
+release_page=
+for _ in $(seq 100); do
+  release_page=$(stack_srctl device list --json 2>/dev/null |
+    jq -r '.devices[] | select(.id == "printer1") | .release_url // empty')
+  [ -n "$release_page" ] && break
+  sleep 0.1
+done
+[ -n "$release_page" ] || echo "run.sh: the cloud has no release page URL for printer1 yet (see $run/stack/site/log)" >&2
+# its QR code, drawn now: once stack.json is there, a caller may act on the
+# stack, and run.sh must be waiting for its services by then
+release_qr=
+[ -n "$release_page" ] && release_qr=$(stack_srctl device label printer1 --format terminal | tail -n +3)
+
 jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri" \
   --arg ca "$ca_file" --arg ipps "ipps://localhost:$printer_port/ipp/print" --arg spool "$spool_dir" \
   --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" --arg admin "$token_file" \
   --arg secret "$secret_file" --arg tenant "$tenant" --argjson services "$(stack_services_json)" \
-  --argjson deliverers "$(stack_deliverers_json)" \
-  '{cloud_api: $cloud, panel_api: $panel, ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
+  --argjson deliverers "$(stack_deliverers_json)" --arg release "$release_page" \
+  '{cloud_api: $cloud, panel_api: $panel, release_page: (if $release == "" then null else $release end),
+    ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
     site_secret_file: $secret, tenant: $tenant,
     printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
     demo_user: {email: $email, card: $card, pin: $pin}, services: $services,
@@ -88,6 +105,15 @@ Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file als
 Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT
+  if [ -n "$release_page" ]; then
+    # the demo printer's label, on the terminal (a sheet: srctl device label --all)
+    cat <<TEXT
+
+Release page of printer1 (open it in a browser that trusts $ca_file; log in with
+the demo user's email and PIN): $release_page
+TEXT
+    printf '%s\n' "$release_qr"
+  fi
   # Returns when a service ends on its own (or on Ctrl-C, through the trap).
   # A stopped service does not end it: SIGSTOP is for debugging.
   ended=

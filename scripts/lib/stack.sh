@@ -16,6 +16,8 @@
 # STACK_SITE_DIRECTORY=1 enrolls the site for directory logins (a site with
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
+# STACK_SITE_PUBLIC_URL sets the site's panel.public_url (its release page
+# as phones reach it; by default https://127.0.0.1:PORT of its panel).
 # STACK_SITE_MONITOR (a YAML map) sets the site's monitor cadences.
 # STACK_SITE_DRIVERS (a YAML list) replaces the site's device drivers
 # ([{plugin: printer_mib}] by default), e.g. to add ipp_printer or a vendor's.
@@ -379,7 +381,7 @@ stack_site() {
 service: device-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
 plugins: {paths: [$stack_plugins]}
-panel: {address: 127.0.0.1, port: ${site_port:-0}}
+panel: {address: 127.0.0.1, port: ${site_port:-0}${STACK_SITE_PUBLIC_URL:+, public_url: '$STACK_SITE_PUBLIC_URL'}}
 tls: {cert: ../pki/server.crt, key: ../pki/server.key}
 tenant: $tenant
 cloud_url: $cloud_url

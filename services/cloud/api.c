@@ -17,13 +17,6 @@ static void health(cloud_call *k) {
                      json_pack("{s:s, s:b}", "status", "ok", "broker", k->c->mqtt_connected));
 }
 
-/* A site service's heartbeat: authenticating it recorded last_seen; the
- * answer tells the site how long to wait before the next one. */
-static void site_heartbeat(cloud_call *k) {
-  sr_http_reply_json(k->resp, 200,
-                     json_pack("{s:I}", "interval", (json_int_t)k->c->cfg.u.cloud.site_heartbeat));
-}
-
 #define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define V1 "/api/v1"
 static const cloud_route routes[] = {
@@ -40,7 +33,12 @@ static const cloud_route routes[] = {
     {{"POST", V1 "/devices"},
      CLOUD_ADMIN,
      cloud_admin_device_add,
-     FIELDS("id", "name", "uris", "snmp")},
+     FIELDS("id", "name", "uris", "snmp", "location")},
+    {{"GET", V1 "/devices/{id}"}, CLOUD_ADMIN, cloud_admin_device, NULL},
+    {{"PATCH", V1 "/devices/{id}"},
+     CLOUD_ADMIN,
+     cloud_admin_device_update,
+     FIELDS("name", "location")},
     {{"DELETE", V1 "/devices/{id}"}, CLOUD_ADMIN, cloud_admin_device_remove, NULL},
     {{"GET", V1 "/scouts"}, CLOUD_ADMIN, cloud_admin_scouts, NULL},
     {{"POST", V1 "/scouts"},
@@ -93,7 +91,9 @@ static const cloud_route routes[] = {
     {{"DELETE", V1 "/readers/{id}"}, CLOUD_ADMIN, cloud_admin_reader_remove, NULL},
     {{"POST", V1 "/site/readers/enroll"}, CLOUD_SITE, cloud_site_reader_enroll, FIELDS("token")},
     {{"POST", V1 "/site/readers/swipe"}, CLOUD_SITE, cloud_site_reader_swipe, FIELDS("card_hash")},
-    {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, site_heartbeat, NULL},
+    /* authenticating it records last_seen; its body, the site's release
+     * page (release_urls.c) */
+    {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, cloud_site_heartbeat, FIELDS("public_url")},
     /* printer discovery (discovered.c) */
     {{"PUT", V1 "/site/discovery"},
      CLOUD_SITE,

@@ -149,7 +149,7 @@ void cloud_admin_device_add(cloud_call *k) {
   if (!body)
     return;
   const char *id = text_of(body, "id"), *name = text_of(body, "name"),
-             *snmp = text_of(body, "snmp");
+             *snmp = text_of(body, "snmp"), *location = text_of(body, "location");
   json_t *uris = json_object_get(body, "uris");
   bool uris_ok = json_is_array(uris) && json_array_size(uris) > 0 && json_array_size(uris) <= 8;
   for (size_t i = 0; uris_ok && i < json_array_size(uris); i++)
@@ -166,22 +166,53 @@ void cloud_admin_device_add(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid",
                         "'snmp' is the printer's SNMP agent: HOST[:PORT], an IPv4 address or "
                         "[IPv6 address], with an optional port 1-65535");
+  } else if (!cloud_location_field(body, resp)) {
+    /* answered */
   } else {
     char *uris_text = json_dumps(uris, JSON_COMPACT);
-    int n =
-        cloud_db_run(c->db,
-                     "INSERT INTO devices(tenant, id, name, uris, snmp, created_at) "
-                     "VALUES(?, ?, ?, ?, ?, ?)",
-                     "ttttti", tenant, id, name ? name : id, uris_text, snmp, (int64_t)time(NULL));
+    int n = cloud_db_run(c->db,
+                         "INSERT INTO devices(tenant, id, name, uris, snmp, created_at, location) "
+                         "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                         "tttttit", tenant, id, name ? name : id, uris_text, snmp,
+                         (int64_t)time(NULL), location);
     free(uris_text);
     if (n == 1)
-      sr_http_reply_json(resp, 201, json_pack("{s:s, s:s}", "id", id, "name", name ? name : id));
+      sr_http_reply_json(
+          resp, 201,
+          json_pack("{s:s, s:s, s:s?}", "id", id, "name", name ? name : id, "location", location));
     else if (n == CLOUD_DB_CONFLICT)
       sr_http_reply_error(resp, 409, "exists", "device '%s' already exists", id);
     else
       cloud_api_db_error(resp, "storing the device");
   }
   json_decref(body);
+}
+
+void cloud_admin_device_update(cloud_call *k) {
+  json_t *body = cloud_api_body(k->req, k->resp, k->fields);
+  if (!body || !name_ok(body, k->resp) || !cloud_location_field(body, k->resp)) {
+    json_decref(body);
+    return;
+  }
+  json_t *name = json_object_get(body, "name"), *location = json_object_get(body, "location");
+  if (!name && !location) {
+    sr_http_reply_error(k->resp, 400, "invalid", "nothing to change: give 'name' or 'location'");
+    json_decref(body);
+    return;
+  }
+  /* a field left out keeps its value; location null clears it */
+  int n = cloud_db_run(k->c->db,
+                       "UPDATE devices SET name = COALESCE(?, name), location = CASE WHEN ? THEN ? "
+                       "ELSE location END WHERE tenant = ? AND id = ?",
+                       "tittt", json_string_value(name), (int64_t)(location != NULL),
+                       json_string_value(location), k->tenant, k->id);
+  json_decref(body);
+  if (n < 0)
+    cloud_api_db_error(k->resp, "updating the device");
+  else if (n == 0)
+    sr_http_reply_error(k->resp, 404, "not_found", "no such device");
+  else
+    cloud_admin_device(k); /* the row as listed, its release_url too */
 }
 
 void cloud_admin_scout_add(cloud_call *k) {
@@ -351,11 +382,6 @@ void cloud_admin_users(cloud_call *k) {
 
 void cloud_admin_user_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "users", "user", k->id, k->resp);
-}
-
-void cloud_admin_devices(cloud_call *k) {
-  list(k->c, k->resp, "devices",
-       "SELECT id, name, uris, snmp FROM devices WHERE tenant = ? ORDER BY id", k->tenant);
 }
 
 void cloud_admin_device_remove(cloud_call *k) {

@@ -155,8 +155,14 @@ void cloud_admin_tenant_add(cloud_call *k);
 void cloud_admin_users(cloud_call *k);
 void cloud_admin_user_add(cloud_call *k);
 void cloud_admin_user_remove(cloud_call *k);
+/* release_urls.c: the devices with their release pages' URLs, and the
+ * site heartbeat that reports a site's (docs/devices.md, "Labels") */
 void cloud_admin_devices(cloud_call *k);
+void cloud_admin_device(cloud_call *k);
+void cloud_site_heartbeat(cloud_call *k);
 void cloud_admin_device_add(cloud_call *k);
+/* PATCH /api/v1/devices/{id}: what its label shows (name, location). */
+void cloud_admin_device_update(cloud_call *k);
 void cloud_admin_device_remove(cloud_call *k);
 void cloud_admin_scouts(cloud_call *k);
 void cloud_admin_scout_add(cloud_call *k);
@@ -518,7 +524,8 @@ bool cloud_time_field(json_t *v, const char *name, int64_t earliest, int64_t lat
 
 /* ---- fields.c ---- */
 
-#define CLOUD_NAME_MAX 128 /* bytes of a display name */
+#define CLOUD_NAME_MAX 128     /* bytes of a display name */
+#define CLOUD_LOCATION_MAX 200 /* bytes of a device's location */
 /* A display name: 1 to CLOUD_NAME_MAX bytes, no control characters. */
 bool cloud_name_ok(const char *s);
 /* An id: 1 to `max` of a-z, 0-9 and '-', not starting with '-'. */
@@ -527,6 +534,9 @@ bool cloud_slug_ok(const char *s, size_t max);
 bool cloud_text_field_ok(const json_t *v, size_t max);
 /* A JSON integer from 0 to `max`. */
 bool cloud_count_field_ok(const json_t *v, int64_t max);
+/* A body's optional "location" (a device's): absent, null or 1 to
+ * CLOUD_LOCATION_MAX bytes of text; else false and a 400 in resp. */
+bool cloud_location_field(json_t *body, sr_http_response *resp);
 
 /* ---- event_limit.c ---- */
 

@@ -198,6 +198,11 @@ static const char *const migrations[] = {
      * literals in an array for a missing comma) */
     ("CREATE INDEX device_history_by_arrival"
      " ON device_history(tenant, device, section, received_at);"),
+    /* 23: release labels (docs/devices.md, "Labels"): where a device stands,
+     * printed on its label, and the base URL of each site's release page
+     * (its panel.public_url, sent with its heartbeats) */
+    "ALTER TABLE devices ADD COLUMN location TEXT;"
+    "ALTER TABLE scouts ADD COLUMN public_url TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

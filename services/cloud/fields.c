@@ -41,3 +41,15 @@ bool cloud_text_field_ok(const json_t *v, size_t max) {
 bool cloud_count_field_ok(const json_t *v, int64_t max) {
   return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= max;
 }
+
+bool cloud_location_field(json_t *body, sr_http_response *resp) {
+  json_t *v = json_object_get(body, "location");
+  if (!v || json_is_null(v) ||
+      (cloud_text_field_ok(v, CLOUD_LOCATION_MAX) && json_string_length(v) > 0))
+    return true;
+  sr_http_reply_error(resp, 400, "invalid",
+                      "'location' is text of 1 to %d bytes without control characters (where the "
+                      "printer stands, printed on its label), or null for none",
+                      CLOUD_LOCATION_MAX);
+  return false;
+}

@@ -29,10 +29,10 @@ void cloud_site_panel_device(cloud_call *k) {
   cloud *c = k->c;
   const char *tenant = cloud_row_text(k->scout, "tenant");
   char codes[16];
-  /* SELECT *: the location column comes with device labels; without it
-   * the answer says null */
+  /* only what a label shows: never the printer's addresses */
   json_t *device =
-      cloud_db_row(c->db, "SELECT * FROM devices WHERE tenant = ? AND id = ?", "tt", tenant, k->id);
+      cloud_db_row(c->db, "SELECT id, name, location FROM devices WHERE tenant = ? AND id = ?",
+                   "tt", tenant, k->id);
   if (!device) {
     if (cloud_db_failed(c->db))
       cloud_api_db_error(k->resp, "looking up the device");

@@ -52,15 +52,21 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents) {
 }
 
 static void send_heartbeat(heartbeat *hb) {
-  if (sr_cloud_call_async(hb->cloud, "POST", "/api/v1/site/heartbeat", NULL, NULL, answered, hb) !=
-      SR_OK) {
+  if (sr_cloud_call_async(hb->cloud, "POST", "/api/v1/site/heartbeat", hb->body, NULL, answered,
+                          hb) != SR_OK) {
     sr_log(SR_LOG_WARN, "heartbeat", "cannot start a heartbeat call (out of memory); retrying");
     schedule(hb);
   }
 }
 
-void heartbeat_start(heartbeat *hb, struct ev_loop *loop, sr_cloud_client *cloud) {
-  *hb = (heartbeat){.loop = loop, .cloud = cloud, .interval = HEARTBEAT_DEFAULT_S};
+void heartbeat_start(heartbeat *hb, struct ev_loop *loop, sr_cloud_client *cloud,
+                     const char *public_url) {
+  /* null, not absent, when there is none: the cloud forgets an old one */
+  *hb = (heartbeat){.loop = loop,
+                    .cloud = cloud,
+                    .interval = HEARTBEAT_DEFAULT_S,
+                    .body = json_pack("{s:o}", "public_url",
+                                      *public_url ? json_string(public_url) : json_null())};
   ev_timer_init(&hb->timer, on_timer, 0., 0.);
   hb->timer.data = hb;
   send_heartbeat(hb);
@@ -71,4 +77,6 @@ void heartbeat_stop(heartbeat *hb) {
     return; /* never started */
   hb->stopped = true;
   ev_timer_stop(hb->loop, &hb->timer);
+  json_decref(hb->body); /* the call in flight copied it */
+  hb->body = NULL;
 }

@@ -31,8 +31,14 @@ static bool code_answer(panel *p, const json_t *kiosk, sr_http_response *resp) {
   const char *name = json_string_value(json_object_get(kiosk, "name"));
   char code[SR_RELEASE_CODE_SIZE], url[768], title[256], when[32];
   int64_t expires_at = (int64_t)time(NULL) + SR_RELEASE_CODE_TTL;
+  if (!p->public_url || !*p->public_url) { /* a wildcard listener names no host (public_url.h) */
+    sr_http_reply_error(resp, 503, "no_public_url",
+                        "this site service does not know its address as phones reach it: set "
+                        "panel.public_url in its configuration");
+    return false;
+  }
   if (!device || !name || sr_release_code_mint(p->code_key, device, expires_at, code) != SR_OK ||
-      snprintf(url, sizeof url, "%s/r/%s/%s", p->release_base, device, code) >= (int)sizeof url) {
+      snprintf(url, sizeof url, "%s/r/%s/%s", p->public_url, device, code) >= (int)sizeof url) {
     sr_log(SR_LOG_ERROR, "panel", "cannot make the rotating code of device %.64s",
            device ? device : "?");
     sr_http_reply_error(resp, 500, "internal", "cannot make the code");
@@ -111,33 +117,10 @@ bool kiosk_presence(panel *p, const char *device, const char *code, const char *
   return true;
 }
 
-int kiosk_setup(panel *p, const sr_listen_config *listen, int port, char *err, size_t err_size) {
+int kiosk_setup(panel *p, char *err, size_t err_size) {
   if (sr_release_code_key(p->key, p->code_key) != SR_OK) {
     snprintf(err, err_size, "cannot derive the release code key from the site key");
     return SR_ERR_NOMEM;
-  }
-  const char *url = listen->public_url;
-  int n;
-  if (url) {
-    size_t len = strlen(url);
-    while (len && url[len - 1] == '/') /* paths are added after it */
-      len--;
-    if (strncmp(url, "https://", 8) != 0 || len <= 8 || strcspn(url, " ?#\"<>") < len) {
-      snprintf(err, err_size,
-               "panel.public_url: '%.200s' is not an https:// URL of this service (such as "
-               "https://print.example.com)",
-               url);
-      return SR_ERR_CONFIG;
-    }
-    n = snprintf(p->release_base, sizeof p->release_base, "%.*s", (int)len, url);
-  } else {
-    bool v6 = strchr(listen->address, ':') != NULL;
-    n = snprintf(p->release_base, sizeof p->release_base, "https://%s%s%s:%d", v6 ? "[" : "",
-                 listen->address, v6 ? "]" : "", port);
-  }
-  if (n < 0 || (size_t)n >= sizeof p->release_base) {
-    snprintf(err, err_size, "panel.public_url is too long");
-    return SR_ERR_CONFIG;
   }
   return SR_OK;
 }

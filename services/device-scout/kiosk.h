@@ -34,9 +34,8 @@ void kiosk_code(panel *p, const sr_http_request *req, json_t *body, sr_http_resp
 bool kiosk_presence(panel *p, const char *device, const char *code, const char *panel_credential,
                     json_t *out, sr_http_response *resp);
 
-/* Derives the code key from p->key and sets p->release_base from
- * `listen` (its public_url, else https://ADDRESS:PORT with the `port`
- * listened on). SR_OK, or an error with `err` saying what to fix. */
-int kiosk_setup(panel *p, const sr_listen_config *listen, int port, char *err, size_t err_size);
+/* Derives the rotating codes' key from p->key. SR_OK, or an error with
+ * `err` saying what went wrong. */
+int kiosk_setup(panel *p, char *err, size_t err_size);
 
 #endif

@@ -7,7 +7,9 @@
  * usage: sr-device-scout --config FILE
  *        sr-device-scout enroll --config FILE --token TOKEN
  *        sr-device-scout discover --once --config FILE [--json] [--upload]
- * Prints "panel https://ADDRESS:PORT" on stdout once it is listening.
+ * Prints "panel https://ADDRESS:PORT" on stdout once it is listening, then
+ * "release page BASE/r/DEVICE" with its release page's base URL when it
+ * has one (public_url.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include "monitor.h"
 #include "panel.h"
 #include "printer_list_signer.h"
+#include "public_url.h"
 #include "scout_health.h"
 #include "service_main.h"
 #include "service_plugins.h"
@@ -47,10 +50,11 @@ typedef struct site {
   panel panel;
   sr_http_server *http;
   sr_worker_pool *pool;
-  heartbeat heartbeat;               /* tells the cloud this site is running */
-  deliverer deliverer;               /* prints released jobs from their cloud copy (failover) */
-  discovery discovery;               /* scans the site's networks on the schedule */
-  sr_instance *drivers[MAX_DRIVERS]; /* identify what discovery finds */
+  heartbeat heartbeat;                  /* tells the cloud this site is running */
+  char public_url[SR_BASE_URL_MAX + 1]; /* the release page's base URL, "" unknown */
+  deliverer deliverer;                  /* prints released jobs from their cloud copy (failover) */
+  discovery discovery;                  /* scans the site's networks on the schedule */
+  sr_instance *drivers[MAX_DRIVERS];    /* identify what discovery finds */
   size_t n_drivers;
   const char *printers[65];   /* the site's own printer hosts, NULL-terminated */
   char discovery_path[1100];  /* state_dir/discovery.json, "" without a state_dir */
@@ -187,6 +191,10 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
+  if (!site_public_url_check(c->panel.public_url, err, sizeof err)) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
   /* directory binds block: they run here, never on the panel loop */
   s->pool = sr_worker_pool_new(sr_loop_default(), DIRECTORY_THREADS, DIRECTORY_QUEUE);
   if (!s->pool) {
@@ -223,11 +231,14 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
-  if (kiosk_setup(&s->panel, &c->panel, sr_http_server_port(s->http), err, sizeof err) != SR_OK) {
+  site_public_url(c->panel.public_url, c->panel.address, sr_http_server_port(s->http),
+                  s->public_url, sizeof s->public_url);
+  s->panel.public_url = s->public_url;
+  if (kiosk_setup(&s->panel, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
-  heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud);
+  heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud, s->public_url);
   if (sr_instances_create(s->loader, SR_PLUGIN_DEVICE, c->drivers, s->drivers, MAX_DRIVERS,
                           &s->n_drivers, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
@@ -293,6 +304,8 @@ int main(int argc, char **argv) {
   } else if (start(&s)) {
     printf("panel https://%s:%d\n", s.cfg.u.device_scout.panel.address,
            sr_http_server_port(s.http));
+    if (s.public_url[0])
+      printf("release page %s/r/DEVICE\n", s.public_url);
     fflush(stdout);
     struct ev_loop *loop = sr_loop_default();
     sr_loop_stop_on_signals(loop);

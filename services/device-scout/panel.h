@@ -24,7 +24,7 @@ typedef struct panel {
   const char *tenant;
   sr_worker_pool *pool;                      /* where directory checks run, off the panel loop */
   uint8_t code_key[SR_RELEASE_CODE_KEY_LEN]; /* rotating release codes (kiosk.c) */
-  char release_base[512]; /* the release page's base URL (panel.public_url), no '/' at the end */
+  const char *public_url; /* the release page's base URL (public_url.h), "" unknown */
 } panel;
 
 /* Checks a directory username and password with the identity providers

@@ -140,7 +140,7 @@ for cmd in "config check" "plugin inspect" "secret generate" "job show" "submit"
   "tenant create" "user add" "user list" "user remove" "device add" "device list" \
   "device remove" "scout enroll" "scout list" "scout remove" "jobs" "settings show" \
   "settings set" "delegate add" "delegate list" "delegate remove" "user set" "scout set" \
-  "region list" "device discovered" "device accept"; do
+  "region list" "device discovered" "device accept" "device label" "device set"; do
   # shellcheck disable=SC2086 # the words of the command
   conventions "srctl $cmd" -- "$srctl" $cmd
 done
@@ -199,12 +199,17 @@ refused "scout enroll: a print scout has no region" "--region is a site's" -- "$
 refused "scout enroll: a site belongs to no site" "--site is for a print scout" -- "$srctl" scout enroll --kind site --site s-1
 refused "device discovered: a bad state" "--state: expected new, known or vanished" -- "$srctl" device discovered --state gone
 refused "device accept: needs the discovered id" "usage: srctl device accept" -- "$srctl" device accept
+refused "device label: which devices" "or say --all" -- "$srctl" device label
+refused "device set: nothing to change" "nothing to change: give --name or --location" -- "$srctl" device set p
+refused "device label: ids and --all" "either device ids or --all, not both" -- "$srctl" device label p --all
+refused "device label: a bad paper" "--paper: a4 or letter, got 'a3'" -- "$srctl" device label --all --paper a3
+refused "device label: a bad format" "--format: pdf, svg or terminal, got 'png'" -- "$srctl" device label --all --format png
 refused "job show: --secret-file needs a value" "option '--secret-file' needs a value" -- "$srctl" job show "$tmp/none.job" --secret-file
 for cmd in "tenant create t" "user add --email b@example.com" "user list" "user remove u" "device add p --uri ipp://h/" \
   "device list" "device remove p" "scout enroll --kind print" "scout list" "scout remove s" "jobs" \
   "delegate add --from a@example.com --to b@example.com" "delegate list" "delegate remove d" \
   "user set u --region r" "scout set s --site none" "region list" "device discovered" \
-  "device accept dsc-1"; do
+  "device accept dsc-1" "device label --all" "device set p --location x"; do
   # shellcheck disable=SC2086
   refused "srctl $cmd: bad --cloud" "--cloud: expected https://HOST:PORT, got 'http://x'" -- "$srctl" $cmd --cloud http://x
 done

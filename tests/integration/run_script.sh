@@ -100,6 +100,36 @@ if check "run.sh writes stack.json" run_until_ready interactive; then
     ok '[ "$(jq -c .deliverers.document_handling "$json")" = "[\"origin\",\"site\"]" ] && [ "$(jq ".deliverers.site | length" "$json")" = 1 ]'
   check "stack.json names eight services, each with its log" \
     ok '[ "$(jq "[.services[] | select(.pid > 0 and (.log | length) > 0)] | length" "$json")" = 8 ]'
+  # the demo printer's release page: in stack.json, and printed with its
+  # QR code after it, which zbarimg reads once the terminal's half blocks
+  # are drawn as pixels (a full block is two light modules)
+  terminal_qr() { # FILE: what zbarimg reads from the block lines in it
+    python3 - "$1" >"$tmp/terminal-qr.pgm" <<'PY'
+import sys
+rows = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.rstrip("\n")
+    if line and set(line) <= set("\u2588\u2580\u2584 "):
+        top = {"\u2588": 1, "\u2580": 1, "\u2584": 0, " ": 0}
+        bottom = {"\u2588": 1, "\u2580": 0, "\u2584": 1, " ": 0}
+        rows += [[top[c] for c in line], [bottom[c] for c in line]]
+scale, width = 8, max(len(r) for r in rows) + 8
+out = sys.stdout.buffer
+out.write(b"P5 %d %d 255\n" % (width * scale, (len(rows) + 8) * scale))
+for r in [[1] * width] * 4 + [[1] * 4 + r + [1] * (width - 4 - len(r)) for r in rows] + [[1] * width] * 4:
+    line = bytes(255 if v else 0 for v in r for _ in range(scale))
+    for _ in range(scale):
+        out.write(line)
+PY
+    zbarimg -q --raw "$tmp/terminal-qr.pgm" 2>/dev/null
+  }
+  page=$(jq -r .release_page "$json")
+  check "stack.json's release_page is printer1's page on the site service ($page)" \
+    ok '[[ "$page" == "https://127.0.0.1:"*"/r/printer1" ]]'
+  printed() { grep -qF "Release page of printer1" "$tmp/interactive.out" && [ "$(grep -c "█" "$tmp/interactive.out")" -gt 10 ]; }
+  check "run.sh prints the release page and a QR code" wait_until 100 printed
+  check "the printed URL is release_page" grep -qF -- "$page" "$tmp/interactive.out"
+  check "the printed QR code reads as release_page" ok '[ "$(terminal_qr "$tmp/interactive.out")" = "$page" ]'
   all_in=true
   for pid in $(jq -r '.services[].pid' "$json"); do in_session "$pid" "$run_pid" || all_in=false; done
   check "each service runs, in run.sh's session" ok '$all_in'

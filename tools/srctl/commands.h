@@ -25,6 +25,11 @@ int srctl_submit(const srctl_command *cmd, int argc, char **argv);
 int srctl_tenant_create(const srctl_command *cmd, int argc, char **argv);
 int srctl_user_add(const srctl_command *cmd, int argc, char **argv);
 int srctl_device_add(const srctl_command *cmd, int argc, char **argv);
+/* device set ID [--name] [--location]: PATCH /api/v1/devices/ID. */
+int srctl_device_set(const srctl_command *cmd, int argc, char **argv);
+/* device label ID...|--all [--format] [--paper] [--out] [--base-url]: label
+ * sheets with each printer's release page QR code (cmd_label.c). */
+int srctl_device_label(const srctl_command *cmd, int argc, char **argv);
 /* device discovered [--state S] (a table) / device accept DISCOVERED: printer discovery. */
 int srctl_device_discovered(const srctl_command *cmd, int argc, char **argv);
 int srctl_device_accept(const srctl_command *cmd, int argc, char **argv);

@@ -38,11 +38,22 @@ static const srctl_command commands[] = {
      NULL},
     {"user", "remove", "user remove ID", "remove a user (its id from user list)", srctl_remove,
      "users", REMOVED},
-    {"device", "add", "device add ID --uri URI [--uri URI...] [--snmp HOST:PORT] [--name NAME]",
-     "a printer: ipps://, ipp:// or socket:// addresses, its SNMP agent", srctl_device_add, NULL,
-     NULL},
+    {"device", "add",
+     "device add ID --uri URI [--uri URI...] [--snmp HOST:PORT] [--name NAME]\n"
+     "        [--location TEXT]",
+     "a printer: ipps://, ipp:// or socket:// addresses, its SNMP agent, where it stands",
+     srctl_device_add, NULL, NULL},
     {"device", "list", "device list", "the tenant's printers", srctl_list, "devices", NULL},
+    {"device", "set", "device set ID [--name NAME] [--location TEXT|none]",
+     "what a printer's label shows: its name, where it stands (none: no location)",
+     srctl_device_set, NULL, NULL},
     {"device", "remove", "device remove ID", "remove a printer", srctl_remove, "devices", REMOVED},
+    {"device", "label",
+     "device label ID...|--all [--format pdf|svg|terminal] [--paper a4|letter]\n"
+     "        [--out FILE] [--base-url https://HOST:PORT]",
+     "a sheet of labels to stick on printers: name, location, the QR code of the\n"
+     "      release page (labels.pdf; SVG: a file per sheet; terminal: the codes here)",
+     srctl_device_label, NULL, NULL},
     {"device", "discovered", "device discovered [--state new|known|vanished]",
      "what the sites' scans found (new: not accepted yet; known: a device; vanished:\n"
      "      absent from the last complete scan)",
