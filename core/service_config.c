@@ -75,7 +75,11 @@ LISTEN_SCHEMA(queue_schema, "queue", "8631",
                .choices = held_states,
                .help = "job-state of a held job: pending-held, or pending so that CUPS follows "
                        "it until released (docs/clients.md)"});
-LISTEN_SCHEMA(panel_schema, "panel", "9443");
+LISTEN_SCHEMA(panel_schema, "panel", "9443",
+              {.key = "web_root",
+               .type = SR_FIELD_PATH,
+               .offset = F(sr_listen_config, web_root),
+               .help = "the release page's files (web/release); unset: the installed copy"});
 
 #define ALIM(field) F(sr_api_limits_config, field)
 static const sr_schema api_limits_schema = {

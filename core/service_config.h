@@ -29,6 +29,9 @@ typedef struct sr_listen_config {
   /* print scout's queue only: the job-state a held job is reported in,
    * 0 pending-held, 1 pending (docs/clients.md) */
   int held_jobs_as;
+  /* site service's panel only: the release page's files, or NULL for the
+   * installed copy (services/device-scout/web_files.h) */
+  const char *web_root;
 } sr_listen_config;
 
 /* Slow and idle clients of a REST API (core/http_server.h). */
