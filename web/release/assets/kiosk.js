@@ -152,31 +152,39 @@ export function kioskStart(ctx) {
     return h('button', { type: 'button', class: 'quiet big', onclick: () => ctx.showLogin() }, S.back);
   }
 
+  // the form's Log in and Back side by side, both large
+  function withBack(form) {
+    const submit = form.querySelector('button[type=submit]');
+    submit.classList.add('big');
+    form.append(h('div', { class: 'actions' }, submit, backButton()));
+    return form;
+  }
+
   function pinScreen() {
     onLogin = false;
+    ctx.say('');
     const email = field(S.email, { type: 'email', autocomplete: 'off', required: true });
     const pin = field(S.pin, { type: 'password', inputmode: 'none', autocomplete: 'off', required: true });
     const key = (label, aria, act) => h('button', { type: 'button', class: 'key', 'aria-label': aria || label, onclick: act }, label);
     const digit = (d) => key(d, null, () => { pin.input.value += d; });
     const pad = h('div', { class: 'pinpad', role: 'group', 'aria-label': S.pinPad },
       ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(digit),
-      key(S.clear, null, () => { pin.input.value = ''; }), digit('0'),
+      h('button', { type: 'button', class: 'key word', onclick: () => { pin.input.value = ''; } }, S.clear), digit('0'),
       key('⌫', S.backspace, () => { pin.input.value = pin.input.value.slice(0, -1); }));
-    const form = loginForm(ctx, [email, pin], () => {
+    const form = withBack(loginForm(ctx, [email, pin], () => {
       if (!pin.input.value) { ctx.say(S.errors.pinLength, 'error'); return null; }
       return { email: email.input.value.trim(), pin: pin.input.value };
-    });
-    form.append(backButton());
+    }));
     show(ctx.view, h('div', { class: 'kiosk-pin' }, h('h2', {}, S.methodPin), h('div', { class: 'pinrow' }, form, pad)));
     email.input.focus();
   }
 
   function formScreen(title, make) {
     onLogin = false;
+    ctx.say('');
     const holder = h('div');
     show(ctx.view, h('h2', {}, title), holder);
-    const form = make();
-    form.append(backButton());
+    const form = withBack(make());
     show(holder, form);
     const first = form.querySelector('input');
     if (first) first.focus();
