@@ -137,3 +137,20 @@ export async function mark(page, name) {
     return all.length ? Math.round(all[all.length - 1].startTime) : null;
   }, name);
 }
+
+// Runs a test: `body(browser, figures)` with a launched browser; an
+// exception counts as a failed check; then prints the figures the test
+// pushed ("figure: ..."), closes the browser and exits with the verdict.
+export async function runTest(body) {
+  const figures = [];
+  const browser = await launch();
+  try {
+    await body(browser, figures);
+  } catch (e) {
+    check(`the test ran to its end: ${e.message}`, false);
+  } finally {
+    for (const f of figures) console.log(`figure: ${f}`);
+    await close(browser);
+  }
+  done();
+}

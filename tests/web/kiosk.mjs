@@ -7,16 +7,14 @@
 // out by itself after warning; an unknown card is told so. Large targets,
 // no hover styles, axe clean, at most 150 KB.
 
-import { launch, close, openPage, shot, accessible, check, done, waitFor, text, mark } from './harness.mjs';
+import { runTest, openPage, shot, accessible, check, waitFor, text, mark } from './harness.mjs';
 import { env, origin, submit, heldTitles, printed, fileName, srctl } from './common.mjs';
 
 const PANEL = { width: 800, height: 480 };
 const KB = 1024;
 const IDLE_S = 20;
-const figures = [];
 
-const browser = await launch();
-try {
+await runTest(async (browser, figures) => {
   const added = JSON.parse(srctl('reader', 'add', '--device', 'printer1', '--name', 'Panel of printer1', '--json'));
   const { page, net, context } = await openPage(browser, origin, { viewport: PANEL, throttle: 6 });
   await page.goto(`${origin}/panel/printer1?idle=${IDLE_S}`);
@@ -98,10 +96,4 @@ try {
   await shot(page, 'kiosk-1024-swipe');
   check('1024x600: nothing needs sideways scrolling', await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
   await context.close();
-} catch (e) {
-  check(`the test ran to its end: ${e.message}`, false);
-} finally {
-  for (const f of figures) console.log(`figure: ${f}`);
-  await close(browser);
-}
-done();
+});

@@ -2,11 +2,10 @@
 // printer's address: it says what to do, with the page's security
 // headers, light, accessible, and nothing fetched from elsewhere.
 
-import { launch, close, openPage, shot, accessible, check, done } from './harness.mjs';
+import { runTest, openPage, shot, accessible, check } from './harness.mjs';
 import { origin } from './common.mjs';
 
-const browser = await launch();
-try {
+await runTest(async (browser, figures) => {
   const { page, net } = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
   const res = await page.goto(`${origin}/`);
   await page.waitForLoadState('networkidle');
@@ -27,10 +26,5 @@ try {
   check('the CSP blocks inline script', !inlineRan);
   await shot(page, 'landing');
   await accessible(page, 'the landing page');
-  console.log(`figure: landing page ${(net.bytes / 1024).toFixed(1)} KB in ${net.requests.length} requests`);
-} catch (e) {
-  check(`the test ran to its end: ${e.message}`, false);
-} finally {
-  await close(browser);
-}
-done();
+  figures.push(`landing page ${(net.bytes / 1024).toFixed(1)} KB in ${net.requests.length} requests`);
+});

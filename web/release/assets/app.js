@@ -8,8 +8,6 @@ import { S } from './strings.js';
 import { h, show } from './dom.js';
 import * as api from './api.js';
 import { loginView, finishOidc } from './login.js';
-import { jobsView } from './jobs.js';
-import { kioskStart } from './kiosk.js';
 import { errorText } from './errors.js';
 
 const main = document.getElementById('app');
@@ -53,7 +51,7 @@ function makeContext(r) {
     },
     loggedIn(session) {
       api.setSession(session);
-      jobsView(ctx);
+      return showJobs(ctx);
     },
     // back to logging in; `text` says why (null: keep the current message)
     loggedOut(text) {
@@ -78,6 +76,13 @@ async function loadDevice(ctx) {
     if (e.code === 'unknown_device') ctx.say(S.errors.unknown_device, 'error');
     else if (e.status !== 404) ctx.say(errorText(e), 'error');
   }
+}
+
+// The job list and the kiosk are loaded when wanted: the first screen of
+// a slow panel waits for no script it does not show.
+async function showJobs(ctx) {
+  const { jobsView } = await import('./jobs.js');
+  return jobsView(ctx);
 }
 
 function landing() {
@@ -112,18 +117,19 @@ async function start() {
   // panel shows something to use at once
   const info = loadDevice(ctx);
   if (ctx.kiosk) {
-    await info;
+    const [{ kioskStart }] = await Promise.all([import('./kiosk.js'), info]);
     ctx.heading();
     return kioskStart(ctx);
   }
   const s = api.currentSession();
   if (s && s.device === ctx.device) {
-    jobsView(ctx);
+    showJobs(ctx);
     await info;
     ctx.heading();
     return;
   }
   ctx.showLogin();
+  import('./jobs.js'); // fetched and compiled while the user types
   await info;
   ctx.heading();
   // the ways to log in depend on it (single sign-on, rotating codes only)

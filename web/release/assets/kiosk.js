@@ -20,6 +20,7 @@ function seconds(params, name, def, min, max) {
 }
 
 export function kioskStart(ctx) {
+  import('./jobs.js'); // ready before the first swipe
   const params = new URLSearchParams(location.search);
   const idleS = seconds(params, 'idle', 60, 10, 3600);
   const afterPrintS = seconds(params, 'print_all_logout', 5, 0, 60);
