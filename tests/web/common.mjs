@@ -56,3 +56,9 @@ export function hold(on) {
 export function fileName(title) {
   return title.replace(/[^A-Za-z0-9]/g, '_');
 }
+
+// Whether the cloud sees the workstation NAME online.
+export function scoutOnline(name) {
+  const s = JSON.parse(srctl('scout', 'list', '--json')).scouts.find((x) => x.name === name);
+  return !!(s && s.online);
+}

@@ -10,7 +10,11 @@ set -u
 test=$1 bin=$2 plugins=$3 src=$4 out=$5
 source "$src/tests/support/stack_test.sh" "web-$test"
 source "$src/tests/support/slapd.sh"
-cleanup_more() { [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null; }
+cleanup_more() {
+  # a test may have stopped bob's workstation (SIGSTOP) to take it offline
+  [ -n "${pid_bobpc:-}" ] && kill -CONT "$pid_bobpc" 2>/dev/null
+  [ -n "${slapd_pid:-}" ] && kill "$slapd_pid" 2>/dev/null && wait "$slapd_pid" 2>/dev/null
+}
 if [ ! -e "$src/tests/web/node_modules/playwright-core/package.json" ]; then
   echo "tests/web has no node_modules: run scripts/deps.sh (npm ci there)"
   exit 1
@@ -56,7 +60,7 @@ passcode=$("$bin/sr-print-scout" passcode --config "$tmp/workstation/scout.yaml"
 [ -n "$passcode" ] || { echo "no passcode"; exit 1; }
 
 export SR_BIN=$bin SR_SRC=$src SR_TMP=$tmp SR_WEB_OUT=$out PANEL_URL=$panel_url \
-  QUEUE_ALICE=$queue_workstation QUEUE_BOB=$queue_bobpc SPOOL_DIR=$spool_dir \
+  QUEUE_ALICE=$queue_workstation QUEUE_BOB=$queue_bobpc PID_BOB=$pid_bobpc SPOOL_DIR=$spool_dir \
   PRINT_HOLD=$spool_dir/../print-hold PASSCODE=$passcode DEMO_CARD=$demo_card DEMO_PIN=$demo_pin \
   DEMO_EMAIL=$demo_email SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$token_file
 node "$src/tests/web/$test.mjs"

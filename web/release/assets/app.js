@@ -81,8 +81,10 @@ async function loadDevice(ctx) {
 // The job list and the kiosk are loaded when wanted: the first screen of
 // a slow panel waits for no script it does not show.
 async function showJobs(ctx) {
+  const first = api.call('GET', '/jobs'); // asked while the module loads
+  first.catch(() => {}); // answered in jobsView
   const { jobsView } = await import('./jobs.js');
-  return jobsView(ctx);
+  return jobsView(ctx, first);
 }
 
 function landing() {

@@ -24,7 +24,8 @@ function stateText(job) {
   return job.reason ? S.stateWithReason(name, job.reason) : name;
 }
 
-export function jobsView(ctx) {
+// `first`: the answer of GET /jobs if the caller already asked for it.
+export function jobsView(ctx, first) {
   const session = api.currentSession();
   const rows = new Map(); // job id -> {job, el, state, print, del, check}
   const tracked = new Set(); // job ids whose release is followed
@@ -120,9 +121,9 @@ export function jobsView(ctx) {
     paint(r);
   }
 
-  async function load() {
+  async function load(answer) {
     try {
-      const { jobs } = await api.call('GET', '/jobs');
+      const { jobs } = await (answer || api.call('GET', '/jobs'));
       loaded = true;
       const ids = new Set(jobs.map((j) => j.id));
       for (const [id, r] of rows) if (!ids.has(id) && !tracked.has(id) && !FINAL.has(r.job.state)) { r.el.remove(); rows.delete(id); }
@@ -252,7 +253,7 @@ export function jobsView(ctx) {
 
   ctx.logOut = logOut;
   ctx.stopJobs = stop;
-  refresher = setInterval(load, REFRESH_MS);
+  refresher = setInterval(() => load(), REFRESH_MS);
   updateButtons();
-  return load();
+  return load(first);
 }
