@@ -8,6 +8,7 @@
 // no hover styles, axe clean, at most 150 KB.
 
 import { runTest, openPage, shot, accessible, check, waitFor, text, mark } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
 import { env, origin, submit, heldTitles, printed, fileName, srctl } from './common.mjs';
 
 const PANEL = { width: 800, height: 480 };
@@ -91,9 +92,63 @@ await runTest(async (browser, figures) => {
   check('no request of the page went to another origin', net.foreign.length === 0, net.foreign);
   check('no console error, CSP violation or script error', net.problems.length === 0, net.problems);
 
-  // 7. the 1024x600 panel
+  // 7. the unknown card is bound by the next login in another way
+  await page.getByRole('button', { name: 'Email and PIN' }).click();
+  await page.getByLabel('Email', { exact: true }).fill(env.DEMO_EMAIL);
+  for (const d of env.DEMO_PIN) await page.getByRole('group', { name: 'PIN pad' }).getByRole('button', { name: d, exact: true }).click();
+  await page.getByRole('button', { name: 'Log in' }).click();
+  check('the next login registers the card', await waitFor(async () => (await text(page, '.messages')).includes('Your card is now registered')));
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Swipe your card' }).waitFor();
+  await page.keyboard.type('99999999', { delay: 15 });
+  await page.keyboard.press('Enter');
+  check('from then on that card logs alice in', await waitFor(async () => (await text(page, '.userbar')).includes('Alice Demo')));
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  // 8. the 1024x600 panel
+  await page.getByRole('heading', { name: 'Swipe your card' }).waitFor();
   await page.setViewportSize({ width: 1024, height: 600 });
   await shot(page, 'kiosk-1024-swipe');
   check('1024x600: nothing needs sideways scrolling', await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
   await context.close();
+
+  // 9. the rotating code, against the contract of the kiosk routes (issue
+  // 13's codes slice serves them; here the browser answers for the site
+  // service with their documented shapes): the QR code shows, decodes to
+  // its URL, and a new one replaces it before it runs out
+  const k = await openPage(browser, origin, { viewport: PANEL });
+  let codes = 0;
+  await k.context.addInitScript((c) => localStorage.setItem('sr.panel.credential.printer1', c), cred);
+  await k.page.route('**/api/v1/panel/devices/printer1', (r) => r.fulfill({ json: { id: 'printer1', name: 'Demo Printer', location: '2nd floor', release_codes: 'both', oidc: false } }));
+  await k.page.route('**/api/v1/panel/kiosk/code', (r) => {
+    codes += 1;
+    check('the kiosk asks for its code with its credential', r.request().headers().authorization === `Bearer ${cred}`);
+    const url = `${origin}/r/printer1/${1767225600 + codes}.AbCdEfGhIjKlMnOpQrStUv`;
+    const svg = execFileSync('qrencode', ['-t', 'SVG', '--svg-path', '-o', '-', url], { encoding: 'utf8' });
+    return r.fulfill({ json: { device: 'printer1', code: 'x', url, expires_at: '2026-01-01T00:00:00Z', expires_in: 11, svg } });
+  });
+  await k.page.goto(`${origin}/panel/printer1`);
+  const img = k.page.getByRole('img', { name: /QR code/ });
+  await img.waitFor();
+  check('the heading names the printer and where it is', (await text(k.page, 'header')).includes('Demo Printer') && (await text(k.page, 'header')).includes('2nd floor'));
+  const qrPng = await shot(k.page, 'kiosk-8-rotating-code');
+  let decoded = '';
+  try {
+    decoded = execFileSync('zbarimg', ['-q', '--raw', qrPng], { encoding: 'utf8' }).trim();
+  } catch {
+    decoded = '(zbarimg found no code on the screen)';
+  }
+  check('the QR code on the screen decodes to the release URL with its code', decoded === `${origin}/r/printer1/1767225601.AbCdEfGhIjKlMnOpQrStUv`, decoded);
+  await accessible(k.page, 'the kiosk login screen with its QR code');
+  check('a new code comes before this one runs out', await waitFor(() => codes >= 2, 15000), codes);
+  await k.context.close();
+
+  // a tenant with rotating codes only: a static address does not log in
+  const r = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
+  await r.page.route('**/api/v1/panel/devices/printer1', (x) => x.fulfill({ json: { id: 'printer1', name: 'Demo Printer', location: null, release_codes: 'rotating', oidc: false } }));
+  await r.page.goto(`${origin}/r/printer1`);
+  check('rotating codes only: the static address asks to scan the code on the screen, no login form',
+    await waitFor(async () => (await text(r.page, '.view')).includes('Scan the code shown on the printer') && (await r.page.getByRole('button', { name: 'Log in' }).count()) === 0));
+  await shot(r.page, 'phone-rotating-only');
+  await r.context.close();
 });
