@@ -1,15 +1,14 @@
 // Every text the release page shows, in one place so that it can be
 // translated: replace this file (same keys) with another language's.
-// Functions take what the text needs to say.
+// Functions take what the text needs to say. (index.html's one sentence
+// for browsers without JavaScript is the only text outside this file.)
 
 export const S = {
   appTitle: 'Print release',
   landingHeading: 'Release your print jobs',
   landingText: 'Scan the QR code on a printer with your phone, or open the address shown on it, to release your print jobs there.',
-  noScript: 'This page needs JavaScript.',
   printerHeading: (name) => `Print at ${name}`,
   printerLocation: (where) => `Location: ${where}`,
-  loading: 'Loading…',
 
   // logging in
   loginHeading: 'Log in',
@@ -37,9 +36,7 @@ export const S = {
   orScan: 'Or scan this code with your phone',
   qrAlt: (name) => `QR code to release your jobs at ${name} from your phone`,
   codeExpiresIn: (s) => `New code in ${s} s`,
-  enterPin: 'Enter your PIN',
   pinPad: 'PIN pad',
-  pinDigits: (n) => `${n} digits entered`,
   clear: 'Clear',
   backspace: 'Delete last digit',
   ok: 'OK',
@@ -61,7 +58,6 @@ export const S = {
   logOut: 'Log out',
   loggedOut: 'You have logged out.',
   noJobs: 'No print jobs are waiting for you.',
-  refresh: 'Refresh',
   printAll: (n) => `Print all (${n})`,
   printSelected: (n) => `Print selected (${n})`,
   print: 'Print',
