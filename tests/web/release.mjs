@@ -13,6 +13,7 @@ import { runTest, openPage, resetNet, shot, accessible, check, waitFor, text, ma
 import { env, origin, submit, heldTitles, printed, hold, fileName, cloudJobs, scoutOnline } from './common.mjs';
 
 const PHONE = { width: 390, height: 844 };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const KB = 1024;
 // the page's own marks count from the moment it was opened (the browser's
 // navigation start), and are taken after the next painted frame
@@ -37,11 +38,16 @@ await runTest(async (browser, figures) => {
   check('the page transferred at most 150 KB', net.bytes <= 150 * KB, net.bytes);
   // opened again, as a phone or panel whose browser is running opens it
   // (the files revalidated, the scripts run anew): usable within 1 s
-  await page.goto(`${origin}/r/printer1`);
-  await page.getByRole('button', { name: 'Log in' }).waitFor();
-  const loginAgain = await waitFor(() => mark(page, 'login'));
-  figures.push(`release page, phone, CPU 6x slower, opened again: login form usable ${loginAgain} ms`);
-  check('the login form is usable within 1 s of opening (CPU 6x slower)', loginAgain <= 1000, loginAgain);
+  // (the median of three opens)
+  const again = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${origin}/r/printer1`);
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    again.push(await waitFor(() => mark(page, 'login')));
+  }
+  const loginAgain = median(again);
+  figures.push(`release page, phone, CPU 6x slower, opened again: login form usable ${loginAgain} ms (median of ${again.join(', ')})`);
+  check('the login form is usable within 1 s of opening (CPU 6x slower)', loginAgain <= 1000, again);
   check('the heading names the printer', (await text(page, 'h1')).includes('printer1'), await text(page, 'h1'));
   await shot(page, 'phone-1-login');
   await accessible(page, 'the login form (phone)');
@@ -84,14 +90,25 @@ await runTest(async (browser, figures) => {
   check('the token is in no URL, cookie or localStorage', !store.url.includes(token) && !store.local.includes(token) &&
     (await context.cookies()).length === 0 && !net.requests.some((u) => u.includes(token)));
 
-  // reopening the page with the session: the job list within 1 s
+  // reopening the page with the session: the job list within 1 s (the
+  // median of three opens: the machine running the tests is shared)
   resetNet(net);
-  await page.goto(`${origin}/r/printer1`);
-  await page.locator('li.job').nth(3).waitFor();
-  await page.getByRole('button', { name: /^Print all/ }).waitFor();
-  const reopened = await waitFor(() => mark(page, 'jobs'));
-  figures.push(`release page, phone, CPU 6x slower: job list usable ${reopened} ms after opening the page (logged in)`);
-  check('the job list is usable within 1 s of opening the page (CPU 6x slower)', reopened <= 1000, reopened);
+  const opens = [];
+  let timings = '';
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${origin}/r/printer1`);
+    await page.locator('li.job').nth(3).waitFor();
+    await page.getByRole('button', { name: /^Print all/ }).waitFor();
+    opens.push(await waitFor(() => mark(page, 'jobs')));
+    timings += (i ? '; ' : '') + await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0];
+      const jobs = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/v1/panel/jobs'));
+      return `scripts run ${Math.round(n.domContentLoadedEventEnd)} ms` + (jobs ? `, GET /jobs ${Math.round(jobs.startTime)}-${Math.round(jobs.responseEnd)} ms` : '');
+    });
+  }
+  const reopened = median(opens);
+  figures.push(`release page, phone, CPU 6x slower: job list usable ${reopened} ms (median of ${opens.join(', ')}) after opening the page (logged in; ${timings})`);
+  check('the job list is usable within 1 s of opening the page (CPU 6x slower)', reopened <= 1000, opens);
   await page.evaluate(() => { window.notReloaded = true; });
 
   // 3. release one job with settings; its state follows without a reload

@@ -78,8 +78,9 @@ async function loadDevice(ctx) {
   }
 }
 
-// The job list and the kiosk are loaded when wanted: the first screen of
-// a slow panel waits for no script it does not show.
+// The job list's module runs when wanted (index.html preloads it, so it
+// is fetched beside the rest), the kiosk's only in the kiosk: the first
+// screen of a slow panel runs no script it does not show.
 async function showJobs(ctx) {
   const first = api.call('GET', '/jobs'); // asked while the module loads
   first.catch(() => {}); // answered in jobsView

@@ -93,7 +93,8 @@ export function jobsView(ctx, first) {
     r.el = h('li', { class: 'job', 'data-job': job.id },
       h('div', { class: 'jobmain' },
         h('div', { class: 'jobtitle' }, r.check, h('label', { for: checkId }, title)),
-        h('p', { class: 'meta' }, meta.join(' · ')), r.state),
+        // each item whole on its line ("One-sided" never split at its hyphen)
+        h('p', { class: 'meta' }, meta.flatMap((m, i) => (i ? [' · ', h('span', {}, m)] : [h('span', {}, m)]))), r.state),
       r.buttons);
     return r;
   }
