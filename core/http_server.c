@@ -68,6 +68,10 @@ typedef struct transaction {
   size_t reply_len;
   int status, retry_after;
   char allow[64]; /* a 405's Allow, "" for ALLOWED_METHODS */
+  /* a page's headers (sr_http_response): static strings, or NULL */
+  const char *content_type, *cache_control;
+  const char *const *headers;
+  char etag[48];
   /* a spooled body (sr_http_options.spooled) goes to spool_fd, not memory */
   bool spooling;
   int spool_fd;         /* -1 once the handler took it */
@@ -141,6 +145,10 @@ static const char *request_method(struct lws *wsi) {
 
 /* Keeps the JSON text (or the file) of `resp` for the writeable callback. */
 static void transaction_answer(struct lws *wsi, transaction *t, sr_http_response *resp) {
+  t->content_type = resp->content_type;
+  t->cache_control = resp->cache_control;
+  t->headers = resp->headers;
+  snprintf(t->etag, sizeof t->etag, "%s", resp->etag);
   if (resp->has_file) {
     t->file_reply = true;
     t->reply_fd = resp->file;
@@ -261,9 +269,11 @@ static unsigned char *peer_certificate_der(struct lws *wsi, const char *cn, size
 }
 
 static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
-  char auth[1024] = "", cn[256], remote[64] = "";
+  char auth[1024] = "", cn[256], remote[64] = "", etag[64] = "";
   if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
     auth[0] = '\0';
+  if (lws_hdr_copy(wsi, etag, sizeof etag, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+    etag[0] = '\0';
   peer_common_name(wsi, cn, sizeof cn);
   size_t der_len = 0;
   unsigned char *der = peer_certificate_der(wsi, cn, &der_len);
@@ -277,6 +287,7 @@ static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
                          .peer_cert_der = der,
                          .peer_cert_der_len = der_len,
                          .remote = remote,
+                         .if_none_match = etag,
                          .body = t->body ? t->body : "",
                          .body_len = t->body_len,
                          .body_file = t->spooling ? t->spool_fd : -1};
@@ -527,11 +538,22 @@ static int on_writeable(struct lws *wsi, transaction *t) {
       return more < 0 ? -1 : 0;
     return transaction_done(wsi, t);
   }
-  unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
+  unsigned char headers[LWS_PRE + 2048], *start = headers + LWS_PRE, *p = start,
                                          *end = headers + sizeof headers - 1;
-  if (lws_add_http_common_headers(wsi, (unsigned)t->status,
-                                  t->file_reply ? "application/octet-stream" : "application/json",
+  const char *type = t->content_type ? t->content_type
+                     : t->file_reply ? "application/octet-stream"
+                                     : "application/json";
+  if (lws_add_http_common_headers(wsi, (unsigned)t->status, type,
                                   t->file_reply ? t->reply_file_left : t->reply_len, &p, end))
+    return -1;
+  for (size_t i = 0; t->headers && t->headers[i] && t->headers[i + 1]; i += 2)
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)t->headers[i],
+                                    (const unsigned char *)t->headers[i + 1],
+                                    (int)strlen(t->headers[i + 1]), &p, end))
+      return -1;
+  if (t->etag[0] && lws_add_http_header_by_name(
+                        wsi, (const unsigned char *)"etag:", (const unsigned char *)t->etag,
+                        (int)strlen(t->etag), &p, end))
     return -1;
   const char *allow = t->allow[0] ? t->allow : ALLOWED_METHODS;
   if (t->status == 405 && lws_add_http_header_by_name(
@@ -548,8 +570,9 @@ static int on_writeable(struct lws *wsi, transaction *t) {
             wsi, (const unsigned char *)"retry-after:", (const unsigned char *)value, n, &p, end))
       return -1;
   }
+  const char *cache = t->cache_control ? t->cache_control : "no-store";
   if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                  (const unsigned char *)"no-store", 8, &p, end) ||
+                                  (const unsigned char *)cache, (int)strlen(cache), &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   if (t->file_reply) {

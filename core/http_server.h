@@ -29,9 +29,10 @@ typedef struct sr_http_request {
   const char *peer_cn;                /* the verified client certificate's CN, or NULL */
   const unsigned char *peer_cert_der; /* that certificate (DER), for issuer checks */
   size_t peer_cert_der_len;
-  const char *remote; /* the peer's address, for logs */
-  const char *body;   /* NUL-terminated; "" if none (and for a spooled body) */
-  size_t body_len;    /* also a spooled body's length */
+  const char *remote;        /* the peer's address, for logs */
+  const char *if_none_match; /* the If-None-Match header (a cached copy's ETag), "" if none */
+  const char *body;          /* NUL-terminated; "" if none (and for a spooled body) */
+  size_t body_len;           /* also a spooled body's length */
   /* A spooled body (sr_http_options.spooled): an unlinked file holding it,
    * positioned at 0; -1 otherwise. The server closes it when the handler
    * returns unless the handler took it (sr_http_take_body_file). */
@@ -51,6 +52,15 @@ typedef struct sr_http_response {
   bool has_file;
   int file;
   size_t file_len;
+  /* Pages and their assets (web_files.c): the body's Content-Type (NULL:
+   * application/json, or application/octet-stream for a file), its
+   * Cache-Control (NULL: no-store), an ETag ("" for none) and more
+   * headers: NULL or {"name:", "value", ..., NULL}. The strings must live
+   * as long as the server (static text): only the pointers are kept. */
+  const char *content_type;
+  const char *cache_control;
+  char etag[48];
+  const char *const *headers;
 } sr_http_response;
 
 /* Fills *resp. Called on the loop's thread; the request's strings live
@@ -114,7 +124,7 @@ void sr_http_finish(sr_http_exchange *x, sr_http_response *resp);
 int sr_http_take_body_file(const sr_http_request *req);
 
 /* Answers `status` with the `len` bytes of `fd` from its current offset as
- * application/octet-stream; the server takes `fd` (closes it, also if
+ * application/octet-stream (or resp->content_type); the server takes `fd` (closes it, also if
  * the client has gone), and sends it piece by piece as the client reads,
  * each piece within body_timeout_s. */
 void sr_http_reply_file(sr_http_response *resp, int status, int fd, size_t len);

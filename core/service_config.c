@@ -80,7 +80,11 @@ LISTEN_SCHEMA(panel_schema, "panel", "9443",
                .type = SR_FIELD_STRING,
                .offset = F(sr_listen_config, public_url),
                .help = "the release page's base URL as phones reach it, https://HOST[:PORT][/PATH] "
-                       "(in labels' and rotating QR codes; default https://ADDRESS:PORT)"});
+                       "(in labels' and rotating QR codes; default https://ADDRESS:PORT)"},
+              {.key = "web_root",
+               .type = SR_FIELD_PATH,
+               .offset = F(sr_listen_config, web_root),
+               .help = "the release page's files (web/release); unset: the installed copy"});
 
 #define ALIM(field) F(sr_api_limits_config, field)
 static const sr_schema api_limits_schema = {

@@ -32,6 +32,9 @@ typedef struct sr_listen_config {
   /* the site's panel only: the release page's base URL as people reach it
    * (labels' and rotating QR codes), or NULL: https://ADDRESS:PORT */
   const char *public_url;
+  /* site service's panel only: the release page's files, or NULL for the
+   * installed copy (services/device-scout/web_files.h) */
+  const char *web_root;
 } sr_listen_config;
 
 /* Slow and idle clients of a REST API (core/http_server.h). */

@@ -10,7 +10,7 @@
 #   scripts/deps.sh          all that, plus what only the tests need (the
 #                            default: scripts/test.sh): slapd, the
 #                            fuzzer's clang, CUPS for cups_client and the benchmark, Python
-#                            modules, and the npm packages of tests/oidc and tests/s3 (on
+#                            modules, and the npm packages of tests/oidc, tests/s3 and tests/web (on
 #                            the machine's Node.js 20.19 or later with npm).
 set -euo pipefail
 case "${1:-}" in
@@ -41,6 +41,8 @@ test_packages=(
   # QR codes decoded by a decoder that is not our encoder (test_qr, the label sheets);
   # device_labels rasterises the sheets first (PDF: pdftoppm, pdfinfo; SVG: rsvg-convert)
   zbar-tools poppler-utils librsvg2-bin
+  # the browser tests of the release page (tests/web): driven by playwright-core
+  chromium
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev
 )
@@ -72,11 +74,13 @@ $tests || exit 0
 # Test peers that run on the machine's Node.js (not Debian's package: the
 # machine's own is newer and comes with npm): the OpenID Connect provider of
 # the device flow tests (tests/oidc) and the S3-compatible server of the s3
-# storage plugin's test (tests/s3). Each directory's npm packages come from
+# storage plugin's test (tests/s3), and playwright-core and axe-core of
+# the browser tests (tests/web: they drive Debian's chromium, never a
+# downloaded browser). Each directory's npm packages come from
 # its package-lock.json. npm writes node_modules/.package-lock.json when an
 # install completes: missing or older than the lock file means install (again).
 root=$(cd "$(dirname "$0")/.." && pwd)
-for dir in "$root/tests/oidc" "$root/tests/s3"; do
+for dir in "$root/tests/oidc" "$root/tests/s3" "$root/tests/web"; do
   name=tests/${dir##*/}
   if [ -e "$dir/node_modules/.package-lock.json" ] &&
      [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

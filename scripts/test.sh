@@ -15,7 +15,10 @@
 #                   their by-design wait for a held job; they share the two
 #                   cores with the rest; the race a short answer of theirs once
 #                   showed under ASan, issue 9, is the TSan pass's to find now,
-#                   and the queue's code runs sanitised in every IPP test);
+#                   and the queue's code runs sanitised in every IPP test)
+#                   and the browser tests (label `browser`: chromium drives
+#                   the release page; its time is the browser's, and the
+#                   services it reaches run sanitised in the other tests);
 #   3. build-fuzz/  clang, SR_FUZZ=ON: each libFuzzer harness of tests/fuzz
 #                   runs for a few seconds over a copy of its seed corpus
 #                   (tests/fuzz/corpus/NAME; the repository is not written).
@@ -50,7 +53,7 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # halt_on_error: the first finding fails the test; detect_leaks: leaks fail too
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'main_job|conformance'
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'main_job|conformance|browser'
 
 # the fuzz pass: about 6 s per harness, 11 harnesses, under 90 s in all
 echo "== configure and build: build-fuzz (clang, SR_FUZZ=ON)"

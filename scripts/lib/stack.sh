@@ -381,7 +381,7 @@ stack_site() {
 service: device-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
 plugins: {paths: [$stack_plugins]}
-panel: {address: 127.0.0.1, port: ${site_port:-0}${STACK_SITE_PUBLIC_URL:+, public_url: '$STACK_SITE_PUBLIC_URL'}}
+panel: {address: 127.0.0.1, port: ${site_port:-0}${STACK_SITE_PUBLIC_URL:+, public_url: '$STACK_SITE_PUBLIC_URL'}${STACK_WEB_ROOT:+, web_root: $STACK_WEB_ROOT}}
 tls: {cert: ../pki/server.crt, key: ../pki/server.key}
 tenant: $tenant
 cloud_url: $cloud_url

@@ -32,6 +32,7 @@
 #include "service_plugins.h"
 #include "site_key.h"
 #include "sr/abi.h"
+#include "web_files.h"
 
 #define MAX_IDPS 8
 #define MAX_DRIVERS 16
@@ -48,6 +49,7 @@ typedef struct site {
   size_t n_idps;
   sr_site_key *key;
   panel panel;
+  web_files web; /* the release page, on the panel API's listener */
   sr_http_server *http;
   sr_worker_pool *pool;
   heartbeat heartbeat;                  /* tells the cloud this site is running */
@@ -125,6 +127,15 @@ static bool start_signer(site *s) {
     return false;
   }
   return true;
+}
+
+/* The panel listener: the API under /api/, the release page elsewhere. */
+static void site_http(void *ctx, const sr_http_request *req, sr_http_response *resp) {
+  site *s = ctx;
+  if (web_files_path(req->path))
+    web_files_handle(&s->web, req, resp);
+  else
+    panel_handle(&s->panel, req, resp);
 }
 
 /* Printer monitoring and the health report, both through the panel's
@@ -212,6 +223,13 @@ static bool start(site *s) {
                      .pin_length = (int)c->identity.pin_length};
   if (!s->panel.cloud || sr_cloud_client_use_loop(s->panel.cloud, sr_loop_default()) != SR_OK)
     return false;
+  char web_root[PATH_MAX] = "";
+  if (c->panel.web_root)
+    sr_config_path(s->doc, c->panel.web_root, web_root, sizeof web_root);
+  if (!web_files_init(&s->web, web_root, err, sizeof err)) {
+    fprintf(stderr, "sr-device-scout: %s\n", err);
+    return false;
+  }
   sr_config_path(s->doc, c->tls.cert, cert, sizeof cert);
   sr_config_path(s->doc, c->tls.key, key, sizeof key);
   sr_http_options ho = {.address = c->panel.address,
@@ -226,8 +244,8 @@ static bool start(site *s) {
                         .max_connections = (int)c->api_limits.max_connections,
                         .max_connections_per_address =
                             (int)c->api_limits.max_connections_per_address};
-  if (sr_http_server_start(sr_loop_default(), &ho, panel_handle, &s->panel, &s->http, err,
-                           sizeof err) != SR_OK) {
+  if (sr_http_server_start(sr_loop_default(), &ho, site_http, s, &s->http, err, sizeof err) !=
+      SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }

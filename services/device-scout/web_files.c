@@ -1,0 +1,169 @@
+#include "web_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Sent with every page, asset and error of the page's paths. The script
+ * and styles come only from our own files (no inline script: a value a
+ * user typed can never run), images also as data: URLs (the kiosk's QR
+ * code is an SVG the API hands over); no other site is ever contacted,
+ * and no other site may frame the page (clickjacking a "print all"). */
+static const char *const security_headers[] = {
+    "content-security-policy:",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options:",
+    "nosniff",
+    "referrer-policy:",
+    "no-referrer",
+    "x-frame-options:",
+    "DENY",
+    "cross-origin-opener-policy:",
+    "same-origin",
+    NULL};
+
+/* Pages and assets change with a release of the software: a browser asks
+ * again each time (a 304 is a few bytes) rather than run a stale script
+ * against a newer API. */
+#define CACHE_REVALIDATE "no-cache"
+
+static const struct {
+  const char *suffix, *type;
+} content_types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".json", "application/json"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+static const char *content_type_of(const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < sizeof content_types / sizeof *content_types; i++) {
+    size_t n = strlen(content_types[i].suffix);
+    if (len > n && strcmp(name + len - n, content_types[i].suffix) == 0)
+      return content_types[i].type;
+  }
+  return NULL;
+}
+
+static bool has_index(const char *dir) {
+  char path[PATH_MAX];
+  struct stat st;
+  return snprintf(path, sizeof path, "%s/index.html", dir) < (int)sizeof path &&
+         stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool web_files_init(web_files *w, const char *configured, char *err, size_t err_size) {
+  const char *candidates[] = {configured, SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR};
+  size_t from = configured && configured[0] ? 0 : 1, to = from ? 3 : 1;
+  for (size_t i = from; i < to; i++) {
+    if (has_index(candidates[i]) && realpath(candidates[i], w->root))
+      return true;
+  }
+  snprintf(err, err_size,
+           configured && configured[0]
+               ? "panel.web_root %s has no index.html; point it at the release page's files "
+                 "(web/release of the sources)"
+               : "no release page files in %s or %s; set panel.web_root",
+           configured && configured[0] ? configured : SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR);
+  return false;
+}
+
+bool web_files_path(const char *path) { return strncmp(path, "/api/", 5) != 0; }
+
+/* One path segment of a device id, a rotating code or an asset name:
+ * letters, digits, '-', '_' and '.', not starting with '.' (so neither
+ * ".." nor a dot file), 1 to 200 characters. */
+static bool plain_segment(const char *s, size_t len) {
+  if (len == 0 || len > 200 || s[0] == '.')
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+/* How many plain segments follow `prefix` in `path` (-1: a bad one, or
+ * not under prefix). "/r/a/b" under "/r/" is 2. */
+static int segments_after(const char *path, const char *prefix) {
+  size_t n = strlen(prefix);
+  if (strncmp(path, prefix, n) != 0)
+    return -1;
+  int count = 0;
+  for (const char *s = path + n;;) {
+    const char *slash = strchr(s, '/');
+    size_t len = slash ? (size_t)(slash - s) : strlen(s);
+    if (!plain_segment(s, len))
+      return -1;
+    count++;
+    if (!slash)
+      return count;
+    s = slash + 1;
+  }
+}
+
+/* The file (relative to the root) a path names, or NULL. */
+static const char *file_for(const char *path, char *buf, size_t size) {
+  int n;
+  if (strcmp(path, "/") == 0 || strcmp(path, "/oidc/callback") == 0 ||
+      ((n = segments_after(path, "/r/")) == 1 || n == 2) || segments_after(path, "/panel/") == 1)
+    return "index.html";
+  if (segments_after(path, "/assets/") == 1 && content_type_of(path) &&
+      snprintf(buf, size, "assets/%s", path + strlen("/assets/")) < (int)size)
+    return buf;
+  return NULL;
+}
+
+static void not_found(sr_http_response *resp, const char *path) {
+  sr_http_reply_error(resp, 404, "not_found", "no such page: %.200s", path);
+  resp->headers = security_headers;
+}
+
+void web_files_handle(const web_files *w, const sr_http_request *req, sr_http_response *resp) {
+  if (strcmp(req->method, "GET") != 0) {
+    snprintf(resp->allow, sizeof resp->allow, "GET");
+    sr_http_reply_error(resp, 405, "method_not_allowed", "pages are read with GET only");
+    resp->headers = security_headers;
+    return;
+  }
+  char buf[256], full[PATH_MAX + 256];
+  const char *rel = file_for(req->path, buf, sizeof buf);
+  if (!rel) {
+    not_found(resp, req->path);
+    return;
+  }
+  snprintf(full, sizeof full, "%s/%s", w->root, rel);
+  /* no symbolic link out of the root either */
+  int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0)
+      close(fd);
+    not_found(resp, req->path);
+    return;
+  }
+  /* size and modification time: a new file is a new tag */
+  snprintf(resp->etag, sizeof resp->etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
+           (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+               (unsigned long long)st.st_mtim.tv_nsec);
+  resp->headers = security_headers;
+  resp->cache_control = CACHE_REVALIDATE;
+  resp->content_type = content_type_of(rel);
+  if (req->if_none_match && strcmp(req->if_none_match, resp->etag) == 0) {
+    close(fd);
+    resp->status = 304;
+    return;
+  }
+  sr_http_reply_file(resp, 200, fd, (size_t)st.st_size);
+}

@@ -1,0 +1,64 @@
+// What the browser tests do to the stack beside the browser (tests/web/run.sh
+// started it and exported where everything is): submit jobs at a
+// workstation, ask the cloud about them, look at what the printer got.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const env = process.env;
+export const origin = new URL(env.PANEL_URL).origin;
+const docs = join(env.SR_TMP, 'docs');
+mkdirSync(docs, { recursive: true });
+
+export function srctl(...args) {
+  return execFileSync(join(env.SR_BIN, 'srctl'), args, { encoding: 'utf8' });
+}
+
+// A held job titled `title` from the workstation `queue`, whose one-page
+// document says `title` (docs/TITLE.pdf, to compare with the printer's).
+export function submit(queue, title) {
+  const pdf = execFileSync('python3', [join(env.SR_SRC, 'tests/support/make_pdf.py'), `browser test: ${title}`]);
+  const file = join(docs, `${title.replace(/[^A-Za-z0-9]/g, '_')}.pdf`);
+  writeFileSync(file, pdf);
+  execFileSync(join(env.SR_BIN, 'srctl'), ['submit', file, '--queue', queue, '--title', title, '--format', 'application/pdf']);
+  return file;
+}
+
+export function cloudJobs() {
+  return JSON.parse(srctl('jobs', '--json')).jobs;
+}
+
+export function heldTitles() {
+  return cloudJobs().filter((j) => j.state === 'held').map((j) => j.title).sort();
+}
+
+// The documents the printer finished (a .env beside each, written by the
+// stack's print script): [{file, name, env}] by job number; name: the
+// title whose document it is byte-identical to, or 'unknown'.
+export function printed() {
+  const spool = env.SPOOL_DIR;
+  const ours = readdirSync(docs).map((f) => [f, readFileSync(join(docs, f))]);
+  return readdirSync(spool).filter((f) => f.endsWith('.pdf') && existsSync(join(spool, `${f}.env`)))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
+    .map((f) => {
+      const bytes = readFileSync(join(spool, f));
+      const same = ours.find(([, d]) => d.equals(bytes));
+      return { file: f, name: same ? same[0].replace(/\.pdf$/, '') : 'unknown', env: readFileSync(join(spool, `${f}.env`), 'utf8') };
+    });
+}
+
+export function hold(on) {
+  if (on) writeFileSync(env.PRINT_HOLD, '');
+  else execFileSync('rm', ['-f', env.PRINT_HOLD]);
+}
+
+export function fileName(title) {
+  return title.replace(/[^A-Za-z0-9]/g, '_');
+}
+
+// Whether the cloud sees the workstation NAME online.
+export function scoutOnline(name) {
+  const s = JSON.parse(srctl('scout', 'list', '--json')).scouts.find((x) => x.name === name);
+  return !!(s && s.online);
+}

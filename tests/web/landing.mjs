@@ -1,0 +1,30 @@
+// The page at the site service's root, where a person lands without a
+// printer's address: it says what to do, with the page's security
+// headers, light, accessible, and nothing fetched from elsewhere.
+
+import { runTest, openPage, shot, accessible, check } from './harness.mjs';
+import { origin } from './common.mjs';
+
+await runTest(async (browser, figures) => {
+  const { page, net } = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
+  const res = await page.goto(`${origin}/`);
+  await page.waitForLoadState('networkidle');
+  const headers = res.headers();
+  check('the page comes with its Content-Security-Policy (no inline script)',
+    /script-src 'self';/.test(headers['content-security-policy'] || '') && !/unsafe-inline/.test(headers['content-security-policy']));
+  check('it says what the page is for', (await page.locator('h1').innerText()).length > 0);
+  check('at most 150 KB transferred', net.bytes <= 150 * 1024, net.bytes);
+  check('no request to another origin', net.foreign.length === 0, net.foreign);
+  check('no console error, CSP violation or script error', net.problems.length === 0, net.problems);
+  // an inline script slipped into the page would not run
+  const inlineRan = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.inlineRan = true';
+    document.head.append(s);
+    return window.inlineRan === true;
+  });
+  check('the CSP blocks inline script', !inlineRan);
+  await shot(page, 'landing');
+  await accessible(page, 'the landing page');
+  figures.push(`landing page ${(net.bytes / 1024).toFixed(1)} KB in ${net.requests.length} requests`);
+});
