@@ -19,6 +19,8 @@
 # STACK_SITE_MONITOR (a YAML map) sets the site's monitor cadences.
 # STACK_SITE_DRIVERS (a YAML list) replaces the site's device drivers
 # ([{plugin: printer_mib}] by default), e.g. to add ipp_printer or a vendor's.
+# STACK_RELEASE_ACK_TIMEOUT sets the cloud's release_ack_timeout (its
+# default, 5s, unless set; tests that wait it out shorten it).
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
@@ -303,6 +305,8 @@ lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
 YAML
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/cloud.yaml"
+  [ -n "${STACK_RELEASE_ACK_TIMEOUT:-}" ] &&
+    printf 'release_ack_timeout: %s\n' "$STACK_RELEASE_ACK_TIMEOUT" >>"$d/cloud.yaml"
   [ -n "${STACK_CLOUD_SMTP:-}" ] && printf 'smtp: %s\n' "$STACK_CLOUD_SMTP" >>"$d/cloud.yaml"
   # identity providers for registration, if a caller gives some (YAML)
   [ -n "${STACK_CLOUD_IDP:-}" ] && printf '%s\n' "$STACK_CLOUD_IDP" >>"$d/cloud.yaml"
