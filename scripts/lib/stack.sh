@@ -23,7 +23,8 @@
 # default, 5s, unless set; tests that wait it out shorten it).
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
-# (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
+# (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time, and
+# STACK_SCOUT_ANNOUNCE_RETRY their announce_retry (15s by default).
 # STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
 # (`local`, on the local storage instance named local).
 # STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
@@ -461,6 +462,7 @@ storage: {plugin: local, config: {root: $d/store}}
 driver: {plugin: printer_mib}
 $(stack_delivery_yaml)
 hold_time: ${STACK_SCOUT_HOLD_TIME:-48h}
+announce_retry: ${STACK_SCOUT_ANNOUNCE_RETRY:-15s}
 YAML
   [ -n "${STACK_SIGNED_PRINTERS:-}" ] && echo "printer_lists: printer-lists.json" >>"$d/scout.yaml"
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"

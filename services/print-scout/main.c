@@ -240,7 +240,8 @@ static bool scout_init(scout *s, const char *config_path) {
     return false;
   }
   if (s->jobs && s->cloud) {
-    s->announcer = scout_announcer_new(sr_loop_default(), &s->store, s->jobs);
+    s->announcer =
+        scout_announcer_new(sr_loop_default(), &s->store, s->jobs, (double)c->announce_retry);
     if (!s->announcer) {
       fprintf(stderr, "sr-print-scout: cannot start the thread that announces jobs\n");
       return false;
