@@ -623,6 +623,14 @@ static const sr_schema print_scout_schema = {
          .max = 300,
          .help = "how long after the cloud did not take the held jobs they are announced again "
                  "(doubling with each failed retry, up to 5 min)"},
+        {.key = "cloud_timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = SCOUT(cloud_timeout),
+         .def = "10s",
+         .min = 1,
+         .max = 300,
+         .help = "how long one call to the cloud may take (a hung cloud holds up a shutdown at "
+                 "most this long)"},
         {.key = "queue",
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(queue),

@@ -24,7 +24,8 @@
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time, and
-# STACK_SCOUT_ANNOUNCE_RETRY their announce_retry (15s by default).
+# STACK_SCOUT_ANNOUNCE_RETRY their announce_retry (15s by default) and
+# STACK_SCOUT_CLOUD_TIMEOUT their cloud_timeout (10s by default).
 # STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
 # (`local`, on the local storage instance named local).
 # STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
@@ -463,6 +464,7 @@ driver: {plugin: printer_mib}
 $(stack_delivery_yaml)
 hold_time: ${STACK_SCOUT_HOLD_TIME:-48h}
 announce_retry: ${STACK_SCOUT_ANNOUNCE_RETRY:-15s}
+cloud_timeout: ${STACK_SCOUT_CLOUD_TIMEOUT:-10s}
 YAML
   [ -n "${STACK_SIGNED_PRINTERS:-}" ] && echo "printer_lists: printer-lists.json" >>"$d/scout.yaml"
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"

@@ -207,8 +207,11 @@ static bool scout_init(scout *s, const char *config_path) {
       fclose(f);
       if (!s->scout_id[0])
         sr_x509_cert_cn(pem, s->scout_id, sizeof s->scout_id);
-      sr_cloud_options co = {
-          .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+      sr_cloud_options co = {.base_url = c->cloud_url,
+                             .ca_file = ca,
+                             .cert_file = cert,
+                             .key_file = key,
+                             .timeout_ms = (long)c->cloud_timeout * 1000};
       s->cloud = sr_cloud_client_new(&co);
       s->copy_cloud = sr_cloud_client_new(&co);
       s->health_cloud = sr_cloud_client_new(&co);
