@@ -624,6 +624,22 @@ static const sr_schema print_scout_schema = {
          .max = 7 * 86400,
          .help = "how long a job is kept before the cloud has said (the cloud's answer to its "
                  "announcement, the tenant's hold time, replaces it)"},
+        {.key = "announce_retry",
+         .type = SR_FIELD_DURATION,
+         .offset = SCOUT(announce_retry),
+         .def = "15s",
+         .min = 1,
+         .max = 300,
+         .help = "how long after the cloud did not take the held jobs they are announced again "
+                 "(doubling with each failed retry, up to 5 min)"},
+        {.key = "cloud_timeout",
+         .type = SR_FIELD_DURATION,
+         .offset = SCOUT(cloud_timeout),
+         .def = "10s",
+         .min = 1,
+         .max = 300,
+         .help = "how long one call to the cloud may take (a hung cloud holds up a shutdown at "
+                 "most this long)"},
         {.key = "queue",
          .type = SR_FIELD_SECTION,
          .offset = SCOUT(queue),

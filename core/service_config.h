@@ -183,6 +183,8 @@ typedef struct sr_print_scout_config {
   const char *secret_file; /* the site secret (SR1-...), mode 0600 */
   int64_t max_document;    /* bytes a submitted document may have */
   int64_t hold_time;       /* seconds a job is kept until the cloud says how long */
+  int64_t announce_retry;  /* seconds to the first retry of an announcement (then doubling) */
+  int64_t cloud_timeout;   /* seconds one call to the cloud may take */
   sr_listen_config queue;  /* the local IPP queue */
   sr_queue_limits_config queue_limits;
   sr_pin_jobs_config pin_jobs;

@@ -21,9 +21,13 @@
 # STACK_SITE_MONITOR (a YAML map) sets the site's monitor cadences.
 # STACK_SITE_DRIVERS (a YAML list) replaces the site's device drivers
 # ([{plugin: printer_mib}] by default), e.g. to add ipp_printer or a vendor's.
+# STACK_RELEASE_ACK_TIMEOUT sets the cloud's release_ack_timeout (its
+# default, 5s, unless set; tests that wait it out shorten it).
 # STACK_HOLD_TIME_MIN sets the cloud's hold_time_min (1h by default: tests
 # lower it to see jobs expire); STACK_CLOUD_SMTP (a YAML map) its mail relay
-# (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time.
+# (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time, and
+# STACK_SCOUT_ANNOUNCE_RETRY their announce_retry (15s by default) and
+# STACK_SCOUT_CLOUD_TIMEOUT their cloud_timeout (10s by default).
 # STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
 # (`local`, on the local storage instance named local).
 # STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
@@ -305,6 +309,8 @@ lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
 YAML
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/cloud.yaml"
+  [ -n "${STACK_RELEASE_ACK_TIMEOUT:-}" ] &&
+    printf 'release_ack_timeout: %s\n' "$STACK_RELEASE_ACK_TIMEOUT" >>"$d/cloud.yaml"
   [ -n "${STACK_CLOUD_SMTP:-}" ] && printf 'smtp: %s\n' "$STACK_CLOUD_SMTP" >>"$d/cloud.yaml"
   # identity providers for registration, if a caller gives some (YAML)
   [ -n "${STACK_CLOUD_IDP:-}" ] && printf '%s\n' "$STACK_CLOUD_IDP" >>"$d/cloud.yaml"
@@ -459,6 +465,8 @@ storage: {plugin: local, config: {root: $d/store}}
 driver: {plugin: printer_mib}
 $(stack_delivery_yaml)
 hold_time: ${STACK_SCOUT_HOLD_TIME:-48h}
+announce_retry: ${STACK_SCOUT_ANNOUNCE_RETRY:-15s}
+cloud_timeout: ${STACK_SCOUT_CLOUD_TIMEOUT:-10s}
 YAML
   [ -n "${STACK_SIGNED_PRINTERS:-}" ] && echo "printer_lists: printer-lists.json" >>"$d/scout.yaml"
   [ -n "${STACK_SCOUT_DELIVERY:-}" ] && printf 'delivery: %s\n' "$STACK_SCOUT_DELIVERY" >>"$d/scout.yaml"

@@ -9,7 +9,6 @@
 #include "worker_pool.h"
 
 #define BATCH_MAX 256       /* held jobs one batch looks at */
-#define RETRY_FIRST 15.0    /* seconds after the first failure */
 #define RETRY_LONGEST 300.0 /* the backoff stops doubling here */
 
 struct scout_announcer {
@@ -19,6 +18,7 @@ struct scout_announcer {
   sr_worker_pool *pool;  /* one thread: batches run one at a time; owned */
   ev_timer retry;
   ev_async soon;        /* scout_announcer_soon, from the queue's threads */
+  double retry_first;   /* the delay of the first retry after a failure */
   double backoff;       /* the delay of the next retry */
   bool running;         /* a batch is on the pool */
   bool again_all;       /* a reconnect came while it ran: announce everything again */
@@ -132,7 +132,7 @@ static void announce_done(void *arg) {
     if (!b->fresh)
       a->backoff = a->backoff * 2 < RETRY_LONGEST ? a->backoff * 2 : RETRY_LONGEST;
   } else {
-    a->backoff = RETRY_FIRST; /* all announced: the next failure starts afresh */
+    a->backoff = a->retry_first; /* all announced: the next failure starts afresh */
   }
   free(b);
 }
@@ -157,11 +157,15 @@ static void on_soon(struct ev_loop *loop, ev_async *w, int revents) {
 }
 
 scout_announcer *scout_announcer_new(struct ev_loop *loop, scout_store *store,
-                                     scout_job_table *jobs) {
+                                     scout_job_table *jobs, double retry_first) {
   scout_announcer *a = calloc(1, sizeof *a);
   if (!a)
     return NULL;
-  *a = (scout_announcer){.loop = loop, .store = store, .jobs = jobs, .backoff = RETRY_FIRST};
+  *a = (scout_announcer){.loop = loop,
+                         .store = store,
+                         .jobs = jobs,
+                         .retry_first = retry_first,
+                         .backoff = retry_first};
   atomic_init(&a->stopping, false);
   a->pool = sr_worker_pool_new(loop, 1, 1);
   if (!a->pool) {

@@ -26,10 +26,12 @@ typedef struct scout_announcer scout_announcer;
 /* Starts the announcer on `loop` (call on its thread). `store` and `jobs`
  * are borrowed and must outlive it; the store's cloud client and identity
  * providers are used from the announcer's thread (both serialise their
- * calls). The caller owns the result (scout_announcer_free); NULL if its
- * thread cannot start. */
+ * calls). Held jobs the cloud did not take are tried again `retry_first`
+ * seconds later, then at doubling intervals up to 5 min (config
+ * announce_retry). The caller owns the result (scout_announcer_free); NULL
+ * if its thread cannot start. */
 scout_announcer *scout_announcer_new(struct ev_loop *loop, scout_store *store,
-                                     scout_job_table *jobs);
+                                     scout_job_table *jobs, double retry_first);
 
 /* Announces every held job (after a (re)connect). On the loop's thread. A
  * call while a batch runs does not queue another: the batch runs once more

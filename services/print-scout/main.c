@@ -207,8 +207,11 @@ static bool scout_init(scout *s, const char *config_path) {
       fclose(f);
       if (!s->scout_id[0])
         sr_x509_cert_cn(pem, s->scout_id, sizeof s->scout_id);
-      sr_cloud_options co = {
-          .base_url = c->cloud_url, .ca_file = ca, .cert_file = cert, .key_file = key};
+      sr_cloud_options co = {.base_url = c->cloud_url,
+                             .ca_file = ca,
+                             .cert_file = cert,
+                             .key_file = key,
+                             .timeout_ms = (long)c->cloud_timeout * 1000};
       s->cloud = sr_cloud_client_new(&co);
       s->copy_cloud = sr_cloud_client_new(&co);
       s->health_cloud = sr_cloud_client_new(&co);
@@ -240,7 +243,8 @@ static bool scout_init(scout *s, const char *config_path) {
     return false;
   }
   if (s->jobs && s->cloud) {
-    s->announcer = scout_announcer_new(sr_loop_default(), &s->store, s->jobs);
+    s->announcer =
+        scout_announcer_new(sr_loop_default(), &s->store, s->jobs, (double)c->announce_retry);
     if (!s->announcer) {
       fprintf(stderr, "sr-print-scout: cannot start the thread that announces jobs\n");
       return false;

@@ -10,6 +10,9 @@
 set -u
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" announce
+# the scout's first retry of a failed announcement, shortened from its
+# default (15 s): section 4 waits for it
+export STACK_SCOUT_ANNOUNCE_RETRY=2s
 # a cloud the test stopped (SIGSTOP) must go on to end
 cleanup_more() { kill -CONT "${cloud_pid:-0}" 2>/dev/null; }
 

@@ -95,6 +95,32 @@ check "the refusal names the address" \
 check "the cap was still with the idle ones open" [ "$(last "$tmp/panel-hold" closed)" = 0 ]
 echo "sections 1 to 3 took $((SECONDS - opened_from)) s (header timeout ${header_timeout} s)"
 
+# Sections 5 to 7 run their probes while section 4 waits out the header
+# timeout, each probe a connection of its own and timed on its own clock:
+# started now, after the per-address cap was counted (section 3), they
+# leave that count alone. 10 more connections from 127.0.0.1 fit under
+# max_connections_per_address with the 500 idle ones.
+# starts the probe's MODE (bounded by SECONDS) against both APIs; their
+# outputs go to $tmp/MODE-panel and $tmp/MODE-cloud
+on_both() { # MODE SECONDS
+  python3 "$probe" "$1" 127.0.0.1 "$site_port" "$ca_file" "$2" >"$tmp/$1-panel" 2>&1 &
+  probe_pids+=($!)
+  python3 "$probe" "$1" 127.0.0.1 "$cloud_port" "$ca_file" "$2" >"$tmp/$1-cloud" 2>&1 &
+  probe_pids+=($!)
+}
+# 5. a request head a byte a second is dropped at the header timeout
+on_both slow $((header_timeout * 3))
+# 6. a whole head with Content-Length: 1000, then the body a byte a second:
+# dropped at the body timeout (counted from the head). So is a body that
+# will be refused once drained (413 over max_body, 415 not JSON): the
+# refusal waits for the body, and lws' own timeout restarts with each byte
+on_both slowbody $((body_timeout * 3))
+on_both slowlarge $((body_timeout * 3))
+on_both slowtext $((body_timeout * 3))
+# 7. a kept-alive connection idle after an answer: closed at the idle timeout
+on_both kept $((idle_timeout * 3))
+probes_5_to_7=("${probe_pids[@]:2}")
+
 # 4. idle connections are closed at the header timeout, counted from when
 # they were all open (each one's own started at its accept, before that).
 # lws' own timeouts alone closed them up to 30 s late on a quiet server.
@@ -114,48 +140,26 @@ for api in panel cloud; do
   check "the $api API closed its 500 idle connections at the header timeout" closed_in_time "$tmp/$api-hold"
 done
 
-# runs the probe's MODE (bounded by SECONDS) against both APIs at once;
-# their outputs go to $tmp/MODE-panel and $tmp/MODE-cloud
-on_both() { # MODE SECONDS
-  python3 "$probe" "$1" 127.0.0.1 "$site_port" "$ca_file" "$2" >"$tmp/$1-panel" 2>&1 &
-  probe_pids+=($!)
-  python3 "$probe" "$1" 127.0.0.1 "$cloud_port" "$ca_file" "$2" >"$tmp/$1-cloud" 2>&1
-  wait "${probe_pids[-1]}"
-  echo "$1: panel: $(cat "$tmp/$1-panel"); cloud: $(cat "$tmp/$1-cloud")"
-}
+# the probes of sections 5 to 7 end when the server closes, or at their bound
+for p in "${probes_5_to_7[@]}"; do wait "$p"; done
+for mode in slow slowbody slowlarge slowtext kept; do
+  echo "$mode: panel: $(cat "$tmp/$mode-panel"); cloud: $(cat "$tmp/$mode-cloud")"
+done
 # the probe in FILE saw the server close T seconds in, T within 1 s before
 # and 2 s after BOUND
 closed_at() { # FILE BOUND
   awk -v t="$2" '($1 == "dropped" || $1 == "closed") && $3 + 0 >= t - 1 && $3 + 0 <= t + 2 {ok = 1}
     END {exit !ok}' "$1"
 }
-
-# 5. a request head a byte a second is dropped at the header timeout
-on_both slow $((header_timeout * 3))
 for api in panel cloud; do
   check "the $api API drops a byte-a-second head at the header timeout" \
     closed_at "$tmp/slow-$api" "$header_timeout"
-done
-
-# 6. a whole head with Content-Length: 1000, then the body a byte a second:
-# dropped at the body timeout (counted from the head). So is a body that
-# will be refused once drained (413 over max_body, 415 not JSON): the
-# refusal waits for the body, and lws' own timeout restarts with each byte
-on_both slowbody $((body_timeout * 3))
-on_both slowlarge $((body_timeout * 3))
-on_both slowtext $((body_timeout * 3))
-for api in panel cloud; do
   check "the $api API drops a byte-a-second body at the body timeout" \
     closed_at "$tmp/slowbody-$api" "$body_timeout"
   check "the $api API drops a byte-a-second body over max_body (413) at the body timeout" \
     closed_at "$tmp/slowlarge-$api" "$body_timeout"
   check "the $api API drops a byte-a-second body that is not JSON (415) at the body timeout" \
     closed_at "$tmp/slowtext-$api" "$body_timeout"
-done
-
-# 7. a kept-alive connection idle after an answer: closed at the idle timeout
-on_both kept $((idle_timeout * 3))
-for api in panel cloud; do
   check "the $api API closes a kept-alive connection at the idle timeout" \
     closed_at "$tmp/kept-$api" "$idle_timeout"
 done

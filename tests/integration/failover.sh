@@ -19,9 +19,13 @@ export STACK_SCOUT_KEEPALIVE=60s # the will would fire after 90 s
 cleanup_more() { kill -CONT "${pid_workstation:-0}" 2>/dev/null; }
 source "$src/tests/support/panel.sh"
 
+# the cloud's release_ack_timeout, shortened from its default (5 s): the
+# test waits it out once per failover (the least it may be is 2 s)
+ack=3
+export STACK_RELEASE_ACK_TIMEOUT=${ack}s
+
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 doc=$src/tests/data/three-pages.pdf
-ack=5 # the cloud's release_ack_timeout (its default)
 
 newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
