@@ -143,7 +143,8 @@ async function startOidc(ctx) {
 
 // On /oidc/callback: checks the answer against what startOidc kept and
 // takes the code out of the address at once. Returns {device, code,
-// kiosk, finish(ctx)} to log in with, or {error}.
+// kiosk, finish(ctx)} to log in with, or {error} with the device, code
+// and kiosk the tab started from (none if it started nothing).
 export function finishOidc() {
   const q = new URLSearchParams(location.search);
   let saved = null;
@@ -154,13 +155,13 @@ export function finishOidc() {
   }
   sessionStorage.removeItem(OIDC_KEY);
   history.replaceState(null, '', '/oidc/callback');
-  if (q.get('error')) return { error: S.errors.oidcDenied(q.get('error_description') || q.get('error')) };
-  if (!saved || !q.get('code') || q.get('state') !== saved.state) return { error: S.errors.oidcState };
+  // refused: back to the printer's page this tab started from, if any, to start again
+  const from = saved ? { device: saved.device, code: saved.code, kiosk: saved.kiosk } : {};
+  if (q.get('error')) return { ...from, error: S.errors.oidcDenied(q.get('error_description') || q.get('error')) };
+  if (!saved || !q.get('code') || q.get('state') !== saved.state) return { ...from, error: S.errors.oidcState };
   const authCode = q.get('code');
   return {
-    device: saved.device,
-    code: saved.code,
-    kiosk: saved.kiosk,
+    ...from,
     async finish(ctx) {
       show(ctx.view, h('p', { class: 'loading' }, S.oidcFinishing));
       api.useSessionStorage(!saved.kiosk);
