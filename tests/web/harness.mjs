@@ -61,7 +61,7 @@ export async function launch() {
     // no name resolves but localhost: nothing leaves loopback, even where a
     // page not ours (the test OpenID provider's) asks for a web font
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-extensions',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost'],
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'],
     env,
   });
   return browser;

@@ -206,6 +206,9 @@ await runTest(async (browser, figures) => {
     await ex.page.getByRole('button', { name: 'Log in' }).click();
     check('an expired code is refused with a clear message', await waitFor(async () =>
       (await text(ex.page, '.messages [role=alert]')) === 'That code has expired. Scan the code on the printer’s screen again.'), await text(ex.page, '.messages'));
+    check('the spent code leaves the page: the printer\'s address, asking to scan again, no login form',
+      await waitFor(async () => ex.page.url() === `${codeOrigin}/r/printer1` && (await ex.page.getByRole('button', { name: 'Log in' }).count()) === 0 &&
+        (await text(ex.page, '.view')).includes('Scan the code shown on the printer')), [ex.page.url(), await text(ex.page, '.view')]);
     check('and no session: no job list, nothing kept in the tab', (await ex.page.locator('.userbar').count()) === 0 &&
       await ex.page.evaluate(() => sessionStorage.getItem('sr.session') === null));
     check('the site refused it (401 code_expired)', ex.net.failed.includes('401 /api/v1/panel/sessions'), ex.net.failed);

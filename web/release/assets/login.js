@@ -26,6 +26,13 @@ export async function logIn(ctx, creds) {
   } catch (e) {
     if (e.code === 'card_unknown' && e.detail.card_binding) ctx.cardBinding = e.detail.card_binding;
     ctx.say(errorText(e), 'error');
+    if (e.code === 'code_expired' && ctx.code) {
+      // the code in the address is spent: the page becomes the printer's
+      // static address (which asks to scan again when codes rotate only)
+      ctx.code = null;
+      history.replaceState(null, '', `/r/${encodeURIComponent(ctx.device)}`);
+      ctx.showLogin();
+    }
     return false;
   }
 }
