@@ -85,13 +85,29 @@ await runTest(async (browser, figures) => {
   check('the PIN pad fills the PIN', (await page.getByLabel('PIN', { exact: true }).inputValue()) === env.DEMO_PIN);
   await shot(page, 'kiosk-5-pin-pad');
   await accessible(page, 'the kiosk PIN pad');
+  // the page's clock from here on, stopped: the idle time is moved through
+  // a second at a time, not waited for
+  await page.clock.install();
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
   await page.getByRole('button', { name: 'Log in' }).click();
   check('PIN pad login: the (empty) job list', await waitFor(async () => (await text(page, '.empty')) === 'No print jobs are waiting for you.'));
 
-  // 5. idle: a warning, then logged out without a touch
-  check('an idle panel warns before logging out', await waitFor(async () => /logging out in \d+ s/.test(await text(page, '.messages')), (IDLE_S + 5) * 1000));
+  // 5. idle: a warning, then logged out without a touch, after IDLE_S
+  // seconds of the page's clock (moved on a second at a time)
+  const swipeScreen = async () => (await page.getByRole('heading', { name: 'Swipe your card' }).count()) === 1;
+  let idle = 0;
+  while (idle < IDLE_S && !/logging out in \d+ s/.test(await text(page, '.messages'))) {
+    await page.clock.runFor(1000);
+    idle += 1;
+  }
+  check('an idle panel warns before logging out, still logged in', idle < IDLE_S && !(await swipeScreen()), [idle, await text(page, '.messages')]);
   await shot(page, 'kiosk-6-idle-warning');
-  check('then logs out by itself', await waitFor(async () => (await page.getByRole('heading', { name: 'Swipe your card' }).count()) === 1, 15000));
+  while (idle < IDLE_S + 2 && !(await swipeScreen())) {
+    await page.clock.runFor(1000);
+    idle += 1;
+  }
+  check(`then logs out by itself after ${IDLE_S} s without a touch`, (await swipeScreen()) && idle === IDLE_S, idle);
+  await page.clock.resume();
 
   // 6. a card nobody has
   await page.keyboard.type('99999999', { delay: 15 });
@@ -123,7 +139,7 @@ await runTest(async (browser, figures) => {
 
   // 9. the rotating code, from the real site service: the kiosk shows it
   // as a QR code that decodes to its release URL, and asks for a new one
-  // before it runs out (the page's clock moved on 50 s, not waited for)
+  // before it runs out, when it said (the page's clock moved on, not waited for)
   srctl('device', 'set', 'printer1', '--location', '2nd floor');
   const k = await openPage(browser, origin, { viewport: PANEL });
   await k.context.addInitScript((c) => localStorage.setItem('sr.panel.credential.printer1', c), cred);
@@ -150,11 +166,15 @@ await runTest(async (browser, figures) => {
   const codeUrl = `${first.url}`;
   check('the QR code on the screen decodes (zbarimg) to the release URL of printer1 with that code',
     onScreen.length === 1 && onScreen[0] === codeUrl && new URL(codeUrl).pathname === `/r/printer1/${first.code}`, onScreen);
-  check('the kiosk says when the next code comes', (await text(k.page, '.qrnote')).startsWith('New code in'), await text(k.page, '.qrnote'));
+  const note = await text(k.page, '.qrnote');
+  const nextIn = Number((/^New code in (\d+) s$/.exec(note) || [])[1]);
+  check('the kiosk says when the next code comes', nextIn > 0, note);
   await accessible(k.page, 'the kiosk login screen with its QR code');
-  await k.page.clock.fastForward(50000);
+  await k.page.clock.fastForward(nextIn * 1000);
   check('a new code comes before this one runs out', await waitFor(() => answers.length >= 2 && answers[1].body, 10000) &&
     answers[1].status === 200 && answers[1].pageTime / 1000 < expiry, answers.map((a) => [a.status, a.pageTime]));
+  check('when the kiosk said it would', answers.length >= 2 && Math.abs(answers[1].pageTime - answers[0].pageTime - nextIn * 1000) <= 1500,
+    answers.map((a) => a.pageTime));
   const second = answers.length >= 2 && answers[1].body ? answers[1].body : {};
   check('and the screen shows it', await waitFor(async () => decodeQr(await shot(k.page, 'kiosk-9-next-code'))[0] === second.url, 10000), second.url);
 
