@@ -6,7 +6,9 @@
 // provider's own login and consent pages, and the page comes back logged
 // in with the user's jobs listed, the code and session in no address. A
 // way back whose state is not the one the page sent is refused by the
-// page: no login is tried and no session kept.
+// page: no login is tried and no session kept. And on a slow network the
+// printer's info (which adds single sign-on) arriving while the person
+// types in the login form keeps what was typed.
 
 import { runTest, openPage, shot, accessible, check, waitFor, text } from './harness.mjs';
 import { env, origin, submit, heldTitles } from './common.mjs';
@@ -69,6 +71,25 @@ function foreignOfSite(page, origin) {
 await runTest(async (browser, figures) => {
   submit(env.QUEUE_ALICE, 'Signed on');
   check('a job of alice\'s held', await waitFor(() => heldTitles().includes('Signed on'), 20000), heldTitles());
+
+  // 0. on a slow network the printer's info (single sign-on: yes) comes
+  // while the person types: the new way to log in joins the choice, and
+  // what was typed stays, with the focus (the site's own answer, held back)
+  const slow = await openPage(browser, origin, { viewport: PHONE });
+  let letInfoThrough;
+  const infoHeld = new Promise((r) => { letInfoThrough = r; });
+  await slow.page.route('**/api/v1/panel/devices/printer1', async (route) => { await infoHeld; await route.continue(); });
+  await slow.page.goto(`${origin}/r/printer1`);
+  await slow.page.getByLabel('Email', { exact: true }).pressSequentially('alice@exa');
+  letInfoThrough();
+  check('the printer\'s info arrives: single sign-on is offered', await waitFor(async () =>
+    (await slow.page.getByText('Single sign-on', { exact: true }).count()) === 1));
+  await slow.page.keyboard.type('mple.com');
+  check('what was typed before stays, and typing goes on in the same field',
+    (await slow.page.getByLabel('Email', { exact: true }).inputValue()) === 'alice@example.com',
+    await slow.page.getByLabel('Email', { exact: true }).inputValue());
+  await shot(slow.page, 'oidc-0-info-while-typing');
+  await slow.context.close();
 
   // 1. the release page offers single sign-on
   const { page, net, context } = await openPage(browser, origin, { viewport: PHONE });

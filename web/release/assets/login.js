@@ -104,17 +104,26 @@ export function loginView(ctx) {
     show(ctx.view, h('h2', {}, S.loginHeading), h('p', { class: 'lead' }, S.scanRotating));
     return;
   }
-  const holder = h('div', { class: 'method-form' });
+  if (!forms[chosen] || (chosen === 'oidc' && !ctx.info.oidc)) chosen = 'pin';
+  // shown again once the printer's info is in (a way to log in more): the
+  // form being filled in stays as it is, with what was typed and the focus
+  const shown = ctx.login && ctx.view.contains(ctx.login.holder) && ctx.login.method === chosen ? ctx.login : null;
+  const holder = shown ? shown.holder : h('div', { class: 'method-form' });
   const chooser = h('fieldset', { class: 'methods' }, h('legend', {}, S.methodLegend),
     methodsOf(ctx).map(([value, text]) => {
       const id = uid('m');
       return h('span', { class: 'method' },
         h('input', { type: 'radio', name: 'method', id, value, checked: value === chosen,
-          onchange: () => { chosen = value; show(holder, forms[chosen](ctx)); } }),
+          onchange: () => { chosen = value; ctx.login.method = value; show(holder, forms[chosen](ctx)); } }),
         h('label', { for: id }, text));
     }));
-  if (!forms[chosen] || (chosen === 'oidc' && !ctx.info.oidc)) chosen = 'pin';
+  if (shown) {
+    shown.chooser.replaceWith(chooser);
+    shown.chooser = chooser;
+    return;
+  }
   show(holder, forms[chosen](ctx));
+  ctx.login = { holder, chooser, method: chosen };
   show(ctx.view, h('h2', { tabindex: '-1' }, S.loginHeading), chooser, holder);
   ready('login');
 }
