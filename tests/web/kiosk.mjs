@@ -148,7 +148,8 @@ await runTest(async (browser, figures) => {
   k.page.on('response', async (res) => {
     if (!res.url().endsWith('/api/v1/panel/kiosk/code')) return;
     const auth = (await res.request().allHeaders()).authorization;
-    answers.push({ status: res.status(), auth, body: await res.json().catch(() => null), pageTime: await k.page.evaluate(() => Date.now()).catch(() => 0) });
+    const at = Date.now();
+    answers.push({ status: res.status(), auth, at, body: await res.json().catch(() => null), pageTime: await k.page.evaluate(() => Date.now()).catch(() => 0) });
   });
   await k.page.goto(`${origin}/panel/printer1`);
   const img = k.page.getByRole('img', { name: /QR code/ });
@@ -158,9 +159,9 @@ await runTest(async (browser, figures) => {
   check('the kiosk asked for its code with its credential, and the site gave one (200)',
     answers.length === 1 && answers[0].auth === `Bearer ${cred}` && answers[0].status === 200, answers.map((a) => a.status));
   const first = answers[0].body || {};
-  const now = Math.floor(Date.now() / 1000);
+  const answeredAt = Math.floor(answers[0].at / 1000);
   const expiry = Number(String(first.code).split('.')[0]);
-  check('the code runs out in about a minute', expiry >= now + 50 && expiry <= now + 61, [first.code, now]);
+  check('the code runs out a minute after it was made', expiry >= answeredAt + 57 && expiry <= answeredAt + 61, [first.code, answeredAt]);
   const qrPng = await shot(k.page, 'kiosk-8-rotating-code');
   const onScreen = decodeQr(qrPng);
   const codeUrl = `${first.url}`;
@@ -173,7 +174,9 @@ await runTest(async (browser, figures) => {
   await k.page.clock.fastForward(nextIn * 1000);
   check('a new code comes before this one runs out', await waitFor(() => answers.length >= 2 && answers[1].body, 10000) &&
     answers[1].status === 200 && answers[1].pageTime / 1000 < expiry, answers.map((a) => [a.status, a.pageTime]));
-  check('when the kiosk said it would', answers.length >= 2 && Math.abs(answers[1].pageTime - answers[0].pageTime - nextIn * 1000) <= 1500,
+  // (the page's time at each answer: within a few seconds of what it said,
+  // far from the minute a code lasts)
+  check('when the kiosk said it would', answers.length >= 2 && Math.abs(answers[1].pageTime - answers[0].pageTime - nextIn * 1000) <= 3000,
     answers.map((a) => a.pageTime));
   const second = answers.length >= 2 && answers[1].body ? answers[1].body : {};
   check('and the screen shows it', await waitFor(async () => decodeQr(await shot(k.page, 'kiosk-9-next-code'))[0] === second.url, 10000), second.url);

@@ -89,6 +89,7 @@ await runTest(async (browser, figures) => {
     (await slow.page.getByLabel('Email', { exact: true }).inputValue()) === 'alice@example.com',
     await slow.page.getByLabel('Email', { exact: true }).inputValue());
   await shot(slow.page, 'oidc-0-info-while-typing');
+  await accessible(slow.page, 'the login form with single sign-on added (phone)');
   await slow.context.close();
 
   // 1. the release page offers single sign-on
