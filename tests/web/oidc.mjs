@@ -153,10 +153,11 @@ await runTest(async (browser, figures) => {
   check('the code is out of the address: it is the printer\'s again', t.page.url() === `${origin}/r/printer1`, t.page.url());
   check('no login was tried with its code, no session kept', tried.length === 0 &&
     await t.page.evaluate(() => sessionStorage.getItem('sr.session') === null && sessionStorage.getItem('sr.oidc') === null), tried);
+  check('single sign-on is the way chosen there, to start again at once',
+    await waitFor(async () => (await t.page.getByRole('button', { name: 'Continue with single sign-on' }).count()) === 1));
   await shot(t.page, 'oidc-5-state-refused');
   await accessible(t.page, 'a single sign-on answer refused (phone)');
   // starting again from there logs in (the refusal was the state's alone)
-  await t.page.getByText('Single sign-on', { exact: true }).click();
   const again = navigations(t.page);
   await t.page.getByRole('button', { name: 'Continue with single sign-on' }).click();
   await signInAtProvider(t.page, 'alice', again);

@@ -7,7 +7,7 @@
 import { S } from './strings.js';
 import { h, show } from './dom.js';
 import * as api from './api.js';
-import { loginView, finishOidc } from './login.js';
+import { loginView, finishOidc, preferMethod } from './login.js';
 import { errorText } from './errors.js';
 
 const main = document.getElementById('app');
@@ -114,6 +114,7 @@ async function start() {
       return back.finish(ctx);
     }
     refused = back.error; // the printer's page, to start again, says why
+    preferMethod('oidc');
   }
   document.body.classList.toggle('kiosk', r.page === 'kiosk');
   // a shared kiosk keeps no session beyond the page; a phone keeps it for its tab

@@ -92,6 +92,11 @@ const forms = {
 };
 
 let chosen = 'pin';
+let preferred = null; // chosen once the printer offers it (single sign-on to start again)
+
+export function preferMethod(method) {
+  preferred = method;
+}
 
 export function methodsOf(ctx) {
   const m = [['pin', S.methodPin], ['passcode', S.methodPasscode], ['directory', S.methodDirectory]];
@@ -103,6 +108,10 @@ export function loginView(ctx) {
   if (ctx.info.release_codes === 'rotating' && !ctx.code) {
     show(ctx.view, h('h2', {}, S.loginHeading), h('p', { class: 'lead' }, S.scanRotating));
     return;
+  }
+  if (preferred && methodsOf(ctx).some(([m]) => m === preferred)) {
+    chosen = preferred;
+    preferred = null;
   }
   if (!forms[chosen] || (chosen === 'oidc' && !ctx.info.oidc)) chosen = 'pin';
   // shown again once the printer's info is in (a way to log in more): the
