@@ -62,3 +62,28 @@ export function scoutOnline(name) {
   const s = JSON.parse(srctl('scout', 'list', '--json')).scouts.find((x) => x.name === name);
   return !!(s && s.online);
 }
+
+// The QR codes zbarimg (not our encoder) reads in the image FILE, one
+// text each: [] when it finds none.
+export function decodeQr(file) {
+  try {
+    return execFileSync('zbarimg', ['-q', '--raw', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+// A rotating code for DEVICE that runs out at EXPIRY (unix seconds), made
+// from the site secret as docs/security.md says (tests/support/release_code.py,
+// not the site service): one the site would never hand out.
+export function releaseCode(device, expiry) {
+  return execFileSync('python3', [join(env.SR_SRC, 'tests/support/release_code.py'), env.SR_SECRET_FILE, env.SR_TENANT,
+    device, String(expiry)], { encoding: 'utf8' }).trim();
+}
+
+// Sets the tenant's release_codes (static, rotating or both).
+export function releaseCodes(value) {
+  srctl('settings', 'set', `release_codes=${value}`);
+  return JSON.parse(srctl('settings', 'show', '--json')).release_codes === value;
+}

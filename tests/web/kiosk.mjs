@@ -5,13 +5,22 @@
 // shows the jobs within 1 s of the last key; "Print all" prints them
 // byte-identical and logs out; the PIN pad logs in; an idle panel logs
 // out by itself after warning; an unknown card is told so. Large targets,
-// no hover styles, axe clean, at most 150 KB.
+// no hover styles, axe clean, at most 150 KB. Then the rotating code end
+// to end, nothing stubbed: the kiosk shows the site's code as a QR code
+// (read back from a screenshot by zbarimg) and a new one before it runs
+// out (the page's clock moved on); with the tenant on rotating codes only a
+// phone opens the scanned URL, logs in and releases a job that reaches the
+// printer byte-identical, while the static address and a code that ran
+// out are refused; back on `both`, the QR code of `srctl device label`'s
+// PDF opens that printer's release page.
 
-import { runTest, openPage, shot, accessible, check, waitFor, text, mark } from './harness.mjs';
+import { runTest, openPage, shot, accessible, check, waitFor, text, mark, outDir } from './harness.mjs';
 import { execFileSync } from 'node:child_process';
-import { env, origin, submit, heldTitles, printed, fileName, srctl } from './common.mjs';
+import { join } from 'node:path';
+import { env, origin, submit, heldTitles, printed, fileName, srctl, decodeQr, releaseCode, releaseCodes } from './common.mjs';
 
 const PANEL = { width: 800, height: 480 };
+const PHONE = { width: 390, height: 844 };
 const KB = 1024;
 const IDLE_S = 20;
 
@@ -76,13 +85,29 @@ await runTest(async (browser, figures) => {
   check('the PIN pad fills the PIN', (await page.getByLabel('PIN', { exact: true }).inputValue()) === env.DEMO_PIN);
   await shot(page, 'kiosk-5-pin-pad');
   await accessible(page, 'the kiosk PIN pad');
+  // the page's clock from here on, stopped: the idle time is moved through
+  // a second at a time, not waited for
+  await page.clock.install();
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
   await page.getByRole('button', { name: 'Log in' }).click();
   check('PIN pad login: the (empty) job list', await waitFor(async () => (await text(page, '.empty')) === 'No print jobs are waiting for you.'));
 
-  // 5. idle: a warning, then logged out without a touch
-  check('an idle panel warns before logging out', await waitFor(async () => /logging out in \d+ s/.test(await text(page, '.messages')), (IDLE_S + 5) * 1000));
+  // 5. idle: a warning, then logged out without a touch, after IDLE_S
+  // seconds of the page's clock (moved on a second at a time)
+  const swipeScreen = async () => (await page.getByRole('heading', { name: 'Swipe your card' }).count()) === 1;
+  let idle = 0;
+  while (idle < IDLE_S && !/logging out in \d+ s/.test(await text(page, '.messages'))) {
+    await page.clock.runFor(1000);
+    idle += 1;
+  }
+  check('an idle panel warns before logging out, still logged in', idle < IDLE_S && !(await swipeScreen()), [idle, await text(page, '.messages')]);
   await shot(page, 'kiosk-6-idle-warning');
-  check('then logs out by itself', await waitFor(async () => (await page.getByRole('heading', { name: 'Swipe your card' }).count()) === 1, 15000));
+  while (idle < IDLE_S + 2 && !(await swipeScreen())) {
+    await page.clock.runFor(1000);
+    idle += 1;
+  }
+  check(`then logs out by itself after ${IDLE_S} s without a touch`, (await swipeScreen()) && idle === IDLE_S, idle);
+  await page.clock.resume();
 
   // 6. a card nobody has
   await page.keyboard.type('99999999', { delay: 15 });
@@ -112,43 +137,126 @@ await runTest(async (browser, figures) => {
   check('1024x600: nothing needs sideways scrolling', await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
   await context.close();
 
-  // 9. the rotating code, against the contract of the kiosk routes (issue
-  // 13's codes slice serves them; here the browser answers for the site
-  // service with their documented shapes): the QR code shows, decodes to
-  // its URL, and a new one replaces it before it runs out
+  // 9. the rotating code, from the real site service: the kiosk shows it
+  // as a QR code that decodes to its release URL, and asks for a new one
+  // before it runs out, when it said (the page's clock moved on, not waited for)
+  srctl('device', 'set', 'printer1', '--location', '2nd floor');
   const k = await openPage(browser, origin, { viewport: PANEL });
-  let codes = 0;
   await k.context.addInitScript((c) => localStorage.setItem('sr.panel.credential.printer1', c), cred);
-  await k.page.route('**/api/v1/panel/devices/printer1', (r) => r.fulfill({ json: { id: 'printer1', name: 'Demo Printer', location: '2nd floor', release_codes: 'both', oidc: false } }));
-  await k.page.route('**/api/v1/panel/kiosk/code', (r) => {
-    codes += 1;
-    check('the kiosk asks for its code with its credential', r.request().headers().authorization === `Bearer ${cred}`);
-    const url = `${origin}/r/printer1/${1767225600 + codes}.AbCdEfGhIjKlMnOpQrStUv`;
-    const svg = execFileSync('qrencode', ['-t', 'SVG', '--svg-path', '-o', '-', url], { encoding: 'utf8' });
-    return r.fulfill({ json: { device: 'printer1', code: 'x', url, expires_at: '2026-01-01T00:00:00Z', expires_in: 11, svg } });
+  await k.page.clock.install();
+  const answers = []; // the site's answers to GET kiosk/code, in order
+  k.page.on('response', async (res) => {
+    if (!res.url().endsWith('/api/v1/panel/kiosk/code')) return;
+    const auth = (await res.request().allHeaders()).authorization;
+    const at = Date.now();
+    answers.push({ status: res.status(), auth, at, body: await res.json().catch(() => null), pageTime: await k.page.evaluate(() => Date.now()).catch(() => 0) });
   });
   await k.page.goto(`${origin}/panel/printer1`);
   const img = k.page.getByRole('img', { name: /QR code/ });
   await img.waitFor();
-  check('the heading names the printer and where it is', (await text(k.page, 'header')).includes('Demo Printer') && (await text(k.page, 'header')).includes('2nd floor'));
+  check('the heading names the printer and where it is (the site\'s device info)',
+    (await text(k.page, 'header')).includes('Demo Printer') && (await text(k.page, 'header')).includes('2nd floor'), await text(k.page, 'header'));
+  check('the kiosk asked for its code with its credential, and the site gave one (200)',
+    answers.length === 1 && answers[0].auth === `Bearer ${cred}` && answers[0].status === 200, answers.map((a) => a.status));
+  const first = answers[0].body || {};
+  const answeredAt = Math.floor(answers[0].at / 1000);
+  const expiry = Number(String(first.code).split('.')[0]);
+  check('the code runs out a minute after it was made', expiry >= answeredAt + 57 && expiry <= answeredAt + 61, [first.code, answeredAt]);
   const qrPng = await shot(k.page, 'kiosk-8-rotating-code');
-  let decoded = '';
-  try {
-    decoded = execFileSync('zbarimg', ['-q', '--raw', qrPng], { encoding: 'utf8' }).trim();
-  } catch {
-    decoded = '(zbarimg found no code on the screen)';
-  }
-  check('the QR code on the screen decodes to the release URL with its code', decoded === `${origin}/r/printer1/1767225601.AbCdEfGhIjKlMnOpQrStUv`, decoded);
+  const onScreen = decodeQr(qrPng);
+  const codeUrl = `${first.url}`;
+  check('the QR code on the screen decodes (zbarimg) to the release URL of printer1 with that code',
+    onScreen.length === 1 && onScreen[0] === codeUrl && new URL(codeUrl).pathname === `/r/printer1/${first.code}`, onScreen);
+  const note = await text(k.page, '.qrnote');
+  const nextIn = Number((/^New code in (\d+) s$/.exec(note) || [])[1]);
+  check('the kiosk says when the next code comes', nextIn > 0, note);
   await accessible(k.page, 'the kiosk login screen with its QR code');
-  check('a new code comes before this one runs out', await waitFor(() => codes >= 2, 15000), codes);
+  await k.page.clock.fastForward(nextIn * 1000);
+  check('a new code comes before this one runs out', await waitFor(() => answers.length >= 2 && answers[1].body, 10000) &&
+    answers[1].status === 200 && answers[1].pageTime / 1000 < expiry, answers.map((a) => [a.status, a.pageTime]));
+  // (the page's time at each answer: within a few seconds of what it said,
+  // far from the minute a code lasts)
+  check('when the kiosk said it would', answers.length >= 2 && Math.abs(answers[1].pageTime - answers[0].pageTime - nextIn * 1000) <= 3000,
+    answers.map((a) => a.pageTime));
+  const second = answers.length >= 2 && answers[1].body ? answers[1].body : {};
+  check('and the screen shows it', await waitFor(async () => decodeQr(await shot(k.page, 'kiosk-9-next-code'))[0] === second.url, 10000), second.url);
+
+  // 10. the tenant takes rotating codes only; a phone scans the kiosk's
+  // screen, logs in through that code and releases a job
+  check('srctl settings set release_codes=rotating', releaseCodes('rotating'));
+  try {
+    submit(env.QUEUE_ALICE, 'Scanned at the kiosk');
+    check('a job held for the phone', await waitFor(() => heldTitles().includes('Scanned at the kiosk'), 20000), heldTitles());
+    const scanned = decodeQr(await shot(k.page, 'kiosk-10-code-to-scan'))[0] || '';
+    const codeOrigin = scanned ? new URL(scanned).origin : origin;
+    const ph = await openPage(browser, codeOrigin, { viewport: PHONE });
+    await ph.page.goto(scanned);
+    await ph.page.getByLabel('Email', { exact: true }).fill(env.DEMO_EMAIL);
+    await ph.page.getByLabel('PIN', { exact: true }).fill(env.DEMO_PIN);
+    await shot(ph.page, 'phone-code-1-login');
+    await accessible(ph.page, 'the release page opened through a rotating code (phone)');
+    await ph.page.getByRole('button', { name: 'Log in' }).click();
+    check('the site takes the code: logged in, the job listed', await waitFor(async () => (await text(ph.page, '.userbar')).includes('Alice Demo') &&
+      (await ph.page.getByRole('button', { name: 'Print Scanned at the kiosk' }).count()) === 1), await text(ph.page, '.messages'));
+    await shot(ph.page, 'phone-code-2-jobs');
+    await accessible(ph.page, 'the job list opened through a rotating code (phone)');
+    const before = printed().length;
+    await ph.page.getByRole('button', { name: 'Print Scanned at the kiosk' }).click();
+    check('the job reaches the printer byte-identical', await waitFor(() => printed().length === before + 1, 30000) &&
+      printed()[before].name === fileName('Scanned at the kiosk'), printed().map((p) => p.name));
+    check('the phone shows it printed', await waitFor(async () => (await text(ph.page, 'li.job .state')) === 'Printed', 20000));
+    await shot(ph.page, 'phone-code-3-printed');
+    check('the phone page asked nothing of another origin', ph.net.foreign.length === 0, ph.net.foreign);
+    check('no console error, CSP violation or script error on the phone', ph.net.problems.length === 0, ph.net.problems);
+    await ph.context.close();
+
+    // the printer's static address logs no one in now
+    const st = await openPage(browser, origin, { viewport: PHONE });
+    await st.page.goto(`${origin}/r/printer1`);
+    check('rotating codes only: the static address asks to scan the code on the screen, no login form',
+      await waitFor(async () => (await text(st.page, '.view')).includes('Scan the code shown on the printer') &&
+        (await st.page.getByRole('button', { name: 'Log in' }).count()) === 0), await text(st.page, '.view'));
+    await shot(st.page, 'phone-rotating-only');
+    await accessible(st.page, 'the static address when the tenant takes rotating codes only (phone)');
+    await st.context.close();
+
+    // a code that ran out a minute ago (a photo of the screen, say)
+    const stale = releaseCode('printer1', Math.floor(Date.now() / 1000) - 60);
+    const ex = await openPage(browser, codeOrigin, { viewport: PHONE });
+    await ex.page.goto(`${codeOrigin}/r/printer1/${stale}`);
+    await ex.page.getByLabel('Email', { exact: true }).fill(env.DEMO_EMAIL);
+    await ex.page.getByLabel('PIN', { exact: true }).fill(env.DEMO_PIN);
+    await ex.page.getByRole('button', { name: 'Log in' }).click();
+    check('an expired code is refused with a clear message', await waitFor(async () =>
+      (await text(ex.page, '.messages [role=alert]')) === 'That code has expired. Scan the code on the printer’s screen again.'), await text(ex.page, '.messages'));
+    check('the spent code leaves the page: the printer\'s address, asking to scan again, no login form',
+      await waitFor(async () => ex.page.url() === `${codeOrigin}/r/printer1` && (await ex.page.getByRole('button', { name: 'Log in' }).count()) === 0 &&
+        (await text(ex.page, '.view')).includes('Scan the code shown on the printer')), [ex.page.url(), await text(ex.page, '.view')]);
+    check('and no session: no job list, nothing kept in the tab', (await ex.page.locator('.userbar').count()) === 0 &&
+      await ex.page.evaluate(() => sessionStorage.getItem('sr.session') === null));
+    check('the site refused it (401 code_expired)', ex.net.failed.includes('401 /api/v1/panel/sessions'), ex.net.failed);
+    await shot(ex.page, 'phone-code-expired');
+    await accessible(ex.page, 'an expired code refused (phone)');
+    await ex.context.close();
+  } finally {
+    releaseCodes('both');
+  }
   await k.context.close();
 
-  // a tenant with rotating codes only: a static address does not log in
-  const r = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
-  await r.page.route('**/api/v1/panel/devices/printer1', (x) => x.fulfill({ json: { id: 'printer1', name: 'Demo Printer', location: null, release_codes: 'rotating', oidc: false } }));
-  await r.page.goto(`${origin}/r/printer1`);
-  check('rotating codes only: the static address asks to scan the code on the screen, no login form',
-    await waitFor(async () => (await text(r.page, '.view')).includes('Scan the code shown on the printer') && (await r.page.getByRole('button', { name: 'Log in' }).count()) === 0));
-  await shot(r.page, 'phone-rotating-only');
-  await r.context.close();
+  // 11. the printer's label (srctl device label): its QR code, printed on
+  // paper, opens the release page of that printer on a phone
+  const pdf = join(outDir, 'label-printer1.pdf');
+  check('srctl device label printer1 writes a PDF (the tenant back on both)',
+    await waitFor(() => { srctl('device', 'label', 'printer1', '--out', pdf); return true; }, 15000));
+  execFileSync('pdftoppm', ['-r', '200', '-png', '-singlefile', pdf, join(outDir, 'label-printer1')]);
+  const onLabel = decodeQr(join(outDir, 'label-printer1.png'));
+  check('the label\'s QR code decodes to the static release URL of printer1', onLabel.length === 1 && new URL(onLabel[0]).pathname === '/r/printer1', onLabel);
+  const lb = await openPage(browser, onLabel[0] ? new URL(onLabel[0]).origin : origin, { viewport: PHONE });
+  await lb.page.goto(onLabel[0] || `${origin}/r/printer1`);
+  await lb.page.getByRole('button', { name: 'Log in' }).waitFor();
+  check('the label opens the release page of printer1, with the login form',
+    await waitFor(async () => (await text(lb.page, 'h1')) === 'Print at Demo Printer' && (await text(lb.page, 'header')).includes('2nd floor')), await text(lb.page, 'header'));
+  await shot(lb.page, 'phone-label');
+  await accessible(lb.page, 'the release page opened from the label (phone)');
+  await lb.context.close();
 });

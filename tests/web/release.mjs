@@ -173,9 +173,7 @@ await runTest(async (browser, figures) => {
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   check('no request of the page went to another origin', net.foreign.length === 0, net.foreign);
   check('no console error, CSP violation or script error', net.problems.length === 0, net.problems);
-  // GET devices/{id} is the codes slice's (issue 13): until it is there the
-  // page names the printer by its id
-  check('no request failed but the printer info of a site service without it', net.failed.every((f) => f === '404 /api/v1/panel/devices/printer1'), net.failed);
+  check('no request of the page failed', net.failed.length === 0, net.failed);
   await context.close();
 
   // 8. a printer out of paper: the reason shows

@@ -7,7 +7,7 @@
 import { S } from './strings.js';
 import { h, show } from './dom.js';
 import * as api from './api.js';
-import { loginView, finishOidc } from './login.js';
+import { loginView, finishOidc, preferMethod } from './login.js';
 import { errorText } from './errors.js';
 
 const main = document.getElementById('app');
@@ -95,27 +95,33 @@ function landing() {
 
 async function start() {
   const r = route();
+  let refused = null;
   if (r.page === 'landing') return landing();
   if (r.page === 'oidc') {
-    const back = finishOidc(); // {device, code, kiosk} it started from, or an error
+    const back = finishOidc(); // {device, code, kiosk} it started from, and finish() or an error
     if (!back.device) {
       landing();
       main.prepend(h('p', { role: 'alert', class: 'msg error' }, back.error));
       return;
     }
-    Object.assign(r, back, { page: back.kiosk ? 'kiosk' : 'release' });
+    Object.assign(r, { device: back.device, code: back.code || null, page: back.kiosk ? 'kiosk' : 'release' });
     history.replaceState(null, '', back.kiosk ? `/panel/${back.device}` : `/r/${back.device}${back.code ? `/${back.code}` : ''}`);
-    const ctx = makeContext(r);
-    ctx.heading();
-    await loadDevice(ctx);
-    ctx.heading();
-    return back.finish(ctx);
+    if (back.finish) {
+      const ctx = makeContext(r);
+      ctx.heading();
+      await loadDevice(ctx);
+      ctx.heading();
+      return back.finish(ctx);
+    }
+    refused = back.error; // the printer's page, to start again, says why
+    preferMethod('oidc');
   }
   document.body.classList.toggle('kiosk', r.page === 'kiosk');
   // a shared kiosk keeps no session beyond the page; a phone keeps it for its tab
   api.useSessionStorage(r.page === 'release');
   const ctx = makeContext(r);
   ctx.heading();
+  if (refused) ctx.say(refused, 'error');
   // what the printer's info changes comes after the first view: a slow
   // panel shows something to use at once
   const info = loadDevice(ctx);

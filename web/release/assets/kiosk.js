@@ -136,16 +136,17 @@ export function kioskStart(ctx) {
       return;
     }
     if (!onLogin) return;
+    // a new code a little before this one runs out; the note counts down to it
+    const next = Math.max(5, c.expires_in - 10);
     const note = h('p', { class: 'qrnote' });
-    let left = c.expires_in;
+    let left = next;
     const tick = () => { note.textContent = S.codeExpiresIn(Math.max(0, left)); left -= 1; };
     tick();
     tickTimer = setInterval(tick, 1000);
     show(box, h('p', {}, S.orScan),
       h('img', { class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(c.svg)}`, alt: S.qrAlt(ctx.info.name) }), note);
     box.hidden = false;
-    // a new code a little before this one runs out
-    qrTimer = setTimeout(() => showQr(box), Math.max(5, c.expires_in - 10) * 1000);
+    qrTimer = setTimeout(() => showQr(box), next * 1000);
   }
 
   // --- screens ---

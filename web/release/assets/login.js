@@ -26,6 +26,13 @@ export async function logIn(ctx, creds) {
   } catch (e) {
     if (e.code === 'card_unknown' && e.detail.card_binding) ctx.cardBinding = e.detail.card_binding;
     ctx.say(errorText(e), 'error');
+    if (e.code === 'code_expired' && ctx.code) {
+      // the code in the address is spent: the page becomes the printer's
+      // static address (which asks to scan again when codes rotate only)
+      ctx.code = null;
+      history.replaceState(null, '', `/r/${encodeURIComponent(ctx.device)}`);
+      ctx.showLogin();
+    }
     return false;
   }
 }
@@ -85,6 +92,11 @@ const forms = {
 };
 
 let chosen = 'pin';
+let preferred = null; // chosen once the printer offers it (single sign-on to start again)
+
+export function preferMethod(method) {
+  preferred = method;
+}
 
 export function methodsOf(ctx) {
   const m = [['pin', S.methodPin], ['passcode', S.methodPasscode], ['directory', S.methodDirectory]];
@@ -97,17 +109,30 @@ export function loginView(ctx) {
     show(ctx.view, h('h2', {}, S.loginHeading), h('p', { class: 'lead' }, S.scanRotating));
     return;
   }
-  const holder = h('div', { class: 'method-form' });
+  if (preferred && methodsOf(ctx).some(([m]) => m === preferred)) {
+    chosen = preferred;
+    preferred = null;
+  }
+  if (!forms[chosen] || (chosen === 'oidc' && !ctx.info.oidc)) chosen = 'pin';
+  // shown again once the printer's info is in (a way to log in more): the
+  // form being filled in stays as it is, with what was typed and the focus
+  const shown = ctx.login && ctx.view.contains(ctx.login.holder) && ctx.login.method === chosen ? ctx.login : null;
+  const holder = shown ? shown.holder : h('div', { class: 'method-form' });
   const chooser = h('fieldset', { class: 'methods' }, h('legend', {}, S.methodLegend),
     methodsOf(ctx).map(([value, text]) => {
       const id = uid('m');
       return h('span', { class: 'method' },
         h('input', { type: 'radio', name: 'method', id, value, checked: value === chosen,
-          onchange: () => { chosen = value; show(holder, forms[chosen](ctx)); } }),
+          onchange: () => { chosen = value; ctx.login.method = value; show(holder, forms[chosen](ctx)); } }),
         h('label', { for: id }, text));
     }));
-  if (!forms[chosen] || (chosen === 'oidc' && !ctx.info.oidc)) chosen = 'pin';
+  if (shown) {
+    shown.chooser.replaceWith(chooser);
+    shown.chooser = chooser;
+    return;
+  }
   show(holder, forms[chosen](ctx));
+  ctx.login = { holder, chooser, method: chosen };
   show(ctx.view, h('h2', { tabindex: '-1' }, S.loginHeading), chooser, holder);
   ready('login');
 }
@@ -143,7 +168,8 @@ async function startOidc(ctx) {
 
 // On /oidc/callback: checks the answer against what startOidc kept and
 // takes the code out of the address at once. Returns {device, code,
-// kiosk, finish(ctx)} to log in with, or {error}.
+// kiosk, finish(ctx)} to log in with, or {error} with the device, code
+// and kiosk the tab started from (none if it started nothing).
 export function finishOidc() {
   const q = new URLSearchParams(location.search);
   let saved = null;
@@ -154,13 +180,13 @@ export function finishOidc() {
   }
   sessionStorage.removeItem(OIDC_KEY);
   history.replaceState(null, '', '/oidc/callback');
-  if (q.get('error')) return { error: S.errors.oidcDenied(q.get('error_description') || q.get('error')) };
-  if (!saved || !q.get('code') || q.get('state') !== saved.state) return { error: S.errors.oidcState };
+  // refused: back to the printer's page this tab started from, if any, to start again
+  const from = saved ? { device: saved.device, code: saved.code, kiosk: saved.kiosk } : {};
+  if (q.get('error')) return { ...from, error: S.errors.oidcDenied(q.get('error_description') || q.get('error')) };
+  if (!saved || !q.get('code') || q.get('state') !== saved.state) return { ...from, error: S.errors.oidcState };
   const authCode = q.get('code');
   return {
-    device: saved.device,
-    code: saved.code,
-    kiosk: saved.kiosk,
+    ...from,
     async finish(ctx) {
       show(ctx.view, h('p', { class: 'loading' }, S.oidcFinishing));
       api.useSessionStorage(!saved.kiosk);
