@@ -2,7 +2,14 @@
  * by the identity providers, and never leaves the site. The check binds to
  * the directory (up to the provider's timeout, 60 s at most), so it runs on
  * the worker pool: the panel loop keeps serving other panels meanwhile, and
- * this request is answered when the check is done. */
+ * this request is answered when the check is done.
+ *
+ * A login without presence (no rotating code, no panel app: docs/security.md
+ * "Release codes") first asks the cloud whether the device's tenant takes
+ * such logins: under rotating codes only the cloud refuses them before any
+ * credential is tried, and a directory password is tried here, so without
+ * that question anyone who can reach the site could make the directory
+ * count guesses towards its own lockout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +102,62 @@ static void directory_checked(void *arg) {
   login_free(l);
 }
 
+/* On the loop: the bind goes to the worker pool, or `busy` is answered. */
+static void submit_check(directory_login *l) {
+  if (sr_worker_pool_submit(l->p->pool, check_directory, directory_checked, l) != SR_OK) {
+    sr_http_response busy = {.retry_after = 1};
+    sr_http_reply_error(&busy, 503, "busy", "too many directory logins at once; try again");
+    sr_http_finish(l->x, &busy);
+    login_free(l);
+  }
+}
+
+/* The cloud's device info (GET /site/panel/devices/{id}) for a login
+ * without presence: its tenant's release_codes decides whether the
+ * directory is asked at all. */
+static void policy_known(void *ctx, int status, json_t *reply, const char *err) {
+  directory_login *l = ctx;
+  const char *codes = json_string_value(json_object_get(reply, "release_codes"));
+  if (status == 200 && codes && strcmp(codes, "rotating") != 0) {
+    json_decref(reply);
+    submit_check(l);
+    return;
+  }
+  sr_http_response resp = {0};
+  if (status == 200) { /* the cloud's own answer to such a login, before it tries one */
+    json_decref(reply);
+    sr_log(SR_LOG_INFO, "panel", "device %.64s: directory login without presence refused",
+           l->device);
+    sr_http_reply_error(&resp, 403, "presence_required",
+                        "scan the code shown on the printer's screen to log in there");
+  } else { /* 404 unknown_device, the cloud unreachable */
+    panel_answer_from_cloud(&resp, status, reply, err);
+  }
+  sr_http_finish(l->x, &resp);
+  login_free(l);
+}
+
+static void ask_policy(directory_login *l) {
+  char path[300];
+  /* the device comes from the body: only an id the routes could name */
+  if (!*l->device || strlen(l->device) > 128 ||
+      strspn(l->device, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+          strlen(l->device)) {
+    sr_http_response resp = {0};
+    sr_http_reply_error(&resp, 404, "unknown_device", "no device '%.64s' here", l->device);
+    sr_http_finish(l->x, &resp);
+    login_free(l);
+    return;
+  }
+  snprintf(path, sizeof path, "/api/v1/site/panel/devices/%s", l->device);
+  if (sr_cloud_call_async(l->p->cloud, "GET", path, NULL, NULL, policy_known, l) != SR_OK) {
+    sr_http_response resp = {0};
+    sr_http_reply_error(&resp, 500, "no_memory", "cannot start the call to the cloud");
+    sr_http_finish(l->x, &resp);
+    login_free(l);
+  }
+}
+
 void panel_directory_login(panel *p, const sr_http_request *req, const char *device,
                            const char *username, const char *password, json_t *out,
                            sr_http_response *resp) {
@@ -112,10 +175,8 @@ void panel_directory_login(panel *p, const sr_http_request *req, const char *dev
     sr_http_reply_error(resp, 500, "no_memory", "out of memory");
     return;
   }
-  if (sr_worker_pool_submit(p->pool, check_directory, directory_checked, l) != SR_OK) {
-    sr_http_response busy = {.retry_after = 1};
-    sr_http_reply_error(&busy, 503, "busy", "too many directory logins at once; try again");
-    sr_http_finish(l->x, &busy);
-    login_free(l);
-  }
+  if (json_object_get(out, "presence"))
+    submit_check(l);
+  else
+    ask_policy(l);
 }

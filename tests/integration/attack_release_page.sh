@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The release page and rotating codes as an attacker tries them (issue 13,
+# docs/security.md "Release codes"), with real requests on the whole stack
+# on 127.0.0.1, the tenant on rotating codes only: a code in another text
+# form (leading zeros, a sign, spaces, padding, another case), for another
+# device spelling, or duplicated in the body; a single sign-on login or a
+# directory login without presence; the kiosk code route asked for another
+# device by query, path or header; a site heartbeat's public_url that
+# would make labels and release URLs point at a script or another scheme.
+# usage: attack_release_page.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
+set -u
+bin=$1 plugins=$2 src=$3
+source "$src/tests/support/stack_test.sh" attack-release
+source "$src/tests/support/panel.sh"
+
+# the site checks directory passwords against an LDAP server that is not
+# there: a login that reaches it says so (502 directory_unreachable)
+export STACK_SITE_DIRECTORY=1 STACK_SITE_IDP="idp:
+  - plugin: ldap
+    config: {url: \"ldaps://127.0.0.1:$(stack_free_port)\", ca_file: \"$tmp/pki/root.crt\", base_dn: \"dc=example,dc=com\", user_attribute: uid}"
+stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
+
+forge() { python3 "$src/tests/support/release_code.py" "$secret_file" "$tenant" "$1" "$2"; } # DEVICE EXPIRY
+is_error() { [ "$code" = "$1" ] && [ "$(field .error.code)" = "$2" ]; } # STATUS CODE
+card_login() { # DEVICE EXTRA_JSON_MEMBERS: alice's card
+  panel POST /api/v1/panel/sessions "{\"device\":\"$1\",\"card\":\"$demo_card\"$2}"
+}
+enroll_kiosk() { # DEVICE -> $cred
+  local token
+  token=$(stack_srctl reader add --device "$1" --name "Panel app at $1" --json | jq -r .enrollment_token)
+  panel POST /api/v1/panel/readers/enroll "{\"token\":\"$token\"}"
+  cred=$(field .credential)
+}
+
+stack_srctl device add printer2 --name "Second floor" --uri "ipp://127.0.0.1:9/ipp/print" >/dev/null
+enroll_kiosk printer1
+kiosk=$cred
+check "the panel app at printer1 enrolls (201)" ok '[ "$code" = 201 ]'
+stack_srctl settings set release_codes=rotating >/dev/null
+check "the tenant takes rotating codes only" \
+  [ "$(stack_srctl settings show --json | jq -r .release_codes)" = rotating ]
+
+# 1. a good code in other text forms: one expiry has one text
+now=$(date +%s)
+expiry=$((now + 40))
+good=$(forge printer1 "$expiry")
+mac=${good#*.}
+card_login printer1 ",\"code\":\"$good\""
+check "control: the code as minted logs in (201)" ok '[ "$code" = 201 ]'
+for form in "0$good" "00$good" "+$good" " $good" "$good " "$expiry .$mac" "$expiry.$mac=" \
+  "$expiry.$mac==" "$expiry..$mac" "$expiry.${mac}A" "$expiry.${mac:0:21}" "${expiry}.0.$mac" \
+  "$(printf %x "$expiry").$mac" "$expiry.$(tr 'A-Za-z' 'a-zA-Z' <<<"$mac")" \
+  "$expiry.$(tr -- '-_' '+/' <<<"$mac")" "$expiry.$(tr -- '-_' '+/' <<<"$mac")=="; do
+  [ "$form" = "$good" ] && continue # a mac without - or _ has no other base64 spelling
+  card_login printer1 ",\"code\":$(jq -Rn --arg c "$form" '$c')"
+  check "the code written as '$form': 401 code_expired" is_error 401 code_expired
+done
+# the last base64url character holds 2 bits of the mac and 4 zero bits:
+# another character with the same 2 bits is another text, and refused
+last=${mac: -1}
+alphabet=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
+index=$(($(expr index "$alphabet" "$last") - 1))
+sibling=${alphabet:$((index | 1)):1}
+[ "$sibling" = "$last" ] && sibling=${alphabet:$((index & ~1)):1}
+card_login printer1 ",\"code\":\"$expiry.${mac:0:21}$sibling\""
+check "the mac with other padding bits in its last character: 401 code_expired" is_error 401 code_expired
+for device in PRINTER1 printer1. " printer1" printer01; do
+  card_login "$device" ",\"code\":\"$good\""
+  check "printer1's code for device '$device': refused (401 code_expired or 404)" \
+    ok 'is_error 401 code_expired || is_error 404 unknown_device'
+done
+panel POST /api/v1/panel/sessions "{\"device\":\"printer2\",\"device\":\"printer1\",\"card\":\"$demo_card\",\"code\":\"$good\"}"
+check "a body with the device twice (printer2, then printer1 with its code): 400" ok '[ "$code" = 400 ]'
+panel POST /api/v1/panel/sessions "{\"device\":\"printer2\",\"card\":\"$demo_card\",\"code\":\"$(forge printer2 $((now - 5)))\",\"code\":\"$good\"}"
+check "a body with the code twice: 400" ok '[ "$code" = 400 ]'
+card_login printer1 ",\"code\":[\"$good\"]"
+check "the code as a JSON array: 400" ok '[ "$code" = 400 ]'
+card_login printer1 ',"code":""'
+check "an empty code: 401 code_expired" is_error 401 code_expired
+card_login printer1 ',"panel":""'
+check "an empty panel credential: 401 panel_unknown" is_error 401 panel_unknown
+
+# 2. every login method needs presence, single sign-on too
+verifier=$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"oidc_code\":\"anything\",\"code_verifier\":\"$verifier\",\"redirect_uri\":\"$panel_url/oidc/callback\",\"nonce\":\"n0nce\"}"
+check "an OpenID Connect login without presence: 403 presence_required" is_error 403 presence_required
+panel POST /api/v1/panel/sessions '{"device":"printer1","passcode":"ABCDEF"}'
+check "a passcode without presence: 403 presence_required" is_error 403 presence_required
+# a directory password is checked at the site, before the cloud sees the
+# login: without presence the directory must not be asked either (a
+# remote guess would count towards the directory's own lockout)
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"guess-1"}'
+check "a directory login without presence: 403 presence_required, the directory not asked" \
+  is_error 403 presence_required
+panel POST /api/v1/panel/sessions '{"device":"nowhere","username":"alice","password":"guess-1"}'
+check "a directory login at an unknown device: 404 unknown_device, the directory not asked" \
+  is_error 404 unknown_device
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"username\":\"alice\",\"password\":\"guess-1\",\"code\":\"$(forge printer1 $(($(date +%s) + 30)))\"}"
+check "control: with a rotating code the directory is asked (502 directory_unreachable)" \
+  is_error 502 directory_unreachable
+
+# 3. the kiosk code route mints only its own device's code
+for path in "/api/v1/panel/kiosk/code?device=printer2" "/api/v1/panel/kiosk/code?device=printer2&device=printer2"; do
+  panel GET "$path" "" "$kiosk"
+  check "kiosk code asked as $path: printer1's code all the same" \
+    ok '[ "$code" = 200 ] && [ "$(field .device)" = printer1 ] && [[ "$(field .url)" == */r/printer1/* ]]'
+done
+panel GET /api/v1/panel/kiosk/code/printer2 "" "$kiosk"
+check "kiosk code with a device in the path: 404" ok '[ "$code" = 404 ]'
+code=$(curl -sS --cacert "$ca_file" -o "$tmp/kc.json" -w '%{http_code}' -H "Authorization: Bearer $kiosk" \
+  -H 'X-Device: printer2' -H 'Forwarded: for=127.0.0.1' "$panel_url/api/v1/panel/kiosk/code")
+check "kiosk code with device headers: printer1's code" \
+  ok '[ "$code" = 200 ] && [ "$(jq -r .device "$tmp/kc.json")" = printer1 ]'
+panel GET /api/v1/panel/kiosk/code "{\"device\":\"printer2\"}" "$kiosk"
+check "kiosk code with a body naming printer2: 400" ok '[ "$code" = 400 ]'
+
+# 4. a site heartbeat's public_url names an https page, nothing else
+heartbeat() { # BODY: from the stack's site certificate -> $code, $body
+  code=$(curl -sS --cacert "$ca_file" --cert "$stack_dir/site/site.crt" --key "$stack_dir/site/site.key" \
+    -H 'Content-Type: application/json' -d "$1" -o "$tmp/hb.json" -w '%{http_code}' \
+    "$cloud_url/api/v1/site/heartbeat" 2>"$tmp/hb.err") || code=000
+  body=$(cat "$tmp/hb.json")
+}
+release_url() { stack_srctl device list --json | jq -r '.devices[] | select(.id == "printer1") | .release_url'; }
+heartbeat '{"public_url": "https://print.example.com:8443"}'
+check "control: a heartbeat's https public_url is taken" \
+  ok '[ "$code" = 200 ] && [ "$(release_url)" = "https://print.example.com:8443/r/printer1" ]'
+for url in 'javascript:alert(1)' 'javascript://https://x/%0aalert(1)' 'data:text/html,<script>alert(1)</script>' \
+  'https://evil.example@print.example.com' 'https://print.example.com:8443@evil.example' \
+  'https://print.example.com/"><script>' 'https://print.example.com/a b' 'https:///evil.example' 'https://print.example.com:99999' \
+  'https://print.example.com?x=1' 'https://print.example.com#x' 'HTTPS://evil.example' \
+  'https://print.example.com\@evil.example' \
+  'https://print.example.com/ ' $'https://print.example.com/\u2028'; do
+  heartbeat "{\"public_url\": $(jq -Rn --arg u "$url" '$u')}"
+  check "a heartbeat's public_url '$url': 400, the release URL unchanged" \
+    ok '[ "$code" = 400 ] && [ "$(release_url)" = "https://print.example.com:8443/r/printer1" ]'
+done
+
+checks_done
