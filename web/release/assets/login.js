@@ -154,8 +154,11 @@ export function finishOidc() {
   }
   sessionStorage.removeItem(OIDC_KEY);
   history.replaceState(null, '', '/oidc/callback');
+  // an answer to no sign-on this tab started (a link someone sent) shows
+  // none of its words: the page must not say what a stranger wrote
+  if (!saved || q.get('state') !== saved.state) return { error: S.errors.oidcState };
   if (q.get('error')) return { error: S.errors.oidcDenied(q.get('error_description') || q.get('error')) };
-  if (!saved || !q.get('code') || q.get('state') !== saved.state) return { error: S.errors.oidcState };
+  if (!q.get('code')) return { error: S.errors.oidcState };
   const authCode = q.get('code');
   return {
     device: saved.device,
