@@ -5,8 +5,9 @@
 # form (leading zeros, a sign, spaces, padding, another case), for another
 # device spelling, or duplicated in the body; a single sign-on login or a
 # directory login without presence; the kiosk code route asked for another
-# device by query, path or header; a site heartbeat's public_url that
-# would make labels and release URLs point at a script or another scheme.
+# device by query, path or header; a cross-site form or preflight; a site
+# heartbeat's public_url that would make labels and release URLs point at
+# a script, another scheme or another host.
 # usage: attack_release_page.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -114,7 +115,23 @@ check "kiosk code with device headers: printer1's code" \
 panel GET /api/v1/panel/kiosk/code "{\"device\":\"printer2\"}" "$kiosk"
 check "kiosk code with a body naming printer2: 400" ok '[ "$code" = 400 ]'
 
-# 4. a site heartbeat's public_url names an https page, nothing else
+# 4. another site's page cannot call the panel API from a visitor's
+# browser: a form-like body is refused, and no answer allows other origins
+code=$(curl -sS --cacert "$ca_file" -o "$tmp/csrf.json" -D "$tmp/csrf.h" -w '%{http_code}' -H 'Origin: https://evil.example' \
+  -H 'Content-Type: text/plain' --data-binary "{\"device\":\"printer1\",\"card\":\"$demo_card\",\"code\":\"$good\"}" \
+  "$panel_url/api/v1/panel/sessions")
+check "a login posted as text/plain (a cross-site form or no-cors fetch): 415, no session" \
+  ok '[ "$code" = 415 ] && [ "$(jq -r .session "$tmp/csrf.json")" = null ]'
+code=$(curl -sS --cacert "$ca_file" -o /dev/null -D "$tmp/preflight.h" -w '%{http_code}' -X OPTIONS \
+  -H 'Origin: https://evil.example' -H 'Access-Control-Request-Method: POST' \
+  -H 'Access-Control-Request-Headers: content-type, authorization' "$panel_url/api/v1/panel/sessions")
+check "a preflight from another origin is not allowed (no Access-Control-Allow-Origin)" \
+  ok '[ "$code" != 204 ] && ! grep -qi "^access-control-allow" "$tmp/preflight.h"'
+curl -sS --cacert "$ca_file" -o /dev/null -D "$tmp/cors.h" -H 'Origin: https://evil.example' \
+  -H "Authorization: Bearer $kiosk" "$panel_url/api/v1/panel/kiosk/code"
+check "the kiosk code's answer allows no other origin to read it" ok '! grep -qi "^access-control-allow" "$tmp/cors.h"'
+
+# 5. a site heartbeat's public_url names an https page, nothing else
 heartbeat() { # BODY: from the stack's site certificate -> $code, $body
   code=$(curl -sS --cacert "$ca_file" --cert "$stack_dir/site/site.crt" --key "$stack_dir/site/site.key" \
     -H 'Content-Type: application/json' -d "$1" -o "$tmp/hb.json" -w '%{http_code}' \
