@@ -70,6 +70,10 @@ for device in PRINTER1 printer1. " printer1" printer01; do
   check "printer1's code for device '$device': refused (401 code_expired or 404)" \
     ok 'is_error 401 code_expired || is_error 404 unknown_device'
 done
+other_tenant=$(python3 "$src/tests/support/release_code.py" "$secret_file" "other-$tenant" printer1 "$expiry")
+card_login printer1 ",\"code\":\"$other_tenant\""
+check "printer1's code under another tenant's key (the same secret, another tenant): 401 code_expired" \
+  is_error 401 code_expired
 panel POST /api/v1/panel/sessions "{\"device\":\"printer2\",\"device\":\"printer1\",\"card\":\"$demo_card\",\"code\":\"$good\"}"
 check "a body with the device twice (printer2, then printer1 with its code): 400" ok '[ "$code" = 400 ]'
 panel POST /api/v1/panel/sessions "{\"device\":\"printer2\",\"card\":\"$demo_card\",\"code\":\"$(forge printer2 $((now - 5)))\",\"code\":\"$good\"}"
