@@ -4,7 +4,8 @@
 // with textContent; the CSP would report an inline handler); a link to
 // /oidc/callback that answers no login of the tab shows none of the
 // attacker's text; the session token stays out of URLs, Referer headers,
-// cookies and localStorage.
+// cookies and localStorage; logging out clears the screen at once, even
+// while the cloud is slow to answer.
 
 import { runTest, openPage, shot, check, waitFor, text } from './harness.mjs';
 import { env, origin, submit, heldTitles, srctl } from './common.mjs';
@@ -64,6 +65,24 @@ await runTest(async (browser) => {
   check('the user\'s name shows as text, markup and all', await waitFor(async () => (await text(page, '.userbar')).includes(USER)), await text(page, '.userbar'));
   seen = await injected(page);
   check('nothing of it became an element or ran', seen.ran === null && seen.elements === 0, seen);
+  // 3. logging out while the cloud is slow to answer (a shared kiosk or
+  // desktop): the jobs are gone from the screen at once, and the session
+  // still ends at the cloud when the call gets through
+  const mine = JSON.parse(await page.evaluate(() => sessionStorage.getItem('sr.session')) || '{}').token || '';
+  let held = null;
+  await page.route('**/api/v1/panel/sessions/current', (route) => { held = route; });
+  await page.getByRole('button', { name: 'Log out' }).click();
+  check('the log-out call is under way (held back here)', await waitFor(() => held !== null));
+  check('while it is, the login form is back and no job or user is on screen',
+    await waitFor(async () => (await page.getByRole('button', { name: 'Log in' }).count()) === 1) &&
+    (await page.locator('li.job, .userbar').count()) === 0, await text(page, 'main'));
+  check('and the tab keeps no session', await page.evaluate(() => sessionStorage.getItem('sr.session') === null));
+  const bearer = held ? (await held.request().allHeaders()).authorization : '';
+  check('the held call carries the session being ended', bearer === `Bearer ${mine}` && mine.length > 20);
+  if (held) await held.continue();
+  await page.unroute('**/api/v1/panel/sessions/current');
+  const after = async () => page.evaluate(async (t) => (await fetch('/api/v1/panel/jobs', { headers: { Authorization: `Bearer ${t}` } })).status, mine);
+  check('once it gets through, the session is ended at the cloud (401)', await waitFor(async () => (await after()) === 401), await after());
   check('no API request carried a Referer', referers.length === 0, referers);
   check('no CSP violation or script error (nothing inline was even tried)', net.problems.length === 0, net.problems);
   await context.close();
