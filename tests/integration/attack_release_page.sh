@@ -135,6 +135,12 @@ curl -sS --cacert "$ca_file" -o /dev/null -D "$tmp/cors.h" -H 'Origin: https://e
   -H "Authorization: Bearer $kiosk" "$panel_url/api/v1/panel/kiosk/code"
 check "the kiosk code's answer allows no other origin to read it" ok '! grep -qi "^access-control-allow" "$tmp/cors.h"'
 
+# an API answer that repeats what the caller sent is JSON a browser must
+# never sniff into a page
+curl -sS --path-as-is --cacert "$ca_file" -o "$tmp/echo.json" -D "$tmp/echo.h" "$panel_url/api/v1/panel/x<script>alert(1)</script>"
+check "an API error repeating markup from the path: JSON with nosniff" \
+  ok 'grep -qi "^content-type: application/json" "$tmp/echo.h" && grep -qi "^x-content-type-options: nosniff" "$tmp/echo.h"'
+
 # 5. a site heartbeat's public_url names an https page, nothing else
 heartbeat() { # BODY: from the stack's site certificate -> $code, $body
   code=$(curl -sS --cacert "$ca_file" --cert "$stack_dir/site/site.crt" --key "$stack_dir/site/site.key" \
