@@ -3,11 +3,12 @@
 # docs/security.md "Release codes"), with real requests on the whole stack
 # on 127.0.0.1, the tenant on rotating codes only: a code in another text
 # form (leading zeros, a sign, spaces, padding, another case), for another
-# device spelling, or duplicated in the body; a single sign-on login or a
-# directory login without presence; the kiosk code route asked for another
-# device by query, path or header; a cross-site form or preflight; a site
+# device spelling, under another tenant's key, or duplicated in the body; a
+# single sign-on login or a directory login without presence; the kiosk
+# code route asked for another device by query, path or header; a
+# cross-site form or preflight; an API error sniffed as a page; a site
 # heartbeat's public_url that would make labels and release URLs point at
-# a script, another scheme or another host.
+# a script, another scheme or a host disguised as the site's.
 # usage: attack_release_page.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
