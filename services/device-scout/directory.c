@@ -4,12 +4,14 @@
  * the worker pool: the panel loop keeps serving other panels meanwhile, and
  * this request is answered when the check is done.
  *
- * A login without presence (no rotating code, no panel app: docs/security.md
- * "Release codes") first asks the cloud whether the device's tenant takes
- * such logins: under rotating codes only the cloud refuses them before any
- * credential is tried, and a directory password is tried here, so without
- * that question anyone who can reach the site could make the directory
- * count guesses towards its own lockout. */
+ * The cloud refuses a login without presence (docs/security.md, "Release
+ * codes") before it tries the credential, but a directory password is tried
+ * here, before the cloud sees the login: without a question first, anyone
+ * who can reach the site could make the directory count guesses towards its
+ * own lockout. So a login without presence first asks whether the device's
+ * tenant takes such logins, and one with the panel app's credential whether
+ * that credential is this site's panel app at the login's device (a rotating
+ * code was checked here already). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,52 @@ static void policy_known(void *ctx, int status, json_t *reply, const char *err) 
   login_free(l);
 }
 
+static void panel_unknown(sr_http_response *resp) {
+  sr_http_reply_error(resp, 401, "panel_unknown",
+                      "this panel app is not enrolled for this printer (or was removed): enroll "
+                      "it again (srctl reader add --device)");
+}
+
+/* The cloud's GET /site/panel/kiosk for the login's panel credential: the
+ * device it is bound to through this site. */
+static void panel_known(void *ctx, int status, json_t *reply, const char *err) {
+  directory_login *l = ctx;
+  const char *device = json_string_value(json_object_get(reply, "device"));
+  const char *code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
+  bool bound = status == 200 && device && strcmp(device, l->device) == 0;
+  /* static labels only: the login needs no presence, the cloud checks the
+   * credential all the same */
+  bool static_only = status == 409 && code && strcmp(code, "rotating_disabled") == 0;
+  if (bound || static_only) {
+    json_decref(reply);
+    submit_check(l);
+    return;
+  }
+  sr_http_response resp = {0};
+  if (status == 200 || status == 401) {
+    json_decref(reply);
+    sr_log(SR_LOG_WARN, "panel",
+           "device %.64s: a directory login came with a panel credential not enrolled here for "
+           "this device; refused",
+           l->device);
+    panel_unknown(&resp);
+  } else { /* the cloud unreachable, the panel's device removed */
+    panel_answer_from_cloud(&resp, status, reply, err);
+  }
+  sr_http_finish(l->x, &resp);
+  login_free(l);
+}
+
+static void ask_panel(directory_login *l, const char *credential) {
+  if (sr_cloud_call_async(l->p->cloud, "GET", "/api/v1/site/panel/kiosk", NULL, credential,
+                          panel_known, l) != SR_OK) {
+    sr_http_response resp = {0};
+    sr_http_reply_error(&resp, 500, "no_memory", "cannot start the call to the cloud");
+    sr_http_finish(l->x, &resp);
+    login_free(l);
+  }
+}
+
 static void ask_policy(directory_login *l) {
   char path[300];
   /* the device comes from the body: only an id the routes could name */
@@ -175,7 +223,10 @@ void panel_directory_login(panel *p, const sr_http_request *req, const char *dev
     sr_http_reply_error(resp, 500, "no_memory", "out of memory");
     return;
   }
-  if (json_object_get(out, "presence"))
+  const char *credential = json_string_value(json_object_get(out, "panel_credential"));
+  if (credential)
+    ask_panel(l, credential);
+  else if (json_object_get(out, "presence")) /* a rotating code, checked here */
     submit_check(l);
   else
     ask_policy(l);

@@ -98,6 +98,16 @@ check "a passcode without presence: 403 presence_required" is_error 403 presence
 panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"guess-1"}'
 check "a directory login without presence: 403 presence_required, the directory not asked" \
   is_error 403 presence_required
+panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"guess-1","panel":"made-up"}'
+check "a directory login with a made-up panel credential: 401 panel_unknown, the directory not asked" \
+  is_error 401 panel_unknown
+enroll_kiosk printer2
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"username\":\"alice\",\"password\":\"guess-1\",\"panel\":\"$cred\"}"
+check "a directory login at printer1 with printer2's panel credential: 401 panel_unknown, the directory not asked" \
+  is_error 401 panel_unknown
+panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"username\":\"alice\",\"password\":\"guess-1\",\"panel\":\"$kiosk\"}"
+check "control: with printer1's panel credential the directory is asked (502 directory_unreachable)" \
+  is_error 502 directory_unreachable
 panel POST /api/v1/panel/sessions '{"device":"nowhere","username":"alice","password":"guess-1"}'
 check "a directory login at an unknown device: 404 unknown_device, the directory not asked" \
   is_error 404 unknown_device
