@@ -95,25 +95,22 @@ check "a passcode without presence: 403 presence_required" is_error 403 presence
 # a directory password is checked at the site, before the cloud sees the
 # login: without presence the directory must not be asked either (a
 # remote guess would count towards the directory's own lockout)
-panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"guess-1"}'
-check "a directory login without presence: 403 presence_required, the directory not asked" \
-  is_error 403 presence_required
-panel POST /api/v1/panel/sessions '{"device":"printer1","username":"alice","password":"guess-1","panel":"made-up"}'
-check "a directory login with a made-up panel credential: 401 panel_unknown, the directory not asked" \
-  is_error 401 panel_unknown
 enroll_kiosk printer2
-panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"username\":\"alice\",\"password\":\"guess-1\",\"panel\":\"$cred\"}"
-check "a directory login at printer1 with printer2's panel credential: 401 panel_unknown, the directory not asked" \
-  is_error 401 panel_unknown
-panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"username\":\"alice\",\"password\":\"guess-1\",\"panel\":\"$kiosk\"}"
-check "control: with printer1's panel credential the directory is asked (502 directory_unreachable)" \
-  is_error 502 directory_unreachable
-panel POST /api/v1/panel/sessions '{"device":"nowhere","username":"alice","password":"guess-1"}'
-check "a directory login at an unknown device: 404 unknown_device, the directory not asked" \
-  is_error 404 unknown_device
-panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"username\":\"alice\",\"password\":\"guess-1\",\"code\":\"$(forge printer1 $(($(date +%s) + 30)))\"}"
-check "control: with a rotating code the directory is asked (502 directory_unreachable)" \
-  is_error 502 directory_unreachable
+kiosk2=$cred
+directory_login() { # DEVICE EXTRA_JSON_MEMBERS STATUS CODE WHAT: a guess at alice's password
+  panel POST /api/v1/panel/sessions "{\"device\":\"$1\",\"username\":\"alice\",\"password\":\"guess-1\"$2}"
+  check "a directory login $5: $3 $4" is_error "$3" "$4"
+}
+directory_login printer1 "" 403 presence_required "without presence, the directory not asked"
+directory_login printer1 ',"panel":"made-up"' 401 panel_unknown \
+  "with a made-up panel credential, the directory not asked"
+directory_login printer1 ",\"panel\":\"$kiosk2\"" 401 panel_unknown \
+  "at printer1 with printer2's panel credential, the directory not asked"
+directory_login nowhere "" 404 unknown_device "at an unknown device, the directory not asked"
+directory_login printer1 ",\"panel\":\"$kiosk\"" 502 directory_unreachable \
+  "with printer1's panel credential (control: the directory is asked)"
+directory_login printer1 ",\"code\":\"$(forge printer1 $(($(date +%s) + 30)))\"" 502 directory_unreachable \
+  "with a rotating code (control: the directory is asked)"
 
 # 3. the kiosk code route mints only its own device's code
 for path in "/api/v1/panel/kiosk/code?device=printer2" "/api/v1/panel/kiosk/code?device=printer2&device=printer2"; do
