@@ -551,6 +551,12 @@ static int on_writeable(struct lws *wsi, transaction *t) {
                                     (const unsigned char *)t->headers[i + 1],
                                     (int)strlen(t->headers[i + 1]), &p, end))
       return -1;
+  /* an answer without headers of its own is the API's JSON, which may
+   * repeat what a caller sent: no browser may take it for a page */
+  if (!t->headers &&
+      lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                  (const unsigned char *)"nosniff", 7, &p, end))
+    return -1;
   if (t->etag[0] && lws_add_http_header_by_name(
                         wsi, (const unsigned char *)"etag:", (const unsigned char *)t->etag,
                         (int)strlen(t->etag), &p, end))
@@ -651,6 +657,7 @@ static int refuse_not_http(struct lws *wsi, enum lws_callback_reasons reason, vo
                            "content-length: %zu\r\n"
                            "allow: " ALLOWED_METHODS "\r\n"
                            "cache-control: no-store\r\n"
+                           "x-content-type-options: nosniff\r\n"
                            "connection: close\r\n\r\n%s",
                            strlen(body), body);
     free(resp.body);

@@ -242,14 +242,19 @@ export function jobsView(ctx, first) {
     clearInterval(refresher);
   }
 
+  // The screen and the tab forget the session first: on a shared kiosk the
+  // next person must not find the jobs still there while the cloud is slow
+  // to answer. The call then ends it at the cloud with the token kept here.
   async function logOut(text) {
     stop();
-    try {
-      await api.call('DELETE', '/sessions/current');
-    } catch {
-      /* gone already: logged out all the same */
-    }
+    const token = (api.currentSession() || {}).token;
     ctx.loggedOut(text);
+    if (!token) return;
+    try {
+      await api.call('DELETE', '/sessions/current', undefined, token);
+    } catch {
+      /* gone already, or the cloud unreachable: it expires on its own */
+    }
   }
 
   ctx.logOut = logOut;

@@ -180,10 +180,13 @@ export function finishOidc() {
   }
   sessionStorage.removeItem(OIDC_KEY);
   history.replaceState(null, '', '/oidc/callback');
-  // refused: back to the printer's page this tab started from, if any, to start again
+  // refused: back to the printer's page this tab started from, if any, to
+  // start again; an answer to no sign-on this tab started (a link someone
+  // sent) shows none of its words: the page must not say what a stranger wrote
   const from = saved ? { device: saved.device, code: saved.code, kiosk: saved.kiosk } : {};
+  if (!saved || q.get('state') !== saved.state) return { ...from, error: S.errors.oidcState };
   if (q.get('error')) return { ...from, error: S.errors.oidcDenied(q.get('error_description') || q.get('error')) };
-  if (!saved || !q.get('code') || q.get('state') !== saved.state) return { ...from, error: S.errors.oidcState };
+  if (!q.get('code')) return { ...from, error: S.errors.oidcState };
   const authCode = q.get('code');
   return {
     ...from,
