@@ -62,6 +62,12 @@ function makeContext(r) {
     showLogin() {
       loginView(ctx);
     },
+    // The rotating code the page was opened with is refused (expired): a
+    // retry with it can never log in, nor may a reload bring it back.
+    forgetCode() {
+      ctx.code = null;
+      history.replaceState(null, '', `/r/${encodeURIComponent(ctx.device)}`);
+    },
   };
   return ctx;
 }

@@ -90,6 +90,15 @@ export function kioskStart(ctx) {
     tick();
   };
 
+  // A panel that is not enrolled where logins must be made at the printer
+  // (release_codes: rotating) can log no one in: it needs its token.
+  ctx.loginRefused = (e) => {
+    if (e.code !== 'presence_required' || credential()) return false;
+    enrollView();
+    ctx.say(S.errors.panelNotEnrolled, 'error');
+    return true;
+  };
+
   // --- the card reader: digits typed fast, then Enter ---
   let card = '', lastKey = 0;
   document.addEventListener('keydown', (ev) => {
@@ -228,7 +237,9 @@ export function kioskStart(ctx) {
     const token = field(S.enrollToken, { type: 'text', autocomplete: 'off', spellcheck: 'false', required: true });
     const button = h('button', { type: 'submit', class: 'primary big' }, S.enroll);
     const skip = h('button', { type: 'button', class: 'quiet big', onclick: () => { ctx.say(''); ctx.showLogin(); } }, S.skipEnroll);
-    const form = h('form', { class: 'login', novalidate: true }, token.el, h('div', { class: 'actions' }, button, skip));
+    // without a credential, a tenant with rotating codes only takes no login here
+    const canSkip = ctx.info.release_codes !== 'rotating';
+    const form = h('form', { class: 'login', novalidate: true }, token.el, h('div', { class: 'actions' }, button, canSkip ? skip : null));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       button.disabled = true;
@@ -242,7 +253,8 @@ export function kioskStart(ctx) {
         button.disabled = false;
       }
     });
-    show(ctx.view, h('h2', {}, S.enrollHeading), h('p', {}, S.enrollText), form);
+    show(ctx.view, h('h2', {}, S.enrollHeading), h('p', {}, S.enrollText),
+      h('p', {}, h('code', { class: 'command' }, S.enrollCommand(ctx.device))), h('p', {}, S.enrollAfter), form);
   }
 
   if (credential()) ctx.showLogin();
