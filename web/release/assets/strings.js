@@ -1,7 +1,8 @@
 // Every text the release page shows, in one place so that it can be
 // translated: replace this file (same keys) with another language's.
-// Functions take what the text needs to say. (index.html's one sentence
-// for browsers without JavaScript is the only text outside this file.)
+// Functions take what the text needs to say. (index.html's sentences for
+// browsers without JavaScript, or too old to run the page, are the only
+// text outside this file.)
 
 export const S = {
   appTitle: 'Print release',
