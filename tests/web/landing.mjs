@@ -2,7 +2,7 @@
 // printer's address: it says what to do, with the page's security
 // headers, light, accessible, and nothing fetched from elsewhere.
 
-import { runTest, openPage, shot, accessible, check, waitFor } from './harness.mjs';
+import { runTest, openPage, shot, accessible, check, waitFor, text } from './harness.mjs';
 import { origin } from './common.mjs';
 
 await runTest(async (browser, figures) => {
@@ -28,6 +28,19 @@ await runTest(async (browser, figures) => {
   await accessible(page, 'the landing page');
   figures.push(`landing page ${(net.bytes / 1024).toFixed(1)} KB in ${net.requests.length} requests`);
   check('the note for browsers that cannot run the page is gone once it runs', (await page.locator('.boot-stuck').count()) === 0);
+
+  // a printer the service does not know (a typo in the address): the page
+  // says so and offers no form that could only fail
+  for (const [path, form] of [['/r/nosuch', 'Log in'], ['/panel/nosuch', 'Enroll this panel']]) {
+    const u = await openPage(browser, origin, { viewport: { width: 800, height: 480 } });
+    await u.page.goto(`${origin}${path}`);
+    const said = await waitFor(async () => (await text(u.page, '.messages')).includes('This printer is not known'));
+    check(`${path}: the page says the printer is unknown`, said);
+    check(`${path}: and shows no form`, said && (await u.page.getByRole('button', { name: form }).count()) === 0 &&
+      (await u.page.locator('input').count()) === 0, await text(u.page, 'main'));
+    if (path === '/panel/nosuch') await shot(u.page, 'kiosk-unknown-printer');
+    await u.context.close();
+  }
 
   // a printer panel's older browser (before Chromium 86: no replaceChildren)
   // still gets the login form

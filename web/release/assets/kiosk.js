@@ -257,6 +257,7 @@ export function kioskStart(ctx) {
       h('p', {}, h('code', { class: 'command' }, S.enrollCommand(ctx.device))), h('p', {}, S.enrollAfter), form);
   }
 
+  if (ctx.info.unknown) return; // app.js said so; nothing here can work
   if (credential()) ctx.showLogin();
   else enrollView();
 }
