@@ -15,6 +15,15 @@ const PANEL = { width: 800, height: 480 };
 const KB = 1024;
 const IDLE_S = 20;
 
+// What a phone's camera reads from a screenshot: the QR code's text.
+function scanQr(png) {
+  try {
+    return execFileSync('zbarimg', ['-q', '--raw', png], { encoding: 'utf8' }).trim();
+  } catch {
+    return '(zbarimg found no code on the screen)';
+  }
+}
+
 await runTest(async (browser, figures) => {
   const added = JSON.parse(srctl('reader', 'add', '--device', 'printer1', '--name', 'Panel of printer1', '--json'));
   const { page, net, context } = await openPage(browser, origin, { viewport: PANEL, throttle: 6 });
@@ -131,13 +140,7 @@ await runTest(async (browser, figures) => {
   const img = k.page.getByRole('img', { name: /QR code/ });
   await img.waitFor();
   check('the heading names the printer and where it is', (await text(k.page, 'header')).includes('Demo Printer') && (await text(k.page, 'header')).includes('2nd floor'));
-  const qrPng = await shot(k.page, 'kiosk-8-rotating-code');
-  let decoded = '';
-  try {
-    decoded = execFileSync('zbarimg', ['-q', '--raw', qrPng], { encoding: 'utf8' }).trim();
-  } catch {
-    decoded = '(zbarimg found no code on the screen)';
-  }
+  const decoded = scanQr(await shot(k.page, 'kiosk-8-rotating-code'));
   check('the QR code on the screen decodes to the release URL with its code', decoded === `${origin}/r/printer1/1767225601.AbCdEfGhIjKlMnOpQrStUv`, decoded);
   await accessible(k.page, 'the kiosk login screen with its QR code');
   check('a new code comes before this one runs out', await waitFor(() => codes >= 2, 15000), codes);
@@ -220,6 +223,25 @@ await runTest(async (browser, figures) => {
       await waitFor(async () => (await fresh.page.getByRole('button', { name: 'Enroll this panel' }).count()) === 1 &&
         (await fresh.page.getByRole('button', { name: 'Continue without enrolling' }).count()) === 0));
     await fresh.context.close();
+
+    // the whole way with the site service's own codes: the enrolled panel
+    // shows a QR code, a phone opens what it decodes to and logs in there
+    const real = await openPage(browser, origin, { viewport: PANEL });
+    await real.context.addInitScript((c) => localStorage.setItem('sr.panel.credential.printer1', c), cred);
+    await real.page.goto(`${origin}/panel/printer1`);
+    await real.page.getByRole('img', { name: /QR code/ }).waitFor();
+    const url = scanQr(await shot(real.page, 'kiosk-real-rotating-code'));
+    // (the site's public_url names 127.0.0.1 where the tests' origin says localhost)
+    const scanned = URL.canParse(url) ? new URL(url) : null;
+    check('the panel\'s own QR code is this printer\'s release page with a code',
+      scanned && scanned.port === new URL(origin).port && /^\/r\/printer1\/\d+\.[A-Za-z0-9_-]+$/.test(scanned.pathname), url);
+    await real.context.close();
+    const phone = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
+    await phone.page.goto(url);
+    await logInPin(phone.page);
+    check('under rotating codes, a phone that scanned the panel\'s code logs in', await waitFor(async () => (await text(phone.page, '.userbar')).includes('Alice Demo')),
+      await text(phone.page, 'main'));
+    await phone.context.close();
   } finally {
     srctl('settings', 'set', 'release_codes=both');
   }
