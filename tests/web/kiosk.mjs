@@ -72,6 +72,9 @@ await runTest(async (browser, figures) => {
 
   // 3. print all: both byte-identical, then logged out by itself
   await page.getByRole('button', { name: 'Print all (2)' }).click();
+  // the default print_all_logout (5 s): a countdown while the jobs start
+  check('after "Print all" a countdown says the panel logs out in a few seconds',
+    await waitFor(async () => /Logging out in [1-5] s/.test(await text(page, '.messages')), 3000), await text(page, '.messages'));
   check('both documents reached the printer byte-identical', await waitFor(() => printed().length === 2, 30000) &&
     printed().map((p) => p.name).sort().join() === [fileName('Kiosk one'), fileName('Kiosk two')].sort().join(), printed().map((p) => p.name));
   await shot(page, 'kiosk-4-print-all');

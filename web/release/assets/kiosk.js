@@ -14,8 +14,11 @@ import { logIn, loginForm } from './login.js';
 const WARN_S = 10; // the idle warning shows this long before the logout
 const CARD_GAP_MS = 1500; // keys further apart than this start a new card number
 
+// ?NAME=SECONDS in the address, else `def` (also when out of range).
 function seconds(params, name, def, min, max) {
-  const v = Number(params.get(name));
+  const given = params.get(name);
+  if (given === null || given.trim() === '') return def; // Number('') is 0
+  const v = Number(given);
   return Number.isFinite(v) && v >= min && v <= max ? v : def;
 }
 
