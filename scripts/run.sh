@@ -14,6 +14,10 @@
 #   SR_RUN_DIR=.run      where the stack keeps its state and stack.json
 #   SR_BUILD_DIR=DIR     use the binaries already built in DIR (bin/, plugins/)
 #                        instead of building build/
+#   STACK_PANEL_ADDRESS=127.0.0.1  where the release page and kiosk listen
+#                        (this machine's LAN address for a printer's browser)
+#   STACK_PANEL_PORT     their port (a free one by default)
+# (README.md lists the other STACK_* settings.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=false
@@ -86,11 +90,13 @@ jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri"
 mv "$run/stack.json.tmp" "$run/stack.json"
 
 if ! $smoke; then
+  panel_where=
+  [ "${STACK_PANEL_ADDRESS:-127.0.0.1}" = 127.0.0.1 ] || panel_where=", the release page and kiosk on $STACK_PANEL_ADDRESS"
   copies_at="$run/stack/cloud/blobs"
   [ -n "${STACK_CLOUD_STORAGE:-}" ] && copies_at="the storage of STACK_CLOUD_STORAGE"
   cat <<TEXT
 
-== securerelease is running (all on 127.0.0.1; $run/stack.json has the same)
+== securerelease is running (on 127.0.0.1$panel_where; $run/stack.json has the same)
 Print queue to add in your OS:  $queue_uri
   CUPS:  lpadmin -p SecureRelease -E -v $queue_uri -m everywhere
   then:  lp -d SecureRelease document.pdf        (or: $build/bin/srctl submit FILE --queue URL)
@@ -113,6 +119,11 @@ Release page of printer1 (open it in a browser that trusts $ca_file; log in with
 the demo user's email and PIN): $release_page
 TEXT
     printf '%s\n' "$release_qr"
+    cat <<TEXT
+Panel app (kiosk) for the printer's own browser: ${release_page%/r/*}/panel/printer1
+  it asks once for a token: $build/bin/srctl reader add --device printer1 --name "Panel of printer1"
+  (with SR_CLOUD_URL, SR_CLOUD_CA and SR_TOKEN_FILE as above; docs/panel-app.md)
+TEXT
   fi
   # Returns when a service ends on its own (or on Ctrl-C, through the trap).
   # A stopped service does not end it: SIGSTOP is for debugging.

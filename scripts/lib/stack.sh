@@ -17,7 +17,12 @@
 # an LDAP provider in STACK_SITE_IDP needs it).
 # STACK_SITE_HEARTBEAT sets the cloud's site_heartbeat (30s by default).
 # STACK_SITE_PUBLIC_URL sets the site's panel.public_url (its release page
-# as phones reach it; by default https://127.0.0.1:PORT of its panel).
+# as phones reach it; by default https://ADDRESS:PORT of its panel).
+# STACK_PANEL_ADDRESS (127.0.0.1 by default) is the address the site's panel
+# listens on, e.g. this machine's address on its network so that a
+# printer's browser or a phone can open the release page and the kiosk;
+# the server certificate names it too. STACK_PANEL_PORT fixes its port
+# (a free one by default).
 # STACK_SITE_MONITOR (a YAML map) sets the site's monitor cadences.
 # STACK_SITE_DRIVERS (a YAML list) replaces the site's device drivers
 # ([{plugin: printer_mib}] by default), e.g. to add ipp_printer or a vendor's.
@@ -163,6 +168,16 @@ stack_stop() {
 
 # A throw-away PKI: the root CA that also signs each tenant's CA, a server
 # certificate for localhost, and the cloud's MQTT client certificate.
+# The server certificate's extra name for STACK_PANEL_ADDRESS: ",IP:..." for
+# an address, ",DNS:..." for a host name, nothing for the default.
+stack_panel_san() {
+  local a=${STACK_PANEL_ADDRESS:-127.0.0.1}
+  case $a in
+  127.0.0.1 | localhost) ;;
+  *[!0-9.]*) [[ $a == *:* ]] && echo ",IP:$a" || echo ",DNS:$a" ;;
+  *) echo ",IP:$a" ;;
+  esac
+}
 stack_pki() { # DIR (kept if it is there: a caller may have made it first)
   local d=$1
   [ -f "$d/root.crt" ] && return 0
@@ -172,7 +187,7 @@ stack_pki() { # DIR (kept if it is there: a caller may have made it first)
     q() { "$@" 2>/dev/null; }
     q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
       -out root.crt -days 30 -subj /CN=securerelease-demo-root
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1%s\nextendedKeyUsage=serverAuth\n' "$(stack_panel_san)" >server.ext
     printf 'extendedKeyUsage=clientAuth\n' >client.ext
     q openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
       -out server.csr -subj /CN=localhost
@@ -387,7 +402,7 @@ stack_site() {
 service: device-scout
 log: {level: ${STACK_LOG_LEVEL:-info}}
 plugins: {paths: [$stack_plugins]}
-panel: {address: 127.0.0.1, port: ${site_port:-0}${STACK_SITE_PUBLIC_URL:+, public_url: '$STACK_SITE_PUBLIC_URL'}${STACK_WEB_ROOT:+, web_root: $STACK_WEB_ROOT}}
+panel: {address: '${STACK_PANEL_ADDRESS:-127.0.0.1}', port: ${site_port:-${STACK_PANEL_PORT:-0}}${STACK_SITE_PUBLIC_URL:+, public_url: '$STACK_SITE_PUBLIC_URL'}${STACK_WEB_ROOT:+, web_root: $STACK_WEB_ROOT}}
 tls: {cert: ../pki/server.crt, key: ../pki/server.key}
 tenant: $tenant
 cloud_url: $cloud_url

@@ -47,6 +47,11 @@ added=$(stack_srctl reader add --device printer1 --name "Lobby reader" --json)
 reader_a=$(echo "$added" | jq -r .id)
 token_a=$(echo "$added" | jq -r .enrollment_token)
 check "srctl reader add: an id and a one-time token" ok '[ -n "$reader_a" ] && [ ${#token_a} = 43 ]'
+# without --json: the token, and where it goes for a reader and for a panel app
+plain=$(stack_srctl reader add --device printer1 --name "Lobby panel")
+check "srctl reader add says where a reader sends its token and where a panel app takes it" \
+  ok 'grep -q "^one-time enrollment token (valid [0-9]* s): [A-Za-z0-9_-]\{43\}$" <<<"$plain" &&
+      grep -qF "POST /api/v1/panel/readers/enroll" <<<"$plain" && grep -qF "/panel/printer1 on the site service" <<<"$plain"'
 check "listed, not enrolled yet" ok \
   '[ "$(stack_srctl reader list --json | jq -r ".readers[] | select(.id == \"$reader_a\") | .enrolled")" = false ]'
 enroll "$token_a"

@@ -130,6 +130,9 @@ PY
   check "run.sh prints the release page and a QR code" wait_until 100 printed
   check "the printed URL is release_page" grep -qF -- "$page" "$tmp/interactive.out"
   check "the printed QR code reads as release_page" ok '[ "$(terminal_qr "$tmp/interactive.out")" = "$page" ]'
+  check "run.sh prints printer1's kiosk address and the command to enroll it" \
+    ok 'grep -qF -- "${page%/r/printer1}/panel/printer1" "$tmp/interactive.out" &&
+        grep -qF -- "srctl reader add --device printer1" "$tmp/interactive.out"'
   all_in=true
   for pid in $(jq -r '.services[].pid' "$json"); do in_session "$pid" "$run_pid" || all_in=false; done
   check "each service runs, in run.sh's session" ok '$all_in'
@@ -152,9 +155,23 @@ PY
   check "stack.json is gone with the stack" ok '[ ! -e "$json" ]'
 fi
 
-# --- Ctrl-C with one service stopped (SIGSTOP)
-if check "run.sh starts again" run_until_ready stopped; then
+# --- Ctrl-C with one service stopped (SIGSTOP); this time the release page
+# and kiosk listen on another address, at a port given, as for a printer's
+# browser on the LAN (127.0.0.2 here: loopback all the same)
+panel_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.2",0));print(s.getsockname()[1])')
+export STACK_PANEL_ADDRESS=127.0.0.2 STACK_PANEL_PORT=$panel_port
+run_until_ready stopped
+stopped_started=$?
+unset STACK_PANEL_ADDRESS STACK_PANEL_PORT
+if check "run.sh starts again" ok '[ "$stopped_started" = 0 ]'; then
   json=$tmp/stopped/stack.json
+  check "with STACK_PANEL_ADDRESS and STACK_PANEL_PORT, release_page is there ($(jq -r .release_page "$json"))" \
+    ok '[ "$(jq -r .release_page "$json")" = "https://127.0.0.2:$panel_port/r/printer1" ]'
+  check "the kiosk page there passes TLS verification with the stack's CA" \
+    ok '[ "$(curl -s -o /dev/null -w "%{http_code}" --cacert "$(jq -r .ca_file "$json")" "https://127.0.0.2:$panel_port/panel/printer1")" = 200 ]'
+  check "the panel API there logs the demo card in" \
+    ok 'curl -sf --cacert "$(jq -r .ca_file "$json")" -H "Content-Type: application/json" \
+          -d "{\"device\":\"printer1\",\"card\":\"$(jq -r .demo_user.card "$json")\"}" "$(jq -r .panel_api "$json")/api/v1/panel/sessions" | jq -e .session >/dev/null'
   cloud=$(jq -r .services.cloud.pid "$json")
   kill -STOP "$cloud"
   stopped=false

@@ -72,6 +72,9 @@ await runTest(async (browser, figures) => {
 
   // 3. print all: both byte-identical, then logged out by itself
   await page.getByRole('button', { name: 'Print all (2)' }).click();
+  // the default print_all_logout (5 s): a countdown while the jobs start
+  check('after "Print all" a countdown says the panel logs out in a few seconds',
+    await waitFor(async () => /Logging out in [1-5] s/.test(await text(page, '.messages')), 3000), await text(page, '.messages'));
   check('both documents reached the printer byte-identical', await waitFor(() => printed().length === 2, 30000) &&
     printed().map((p) => p.name).sort().join() === [fileName('Kiosk one'), fileName('Kiosk two')].sort().join(), printed().map((p) => p.name));
   await shot(page, 'kiosk-4-print-all');
@@ -259,4 +262,82 @@ await runTest(async (browser, figures) => {
   await shot(lb.page, 'phone-label');
   await accessible(lb.page, 'the release page opened from the label (phone)');
   await lb.context.close();
+
+  // the enrollment screen names this printer's command, whole
+  const e = await openPage(browser, origin, { viewport: PANEL });
+  await e.page.goto(`${origin}/panel/printer1`);
+  await e.page.getByLabel('Enrollment token').waitFor();
+  check('the enrollment screen gives the command for this printer',
+    (await text(e.page, 'code.command')) === 'srctl reader add --device printer1 --name "Panel of printer1"', await text(e.page, 'code.command'));
+  check('the command is on one line at 800x480', await e.page.evaluate(() => {
+    const c = document.querySelector('code.command');
+    if (!c) return false;
+    return c.getClientRects().length === 1 && c.scrollHeight < 2 * parseFloat(getComputedStyle(c).lineHeight || '20');
+  }));
+  await e.context.close();
+
+  // a code that no longer counts (the site answers code_expired alike for
+  // expired and forged ones): with static labels allowed (the stack's
+  // tenant: both) the page drops it and the next login works without it
+  const x = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
+  await x.page.goto(`${origin}/r/printer1/1000.AbCdEfGhIjKlMnOpQrStUv`);
+  const logInPin = async (pg) => {
+    await pg.getByRole('textbox', { name: 'Email' }).fill(env.DEMO_EMAIL);
+    await pg.getByLabel('PIN', { exact: true }).fill(env.DEMO_PIN);
+    await pg.getByRole('button', { name: 'Log in' }).click();
+  };
+  await logInPin(x.page);
+  check('an expired code says so and that logging in again works here',
+    await waitFor(async () => (await text(x.page, '.messages')).includes('That code has expired') && (await text(x.page, '.messages')).includes('log in again here')),
+    await text(x.page, '.messages'));
+  check('the address no longer carries the code', new URL(x.page.url()).pathname === '/r/printer1', x.page.url());
+  await logInPin(x.page);
+  check('the next login, without the code, logs alice in', await waitFor(async () => (await text(x.page, '.userbar')).includes('Alice Demo')));
+  await x.context.close();
+
+  // with rotating codes only, an expired code leaves nothing to retry:
+  // the page asks to scan again and shows no form
+  srctl('settings', 'set', 'release_codes=rotating');
+  try {
+    const y = await openPage(browser, origin, { viewport: { width: 390, height: 844 } });
+    await y.page.goto(`${origin}/r/printer1/1000.AbCdEfGhIjKlMnOpQrStUv`);
+    await logInPin(y.page);
+    check('rotating only: an expired code asks to scan again, with no form left',
+      await waitFor(async () => (await text(y.page, '.messages')).includes('That code has expired') &&
+        (await text(y.page, '.view')).includes('Scan the code shown on the printer') && (await y.page.getByRole('button', { name: 'Log in' }).count()) === 0),
+      await text(y.page, 'main'));
+    await shot(y.page, 'phone-code-expired-rotating');
+    await accessible(y.page, 'an expired code, rotating codes only');
+    await y.context.close();
+  } finally {
+    srctl('settings', 'set', 'release_codes=both');
+  }
+
+  // a panel left unenrolled when the tenant turns to rotating codes only:
+  // a swipe there cannot log in, and the panel asks for its token
+  const u = await openPage(browser, origin, { viewport: PANEL });
+  await u.page.goto(`${origin}/panel/printer1`);
+  await u.page.getByRole('button', { name: 'Continue without enrolling' }).click();
+  await u.page.getByRole('heading', { name: 'Swipe your card' }).waitFor();
+  srctl('settings', 'set', 'release_codes=rotating');
+  try {
+    await u.page.keyboard.type(env.DEMO_CARD, { delay: 15 });
+    await u.page.keyboard.press('Enter');
+    check('an unenrolled panel under rotating codes asks for its enrollment token',
+      await waitFor(async () => (await u.page.getByLabel('Enrollment token').count()) === 1 &&
+        (await text(u.page, '.messages')).includes('only at an enrolled panel')), await text(u.page, 'main'));
+    await shot(u.page, 'kiosk-unenrolled-rotating');
+    await accessible(u.page, 'an unenrolled panel under rotating codes');
+    const fresh = await openPage(browser, origin, { viewport: PANEL });
+    await fresh.page.goto(`${origin}/panel/printer1`);
+    await fresh.page.getByLabel('Enrollment token').waitFor();
+    check('under rotating codes the enrollment screen offers no "Continue without enrolling"',
+      await waitFor(async () => (await fresh.page.getByRole('button', { name: 'Enroll this panel' }).count()) === 1 &&
+        (await fresh.page.getByRole('button', { name: 'Continue without enrolling' }).count()) === 0));
+    await fresh.context.close();
+
+  } finally {
+    srctl('settings', 'set', 'release_codes=both');
+  }
+  await u.context.close();
 });

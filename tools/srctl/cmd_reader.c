@@ -38,10 +38,13 @@ int srctl_reader_add(const srctl_command *cmd, int argc, char **argv) {
     srctl_print_json(reply);
   else if (reply)
     printf("reader %s created for device %s\none-time enrollment token (valid %lld s): %s\n"
-           "the reader sends it once to its site service: POST /api/v1/panel/readers/enroll\n",
+           "a network card reader sends it once to its site service: POST "
+           "/api/v1/panel/readers/enroll\n"
+           "a printer's panel app (/panel/%s on the site service): type it on the printer's "
+           "screen\n",
            json_string_value(json_object_get(reply, "id")), device,
            (long long)json_integer_value(json_object_get(reply, "expires_in")),
-           json_string_value(json_object_get(reply, "enrollment_token")));
+           json_string_value(json_object_get(reply, "enrollment_token")), device);
   json_decref(reply);
   json_decref(body);
   srctl_cloud_close(&a);

@@ -60,7 +60,13 @@ function makeContext(r) {
       ctx.showLogin();
     },
     showLogin() {
-      loginView(ctx);
+      if (!ctx.info.unknown) loginView(ctx);
+    },
+    // The rotating code the page was opened with is refused (expired): a
+    // retry with it can never log in, nor may a reload bring it back.
+    forgetCode() {
+      ctx.code = null;
+      history.replaceState(null, '', `/r/${encodeURIComponent(ctx.device)}`);
     },
   };
   return ctx;
@@ -73,7 +79,13 @@ async function loadDevice(ctx) {
     const info = await api.call('GET', `/devices/${encodeURIComponent(ctx.device)}`, undefined, null);
     Object.assign(ctx.info, info, { known: true });
   } catch (e) {
-    if (e.code === 'unknown_device') ctx.say(S.errors.unknown_device, 'error');
+    if (e.code === 'unknown_device') {
+      // no login or enrollment can work at a printer the service does not
+      // know: the message alone, no form to fill in for nothing
+      ctx.info.unknown = true;
+      ctx.say(S.errors.unknown_device, 'error');
+      show(ctx.view);
+    }
     else if (e.status !== 404) ctx.say(errorText(e), 'error');
   }
 }

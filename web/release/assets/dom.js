@@ -19,9 +19,11 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-// Replaces what `parent` shows.
+// Replaces what `parent` shows. (Not replaceChildren: a printer's panel
+// may run a browser older than it, Chromium 86 / Safari 14.)
 export function show(parent, ...children) {
-  parent.replaceChildren(...children.flat().filter(Boolean));
+  parent.textContent = '';
+  parent.append(...children.flat().filter(Boolean));
 }
 
 let ids = 0;

@@ -14,8 +14,11 @@ import { logIn, loginForm } from './login.js';
 const WARN_S = 10; // the idle warning shows this long before the logout
 const CARD_GAP_MS = 1500; // keys further apart than this start a new card number
 
+// ?NAME=SECONDS in the address, else `def` (also when out of range).
 function seconds(params, name, def, min, max) {
-  const v = Number(params.get(name));
+  const given = params.get(name);
+  if (given === null || given.trim() === '') return def; // Number('') is 0
+  const v = Number(given);
   return Number.isFinite(v) && v >= min && v <= max ? v : def;
 }
 
@@ -88,6 +91,15 @@ export function kioskStart(ctx) {
     clearInterval(printAllTimer);
     printAllTimer = setInterval(tick, 1000);
     tick();
+  };
+
+  // A panel that is not enrolled where logins must be made at the printer
+  // (release_codes: rotating) can log no one in: it needs its token.
+  ctx.loginRefused = (e) => {
+    if (e.code !== 'presence_required' || credential()) return false;
+    enrollView();
+    ctx.say(S.errors.panelNotEnrolled, 'error');
+    return true;
   };
 
   // --- the card reader: digits typed fast, then Enter ---
@@ -229,7 +241,9 @@ export function kioskStart(ctx) {
     const token = field(S.enrollToken, { type: 'text', autocomplete: 'off', spellcheck: 'false', required: true });
     const button = h('button', { type: 'submit', class: 'primary big' }, S.enroll);
     const skip = h('button', { type: 'button', class: 'quiet big', onclick: () => { ctx.say(''); ctx.showLogin(); } }, S.skipEnroll);
-    const form = h('form', { class: 'login', novalidate: true }, token.el, h('div', { class: 'actions' }, button, skip));
+    // without a credential, a tenant with rotating codes only takes no login here
+    const canSkip = ctx.info.release_codes !== 'rotating';
+    const form = h('form', { class: 'login', novalidate: true }, token.el, h('div', { class: 'actions' }, button, canSkip ? skip : null));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       button.disabled = true;
@@ -243,9 +257,11 @@ export function kioskStart(ctx) {
         button.disabled = false;
       }
     });
-    show(ctx.view, h('h2', {}, S.enrollHeading), h('p', {}, S.enrollText), form);
+    show(ctx.view, h('h2', {}, S.enrollHeading), h('p', {}, S.enrollText),
+      h('p', {}, h('code', { class: 'command' }, S.enrollCommand(ctx.device))), h('p', {}, S.enrollAfter), form);
   }
 
+  if (ctx.info.unknown) return; // app.js said so; nothing here can work
   if (credential()) ctx.showLogin();
   else enrollView();
 }

@@ -25,14 +25,18 @@ export async function logIn(ctx, creds) {
     return true;
   } catch (e) {
     if (e.code === 'card_unknown' && e.detail.card_binding) ctx.cardBinding = e.detail.card_binding;
-    ctx.say(errorText(e), 'error');
+    if (ctx.loginRefused && ctx.loginRefused(e)) return false; // the kiosk's own answer
+    let text = errorText(e);
     if (e.code === 'code_expired' && ctx.code) {
-      // the code in the address is spent: the page becomes the printer's
-      // static address (which asks to scan again when codes rotate only)
-      ctx.code = null;
-      history.replaceState(null, '', `/r/${encodeURIComponent(ctx.device)}`);
-      ctx.showLogin();
+      ctx.forgetCode();
+      // where static labels count, the same form logs in without the code
+      if (ctx.info.release_codes !== 'rotating') text = S.errors.codeExpiredRetry;
     }
+    // the tenant may have turned to rotating codes since the page opened
+    if (e.code === 'presence_required' && !ctx.kiosk) ctx.info.release_codes = 'rotating';
+    ctx.say(text, 'error');
+    // a phone with no valid code can only scan again: no form to retry
+    if (!ctx.kiosk && ctx.info.release_codes === 'rotating' && !ctx.code) ctx.showLogin();
     return false;
   }
 }

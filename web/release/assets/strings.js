@@ -1,7 +1,8 @@
 // Every text the release page shows, in one place so that it can be
 // translated: replace this file (same keys) with another language's.
-// Functions take what the text needs to say. (index.html's one sentence
-// for browsers without JavaScript is the only text outside this file.)
+// Functions take what the text needs to say. (index.html's sentences for
+// browsers without JavaScript, or too old to run the page, are the only
+// text outside this file.)
 
 export const S = {
   appTitle: 'Print release',
@@ -46,7 +47,9 @@ export const S = {
   loggedOutAfterPrint: 'Your jobs are on their way. You have been logged out.',
   loggingOutAfterPrint: (s) => `Your jobs are on their way. Logging out in ${s} s.`,
   enrollHeading: 'Set up this printer panel',
-  enrollText: 'An administrator gives this panel a one-time enrollment token (srctl reader add --device DEVICE). Enter it once; the panel keeps its credential.',
+  enrollText: 'An administrator makes a one-time enrollment token for this panel with:',
+  enrollCommand: (device) => `srctl reader add --device ${device} --name "Panel of ${device}"`,
+  enrollAfter: 'Enter it here once; the panel keeps its credential.',
   enrollToken: 'Enrollment token',
   enroll: 'Enroll this panel',
   enrolled: 'This panel is enrolled.',
@@ -120,6 +123,8 @@ export const S = {
     unsupported: 'Company account login is not set up at this site.',
     presence_required: 'Scan the code shown on the printer’s screen to log in here.',
     code_expired: 'That code has expired. Scan the code on the printer’s screen again.',
+    codeExpiredRetry: 'That code has expired. Scan the code on the printer’s screen again, or log in again here.',
+    panelNotEnrolled: 'This printer takes logins only at an enrolled panel. Enter the enrollment token from your administrator.',
     panel_unknown: 'This panel is not enrolled any more. Please tell your administrator.',
     reader_unknown: 'This panel is not enrolled any more. Enter a new enrollment token.',
     bad_token: 'That enrollment token is unknown, used or expired. Ask your administrator for a new one.',
