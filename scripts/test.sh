@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and tests in four passes, after installing what is missing
 # (scripts/deps.sh: the Debian packages of the build, the main job and the
-# tests, and the npm packages of tests/oidc and tests/s3):
+# tests, and the npm packages of tests/oidc, tests/s3 and tests/web):
 # ctest runs two tests at a time: the stock ipptool suites (mostly waiting)
 # beside the rest, which take turns (RESOURCE_LOCK one, tests/CMakeLists.txt).
 #   1. build/       normal build, warnings as errors: the whole ctest suite;
