@@ -18,15 +18,7 @@ struct sr_printer_list {
 };
 
 int sr_printer_list_key(const sr_site_key *site, uint8_t key[SR_PRINTER_LIST_KEY_LEN]) {
-  uint8_t kek[32], key_id[SR_KEY_ID_LEN];
-  /* from the KEK: only holders of the site secret have it, and its salt
-   * binds it to the tenant */
-  int status =
-      sr_site_key_kek(site, sr_site_key_salt(site), sr_site_key_iterations(site), kek, key_id);
-  if (status == SR_OK)
-    status = sr_hkdf_sha256(kek, sizeof kek, LABEL, key, SR_PRINTER_LIST_KEY_LEN);
-  OPENSSL_cleanse(kek, sizeof kek);
-  return status;
+  return sr_site_key_purpose(site, LABEL, key, SR_PRINTER_LIST_KEY_LEN);
 }
 
 /* HMAC-SHA256 over the label (with its NUL: a separator) and the bytes.

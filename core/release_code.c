@@ -16,13 +16,7 @@
 #define EXPIRY_DIGITS_MAX 19 /* INT64_MAX has 19 */
 
 int sr_release_code_key(const sr_site_key *site, uint8_t key[SR_RELEASE_CODE_KEY_LEN]) {
-  uint8_t kek[32], key_id[SR_KEY_ID_LEN];
-  int status =
-      sr_site_key_kek(site, sr_site_key_salt(site), sr_site_key_iterations(site), kek, key_id);
-  if (status == SR_OK)
-    status = sr_hkdf_sha256(kek, sizeof kek, KEY_LABEL, key, SR_RELEASE_CODE_KEY_LEN);
-  OPENSSL_cleanse(kek, sizeof kek);
-  return status;
+  return sr_site_key_purpose(site, KEY_LABEL, key, SR_RELEASE_CODE_KEY_LEN);
 }
 
 /* The mac of `device` and the expiry's text, as base64url without padding

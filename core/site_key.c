@@ -245,3 +245,13 @@ int sr_site_key_load(const char *path, const char *tenant, sr_site_key **out, ch
     snprintf(why, why_size, "%s: cannot derive the site key", path);
   return status;
 }
+
+int sr_site_key_purpose(const sr_site_key *site, const char *label, uint8_t *out, size_t out_len) {
+  uint8_t kek[32], key_id[SR_KEY_ID_LEN];
+  int status =
+      sr_site_key_kek(site, sr_site_key_salt(site), sr_site_key_iterations(site), kek, key_id);
+  if (status == SR_OK)
+    status = sr_hkdf_sha256(kek, sizeof kek, label, out, out_len);
+  OPENSSL_cleanse(kek, sizeof kek);
+  return status;
+}

@@ -80,4 +80,10 @@ int sr_site_key_load(const char *path, const char *tenant, sr_site_key **out, ch
 int sr_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const char *info, uint8_t *out,
                    size_t out_len);
 
+/* A key for one purpose, named by `label`, from the site's KEK (only
+ * holders of the site secret have it; its salt binds it to the tenant):
+ * HKDF-SHA256 of the KEK with `label` into `out_len` bytes. SR_OK or an
+ * error. */
+int sr_site_key_purpose(const sr_site_key *site, const char *label, uint8_t *out, size_t out_len);
+
 #endif
