@@ -73,8 +73,9 @@ demo_pin=1234
 
 stack_log() { [ -n "${STACK_QUIET:-}" ] || echo "stack: $*" >&2; }
 
-stack_free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+# A port below the ephemeral range, claimed for this shell (scripts/lib/free_port.py says why).
+stack_free_port() { # [tcp|udp]
+  python3 "${BASH_SOURCE[0]%/*}/free_port.py" $$ "${1:-both}"
 }
 
 stack_wait_listen() { # PORT

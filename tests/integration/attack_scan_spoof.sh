@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c "import socket;s=socket.socket(type=socket.SOCK_DGRAM);s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
+port=$(python3 "$src/scripts/lib/free_port.py" $$ udp)
 snmpd_printer_start real 127.0.0.71 "$port" || { echo "snmpd did not start"; exit 1; }
 python3 "$src/tests/support/snmp_spoofer.py" 127.0.0.79 "$port" 127.0.0.71 2>"$tmp/rogue.err" &
 rogue=$!

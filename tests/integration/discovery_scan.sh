@@ -22,9 +22,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-free_port() { # a free port of kind $1 (tcp or udp) on 127.0.0.1
-  python3 -c "import socket,sys;s=socket.socket(type=socket.SOCK_DGRAM if sys.argv[1]=='udp' else socket.SOCK_STREAM);s.bind(('127.0.0.1',0));print(s.getsockname()[1])" "$1"
-}
+free_port() { python3 "$src/scripts/lib/free_port.py" $$ "$1"; } # of kind $1 (tcp or udp)
 port=$(free_port udp)
 net=127.0.42
 

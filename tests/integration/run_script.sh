@@ -34,7 +34,7 @@ start_run() {
   local name=$1
   shift
   mkdir -p "$tmp/$name"
-  SR_RUN_DIR=$tmp/$name SR_QUEUE_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])') \
+  SR_RUN_DIR=$tmp/$name SR_QUEUE_PORT=$(python3 "$src/scripts/lib/free_port.py" $$) \
     python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.setsid()
@@ -158,7 +158,7 @@ fi
 # --- Ctrl-C with one service stopped (SIGSTOP); this time the release page
 # and kiosk listen on another address, at a port given, as for a printer's
 # browser on the LAN (127.0.0.2 here: loopback all the same)
-panel_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.2",0));print(s.getsockname()[1])')
+panel_port=$(python3 "$src/scripts/lib/free_port.py" $$) # free on every address, so on 127.0.0.2
 export STACK_PANEL_ADDRESS=127.0.0.2 STACK_PANEL_PORT=$panel_port
 run_until_ready stopped
 stopped_started=$?

@@ -4,7 +4,7 @@
 # 127.0.0.1 with per-scout ACLs (the cloud may use all of sr/v1/#, a scout
 # only its own topics). Sets $mport, and appends the broker to $pids.
 # usage: start_broker SOURCE_DIR   (sets cloud=(...), the cloud's mosquitto_pub/sub options)
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
+free_port() { python3 "${BASH_SOURCE[0]%/*}/../../scripts/lib/free_port.py" $$; }
 wait_listen() { for _ in $(seq 200); do ss -ltnH "sport = :$1" | grep -q . && return 0; sleep 0.05; done; return 1; }
 start_broker() {
   local src=$1

@@ -15,16 +15,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The same picker as the shell tests (scripts/lib/free_port.py: below the
+ * ephemeral range, claimed for this process), so C and shell tests running in
+ * parallel never pick one port twice. */
 int sr_test_free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof a;
+  char command[512];
+  snprintf(command, sizeof command, "python3 %s/scripts/lib/free_port.py %ld",
+           SR_TEST_SOURCE_DIR, (long)getpid());
+  FILE *out = popen(command, "r");
   int port = -1;
-  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0)
-    close(fd);
+  if (out) {
+    if (fscanf(out, "%d", &port) != 1)
+      port = -1;
+    pclose(out);
+  }
   return port;
 }
 

@@ -35,7 +35,7 @@ CONF
   slaptest -f "$d/slapd.conf" -u >"$d/slaptest.log" 2>&1 || { cat "$d/slaptest.log"; return 1; }
   slapadd -f "$d/slapd.conf" -l "$d/users.ldif" >"$d/slapadd.log" 2>&1 || { cat "$d/slapadd.log"; return 1; }
   local port
-  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  port=$(python3 "${BASH_SOURCE[0]%/*}/../../scripts/lib/free_port.py" $$)
   slapd -f "$d/slapd.conf" -h "ldaps://127.0.0.1:$port/" -d 0 >"$d/slapd.log" 2>&1 &
   slapd_pid=$!
   for _ in $(seq 200); do ss -ltnH "sport = :$port" | grep -q . && break; sleep 0.025; done
