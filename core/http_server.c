@@ -70,7 +70,9 @@ typedef struct transaction {
   char allow[64]; /* a 405's Allow, "" for ALLOWED_METHODS */
   /* a page's headers (sr_http_response): static strings, or NULL */
   const char *content_type, *cache_control;
-  const char *const *headers;
+  /* more headers, copied: {"name:", "value", ..., NULL} in one malloc'd
+   * block, or NULL */
+  char **headers;
   char etag[48];
   /* a spooled body (sr_http_options.spooled) goes to spool_fd, not memory */
   bool spooling;
@@ -118,6 +120,7 @@ static void transaction_reset(transaction *t) {
     t->deferred->wsi = NULL;
   free(t->body);
   free(t->reply);
+  free(t->headers);
   if (t->spooling && t->spool_fd >= 0)
     close(t->spool_fd);
   if (t->file_reply)
@@ -143,11 +146,35 @@ static const char *request_method(struct lws *wsi) {
   return NULL;
 }
 
+/* A copy of a response's extra headers ({"name:", "value", ..., NULL})
+ * in one block (pointers, then the text), so that a handler may pass
+ * text of its own, a cookie; NULL for none, or when out of memory (the
+ * answer then goes without them: never a cookie half set). */
+static char **headers_copy(const char *const *headers) {
+  size_t n = 0, text = 0;
+  for (; headers && headers[n] && headers[n + 1]; n += 2)
+    text += strlen(headers[n]) + strlen(headers[n + 1]) + 2;
+  if (!n)
+    return NULL;
+  char **copy = malloc((n + 1) * sizeof *copy + text);
+  if (!copy)
+    return NULL;
+  char *p = (char *)(copy + n + 1);
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(headers[i]) + 1;
+    copy[i] = memcpy(p, headers[i], len);
+    p += len;
+  }
+  copy[n] = NULL;
+  return copy;
+}
+
 /* Keeps the JSON text (or the file) of `resp` for the writeable callback. */
 static void transaction_answer(struct lws *wsi, transaction *t, sr_http_response *resp) {
   t->content_type = resp->content_type;
   t->cache_control = resp->cache_control;
-  t->headers = resp->headers;
+  free(t->headers);
+  t->headers = headers_copy(resp->headers);
   snprintf(t->etag, sizeof t->etag, "%s", resp->etag);
   if (resp->has_file) {
     t->file_reply = true;
@@ -270,8 +297,19 @@ static unsigned char *peer_certificate_der(struct lws *wsi, const char *cn, size
 
 static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
   char auth[1024] = "", cn[256], remote[64] = "", etag[64] = "";
+  char cookie[4096] = "", origin[256] = "", csrf[128] = "", type[128] = "";
   if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
     auth[0] = '\0';
+  /* a header too long for its buffer reads as absent: a cookie cut short
+   * would be a wrong one */
+  if (lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) < 0)
+    cookie[0] = '\0';
+  if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
+    origin[0] = '\0';
+  if (lws_hdr_custom_copy(wsi, csrf, sizeof csrf, "x-csrf-token:", 13) < 0)
+    csrf[0] = '\0';
+  if (lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
+    type[0] = '\0';
   if (lws_hdr_copy(wsi, etag, sizeof etag, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
     etag[0] = '\0';
   peer_common_name(wsi, cn, sizeof cn);
@@ -288,6 +326,10 @@ static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
                          .peer_cert_der_len = der_len,
                          .remote = remote,
                          .if_none_match = etag,
+                         .cookie = cookie,
+                         .origin = origin,
+                         .csrf = csrf,
+                         .content_type = type,
                          .body = t->body ? t->body : "",
                          .body_len = t->body_len,
                          .body_file = t->spooling ? t->spool_fd : -1};
@@ -295,7 +337,10 @@ static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
   req.server = s;
   req.transaction = wsi;
   s->handler(s->ctx, &req, &resp);
-  memset(auth, 0, sizeof auth); /* tokens do not linger on the stack */
+  /* tokens do not linger on the stack */
+  memset(auth, 0, sizeof auth);
+  memset(cookie, 0, sizeof cookie);
+  memset(csrf, 0, sizeof csrf);
   OPENSSL_free(der);
   if (t->spooling && t->spool_fd >= 0) { /* the handler did not take it */
     close(t->spool_fd);
@@ -553,7 +598,10 @@ static int on_writeable(struct lws *wsi, transaction *t) {
       return -1;
   /* an answer without headers of its own is the API's JSON, which may
    * repeat what a caller sent: no browser may take it for a page */
-  if (!t->headers &&
+  bool nosniff = false;
+  for (size_t i = 0; t->headers && t->headers[i] && t->headers[i + 1]; i += 2)
+    nosniff |= strcasecmp(t->headers[i], "x-content-type-options:") == 0;
+  if (!nosniff &&
       lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
                                   (const unsigned char *)"nosniff", 7, &p, end))
     return -1;

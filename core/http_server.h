@@ -31,6 +31,14 @@ typedef struct sr_http_request {
   size_t peer_cert_der_len;
   const char *remote;        /* the peer's address, for logs */
   const char *if_none_match; /* the If-None-Match header (a cached copy's ETag), "" if none */
+  /* Browser sessions (the cloud's console and portal): the whole Cookie
+   * header, the Origin header, the X-CSRF-Token header and the
+   * Content-Type header, each "" if none (NULL when a caller builds a
+   * request by hand: read them as ""). */
+  const char *cookie;
+  const char *origin;
+  const char *csrf;
+  const char *content_type;
   const char *body;          /* NUL-terminated; "" if none (and for a spooled body) */
   size_t body_len;           /* also a spooled body's length */
   /* A spooled body (sr_http_options.spooled): an unlinked file holding it,
@@ -55,8 +63,10 @@ typedef struct sr_http_response {
   /* Pages and their assets (web_files.c): the body's Content-Type (NULL:
    * application/json, or application/octet-stream for a file), its
    * Cache-Control (NULL: no-store), an ETag ("" for none) and more
-   * headers: NULL or {"name:", "value", ..., NULL}. The strings must live
-   * as long as the server (static text): only the pointers are kept. */
+   * headers: NULL or {"name:", "value", ..., NULL}. The array and its
+   * strings need only live until the handler returns (or, deferred, until
+   * sr_http_finish returns): the server copies them. "set-cookie:" may
+   * come more than once. */
   const char *content_type;
   const char *cache_control;
   char etag[48];

@@ -49,7 +49,7 @@ typedef struct site {
   size_t n_idps;
   sr_site_key *key;
   panel panel;
-  web_files web; /* the release page, on the panel API's listener */
+  sr_web_files web; /* the release page, on the panel API's listener */
   sr_http_server *http;
   sr_worker_pool *pool;
   heartbeat heartbeat;                  /* tells the cloud this site is running */
@@ -129,11 +129,23 @@ static bool start_signer(site *s) {
   return true;
 }
 
+/* The release page's URLs (docs/panel-app.md): /, /r/DEVICE,
+ * /r/DEVICE/CODE, /panel/DEVICE and /oidc/callback all give index.html,
+ * whose script reads the device and code from its address; /assets/NAME
+ * one file of web/release/assets. */
+static const sr_web_page release_pages[] = {
+    {.path = "/", .file = "index.html"},
+    {.path = "/oidc/callback", .file = "index.html"},
+    {.path = "/r/", .min_segments = 1, .max_segments = 2, .file = "index.html"},
+    {.path = "/panel/", .min_segments = 1, .max_segments = 1, .file = "index.html"},
+};
+static const sr_web_assets release_assets[] = {{"/assets/", "assets"}};
+
 /* The panel listener: the API under /api/, the release page elsewhere. */
 static void site_http(void *ctx, const sr_http_request *req, sr_http_response *resp) {
   site *s = ctx;
-  if (web_files_path(req->path))
-    web_files_handle(&s->web, req, resp);
+  if (strncmp(req->path, "/api/", 5) != 0)
+    sr_web_files_handle(&s->web, req, resp);
   else
     panel_handle(&s->panel, req, resp);
 }
@@ -226,7 +238,10 @@ static bool start(site *s) {
   char web_root[PATH_MAX] = "";
   if (c->panel.web_root)
     sr_config_path(s->doc, c->panel.web_root, web_root, sizeof web_root);
-  if (!web_files_init(&s->web, web_root, err, sizeof err)) {
+  if (!sr_web_files_init(&s->web, web_root, SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR, "index.html",
+                         "panel.web_root", release_pages,
+                         sizeof release_pages / sizeof *release_pages, release_assets,
+                         sizeof release_assets / sizeof *release_assets, err, sizeof err)) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }

@@ -13,7 +13,7 @@
  * user typed can never run), images also as data: URLs (the kiosk's QR
  * code is an SVG the API hands over); no other site is ever contacted,
  * and no other site may frame the page (clickjacking a "print all"). */
-static const char *const security_headers[] = {
+const char *const sr_web_security_headers[] = {
     "content-security-policy:",
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -54,30 +54,35 @@ static const char *content_type_of(const char *name) {
   return NULL;
 }
 
-static bool has_index(const char *dir) {
+static bool has_file(const char *dir, const char *name) {
   char path[PATH_MAX];
   struct stat st;
-  return snprintf(path, sizeof path, "%s/index.html", dir) < (int)sizeof path &&
+  return dir && dir[0] && snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path &&
          stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-bool web_files_init(web_files *w, const char *configured, char *err, size_t err_size) {
-  const char *candidates[] = {configured, SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR};
+bool sr_web_files_init(sr_web_files *w, const char *configured, const char *install_dir,
+                       const char *source_dir, const char *marker, const char *setting,
+                       const sr_web_page *pages, size_t n_pages, const sr_web_assets *assets,
+                       size_t n_assets, char *err, size_t err_size) {
+  w->pages = pages;
+  w->n_pages = n_pages;
+  w->assets = assets;
+  w->n_assets = n_assets;
+  const char *candidates[] = {configured, install_dir, source_dir};
   size_t from = configured && configured[0] ? 0 : 1, to = from ? 3 : 1;
   for (size_t i = from; i < to; i++) {
-    if (has_index(candidates[i]) && realpath(candidates[i], w->root))
+    if (has_file(candidates[i], marker) && realpath(candidates[i], w->root))
       return true;
   }
-  snprintf(err, err_size,
-           configured && configured[0]
-               ? "panel.web_root %s has no index.html; point it at the release page's files "
-                 "(web/release of the sources)"
-               : "no release page files in %s or %s; set panel.web_root",
-           configured && configured[0] ? configured : SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR);
+  if (configured && configured[0])
+    snprintf(err, err_size, "%s %s has no %s; point it at the web files (web/ of the sources)",
+             setting, configured, marker);
+  else
+    snprintf(err, err_size, "no web files (%s) in %s or %s; set %s", marker, install_dir,
+             source_dir, setting);
   return false;
 }
-
-bool web_files_path(const char *path) { return strncmp(path, "/api/", 5) != 0; }
 
 /* One path segment of a device id, a rotating code or an asset name:
  * letters, digits, '-', '_' and '.', not starting with '.' (so neither
@@ -94,8 +99,8 @@ static bool plain_segment(const char *s, size_t len) {
   return true;
 }
 
-/* How many plain segments follow `prefix` in `path` (-1: a bad one, or
- * not under prefix). "/r/a/b" under "/r/" is 2. */
+/* How many plain segments follow `prefix` in `path` (-1: a bad one, an
+ * empty one, or not under prefix). "/r/a/b" under "/r/" is 2. */
 static int segments_after(const char *path, const char *prefix) {
   size_t n = strlen(prefix);
   if (strncmp(path, prefix, n) != 0)
@@ -114,31 +119,56 @@ static int segments_after(const char *path, const char *prefix) {
 }
 
 /* The file (relative to the root) a path names, or NULL. */
-static const char *file_for(const char *path, char *buf, size_t size) {
-  int n;
-  if (strcmp(path, "/") == 0 || strcmp(path, "/oidc/callback") == 0 ||
-      ((n = segments_after(path, "/r/")) == 1 || n == 2) || segments_after(path, "/panel/") == 1)
-    return "index.html";
-  if (segments_after(path, "/assets/") == 1 && content_type_of(path) &&
-      snprintf(buf, size, "assets/%s", path + strlen("/assets/")) < (int)size)
-    return buf;
+static const char *file_for(const sr_web_files *w, const char *path, char *buf, size_t size) {
+  for (size_t i = 0; i < w->n_pages; i++) {
+    const sr_web_page *p = &w->pages[i];
+    size_t len = strlen(p->path);
+    if (len == 0 || p->path[len - 1] != '/') {
+      if (strcmp(path, p->path) == 0)
+        return p->file;
+      continue;
+    }
+    int n = strcmp(path, p->path) == 0 ? 0 : segments_after(path, p->path);
+    if (n < p->min_segments || n > p->max_segments)
+      continue;
+    if (p->try_named && n == 1 && !strchr(path + len, '.')) {
+      const char *slash = strrchr(p->file, '/');
+      int dir = slash ? (int)(slash - p->file) : 0;
+      if (snprintf(buf, size, "%.*s%s%s.html", dir, p->file, dir ? "/" : "", path + len) <
+              (int)size &&
+          has_file(w->root, buf))
+        return buf;
+    }
+    return p->file;
+  }
+  for (size_t i = 0; i < w->n_assets; i++) {
+    const char *prefix = w->assets[i].prefix;
+    if (segments_after(path, prefix) == 1 && content_type_of(path) &&
+        snprintf(buf, size, "%s/%s", w->assets[i].dir, path + strlen(prefix)) < (int)size)
+      return buf;
+  }
   return NULL;
+}
+
+bool sr_web_files_path(const sr_web_files *w, const char *path) {
+  char buf[512];
+  return file_for(w, path, buf, sizeof buf) != NULL;
 }
 
 static void not_found(sr_http_response *resp, const char *path) {
   sr_http_reply_error(resp, 404, "not_found", "no such page: %.200s", path);
-  resp->headers = security_headers;
+  resp->headers = sr_web_security_headers;
 }
 
-void web_files_handle(const web_files *w, const sr_http_request *req, sr_http_response *resp) {
+void sr_web_files_handle(const sr_web_files *w, const sr_http_request *req, sr_http_response *resp) {
   if (strcmp(req->method, "GET") != 0) {
     snprintf(resp->allow, sizeof resp->allow, "GET");
     sr_http_reply_error(resp, 405, "method_not_allowed", "pages are read with GET only");
-    resp->headers = security_headers;
+    resp->headers = sr_web_security_headers;
     return;
   }
-  char buf[256], full[PATH_MAX + 256];
-  const char *rel = file_for(req->path, buf, sizeof buf);
+  char buf[512], full[PATH_MAX + 512];
+  const char *rel = file_for(w, req->path, buf, sizeof buf);
   if (!rel) {
     not_found(resp, req->path);
     return;
@@ -157,7 +187,7 @@ void web_files_handle(const web_files *w, const sr_http_request *req, sr_http_re
   snprintf(resp->etag, sizeof resp->etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
            (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
                (unsigned long long)st.st_mtim.tv_nsec);
-  resp->headers = security_headers;
+  resp->headers = sr_web_security_headers;
   resp->cache_control = CACHE_REVALIDATE;
   resp->content_type = content_type_of(rel);
   if (req->if_none_match && strcmp(req->if_none_match, resp->etag) == 0) {
