@@ -146,27 +146,41 @@ static const char *request_method(struct lws *wsi) {
   return NULL;
 }
 
-/* A copy of a response's extra headers ({"name:", "value", ..., NULL})
- * in one block (pointers, then the text), so that a handler may pass
- * text of its own, a cookie; NULL for none, or when out of memory (the
- * answer then goes without them: never a cookie half set). */
-static char **headers_copy(const char *const *headers) {
+/* A copy of a response's extra headers ({"name:", "value", ..., NULL}),
+ * and `name`: `value` after them unless name is NULL, in one malloc'd
+ * block (pointers, then the text); NULL for none, or when out of memory
+ * (the answer then goes without them: never a cookie half set). */
+static char **headers_copy(const char *const *headers, const char *name, const char *value) {
   size_t n = 0, text = 0;
   for (; headers && headers[n] && headers[n + 1]; n += 2)
     text += strlen(headers[n]) + strlen(headers[n + 1]) + 2;
-  if (!n)
+  size_t all = n + (name ? 2 : 0);
+  if (!all)
     return NULL;
-  char **copy = malloc((n + 1) * sizeof *copy + text);
+  if (name)
+    text += strlen(name) + strlen(value) + 2;
+  char **copy = malloc((all + 1) * sizeof *copy + text);
   if (!copy)
     return NULL;
-  char *p = (char *)(copy + n + 1);
-  for (size_t i = 0; i < n; i++) {
-    size_t len = strlen(headers[i]) + 1;
-    copy[i] = memcpy(p, headers[i], len);
+  char *p = (char *)(copy + all + 1);
+  for (size_t i = 0; i < all; i++) {
+    const char *from = i < n ? headers[i] : i == n ? name : value;
+    size_t len = strlen(from) + 1;
+    copy[i] = memcpy(p, from, len);
     p += len;
   }
-  copy[n] = NULL;
+  copy[all] = NULL;
   return copy;
+}
+
+bool sr_http_add_header(sr_http_response *resp, const char *name, const char *value) {
+  char **block = headers_copy(resp->headers, name, value);
+  if (!block)
+    return false;
+  free(resp->owned_headers);
+  resp->owned_headers = block;
+  resp->headers = (const char *const *)block;
+  return true;
 }
 
 /* Keeps the JSON text (or the file) of `resp` for the writeable callback. */
@@ -174,7 +188,9 @@ static void transaction_answer(struct lws *wsi, transaction *t, sr_http_response
   t->content_type = resp->content_type;
   t->cache_control = resp->cache_control;
   free(t->headers);
-  t->headers = headers_copy(resp->headers);
+  t->headers = headers_copy(resp->headers, NULL, NULL);
+  free(resp->owned_headers);
+  resp->owned_headers = NULL;
   snprintf(t->etag, sizeof t->etag, "%s", resp->etag);
   if (resp->has_file) {
     t->file_reply = true;
@@ -375,6 +391,7 @@ void sr_http_finish(sr_http_exchange *x, sr_http_response *resp) {
     transaction_answer(x->wsi, t, resp);
   } else {
     free(resp->body);
+    free(resp->owned_headers);
     if (resp->has_file)
       close(resp->file);
   }

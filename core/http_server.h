@@ -63,14 +63,14 @@ typedef struct sr_http_response {
   /* Pages and their assets (web_files.c): the body's Content-Type (NULL:
    * application/json, or application/octet-stream for a file), its
    * Cache-Control (NULL: no-store), an ETag ("" for none) and more
-   * headers: NULL or {"name:", "value", ..., NULL}. The array and its
-   * strings need only live until the handler returns (or, deferred, until
-   * sr_http_finish returns): the server copies them. "set-cookie:" may
-   * come more than once. */
+   * headers: NULL or {"name:", "value", ..., NULL}: static text, or
+   * text of the handler's own added with sr_http_add_header (a cookie),
+   * which the server frees. "set-cookie:" may come more than once. */
   const char *content_type;
   const char *cache_control;
   char etag[48];
   const char *const *headers;
+  char **owned_headers; /* sr_http_add_header's block (the server frees it) */
 } sr_http_response;
 
 /* Fills *resp. Called on the loop's thread; the request's strings live
@@ -144,6 +144,11 @@ int sr_http_server_port(const sr_http_server *s);
 
 /* Stops listening and closes every connection. NULL is fine. */
 void sr_http_server_free(sr_http_server *s);
+
+/* Adds header `name` ("set-cookie:") with `value` to resp->headers (after
+ * those already there, static or added), copying both. False when out of
+ * memory (resp unchanged). */
+bool sr_http_add_header(sr_http_response *resp, const char *name, const char *value);
 
 /* Helpers for handlers: a JSON body (takes a reference of `body`), and the
  * error shape {"error":{"code","message"}}. */

@@ -402,6 +402,40 @@ static const sr_schema smtp_schema = {
                  .offset = SMTP(password),
                  .help = "write ${ENV_VARIABLE}: never the password itself"},
                 {0}}};
+#define CONSOLE(field) F(sr_console_config, field)
+static const sr_schema console_schema = {
+    "console", (const sr_schema_field[]){
+                   {.key = "public_url",
+                    .type = SR_FIELD_STRING,
+                    .offset = CONSOLE(public_url),
+                    .help = "https://HOST[:PORT] browsers reach the cloud at (the only origin "
+                            "accepted for browser changes); default the listen address"},
+                   {.key = "web_root",
+                    .type = SR_FIELD_PATH,
+                    .offset = CONSOLE(web_root),
+                    .help = "the web files (console/, portal/, shared/); default the installed "
+                            "copy"},
+                   {.key = "client_id",
+                    .type = SR_FIELD_STRING,
+                    .offset = CONSOLE(client_id),
+                    .def = "securerelease-console",
+                    .help = "the console's client id at the OpenID provider"},
+                   {.key = "session_idle",
+                    .type = SR_FIELD_DURATION,
+                    .offset = CONSOLE(session_idle),
+                    .def = "30m",
+                    .min = 60,
+                    .max = 86400,
+                    .help = "a browser session unused this long is over"},
+                   {.key = "session_max",
+                    .type = SR_FIELD_DURATION,
+                    .offset = CONSOLE(session_max),
+                    .def = "12h",
+                    .min = 300,
+                    .max = 7 * 86400,
+                    .help = "a browser session is over this long after sign-in, used or not"},
+                   {0}}};
+
 /* A region's items are only validated by the schema (NULL slot); the
  * cloud's table is filled by check_regions below, which also checks what a
  * schema cannot: unique names and storage names that exist. */
@@ -546,6 +580,11 @@ static const sr_schema cloud_schema = {
          .offset = CLOUD(smtp),
          .section = &smtp_schema,
          .help = "the mail relay for users' notices (expiry warnings); none: no mail"},
+        {.key = "console",
+         .type = SR_FIELD_SECTION,
+         .offset = CLOUD(console),
+         .section = &console_schema,
+         .help = "the web console and user portal (docs/console.md)"},
         {0}}};
 
 #define DLV(field) F(sr_delivery_config, field)

@@ -119,6 +119,18 @@ typedef struct sr_region_config {
 
 #define SR_MAX_REGIONS 64
 
+/* The web console and user portal the cloud serves (docs/console.md). */
+typedef struct sr_console_config {
+  /* https://HOST[:PORT] the browsers use: the only Origin a state-changing
+   * browser call may come from, and the base of sign-in links and the
+   * OpenID redirect URI; NULL: https://ADDRESS:PORT of listen */
+  const char *public_url;
+  const char *web_root;  /* web/ (console/, portal/, shared/); NULL: the installed copy */
+  const char *client_id; /* the console's client at the OpenID provider */
+  int64_t session_idle;  /* seconds a browser session lives unused */
+  int64_t session_max;   /* seconds a browser session lives at most */
+} sr_console_config;
+
 typedef struct sr_cloud_config {
   sr_listen_config listen;
   sr_api_limits_config api_limits;
@@ -145,6 +157,7 @@ typedef struct sr_cloud_config {
   const char *master_key_file; /* seals secrets at rest (tenant CA keys), mode 0600 */
   sr_broker_acl_config broker_acl;
   sr_smtp_config smtp;
+  sr_console_config console;
 } sr_cloud_config;
 
 /* What one client (or one local account) may take of the print scout's IPP

@@ -120,6 +120,13 @@ static int segments_after(const char *path, const char *prefix) {
 
 /* The file (relative to the root) a path names, or NULL. */
 static const char *file_for(const sr_web_files *w, const char *path, char *buf, size_t size) {
+  /* assets first: an asset directory may lie under a page prefix */
+  for (size_t i = 0; i < w->n_assets; i++) {
+    const char *prefix = w->assets[i].prefix;
+    if (segments_after(path, prefix) == 1 && content_type_of(path) &&
+        snprintf(buf, size, "%s/%s", w->assets[i].dir, path + strlen(prefix)) < (int)size)
+      return buf;
+  }
   for (size_t i = 0; i < w->n_pages; i++) {
     const sr_web_page *p = &w->pages[i];
     size_t len = strlen(p->path);
@@ -140,12 +147,6 @@ static const char *file_for(const sr_web_files *w, const char *path, char *buf, 
         return buf;
     }
     return p->file;
-  }
-  for (size_t i = 0; i < w->n_assets; i++) {
-    const char *prefix = w->assets[i].prefix;
-    if (segments_after(path, prefix) == 1 && content_type_of(path) &&
-        snprintf(buf, size, "%s/%s", w->assets[i].dir, path + strlen(prefix)) < (int)size)
-      return buf;
   }
   return NULL;
 }

@@ -323,7 +323,11 @@ site_heartbeat: ${STACK_SITE_HEARTBEAT:-30s}
 hold_time_min: ${STACK_HOLD_TIME_MIN:-1h}
 lockout: {attempts: 5, duration: ${STACK_LOCKOUT_DURATION:-60s}}
 plugins: {paths: [$stack_plugins]}
+console:
+  public_url: 'https://localhost:$cloud_port'
+  web_root: ${STACK_CONSOLE_WEB_ROOT:-$(cd "${BASH_SOURCE[0]%/*}/../../web" && pwd)}
 YAML
+  [ -n "${STACK_CONSOLE_SESSION:-}" ] && printf '%s\n' "$STACK_CONSOLE_SESSION" | sed 's/^/  /' >>"$d/cloud.yaml"
   [ -n "${STACK_API_LIMITS:-}" ] && printf 'api_limits: %s\n' "$STACK_API_LIMITS" >>"$d/cloud.yaml"
   [ -n "${STACK_RELEASE_ACK_TIMEOUT:-}" ] &&
     printf 'release_ack_timeout: %s\n' "$STACK_RELEASE_ACK_TIMEOUT" >>"$d/cloud.yaml"
@@ -345,6 +349,15 @@ stack_cloud_start() {
     sleep 0.025
   done
   stack_log "cloud API $cloud_url"
+}
+
+# A one-time sign-in link to the console (docs/console.md) for EMAIL, a
+# user of the demo tenant, with ROLE (administrator, helpdesk, readonly or
+# user): prints the URL (https://localhost:PORT/console/link#TOKEN), valid
+# 10 minutes, once.
+stack_console_link() { # ROLE EMAIL
+  SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$stack_dir/cloud/operator-token \
+    "$stack_bin/srctl" console link --tenant "$tenant" --role "$1" --email "$2"
 }
 
 # srctl against the demo tenant, as its administrator.

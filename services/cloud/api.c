@@ -24,11 +24,11 @@ static const cloud_route routes[] = {
     {{"POST", V1 "/tenants"}, CLOUD_OPERATOR, cloud_admin_tenant_add, FIELDS("id", "name")},
     {{"GET", V1 "/users"}, CLOUD_ADMIN, cloud_admin_users, NULL},
     {{"POST", V1 "/users"},
-     CLOUD_ADMIN,
+     CLOUD_HELPDESK,
      cloud_admin_user_add,
      FIELDS("email", "name", "card_hash", "pin_hash", "region")},
-    {{"PATCH", V1 "/users/{id}"}, CLOUD_ADMIN, cloud_admin_user_update, FIELDS("region")},
-    {{"DELETE", V1 "/users/{id}"}, CLOUD_ADMIN, cloud_admin_user_remove, NULL},
+    {{"PATCH", V1 "/users/{id}"}, CLOUD_HELPDESK, cloud_admin_user_update, FIELDS("region")},
+    {{"DELETE", V1 "/users/{id}"}, CLOUD_HELPDESK, cloud_admin_user_remove, NULL},
     {{"GET", V1 "/devices"}, CLOUD_ADMIN, cloud_admin_devices, NULL},
     {{"POST", V1 "/devices"},
      CLOUD_ADMIN,
@@ -57,10 +57,18 @@ static const cloud_route routes[] = {
     {{"PATCH", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings_set, cloud_setting_names},
     {{"GET", V1 "/delegations"}, CLOUD_ADMIN, cloud_admin_delegations, NULL},
     {{"POST", V1 "/delegations"},
-     CLOUD_ADMIN,
+     CLOUD_HELPDESK,
      cloud_admin_delegation_add,
      FIELDS("owner", "delegate", "until")},
-    {{"DELETE", V1 "/delegations/{id}"}, CLOUD_ADMIN, cloud_admin_delegation_remove, NULL},
+    {{"DELETE", V1 "/delegations/{id}"}, CLOUD_HELPDESK, cloud_admin_delegation_remove, NULL},
+    /* the console's and portal's sign-in (web_sessions.c, console_links.c) */
+    {{"GET", V1 "/session"}, CLOUD_USER, cloud_web_session_get, NULL},
+    {{"DELETE", V1 "/session"}, CLOUD_USER, cloud_web_session_end, NULL},
+    {{"POST", V1 "/sign-in-links"},
+     CLOUD_TOKEN,
+     cloud_sign_in_link_add,
+     FIELDS("email", "role", "tenant")},
+    {{"POST", V1 "/sign-in-links/redeem"}, CLOUD_ANYONE, cloud_sign_in_link_redeem, FIELDS("token")},
     {{"POST", V1 "/enroll"}, CLOUD_ANYONE, cloud_api_enroll, FIELDS("token", "csr")},
     {{"POST", V1 "/scout/jobs"},
      CLOUD_PRINT_SCOUT,
@@ -161,8 +169,9 @@ const cloud_route *cloud_routes(size_t *n) {
 }
 
 json_t *cloud_routes_json(void) {
-  static const char *const callers[] = {"anyone", "operator",      "admin", "print_scout",
-                                        "site",   "panel_session", "scout"};
+  static const char *const callers[] = {
+      "anyone",        "operator", "admin",    "print_scout", "site",
+      "panel_session", "scout",    "helpdesk", "user",        "token"};
   json_t *list = json_array();
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     json_t *fields = json_array();
@@ -175,6 +184,46 @@ json_t *cloud_routes_json(void) {
   return list;
 }
 
+/* Whether a browser session's role may make this call: a user's session
+ * only the portal's (CLOUD_USER); staff sessions read what
+ * administrators read, a helpdesk session changes users and delegations
+ * (CLOUD_HELPDESK), only an administrator's changes the rest. */
+static bool role_may(cloud_call *k, cloud_caller caller) {
+  const char *role = k->role;
+  bool read = strcmp(k->req->method, "GET") == 0;
+  bool staff = strcmp(role, "user") != 0;
+  bool ok = caller == CLOUD_USER || strcmp(role, "administrator") == 0 ||
+            (read && staff) || (caller == CLOUD_HELPDESK && strcmp(role, "helpdesk") == 0);
+  if (!ok)
+    sr_http_reply_error(k->resp, 403, "forbidden",
+                        staff ? "your role (%s) may not make this change"
+                              : "you have no console role (%s): ask an administrator",
+                        role);
+  return ok;
+}
+
+/* CLOUD_ADMIN, CLOUD_HELPDESK, CLOUD_USER: a bearer token wins (an
+ * administrator's, never for CLOUD_USER), else the browser session of the
+ * cookie. */
+static bool admit_person(cloud_call *k, cloud_caller caller) {
+  if (!k->req->bearer) {
+    switch (cloud_web_session_admit(k)) {
+    case CLOUD_WEB_ANSWERED: return false;
+    case CLOUD_WEB_SESSION: return role_may(k, caller);
+    case CLOUD_WEB_NONE: break;
+    }
+  }
+  if (caller == CLOUD_USER) {
+    sr_http_reply_error(k->resp, 401, "unauthenticated", "sign in with your browser first");
+    return false;
+  }
+  if (!cloud_auth_admin(k->c, k->req, k->resp, k->tenant))
+    return false;
+  snprintf(k->role, sizeof k->role, "administrator");
+  snprintf(k->actor, sizeof k->actor, "token");
+  return true;
+}
+
 /* Checks the caller the route asks for; false with the answer (401, 403,
  * or 500 when the database failed) in resp. */
 static bool admit(cloud_call *k, cloud_caller caller) {
@@ -185,7 +234,20 @@ static bool admit(cloud_call *k, cloud_caller caller) {
       return true;
     sr_http_reply_error(k->resp, 401, "unauthenticated", "this call needs the operator token");
     return false;
-  case CLOUD_ADMIN: return cloud_auth_admin(k->c, k->req, k->resp, k->tenant);
+  case CLOUD_ADMIN:
+  case CLOUD_HELPDESK:
+  case CLOUD_USER: return admit_person(k, caller);
+  case CLOUD_TOKEN:
+    if (cloud_auth_operator(k->c, k->req)) {
+      snprintf(k->role, sizeof k->role, "operator");
+      snprintf(k->actor, sizeof k->actor, "operator");
+      return true;
+    }
+    if (!cloud_auth_admin(k->c, k->req, k->resp, k->tenant))
+      return false;
+    snprintf(k->role, sizeof k->role, "administrator");
+    snprintf(k->actor, sizeof k->actor, "token");
+    return true;
   case CLOUD_PRINT_SCOUT: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "print"));
   case CLOUD_SITE: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "site"));
   case CLOUD_SCOUT: return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, NULL));
@@ -236,6 +298,12 @@ static void record_request(const sr_http_request *req) {
 void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *resp) {
   cloud *c = ctx;
   record_request(req);
+  if (cloud_console_path(req->path)) { /* pages, assets, sign-in steps */
+    cloud_console_handle(c, req, resp);
+    sr_log(resp->status >= 500 ? SR_LOG_ERROR : SR_LOG_DEBUG, "api", "%s %s %s -> %d",
+           req->remote, req->method, req->path, resp->status);
+    return;
+  }
   unsigned long db_errors = cloud_db_errors();
   route(c, req, resp);
   if (sr_http_deferred(req)) { /* answered later, by the handler's own finish */

@@ -382,6 +382,9 @@ void cloud_admin_users(cloud_call *k) {
 
 void cloud_admin_user_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "users", "user", k->id, k->resp);
+  /* signed out everywhere: a session outliving its user would still act */
+  if (k->resp->status == 204 && !cloud_web_sessions_forget_user(k->c, k->tenant, k->id))
+    cloud_api_db_error(k->resp, "ending the user's sessions");
 }
 
 void cloud_admin_device_remove(cloud_call *k) {

@@ -19,6 +19,7 @@
 #include "mqtt_channel.h"
 #include "route.h"
 #include "service_config.h"
+#include "web_files.h"
 #include "worker_pool.h"
 
 struct sr_aead;
@@ -44,6 +45,8 @@ typedef struct cloud {
   char mqtt_username[512];     /* the cloud's own subject, as the broker sees it */
   sr_worker_pool *pool;        /* blocking steps (identity providers, storage), off the loop */
   struct cloud_copies *copies; /* copies.c: storage instances and their sweep */
+  sr_web_files web;            /* the console's and portal's files (console_web.c) */
+  char public_url[256];        /* console.public_url, or https://ADDRESS:PORT of listen */
 } cloud;
 
 /* ---- auth.c ---- */
@@ -120,6 +123,11 @@ typedef enum cloud_caller {
   CLOUD_SITE,          /* a site scout's certificate */
   CLOUD_PANEL_SESSION, /* a site scout's certificate and a panel session it made */
   CLOUD_SCOUT,         /* any scout's certificate, print or site (the handler decides more) */
+  /* CLOUD_ADMIN also admits a browser session (web_sessions.c) of role
+   * administrator, and for GET one of role helpdesk or readonly */
+  CLOUD_HELPDESK, /* as CLOUD_ADMIN, and a helpdesk session for changes too */
+  CLOUD_USER,     /* any browser session of the tenant (the portal's /me calls) */
+  CLOUD_TOKEN,    /* the operator's token or a tenant administrator's token */
 } cloud_caller;
 
 /* One call as the router hands it to a handler: who is calling, the path's
@@ -130,7 +138,10 @@ typedef struct cloud_call {
   sr_http_response *resp;
   const char *const *fields; /* for cloud_api_body; NULL: the route takes no body */
   char id[128];              /* the path's {id} segment, "" without one */
-  char tenant[64];           /* CLOUD_ADMIN: the token's tenant */
+  char tenant[64];           /* CLOUD_ADMIN, HELPDESK, USER: the token's or session's tenant */
+  char user[64];             /* a browser session's user id, "" for a token */
+  char role[16];             /* administrator, helpdesk, readonly, user; "" for scouts */
+  char actor[160];           /* for the audit log: the session's email, or "token" */
   json_t *scout;             /* scouts and sessions: the certificate's scout row */
   json_t *session;           /* CLOUD_PANEL_SESSION: the session row */
 } cloud_call;
@@ -190,6 +201,59 @@ void cloud_api_enroll(cloud_call *k);
  * (500 if the database failed). Caller decrefs. */
 json_t *cloud_panel_session(cloud *c, const json_t *site, const sr_http_request *req,
                             sr_http_response *resp);
+
+/* ---- web_sessions.c (the console's and portal's sign-in sessions) ---- */
+
+#define CLOUD_SESSION_COOKIE "__Host-sr_session"
+/* True if `role` is one of administrator, helpdesk, readonly, user. */
+bool cloud_web_role_ok(const char *role);
+/* Signs `user` (a users row, borrowed) of `tenant` in with `role`: a new
+ * session, its cookie added to resp (Set-Cookie). False and a 500 in
+ * resp if it could not be stored. */
+bool cloud_web_session_open(cloud *c, const char *tenant, const json_t *user, const char *role,
+                            sr_http_response *resp);
+typedef enum cloud_web_admit {
+  CLOUD_WEB_NONE,     /* the request carries no session cookie */
+  CLOUD_WEB_SESSION,  /* a live session: k's tenant, user, role, actor are set */
+  CLOUD_WEB_ANSWERED, /* refused (401 session over, 403 csrf) or 500: resp has it */
+} cloud_web_admit;
+/* The browser session of k's request; for a method other than GET, only
+ * with the session's CSRF token and the cloud's own Origin. */
+cloud_web_admit cloud_web_session_admit(cloud_call *k);
+/* True if the request's Origin header is the cloud's public origin. */
+bool cloud_web_origin_ok(const cloud *c, const sr_http_request *req);
+/* GET and DELETE /api/v1/session (CLOUD_USER). */
+void cloud_web_session_get(cloud_call *k);
+void cloud_web_session_end(cloud_call *k);
+/* Ends every browser session of a user (removed); false if the database
+ * failed. */
+bool cloud_web_sessions_forget_user(cloud *c, const char *tenant, const char *user_id);
+/* Deletes sessions, sign-ins and links past their time. On the loop. */
+void cloud_web_sessions_sweep(cloud *c);
+
+/* ---- audit.c (slice console-pages; audit_stub.c until it merges) ---- */
+
+/* Records that k's caller did `action` ("user.add") on `object` (an id),
+ * with `detail` (stolen, may be NULL; never a secret). */
+void cloud_audit(cloud *c, const cloud_call *k, const char *action, const char *object,
+                 json_t *detail);
+
+/* ---- console_links.c (one-time sign-in links) ---- */
+
+/* POST /api/v1/sign-in-links (CLOUD_TOKEN) and POST
+ * /api/v1/sign-in-links/redeem (CLOUD_ANYONE; sets the session cookie). */
+void cloud_sign_in_link_add(cloud_call *k);
+void cloud_sign_in_link_redeem(cloud_call *k);
+
+/* ---- console_web.c (the console's and portal's pages) ---- */
+
+/* Finds the web files (console.web_root) and the public origin. */
+bool cloud_console_init(cloud *c, char *err, size_t err_size);
+/* True for a path the console serves (everything outside /api/). */
+bool cloud_console_path(const char *path);
+/* Answers a page, an asset, or a sign-in step (/console/login,
+ * /console/oidc/callback, /portal/login). */
+void cloud_console_handle(cloud *c, const sr_http_request *req, sr_http_response *resp);
 
 /* ---- readers.c (network card readers) ---- */
 

@@ -203,6 +203,25 @@ static const char *const migrations[] = {
      * (its panel.public_url, sent with its heartbeats) */
     "ALTER TABLE devices ADD COLUMN location TEXT;"
     "ALTER TABLE scouts ADD COLUMN public_url TEXT;",
+    /* 24: the console's and portal's browser sessions (web_sessions.c):
+     * SHA-256 of the cookie's token and of the session's CSRF token, never
+     * the tokens; sign-ins in progress with OpenID Connect (console_oidc.c:
+     * the state's hash, bound to the browser's login cookie, with the PKCE
+     * verifier and nonce the cloud redeems the code with); one-time
+     * sign-in links (console_links.c) */
+    "CREATE TABLE web_sessions(token_hash TEXT PRIMARY KEY,"
+    " tenant TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL, email TEXT NOT NULL,"
+    " name TEXT NOT NULL, role TEXT NOT NULL"
+    " CHECK(role IN ('administrator', 'helpdesk', 'readonly', 'user')),"
+    " csrf_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL);"
+    "CREATE INDEX web_sessions_by_user ON web_sessions(tenant, user_id);"
+    "CREATE TABLE console_logins(state_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL,"
+    " verifier TEXT NOT NULL, nonce TEXT NOT NULL, next TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE sign_in_links(token_hash TEXT PRIMARY KEY,"
+    " tenant TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL, role TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -74,6 +74,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents) {
   cloud_release_sweep(w->data);
   cloud_regions_sweep(w->data);
   cloud_monitoring_sweep(w->data);
+  cloud_web_sessions_sweep(w->data);
 }
 
 static bool cloud_init(cloud *c, const char *config_path) {
@@ -193,10 +194,17 @@ static bool cloud_init(cloud *c, const char *config_path) {
                         .spooled = cloud_copy_spooled,
                         .spool_max = (size_t)cc->copy_max_size,
                         .spool_dir = cloud_copies_spool_dir(c)};
+  if (!cloud_console_init(c, err, sizeof err)) {
+    fprintf(stderr, "sr-cloud: %s\n", err);
+    return false;
+  }
   if (sr_http_server_start(c->loop, &ho, cloud_api_handle, c, &c->http, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;
   }
+  if (!c->public_url[0])
+    snprintf(c->public_url, sizeof c->public_url, "https://%s:%d", cc->listen.address,
+             sr_http_server_port(c->http));
   if (cloud_broker_start(c, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;

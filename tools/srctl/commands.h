@@ -23,6 +23,8 @@ int srctl_submit(const srctl_command *cmd, int argc, char **argv);
 /* Administration through the cloud's API (cloud_session.h has list and
  * remove, which every collection shares). */
 int srctl_tenant_create(const srctl_command *cmd, int argc, char **argv);
+/* console link --email [--role] [--tenant]: prints a one-time sign-in URL. */
+int srctl_console_link(const srctl_command *cmd, int argc, char **argv);
 int srctl_user_add(const srctl_command *cmd, int argc, char **argv);
 int srctl_device_add(const srctl_command *cmd, int argc, char **argv);
 /* device set ID [--name] [--location]: PATCH /api/v1/devices/ID. */

@@ -25,6 +25,11 @@ static const srctl_command commands[] = {
     {"tenant", "create", "tenant create ID [--name NAME] [--token-out FILE]",
      "a tenant and its administrator token (with the operator's token)", srctl_tenant_create, NULL,
      NULL},
+    {"console", "link", "console link --email EMAIL [--role ROLE] [--tenant ID]",
+     "a one-time sign-in link to the web console (10 minutes) for a user of the tenant;\n"
+     "      ROLE: administrator (default), helpdesk, readonly or user; --tenant with\n"
+     "      the operator's token",
+     srctl_console_link, NULL, NULL},
     {"user", "add",
      "user add --email EMAIL [--name NAME] [--card NUMBER] [--pin DIGITS]\n"
      "        [--secret-file FILE] [--card-format decimal|hex|raw] [--pin-length N]\n"
