@@ -81,7 +81,8 @@ jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri"
   --arg email "$demo_email" --arg card "$demo_card" --arg pin "$demo_pin" --arg admin "$token_file" \
   --arg secret "$secret_file" --arg tenant "$tenant" --argjson services "$(stack_services_json)" \
   --argjson deliverers "$(stack_deliverers_json)" --arg release "$release_page" \
-  '{cloud_api: $cloud, panel_api: $panel, release_page: (if $release == "" then null else $release end),
+  --arg console "$cloud_url/console/" \
+  '{cloud_api: $cloud, console: $console, panel_api: $panel, release_page: (if $release == "" then null else $release end),
     ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
     site_secret_file: $secret, tenant: $tenant,
     printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
@@ -111,6 +112,20 @@ Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file als
 Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT
+  # the demo user is the tenant's administrator in the console; the link
+  # signs one browser in once, within 10 minutes (docs/console.md)
+  if console_link=$(stack_console_link administrator "$demo_email" 2>&1); then
+    cat <<TEXT
+
+Web console: $cloud_url/console/   (a browser that trusts $ca_file)
+  sign in as the administrator $demo_email with this one-time link (10 minutes, once):
+  $console_link
+  another: $build/bin/srctl console link --email $demo_email   (with SR_CLOUD_URL, SR_CLOUD_CA
+           and SR_TOKEN_FILE as above)
+TEXT
+  else
+    echo "run.sh: no sign-in link for the console: $console_link" >&2
+  fi
   if [ -n "$release_page" ]; then
     # the demo printer's label, on the terminal (a sheet: srctl device label --all)
     cat <<TEXT

@@ -130,6 +130,19 @@ PY
   check "run.sh prints the release page and a QR code" wait_until 100 printed
   check "the printed URL is release_page" grep -qF -- "$page" "$tmp/interactive.out"
   check "the printed QR code reads as release_page" ok '[ "$(terminal_qr "$tmp/interactive.out")" = "$page" ]'
+  # the web console: its URL in stack.json, a one-time link for the demo
+  # administrator on the terminal that signs a browser in (once)
+  console=$(jq -r .console "$json")
+  check "stack.json's console is the cloud's /console/ ($console)" \
+    ok '[ "$console" = "$(jq -r .cloud_api "$json")/console/" ]'
+  link=$(grep -oE 'https://[^ ]+/console/link#[A-Za-z0-9_-]+' "$tmp/interactive.out" | head -1)
+  redeem() {
+    curl -s -o /dev/null -w '%{http_code}' --cacert "$(jq -r .ca_file "$json")" \
+      -H "Origin: ${console%/console/}" -H 'Content-Type: application/json' \
+      -d "{\"token\": \"${link#*#}\"}" "${console%/console/}/api/v1/sign-in-links/redeem"
+  }
+  check "run.sh prints a sign-in link to the console that signs in once" \
+    ok '[ -n "$link" ] && [ "$(redeem)" = 200 ] && [ "$(redeem)" = 401 ]'
   check "run.sh prints printer1's kiosk address and the command to enroll it" \
     ok 'grep -qF -- "${page%/r/printer1}/panel/printer1" "$tmp/interactive.out" &&
         grep -qF -- "srctl reader add --device printer1" "$tmp/interactive.out"'
