@@ -20,6 +20,8 @@ typedef enum setting_kind {
   SETTING_CHECKED,  /* text that `valid` accepts */
   SETTING_LIST,     /* an ordered list of distinct `choices`, at least one; given as a
                        JSON array, as text "a,b", or as one of `aliases` */
+  SETTING_ROLES,    /* {"administrator": [GROUP...], "helpdesk": [...], "readonly": [...]}:
+                       JSON, or that JSON as text */
 } setting_kind;
 
 typedef struct setting_def {
@@ -85,6 +87,48 @@ static json_t *document_handling_default(cloud *c) {
   return json_pack("[s]", "origin"); /* the workstation alone, as before failover */
 }
 
+/* No group gives a console role until the administrator says which. */
+static json_t *console_roles_default(cloud *c) {
+  (void)c;
+  return json_pack("{s:[], s:[], s:[]}", "administrator", "helpdesk", "readonly");
+}
+
+#define GROUP_MAX 128 /* bytes of a group name */
+#define GROUPS_MAX 32 /* group names per role */
+
+/* A console_roles value: exactly the three roles, each a list of up to
+ * GROUPS_MAX distinct group names (text without control characters). */
+static json_t *roles_value(json_t *given) {
+  json_t *parsed = json_is_string(given) ? json_loads(json_string_value(given), 0, NULL)
+                                         : json_incref(given);
+  static const char *const roles[] = {"administrator", "helpdesk", "readonly", NULL};
+  json_t *out = json_is_object(parsed) && json_object_size(parsed) <= 3 ? json_object() : NULL;
+  for (size_t r = 0; out && roles[r]; r++) {
+    json_t *groups = json_object_get(parsed, roles[r]), *g;
+    if (!groups)
+      groups = json_array();
+    else
+      json_incref(groups);
+    size_t i;
+    bool ok = json_is_array(groups) && json_array_size(groups) <= GROUPS_MAX;
+    json_array_foreach(groups, i, g) ok = ok && cloud_text_field_ok(g, GROUP_MAX) &&
+                                          json_string_length(g) > 0;
+    if (ok)
+      json_object_set_new(out, roles[r], groups);
+    else {
+      json_decref(groups);
+      json_decref(out);
+      out = NULL;
+    }
+  }
+  if (out && json_object_size(out) != 3) { /* a key that is no role */
+    json_decref(out);
+    out = NULL;
+  }
+  json_decref(parsed);
+  return out;
+}
+
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -137,11 +181,17 @@ static const setting_def defs[] = {
      .help = "what opens the release page at a printer: its static label (static), only the "
              "rotating code its panel shows (rotating: a login must be made at the printer), or "
              "either (both); docs/security.md, \"Release codes\""},
+    {.name = "console_roles",
+     .kind = SETTING_ROLES,
+     .fallback = console_roles_default,
+     .help = "which groups of the OpenID provider's groups claim give which console role: "
+             "{\"administrator\": [...], \"helpdesk\": [...], \"readonly\": [...]}; "
+             "docs/console.md"},
 };
 
 const char *const cloud_setting_names[] = {
     "hold_time",  "expiry_warning",    "retention",     "region", "cloud_copy",
-    "copy_after", "document_handling", "release_codes", NULL};
+    "copy_after", "document_handling", "release_codes", "console_roles", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -285,6 +335,15 @@ static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char
     if (!list)
       say_choices(d, "a list (in order, each at most once, at least one) of", why, why_size);
     return list;
+  }
+  case SETTING_ROLES: {
+    json_t *roles = roles_value(given);
+    if (!roles)
+      snprintf(why, why_size,
+               "'%s' is {\"administrator\": [GROUP...], \"helpdesk\": [...], \"readonly\": "
+               "[...]}, each up to %d group names of 1 to %d bytes",
+               d->name, GROUPS_MAX, GROUP_MAX);
+    return roles;
   }
   }
   return NULL;
