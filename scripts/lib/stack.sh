@@ -376,6 +376,11 @@ stack_tenant() {
   stack_srctl user add --email "$demo_email" --name "Alice Demo" --card "$demo_card" \
     --pin "$demo_pin" --secret-file "$secret_file" --tenant "$tenant" >/dev/null || return 1
   stack_srctl settings set "cloud_copy=${STACK_CLOUD_COPY:-immediate}" >/dev/null || return 1
+  if [ "${STACK_CONSOLE_OIDC:-}" = 1 ]; then
+    stack_srctl settings set \
+      'console_roles={"administrator": ["sr-admins"], "helpdesk": ["sr-helpdesk"], "readonly": ["sr-readonly"]}' \
+      >/dev/null || return 1
+  fi
   # failover: the site service prints a job whose workstation is away
   stack_srctl settings set "document_handling=${STACK_DOCUMENT_HANDLING:-origin,site}" >/dev/null || return 1
   stack_srctl device add printer1 --name "Demo Printer" \
@@ -515,12 +520,35 @@ YAML
   stack_log "print scout $name for $user: $queue_uri"
 }
 
+# STACK_CONSOLE_OIDC=1: the test OpenID provider (tests/oidc/provider.mjs,
+# its npm packages installed) with the console's client
+# securerelease-console, the cloud's identity provider, and the demo
+# tenant's console_roles mapping its groups (sr-admins, sr-helpdesk,
+# sr-readonly) to roles (docs/console.md). Sets $oidc_issuer.
+stack_console_oidc() {
+  [ "${STACK_CONSOLE_OIDC:-}" = 1 ] || return 0
+  local d=$stack_dir/oidc
+  mkdir -p "$d"
+  cloud_port=${cloud_port:-$(stack_free_port)}
+  stack_spawn oidc "$d/log" node "${BASH_SOURCE[0]%/*}/../../tests/oidc/provider.mjs" --port 0 \
+    --cert "$stack_dir/pki/server.crt" --key "$stack_dir/pki/server.key" \
+    --console-redirect-uri "https://localhost:$cloud_port/console/oidc/callback" \
+    >"$d/out" 2>>"$d/log"
+  oidc_issuer=$(stack_wait_line "$d/out" issuer) || { cat "$d/log" >&2; return 1; }
+  STACK_CLOUD_IDP=${STACK_CLOUD_IDP:-"idp:
+  - plugin: oidc
+    config: {issuer: '$oidc_issuer', client_id: securerelease-scout,
+             console_client_id: securerelease-console, ca_file: '$stack_dir/pki/root.crt'}"}
+  stack_log "OpenID provider $oidc_issuer"
+}
+
 stack_start() { # DIR BIN_DIR PLUGIN_DIR
   stack_dir=$(cd "$1" && pwd) stack_bin=$(cd "$2" && pwd) stack_plugins=$(cd "$3" && pwd)
   ca_file=$stack_dir/pki/root.crt
   stack_pki "$stack_dir/pki" &&
     stack_broker &&
     stack_printer &&
+    stack_console_oidc &&
     stack_cloud_config &&
     stack_cloud_start &&
     stack_tenant &&

@@ -300,8 +300,9 @@ void cloud_api_handle(void *ctx, const sr_http_request *req, sr_http_response *r
   record_request(req);
   if (cloud_console_path(req->path)) { /* pages, assets, sign-in steps */
     cloud_console_handle(c, req, resp);
-    sr_log(resp->status >= 500 ? SR_LOG_ERROR : SR_LOG_DEBUG, "api", "%s %s %s -> %d",
-           req->remote, req->method, req->path, resp->status);
+    if (!sr_http_deferred(req))
+      sr_log(resp->status >= 500 ? SR_LOG_ERROR : SR_LOG_DEBUG, "api", "%s %s %s -> %d",
+             req->remote, req->method, req->path, resp->status);
     return;
   }
   unsigned long db_errors = cloud_db_errors();

@@ -245,6 +245,17 @@ void cloud_audit(cloud *c, const cloud_call *k, const char *action, const char *
 void cloud_sign_in_link_add(cloud_call *k);
 void cloud_sign_in_link_redeem(cloud_call *k);
 
+/* ---- console_oidc.c (signing in to the console with OpenID Connect) ---- */
+
+/* GET /console/login and /portal/login: starts a sign-in (302 to the
+ * provider); GET /console/oidc/callback: finishes it (302 to `next` with
+ * the session cookie), answered later. */
+void cloud_console_login(cloud *c, const sr_http_request *req, sr_http_response *resp);
+void cloud_console_callback(cloud *c, const sr_http_request *req, sr_http_response *resp);
+/* The console role the tenant's console_roles gives `groups` ("user" for
+ * none). */
+const char *cloud_console_role(cloud *c, const char *tenant, char *const *groups, size_t n);
+
 /* ---- console_web.c (the console's and portal's pages) ---- */
 
 /* Finds the web files (console.web_root) and the public origin. */
@@ -375,6 +386,11 @@ void cloud_site_panel_oidc(cloud_call *k);
  * panel info): an identity provider can do them and has not said it is
  * not set up for them. Never blocks. */
 bool cloud_panel_oidc_offered(const cloud *c);
+/* The provider's authorization endpoint and scope as last learnt (NULL
+ * before the first answer; a stale answer also starts a new look-up):
+ * for the console's sign-in (console_oidc.c). Points into static state
+ * of the loop's thread: copy before the loop runs again. */
+bool cloud_oidc_authorization(cloud *c, const char **endpoint, const char **scope);
 /* Asks the identity providers once, off the loop, so that
  * cloud_panel_oidc_offered knows before the first page asks. */
 void cloud_panel_oidc_probe(cloud *c);

@@ -56,6 +56,15 @@ bool cloud_console_init(cloud *c, char *err, size_t err_size) {
 bool cloud_console_path(const char *path) { return strncmp(path, "/api/", 5) != 0; }
 
 void cloud_console_handle(cloud *c, const sr_http_request *req, sr_http_response *resp) {
+  bool get = strcmp(req->method, "GET") == 0;
+  if (get && (strcmp(req->path, "/console/login") == 0 || strcmp(req->path, "/portal/login") == 0)) {
+    cloud_console_login(c, req, resp);
+    return;
+  }
+  if (get && strcmp(req->path, "/console/oidc/callback") == 0) {
+    cloud_console_callback(c, req, resp);
+    return;
+  }
   if (!c->web.root[0]) {
     sr_http_reply_error(resp, 404, "not_found", "no such page: %.200s", req->path);
     resp->headers = sr_web_security_headers;

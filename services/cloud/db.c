@@ -217,7 +217,7 @@ static const char *const migrations[] = {
     " last_seen INTEGER NOT NULL);"
     "CREATE INDEX web_sessions_by_user ON web_sessions(tenant, user_id);"
     "CREATE TABLE console_logins(state_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL,"
-    " verifier TEXT NOT NULL, nonce TEXT NOT NULL, next TEXT NOT NULL,"
+    " verifier TEXT NOT NULL, nonce TEXT NOT NULL, next TEXT NOT NULL, tenant TEXT,"
     " expires_at INTEGER NOT NULL);"
     "CREATE TABLE sign_in_links(token_hash TEXT PRIMARY KEY,"
     " tenant TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL, role TEXT NOT NULL,"

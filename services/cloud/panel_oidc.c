@@ -53,6 +53,14 @@ static bool any_can_authorize(const cloud *c) {
 
 bool cloud_panel_oidc_offered(const cloud *c) { return any_can_authorize(c) && !info.unsupported; }
 
+bool cloud_oidc_authorization(cloud *c, const char **endpoint, const char **scope) {
+  if (!info.at || time(NULL) - info.at >= INFO_TTL)
+    cloud_panel_oidc_probe(c); /* for the next sign-in */
+  *endpoint = info.endpoint;
+  *scope = info.scope;
+  return info.endpoint != NULL;
+}
+
 /* ---- GET /api/v1/site/panel/oidc ---- */
 
 /* One look-up of the providers' authorization details, on the pool. */

@@ -5,11 +5,16 @@
 # (no token, another session's token, a wrong Origin), roles (readonly and
 # helpdesk against settings and users, a user's session against the
 # console), another tenant's administrator, sign-out and a removed user,
-# and what the database keeps (hashes, never a token).
+# what the database keeps (hashes, never a token); and the sign-in with the
+# real OpenID provider (tests/oidc/provider.mjs, its login pages gone
+# through with curl as a browser would: tests/oidc/authorize.sh): roles
+# from its groups claim, a state finished from another browser, a
+# `next` that leads off the cloud, a callback used twice.
 # usage: attack_console_session.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" console-session
+export STACK_CONSOLE_OIDC=1
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 db=$tmp/cloud/cloud.db
@@ -162,5 +167,55 @@ for p in /console/assets/ /console/assets/..%2f..%2fREADME.md /console/../README
   code=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is --cacert "$ca_file" "$cloud_url$p")
   check "$p is no file: 404" [ "$code" = 404 ]
 done
+
+# 9. OpenID Connect: the cloud makes state, nonce and PKCE verifier; the
+# browser that started a sign-in is the only one that can finish it
+query_param() { # URL NAME
+  sed 's/^[^?]*?//' <<<"$1" | tr '&' '\n' | sed -n "s/^$2=//p" | head -1 |
+    python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote_plus(sys.stdin.read().strip()))'
+}
+# starts a sign-in in browser JAR with QUERY; sets $location, $state, $auth_code for LOGIN
+oidc_start() { # JAR QUERY LOGIN
+  web "$1" GET "/console/login$2" >/dev/null
+  location=$(sed -n 's/^location: //Ip' "$tmp/headers" | tr -d '\r')
+  state=$(query_param "$location" state)
+  auth_code=$(bash "$src/tests/oidc/authorize.sh" "$oidc_issuer" "$ca_file" \
+    "$(query_param "$location" client_id)" "$(query_param "$location" redirect_uri)" \
+    "$(query_param "$location" code_challenge)" "$state" "$(query_param "$location" nonce)" "$3")
+}
+callback() { web "$1" GET "/console/oidc/callback?code=$auth_code&state=$state"; }
+oidc_start ob1 "?next=/console/jobs" alice
+check "GET /console/login sends the browser to the provider with the console's client, PKCE S256 and a login cookie" \
+  ok '[[ "$location" == "$oidc_issuer/"* ]] && [ "$(query_param "$location" client_id)" = securerelease-console ] &&
+      [ "$(query_param "$location" code_challenge_method)" = S256 ] && [ -n "$auth_code" ] &&
+      grep -q "__Host-sr_login" "$tmp/ob1.jar"'
+code=$(callback thief)
+check "the state and code finished from another browser: refused (400 login_mismatch)" \
+  ok '[ "$code" = 400 ] && [ "$(json .error.code)" = login_mismatch ] && ! grep -q __Host-sr_session "$tmp/thief.jar"'
+code=$(callback ob1)
+where=$(sed -n 's/^location: //Ip' "$tmp/headers" | tr -d '\r')
+check "the browser that started it is signed in and sent to next (/console/jobs)" \
+  ok '[ "$code" = 302 ] && [ "$where" = /console/jobs ] && grep -q __Host-sr_session "$tmp/ob1.jar"'
+web ob1 GET /api/v1/session >/dev/null
+check "alice (group sr-admins) is an administrator of her tenant" \
+  ok '[ "$(json .role)" = administrator ] && [ "$(json .email)" = "$demo_email" ] && [ "$(json .tenant)" = "$tenant" ]'
+check "the same callback again: refused" ok '[ "$(callback ob1)" = 400 ]'
+stack_srctl user add --email grace@example.com --name "Grace Again" >/dev/null
+oidc_start ob2 "?next=https://evil.example/steal" grace
+callback ob2 >/dev/null
+where=$(sed -n 's/^location: //Ip' "$tmp/headers" | tr -d '\r')
+check "next=https://evil.example stays on the cloud (/console/)" [ "$where" = /console/ ]
+web ob2 GET /api/v1/session >/dev/null
+check "grace (group sr-helpdesk) is help desk" [ "$(json .role)" = helpdesk ]
+oidc_start ob3 "?next=//evil.example/x" uma
+callback ob3 >/dev/null
+where=$(sed -n 's/^location: //Ip' "$tmp/headers" | tr -d '\r')
+web ob3 GET /api/v1/session >/dev/null
+check "next=//evil.example stays on the cloud; uma (no group) is a user" \
+  ok '[ "$where" = /console/ ] && [ "$(json .role)" = user ]'
+oidc_start ob4 "" stranger
+code=$(callback ob4)
+check "an account that is no user here is refused (403 unknown_user) and gets no session" \
+  ok '[ "$code" = 403 ] && ! grep -q __Host-sr_session "$tmp/ob4.jar"'
 
 checks_done

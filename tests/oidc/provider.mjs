@@ -3,13 +3,20 @@
 // browser login by authorization code with PKCE (RFC 7636).
 //
 //   node provider.mjs --port P --cert CERT --key KEY [--issuer URL] [--interval S]
-//                     [--redirect-uri URI]...
+//                     [--redirect-uri URI]... [--console-redirect-uri URI]...
 //
 // Clients: `securerelease-scout` (public, device grant only) always;
 // with --redirect-uri (repeatable) also `securerelease-panel` (public,
 // authorization code, PKCE with S256 required, exactly those redirect URIs)
 // and `other-app` (the same, standing for another application at this
-// provider: its codes must not log anyone in to securerelease).
+// provider: its codes must not log anyone in to securerelease); with
+// --console-redirect-uri (repeatable) also `securerelease-console` (the
+// cloud's web console, the same kind of client, exactly those redirect URIs).
+//
+// Accounts carry a `groups` claim (scope `groups`), which the console maps
+// to roles: alice is in sr-admins, grace in sr-helpdesk, and any login name
+// ending in -admin, -helpdesk or -readonly in sr-admins, sr-helpdesk or
+// sr-readonly; everyone else in none.
 //
 // Serves HTTPS with the given PEM certificate and key on 127.0.0.1 only.
 // --port 0 picks a free port. The issuer is https://localhost:<port> unless
@@ -33,26 +40,42 @@ console.info = (...args) => console.error(...args);
 const CLIENT_ID = 'securerelease-scout';
 const PANEL_CLIENT_ID = 'securerelease-panel';
 const OTHER_CLIENT_ID = 'other-app';
+const CONSOLE_CLIENT_ID = 'securerelease-console';
 
 // login name -> account. Any other login name N is an account of its own:
 // sub N, email N@example.com, name N.
 const ACCOUNTS = {
-  alice: { sub: 'alice-sub', email: 'alice@example.com', name: 'Alice Demo' },
-  grace: { sub: 'grace-sub', email: 'grace@example.com', name: 'Grace Hopper' },
+  alice: {
+    sub: 'alice-sub', email: 'alice@example.com', name: 'Alice Demo', groups: ['sr-admins'],
+  },
+  grace: {
+    sub: 'grace-sub', email: 'grace@example.com', name: 'Grace Hopper', groups: ['sr-helpdesk'],
+  },
 };
+
+// The groups of a login name not in ACCOUNTS, by its ending.
+function groupsOf(id) {
+  for (const [ending, group] of [['-admin', 'sr-admins'], ['-helpdesk', 'sr-helpdesk'],
+    ['-readonly', 'sr-readonly']]) {
+    if (id.endsWith(ending)) return [group];
+  }
+  return [];
+}
 
 // Accepts a login name or a sub (the provider looks accounts up by sub).
 function accountFor(id) {
   for (const a of Object.values(ACCOUNTS)) {
     if (a.sub === id) return a;
   }
-  return ACCOUNTS[id] || { sub: id, email: `${id}@example.com`, name: id };
+  return ACCOUNTS[id] || {
+    sub: id, email: `${id}@example.com`, name: id, groups: groupsOf(id),
+  };
 }
 
 function usage(msg) {
   process.stderr.write(`provider.mjs: ${msg}\n`
     + 'usage: node provider.mjs --port P --cert CERT --key KEY [--issuer URL] [--interval SECONDS]'
-    + ' [--redirect-uri URI]...\n');
+    + ' [--redirect-uri URI]... [--console-redirect-uri URI]...\n');
   process.exit(2);
 }
 
@@ -66,6 +89,7 @@ try {
       issuer: { type: 'string' },
       interval: { type: 'string', default: '1' },
       'redirect-uri': { type: 'string', multiple: true, default: [] },
+      'console-redirect-uri': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   }));
@@ -79,7 +103,8 @@ const interval = Number(args.interval);
 if (!Number.isInteger(interval) || interval < 1) usage(`bad interval: ${args.interval}`);
 
 const redirectUris = args['redirect-uri'];
-for (const uri of redirectUris) {
+const consoleRedirectUris = args['console-redirect-uri'];
+for (const uri of [...redirectUris, ...consoleRedirectUris]) {
   let parsed;
   try {
     parsed = new URL(uri);
@@ -120,7 +145,7 @@ const signingKey = {
 };
 
 // A browser's client: public (no secret: it runs in the page), code flow.
-function codeClient(clientId, name) {
+function codeClient(clientId, name, uris = redirectUris) {
   return {
     client_id: clientId,
     client_name: name,
@@ -128,7 +153,7 @@ function codeClient(clientId, name) {
     token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    redirect_uris: redirectUris,
+    redirect_uris: uris,
     id_token_signed_response_alg: 'RS256',
   };
 }
@@ -146,6 +171,9 @@ if (redirectUris.length > 0) {
   clients.push(codeClient(PANEL_CLIENT_ID, 'SecureRelease release page'));
   clients.push(codeClient(OTHER_CLIENT_ID, 'Another application'));
 }
+if (consoleRedirectUris.length > 0) {
+  clients.push(codeClient(CONSOLE_CLIENT_ID, 'SecureRelease web console', consoleRedirectUris));
+}
 
 const configuration = {
   clients,
@@ -153,11 +181,14 @@ const configuration = {
   pkce: { required: () => true },
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
-  scopes: ['openid', 'email', 'profile'],
+  scopes: ['openid', 'email', 'profile', 'groups'],
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name'],
+    // groups also with profile: some providers send them with it, and
+    // authorize.sh asks for "openid email profile"
+    profile: ['name', 'groups'],
+    groups: ['groups'],
   },
   // The ID token from /token carries the scopes' claims too (by default they
   // would be only at userinfo, since an access token comes with it).
@@ -181,7 +212,7 @@ const configuration = {
       accountId: a.sub,
       async claims() {
         return {
-          sub: a.sub, email: a.email, email_verified: true, name: a.name,
+          sub: a.sub, email: a.email, email_verified: true, name: a.name, groups: a.groups,
         };
       },
     };

@@ -9,12 +9,17 @@
  * With `panel_client_id` it also logs users in at a printer's browser by
  * authorization code with PKCE (ABI 1.4): the browser gets the code and
  * the cloud redeems it here with the browser's verifier, then checks the
- * ID token as above and that it carries the browser's nonce.
+ * ID token as above and that it carries the browser's nonce. With
+ * `console_client_id` the cloud's web console signs in the same way (its
+ * credential's `identifier` names that client), and the ID token's
+ * `groups` claim (a list of names) becomes the identity's groups, which
+ * the cloud maps to console roles (docs/console.md).
  *
  * Configuration:
  *   issuer: https://login.example.com      # exactly as the provider names itself
  *   client_id: securerelease-scout          # a public client with the device grant
  *   panel_client_id: securerelease-panel    # optional: a public client, code + PKCE S256
+ *   console_client_id: securerelease-console  # optional: the web console's client, likewise
  *   ca_file: /etc/securerelease/idp-ca.pem  # optional: the provider's CA
  *   scope: openid email profile
  */
@@ -29,15 +34,15 @@
 
 typedef struct oidc_idp {
   sr_plugin *self;
-  const char *issuer, *client_id, *panel_client_id, *ca_file, *scope;
+  const char *issuer, *client_id, *panel_client_id, *console_client_id, *ca_file, *scope;
 } oidc_idp;
 
 typedef struct device_flow {
   char device_code[512];
 } device_flow;
 
-static const char *const known_keys[] = {"issuer",  "client_id", "panel_client_id",
-                                         "ca_file", "scope",     NULL};
+static const char *const known_keys[] = {
+    "issuer", "client_id", "panel_client_id", "console_client_id", "ca_file", "scope", NULL};
 
 static int read_config(const sr_config_node *config, oidc_idp *out) {
   oidc_idp scratch;
@@ -51,7 +56,10 @@ static int read_config(const sr_config_node *config, oidc_idp *out) {
       (sr_host->config_child(config, "ca_file") &&
        sr_host->config_string(config, "ca_file", NULL, &out->ca_file) != SR_OK) ||
       (sr_host->config_child(config, "panel_client_id") &&
-       sr_host->config_string(config, "panel_client_id", NULL, &out->panel_client_id) != SR_OK))
+       sr_host->config_string(config, "panel_client_id", NULL, &out->panel_client_id) != SR_OK) ||
+      (sr_host->config_child(config, "console_client_id") &&
+       sr_host->config_string(config, "console_client_id", NULL, &out->console_client_id) !=
+           SR_OK))
     return SR_ERR_CONFIG;
   if (strncmp(out->issuer, "https://", 8) != 0) {
     sr_host->config_error(sr_host->config_child(config, "issuer"),
@@ -173,6 +181,28 @@ static char *form(CURL *h, const char *const *pairs) {
   return out;
 }
 
+/* The claim `groups` (an array of names; anything else: none) into
+ * out->groups, at most 64 names of at most 256 bytes. */
+static int copy_groups(json_t *claim, sr_identity *out) {
+  size_t n = json_is_array(claim) ? json_array_size(claim) : 0, i;
+  if (n > 64)
+    n = 64;
+  if (!n)
+    return SR_OK;
+  out->groups = sr_host->alloc(n * sizeof *out->groups);
+  if (!out->groups)
+    return SR_ERR_NOMEM;
+  for (i = 0; i < n; i++) {
+    json_t *g = json_array_get(claim, i);
+    if (!json_is_string(g) || json_string_length(g) > 256)
+      continue;
+    if (!(out->groups[out->n_groups] = sr_host->strdup(json_string_value(g))))
+      return SR_ERR_NOMEM;
+    out->n_groups++;
+  }
+  return SR_OK;
+}
+
 /* Checks `id_token` from the provider of `meta` (its keys, issuer, the
  * audience `client_id`, expiry; and, if `nonce` is not NULL, that its nonce
  * claim is exactly that) and fills *out from its claims (the email only
@@ -204,7 +234,7 @@ static int identity_from_token(oidc_idp *o, json_t *meta, const char *id_token,
     if (!json_is_false(json_object_get(claims, "email_verified")))
       out->email = sr_host->strdup(json_string_value(json_object_get(claims, "email")));
     out->name = sr_host->strdup(json_string_value(json_object_get(claims, "name")));
-    status = SR_OK;
+    status = copy_groups(json_object_get(claims, "groups"), out);
   }
   json_decref(claims);
   json_decref(jwks);
@@ -320,8 +350,16 @@ static int oidc_complete(void *instance, sr_registration *reg, const char *respo
  * and checks the ID token with the browser's nonce. */
 static int oidc_authenticate(void *instance, const sr_credential *cred, sr_identity *out) {
   oidc_idp *o = instance;
-  if (cred->type != SR_CRED_AUTHORIZATION_CODE || !SR_HAS_MEMBER(cred, nonce) ||
-      !o->panel_client_id)
+  if (cred->type != SR_CRED_AUTHORIZATION_CODE || !SR_HAS_MEMBER(cred, nonce))
+    return SR_ERR_DEFER;
+  /* the client the browser authorized: the console's when it names it,
+   * else the release page's */
+  const char *client = cred->identifier ? (o->console_client_id &&
+                                           strcmp(cred->identifier, o->console_client_id) == 0
+                                               ? o->console_client_id
+                                               : NULL)
+                                        : o->panel_client_id;
+  if (!client)
     return SR_ERR_DEFER;
   if (!cred->secret || !cred->code_verifier || !cred->redirect_uri || !cred->nonce) {
     sr_host->set_error(o->self, SR_ERR_AUTH,
@@ -335,8 +373,8 @@ static int oidc_authenticate(void *instance, const sr_credential *cred, sr_ident
   CURL *h = curl_easy_init();
   char *body =
       h ? form(h, (const char *[]){"grant_type", "authorization_code", "code", cred->secret,
-                                   "redirect_uri", cred->redirect_uri, "client_id",
-                                   o->panel_client_id, "code_verifier", cred->code_verifier, NULL})
+                                   "redirect_uri", cred->redirect_uri, "client_id", client,
+                                   "code_verifier", cred->code_verifier, NULL})
         : NULL;
   curl_easy_cleanup(h);
   long http;
@@ -357,7 +395,7 @@ static int oidc_authenticate(void *instance, const sr_credential *cred, sr_ident
                        error ? error : "no ID token", said ? ": " : "", said ? said : "");
     status = SR_ERR_AUTH;
   } else {
-    status = identity_from_token(o, meta, id_token, o->panel_client_id, cred->nonce, out);
+    status = identity_from_token(o, meta, id_token, client, cred->nonce, out);
   }
   json_decref(reply);
   json_decref(meta);
@@ -367,7 +405,7 @@ static int oidc_authenticate(void *instance, const sr_credential *cred, sr_ident
 /* What the browser needs to ask the provider for a code. */
 static int oidc_authorization_info(void *instance, sr_authorization *out) {
   oidc_idp *o = instance;
-  if (!o->panel_client_id)
+  if (!o->panel_client_id && !o->console_client_id)
     return SR_ERR_UNSUPPORTED;
   json_t *meta = discover(o);
   if (!meta)
@@ -384,7 +422,9 @@ static int oidc_authorization_info(void *instance, sr_authorization *out) {
   else if (!s256)
     sr_host->set_error(o->self, SR_ERR_PEER, "%s does not offer PKCE with S256", o->issuer);
   else if (!(out->authorization_endpoint = sr_host->strdup(endpoint)) ||
-           !(out->client_id = sr_host->strdup(o->panel_client_id)) ||
+           /* the release page's client; the console names its own */
+           !(out->client_id = sr_host->strdup(o->panel_client_id ? o->panel_client_id
+                                                                 : o->console_client_id)) ||
            !(out->scope = sr_host->strdup(o->scope)))
     status = SR_ERR_NOMEM;
   else
