@@ -23,7 +23,10 @@ typedef enum sr_credential_type {
   SR_CRED_TOKEN = 5,     /* secret: a bearer token (OIDC access or ID token) */
   /* ---- ABI 1.4 ---- */
   SR_CRED_AUTHORIZATION_CODE = 6, /* secret: an OAuth 2.0 authorization code; code_verifier,
-                                     redirect_uri and nonce set (sr_credential, ABI 1.4) */
+                                     redirect_uri and nonce set (sr_credential, ABI 1.4);
+                                     identifier: the client the code was issued to when it is
+                                     not the release page's (the cloud's web console), else
+                                     NULL */
 } sr_credential_type;
 
 /* A credential presented by a user. Owned by the host, valid during the
