@@ -618,9 +618,8 @@ static int on_writeable(struct lws *wsi, transaction *t) {
   bool nosniff = false;
   for (size_t i = 0; t->headers && t->headers[i] && t->headers[i + 1]; i += 2)
     nosniff |= strcasecmp(t->headers[i], "x-content-type-options:") == 0;
-  if (!nosniff &&
-      lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-                                  (const unsigned char *)"nosniff", 7, &p, end))
+  if (!nosniff && lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                              (const unsigned char *)"nosniff", 7, &p, end))
     return -1;
   if (t->etag[0] && lws_add_http_header_by_name(
                         wsi, (const unsigned char *)"etag:", (const unsigned char *)t->etag,

@@ -39,8 +39,8 @@ typedef struct sr_http_request {
   const char *origin;
   const char *csrf;
   const char *content_type;
-  const char *body;          /* NUL-terminated; "" if none (and for a spooled body) */
-  size_t body_len;           /* also a spooled body's length */
+  const char *body; /* NUL-terminated; "" if none (and for a spooled body) */
+  size_t body_len;  /* also a spooled body's length */
   /* A spooled body (sr_http_options.spooled): an unlinked file holding it,
    * positioned at 0; -1 otherwise. The server closes it when the handler
    * returns unless the handler took it (sr_http_take_body_file). */

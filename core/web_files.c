@@ -161,7 +161,8 @@ static void not_found(sr_http_response *resp, const char *path) {
   resp->headers = sr_web_security_headers;
 }
 
-void sr_web_files_handle(const sr_web_files *w, const sr_http_request *req, sr_http_response *resp) {
+void sr_web_files_handle(const sr_web_files *w, const sr_http_request *req,
+                         sr_http_response *resp) {
   if (strcmp(req->method, "GET") != 0) {
     snprintf(resp->allow, sizeof resp->allow, "GET");
     sr_http_reply_error(resp, 405, "method_not_allowed", "pages are read with GET only");

@@ -68,7 +68,10 @@ static const cloud_route routes[] = {
      CLOUD_TOKEN,
      cloud_sign_in_link_add,
      FIELDS("email", "role", "tenant")},
-    {{"POST", V1 "/sign-in-links/redeem"}, CLOUD_ANYONE, cloud_sign_in_link_redeem, FIELDS("token")},
+    {{"POST", V1 "/sign-in-links/redeem"},
+     CLOUD_ANYONE,
+     cloud_sign_in_link_redeem,
+     FIELDS("token")},
     {{"POST", V1 "/enroll"}, CLOUD_ANYONE, cloud_api_enroll, FIELDS("token", "csr")},
     {{"POST", V1 "/scout/jobs"},
      CLOUD_PRINT_SCOUT,
@@ -169,9 +172,9 @@ const cloud_route *cloud_routes(size_t *n) {
 }
 
 json_t *cloud_routes_json(void) {
-  static const char *const callers[] = {
-      "anyone",        "operator", "admin",    "print_scout", "site",
-      "panel_session", "scout",    "helpdesk", "user",        "token"};
+  static const char *const callers[] = {"anyone", "operator",      "admin", "print_scout",
+                                        "site",   "panel_session", "scout", "helpdesk",
+                                        "user",   "token"};
   json_t *list = json_array();
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     json_t *fields = json_array();
@@ -192,8 +195,8 @@ static bool role_may(cloud_call *k, cloud_caller caller) {
   const char *role = k->role;
   bool read = strcmp(k->req->method, "GET") == 0;
   bool staff = strcmp(role, "user") != 0;
-  bool ok = caller == CLOUD_USER || strcmp(role, "administrator") == 0 ||
-            (read && staff) || (caller == CLOUD_HELPDESK && strcmp(role, "helpdesk") == 0);
+  bool ok = caller == CLOUD_USER || strcmp(role, "administrator") == 0 || (read && staff) ||
+            (caller == CLOUD_HELPDESK && strcmp(role, "helpdesk") == 0);
   if (!ok)
     sr_http_reply_error(k->resp, 403, "forbidden",
                         staff ? "your role (%s) may not make this change"

@@ -37,8 +37,9 @@ void cloud_sign_in_link_add(cloud_call *k) {
     return;
   }
   if (k->tenant[0] && tenant && strcmp(tenant, k->tenant) != 0) {
-    sr_http_reply_error(k->resp, 403, "forbidden", "an administrator's token makes links for "
-                                                   "its own tenant only");
+    sr_http_reply_error(k->resp, 403, "forbidden",
+                        "an administrator's token makes links for "
+                        "its own tenant only");
     json_decref(body);
     return;
   }
@@ -50,8 +51,8 @@ void cloud_sign_in_link_add(cloud_call *k) {
     }
     snprintf(k->tenant, sizeof k->tenant, "%s", tenant);
   }
-  json_t *user = cloud_db_row(k->c->db, "SELECT id FROM users WHERE tenant = ? AND email = ?",
-                              "tt", k->tenant, mail);
+  json_t *user = cloud_db_row(k->c->db, "SELECT id FROM users WHERE tenant = ? AND email = ?", "tt",
+                              k->tenant, mail);
   if (!user) {
     if (cloud_db_failed(k->c->db))
       cloud_api_db_error(k->resp, "looking up the user");

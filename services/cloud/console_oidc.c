@@ -337,7 +337,8 @@ void cloud_console_callback(cloud *c, const sr_http_request *req, sr_http_respon
     return;
   }
   /* once: a second callback with this state finds nothing */
-  if (cloud_db_run(c->db, "DELETE FROM console_logins WHERE state_hash = ?", "t", state_hash) != 1) {
+  if (cloud_db_run(c->db, "DELETE FROM console_logins WHERE state_hash = ?", "t", state_hash) !=
+      1) {
     page_error(resp, 400, "login_mismatch", "this sign-in was finished already: sign in again");
     json_decref(login);
     return;

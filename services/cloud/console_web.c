@@ -40,10 +40,9 @@ bool cloud_console_init(cloud *c, char *err, size_t err_size) {
   char root[PATH_MAX] = "";
   if (cc->console.web_root)
     sr_config_path(c->doc, cc->console.web_root, root, sizeof root);
-  if (!sr_web_files_init(&c->web, root, SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR,
-                         "console/link.html", "console.web_root", pages,
-                         sizeof pages / sizeof *pages, assets, sizeof assets / sizeof *assets, err,
-                         err_size)) {
+  if (!sr_web_files_init(&c->web, root, SR_WEB_INSTALL_DIR, SR_WEB_SOURCE_DIR, "console/link.html",
+                         "console.web_root", pages, sizeof pages / sizeof *pages, assets,
+                         sizeof assets / sizeof *assets, err, err_size)) {
     if (root[0])
       return false;
     /* not installed: the API works without its pages */
@@ -57,7 +56,8 @@ bool cloud_console_path(const char *path) { return strncmp(path, "/api/", 5) != 
 
 void cloud_console_handle(cloud *c, const sr_http_request *req, sr_http_response *resp) {
   bool get = strcmp(req->method, "GET") == 0;
-  if (get && (strcmp(req->path, "/console/login") == 0 || strcmp(req->path, "/portal/login") == 0)) {
+  if (get &&
+      (strcmp(req->path, "/console/login") == 0 || strcmp(req->path, "/portal/login") == 0)) {
     cloud_console_login(c, req, resp);
     return;
   }

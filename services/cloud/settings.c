@@ -99,8 +99,8 @@ static json_t *console_roles_default(cloud *c) {
 /* A console_roles value: exactly the three roles, each a list of up to
  * GROUPS_MAX distinct group names (text without control characters). */
 static json_t *roles_value(json_t *given) {
-  json_t *parsed = json_is_string(given) ? json_loads(json_string_value(given), 0, NULL)
-                                         : json_incref(given);
+  json_t *parsed =
+      json_is_string(given) ? json_loads(json_string_value(given), 0, NULL) : json_incref(given);
   static const char *const roles[] = {"administrator", "helpdesk", "readonly", NULL};
   json_t *out = json_is_object(parsed) && json_object_size(parsed) <= 3 ? json_object() : NULL;
   for (size_t r = 0; out && roles[r]; r++) {
@@ -111,8 +111,8 @@ static json_t *roles_value(json_t *given) {
       json_incref(groups);
     size_t i;
     bool ok = json_is_array(groups) && json_array_size(groups) <= GROUPS_MAX;
-    json_array_foreach(groups, i, g) ok = ok && cloud_text_field_ok(g, GROUP_MAX) &&
-                                          json_string_length(g) > 0;
+    json_array_foreach(groups, i, g) ok =
+        ok && cloud_text_field_ok(g, GROUP_MAX) && json_string_length(g) > 0;
     if (ok)
       json_object_set_new(out, roles[r], groups);
     else {
@@ -190,7 +190,7 @@ static const setting_def defs[] = {
 };
 
 const char *const cloud_setting_names[] = {
-    "hold_time",  "expiry_warning",    "retention",     "region", "cloud_copy",
+    "hold_time",  "expiry_warning",    "retention",     "region",        "cloud_copy",
     "copy_after", "document_handling", "release_codes", "console_roles", NULL};
 
 static const setting_def *def_of(const char *name) {

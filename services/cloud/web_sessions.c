@@ -22,8 +22,8 @@
 #include "db.h"
 #include "log.h"
 
-#define TOKEN_MAX 64   /* cloud_new_token's 43 characters, and room */
-#define SEEN_EVERY 15  /* seconds between writes of a session's last_seen */
+#define TOKEN_MAX 64  /* cloud_new_token's 43 characters, and room */
+#define SEEN_EVERY 15 /* seconds between writes of a session's last_seen */
 #define CSRF_LABEL "securerelease csrf v1:"
 
 static const char *const roles[] = {"administrator", "helpdesk", "readonly", "user", NULL};
@@ -69,8 +69,7 @@ static void csrf_of(const char *token, char out[65]) {
 
 static bool set_cookie(sr_http_response *resp, const char *token, int64_t max_age) {
   char value[256];
-  snprintf(value, sizeof value,
-           "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%lld",
+  snprintf(value, sizeof value, "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%lld",
            CLOUD_SESSION_COOKIE, token, (long long)max_age);
   bool ok = sr_http_add_header(resp, "set-cookie:", value);
   OPENSSL_cleanse(value, sizeof value);
@@ -121,15 +120,16 @@ static json_t *live_session(cloud_call *k, char token[TOKEN_MAX], bool *answered
     return NULL;
   char hash[65];
   cloud_token_hash(token, hash);
-  json_t *row = cloud_db_row(k->c->db, "SELECT * FROM web_sessions WHERE token_hash = ?", "t", hash);
+  json_t *row =
+      cloud_db_row(k->c->db, "SELECT * FROM web_sessions WHERE token_hash = ?", "t", hash);
   if (!row && cloud_db_failed(k->c->db)) {
     cloud_api_db_error(k->resp, "checking the session");
     *answered = true;
     return NULL;
   }
   int64_t now = time(NULL), idle = k->c->cfg.u.cloud.console.session_idle;
-  if (row && (cloud_row_int(row, "expires_at") <= now ||
-              cloud_row_int(row, "last_seen") + idle <= now)) {
+  if (row &&
+      (cloud_row_int(row, "expires_at") <= now || cloud_row_int(row, "last_seen") + idle <= now)) {
     cloud_db_run(k->c->db, "DELETE FROM web_sessions WHERE token_hash = ?", "t", hash);
     json_decref(row);
     row = NULL;
@@ -165,8 +165,8 @@ cloud_web_admit cloud_web_session_admit(cloud_call *k) {
     char given[65];
     const char *csrf = k->req->csrf ? k->req->csrf : "";
     cloud_token_hash(csrf, given);
-    bool token_ok = strlen(csrf) == 64 &&
-                    CRYPTO_memcmp(given, cloud_row_text(row, "csrf_hash"), 64) == 0;
+    bool token_ok =
+        strlen(csrf) == 64 && CRYPTO_memcmp(given, cloud_row_text(row, "csrf_hash"), 64) == 0;
     if (!token_ok || !cloud_web_origin_ok(k->c, k->req)) {
       sr_log(SR_LOG_WARN, "console", "tenant %s user %s: %s %s refused: %s",
              cloud_row_text(row, "tenant"), cloud_row_text(row, "user_id"), k->req->method,
@@ -198,14 +198,13 @@ void cloud_web_session_get(cloud_call *k) {
   csrf_of(token, csrf);
   OPENSSL_cleanse(token, sizeof token);
   cloud_rfc3339(cloud_row_int(row, "expires_at"), when);
-  sr_http_reply_json(k->resp, 200,
-                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "tenant",
-                               cloud_row_text(row, "tenant"), "user",
-                               cloud_row_text(row, "user_id"), "email",
-                               cloud_row_text(row, "email"), "name", cloud_row_text(row, "name"),
-                               "role", cloud_row_text(row, "role"), "csrf", csrf, "expires_at",
-                               when, "idle_timeout",
-                               (json_int_t)k->c->cfg.u.cloud.console.session_idle));
+  sr_http_reply_json(
+      k->resp, 200,
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "tenant", cloud_row_text(row, "tenant"),
+                "user", cloud_row_text(row, "user_id"), "email", cloud_row_text(row, "email"),
+                "name", cloud_row_text(row, "name"), "role", cloud_row_text(row, "role"), "csrf",
+                csrf, "expires_at", when, "idle_timeout",
+                (json_int_t)k->c->cfg.u.cloud.console.session_idle));
   OPENSSL_cleanse(csrf, sizeof csrf);
   json_decref(row);
 }
@@ -236,8 +235,8 @@ bool cloud_web_sessions_forget_user(cloud *c, const char *tenant, const char *us
 
 void cloud_web_sessions_sweep(cloud *c) {
   int64_t now = time(NULL), idle = c->cfg.u.cloud.console.session_idle;
-  cloud_db_run(c->db, "DELETE FROM web_sessions WHERE expires_at <= ? OR last_seen <= ?", "ii",
-               now, now - idle);
+  cloud_db_run(c->db, "DELETE FROM web_sessions WHERE expires_at <= ? OR last_seen <= ?", "ii", now,
+               now - idle);
   cloud_db_run(c->db, "DELETE FROM console_logins WHERE expires_at <= ?", "i", now);
   cloud_db_run(c->db, "DELETE FROM sign_in_links WHERE expires_at <= ?", "i", now);
 }

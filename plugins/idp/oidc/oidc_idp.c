@@ -58,8 +58,7 @@ static int read_config(const sr_config_node *config, oidc_idp *out) {
       (sr_host->config_child(config, "panel_client_id") &&
        sr_host->config_string(config, "panel_client_id", NULL, &out->panel_client_id) != SR_OK) ||
       (sr_host->config_child(config, "console_client_id") &&
-       sr_host->config_string(config, "console_client_id", NULL, &out->console_client_id) !=
-           SR_OK))
+       sr_host->config_string(config, "console_client_id", NULL, &out->console_client_id) != SR_OK))
     return SR_ERR_CONFIG;
   if (strncmp(out->issuer, "https://", 8) != 0) {
     sr_host->config_error(sr_host->config_child(config, "issuer"),
@@ -354,11 +353,12 @@ static int oidc_authenticate(void *instance, const sr_credential *cred, sr_ident
     return SR_ERR_DEFER;
   /* the client the browser authorized: the console's when it names it,
    * else the release page's */
-  const char *client = cred->identifier ? (o->console_client_id &&
-                                           strcmp(cred->identifier, o->console_client_id) == 0
-                                               ? o->console_client_id
-                                               : NULL)
-                                        : o->panel_client_id;
+  const char *client =
+      cred->identifier
+          ? (o->console_client_id && strcmp(cred->identifier, o->console_client_id) == 0
+                 ? o->console_client_id
+                 : NULL)
+          : o->panel_client_id;
   if (!client)
     return SR_ERR_DEFER;
   if (!cred->secret || !cred->code_verifier || !cred->redirect_uri || !cred->nonce) {
@@ -423,8 +423,8 @@ static int oidc_authorization_info(void *instance, sr_authorization *out) {
     sr_host->set_error(o->self, SR_ERR_PEER, "%s does not offer PKCE with S256", o->issuer);
   else if (!(out->authorization_endpoint = sr_host->strdup(endpoint)) ||
            /* the release page's client; the console names its own */
-           !(out->client_id = sr_host->strdup(o->panel_client_id ? o->panel_client_id
-                                                                 : o->console_client_id)) ||
+           !(out->client_id =
+                 sr_host->strdup(o->panel_client_id ? o->panel_client_id : o->console_client_id)) ||
            !(out->scope = sr_host->strdup(o->scope)))
     status = SR_ERR_NOMEM;
   else
