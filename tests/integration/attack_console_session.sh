@@ -152,6 +152,21 @@ check "a removed user's session is over: 401" ok '[ "$code" = 401 ] && [ "$(json
 check "a forged cookie: 401" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca_file" -H 'Cookie: __Host-sr_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' "$cloud_url/api/v1/session")" = 401 ]
 
+# idle and absolute ends (30 min, 12 h here): the clock is moved by
+# ageing the rows, as the minutes would
+sign_in idle "$(stack_console_link readonly rita@example.com)" >/dev/null
+sign_in old "$(stack_console_link readonly rita@example.com)" >/dev/null
+idle_hash=$(sed -n 's/.*__Host-sr_session\t//p' "$tmp/idle.jar" | tr -d '\n' | sha256sum | cut -c1-64)
+old_hash=$(sed -n 's/.*__Host-sr_session\t//p' "$tmp/old.jar" | tr -d '\n' | sha256sum | cut -c1-64)
+check "both sessions work" ok '[ "$(web idle GET /api/v1/session)" = 200 ] && [ "$(web old GET /api/v1/session)" = 200 ]'
+sqlite3 "$db" "UPDATE web_sessions SET last_seen = last_seen - 1801 WHERE token_hash = '$idle_hash';
+  UPDATE web_sessions SET expires_at = strftime('%s', 'now') - 1, last_seen = strftime('%s', 'now') WHERE token_hash = '$old_hash'"
+check "a session unused for 30 minutes is over (401 session_over)" \
+  ok '[ "$(web idle GET /api/v1/session)" = 401 ] && [ "$(json .error.code)" = session_over ]'
+check "a session past its 12 hours is over, however recently used" \
+  ok '[ "$(web old GET /api/v1/session)" = 401 ] && [ "$(json .error.code)" = session_over ]'
+check "and both rows are gone" [ "$(sqlite3 "$db" "SELECT count(*) FROM web_sessions WHERE token_hash IN ('$idle_hash', '$old_hash')")" = 0 ]
+
 # 7. at rest: hashes only
 tok=$(sed -n 's/.*__Host-sr_session\t//p' "$tmp/stolen.jar")
 check "the session token is not in the database (only its hash)" \
