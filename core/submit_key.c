@@ -191,20 +191,34 @@ static int wrap_key_from(EVP_PKEY *priv, EVP_PKEY *peer, const uint8_t file_id[1
   return ok ? SR_OK : SR_ERR_NOMEM;
 }
 
+/* The P-256 public key in `spki` (exactly), or NULL. */
+static EVP_PKEY *p256_public(const uint8_t *spki, size_t spki_len) {
+  const uint8_t *p = spki;
+  EVP_PKEY *key = spki_len ? d2i_PUBKEY(NULL, &p, (long)spki_len) : NULL;
+  char group[32] = "";
+  if (!key || p != spki + spki_len || !EVP_PKEY_is_a(key, "EC") ||
+      EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) !=
+          1 ||
+      strcmp(group, "prime256v1") != 0) {
+    EVP_PKEY_free(key);
+    return NULL;
+  }
+  return key;
+}
+
+bool sr_submit_key_spki_ok(const uint8_t *spki, size_t spki_len) {
+  EVP_PKEY *key = p256_public(spki, spki_len);
+  EVP_PKEY_free(key);
+  return key != NULL;
+}
+
 int sr_submit_wrap_seal(const uint8_t *spki, size_t spki_len, const uint8_t file_id[16],
                         uint8_t eph_out[SR_SUBMIT_POINT_LEN], uint8_t key_id_out[SR_KEY_ID_LEN],
                         uint8_t wrap_key[32]) {
-  const uint8_t *p = spki;
-  EVP_PKEY *site = d2i_PUBKEY(NULL, &p, (long)spki_len);
-  char group[32] = "";
+  EVP_PKEY *site = p256_public(spki, spki_len);
   size_t point_len = 0;
-  if (!site || p != spki + spki_len || !EVP_PKEY_is_a(site, "EC") ||
-      EVP_PKEY_get_utf8_string_param(site, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) !=
-          1 ||
-      strcmp(group, "prime256v1") != 0) {
-    EVP_PKEY_free(site);
+  if (!site)
     return SR_ERR_INVALID;
-  }
   EVP_PKEY *eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
   int status = SR_ERR_NOMEM;
   if (eph &&

@@ -21,6 +21,7 @@
 #define SR_CORE_SUBMIT_KEY_H
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,10 @@ int sr_submit_key_derive(const sr_site_key *key, EVP_PKEY **priv_out);
  * SR_OK, SR_ERR_INVALID if `size` is too small. */
 int sr_submit_key_public(const sr_site_key *key, char *spki_b64url, size_t size,
                          char fingerprint[SR_SUBMIT_FINGERPRINT_LEN]);
+
+/* True when `spki` is exactly the SPKI DER of a P-256 public key (what the
+ * cloud checks before publishing a site's key). */
+bool sr_submit_key_spki_ok(const uint8_t *spki, size_t spki_len);
 
 /* Fingerprint and 8-byte key id of a public key given as SPKI DER. */
 void sr_submit_key_fingerprint(const uint8_t *spki, size_t spki_len,

@@ -51,6 +51,9 @@ static const cloud_route routes[] = {
      FIELDS("region", "site", "serve_others")},
     {{"DELETE", V1 "/scouts/{id}"}, CLOUD_ADMIN, cloud_admin_scout_remove, NULL},
     {{"GET", V1 "/regions"}, CLOUD_ADMIN, cloud_admin_regions, NULL},
+    {{"GET", V1 "/sites/submission-keys"}, CLOUD_ADMIN, cloud_admin_submission_keys, NULL},
+    /* TODO lead: CLOUD_USER (the portal's session; slice console-auth) */
+    {{"GET", V1 "/me/submission-key"}, CLOUD_ADMIN, cloud_me_submission_key, NULL},
     {{"GET", V1 "/jobs"}, CLOUD_ADMIN, cloud_admin_jobs, NULL},
     {{"GET", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings, NULL},
     {{"GET", V1 "/notifications"}, CLOUD_ADMIN, cloud_admin_notifications, NULL},
@@ -93,7 +96,10 @@ static const cloud_route routes[] = {
     {{"POST", V1 "/site/readers/swipe"}, CLOUD_SITE, cloud_site_reader_swipe, FIELDS("card_hash")},
     /* authenticating it records last_seen; its body, the site's release
      * page (release_urls.c) */
-    {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, cloud_site_heartbeat, FIELDS("public_url")},
+    {{"POST", V1 "/site/heartbeat"},
+     CLOUD_SITE,
+     cloud_site_heartbeat,
+     FIELDS("public_url", "submission_key")},
     /* printer discovery (discovered.c) */
     {{"PUT", V1 "/site/discovery"},
      CLOUD_SITE,

@@ -203,6 +203,10 @@ static const char *const migrations[] = {
      * (its panel.public_url, sent with its heartbeats) */
     "ALTER TABLE devices ADD COLUMN location TEXT;"
     "ALTER TABLE scouts ADD COLUMN public_url TEXT;",
+    /* 24: each site's public submission key (submission_keys.c): SPKI in
+     * base64url, sent with its heartbeats, and its fingerprint */
+    "ALTER TABLE scouts ADD COLUMN submission_key TEXT;"
+    "ALTER TABLE scouts ADD COLUMN submission_fingerprint TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

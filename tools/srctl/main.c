@@ -82,6 +82,9 @@ static const srctl_command commands[] = {
      "a site's region, or the site a print scout belongs to; --serve-others: allow\n"
      "      a print scout to print others' released jobs (crowdsource)",
      srctl_assign, "scouts", NULL},
+    {"site", "keys", "site keys",
+     "each site's public submission key fingerprint, as the cloud publishes it to browsers",
+     srctl_site_keys, NULL, NULL},
     {"region", "list", "region list", "the cloud's regions and their privacy settings", srctl_list,
      "regions", NULL},
     {"scout", "list", "scout list",
