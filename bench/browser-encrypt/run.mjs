@@ -1,8 +1,8 @@
 // Benchmark: web/shared/jobfile.js encrypting a large file in headless
 // chromium (Debian's, through playwright-core), beside the same module in
 // Node and OpenSSL's own AES-256-GCM (wall clock) in the same run. Prints
-// MB/s and memory for two sizes, to show it does not grow with the
-// document: the page's JavaScript heap (DevTools Runtime.getHeapUsage:
+// MB/s and memory for three sizes (a fifth, the size, four times it), to
+// show it does not grow with the document: the page's JavaScript heap (DevTools Runtime.getHeapUsage:
 // before, the peak sampled every 20 ms while encrypting, after) and the
 // renderer processes' resident memory (/proc, same samples; ArrayBuffers
 // live outside the JS heap). The machine's load average is printed too:
@@ -31,7 +31,7 @@ const spki = /^spki: (\S+)$/m.exec(execFileSync(srctl, ['secret', 'key', '--secr
 
 // A PDF header then incompressible bytes: what encryption sees of a scan.
 const makeDoc = (mb) => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(Math.round(mb * MB) - 9)]);
-const docs = { small: makeDoc(sizeMB / 5), big: makeDoc(sizeMB) };
+const docs = { small: makeDoc(sizeMB / 5), big: makeDoc(sizeMB), huge: makeDoc(sizeMB * 4) };
 const moduleText = readFileSync(join(src, 'web/shared/jobfile.js'));
 let upload = null;
 const server = createServer((req, res) => {
@@ -44,7 +44,7 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/javascript' });
     return res.end(moduleText);
   }
-  if (path === '/small' || path === '/big') {
+  if (path === '/small' || path === '/big' || path === '/huge') {
     res.writeHead(200, { 'content-type': 'application/pdf' });
     return res.end(docs[path.slice(1)]);
   }
@@ -125,6 +125,7 @@ try {
     .filter((p) => p.type === 'renderer').map((p) => p.id);
   await browserRun(page, cdp, pids, 'small'); // warm-up: JIT and the crypto thread pool
   const small = await browserRun(page, cdp, pids, 'small');
+  const huge = await browserRun(page, cdp, pids, 'huge');
   const big = await browserRun(page, cdp, pids, 'big');
   await page.evaluate(async () => { await fetch('/out', { method: 'PUT', body: window.out }); });
   await close(browser);
@@ -137,7 +138,8 @@ try {
     createHash('sha256').update(docs.big).digest('hex');
 
   console.log(`browser-encrypt: web/shared/jobfile.js (job file v2, 256 KiB chunks), ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  for (const [name, r] of [[`${(small.size / MB).toFixed(0)} MB`, small], [`${(big.size / MB).toFixed(0)} MB`, big]]) {
+  for (const r of [small, big, huge]) {
+    const name = `${(r.size / MB).toFixed(0)} MB`;
     console.log(`  chromium ${name}: ${(r.ms / 1000).toFixed(2)} s = ${mbps(r.size, r.ms)} MB/s; JS heap before ${heapMB(r.before)} MB, peak ${heapMB(r.peak)} MB, after ${heapMB(r.after)} MB; renderer RSS +${heapMB(r.rssPeak - r.rssBefore)} MB at its peak`);
   }
   console.log(`  node ${process.version} WebCrypto ${(docs.big.length / MB).toFixed(0)} MB: ${(nodeMs / 1000).toFixed(2)} s = ${mbps(docs.big.length, nodeMs)} MB/s`);
