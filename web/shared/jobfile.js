@@ -73,7 +73,8 @@ export async function fingerprint(spkiB64url) {
 async function sealHeader(spki, chunkSize) {
   const s = subtle();
   const siteKey = await s.importKey('spki', spki, { name: 'ECDH', namedCurve: 'P-256' }, false, []);
-  const eph = await s.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
+  // not extractable: only its public half (always exportable) leaves
+  const eph = await s.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
   const ephRaw = new Uint8Array(await s.exportKey('raw', eph.publicKey));
   const shared = await s.deriveBits({ name: 'ECDH', public: siteKey }, eph.privateKey, 256);
   const keyId = (await sha256(spki)).subarray(0, 8);
