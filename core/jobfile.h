@@ -1,9 +1,14 @@
 /*
  * The job file: one authenticated, encrypted file per print job.
  *
- *   header  (124 bytes, see jobfile_format.h): magic, format version, KDF
- *           parameters, key id, file id, the per-job data key wrapped with
- *           AES-256-GCM under the site KEK (the header is its AAD);
+ *   header  (see jobfile_format.h): magic, format version, then
+ *           version 1 (124 bytes): KDF parameters, key id, file id, the
+ *           per-job data key wrapped with AES-256-GCM under the site KEK
+ *           (the header is its AAD): what the scouts write;
+ *           version 2 (169 bytes): key id, file id, an ephemeral P-256 key
+ *           and the data key wrapped under ECDH with the site's public
+ *           submission key (submit_key.h): what a browser writes. No
+ *           compression. The reader opens both with the site key;
  *   record 0: the job information (JSON), encrypted;
  *   records 1..n: the document, zstd-compressed (optional) then cut into
  *           chunks, each AES-256-GCM under the data key with its index, type,
@@ -49,6 +54,16 @@ typedef struct sr_jobfile_reader sr_jobfile_reader;
 int sr_jobfile_writer_new(const sr_site_key *key, const sr_jobfile_options *opts, const char *info,
                           sr_write_fn sink, void *sink_ctx, sr_jobfile_writer **out);
 
+/* Starts a version 2 job file for the site whose public submission key is
+ * `spki` (SPKI DER, `spki_len` bytes; copied as needed): anyone holding the
+ * public key can write it, only the site can read it. `opts` as above,
+ * except that compression must be off (NULL: 64 KiB chunks, none).
+ * SR_ERR_INVALID when the key is no P-256 public key. On SR_OK the caller
+ * owns *out. */
+int sr_jobfile_writer_new_public(const uint8_t *spki, size_t spki_len,
+                                 const sr_jobfile_options *opts, const char *info, sr_write_fn sink,
+                                 void *sink_ctx, sr_jobfile_writer **out);
+
 /* Adds document bytes. An error is final: the file is unusable. */
 int sr_jobfile_writer_write(sr_jobfile_writer *w, const void *buf, size_t len);
 
@@ -58,7 +73,7 @@ int sr_jobfile_writer_finish(sr_jobfile_writer *w);
 /* Wipes keys and frees; NULL is fine. */
 void sr_jobfile_writer_free(sr_jobfile_writer *w);
 
-/* Starts reading a job file for `key` (borrowed); document bytes go to
+/* Starts reading a job file (version 1 or 2) for `key` (borrowed); document bytes go to
  * `sink` as each chunk is authenticated. Caller owns *out. */
 int sr_jobfile_reader_new(const sr_site_key *key, sr_write_fn sink, void *sink_ctx,
                           sr_jobfile_reader **out);
@@ -84,5 +99,10 @@ void sr_jobfile_reader_free(sr_jobfile_reader *r);
  * the key (the cloud's copies) accepts. SR_OK, or SR_ERR_CORRUPT with the
  * reason in `why`. */
 int sr_jobfile_header_check(const uint8_t *head, size_t len, char *why, size_t why_size);
+
+/* Where the random file id (SR_JF_FILE_ID_LEN bytes) sits in a job file
+ * whose first `len` bytes (at least the 12-byte prefix) are `head`: it
+ * depends on the format version. 0 when the prefix is no job file's. */
+size_t sr_jobfile_file_id_offset(const uint8_t *head, size_t len);
 
 #endif

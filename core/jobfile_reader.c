@@ -9,6 +9,7 @@
 #include "jobfile.h"
 #include "jobfile_format.h"
 #include "sr/abi.h"
+#include "submit_key.h"
 
 #define ZSTD_WINDOW_LOG_MAX 24 /* refuse frames needing more than 16 MiB */
 
@@ -19,7 +20,9 @@ struct sr_jobfile_reader {
   sr_write_fn sink;
   void *sink_ctx;
   read_stage stage;
-  uint8_t header[SR_JF_HEADER_LEN];
+  uint8_t header[SR_JF_MAX_HEADER_LEN];
+  size_t header_len;      /* SR_JF_PREFIX_LEN until the version is known */
+  const uint8_t *file_id; /* in header */
   uint8_t head[SR_JF_RECORD_HEAD];
   size_t have;     /* bytes collected for the current stage */
   uint8_t *body;   /* ciphertext + tag, decrypted in place */
@@ -57,6 +60,7 @@ int sr_jobfile_reader_new(const sr_site_key *key, sr_write_fn sink, void *sink_c
   r->key = key;
   r->sink = sink;
   r->sink_ctx = sink_ctx;
+  r->header_len = SR_JF_PREFIX_LEN;
   *out = r;
   return SR_OK;
 }
@@ -66,17 +70,38 @@ static void hex8(const uint8_t *id, char *out) {
     snprintf(out + 2 * i, 3, "%02x", id[i]);
 }
 
-int sr_jobfile_header_check(const uint8_t *h, size_t len, char *why, size_t why_size) {
-  if (len < SR_JF_HEADER_LEN || memcmp(h, SR_JF_MAGIC, SR_JF_MAGIC_LEN) != 0) {
+/* The header length of a format version, 0 for one this build cannot read. */
+static size_t header_len_of(uint16_t version) {
+  return version == SR_JF_VERSION     ? SR_JF_HEADER_LEN
+         : version == SR_JF_VERSION_2 ? SR_JF2_HEADER_LEN
+                                      : 0;
+}
+
+/* Magic and version: what the first SR_JF_PREFIX_LEN bytes can tell. */
+static int check_prefix(const uint8_t *h, size_t len, char *why, size_t why_size) {
+  if (len < SR_JF_PREFIX_LEN || memcmp(h, SR_JF_MAGIC, SR_JF_MAGIC_LEN) != 0) {
     snprintf(why, why_size, "not a securerelease job file (bad magic)");
     return SR_ERR_CORRUPT;
   }
   uint16_t version = sr_be16_get(h + SR_JF_OFF_VERSION);
-  if (version != SR_JF_VERSION) {
-    snprintf(why, why_size, "job file format version %u is not supported (this build reads %d)",
-             version, SR_JF_VERSION);
+  if (!header_len_of(version)) {
+    snprintf(why, why_size,
+             "job file format version %u is not supported (this build reads %d and %d)", version,
+             SR_JF_VERSION, SR_JF_VERSION_2);
     return SR_ERR_CORRUPT;
   }
+  return SR_OK;
+}
+
+static int check_chunk(uint32_t chunk, char *why, size_t why_size) {
+  if (chunk < SR_JOBFILE_MIN_CHUNK || chunk > SR_JOBFILE_MAX_CHUNK) {
+    snprintf(why, why_size, "job file header is corrupted (chunk size %u)", chunk);
+    return SR_ERR_CORRUPT;
+  }
+  return SR_OK;
+}
+
+static int check_v1(const uint8_t *h, char *why, size_t why_size) {
   if (sr_be16_get(h + SR_JF_OFF_HEADER_LEN) != SR_JF_HEADER_LEN ||
       h[SR_JF_OFF_KDF] != SR_JF_KDF_PBKDF2 || h[SR_JF_OFF_COMPRESS] > SR_JF_COMPRESS_ZSTD ||
       sr_be16_get(h + SR_JF_OFF_RESERVED) != 0) {
@@ -89,35 +114,124 @@ int sr_jobfile_header_check(const uint8_t *h, size_t len, char *why, size_t why_
              iterations, SR_KDF_MIN_ITERATIONS, SR_KDF_MAX_ITERATIONS);
     return SR_ERR_CORRUPT;
   }
-  uint32_t chunk = sr_be32_get(h + SR_JF_OFF_CHUNK);
-  if (chunk < SR_JOBFILE_MIN_CHUNK || chunk > SR_JOBFILE_MAX_CHUNK) {
-    snprintf(why, why_size, "job file header is corrupted (chunk size %u)", chunk);
+  return check_chunk(sr_be32_get(h + SR_JF_OFF_CHUNK), why, why_size);
+}
+
+static int check_v2(const uint8_t *h, char *why, size_t why_size) {
+  if (sr_be16_get(h + SR_JF_OFF_HEADER_LEN) != SR_JF2_HEADER_LEN ||
+      h[SR_JF_OFF_KDF] != SR_JF_KDF_ECDH_P256 || h[SR_JF_OFF_COMPRESS] != SR_JF_COMPRESS_NONE ||
+      sr_be16_get(h + SR_JF_OFF_RESERVED) != 0) {
+    snprintf(why, why_size, "job file header is corrupted (unknown field values)");
     return SR_ERR_CORRUPT;
   }
+  if (h[SR_JF2_OFF_EPHEMERAL] != 4) {
+    snprintf(why, why_size,
+             "job file header is corrupted (the ephemeral key is not an "
+             "uncompressed P-256 point)");
+    return SR_ERR_CORRUPT;
+  }
+  return check_chunk(sr_be32_get(h + SR_JF2_OFF_CHUNK), why, why_size);
+}
+
+int sr_jobfile_header_check(const uint8_t *h, size_t len, char *why, size_t why_size) {
+  int status = check_prefix(h, len, why, why_size);
+  if (status != SR_OK)
+    return status;
+  size_t need = header_len_of(sr_be16_get(h + SR_JF_OFF_VERSION));
+  if (len < need) {
+    snprintf(why, why_size, "truncated: the job file ends inside its header");
+    return SR_ERR_CORRUPT;
+  }
+  return need == SR_JF_HEADER_LEN ? check_v1(h, why, why_size) : check_v2(h, why, why_size);
+}
+
+size_t sr_jobfile_file_id_offset(const uint8_t *h, size_t len) {
+  char why[160];
+  if (check_prefix(h, len, why, sizeof why) != SR_OK)
+    return 0;
+  return sr_be16_get(h + SR_JF_OFF_VERSION) == SR_JF_VERSION ? SR_JF_OFF_FILE_ID
+                                                             : SR_JF2_OFF_FILE_ID;
+}
+
+static int another_site(sr_jobfile_reader *r, const uint8_t *want_id, const uint8_t *have_id) {
+  char want[2 * SR_KEY_ID_LEN + 1], have[2 * SR_KEY_ID_LEN + 1];
+  hex8(want_id, want);
+  hex8(have_id, have);
+  return fail(r, SR_ERR_AUTH,
+              "job file was written for another site key, or its header is damaged (key id "
+              "%s, this site's is %s)",
+              want, have);
+}
+
+/* With the data key unwrapped: the record cipher and buffers. */
+static int start_records(sr_jobfile_reader *r, const uint8_t data_key[SR_JF_KEY_LEN]) {
+  r->aead = sr_aead_new(data_key);
+  sr_sha256(r->header, r->header_len, r->header_digest);
+  r->body_cap =
+      (r->chunk_size > SR_JOBFILE_MAX_INFO ? r->chunk_size : SR_JOBFILE_MAX_INFO) + SR_JF_TAG_LEN;
+  r->body = malloc(r->body_cap);
+  if (!r->aead || !r->body)
+    return fail(r, SR_ERR_NOMEM, "out of memory");
   return SR_OK;
+}
+
+/* Version 2: ECDH with the site's submission key (derived here, a scalar
+ * multiplication: no slow KDF an attacker's file could make us run). */
+static int parse_header_v2(sr_jobfile_reader *r) {
+  const uint8_t *h = r->header;
+  r->chunk_size = sr_be32_get(h + SR_JF2_OFF_CHUNK);
+  r->file_id = h + SR_JF2_OFF_FILE_ID;
+  EVP_PKEY *priv = NULL;
+  int status = sr_submit_key_derive(r->key, &priv);
+  if (status != SR_OK)
+    return fail(r, status, "cannot derive the site's submission key");
+  uint8_t spki[SR_SUBMIT_SPKI_MAX], key_id[SR_KEY_ID_LEN], wrap_key[32], data_key[SR_JF_KEY_LEN];
+  size_t spki_len = sr_submit_key_spki(priv, spki, sizeof spki);
+  sr_submit_key_id(spki, spki_len, key_id);
+  if (!spki_len || memcmp(key_id, h + SR_JF2_OFF_KEY_ID, SR_KEY_ID_LEN) != 0) {
+    EVP_PKEY_free(priv);
+    return another_site(r, h + SR_JF2_OFF_KEY_ID, key_id);
+  }
+  status = sr_submit_wrap_open(priv, h + SR_JF2_OFF_EPHEMERAL, r->file_id, key_id, wrap_key);
+  EVP_PKEY_free(priv);
+  if (status != SR_OK)
+    return fail(r, SR_ERR_CORRUPT,
+                "job file header is corrupted (its ephemeral key is not a P-256 point)");
+  sr_aead *wrap = sr_aead_new(wrap_key);
+  OPENSSL_cleanse(wrap_key, sizeof wrap_key);
+  if (!wrap)
+    return fail(r, SR_ERR_NOMEM, "out of memory");
+  status =
+      sr_aead_open(wrap, h + SR_JF2_OFF_WRAP_NONCE, h, SR_JF2_WRAP_AAD_LEN,
+                   h + SR_JF2_OFF_WRAPPED_KEY, SR_JF_KEY_LEN, data_key, h + SR_JF2_OFF_WRAP_TAG);
+  sr_aead_free(wrap);
+  if (status != SR_OK) {
+    OPENSSL_cleanse(data_key, sizeof data_key);
+    return fail(r, SR_ERR_CORRUPT, "job file header is corrupted (it failed authentication)");
+  }
+  status = start_records(r, data_key);
+  OPENSSL_cleanse(data_key, sizeof data_key);
+  return status;
 }
 
 static int parse_header(sr_jobfile_reader *r) {
   const uint8_t *h = r->header;
   char why[160];
-  if (sr_jobfile_header_check(h, SR_JF_HEADER_LEN, why, sizeof why) != SR_OK)
+  if (sr_jobfile_header_check(h, r->header_len, why, sizeof why) != SR_OK)
     return fail(r, SR_ERR_CORRUPT, "%s", why);
+  if (r->header_len == SR_JF2_HEADER_LEN)
+    return parse_header_v2(r);
+  r->file_id = h + SR_JF_OFF_FILE_ID;
   uint32_t iterations = sr_be32_get(h + SR_JF_OFF_ITERATIONS);
   r->chunk_size = sr_be32_get(h + SR_JF_OFF_CHUNK);
 
   /* Only the site's own salt and iteration count are accepted: deriving a
    * key for whatever an unauthenticated header asks would let anyone who
    * can hand us a file burn seconds of CPU with it. */
-  char want[2 * SR_KEY_ID_LEN + 1], have[2 * SR_KEY_ID_LEN + 1];
-  hex8(h + SR_JF_OFF_KEY_ID, want);
-  hex8(sr_site_key_id(r->key), have);
   if (iterations != sr_site_key_iterations(r->key) ||
       memcmp(h + SR_JF_OFF_SALT, sr_site_key_salt(r->key), SR_KDF_SALT_LEN) != 0 ||
       memcmp(h + SR_JF_OFF_KEY_ID, sr_site_key_id(r->key), SR_KEY_ID_LEN) != 0)
-    return fail(r, SR_ERR_AUTH,
-                "job file was written for another site key, or its header is damaged (key id "
-                "%s, this site's is %s)",
-                want, have);
+    return another_site(r, h + SR_JF_OFF_KEY_ID, sr_site_key_id(r->key));
   uint8_t kek[32], key_id[SR_KEY_ID_LEN], data_key[SR_JF_KEY_LEN];
   int status = sr_site_key_kek(r->key, h + SR_JF_OFF_SALT, iterations, kek, key_id);
   if (status != SR_OK) {
@@ -135,14 +249,10 @@ static int parse_header(sr_jobfile_reader *r) {
     OPENSSL_cleanse(data_key, sizeof data_key); /* GCM wrote it before the tag check */
     return fail(r, SR_ERR_CORRUPT, "job file header is corrupted (it failed authentication)");
   }
-  r->aead = sr_aead_new(data_key);
+  status = start_records(r, data_key);
   OPENSSL_cleanse(data_key, sizeof data_key);
-  sr_sha256(h, SR_JF_HEADER_LEN, r->header_digest);
-  r->body_cap =
-      (r->chunk_size > SR_JOBFILE_MAX_INFO ? r->chunk_size : SR_JOBFILE_MAX_INFO) + SR_JF_TAG_LEN;
-  r->body = malloc(r->body_cap);
-  if (!r->aead || !r->body)
-    return fail(r, SR_ERR_NOMEM, "out of memory");
+  if (status != SR_OK)
+    return status;
   if (h[SR_JF_OFF_COMPRESS] == SR_JF_COMPRESS_ZSTD) {
     r->zout_size = ZSTD_DStreamOutSize();
     if (!(r->zstd = ZSTD_createDCtx()) || !(r->zout = malloc(r->zout_size)))
@@ -157,7 +267,7 @@ static int check_head(sr_jobfile_reader *r) {
   const uint8_t *head = r->head;
   uint32_t len = sr_be32_get(head + 4);
   uint64_t pos = r->next_index;
-  if (memcmp(head + 16, r->header + SR_JF_OFF_FILE_ID, SR_JF_FILE_ID_LEN) != 0)
+  if (memcmp(head + 16, r->file_id, SR_JF_FILE_ID_LEN) != 0)
     return fail(r, SR_ERR_CORRUPT, "chunk %llu comes from another job file (spliced) or is damaged",
                 (unsigned long long)pos);
   if ((size_t)len + SR_JF_TAG_LEN > r->body_cap ||
@@ -262,7 +372,7 @@ int sr_jobfile_reader_feed(sr_jobfile_reader *r, const void *buf, size_t len) {
     switch (r->stage) {
     case STAGE_HEADER:
       dst = r->header;
-      want = SR_JF_HEADER_LEN;
+      want = r->header_len;
       break;
     case STAGE_HEAD:
       dst = r->head;
@@ -281,6 +391,14 @@ int sr_jobfile_reader_feed(sr_jobfile_reader *r, const void *buf, size_t len) {
     len -= take;
     if (r->have < want)
       break;
+    if (r->stage == STAGE_HEADER && r->header_len == SR_JF_PREFIX_LEN) {
+      /* the version says how long the rest of the header is */
+      char why[160];
+      if (check_prefix(r->header, SR_JF_PREFIX_LEN, why, sizeof why) != SR_OK)
+        return fail(r, SR_ERR_CORRUPT, "%s", why);
+      r->header_len = header_len_of(sr_be16_get(r->header + SR_JF_OFF_VERSION));
+      continue;
+    }
     r->have = 0;
     if (r->stage == STAGE_HEADER) {
       if (parse_header(r) == SR_OK)

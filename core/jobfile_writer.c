@@ -8,6 +8,7 @@
 #include "jobfile.h"
 #include "jobfile_format.h"
 #include "sr/abi.h"
+#include "submit_key.h"
 
 struct sr_jobfile_writer {
   sr_write_fn sink;
@@ -83,15 +84,47 @@ static int write_header(sr_jobfile_writer *w, const sr_site_key *key, bool compr
   return w->sink(w->sink_ctx, h, sizeof h);
 }
 
-int sr_jobfile_writer_new(const sr_site_key *key, const sr_jobfile_options *opts, const char *info,
-                          sr_write_fn sink, void *sink_ctx, sr_jobfile_writer **out) {
-  sr_jobfile_options defaults = {.chunk_size = SR_JOBFILE_DEFAULT_CHUNK, .compress = true};
+/* Version 2: the data key wrapped for the site's public submission key. */
+static int write_header_v2(sr_jobfile_writer *w, const uint8_t *spki, size_t spki_len,
+                           const uint8_t data_key[SR_JF_KEY_LEN]) {
+  uint8_t h[SR_JF2_HEADER_LEN] = {0}, wrap_key[32];
+  memcpy(h, SR_JF_MAGIC, SR_JF_MAGIC_LEN);
+  sr_be16_put(h + SR_JF_OFF_VERSION, SR_JF_VERSION_2);
+  sr_be16_put(h + SR_JF_OFF_HEADER_LEN, SR_JF2_HEADER_LEN);
+  h[SR_JF_OFF_KDF] = SR_JF_KDF_ECDH_P256;
+  h[SR_JF_OFF_COMPRESS] = SR_JF_COMPRESS_NONE;
+  sr_be32_put(h + SR_JF2_OFF_CHUNK, w->chunk_size);
+  memcpy(h + SR_JF2_OFF_FILE_ID, w->file_id, SR_JF_FILE_ID_LEN);
+  int status = sr_submit_wrap_seal(spki, spki_len, w->file_id, h + SR_JF2_OFF_EPHEMERAL,
+                                   h + SR_JF2_OFF_KEY_ID, wrap_key);
+  if (status != SR_OK)
+    return status;
+  sr_aead *wrap = sr_aead_new(wrap_key);
+  OPENSSL_cleanse(wrap_key, sizeof wrap_key);
+  if (!wrap || RAND_bytes(h + SR_JF2_OFF_WRAP_NONCE, SR_JF_NONCE_LEN) != 1) {
+    sr_aead_free(wrap);
+    return SR_ERR_NOMEM;
+  }
+  status = sr_aead_seal(wrap, h + SR_JF2_OFF_WRAP_NONCE, h, SR_JF2_WRAP_AAD_LEN, data_key,
+                        SR_JF_KEY_LEN, h + SR_JF2_OFF_WRAPPED_KEY, h + SR_JF2_OFF_WRAP_TAG);
+  sr_aead_free(wrap);
+  if (status != SR_OK)
+    return status;
+  sr_sha256(h, sizeof h, w->header_digest);
+  return w->sink(w->sink_ctx, h, sizeof h);
+}
+
+/* Either `key` (version 1) or `spki` (version 2) is given. */
+static int writer_new(const sr_site_key *key, const uint8_t *spki, size_t spki_len,
+                      const sr_jobfile_options *opts, const char *info, sr_write_fn sink,
+                      void *sink_ctx, sr_jobfile_writer **out) {
+  sr_jobfile_options defaults = {.chunk_size = SR_JOBFILE_DEFAULT_CHUNK, .compress = !spki};
   if (!opts)
     opts = &defaults;
   uint32_t chunk = opts->chunk_size ? opts->chunk_size : SR_JOBFILE_DEFAULT_CHUNK;
   size_t info_len = info ? strlen(info) : 0;
-  if (!key || !sink || chunk < SR_JOBFILE_MIN_CHUNK || chunk > SR_JOBFILE_MAX_CHUNK ||
-      info_len > SR_JOBFILE_MAX_INFO)
+  if ((!key && !spki) || !sink || chunk < SR_JOBFILE_MIN_CHUNK || chunk > SR_JOBFILE_MAX_CHUNK ||
+      info_len > SR_JOBFILE_MAX_INFO || (spki && opts->compress))
     return SR_ERR_INVALID;
 
   sr_jobfile_writer *w = calloc(1, sizeof *w);
@@ -122,7 +155,8 @@ int sr_jobfile_writer_new(const sr_site_key *key, const sr_jobfile_options *opts
       goto out_fail;
     }
   }
-  status = write_header(w, key, opts->compress, data_key);
+  status = spki ? write_header_v2(w, spki, spki_len, data_key)
+                : write_header(w, key, opts->compress, data_key);
   if (status == SR_OK)
     status = emit_record(w, SR_JF_TYPE_INFO, false, (const uint8_t *)(info ? info : ""), info_len);
   if (status != SR_OK)
@@ -135,6 +169,18 @@ out_fail:
   OPENSSL_cleanse(data_key, sizeof data_key);
   sr_jobfile_writer_free(w);
   return status;
+}
+
+int sr_jobfile_writer_new(const sr_site_key *key, const sr_jobfile_options *opts, const char *info,
+                          sr_write_fn sink, void *sink_ctx, sr_jobfile_writer **out) {
+  return key ? writer_new(key, NULL, 0, opts, info, sink, sink_ctx, out) : SR_ERR_INVALID;
+}
+
+int sr_jobfile_writer_new_public(const uint8_t *spki, size_t spki_len,
+                                 const sr_jobfile_options *opts, const char *info, sr_write_fn sink,
+                                 void *sink_ctx, sr_jobfile_writer **out) {
+  return spki && spki_len ? writer_new(NULL, spki, spki_len, opts, info, sink, sink_ctx, out)
+                          : SR_ERR_INVALID;
 }
 
 /* Pushes input through zstd into the record buffer, emitting each full

@@ -51,6 +51,8 @@ static const cloud_route routes[] = {
      FIELDS("region", "site", "serve_others")},
     {{"DELETE", V1 "/scouts/{id}"}, CLOUD_ADMIN, cloud_admin_scout_remove, NULL},
     {{"GET", V1 "/regions"}, CLOUD_ADMIN, cloud_admin_regions, NULL},
+    {{"GET", V1 "/sites/submission-keys"}, CLOUD_ADMIN, cloud_admin_submission_keys, NULL},
+    {{"GET", V1 "/me/submission-key"}, CLOUD_USER, cloud_me_submission_key, NULL},
     {{"GET", V1 "/jobs"}, CLOUD_ADMIN, cloud_admin_jobs, NULL},
     {{"GET", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings, NULL},
     {{"GET", V1 "/notifications"}, CLOUD_ADMIN, cloud_admin_notifications, NULL},
@@ -104,7 +106,10 @@ static const cloud_route routes[] = {
     {{"POST", V1 "/site/readers/swipe"}, CLOUD_SITE, cloud_site_reader_swipe, FIELDS("card_hash")},
     /* authenticating it records last_seen; its body, the site's release
      * page (release_urls.c) */
-    {{"POST", V1 "/site/heartbeat"}, CLOUD_SITE, cloud_site_heartbeat, FIELDS("public_url")},
+    {{"POST", V1 "/site/heartbeat"},
+     CLOUD_SITE,
+     cloud_site_heartbeat,
+     FIELDS("public_url", "submission_key")},
     /* printer discovery (discovered.c) */
     {{"PUT", V1 "/site/discovery"},
      CLOUD_SITE,

@@ -159,6 +159,13 @@ const cloud_route *cloud_routes(size_t *n);
 json_t *cloud_routes_json(void);
 
 /* The route handlers (api_admin.c, api_scout.c, api_panel.c, api_enroll.c). */
+/* submission_keys.c: the sites' public submission keys. The heartbeat's
+ * `submission_key` value of site `scout_id`: checked and kept; false when
+ * refused (a 400 is in resp). */
+bool cloud_site_submission_key(cloud *c, const char *scout_id, json_t *value,
+                               sr_http_response *resp);
+void cloud_admin_submission_keys(cloud_call *k);
+void cloud_me_submission_key(cloud_call *k);
 /* printer_lists.c: the sites' signed printer lists, kept verbatim. */
 void cloud_site_printer_list_put(cloud_call *k);
 void cloud_scout_printer_lists(cloud_call *k);

@@ -173,8 +173,11 @@ static void copy_work_free(copy_work *w) {
 /* The file id in the header of the job file `fd` as hex; false if
  * unreadable. */
 static bool read_file_id(int fd, char hex[2 * SR_JF_FILE_ID_LEN + 1]) {
-  uint8_t id[SR_JF_FILE_ID_LEN];
-  if (pread(fd, id, sizeof id, SR_JF_OFF_FILE_ID) != (ssize_t)sizeof id)
+  uint8_t id[SR_JF_FILE_ID_LEN], prefix[SR_JF_PREFIX_LEN];
+  size_t off; /* the format version says where (v2: a browser's upload) */
+  if (pread(fd, prefix, sizeof prefix, 0) != (ssize_t)sizeof prefix ||
+      !(off = sr_jobfile_file_id_offset(prefix, sizeof prefix)) ||
+      pread(fd, id, sizeof id, (off_t)off) != (ssize_t)sizeof id)
     return false;
   for (size_t i = 0; i < sizeof id; i++)
     snprintf(hex + 2 * i, 3, "%02x", id[i]);
@@ -396,7 +399,9 @@ static void put_done(void *arg) {
 
 /* True if `fd` starts with a job file header; else a 400 in resp. */
 static bool looks_like_job_file(int fd, size_t len, sr_http_response *resp) {
-  uint8_t head[SR_JF_HEADER_LEN];
+  /* every version's file is longer than the longest header: its first
+   * record follows */
+  uint8_t head[SR_JF_MAX_HEADER_LEN];
   char why[160] = "the body is shorter than a job file's header";
   if (len >= sizeof head && pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
       sr_jobfile_header_check(head, sizeof head, why, sizeof why) == SR_OK)

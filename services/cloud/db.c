@@ -222,6 +222,10 @@ static const char *const migrations[] = {
     "CREATE TABLE sign_in_links(token_hash TEXT PRIMARY KEY,"
     " tenant TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL, role TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);",
+    /* 25: each site's public submission key (submission_keys.c): SPKI in
+     * base64url, sent with its heartbeats, and its fingerprint */
+    "ALTER TABLE scouts ADD COLUMN submission_key TEXT;"
+    "ALTER TABLE scouts ADD COLUMN submission_fingerprint TEXT;",
 };
 
 const char *cloud_db_migration_sql(int version) {

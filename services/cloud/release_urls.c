@@ -43,7 +43,8 @@ void cloud_admin_device(cloud_call *k) {
 }
 
 /* A heartbeat without a body (a site older than labels) leaves the stored
- * URL as it is; `"public_url": null` forgets it. */
+ * URL as it is; `"public_url": null` forgets it. `submission_key`, when
+ * there, is the site's public key (submission_keys.c). */
 void cloud_site_heartbeat(cloud_call *k) {
   if (k->req->body_len > 0) {
     json_t *body = cloud_api_body(k->req, k->resp, k->fields);
@@ -55,6 +56,11 @@ void cloud_site_heartbeat(cloud_call *k) {
                           "'public_url' is the release page's base URL, https://HOST[:PORT][/PATH] "
                           "of at most %d bytes, not ending in '/' (panel.public_url)",
                           SR_BASE_URL_MAX);
+      json_decref(body);
+      return;
+    }
+    json_t *key = json_object_get(body, "submission_key");
+    if (key && !cloud_site_submission_key(k->c, cloud_row_text(k->scout, "id"), key, k->resp)) {
       json_decref(body);
       return;
     }

@@ -60,13 +60,14 @@ static void send_heartbeat(heartbeat *hb) {
 }
 
 void heartbeat_start(heartbeat *hb, struct ev_loop *loop, sr_cloud_client *cloud,
-                     const char *public_url) {
+                     const char *public_url, const char *spki, const char *fingerprint) {
   /* null, not absent, when there is none: the cloud forgets an old one */
   *hb = (heartbeat){.loop = loop,
                     .cloud = cloud,
                     .interval = HEARTBEAT_DEFAULT_S,
-                    .body = json_pack("{s:o}", "public_url",
-                                      *public_url ? json_string(public_url) : json_null())};
+                    .body = json_pack("{s:o, s:{s:s, s:s}}", "public_url",
+                                      *public_url ? json_string(public_url) : json_null(),
+                                      "submission_key", "spki", spki, "fingerprint", fingerprint)};
   ev_timer_init(&hb->timer, on_timer, 0., 0.);
   hb->timer.data = hb;
   send_heartbeat(hb);

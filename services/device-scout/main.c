@@ -32,6 +32,7 @@
 #include "service_plugins.h"
 #include "site_key.h"
 #include "sr/abi.h"
+#include "submit_key.h"
 #include "web_files.h"
 
 #define MAX_IDPS 8
@@ -48,6 +49,8 @@ typedef struct site {
   sr_instance *idps[MAX_IDPS];
   size_t n_idps;
   sr_site_key *key;
+  char submission_spki[SR_SUBMIT_SPKI_B64_MAX]; /* public: sent with each heartbeat */
+  char submission_fingerprint[SR_SUBMIT_FINGERPRINT_LEN];
   panel panel;
   sr_web_files web; /* the release page, on the panel API's listener */
   sr_http_server *http;
@@ -198,6 +201,15 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
+  /* the public half of the submission key, what browsers seal uploads
+   * with: published with the heartbeats, its fingerprint logged so that an
+   * administrator can compare it with what the portal shows */
+  if (sr_submit_key_public(s->key, s->submission_spki, sizeof s->submission_spki,
+                           s->submission_fingerprint) != SR_OK) {
+    fprintf(stderr, "sr-device-scout: cannot derive the site's submission key\n");
+    return false;
+  }
+  sr_log(SR_LOG_INFO, "site", "submission key %s", s->submission_fingerprint);
   sr_config_path(s->doc, c->cloud_tls.cert, cloud_cert, sizeof cloud_cert);
   sr_config_path(s->doc, c->cloud_tls.key, cloud_key, sizeof cloud_key);
   sr_config_path(s->doc, c->cloud_tls.ca, ca, sizeof ca);
@@ -271,7 +283,8 @@ static bool start(site *s) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
     return false;
   }
-  heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud, s->public_url);
+  heartbeat_start(&s->heartbeat, sr_loop_default(), s->panel.cloud, s->public_url,
+                  s->submission_spki, s->submission_fingerprint);
   if (sr_instances_create(s->loader, SR_PLUGIN_DEVICE, c->drivers, s->drivers, MAX_DRIVERS,
                           &s->n_drivers, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-device-scout: %s\n", err);

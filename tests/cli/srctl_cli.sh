@@ -136,7 +136,7 @@ conventions() {
   done
 }
 
-for cmd in "config check" "plugin inspect" "secret generate" "job show" "submit" \
+for cmd in "config check" "plugin inspect" "secret generate" "secret key" "job show" "submit" \
   "tenant create" "user add" "user list" "user remove" "device add" "device list" \
   "device remove" "scout enroll" "scout list" "scout remove" "jobs" "settings show" \
   "settings set" "delegate add" "delegate list" "delegate remove" "user set" "scout set" \
@@ -159,6 +159,11 @@ done
 # call then fails at the closed port or the missing file, which names it)
 "$srctl" secret generate >"$tmp/site-secret" 2>/dev/null
 chmod 600 "$tmp/site-secret"
+expect "secret key: SPKI and fingerprint" 0 "^spki: MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9_-]{86}$" -- \
+  "$srctl" secret key --secret-file "$tmp/site-secret" --tenant default
+expect "secret key: a fingerprint in groups" 0 "^fingerprint: SHA256(:[0-9a-f]{4}){16}$" -- \
+  "$srctl" secret key --secret-file "$tmp/site-secret"
+expect "secret key: without the secret" 64 "--secret-file is required" -- "$srctl" secret key
 expect "job show: flags before FILE" 1 "cannot open $tmp/none\.job" -- "$srctl" job show --secret-file "$tmp/site-secret" --tenant default "$tmp/none.job"
 expect "submit: flags before FILE" 1 "127\.0\.0\.1:1" -- "$srctl" submit --copies 2 --queue ipp://127.0.0.1:1/ipp/print "$tmp/good.yaml"
 expect "tenant create: flags before ID" 1 "POST $closed/api/v1/tenants" -- "$srctl" tenant create --name Acme --cloud "$closed" acme

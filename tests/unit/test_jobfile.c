@@ -13,6 +13,7 @@
 #include "jobfile.h"
 #include "jobfile_format.h"
 #include "sr/abi.h"
+#include "submit_key.h"
 
 #define SMALL_CHUNK 1024u
 
@@ -390,10 +391,203 @@ static void test_writer_argument_checks(void **state) {
   assert_int_equal(sr_jobfile_writer_new(site, NULL, "{}", buffer_sink, &file, &w), SR_OK);
   assert_int_equal(sr_be32_get(file.data + SR_JF_OFF_ITERATIONS), SR_KDF_MIN_ITERATIONS);
   assert_int_equal(file.data[SR_JF_OFF_COMPRESS], SR_JF_COMPRESS_ZSTD);
+  assert_int_equal(sr_jobfile_file_id_offset(file.data, SR_JF_PREFIX_LEN), SR_JF_OFF_FILE_ID);
+  assert_int_equal(sr_jobfile_file_id_offset((const uint8_t *)"SRJOB\0\r\n\0\3\0\0", 12), 0);
   assert_int_equal(sr_jobfile_writer_finish(w), SR_OK);
   assert_int_equal(sr_jobfile_writer_write(w, "x", 1), SR_ERR_INVALID);
   sr_jobfile_writer_free(w);
   free(file.data);
+}
+
+/* Version 2: sealed with the site's public submission key. */
+static uint8_t site_spki[SR_SUBMIT_SPKI_MAX];
+static size_t site_spki_len;
+
+static void load_site_spki(void) {
+  if (site_spki_len)
+    return;
+  EVP_PKEY *priv = NULL;
+  assert_int_equal(sr_submit_key_derive(site, &priv), SR_OK);
+  site_spki_len = sr_submit_key_spki(priv, site_spki, sizeof site_spki);
+  assert_int_equal(site_spki_len, 91);
+  EVP_PKEY_free(priv);
+}
+
+static buffer encrypt_v2(const uint8_t *data, size_t len, uint32_t chunk, const char *info) {
+  load_site_spki();
+  buffer file = {0};
+  sr_jobfile_options opts = {.chunk_size = chunk};
+  sr_jobfile_writer *w = NULL;
+  assert_int_equal(
+      sr_jobfile_writer_new_public(site_spki, site_spki_len, &opts, info, buffer_sink, &file, &w),
+      SR_OK);
+  size_t off = 0, piece = 1;
+  while (off < len) {
+    size_t n = piece < len - off ? piece : len - off;
+    assert_int_equal(sr_jobfile_writer_write(w, data + off, n), SR_OK);
+    off += n;
+    piece = piece * 3 + 1;
+  }
+  assert_int_equal(sr_jobfile_writer_finish(w), SR_OK);
+  sr_jobfile_writer_free(w);
+  return file;
+}
+
+static void test_v2_round_trip(void **state) {
+  (void)state;
+  const size_t c = SR_JOBFILE_DEFAULT_CHUNK;
+  const size_t sizes[] = {0, 1, 1000, c - 1, c, c + 1, 3 * c + 17};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    size_t len = sizes[i];
+    uint8_t *data = malloc(len ? len : 1);
+    fill_pattern(data, len, (uint32_t)len + 11);
+    buffer file = encrypt_v2(data, len, (uint32_t)c, "{\"title\":\"upload.pdf\"}");
+    assert_int_equal(sr_be16_get(file.data + SR_JF_OFF_VERSION), 2);
+    assert_int_equal(file.data[SR_JF_OFF_COMPRESS], SR_JF_COMPRESS_NONE);
+    char why[200];
+    assert_int_equal(sr_jobfile_header_check(file.data, file.len, why, sizeof why), SR_OK);
+    assert_int_equal(sr_jobfile_file_id_offset(file.data, SR_JF_PREFIX_LEN), SR_JF2_OFF_FILE_ID);
+    for (size_t slice = 1; slice <= 65536; slice = slice * 7 + 3) {
+      if (slice < 64 && file.len > 100000)
+        continue;
+      decrypted d = decrypt_with(site, file.data, file.len, slice);
+      if (d.status != SR_OK)
+        fail_msg("v2 len %zu slice %zu: %s", len, slice, d.error);
+      assert_int_equal(d.plain.len, len);
+      if (len)
+        assert_memory_equal(d.plain.data, data, len);
+      assert_string_equal(d.info, "{\"title\":\"upload.pdf\"}");
+      free(d.plain.data);
+    }
+    free(file.data);
+    free(data);
+  }
+}
+
+static buffer small_file_v2(uint32_t seed) {
+  uint8_t data[3 * SMALL_CHUNK - 100];
+  fill_pattern(data, sizeof data, seed);
+  return encrypt_v2(data, sizeof data, SMALL_CHUNK, "{\"n\":2}");
+}
+
+static size_t record_offset_v2(const buffer *f, size_t index) {
+  size_t off = SR_JF2_HEADER_LEN;
+  for (size_t i = 0; i < index; i++)
+    off += SR_JF_RECORD_HEAD + sr_be32_get(f->data + off + 4) + SR_JF_TAG_LEN;
+  return off;
+}
+
+static void test_v2_tampering(void **state) {
+  (void)state;
+  buffer f = small_file_v2(21);
+  /* every bit of the header, one bit of each record byte (in turn) */
+  for (size_t byte = 0; byte < f.len; byte++) {
+    for (int bit = 0; bit < 8; bit++) {
+      if (byte >= SR_JF2_HEADER_LEN && bit != (int)(byte % 8))
+        continue;
+      f.data[byte] ^= (uint8_t)(1u << bit);
+      decrypted d = decrypt(f.data, f.len);
+      if (d.status != SR_ERR_CORRUPT && d.status != SR_ERR_AUTH)
+        fail_msg("v2 flip of byte %zu bit %d: status %d", byte, bit, d.status);
+      assert_true(d.error[0] != '\0');
+      free(d.plain.data);
+      f.data[byte] ^= (uint8_t)(1u << bit);
+    }
+  }
+  /* each part of the header names its failure */
+  f.data[SR_JF2_OFF_EPHEMERAL + 20] ^= 1; /* x: off the curve */
+  assert_fails(&f, SR_ERR_CORRUPT,
+               "job file header is corrupted (its ephemeral key is not a P-256 point)");
+  f.data[SR_JF2_OFF_EPHEMERAL + 20] ^= 1;
+  f.data[SR_JF2_OFF_EPHEMERAL] = 2; /* a compressed point is not what v2 holds */
+  assert_fails(&f, SR_ERR_CORRUPT, "the ephemeral key is not an uncompressed P-256 point");
+  f.data[SR_JF2_OFF_EPHEMERAL] = 4;
+  f.data[SR_JF2_OFF_WRAPPED_KEY + 3] ^= 0x40;
+  assert_fails(&f, SR_ERR_CORRUPT, "job file header is corrupted (it failed authentication)");
+  f.data[SR_JF2_OFF_WRAPPED_KEY + 3] ^= 0x40;
+  f.data[SR_JF2_OFF_WRAP_TAG] ^= 1;
+  assert_fails(&f, SR_ERR_CORRUPT, "job file header is corrupted (it failed authentication)");
+  f.data[SR_JF2_OFF_WRAP_TAG] ^= 1;
+  f.data[SR_JF2_OFF_FILE_ID] ^= 1; /* the HKDF salt and every record's binding */
+  assert_fails(&f, SR_ERR_CORRUPT, "job file header is corrupted (it failed authentication)");
+  f.data[SR_JF2_OFF_FILE_ID] ^= 1;
+  f.data[SR_JF2_OFF_KEY_ID] ^= 1;
+  assert_fails(&f, SR_ERR_AUTH, "job file was written for another site key");
+  f.data[SR_JF2_OFF_KEY_ID] ^= 1;
+  f.data[SR_JF_OFF_COMPRESS] = SR_JF_COMPRESS_ZSTD; /* v2 is never compressed */
+  assert_fails(&f, SR_ERR_CORRUPT, "job file header is corrupted (unknown field values)");
+  f.data[SR_JF_OFF_COMPRESS] = SR_JF_COMPRESS_NONE;
+  f.data[SR_JF_OFF_VERSION + 1] = 1; /* claims v1: the lengths disagree */
+  assert_fails(&f, SR_ERR_CORRUPT, "job file header is corrupted (unknown field values)");
+  f.data[SR_JF_OFF_VERSION + 1] = 2;
+  f.data[record_offset_v2(&f, 1) + SR_JF_RECORD_HEAD + 7] ^= 0x80;
+  assert_fails(&f, SR_ERR_CORRUPT,
+               "chunk 1 failed authentication (the file was modified or damaged)");
+  f.data[record_offset_v2(&f, 1) + SR_JF_RECORD_HEAD + 7] ^= 0x80;
+  assert_fails(&f, SR_OK, NULL);
+  free(f.data);
+}
+
+static void test_v2_truncation_and_other_site(void **state) {
+  (void)state;
+  buffer f = small_file_v2(22);
+  size_t full = f.len;
+  for (size_t len = 0; len < full; len++) {
+    f.len = len;
+    decrypted d = decrypt(f.data, f.len);
+    if (d.status != SR_ERR_CORRUPT || !strstr(d.error, "truncated"))
+      fail_msg("v2 truncated to %zu of %zu: status %d (%s)", len, full, d.status, d.error);
+    free(d.plain.data);
+  }
+  f.len = SR_JF2_HEADER_LEN - 1;
+  assert_fails(&f, SR_ERR_CORRUPT, "truncated: the job file ends inside its header");
+  char why[200];
+  assert_int_equal(sr_jobfile_header_check(f.data, f.len, why, sizeof why), SR_ERR_CORRUPT);
+  assert_non_null(strstr(why, "truncated"));
+  f.len = record_offset_v2(&f, 2) + 10;
+  assert_fails(&f, SR_ERR_CORRUPT, "truncated: the job file ends inside chunk 2");
+  f.len = record_offset_v2(&f, 3);
+  assert_fails(&f, SR_ERR_CORRUPT,
+               "truncated: the job file ends after chunk 2, before its final chunk");
+  f.len = full;
+  /* another site's key: named, nothing delivered */
+  decrypted d = decrypt_with(other_site, f.data, f.len, 4096);
+  assert_int_equal(d.status, SR_ERR_AUTH);
+  assert_non_null(strstr(
+      d.error, "job file was written for another site key, or its header is damaged (key id "));
+  assert_int_equal(d.plain.len, 0);
+  /* a v2 header spliced onto another v2 file's records */
+  buffer g = small_file_v2(23);
+  memcpy(g.data, f.data, SR_JF2_HEADER_LEN);
+  assert_fails(&g, SR_ERR_CORRUPT, "chunk 0 comes from another job file (spliced)");
+  free(g.data);
+  free(f.data);
+}
+
+static void test_v2_writer_argument_checks(void **state) {
+  (void)state;
+  load_site_spki();
+  buffer file = {0};
+  sr_jobfile_writer *w = NULL;
+  sr_jobfile_options zstd = {.compress = true};
+  assert_int_equal(
+      sr_jobfile_writer_new_public(site_spki, site_spki_len, &zstd, "{}", buffer_sink, &file, &w),
+      SR_ERR_INVALID);
+  uint8_t junk[91];
+  memset(junk, 0x30, sizeof junk);
+  assert_int_equal(
+      sr_jobfile_writer_new_public(junk, sizeof junk, NULL, "{}", buffer_sink, &file, &w),
+      SR_ERR_INVALID);
+  assert_int_equal(sr_jobfile_writer_new_public(NULL, 0, NULL, "{}", buffer_sink, &file, &w),
+                   SR_ERR_INVALID);
+  assert_int_equal(file.len, 0);
+  /* two files for the same key share nothing but the key id */
+  buffer a = small_file_v2(24), b = small_file_v2(24);
+  assert_memory_equal(a.data + SR_JF2_OFF_KEY_ID, b.data + SR_JF2_OFF_KEY_ID, SR_KEY_ID_LEN);
+  assert_memory_not_equal(a.data + SR_JF2_OFF_FILE_ID, b.data + SR_JF2_OFF_FILE_ID, 16);
+  assert_memory_not_equal(a.data + SR_JF2_OFF_EPHEMERAL, b.data + SR_JF2_OFF_EPHEMERAL, 65);
+  free(a.data);
+  free(b.data);
 }
 
 int main(void) {
@@ -407,6 +601,10 @@ int main(void) {
       cmocka_unit_test(test_other_site_key),
       cmocka_unit_test(test_any_level_is_readable_and_kdf_is_not_ours_to_choose),
       cmocka_unit_test(test_writer_argument_checks),
+      cmocka_unit_test(test_v2_round_trip),
+      cmocka_unit_test(test_v2_tampering),
+      cmocka_unit_test(test_v2_truncation_and_other_site),
+      cmocka_unit_test(test_v2_writer_argument_checks),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

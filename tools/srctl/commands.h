@@ -16,6 +16,10 @@ int srctl_job_show(const srctl_command *cmd, int argc, char **argv);
 
 /* secret generate: prints a new site secret. */
 int srctl_secret_generate(const srctl_command *cmd, int argc, char **argv);
+/* site keys: every site's published submission key fingerprint. */
+int srctl_site_keys(const srctl_command *cmd, int argc, char **argv);
+/* secret key: the site's public submission key (SPKI, fingerprint). */
+int srctl_secret_key(const srctl_command *cmd, int argc, char **argv);
 
 /* submit FILE --queue URI: prints to a print scout's queue. */
 int srctl_submit(const srctl_command *cmd, int argc, char **argv);
