@@ -403,7 +403,7 @@ void cloud_admin_jobs(cloud_call *k) {
                     "AND (? = '' OR u.email = lower(?) OR j.owner = ?) "
                     "AND (? = '' OR j.title LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\') "
                     "ORDER BY j.submitted_at DESC, j.id DESC LIMIT ?",
-                    "titttttttttti", k->tenant, after_time, after_id, state, state, owner, owner,
+                    "tittttttttti", k->tenant, after_time, after_id, state, state, owner, owner,
                     owner, pattern, pattern, pattern, limit + 1);
   if (!rows) {
     cloud_api_db_error(resp, "listing the jobs");

@@ -13,18 +13,19 @@
 #define DAYS_DEFAULT 30
 #define DAYS_MAX 366
 
-/* Adds the rows of `sql` (columns day, n, pages) to days[day][count]
- * (and [pages] when pages is not NULL); false if the query failed. */
-static bool add_counts(cloud_call *k, json_t *by_day, const char *sql, int64_t since,
+/* Adds the rows of `sql` (columns day: Unix day number, n, pages) to
+ * list[day - first][count] (and [pages] when pages is not NULL); false if
+ * the query failed. */
+static bool add_counts(cloud_call *k, json_t *list, int64_t first, const char *sql,
                        const char *count, const char *pages) {
-  json_t *rows = cloud_db_rows(k->c->db, sql, "ti", k->tenant, since);
+  json_t *rows = cloud_db_rows(k->c->db, sql, "ti", k->tenant, first * 86400);
   if (!rows)
     return false;
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {
-    json_t *day = json_object_get(by_day, cloud_row_text(row, "day"));
-    if (!day) /* a time in the future of the window's last day: the clocks disagree */
+    json_t *day = json_array_get(list, (size_t)(cloud_row_int(row, "day") - first));
+    if (!day) /* a time after today: the clocks disagree */
       continue;
     json_object_set_new(day, count, json_integer(cloud_row_int(row, "n")));
     if (pages)
@@ -48,44 +49,44 @@ void cloud_admin_stats(cloud_call *k) {
     }
   }
   /* days are UTC days; the window ends with today */
-  int64_t now = time(NULL), today = now - now % 86400, since = today - (days - 1) * 86400;
-  json_t *by_day = json_object(), *list = json_array();
-  for (int64_t d = since; d <= today; d += 86400) {
+  int64_t now = time(NULL), first = now / 86400 - (days - 1);
+  json_t *list = json_array();
+  for (int64_t d = first; d <= now / 86400; d++) {
     char day[32];
-    cloud_rfc3339(d, day);
+    cloud_rfc3339(d * 86400, day);
     day[10] = '\0';
     json_t *row = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "day", day, "held", 0, "printed",
                             0, "failed", 0, "expired", 0, "pages_printed", 0, "pages_saved", 0);
-    json_object_set(by_day, day, row);
     json_array_append_new(list, row);
   }
   /* held: jobs that reached the cloud that day; printed and expired: jobs
    * that ended so that day (pages x copies: the sheets' faces); failed:
    * releases that failed that day (their job is held again) */
-#define DAY(col) "strftime('%Y-%m-%d', " col ", 'unixepoch') AS day"
+  /* grouped by whole days of Unix time: integer arithmetic, no date
+   * functions per row (100,000 jobs stay well under a second) */
+#define DAY(col) col " / 86400 AS day"
   bool ok =
-      add_counts(k, by_day,
+      add_counts(k, list, first,
                  "SELECT " DAY("submitted_at") ", count(*) AS n FROM jobs WHERE tenant = ? AND "
                                                "submitted_at >= ? GROUP BY day",
-                 since, "held", NULL) &&
-      add_counts(k, by_day,
+                 "held", NULL) &&
+      add_counts(k, list, first,
                  "SELECT " DAY("updated_at") ", count(*) AS n, COALESCE(sum(COALESCE(pages, 0) * "
                                              "copies), 0) AS pages FROM jobs WHERE tenant = ? AND "
                                              "state = 'printed' AND "
                                              "updated_at >= ? GROUP BY day",
-                 since, "printed", "pages_printed") &&
-      add_counts(k, by_day,
+                 "printed", "pages_printed") &&
+      add_counts(k, list, first,
                  "SELECT " DAY("updated_at") ", count(*) AS n, COALESCE(sum(COALESCE(pages, 0) * "
                                              "copies), 0) AS pages FROM jobs WHERE tenant = ? AND "
                                              "state = 'expired' AND "
                                              "updated_at >= ? GROUP BY day",
-                 since, "expired", "pages_saved") &&
-      add_counts(k, by_day,
+                 "expired", "pages_saved") &&
+      add_counts(k, list, first,
                  "SELECT " DAY("updated_at") ", count(*) AS n FROM releases WHERE tenant = ? AND "
                                              "state = 'failed' AND updated_at >= ? GROUP BY day",
-                 since, "failed", NULL);
+                 "failed", NULL);
 #undef DAY
-  json_decref(by_day);
   /* now: the same online rule as GET /scouts (cloud_admin_scouts) */
   int64_t window = k->c->cfg.u.cloud.site_heartbeat * 5 / 2;
   json_t *scouts = ok ? cloud_db_row(k->c->db,
