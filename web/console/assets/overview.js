@@ -9,7 +9,7 @@ import { t } from './strings.js';
 const sum = (rows, k) => rows.reduce((a, r) => a + r[k], 0);
 
 function tile(label, value, warn) {
-  return h('div', { class: `tile${warn ? ' warn' : ''}` }, h('p', { class: 'tile-value' }, String(value)), h('p', { class: 'tile-label' }, label));
+  return h('div', { class: `tile${warn ? ' warn' : ''}` }, h('p', { class: 'tile-value' }, t.number(value)), h('p', { class: 'tile-label' }, label));
 }
 
 export async function render(main) {

@@ -1,5 +1,6 @@
 // Every English text of the console, in one place to translate.
 export const t = {
+  number: (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n)),
   pages: {
     overview: 'Overview', printers: 'Printers', scouts: 'Scouts', users: 'Users',
     jobs: 'Jobs', settings: 'Settings', audit: 'Audit log',
@@ -23,7 +24,7 @@ export const t = {
     held: 'Held', printed: 'Printed', failed: 'Failed releases', expired: 'Expired',
     pagesPrinted: 'Pages printed', pagesSaved: 'Pages saved (expired unprinted)',
     heldNow: 'Jobs held now', scoutsOnline: 'Scouts online', printersInError: 'Printers in error',
-    of: (a, b) => `${a} of ${b}`,
+    of: (a, b) => `${a.toLocaleString('en-US')} of ${b.toLocaleString('en-US')}`,
     jobsChart: 'Jobs per day, last 30 days',
     jobsChartDesc: (h, p, e) => `Over 30 days: ${h} held, ${p} printed, ${e} expired.`,
     pagesChart: 'Pages per day, last 30 days',
