@@ -361,7 +361,10 @@ void cloud_admin_settings_set(cloud_call *k) {
     cloud_api_db_error(k->resp, "saving the settings");
     return;
   }
-  cloud_audit(c, k, "settings.update", NULL, json_pack("{s:o}", "changes", changes));
+  if (json_object_size(changes)) /* an empty PATCH changed nothing */
+    cloud_audit(c, k, "settings.update", NULL, json_pack("{s:o}", "changes", changes));
+  else
+    json_decref(changes);
   json_object_foreach(checked, name, given) {
     char *text = json_dumps(given, JSON_ENCODE_ANY | JSON_COMPACT);
     sr_log(SR_LOG_INFO, "settings", "tenant %s: %s set to %s", k->tenant, name, text ? text : "?");
