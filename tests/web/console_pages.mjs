@@ -68,6 +68,6 @@ async function open(browser) {
 
 await runTest(async (browser, figures) => {
   rmSync(join(env.SR_WEB_OUT, 'api-calls.txt'), { force: true });
-  await consoleFlow(browser, figures, open);
+  await consoleFlow(browser, figures, open, { shim: true });
   check('every call that changed something carried the CSRF token', csrfMissing.length === 0, csrfMissing);
 });
