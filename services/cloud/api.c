@@ -54,6 +54,11 @@ static const cloud_route routes[] = {
     {{"GET", V1 "/sites/submission-keys"}, CLOUD_ADMIN, cloud_admin_submission_keys, NULL},
     {{"GET", V1 "/me/submission-key"}, CLOUD_USER, cloud_me_submission_key, NULL},
     {{"GET", V1 "/jobs"}, CLOUD_ADMIN, cloud_admin_jobs, NULL},
+    /* the web console (audit.c, stats.c); a help desk may delete a job
+     * (docs/console.md, "Roles") */
+    {{"DELETE", V1 "/jobs/{id}"}, CLOUD_HELPDESK, cloud_admin_job_remove, NULL},
+    {{"GET", V1 "/audit"}, CLOUD_ADMIN, cloud_admin_audit, NULL},
+    {{"GET", V1 "/stats"}, CLOUD_ADMIN, cloud_admin_stats, NULL},
     {{"GET", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings, NULL},
     {{"GET", V1 "/notifications"}, CLOUD_ADMIN, cloud_admin_notifications, NULL},
     {{"PATCH", V1 "/settings"}, CLOUD_ADMIN, cloud_admin_settings_set, cloud_setting_names},

@@ -139,6 +139,8 @@ void cloud_admin_user_add(cloud_call *k) {
       cloud_api_db_error(resp, "storing the user");
   }
   json_decref(body);
+  cloud_audit_succeeded(k, "user.add", NULL,
+                        cloud_audit_fields(k, CLOUD_KEEP("email", "name", "region")));
 }
 
 void cloud_admin_device_add(cloud_call *k) {
@@ -186,6 +188,8 @@ void cloud_admin_device_add(cloud_call *k) {
       cloud_api_db_error(resp, "storing the device");
   }
   json_decref(body);
+  cloud_audit_succeeded(k, "device.add", NULL,
+                        cloud_audit_fields(k, CLOUD_KEEP("name", "uris", "snmp", "location")));
 }
 
 void cloud_admin_device_update(cloud_call *k) {
@@ -213,6 +217,8 @@ void cloud_admin_device_update(cloud_call *k) {
     sr_http_reply_error(k->resp, 404, "not_found", "no such device");
   else
     cloud_admin_device(k); /* the row as listed, its release_url too */
+  cloud_audit_succeeded(k, "device.update", k->id,
+                        cloud_audit_fields(k, CLOUD_KEEP("name", "location")));
 }
 
 void cloud_admin_scout_add(cloud_call *k) {
@@ -279,6 +285,10 @@ void cloud_admin_scout_add(cloud_call *k) {
   }
   json_decref(user_row);
   json_decref(body);
+  /* never the enrollment token: only what identifies the scout */
+  cloud_audit_succeeded(
+      k, "scout.add", NULL,
+      cloud_audit_fields(k, CLOUD_KEEP("kind", "name", "user", "region", "site")));
 }
 
 /* Revocation: the scout's row goes (HTTPS refuses its certificate from the
@@ -306,6 +316,7 @@ void cloud_admin_scout_remove(cloud_call *k) {
   }
   sr_log(SR_LOG_INFO, "admin", "tenant %s: scout %s removed (its certificate is refused)", tenant,
          id);
+  cloud_audit(c, k, "scout.remove", id, NULL);
   char err[512];
   if (cloud_broker_acl_update(c, err, sizeof err) != SR_OK) {
     sr_log(SR_LOG_ERROR, "admin", "tenant %s: scout %s: %s", tenant, id, err);
@@ -328,8 +339,58 @@ static void list(cloud *c, sr_http_response *resp, const char *key, const char *
     sr_http_reply_json(resp, 200, json_pack("{s:o, s:s}", key, rows, "tenant", tenant));
 }
 
+#define JOBS_LIMIT_DEFAULT 50
+#define JOBS_LIMIT_MAX 200
+
+/* `text` with LIKE's wildcards and escape escaped (by '\\'), then '%':
+ * a prefix pattern. False if it does not fit. */
+static bool like_prefix(const char *text, char *out, size_t size) {
+  size_t n = 0;
+  for (; *text; text++) {
+    if (n + 3 >= size)
+      return false;
+    if (*text == '%' || *text == '_' || *text == '\\')
+      out[n++] = '\\';
+    out[n++] = *text;
+  }
+  out[n++] = '%';
+  out[n] = '\0';
+  return true;
+}
+
+/* Paged, newest first by (submitted_at, id): the cursor is the last row's
+ * pair, so the next page is one indexed range (jobs_by_time) however many
+ * jobs the tenant has, and rows added meanwhile never shift a page. */
 void cloud_admin_jobs(cloud_call *k) {
   sr_http_response *resp = k->resp;
+  int64_t limit, after_time = INT64_MAX;
+  char state[16] = "", owner[SR_ID_MAX] = "", q[128] = "", pattern[260] = "", cursor[160],
+       after_id[128] = "";
+  if (!cloud_query_known(k,
+                         (const char *const[]){"limit", "cursor", "state", "owner", "q", NULL}) ||
+      !cloud_query_limit(k, JOBS_LIMIT_DEFAULT, JOBS_LIMIT_MAX, &limit))
+    return;
+  if ((cloud_query_param(k->req->query, "state", state, sizeof state) &&
+       !cloud_slug_ok(state, 15)) ||
+      (cloud_query_param(k->req->query, "owner", owner, sizeof owner) && !owner[0])) {
+    sr_http_reply_error(resp, 400, "invalid",
+                        "'state' is a job state (held, printed, expired...), 'owner' an email");
+    return;
+  }
+  if (cloud_query_param(k->req->query, "q", q, sizeof q) && q[0] &&
+      !like_prefix(q, pattern, sizeof pattern)) {
+    sr_http_reply_error(resp, 400, "invalid", "'q' is at most 100 bytes");
+    return;
+  }
+  if (cloud_query_param(k->req->query, "cursor", cursor, sizeof cursor)) {
+    char *end;
+    after_time = strtoll(cursor, &end, 10);
+    if (end == cursor || *end != '.' || !end[1] || strlen(end + 1) >= sizeof after_id) {
+      sr_http_reply_error(resp, 400, "invalid", "'cursor' is not one this API gave");
+      return;
+    }
+    snprintf(after_id, sizeof after_id, "%s", end + 1);
+  }
   json_t *rows =
       cloud_db_rows(k->c->db,
                     "SELECT j.id, j.title, j.title_kept, j.pages, j.copies, j.sides, j.color, "
@@ -338,11 +399,23 @@ void cloud_admin_jobs(cloud_call *k) {
                     /* a pseudonymised owner is no user's id: LEFT JOIN */
                     "LEFT JOIN users u ON u.tenant = j.tenant AND u.id = j.owner "
                     "WHERE j.tenant = ? AND (u.id IS NOT NULL OR j.owner LIKE 'p-%') "
-                    "ORDER BY j.submitted_at, j.sequence, j.id",
-                    "t", k->tenant);
+                    "AND (j.submitted_at, j.id) < (?, ?) AND (? = '' OR j.state = ?) "
+                    "AND (? = '' OR u.email = lower(?) OR j.owner = ?) "
+                    "AND (? = '' OR j.title LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\') "
+                    "ORDER BY j.submitted_at DESC, j.id DESC LIMIT ?",
+                    "tittttttttti", k->tenant, after_time, after_id, state, state, owner, owner,
+                    owner, pattern, pattern, pattern, limit + 1);
   if (!rows) {
     cloud_api_db_error(resp, "listing the jobs");
     return;
+  }
+  json_t *next = json_null();
+  if ((int64_t)json_array_size(rows) > limit) {
+    json_array_remove(rows, (size_t)limit);
+    json_t *last = json_array_get(rows, (size_t)limit - 1);
+    json_decref(next);
+    next = json_sprintf("%lld.%s", (long long)cloud_row_int(last, "submitted_at"),
+                        cloud_row_text(last, "id"));
   }
   size_t i;
   json_t *row;
@@ -356,7 +429,27 @@ void cloud_admin_jobs(cloud_call *k) {
     }
     cloud_job_report_owner(k->c, k->tenant, row);
   }
-  sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", rows));
+  sr_http_reply_json(resp, 200, json_pack("{s:o, s:o}", "jobs", rows, "next_cursor", next));
+}
+
+/* Only a held job can be deleted: one being released is the release's,
+ * one that ended is history (retention removes it). */
+void cloud_admin_job_remove(cloud_call *k) {
+  json_t *job = cloud_db_row(k->c->db, "SELECT state FROM jobs WHERE tenant = ? AND id = ?", "tt",
+                             k->tenant, k->id);
+  if (!job && cloud_db_failed(k->c->db))
+    cloud_api_db_error(k->resp, "looking up the job");
+  else if (!job)
+    sr_http_reply_error(k->resp, 404, "not_found", "no such job");
+  else if (strcmp(cloud_row_text(job, "state"), "held") != 0)
+    sr_http_reply_error(k->resp, 409, "not_held", "the job is %s and cannot be deleted now",
+                        cloud_row_text(job, "state"));
+  else if (!cloud_job_delete(k->c, k->tenant, k->id, "deleted"))
+    sr_http_reply_error(k->resp, 409, "not_held", "the job is being released");
+  else
+    k->resp->status = 204;
+  json_decref(job);
+  cloud_audit_succeeded(k, "job.delete", k->id, NULL);
 }
 
 /* Deletes row `id` of `table`; `what` names one for the 404 ("user"). */
@@ -385,12 +478,14 @@ void cloud_admin_user_remove(cloud_call *k) {
   /* signed out everywhere: a session outliving its user would still act */
   if (k->resp->status == 204 && !cloud_web_sessions_forget_user(k->c, k->tenant, k->id))
     cloud_api_db_error(k->resp, "ending the user's sessions");
+  cloud_audit_succeeded(k, "user.remove", k->id, NULL);
 }
 
 void cloud_admin_device_remove(cloud_call *k) {
   remove_row(k->c, k->tenant, "devices", "device", k->id, k->resp);
   if (k->resp->status == 204) /* a device added again later starts afresh */
     cloud_monitoring_forget(k->c, k->tenant, k->id);
+  cloud_audit_succeeded(k, "device.remove", k->id, NULL);
 }
 
 /* A scout is online while its MQTT presence says so, or when it made an
@@ -443,8 +538,11 @@ void cloud_admin_delegation_add(cloud_call *k) {
   if (body)
     cloud_delegation_add(k->c, k->tenant, NULL, body, k->resp);
   json_decref(body);
+  cloud_audit_succeeded(k, "delegation.add", NULL,
+                        cloud_audit_fields(k, CLOUD_KEEP("owner", "delegate", "until")));
 }
 
 void cloud_admin_delegation_remove(cloud_call *k) {
   cloud_delegation_remove(k->c, k->tenant, NULL, k->id, k->resp);
+  cloud_audit_succeeded(k, "delegation.remove", k->id, NULL);
 }

@@ -84,6 +84,7 @@ void cloud_admin_user_update(cloud_call *k) {
   }
   json_decref(row);
   json_decref(body);
+  cloud_audit_succeeded(k, "user.update", k->id, cloud_audit_fields(k, CLOUD_KEEP("region")));
 }
 
 /* A site's region; the site of a print scout, and whether it may serve
@@ -148,6 +149,8 @@ void cloud_admin_scout_update(cloud_call *k) {
   }
   json_decref(scout);
   json_decref(body);
+  cloud_audit_succeeded(k, "scout.update", k->id,
+                        cloud_audit_fields(k, CLOUD_KEEP("region", "site", "serve_others")));
 }
 
 void cloud_admin_regions(cloud_call *k) {

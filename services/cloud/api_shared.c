@@ -2,7 +2,9 @@
  * the answer to a database failure, times as RFC 3339. Kept apart from the
  * router (api.c) so that handlers depend on this file and the router on the
  * handlers, never both ways. */
+#include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,4 +56,44 @@ void cloud_rfc3339(int64_t t, char out[32]) {
   struct tm tm;
   gmtime_r(&tt, &tm);
   strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool cloud_query_param(const char *query, const char *name, char *out, size_t out_size) {
+  size_t len = strlen(name);
+  for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+    if (strncmp(p, name, len) != 0 || p[len] != '=')
+      continue;
+    size_t n = 0;
+    for (const char *v = p + len + 1; *v && *v != '&'; v++) {
+      char ch = *v;
+      if (ch == '%' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2])) {
+        char hex[3] = {v[1], v[2], 0};
+        ch = (char)strtol(hex, NULL, 16);
+        v += 2;
+      } else if (ch == '+') {
+        ch = ' ';
+      }
+      if (n + 1 >= out_size)
+        return false;
+      out[n++] = ch;
+    }
+    out[n] = '\0';
+    return true;
+  }
+  return false;
+}
+
+bool cloud_query_known(cloud_call *k, const char *const *known) {
+  for (const char *p = k->req->query; p && *p;) {
+    size_t len = strcspn(p, "&="), i;
+    for (i = 0; known[i] && (strlen(known[i]) != len || strncmp(p, known[i], len)); i++)
+      ;
+    if (len && !known[i]) {
+      sr_http_reply_error(k->resp, 400, "invalid", "unknown query parameter '%.*s'",
+                          (int)(len > 64 ? 64 : len), p);
+      return false;
+    }
+    p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL;
+  }
+  return true;
 }

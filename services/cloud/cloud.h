@@ -146,6 +146,44 @@ typedef struct cloud_call {
   json_t *session;           /* CLOUD_PANEL_SESSION: the session row */
 } cloud_call;
 
+/* The value of query parameter `name` of `query` ("a=1&b=2"), %-decoded,
+ * into out; false if it is absent or does not fit. */
+bool cloud_query_param(const char *query, const char *name, char *out, size_t out_size);
+/* True if every query parameter of the call is in `known` (NULL-terminated);
+ * else false and a 400 naming the first other one. */
+bool cloud_query_known(cloud_call *k, const char *const *known);
+/* The `limit` query parameter into *limit, `fallback` when absent; false
+ * and a 400 unless it is 1 to `max`. */
+bool cloud_query_limit(cloud_call *k, int64_t fallback, int64_t max, int64_t *limit);
+
+/* ---- audit.c (the tenant's audit log) ---- */
+
+/* Records that the caller of `k` did `action` ("settings.update",
+ * "user.add", ...) to `object` (an id, may be NULL) in k->tenant, now.
+ * `detail` is stolen (may be NULL) and must never hold a secret. A row
+ * that cannot be stored is logged, not answered. */
+void cloud_audit(cloud *c, const cloud_call *k, const char *action, const char *object,
+                 json_t *detail);
+/* cloud_audit when k->resp holds a 2xx answer (else drops `detail`);
+ * `object` NULL: the answer's "id", else the path's {id}. For handlers
+ * with several ways to succeed or fail: call it last. */
+void cloud_audit_succeeded(cloud_call *k, const char *action, const char *object, json_t *detail);
+/* The fields `keep` (NULL-terminated) of the call's JSON body, as a new
+ * object for cloud_audit's detail (empty without a body). Caller owns it. */
+json_t *cloud_audit_fields(const cloud_call *k, const char *const *keep);
+#define CLOUD_KEEP(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* GET /api/v1/audit?limit&cursor: the log, newest first, paged. */
+void cloud_admin_audit(cloud_call *k);
+
+/* ---- stats.c (the console's overview) ---- */
+
+/* GET /api/v1/stats?days=N: per day (UTC) the jobs held, printed, failed
+ * and expired, pages printed and saved; now: scouts online and printers in
+ * error. */
+void cloud_admin_stats(cloud_call *k);
+/* DELETE /api/v1/jobs/{id}: an administrator deletes a held job. */
+void cloud_admin_job_remove(cloud_call *k);
+
 typedef struct cloud_route {
   sr_route r; /* method and path pattern */
   cloud_caller caller;
@@ -237,13 +275,6 @@ void cloud_web_session_end(cloud_call *k);
 bool cloud_web_sessions_forget_user(cloud *c, const char *tenant, const char *user_id);
 /* Deletes sessions, sign-ins and links past their time. On the loop. */
 void cloud_web_sessions_sweep(cloud *c);
-
-/* ---- audit.c (slice console-pages; audit_stub.c until it merges) ---- */
-
-/* Records that k's caller did `action` ("user.add") on `object` (an id),
- * with `detail` (stolen, may be NULL; never a secret). */
-void cloud_audit(cloud *c, const cloud_call *k, const char *action, const char *object,
-                 json_t *detail);
 
 /* ---- console_links.c (one-time sign-in links) ---- */
 

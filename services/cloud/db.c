@@ -226,6 +226,14 @@ static const char *const migrations[] = {
      * base64url, sent with its heartbeats, and its fingerprint */
     "ALTER TABLE scouts ADD COLUMN submission_key TEXT;"
     "ALTER TABLE scouts ADD COLUMN submission_fingerprint TEXT;",
+    /* 26: the web console: the audit log (audit.c; seq orders it and is
+     * its pages' cursor), and the jobs by time, newest first, for the
+     * paged job list and the overview's per-day counts (stats.c) */
+    "CREATE TABLE audit_log(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " tenant TEXT NOT NULL REFERENCES tenants(id), at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " action TEXT NOT NULL, object TEXT, detail TEXT);"
+    "CREATE INDEX audit_log_by_tenant ON audit_log(tenant, seq);"
+    "CREATE INDEX jobs_by_time ON jobs(tenant, submitted_at, id);",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -753,6 +753,12 @@ void cloud_admin_discovered_accept(cloud_call *k) {
   }
   json_decref(row);
   json_decref(body);
+  /* the object is the discovery; the device it became is in the answer */
+  json_t *answer = resp->status == 201 ? json_loads(resp->body, 0, NULL) : NULL;
+  cloud_audit_succeeded(k, "device.accept", k->id,
+                        json_pack("{s:O?, s:O?}", "device", json_object_get(answer, "id"), "name",
+                                  json_object_get(answer, "name")));
+  json_decref(answer);
 }
 
 void cloud_site_devices(cloud_call *k) {

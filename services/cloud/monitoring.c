@@ -321,37 +321,10 @@ void cloud_admin_device_monitor(cloud_call *k) {
   sr_http_reply_json(k->resp, 200, reply);
 }
 
-/* The value of query parameter `name` ("a=1&b=2"), %-decoded, into out;
- * false if it is absent or does not fit. */
-static bool query_param(const char *query, const char *name, char *out, size_t out_size) {
-  size_t len = strlen(name);
-  for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-    if (strncmp(p, name, len) != 0 || p[len] != '=')
-      continue;
-    size_t n = 0;
-    for (const char *v = p + len + 1; *v && *v != '&'; v++) {
-      char ch = *v;
-      if (ch == '%' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2])) {
-        char hex[3] = {v[1], v[2], 0};
-        ch = (char)strtol(hex, NULL, 16);
-        v += 2;
-      } else if (ch == '+') {
-        ch = ' ';
-      }
-      if (n + 1 >= out_size)
-        return false;
-      out[n++] = ch;
-    }
-    out[n] = '\0';
-    return true;
-  }
-  return false;
-}
-
 void cloud_admin_device_history(cloud_call *k) {
   char kind[16] = "", since_text[40] = "";
-  bool has_kind = query_param(k->req->query, "kind", kind, sizeof kind);
-  bool has_since = query_param(k->req->query, "since", since_text, sizeof since_text);
+  bool has_kind = cloud_query_param(k->req->query, "kind", kind, sizeof kind);
+  bool has_since = cloud_query_param(k->req->query, "since", since_text, sizeof since_text);
   bool kind_ok = !has_kind;
   for (size_t i = 0; sections[i] && !kind_ok; i++)
     kind_ok = strcmp(kind, sections[i]) == 0;

@@ -323,6 +323,7 @@ void cloud_admin_reader_add(cloud_call *k) {
 out:
   json_decref(device);
   json_decref(body);
+  cloud_audit_succeeded(k, "reader.add", NULL, cloud_audit_fields(k, CLOUD_KEEP("device", "name")));
 }
 
 void cloud_admin_readers(cloud_call *k) {
@@ -360,5 +361,6 @@ void cloud_admin_reader_remove(cloud_call *k) {
     sr_log(SR_LOG_INFO, "readers", "tenant %s: reader %s removed (its credential is refused)",
            k->tenant, k->id);
     k->resp->status = 204;
+    cloud_audit(k->c, k, "reader.remove", k->id, NULL);
   }
 }

@@ -392,6 +392,13 @@ void cloud_admin_settings_set(cloud_call *k) {
     json_object_set_new(checked, name, v);
   }
   json_decref(body);
+  /* the audit row says what each was and what it became */
+  json_t *changes = json_object();
+  json_object_foreach(checked, name, given) {
+    json_t *was = cloud_setting(c, k->tenant, name);
+    json_object_set_new(changes, name,
+                        json_pack("{s:o, s:O}", "from", was ? was : json_null(), "to", given));
+  }
   bool began = cloud_db_begin(c->db), ok = began;
   int64_t now = (int64_t)time(NULL);
   json_object_foreach(checked, name, given) {
@@ -409,9 +416,14 @@ void cloud_admin_settings_set(cloud_call *k) {
     if (began)
       cloud_db_rollback(c->db);
     json_decref(checked);
+    json_decref(changes);
     cloud_api_db_error(k->resp, "saving the settings");
     return;
   }
+  if (json_object_size(changes)) /* an empty PATCH changed nothing */
+    cloud_audit(c, k, "settings.update", NULL, json_pack("{s:o}", "changes", changes));
+  else
+    json_decref(changes);
   json_object_foreach(checked, name, given) {
     char *text = json_dumps(given, JSON_ENCODE_ANY | JSON_COMPACT);
     sr_log(SR_LOG_INFO, "settings", "tenant %s: %s set to %s", k->tenant, name, text ? text : "?");

@@ -87,3 +87,18 @@ export function releaseCodes(value) {
   srctl('settings', 'set', `release_codes=${value}`);
   return JSON.parse(srctl('settings', 'show', '--json')).release_codes === value;
 }
+
+// Signs `page` in to the console as EMAIL with ROLE through a one-time
+// sign-in link (POST /api/v1/sign-in-links with the stack's administrator
+// token, docs/console.md): opens the link, waits for the console. The
+// OpenID Connect click-through is tests/web/console_oidc's.
+export async function consoleSignIn(page, role = 'administrator', email = env.DEMO_EMAIL) {
+  const token = readFileSync(env.SR_TOKEN_FILE, 'utf8').trim();
+  const out = execFileSync('curl', ['-sf', '--cacert', env.SR_CLOUD_CA, '-H', `Authorization: Bearer ${token}`,
+    '-H', 'Content-Type: application/json', '--data', JSON.stringify({ email, role }),
+    `${env.SR_CLOUD_URL}/api/v1/sign-in-links`], { encoding: 'utf8' });
+  const { url } = JSON.parse(out);
+  await page.goto(url);
+  await page.waitForURL((u) => u.pathname === '/console/' || u.pathname === '/console', { timeout: 15000 });
+  return url;
+}

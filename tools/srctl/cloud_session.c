@@ -1,6 +1,7 @@
 /* The administration commands' shared connection to the cloud
  * (cloud_session.h). */
 #include "cloud_session.h"
+#include <ctype.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,26 @@ int srctl_list(const srctl_command *cmd, int argc, char **argv) {
   char path[96];
   snprintf(path, sizeof path, "/api/v1/%s", cmd->collection);
   json_t *reply = srctl_cloud_call(&a, "GET", path, NULL, 200, &rc);
+  /* a paged list (jobs) gives next_cursor until its last page: list it all */
+  while (reply && json_is_string(json_object_get(reply, "next_cursor"))) {
+    char next[512];
+    int n = snprintf(next, sizeof next, "/api/v1/%s?limit=200&cursor=", cmd->collection);
+    for (const char *c = json_string_value(json_object_get(reply, "next_cursor"));
+         *c && n < (int)sizeof next - 4; c++)
+      n += snprintf(next + n, sizeof next - (size_t)n,
+                    isalnum((unsigned char)*c) || strchr("-._~", *c) ? "%c" : "%%%02X",
+                    (unsigned char)*c);
+    json_t *more = srctl_cloud_call(&a, "GET", next, NULL, 200, &rc);
+    if (!more) {
+      json_decref(reply);
+      reply = NULL;
+      break;
+    }
+    json_array_extend(json_object_get(reply, cmd->collection),
+                      json_object_get(more, cmd->collection));
+    json_object_set(reply, "next_cursor", json_object_get(more, "next_cursor"));
+    json_decref(more);
+  }
   if (reply)
     srctl_print_rows(&a, reply, cmd->collection);
   json_decref(reply);

@@ -1,0 +1,83 @@
+// The console's shell: who is signed in (GET /api/v1/session), the
+// navigation, and which page the location's hash names (#/jobs...). Each
+// page is a module of its own, loaded when first shown, with render(main,
+// ctx); ctx.canChange(kind) says what the session's role may change
+// (docs/console.md, "Roles").
+
+import { ApiError, currentSession, signOut } from '/web/shared/api.js';
+import { h, show, message } from '/web/shared/dom.js';
+import { t } from './strings.js';
+
+const PAGES = ['overview', 'printers', 'scouts', 'users', 'jobs', 'settings', 'audit'];
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+let session = null;
+
+// administrator: everything; helpdesk: users, delegations, jobs; readonly: nothing
+function canChange(kind) {
+  if (!session) return false;
+  if (session.role === 'administrator') return true;
+  return session.role === 'helpdesk' && (kind === 'users' || kind === 'jobs');
+}
+
+function current() {
+  const name = (location.hash.match(/^#\/([a-z]+)/) || [])[1];
+  return PAGES.includes(name) ? name : 'overview';
+}
+
+function drawNav(active) {
+  show(nav, h('ul', {}, PAGES.map((p) => h('li', {},
+    h('a', { href: `#/${p}`, 'aria-current': p === active ? 'page' : undefined }, t.pages[p])))));
+}
+
+// the page's module, asked for as soon as its name is known (at start in
+// parallel with the session): the first page shows one round trip sooner
+const modules = {};
+function pageModule(name) {
+  if (!modules[name]) modules[name] = import(`./${name}.js`);
+  return modules[name];
+}
+
+async function route() {
+  const name = current();
+  drawNav(name);
+  document.title = `${t.pages[name]} – securerelease console`;
+  show(main, h('h1', { tabindex: '-1' }, t.pages[name]), h('p', { class: 'meta', role: 'status' }, t.loading));
+  try {
+    const page = await pageModule(name);
+    await page.render(main, { session, canChange });
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return signedOut();
+    main.append(message('error', t.failed(t.pages[name], e)));
+  }
+  const heading = main.querySelector('h1');
+  if (heading && document.activeElement !== document.body) heading.focus();
+}
+
+function signedOut() {
+  const next = `/console/${location.hash}`;
+  show(main, h('h1', {}, t.signIn), message('info', t.signInAgain),
+    h('p', {}, h('a', { class: 'button', href: `/console/login?next=${encodeURIComponent(next)}` }, t.signIn)));
+}
+
+async function start() {
+  pageModule(current()).catch(() => {}); /* its failure shows when it is shown */
+  try {
+    session = await currentSession();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return signedOut();
+    show(main, h('h1', {}, 'Console'), message('error', t.failed(t.signIn, e)));
+    return;
+  }
+  const who = document.getElementById('who');
+  show(who, t.signedInAs(session.name || session.email, session.role), ' ',
+    h('button', { type: 'button', class: 'link', onclick: async () => { await signOut().catch(() => {}); location.assign('/console/'); } }, t.signOut));
+  if (!['administrator', 'helpdesk', 'readonly'].includes(session.role)) {
+    show(main, h('h1', {}, 'Console'), message('info', t.noRole), h('p', {}, h('a', { href: '/portal/' }, t.portal)));
+    return;
+  }
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();
