@@ -203,6 +203,18 @@ static const char *const migrations[] = {
      * (its panel.public_url, sent with its heartbeats) */
     "ALTER TABLE devices ADD COLUMN location TEXT;"
     "ALTER TABLE scouts ADD COLUMN public_url TEXT;",
+    /* 24: web uploads (uploads.c, docs/storage.md "Web submissions"): where
+     * a job came from ('scout': a print scout holds its file; 'web':
+     * uploaded to the cloud, its copy is its only file and its `scout` is
+     * ''), the site service asked to check an upload and when, and the
+     * bytes each user uploaded per UTC day (the upload_daily_bytes limit) */
+    "ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'scout';"
+    "ALTER TABLE jobs ADD COLUMN checker TEXT;"
+    "ALTER TABLE jobs ADD COLUMN check_sent_at INTEGER;"
+    "CREATE INDEX jobs_checking ON jobs(state, check_sent_at) WHERE state = 'checking';"
+    "CREATE TABLE upload_usage(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " user_id TEXT NOT NULL, day INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, user_id, day));",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -190,7 +190,8 @@ static bool cloud_init(cloud *c, const char *config_path) {
                         .max_connections_per_address =
                             (int)cc->api_limits.max_connections_per_address,
                         /* job copies stream to a file, never into memory */
-                        .spooled = cloud_copy_spooled,
+                        .spooled = cloud_api_spooled,
+                        .spool_admit = cloud_api_spool_admit,
                         .spool_max = (size_t)cc->copy_max_size,
                         .spool_dir = cloud_copies_spool_dir(c)};
   if (sr_http_server_start(c->loop, &ho, cloud_api_handle, c, &c->http, err, sizeof err) != SR_OK) {
