@@ -824,9 +824,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     deadline_clear(wsi); /* the body is in */
     if (t->refuse_status && t->refuse_body) {
       t->close = true;
-      sr_http_response resp = {.status = t->refuse_status,
-                               .body = t->refuse_body,
-                               .retry_after = t->refuse_retry_after};
+      sr_http_response resp = {
+          .status = t->refuse_status, .body = t->refuse_body, .retry_after = t->refuse_retry_after};
       t->refuse_body = NULL; /* transaction_answer frees it */
       transaction_answer(wsi, t, &resp);
     } else if (t->refuse_status) {

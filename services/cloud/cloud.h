@@ -412,9 +412,8 @@ typedef void (*cloud_copy_stored)(void *ctx, int status, const char *store, cons
  * first), where and as any job's copy is stored, on the pool; `done` runs
  * on the loop with ctx. False (done not called) if it could not start:
  * why in `why`. Nothing is recorded in the database. */
-bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region,
-                      int fd, size_t size, cloud_copy_stored done, void *ctx, char *why,
-                      size_t why_size);
+bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region, int fd,
+                      size_t size, cloud_copy_stored done, void *ctx, char *why, size_t why_size);
 /* Deletes the copy under `key` in storage `store` of job `job_id` (one
  * whose row was never written), on the pool; what fails is logged. */
 void cloud_copy_forget_stored(cloud *c, const char *tenant, const char *job_id, const char *store,

@@ -542,9 +542,8 @@ static void store_done(void *arg) {
   copy_work_free(&s->w);
 }
 
-bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region,
-                      int fd, size_t size, cloud_copy_stored done, void *ctx, char *why,
-                      size_t why_size) {
+bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region, int fd,
+                      size_t size, cloud_copy_stored done, void *ctx, char *why, size_t why_size) {
   store_work *s = calloc(1, sizeof *s);
   json_t *where = json_pack("{s:s, s:s?}", "id", job_id, "region", region);
   bool ok = false;
@@ -557,8 +556,8 @@ bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const ch
     s->done = done;
     s->ctx = ctx;
     fd = -1; /* s's now */
-    s->w.store = copy_location(c, tenant, where, s->w.key, sizeof s->w.key, s->w.region, why,
-                               why_size);
+    s->w.store =
+        copy_location(c, tenant, where, s->w.key, sizeof s->w.key, s->w.region, why, why_size);
     if (s->w.store && c->pool &&
         sr_worker_pool_submit(c->pool, run_copy_op, store_done, &s->w) == SR_OK)
       ok = true;

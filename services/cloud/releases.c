@@ -448,9 +448,9 @@ static bool tell_scout_delete(cloud *c, const char *tenant, const char *scout, c
  * deadline, so the job is still held there. */
 static void forget_at_origin(cloud *c, const char *tenant, const char *job_id) {
   /* a web upload has no origin to tell */
-  json_t *job = cloud_db_row(
-      c->db, "SELECT scout FROM jobs WHERE tenant = ? AND id = ? AND origin != 'web'", "tt", tenant,
-      job_id);
+  json_t *job =
+      cloud_db_row(c->db, "SELECT scout FROM jobs WHERE tenant = ? AND id = ? AND origin != 'web'",
+                   "tt", tenant, job_id);
   if (job && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id) &&
       cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
                    tenant, job_id) != 1)

@@ -168,7 +168,7 @@ static const setting_def defs[] = {
 };
 
 const char *const cloud_setting_names[] = {
-    "hold_time",  "expiry_warning",    "retention",     "region", "cloud_copy",
+    "hold_time",  "expiry_warning",    "retention",     "region",          "cloud_copy",
     "copy_after", "document_handling", "release_codes", "upload_max_size", "upload_daily_bytes",
     NULL};
 

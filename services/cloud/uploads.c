@@ -117,8 +117,8 @@ void cloud_upload_limits(cloud_call *k, const char *user_id) {
   cloud_rfc3339((utc_day(time(NULL)) + 1) * 86400, resets);
   sr_http_reply_json(k->resp, 200,
                      json_pack("{s:I, s:I, s:I, s:s}", "max_size", (json_int_t)l.max_size,
-                               "daily_bytes", (json_int_t)l.daily, "daily_left",
-                               (json_int_t)l.left, "resets_at", resets));
+                               "daily_bytes", (json_int_t)l.daily, "daily_left", (json_int_t)l.left,
+                               "resets_at", resets));
 }
 
 /* Takes `bytes` of today's allowance of `user_id`, if that many are left:
@@ -147,14 +147,17 @@ static void unreserve(cloud *c, const char *tenant, const char *user_id, int64_t
 
 /* ---- asking a site service to check ---- */
 
-/* Asks an online site service of `tenant` (one of the job's region first)
- * to check upload `job_id`, and records which; false if none is online
- * (the sweep asks again). */
-static bool ask_check(cloud *c, const char *tenant, const char *job_id, const char *region) {
+/* Asks an online site service of `tenant` to check upload `job_id` (the
+ * one asked before, `asked` (may be NULL), while it is online: it may
+ * still be at it; else one of the job's region first), and records which;
+ * false if none is online (the sweep asks again). */
+static bool ask_check(cloud *c, const char *tenant, const char *job_id, const char *region,
+                      const char *asked) {
   json_t *site = cloud_db_row(c->db,
                               "SELECT id FROM scouts WHERE tenant = ? AND kind = 'site' AND "
-                              "online = 1 ORDER BY (region IS ?) DESC, random() LIMIT 1",
-                              "tt", tenant, region);
+                              "online = 1 ORDER BY (id IS ?) DESC, (region IS ?) DESC, random() "
+                              "LIMIT 1",
+                              "ttt", tenant, asked, region);
   json_t *command = json_pack("{s:s, s:s}", "type", "check", "job", job_id);
   bool sent = site && cloud_broker_command(c, tenant, cloud_row_text(site, "id"), command);
   if (sent &&
@@ -220,7 +223,7 @@ static void intake_stored(void *ctx, int status, const char *store, const char *
   }
   sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: %lld bytes stored (%s), waiting for a check",
          in->tenant, in->job, (long long)in->size, store);
-  if (!ask_check(c, in->tenant, in->job, region))
+  if (!ask_check(c, in->tenant, in->job, region, NULL))
     sr_log(SR_LOG_WARN, "uploads",
            "tenant %s upload %s: no site service is online to check it; asked again later",
            in->tenant, in->job);
@@ -334,7 +337,8 @@ void cloud_admin_user_upload(cloud_call *k) {
   json_t *u = path_user(k);
   if (u) {
     cloud_upload_intake(k, cloud_row_text(u, "id"));
-    cloud_audit(k->c, k, "upload.add", cloud_row_text(u, "id"), NULL);
+    if (sr_http_deferred(k->req)) /* taken: it is being stored */
+      cloud_audit(k->c, k, "upload.add", cloud_row_text(u, "id"), NULL);
   }
   json_decref(u);
 }
@@ -428,11 +432,13 @@ void cloud_site_upload_checked(cloud_call *k) {
 
 void cloud_uploads_sweep(cloud *c) {
   int64_t now = time(NULL);
-  json_t *waiting = cloud_db_rows(c->db,
-                                  "SELECT tenant, id, region, submitted_at FROM jobs WHERE state "
-                                  "= 'checking' AND (check_sent_at IS NULL OR check_sent_at < ?) "
-                                  "LIMIT 64",
-                                  "i", now - CHECK_AGAIN_SECONDS);
+  json_t *waiting =
+      cloud_db_rows(c->db,
+                    "SELECT tenant, id, region, checker, submitted_at FROM jobs WHERE "
+                    "state "
+                    "= 'checking' AND (check_sent_at IS NULL OR check_sent_at < ?) "
+                    "LIMIT 64",
+                    "i", now - CHECK_AGAIN_SECONDS);
   size_t i;
   json_t *row;
   json_array_foreach(waiting, i, row) {
@@ -449,7 +455,7 @@ void cloud_uploads_sweep(cloud *c) {
         sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s: never checked; failed", tenant, id);
       continue;
     }
-    if (!ask_check(c, tenant, id, cloud_row_text(row, "region")))
+    if (!ask_check(c, tenant, id, cloud_row_text(row, "region"), cloud_row_text(row, "checker")))
       cloud_db_run(c->db, "UPDATE jobs SET check_sent_at = ? WHERE tenant = ? AND id = ?", "itt",
                    now, tenant, id);
   }

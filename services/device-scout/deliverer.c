@@ -87,7 +87,7 @@ bool deliverer_start(deliverer *d, const sr_config *doc, const sr_service_config
 
 void deliverer_free(deliverer *d) {
   sr_release_link_stop(&d->link); /* also one that failed half-way */
-  web_intake_stop(&d->intake); /* before the client its checks use */
+  web_intake_stop(&d->intake);    /* before the client its checks use */
   for (size_t i = 0; i < d->n_transports; i++)
     sr_instance_destroy(d->transports[i]);
   sr_instance_destroy(d->driver);

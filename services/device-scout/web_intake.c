@@ -15,8 +15,7 @@
 #include "page_count.h"
 
 #define THREADS 2
-#define PRINT_TO_PDF                                                                               \
-  "print it to PDF first: only PDF, JPEG and PNG documents can be uploaded"
+#define PRINT_TO_PDF "print it to PDF first: only PDF, JPEG and PNG documents can be uploaded"
 
 /* One check: made on the loop, the worker's alone until check_done. */
 typedef struct check {
@@ -27,7 +26,9 @@ typedef struct check {
   char err[768];   /* why it could not be fetched or reported */
 } check;
 
-static int to_fd(void *fd_ptr, const void *data, size_t len) { return sr_fd_write(fd_ptr, data, len); }
+static int to_fd(void *fd_ptr, const void *data, size_t len) {
+  return sr_fd_write(fd_ptr, data, len);
+}
 
 static json_t *refused(const char *why) { return json_pack("{s:s}", "refused", why); }
 
@@ -50,8 +51,9 @@ static bool open_file(const sr_site_key *key, int cipher, int plain, char **info
   if (status == SR_OK && sr_jobfile_reader_info(r))
     *info = strdup(sr_jobfile_reader_info(r));
   else
-    snprintf(err, err_size, "%s", r && *sr_jobfile_reader_error(r) ? sr_jobfile_reader_error(r)
-                                                                   : sr_status_name(status));
+    snprintf(err, err_size, "%s",
+             r && *sr_jobfile_reader_error(r) ? sr_jobfile_reader_error(r)
+                                              : sr_status_name(status));
   sr_jobfile_reader_free(r);
   return status == SR_OK && *info;
 }
@@ -103,10 +105,9 @@ static void check_work(void *arg) {
   json_t *reply = NULL;
   char *info = NULL;
   snprintf(path, sizeof path, "/api/v1/scout/jobs/%s/copy", k->job);
-  int fetched = cipher < 0 || plain < 0
-                    ? SR_ERR_IO
-                    : sr_cloud_download(w->cloud, path, to_fd, &cipher, &status, &reply, err,
-                                        sizeof err);
+  int fetched = cipher < 0 || plain < 0 ? SR_ERR_IO
+                                        : sr_cloud_download(w->cloud, path, to_fd, &cipher, &status,
+                                                            &reply, err, sizeof err);
   if (fetched != SR_OK || status != 200) {
     snprintf(k->err, sizeof k->err, "cannot fetch the upload: %s",
              fetched != SR_OK ? err : sr_cloud_error_message(reply, "no reason given"));
@@ -176,8 +177,7 @@ void web_intake_command(void *ctx, const char *type, json_t *cmd) {
   }
   check *k = free_slot < WEB_INTAKE_AT_ONCE ? calloc(1, sizeof *k) : NULL;
   if (!k) {
-    sr_log(SR_LOG_WARN, "uploads", "upload %s: too many checks at once; the cloud asks again",
-           job);
+    sr_log(SR_LOG_WARN, "uploads", "upload %s: too many checks at once; the cloud asks again", job);
     return;
   }
   k->w = w;

@@ -24,9 +24,9 @@
 #define WEB_INTAKE_AT_ONCE 8 /* checks in flight; more asks wait for the cloud's next */
 
 typedef struct web_intake {
-  sr_worker_pool *pool;   /* owned: checks block (downloads, qpdf) */
-  sr_cloud_client *cloud; /* borrowed */
-  const sr_site_key *key; /* borrowed */
+  sr_worker_pool *pool;              /* owned: checks block (downloads, qpdf) */
+  sr_cloud_client *cloud;            /* borrowed */
+  const sr_site_key *key;            /* borrowed */
   char busy[WEB_INTAKE_AT_ONCE][40]; /* jobs being checked ("" free): asked again, ignored */
 } web_intake;
 

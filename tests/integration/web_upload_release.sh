@@ -98,6 +98,31 @@ check "the refused uploads' files are deleted" \
   ok 'wait_until 100 gone "${id[docx]}" && wait_until 100 gone "${id[broken]}"'
 check "the held ones' stay" ok '! gone "${id[pdf]}" && ! gone "${id[jpeg]}"'
 
+# 1b. what an attacker sends: no token (refused before a byte is stored), a
+# file encrypted for another site's key, a file with one byte changed
+objects_before=$(objects) rows_before=$(rows)
+code=$(curl -s -o "$tmp/anon" -w '%{http_code}' --cacert "$ca_file" -X POST \
+  -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/pdf.srjob" \
+  "$cloud_url/api/v1/users/$alice/uploads")
+check "no token: 401, nothing stored, no row" \
+  ok '[ "$code" = 401 ] && [ "$(objects)/$(rows)" = "$objects_before/$rows_before" ]'
+(umask 077 && "$bin/srctl" secret generate >"$tmp/other-secret" 2>/dev/null)
+"$bin/upload_jobfile" "$tmp/other-secret" "$tenant" '{"title":"Foreign"}' "$tmp/marked.pdf" \
+  >"$tmp/foreign.srjob"
+check "a job file for another site's key is made" [ -s "$tmp/foreign.srjob" ]
+cp "$tmp/pdf.srjob" "$tmp/tampered.srjob"
+printf 'X' | dd of="$tmp/tampered.srjob" bs=1 seek=$(($(stat -c %s "$tmp/pdf.srjob") / 2)) \
+  conv=notrunc status=none
+check "the tampered file differs from the original" ok '! cmp -s "$tmp/pdf.srjob" "$tmp/tampered.srjob"'
+for f in foreign tampered; do
+  upload "$alice" "$tmp/$f.srjob"
+  id[$f]=$(echo "$body" | jq -r .id)
+  check "$f: taken for checking (the cloud cannot tell)" [ "$code" = 201 ]
+  check "$f: checked by the site" wait_until 150 settled "${id[$f]}"
+  check "$f: refused, it cannot be opened with the site's key" \
+    ok '[[ "$(q "${id[$f]}")" == "failed|||(checking)|the upload cannot be opened with this site"* ]]'
+done
+
 # 2. nothing in clear at the cloud: its storage, database and log
 check "no plaintext marker in the stored objects" ok '! grep -raq "$marker" "$blobs"'
 check "nor in the cloud's database" ok '! grep -aq "$marker" "$db" "$db-wal" 2>/dev/null'

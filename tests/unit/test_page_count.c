@@ -162,10 +162,10 @@ static void test_sniff(void **state) {
   } cases[] = {{"%PDF-1.7\n", 9, "application/pdf"},
                {"\xff\xd8\xff\xe0", 4, "image/jpeg"},
                {"\x89PNG\r\n\x1a\n\0", 9, "image/png"},
-               {"PK\x03\x04word", 8, NULL},        /* .docx, any zip */
-               {"%PD", 3, NULL},                    /* too short for a magic */
-               {"\x89PNG\r\n\x1a", 7, NULL},       /* cut */
-               {" %PDF-1.7", 9, NULL},              /* not at the start */
+               {"PK\x03\x04word", 8, NULL},  /* .docx, any zip */
+               {"%PD", 3, NULL},             /* too short for a magic */
+               {"\x89PNG\r\n\x1a", 7, NULL}, /* cut */
+               {" %PDF-1.7", 9, NULL},       /* not at the start */
                {"", 0, NULL}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     int fd = cases[i].len ? memfd_with(cases[i].bytes, cases[i].len) : memfd_create("e", 0);
