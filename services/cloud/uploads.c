@@ -350,6 +350,15 @@ void cloud_admin_user_upload_limits(cloud_call *k) {
   json_decref(u);
 }
 
+#if 0
+/* TODO lead: the portal's routes, once slice 1's CLOUD_USER sets k->user
+ * (and k->tenant) from the cookie session; declare them in cloud.h and
+ * enable their lines in api.c (routes and spooled_routes). */
+void cloud_me_upload(cloud_call *k) { cloud_upload_intake(k, k->user); }
+bool cloud_me_upload_head(cloud_call *k) { return cloud_upload_head(k, k->user); }
+void cloud_me_upload_limits(cloud_call *k) { cloud_upload_limits(k, k->user); }
+#endif
+
 /* ---- the site's verdict ---- */
 
 static bool format_ok(const char *f) {
