@@ -441,6 +441,10 @@ void cloud_site_upload_checked(cloud_call *k) {
 
 void cloud_uploads_sweep(cloud *c) {
   int64_t now = time(NULL);
+  static int64_t usage_swept; /* past days' counts, once an hour: only today's count */
+  if (now - usage_swept >= 3600 &&
+      cloud_db_run(c->db, "DELETE FROM upload_usage WHERE day < ?", "i", utc_day(now)) >= 0)
+    usage_swept = now;
   json_t *waiting =
       cloud_db_rows(c->db,
                     "SELECT tenant, id, region, checker, submitted_at FROM jobs WHERE "
