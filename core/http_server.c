@@ -26,6 +26,7 @@ struct sr_http_server {
   void *ctx;
   size_t max_body;
   bool (*spooled)(void *ctx, const char *method, const char *path);
+  bool (*spool_admit)(void *ctx, const sr_http_request *head, sr_http_response *refusal);
   size_t spool_max, spool_min_rate;
   char *spool_dir;
   int port;
@@ -63,6 +64,8 @@ typedef struct transaction {
   bool close;        /* close the connection after the answer */
   int refuse_status; /* answer this once the body is drained (413, 415) */
   char refuse_code[32], refuse_message[160];
+  char *refuse_body; /* a spool_admit's refusal (JSON text), instead of code and message */
+  int refuse_retry_after;
   sr_http_exchange *deferred; /* the answer comes later through it */
   char *reply;                /* LWS_PRE bytes of headroom, then the JSON */
   size_t reply_len;
@@ -121,6 +124,7 @@ static void transaction_reset(transaction *t) {
   free(t->body);
   free(t->reply);
   free(t->headers);
+  free(t->refuse_body);
   if (t->spooling && t->spool_fd >= 0)
     close(t->spool_fd);
   if (t->file_reply)
@@ -311,53 +315,71 @@ static unsigned char *peer_certificate_der(struct lws *wsi, const char *cn, size
   return der;
 }
 
-static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
-  char auth[1024] = "", cn[256], remote[64] = "", etag[64] = "";
-  char cookie[4096] = "", origin[256] = "", csrf[128] = "", type[128] = "";
-  if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
-    auth[0] = '\0';
+/* What a request's head says, read once into buffers of its own: what a
+ * handler (dispatch) and a spooled body's admission (spool_begin) see. */
+typedef struct request_head {
+  char auth[1024], cn[256], remote[64], etag[64];
+  char cookie[4096], origin[256], csrf[128], type[128];
+  unsigned char *der; /* OPENSSL_malloc'd */
+  sr_http_request req;
+} request_head;
+
+static void head_read(struct lws *wsi, sr_http_server *s, transaction *t, request_head *h) {
+  memset(h, 0, sizeof *h);
+  if (lws_hdr_copy(wsi, h->auth, sizeof h->auth, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
+    h->auth[0] = '\0';
   /* a header too long for its buffer reads as absent: a cookie cut short
    * would be a wrong one */
-  if (lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) < 0)
-    cookie[0] = '\0';
-  if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
-    origin[0] = '\0';
-  if (lws_hdr_custom_copy(wsi, csrf, sizeof csrf, "x-csrf-token:", 13) < 0)
-    csrf[0] = '\0';
-  if (lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
-    type[0] = '\0';
-  if (lws_hdr_copy(wsi, etag, sizeof etag, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
-    etag[0] = '\0';
-  peer_common_name(wsi, cn, sizeof cn);
+  if (lws_hdr_copy(wsi, h->cookie, sizeof h->cookie, WSI_TOKEN_HTTP_COOKIE) < 0)
+    h->cookie[0] = '\0';
+  if (lws_hdr_copy(wsi, h->origin, sizeof h->origin, WSI_TOKEN_ORIGIN) < 0)
+    h->origin[0] = '\0';
+  if (lws_hdr_custom_copy(wsi, h->csrf, sizeof h->csrf, "x-csrf-token:", 13) < 0)
+    h->csrf[0] = '\0';
+  if (lws_hdr_copy(wsi, h->type, sizeof h->type, WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
+    h->type[0] = '\0';
+  if (lws_hdr_copy(wsi, h->etag, sizeof h->etag, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+    h->etag[0] = '\0';
+  peer_common_name(wsi, h->cn, sizeof h->cn);
   size_t der_len = 0;
-  unsigned char *der = peer_certificate_der(wsi, cn, &der_len);
-  lws_get_peer_simple(wsi, remote, sizeof remote);
-  const char *bearer = strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
-  sr_http_request req = {.method = t->method,
-                         .path = t->path,
-                         .query = t->query,
-                         .bearer = bearer,
-                         .peer_cn = cn[0] && der ? cn : NULL,
-                         .peer_cert_der = der,
-                         .peer_cert_der_len = der_len,
-                         .remote = remote,
-                         .if_none_match = etag,
-                         .cookie = cookie,
-                         .origin = origin,
-                         .csrf = csrf,
-                         .content_type = type,
-                         .body = t->body ? t->body : "",
-                         .body_len = t->body_len,
-                         .body_file = t->spooling ? t->spool_fd : -1};
-  sr_http_response resp = {.status = 500};
-  req.server = s;
-  req.transaction = wsi;
-  s->handler(s->ctx, &req, &resp);
+  h->der = peer_certificate_der(wsi, h->cn, &der_len);
+  lws_get_peer_simple(wsi, h->remote, sizeof h->remote);
+  const char *bearer = strncasecmp(h->auth, "Bearer ", 7) == 0 ? h->auth + 7 : NULL;
+  h->req = (sr_http_request){.method = t->method,
+                             .path = t->path,
+                             .query = t->query,
+                             .bearer = bearer,
+                             .peer_cn = h->cn[0] && h->der ? h->cn : NULL,
+                             .peer_cert_der = h->der,
+                             .peer_cert_der_len = der_len,
+                             .remote = h->remote,
+                             .if_none_match = h->etag,
+                             .cookie = h->cookie,
+                             .origin = h->origin,
+                             .csrf = h->csrf,
+                             .content_type = h->type,
+                             .body = t->body ? t->body : "",
+                             .body_len = t->body_len,
+                             .body_file = t->spooling ? t->spool_fd : -1,
+                             .server = s,
+                             .transaction = wsi};
+}
+
+static void head_free(request_head *h) {
   /* tokens do not linger on the stack */
-  memset(auth, 0, sizeof auth);
-  memset(cookie, 0, sizeof cookie);
-  memset(csrf, 0, sizeof csrf);
-  OPENSSL_free(der);
+  memset(h->auth, 0, sizeof h->auth);
+  memset(h->cookie, 0, sizeof h->cookie);
+  memset(h->csrf, 0, sizeof h->csrf);
+  OPENSSL_free(h->der);
+  h->der = NULL;
+}
+
+static void dispatch(struct lws *wsi, sr_http_server *s, transaction *t) {
+  request_head h;
+  head_read(wsi, s, t, &h);
+  sr_http_response resp = {.status = 500};
+  s->handler(s->ctx, &h.req, &resp);
+  head_free(&h);
   if (t->spooling && t->spool_fd >= 0) { /* the handler did not take it */
     close(t->spool_fd);
     t->spool_fd = -1;
@@ -422,7 +444,24 @@ static void spool_begin(struct lws *wsi, sr_http_server *s, transaction *t,
                         unsigned long long length) {
   char cn[128];
   peer_common_name(wsi, cn, sizeof cn);
-  if (!cn[0]) {
+  if (s->spool_admit) {
+    /* the service decides from the head (who calls, how large) before a
+     * byte is written: a refused body is drained, never stored */
+    request_head h;
+    head_read(wsi, s, t, &h);
+    h.req.body_len = (size_t)length;
+    h.req.body_file = -1;
+    sr_http_response refusal = {0};
+    bool admitted = s->spool_admit(s->ctx, &h.req, &refusal);
+    head_free(&h);
+    if (!admitted) {
+      t->refuse_status = refusal.status ? refusal.status : 403;
+      t->refuse_body = refusal.body ? refusal.body : strdup("");
+      t->refuse_retry_after = refusal.retry_after;
+      return;
+    }
+    free(refusal.body);
+  } else if (!cn[0]) {
     /* drained, never written: a client nobody knows must not fill the
      * disk with bodies it is refused anyway */
     refuse_after_body(t, 401, "unauthenticated",
@@ -847,7 +886,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
   case LWS_CALLBACK_HTTP_BODY: return s ? on_body(wsi, s, t, in, len) : -1;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     deadline_clear(wsi); /* the body is in */
-    if (t->refuse_status) {
+    if (t->refuse_status && t->refuse_body) {
+      t->close = true;
+      sr_http_response resp = {
+          .status = t->refuse_status, .body = t->refuse_body, .retry_after = t->refuse_retry_after};
+      t->refuse_body = NULL; /* transaction_answer frees it */
+      transaction_answer(wsi, t, &resp);
+    } else if (t->refuse_status) {
       t->close = true;
       answer_error(wsi, t, t->refuse_status, t->refuse_code, t->refuse_message);
     } else if (t->body) {
@@ -909,6 +954,7 @@ int sr_http_server_start(struct ev_loop *loop, const sr_http_options *o, sr_http
   s->ctx = ctx;
   s->max_body = o->max_body ? o->max_body : 65536;
   s->spooled = o->spooled;
+  s->spool_admit = o->spool_admit;
   s->spool_max = o->spool_max;
   s->spool_min_rate = o->spool_min_rate ? o->spool_min_rate : 16384;
   s->spool_dir = strdup(o->spool_dir ? o->spool_dir : "/tmp");

@@ -105,6 +105,14 @@ typedef struct sr_http_options {
    * `spool_min_rate` seconds (bytes a second; 0: 16384). NULL: every body
    * is JSON, buffered up to max_body. */
   bool (*spooled)(void *ctx, const char *method, const char *path);
+  /* Optional (NULL: the client certificate rule above): decides instead
+   * whether a spooled body is taken, from the request's head alone, before
+   * a byte of it is written. `head` is the request as a handler would see
+   * it, with body_len the announced length, body "" and body_file -1.
+   * True takes it (type and spool_max are still checked); false refuses
+   * it with *refusal, filled as a handler fills a response (its body is
+   * the server's then), answered once the body is drained. */
+  bool (*spool_admit)(void *ctx, const sr_http_request *head, sr_http_response *refusal);
   size_t spool_max;
   const char *spool_dir;
   size_t spool_min_rate;

@@ -145,7 +145,7 @@ int64_t sr_page_count(int fd, const char *format, char *why, size_t why_size) {
     return count_urf(fd, why, why_size);
   if (strcmp(format, "application/postscript") == 0)
     return count_postscript(fd, why, why_size);
-  if (strcmp(format, "image/jpeg") == 0)
+  if (strcmp(format, "image/jpeg") == 0 || strcmp(format, "image/png") == 0)
     return 1;
   return unknown(why, why_size, "pages of %s cannot be counted", format);
 }

@@ -3,7 +3,7 @@
  * show how many pages a held job has. A count is exact or "unknown" (-1),
  * never a guess: PDF through qpdf (no recovery of damaged files), PWG
  * raster through libcups' raster reader, Apple raster (URF) from its
- * header, PostScript from its DSC comments, JPEG as one page.
+ * header, PostScript from its DSC comments, JPEG and PNG as one page.
  */
 #ifndef SR_CORE_PAGE_COUNT_H
 #define SR_CORE_PAGE_COUNT_H

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "delivery.h"
+#include "doc_sniff.h"
 #include "job_info.h"
 #include "jobfile_stream.h"
 #include "log.h"
@@ -105,6 +106,13 @@ static void release_work(void *arg) {
   if (res->status == SR_OK && sr_job_info_from_json(info_json, &info, why, sizeof why) != SR_OK) {
     res->status = SR_ERR_CORRUPT;
     snprintf(res->reason, sizeof res->reason, "job information unreadable: %s", why);
+  }
+  if (res->status == SR_OK && !info.document_format[0]) {
+    /* a web upload's information need not name its type (the site's check
+     * found it by its bytes, uploads.c): the bytes say it here too */
+    const char *sniffed = sr_doc_sniff(fd);
+    snprintf(info.document_format, sizeof info.document_format, "%s",
+             sniffed ? sniffed : "application/octet-stream");
   }
   if (res->status == SR_OK && r->driver && res->snmp[0]) {
     sr_snmp_options snmp = {.version = 1, .timeout_ms = 1000, .retries = 1};

@@ -7,8 +7,15 @@
 
 static void on_message(void *ctx, const char *topic, const void *payload, size_t len) {
   sr_release_link *link = ctx;
-  if (strcmp(topic, link->cmd_topic) == 0)
+  if (strcmp(topic, link->cmd_topic) != 0)
+    return;
+  json_t *cmd = link->other_command ? json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+  const char *type = json_string_value(json_object_get(cmd, "type"));
+  if (type && strcmp(type, "release") != 0 && strcmp(type, "delete") != 0)
+    link->other_command(link->other_ctx, type, cmd);
+  else
     scout_releaser_command(&link->releaser, payload, len);
+  json_decref(cmd);
 }
 
 static void on_connected(void *ctx, int reason) {

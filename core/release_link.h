@@ -10,6 +10,7 @@
 #define SR_CORE_RELEASE_LINK_H
 
 #include <ev.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,6 +28,11 @@ typedef struct sr_release_link {
   const char *presence;         /* "online" or "online serve-others" */
   void (*connected)(void *ctx); /* after each (re)connect; may be NULL */
   void *connected_ctx;
+  /* Commands of a type the releaser does not take ("check": a web upload
+   * for the site service to look at), parsed; `cmd` is borrowed. On the
+   * loop. NULL: such commands are the releaser's (it logs them). */
+  void (*other_command)(void *ctx, const char *type, json_t *cmd);
+  void *other_ctx;
 } sr_release_link;
 
 /* Copies the hosts of a configuration's `printers` list (may be NULL) into

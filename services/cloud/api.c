@@ -29,6 +29,13 @@ static const cloud_route routes[] = {
      FIELDS("email", "name", "card_hash", "pin_hash", "region")},
     {{"PATCH", V1 "/users/{id}"}, CLOUD_HELPDESK, cloud_admin_user_update, FIELDS("region")},
     {{"DELETE", V1 "/users/{id}"}, CLOUD_HELPDESK, cloud_admin_user_remove, NULL},
+    /* web uploads (uploads.c): the body is a job file, spooled; an
+     * administrator uploads on a user's behalf */
+    {{"POST", V1 "/users/{id}/uploads"}, CLOUD_ADMIN, cloud_admin_user_upload, NULL},
+    {{"GET", V1 "/users/{id}/upload-limits"}, CLOUD_ADMIN, cloud_admin_user_upload_limits, NULL},
+    /* the portal's own, on the same functions */
+    {{"POST", V1 "/me/uploads"}, CLOUD_USER, cloud_me_upload, NULL},
+    {{"GET", V1 "/me/upload-limits"}, CLOUD_USER, cloud_me_upload_limits, NULL},
     {{"GET", V1 "/devices"}, CLOUD_ADMIN, cloud_admin_devices, NULL},
     {{"POST", V1 "/devices"},
      CLOUD_ADMIN,
@@ -121,6 +128,11 @@ static const cloud_route routes[] = {
      cloud_site_discovery_put,
      FIELDS("scan", "devices")},
     {{"GET", V1 "/site/devices"}, CLOUD_SITE, cloud_site_devices, NULL},
+    /* a site's verdict on a web upload it was asked to check (uploads.c) */
+    {{"POST", V1 "/site/uploads/{id}/checked"},
+     CLOUD_SITE,
+     cloud_site_upload_checked,
+     FIELDS("pages", "format", "title", "refused")},
     {{"GET", V1 "/discovered"}, CLOUD_ADMIN, cloud_admin_discovered, NULL},
     {{"POST", V1 "/discovered/{id}/accept"},
      CLOUD_ADMIN,
@@ -269,6 +281,57 @@ static bool admit(cloud_call *k, cloud_caller caller) {
            (k->session = cloud_panel_session(k->c, k->scout, k->req, k->resp));
   }
   return false;
+}
+
+/* The routes whose body is a file (spooled to disk, never held in
+ * memory), by handler, with what checks such a call from its head alone:
+ * after its caller was admitted and before a byte of the body is written
+ * (size limits); false with the answer in k->resp. */
+static const struct {
+  void (*handle)(cloud_call *k);
+  bool (*head)(cloud_call *k);
+} spooled_routes[] = {
+    {cloud_scout_copy_put, cloud_copy_head},
+    {cloud_admin_user_upload, cloud_admin_user_upload_head},
+    {cloud_me_upload, cloud_me_upload_head},
+};
+
+/* The head check of route `i`, or NULL: its body is JSON. */
+static bool (*spooled_head(long i))(cloud_call *k) {
+  for (size_t j = 0; i >= 0 && j < sizeof spooled_routes / sizeof *spooled_routes; j++)
+    if (spooled_routes[j].handle == routes[i].handle)
+      return spooled_routes[j].head;
+  return NULL;
+}
+
+bool cloud_api_spooled(void *ctx, const char *method, const char *path) {
+  (void)ctx;
+  char id[128], allow[64];
+  long i = sr_route_find(routes, sizeof routes / sizeof *routes, sizeof *routes, method, path, id,
+                         sizeof id, allow, sizeof allow);
+  return spooled_head(i) != NULL;
+}
+
+bool cloud_api_spool_admit(void *ctx, const sr_http_request *head, sr_http_response *refusal) {
+  cloud_call k = {.c = ctx, .req = head, .resp = refusal};
+  char allow[64];
+  long i = sr_route_find(routes, sizeof routes / sizeof *routes, sizeof *routes, head->method,
+                         head->path, k.id, sizeof k.id, allow, sizeof allow);
+  unsigned long db_errors = cloud_db_errors();
+  bool (*head_ok)(cloud_call *) = spooled_head(i);
+  bool admitted = head_ok && admit(&k, routes[i].caller) && head_ok(&k);
+  if (!head_ok)
+    sr_http_reply_error(refusal, 404, "not_found", "no such resource: %.200s", head->path);
+  else if (cloud_db_errors() != db_errors) { /* as the router's net: never a 4xx for a failure */
+    admitted = false;
+    cloud_api_db_error(refusal, "checking the upload");
+  }
+  if (!admitted)
+    sr_log(SR_LOG_DEBUG, "api", "%s %s %s -> %d before its body", head->remote, head->method,
+           head->path, refusal->status);
+  json_decref(k.session);
+  json_decref(k.scout);
+  return admitted;
 }
 
 static void route(cloud *c, const sr_http_request *req, sr_http_response *resp) {

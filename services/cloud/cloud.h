@@ -191,6 +191,12 @@ typedef struct cloud_route {
   const char *const *fields; /* accepted body fields (NULL-terminated), NULL: no body */
 } cloud_route;
 
+/* sr_http_options.spooled and .spool_admit: the routes that take files
+ * (api.c's spooled_routes), admitted by their caller and their head
+ * check before the body is written (ctx: the cloud). */
+bool cloud_api_spooled(void *ctx, const char *method, const char *path);
+bool cloud_api_spool_admit(void *ctx, const sr_http_request *head, sr_http_response *refusal);
+
 /* The API's routes (also printed by `sr-cloud --routes`). */
 const cloud_route *cloud_routes(size_t *n);
 /* The routes as JSON, for `--routes`: [{method, path, caller, fields}]. */
@@ -503,8 +509,9 @@ int cloud_copies_init(cloud *c, char *err, size_t err_size);
 void cloud_copies_start(cloud *c);
 /* Where spooled copies wait (the database's directory). */
 const char *cloud_copies_spool_dir(cloud *c);
-/* sr_http_options.spooled: true for PUT /api/v1/scout/jobs/{id}/copy. */
-bool cloud_copy_spooled(void *ctx, const char *method, const char *path);
+/* The head of PUT /api/v1/scout/jobs/{id}/copy: its caller was admitted
+ * (a print scout's certificate); the server checks copy_max_size. */
+bool cloud_copy_head(cloud_call *k);
 /* PUT, GET, DELETE /api/v1/scout/jobs/{id}/copy. */
 void cloud_scout_copy_put(cloud_call *k);
 void cloud_scout_copy_get(cloud_call *k);
@@ -514,6 +521,54 @@ void cloud_scout_copy_remove(cloud_call *k);
 void cloud_copy_discard(cloud *c, const char *tenant, const char *job_id);
 /* Destroys the storage instances; after the pool is freed. */
 void cloud_copies_free(cloud *c);
+/* What cloud_copy_store reports on the loop: SR_OK and where the copy
+ * is (store instance name, key, region), or the failure and why. */
+typedef void (*cloud_copy_stored)(void *ctx, int status, const char *store, const char *key,
+                                  const char *region, const char *err);
+/* Stores the job file `fd` (taken: closed in every case) of `size` bytes
+ * as the copy of job `job_id` of `tenant` in region `region` (NULL: the
+ * first), where and as any job's copy is stored, on the pool; `done` runs
+ * on the loop with ctx. False (done not called) if it could not start:
+ * why in `why`. Nothing is recorded in the database. */
+bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region, int fd,
+                      size_t size, cloud_copy_stored done, void *ctx, char *why, size_t why_size);
+/* Deletes the copy under `key` in storage `store` of job `job_id` (one
+ * whose row was never written), on the pool; what fails is logged. */
+void cloud_copy_forget_stored(cloud *c, const char *tenant, const char *job_id, const char *store,
+                              const char *key);
+
+/* ---- uploads.c (web submissions; docs/storage.md, "Web submissions") ---- */
+
+/* Takes the spooled job file of the current call as a new upload of user
+ * `user_id` (a user of k's tenant, checked by the caller): checks its
+ * header (a job file, no key needed) and the tenant's limits (413
+ * too_large, 429 daily_limit), stores it as the job's cloud copy, records
+ * the job `checking` and asks a site service to check it; answers 201
+ * {"id","state"} later (deferred), or the error now. */
+void cloud_upload_intake(cloud_call *k, const char *user_id);
+/* The same limits from the request's head alone (the announced length),
+ * before the body is written; false with the answer in k->resp. */
+bool cloud_upload_head(cloud_call *k, const char *user_id);
+/* {max_size, daily_bytes, daily_left, resets_at} of user `user_id`. */
+void cloud_upload_limits(cloud_call *k, const char *user_id);
+/* POST /api/v1/users/{id}/uploads and GET .../upload-limits (a tenant
+ * administrator, on a user's behalf), and the first's head. */
+void cloud_admin_user_upload(cloud_call *k);
+bool cloud_admin_user_upload_head(cloud_call *k);
+void cloud_admin_user_upload_limits(cloud_call *k);
+/* POST /api/v1/me/uploads, its head check, and GET /api/v1/me/upload-limits:
+ * the same for the portal's signed-in user (CLOUD_USER). */
+void cloud_me_upload(cloud_call *k);
+bool cloud_me_upload_head(cloud_call *k);
+void cloud_me_upload_limits(cloud_call *k);
+/* POST /api/v1/site/uploads/{id}/checked: the site's verdict. */
+void cloud_site_upload_checked(cloud_call *k);
+/* True if site scout `scout` was asked to check upload `job` (its row)
+ * and it is still being checked: it may read the job's copy. */
+bool cloud_upload_checker(const json_t *job, const char *scout);
+/* Asks again the checks no site answered, and fails uploads no site
+ * checked within the tenant's hold_time. On the loop (the sweep). */
+void cloud_uploads_sweep(cloud *c);
 
 /* ---- deliverers.c ---- */
 

@@ -40,11 +40,12 @@ struct cloud_copies {
   size_t discards;      /* in flight on the pool */
 };
 
-/* States in which a job may have a copy; any other means it ended. */
-#define LIVE_STATES "('held', 'releasing', 'printing')"
+/* States in which a job may have a copy; any other means it ended. A web
+ * upload is `checking` until a site service has looked inside. */
+#define LIVE_STATES "('held', 'releasing', 'printing', 'checking')"
 static bool job_live(const char *state) {
   return strcmp(state, "held") == 0 || strcmp(state, "releasing") == 0 ||
-         strcmp(state, "printing") == 0;
+         strcmp(state, "printing") == 0 || strcmp(state, "checking") == 0;
 }
 
 int cloud_copies_init(cloud *c, char *err, size_t err_size) {
@@ -114,15 +115,19 @@ static sr_instance *store_named(cloud *c, const char *name) {
 /* The one place that decides who may touch job `job`'s copy (both rows
  * are of the same tenant: the job was looked up in the scout's tenant).
  * Writing (PUT, DELETE): only the origin, the print scout holding the
- * job. Reading (GET): the origin, and the deliverer (site service or a
- * print scout that serves others) that holds a release of this job now
- * (failover, releases.c): no other scout has a reason to fetch it. */
+ * job (a web upload has none: nobody writes its copy through here).
+ * Reading (GET): the origin, the deliverer (site service or a print scout
+ * that serves others) that holds a release of this job now (failover,
+ * releases.c), and the site service asked to check a web upload while it
+ * checks it (uploads.c): no other scout has a reason to fetch it. */
 static bool copy_allowed(cloud *c, const json_t *scout, const json_t *job, bool write) {
-  bool origin = strcmp(cloud_row_text(scout, "id"), cloud_row_text(job, "scout")) == 0;
+  const char *id = cloud_row_text(scout, "id");
+  bool origin = *id && strcmp(id, cloud_row_text(job, "scout")) == 0;
   if (write)
     return origin;
-  return origin || cloud_release_holder(c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"),
-                                        cloud_row_text(scout, "id"));
+  return origin ||
+         cloud_release_holder(c, cloud_row_text(job, "tenant"), cloud_row_text(job, "id"), id) ||
+         cloud_upload_checker(job, id);
 }
 
 /* The job of the {id} in the caller's tenant if the caller may touch its
@@ -355,13 +360,9 @@ void cloud_copies_start(cloud *c) {
 
 /* ---- the endpoints ---- */
 
-bool cloud_copy_spooled(void *ctx, const char *method, const char *path) {
-  (void)ctx;
-  static const char prefix[] = "/api/v1/scout/jobs/", suffix[] = "/copy";
-  size_t n = strlen(path);
-  return strcmp(method, "PUT") == 0 && strncmp(path, prefix, sizeof prefix - 1) == 0 &&
-         n > sizeof prefix - 1 + sizeof suffix - 1 &&
-         strcmp(path + n - (sizeof suffix - 1), suffix) == 0;
+bool cloud_copy_head(cloud_call *k) {
+  (void)k; /* a print scout: copy_max_size, the server's spool_max, bounds it */
+  return true;
 }
 
 static void put_done(void *arg) {
@@ -529,4 +530,62 @@ void cloud_copies_free(cloud *c) {
     sr_instance_destroy(cp->stores[i]);
   free(cp);
   c->copies = NULL;
+}
+
+/* ---- copies of web uploads (uploads.c): stored before any row exists ---- */
+
+typedef struct store_work {
+  copy_work w; /* first: run_copy_op's argument */
+  cloud_copy_stored done;
+  void *ctx;
+} store_work;
+
+static void store_done(void *arg) {
+  store_work *s = arg;
+  s->done(s->ctx, s->w.status, s->w.store->name, s->w.key, s->w.region,
+          s->w.status == SR_OK ? "" : s->w.err);
+  copy_work_free(&s->w);
+}
+
+bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region, int fd,
+                      size_t size, cloud_copy_stored done, void *ctx, char *why, size_t why_size) {
+  store_work *s = calloc(1, sizeof *s);
+  json_t *where = json_pack("{s:s, s:s?}", "id", job_id, "region", region);
+  bool ok = false;
+  if (!s || !where) {
+    snprintf(why, why_size, "out of memory");
+  } else {
+    s->w = (copy_work){.c = c, .op = COPY_PUT, .fd = fd, .size = size};
+    snprintf(s->w.tenant, sizeof s->w.tenant, "%s", tenant);
+    snprintf(s->w.job, sizeof s->w.job, "%s", job_id);
+    s->done = done;
+    s->ctx = ctx;
+    fd = -1; /* s's now */
+    s->w.store =
+        copy_location(c, tenant, where, s->w.key, sizeof s->w.key, s->w.region, why, why_size);
+    if (s->w.store && c->pool &&
+        sr_worker_pool_submit(c->pool, run_copy_op, store_done, &s->w) == SR_OK)
+      ok = true;
+    else if (s->w.store)
+      snprintf(why, why_size, "the cloud is busy; try again shortly");
+  }
+  if (!ok && s)
+    copy_work_free(&s->w);
+  else if (!ok)
+    free(s);
+  if (fd >= 0)
+    close(fd);
+  json_decref(where);
+  return ok;
+}
+
+void cloud_copy_forget_stored(cloud *c, const char *tenant, const char *job_id, const char *store,
+                              const char *key) {
+  json_t *row = json_pack("{s:s, s:s, s:s, s:s}", "tenant", tenant, "id", job_id, "copy_store",
+                          store, "copy_key", key);
+  if (!row || !discard_row(c, row))
+    sr_log(SR_LOG_ERROR, "copies",
+           "tenant %s job %s: its stored file (key %s) could not be deleted; delete it by hand",
+           tenant, job_id, key);
+  json_decref(row);
 }

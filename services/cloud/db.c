@@ -234,6 +234,18 @@ static const char *const migrations[] = {
     " action TEXT NOT NULL, object TEXT, detail TEXT);"
     "CREATE INDEX audit_log_by_tenant ON audit_log(tenant, seq);"
     "CREATE INDEX jobs_by_time ON jobs(tenant, submitted_at, id);",
+    /* 27: web uploads (uploads.c, docs/storage.md "Web submissions"): where
+     * a job came from ('scout': a print scout holds its file; 'web':
+     * uploaded to the cloud, its copy is its only file and its `scout` is
+     * ''), the site service asked to check an upload and when, and the
+     * bytes each user uploaded per UTC day (the upload_daily_bytes limit) */
+    "ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'scout';"
+    "ALTER TABLE jobs ADD COLUMN checker TEXT;"
+    "ALTER TABLE jobs ADD COLUMN check_sent_at INTEGER;"
+    "CREATE INDEX jobs_checking ON jobs(state, check_sent_at) WHERE state = 'checking';"
+    "CREATE TABLE upload_usage(tenant TEXT NOT NULL REFERENCES tenants(id),"
+    " user_id TEXT NOT NULL, day INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, user_id, day));",
 };
 
 const char *cloud_db_migration_sql(int version) {

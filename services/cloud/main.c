@@ -191,7 +191,8 @@ static bool cloud_init(cloud *c, const char *config_path) {
                         .max_connections_per_address =
                             (int)cc->api_limits.max_connections_per_address,
                         /* job copies stream to a file, never into memory */
-                        .spooled = cloud_copy_spooled,
+                        .spooled = cloud_api_spooled,
+                        .spool_admit = cloud_api_spool_admit,
                         .spool_max = (size_t)cc->copy_max_size,
                         .spool_dir = cloud_copies_spool_dir(c)};
   if (!cloud_console_init(c, err, sizeof err)) {

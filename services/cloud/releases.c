@@ -192,6 +192,12 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
     json_decref(handling);
     handling = json_pack("[s]", "origin");
   }
+  if (strcmp(cloud_row_text(job, "origin"), "web") == 0) {
+    /* a web upload has no workstation: its copy is its only file, and the
+     * site service of the panel prints it, whatever document_handling says */
+    json_decref(handling);
+    handling = json_pack("[s]", "site");
+  }
   handling_text = json_dumps(handling, JSON_COMPACT);
   int64_t now = time(NULL);
   /* a delegate releasing someone else's job: recorded as done for them */
@@ -386,6 +392,7 @@ void cloud_release_sweep(cloud *c) {
   }
   json_decref(late);
   cloud_expiry_sweep(c);
+  cloud_uploads_sweep(c);
   cloud_retention_sweep(c);
   cloud_db_run(c->db, "DELETE FROM sessions WHERE expires_at < ?", "i", now);
   cloud_registrations_sweep(c, false);
@@ -440,8 +447,10 @@ static bool tell_scout_delete(cloud *c, const char *tenant, const char *scout, c
  * deletion at the panel would. Its origin dropped the command at its
  * deadline, so the job is still held there. */
 static void forget_at_origin(cloud *c, const char *tenant, const char *job_id) {
-  json_t *job = cloud_db_row(c->db, "SELECT scout FROM jobs WHERE tenant = ? AND id = ?", "tt",
-                             tenant, job_id);
+  /* a web upload has no origin to tell */
+  json_t *job =
+      cloud_db_row(c->db, "SELECT scout FROM jobs WHERE tenant = ? AND id = ? AND origin != 'web'",
+                   "tt", tenant, job_id);
   if (job && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id) &&
       cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
                    tenant, job_id) != 1)
@@ -470,10 +479,11 @@ void cloud_scout_online(cloud *c, const char *tenant, const char *scout) {
 }
 
 bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const char *state) {
-  json_t *job = cloud_db_row(c->db, "SELECT scout FROM jobs WHERE tenant = ? AND id = ?", "tt",
-                             tenant, job_id);
+  json_t *job = cloud_db_row(c->db, "SELECT scout, origin FROM jobs WHERE tenant = ? AND id = ?",
+                             "tt", tenant, job_id);
   if (!job)
     return false;
+  bool web = strcmp(cloud_row_text(job, "origin"), "web") == 0; /* no scout holds it */
   int n = cloud_db_run(c->db,
                        "UPDATE jobs SET state = ?, reason = ?, updated_at = ? WHERE tenant = ? "
                        "AND id = ? AND state = 'held'",
@@ -481,7 +491,7 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
                        (int64_t)time(NULL), tenant, job_id);
   if (n == 1) /* cloud-copy: the job's copy goes with it */
     cloud_copy_discard(c, tenant, job_id);
-  if (n == 1 && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id)) {
+  if (n == 1 && !web && !tell_scout_delete(c, tenant, cloud_row_text(job, "scout"), job_id)) {
     if (cloud_db_run(c->db, "UPDATE jobs SET cleanup_pending = 1 WHERE tenant = ? AND id = ?", "tt",
                      tenant, job_id) == 1)
       sr_log(SR_LOG_WARN, "jobs", "job %s %s; its scout will be told when it is back", job_id,

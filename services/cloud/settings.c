@@ -4,6 +4,8 @@
  * keeps only the values an administrator set (`tenant_settings`, schema
  * version 11), as JSON text, so a setting added later needs no migration
  * and its default applies to every tenant until changed. */
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@ typedef enum setting_kind {
                        JSON array, as text "a,b", or as one of `aliases` */
   SETTING_ROLES,    /* {"administrator": [GROUP...], "helpdesk": [...], "readonly": [...]}:
                        JSON, or that JSON as text */
+  SETTING_BYTES,    /* a size in bytes from `min` to `max`; given as a number or text
+                       such as "50MiB" (KiB, MiB, GiB) */
 } setting_kind;
 
 typedef struct setting_def {
@@ -129,6 +133,16 @@ static json_t *roles_value(json_t *given) {
   return out;
 }
 
+static json_t *upload_max_size_default(cloud *c) {
+  (void)c;
+  return json_integer(50LL << 20);
+}
+
+static json_t *upload_daily_bytes_default(cloud *c) {
+  (void)c;
+  return json_integer(500LL << 20);
+}
+
 /* Keep in step with cloud_setting_names and docs/api/cloud.yaml. */
 static const setting_def defs[] = {
     {.name = "hold_time",
@@ -187,11 +201,26 @@ static const setting_def defs[] = {
      .help = "which groups of the OpenID provider's groups claim give which console role: "
              "{\"administrator\": [...], \"helpdesk\": [...], \"readonly\": [...]}; "
              "docs/console.md"},
+    {.name = "upload_max_size",
+     .kind = SETTING_BYTES,
+     .min = 1LL << 20,
+     .max = 4LL << 30,
+     .fallback = upload_max_size_default,
+     .help = "the largest document a user may upload from the web (bytes, or text such as "
+             "50MiB); the cloud's copy_max_size bounds it too"},
+    {.name = "upload_daily_bytes",
+     .kind = SETTING_BYTES,
+     .min = 0,
+     .max = 1LL << 40,
+     .fallback = upload_daily_bytes_default,
+     .help = "the bytes of job files a user may upload from the web per UTC day (0: no "
+             "uploads)"},
 };
 
 const char *const cloud_setting_names[] = {
-    "hold_time",  "expiry_warning",    "retention",     "region",        "cloud_copy",
-    "copy_after", "document_handling", "release_codes", "console_roles", NULL};
+    "hold_time",     "expiry_warning",  "retention",         "region",
+    "cloud_copy",    "copy_after",      "document_handling", "release_codes",
+    "console_roles", "upload_max_size", "upload_daily_bytes", NULL};
 
 static const setting_def *def_of(const char *name) {
   for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
@@ -295,6 +324,25 @@ static json_t *list_value(const setting_def *d, json_t *given) {
   return out;
 }
 
+/* Text such as "50MiB" (KiB, MiB, GiB; a bare number is bytes) into
+ * *bytes; false if it is not such text. */
+static bool bytes_parse(const char *text, int64_t *bytes) {
+  static const struct {
+    const char *suffix;
+    int shift;
+  } units[] = {{"", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}};
+  char *end;
+  if (!text || !isdigit((unsigned char)*text))
+    return false;
+  long long n = strtoll(text, &end, 10);
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (strcmp(end, units[i].suffix) == 0 && n <= (INT64_MAX >> units[i].shift)) {
+      *bytes = (int64_t)n << units[i].shift;
+      return true;
+    }
+  return false;
+}
+
 /* The checked, normalised value of `given` for `d` (new reference), or
  * NULL with the reason in `why`. */
 static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char *why,
@@ -329,6 +377,20 @@ static json_t *setting_value(cloud *c, const setting_def *d, json_t *given, char
     if (!s)
       snprintf(why, why_size, "'%s' is text", d->name);
     return NULL;
+  }
+  case SETTING_BYTES: {
+    int64_t b = -1;
+    if (json_is_integer(given))
+      b = json_integer_value(given);
+    else if (!json_is_string(given) || !bytes_parse(json_string_value(given), &b))
+      b = -1;
+    if (b < d->min || b > d->max) {
+      snprintf(why, why_size,
+               "'%s' is a size (bytes, or text such as 50MiB) from %lld to %lld bytes", d->name,
+               (long long)d->min, (long long)d->max);
+      return NULL;
+    }
+    return json_integer(b);
   }
   case SETTING_LIST: {
     json_t *list = list_value(d, given);

@@ -69,7 +69,13 @@ bool deliverer_start(deliverer *d, const sr_config *doc, const sr_service_config
                                            .busy_deadline = c->delivery.busy_deadline,
                                            .cloud = d->cloud,
                                            .cache = d->cache},
-                              .presence = "online"};
+                              .presence = "online",
+                              .other_command = web_intake_command,
+                              .other_ctx = &d->intake};
+  if (!web_intake_start(&d->intake, sr_loop_default(), d->cloud, key)) {
+    fprintf(stderr, "sr-device-scout: cannot start the threads that check web uploads\n");
+    return false;
+  }
   if (!sr_release_link_start(&d->link, doc, c->tenant, id, &c->mqtt, &c->cloud_tls, err,
                              sizeof err)) {
     fprintf(stderr, "sr-device-scout: %s\n", err);
@@ -81,6 +87,7 @@ bool deliverer_start(deliverer *d, const sr_config *doc, const sr_service_config
 
 void deliverer_free(deliverer *d) {
   sr_release_link_stop(&d->link); /* also one that failed half-way */
+  web_intake_stop(&d->intake);    /* before the client its checks use */
   for (size_t i = 0; i < d->n_transports; i++)
     sr_instance_destroy(d->transports[i]);
   sr_instance_destroy(d->driver);

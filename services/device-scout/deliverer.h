@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "release_link.h"
 #include "site_key.h"
+#include "web_intake.h"
 
 #define DELIVERER_MAX_TRANSPORTS 8
 
@@ -30,6 +31,7 @@ typedef struct deliverer {
   sr_cloud_client *cloud;   /* fetches copies; owned */
   scout_job_table *jobs;    /* the site holds none of its own: always empty; owned */
   sr_release_link link;
+  web_intake intake; /* checks web uploads the cloud asks about (web_intake.h) */
 } deliverer;
 
 /* Starts the deliverer if the configuration has a `cache` (else does

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "doc_sniff.h"
 #include "page_count.h"
 
 static int memfd_with(const void *data, size_t len) {
@@ -149,8 +150,41 @@ static void test_urf_postscript_jpeg_other(void **state) {
   close(fd);
 }
 
+/* A web upload's type comes from its first bytes (core/doc_sniff.c), never
+ * from what the browser said: a zip named .pdf is not a PDF. */
+static void test_sniff(void **state) {
+  (void)state;
+  char why[256];
+  static const struct {
+    const char *bytes;
+    size_t len;
+    const char *type;
+  } cases[] = {{"%PDF-1.7\n", 9, "application/pdf"},
+               {"\xff\xd8\xff\xe0", 4, "image/jpeg"},
+               {"\x89PNG\r\n\x1a\n\0", 9, "image/png"},
+               {"PK\x03\x04word", 8, NULL},  /* .docx, any zip */
+               {"%PD", 3, NULL},             /* too short for a magic */
+               {"\x89PNG\r\n\x1a", 7, NULL}, /* cut */
+               {" %PDF-1.7", 9, NULL},       /* not at the start */
+               {"", 0, NULL}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    int fd = cases[i].len ? memfd_with(cases[i].bytes, cases[i].len) : memfd_create("e", 0);
+    const char *got = sr_doc_sniff(fd);
+    if (cases[i].type)
+      assert_string_equal(got, cases[i].type);
+    else
+      assert_null(got);
+    close(fd);
+  }
+  int fd = memfd_with("\x89PNG\r\n\x1a\n", 8);
+  assert_int_equal(sr_page_count(fd, "image/png", why, sizeof why), 1);
+  close(fd);
+  assert_null(sr_doc_sniff(-1));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sniff),
       cmocka_unit_test(test_pdf),
       cmocka_unit_test(test_pwg_raster),
       cmocka_unit_test(test_urf_postscript_jpeg_other),

@@ -17,8 +17,8 @@ static json_t *value_of(const char *text) {
   return json_string(text);
 }
 
-/* " (2d 4h)" for a duration in seconds (every number setting is one), ""
- * for 0 or less. */
+/* " (2d 4h)" for a duration in seconds (every number setting but the
+ * sizes is one), "" for 0 or less. */
 static void duration_words(long long s, char *out, size_t size) {
   static const struct {
     long long seconds;
@@ -74,7 +74,9 @@ int srctl_settings(const srctl_command *cmd, int argc, char **argv) {
     json_t *v;
     json_object_foreach(reply, name, v) {
       char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT), words[80] = "";
-      if (json_is_integer(v))
+      if (json_is_integer(v) && strncmp(name, "upload_", 7) == 0) /* sizes */
+        snprintf(words, sizeof words, " (%.1f MiB)", (double)json_integer_value(v) / 1048576);
+      else if (json_is_integer(v))
         duration_words(json_integer_value(v), words, sizeof words);
       printf("%s=%s%s\n", name, text ? text : "?", words);
       free(text);

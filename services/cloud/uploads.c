@@ -1,0 +1,472 @@
+/*
+ * Web submissions (docs/storage.md, "Web submissions"). A browser encrypts
+ * a document to the site's key and uploads the job file; the cloud, which
+ * cannot open it, checks what it can without a key (the header) and the
+ * tenant's limits, stores it where and as any job's cloud copy is stored
+ * (copies.c), and records a job in state `checking` owned by the uploader,
+ * with no workstation (origin 'web', scout ''). A site service of the
+ * tenant is asked over MQTT ({"type":"check","job":ID} on its command
+ * topic) to fetch the copy, open it with the site key and say what it is:
+ * its pages, real format and title, or why it is refused. Only then is the
+ * job `held` (with the hold time counted from then) or `failed` (its copy
+ * deleted). Such a job is always printed by the site service (releases.c).
+ *
+ * Nothing half-uploaded stays: the HTTP server hands a body over only
+ * once all of it arrived (a cut upload reaches no handler), the copy is
+ * stored before its row is written, and a copy whose row cannot be written
+ * is deleted again. Limits are answered from the request's head, before a
+ * byte is written (cloud_upload_head), and again when the body is in:
+ * upload_max_size (413 too_large) and upload_daily_bytes per user and UTC
+ * day (429 daily_limit), reserved atomically before storing so two uploads
+ * at once cannot both take the last bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cloud.h"
+#include "db.h"
+#include "jobfile.h"
+#include "jobfile_format.h"
+#include "log.h"
+
+#define CHECK_AGAIN_SECONDS 30 /* a check no site answered is asked again */
+#define TITLE_MAX 255
+
+/* The job file's bytes around the document: header, the job information
+ * record (at most SR_JOBFILE_MAX_INFO) and each chunk's record head and
+ * tag, for the smallest chunk size a header may name. A body at most this
+ * much larger than upload_max_size may hold a document of that size. */
+static int64_t file_overhead(int64_t max_size) {
+  int64_t per_record = SR_JF_RECORD_HEAD + SR_JF_TAG_LEN;
+  return SR_JF_HEADER_LEN + per_record + SR_JOBFILE_MAX_INFO +
+         per_record * (max_size / SR_JOBFILE_MIN_CHUNK + 1);
+}
+
+static int64_t utc_day(int64_t t) { return t / 86400; }
+
+typedef struct limits {
+  int64_t max_size, daily, used, left;
+} limits;
+
+/* The tenant's limits and what `user_id` uploaded today; false (and a
+ * 500 in resp) if the database failed. */
+static bool read_limits(cloud *c, const char *tenant, const char *user_id, limits *l,
+                        sr_http_response *resp) {
+  json_t *max = cloud_setting(c, tenant, "upload_max_size");
+  json_t *daily = cloud_setting(c, tenant, "upload_daily_bytes");
+  l->max_size = json_integer_value(max);
+  l->daily = json_integer_value(daily);
+  json_decref(max);
+  json_decref(daily);
+  json_t *row = cloud_db_row(
+      c->db, "SELECT bytes FROM upload_usage WHERE tenant = ? AND user_id = ? AND day = ?", "tti",
+      tenant, user_id, utc_day(time(NULL)));
+  l->used = cloud_row_int(row, "bytes");
+  json_decref(row);
+  if (cloud_db_failed(c->db)) {
+    cloud_api_db_error(resp, "reading the upload limits");
+    return false;
+  }
+  l->left = l->daily > l->used ? l->daily - l->used : 0;
+  return true;
+}
+
+static void reply_daily_limit(sr_http_response *resp, const limits *l) {
+  int64_t now = time(NULL);
+  char resets[32];
+  cloud_rfc3339((utc_day(now) + 1) * 86400, resets);
+  sr_http_reply_json(
+      resp, 429,
+      json_pack("{s:{s:s, s:s}, s:I, s:s}", "error", "code", "daily_limit", "message",
+                l->left ? "this upload is larger than what is left of today's upload allowance"
+                        : "today's upload allowance is used up; try again tomorrow (UTC)",
+                "daily_left", (json_int_t)l->left, "resets_at", resets));
+  resp->retry_after = (int)((utc_day(now) + 1) * 86400 - now);
+}
+
+/* Checks a body of `len` bytes against `l`; false with 413 or 429. */
+static bool within_limits(const limits *l, size_t len, sr_http_response *resp) {
+  if ((int64_t)len > l->max_size + file_overhead(l->max_size)) {
+    sr_http_reply_json(resp, 413,
+                       json_pack("{s:{s:s, s:s}, s:I}", "error", "code", "too_large", "message",
+                                 "the document is larger than this tenant's upload limit",
+                                 "max_size", (json_int_t)l->max_size));
+    return false;
+  }
+  if ((int64_t)len > l->left) {
+    reply_daily_limit(resp, l);
+    return false;
+  }
+  return true;
+}
+
+bool cloud_upload_head(cloud_call *k, const char *user_id) {
+  limits l;
+  return read_limits(k->c, k->tenant, user_id, &l, k->resp) &&
+         within_limits(&l, k->req->body_len, k->resp);
+}
+
+void cloud_upload_limits(cloud_call *k, const char *user_id) {
+  limits l;
+  if (!read_limits(k->c, k->tenant, user_id, &l, k->resp))
+    return;
+  char resets[32];
+  cloud_rfc3339((utc_day(time(NULL)) + 1) * 86400, resets);
+  sr_http_reply_json(k->resp, 200,
+                     json_pack("{s:I, s:I, s:I, s:s}", "max_size", (json_int_t)l.max_size,
+                               "daily_bytes", (json_int_t)l.daily, "daily_left", (json_int_t)l.left,
+                               "resets_at", resets));
+}
+
+/* Takes `bytes` of today's allowance of `user_id`, if that many are left:
+ * 1 taken, 0 not (over the limit), -1 the database failed. One statement,
+ * so two uploads at once cannot both take the last bytes. */
+static int reserve(cloud *c, const char *tenant, const char *user_id, int64_t bytes,
+                   int64_t daily) {
+  if (bytes > daily)
+    return 0;
+  return cloud_db_run(c->db,
+                      "INSERT INTO upload_usage(tenant, user_id, day, bytes) VALUES(?, ?, ?, ?) "
+                      "ON CONFLICT(tenant, user_id, day) DO UPDATE SET bytes = bytes + "
+                      "excluded.bytes WHERE bytes + excluded.bytes <= ?",
+                      "ttiii", tenant, user_id, utc_day(time(NULL)), bytes, daily);
+}
+
+static void unreserve(cloud *c, const char *tenant, const char *user_id, int64_t day,
+                      int64_t bytes) {
+  if (cloud_db_run(c->db,
+                   "UPDATE upload_usage SET bytes = max(bytes - ?, 0) WHERE tenant = ? AND "
+                   "user_id = ? AND day = ?",
+                   "itti", bytes, tenant, user_id, day) < 0)
+    sr_log(SR_LOG_ERROR, "uploads", "tenant %s: an upload that failed still counts for today",
+           tenant);
+}
+
+/* ---- asking a site service to check ---- */
+
+/* Asks an online site service of `tenant` to check upload `job_id` (the
+ * one asked before, `asked` (may be NULL), while it is online: it may
+ * still be at it; else one of the job's region first), and records which;
+ * false if none is online (the sweep asks again). */
+static bool ask_check(cloud *c, const char *tenant, const char *job_id, const char *region,
+                      const char *asked) {
+  json_t *site = cloud_db_row(c->db,
+                              "SELECT id FROM scouts WHERE tenant = ? AND kind = 'site' AND "
+                              "online = 1 ORDER BY (id IS ?) DESC, (region IS ?) DESC, random() "
+                              "LIMIT 1",
+                              "ttt", tenant, asked, region);
+  json_t *command = json_pack("{s:s, s:s}", "type", "check", "job", job_id);
+  bool sent = site && cloud_broker_command(c, tenant, cloud_row_text(site, "id"), command);
+  if (sent &&
+      cloud_db_run(c->db,
+                   "UPDATE jobs SET checker = ?, check_sent_at = ? WHERE tenant = ? AND id = ? "
+                   "AND state = 'checking'",
+                   "titt", cloud_row_text(site, "id"), (int64_t)time(NULL), tenant, job_id) < 0)
+    sent = false;
+  if (sent)
+    sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: site %s asked to check it", tenant, job_id,
+           cloud_row_text(site, "id"));
+  json_decref(command);
+  json_decref(site);
+  return sent;
+}
+
+bool cloud_upload_checker(const json_t *job, const char *scout) {
+  return strcmp(cloud_row_text(job, "origin"), "web") == 0 &&
+         strcmp(cloud_row_text(job, "state"), "checking") == 0 && *scout &&
+         strcmp(cloud_row_text(job, "checker"), scout) == 0;
+}
+
+/* ---- intake ---- */
+
+typedef struct intake {
+  cloud *c;
+  sr_http_exchange *x;
+  char tenant[64], user[64], job[40], region[64];
+  int64_t size, day;
+  char file_id[2 * SR_JF_FILE_ID_LEN + 1];
+} intake;
+
+/* The copy is stored (or not): the job's row, then the answer. */
+static void intake_stored(void *ctx, int status, const char *store, const char *key,
+                          const char *region, const char *err) {
+  intake *in = ctx;
+  cloud *c = in->c;
+  sr_http_response resp = {0};
+  if (status != SR_OK) {
+    sr_log(SR_LOG_ERROR, "uploads", "tenant %s upload %s: not stored: %s", in->tenant, in->job,
+           err);
+    unreserve(c, in->tenant, in->user, in->day, in->size);
+    resp.retry_after = 30;
+    sr_http_reply_error(&resp, 503, "storage_unavailable",
+                        "the cloud's storage failed; try again later");
+    goto out;
+  }
+  const sr_region_config *r = cloud_region_named(c, region);
+  int64_t now = time(NULL);
+  int n = cloud_db_run(
+      c->db,
+      "INSERT INTO jobs(tenant, id, owner, scout, origin, title, copies, sides, color, size, "
+      "submitted_at, state, updated_at, region, pseudonymise, copy_store, copy_key, copy_size, "
+      "copy_region, copy_file_id) VALUES(?, ?, ?, '', 'web', '(checking)', 1, 'one-sided', "
+      "'auto', ?, ?, 'checking', ?, ?, ?, ?, ?, ?, ?, ?)",
+      "tttiiitittitt", in->tenant, in->job, in->user, in->size, now, now, region,
+      (int64_t)(r && r->user == SR_USER_PSEUDONYM), store, key, in->size, region, in->file_id);
+  if (n != 1) {
+    cloud_copy_forget_stored(c, in->tenant, in->job, store, key);
+    unreserve(c, in->tenant, in->user, in->day, in->size);
+    cloud_api_db_error(&resp, "recording the upload");
+    goto out;
+  }
+  sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: %lld bytes stored (%s), waiting for a check",
+         in->tenant, in->job, (long long)in->size, store);
+  if (!ask_check(c, in->tenant, in->job, region, NULL))
+    sr_log(SR_LOG_WARN, "uploads",
+           "tenant %s upload %s: no site service is online to check it; asked again later",
+           in->tenant, in->job);
+  sr_http_reply_json(&resp, 201, json_pack("{s:s, s:s}", "id", in->job, "state", "checking"));
+out:
+  sr_http_finish(in->x, &resp);
+  free(in);
+}
+
+/* The file id of the job file `fd` as hex; false if its header cannot be
+ * read or is not a job file's (why in resp, 400). Versions: in this
+ * branch 1 and 2 (a v1 file made with the site key stands in for the
+ * browser's); TODO lead: v2 only once the browser writes v2. */
+static bool check_job_file(int fd, size_t len, char hex[2 * SR_JF_FILE_ID_LEN + 1],
+                           sr_http_response *resp) {
+  uint8_t head[SR_JF_HEADER_LEN];
+  char why[160] = "the body is shorter than a job file's header";
+  if (len < sizeof head || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+      sr_jobfile_header_check(head, sizeof head, why, sizeof why) != SR_OK) {
+    sr_http_reply_error(resp, 400, "not_a_job_file",
+                        "the body is not a job file encrypted for this site: %s", why);
+    return false;
+  }
+  for (size_t i = 0; i < SR_JF_FILE_ID_LEN; i++)
+    snprintf(hex + 2 * i, 3, "%02x", head[SR_JF_OFF_FILE_ID + i]);
+  return true;
+}
+
+void cloud_upload_intake(cloud_call *k, const char *user_id) {
+  cloud *c = k->c;
+  int fd = sr_http_take_body_file(k->req);
+  limits l;
+  intake *in = NULL;
+  const sr_region_config *r = NULL;
+  char why[256];
+  int reserved = 0;
+  if (fd < 0) {
+    sr_http_reply_error(k->resp, 400, "not_a_job_file",
+                        "send the encrypted job file as the body (application/octet-stream)");
+    return;
+  }
+  if (!(in = calloc(1, sizeof *in))) {
+    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
+    goto fail;
+  }
+  *in = (intake){.c = c, .size = (int64_t)k->req->body_len, .day = utc_day(time(NULL))};
+  snprintf(in->tenant, sizeof in->tenant, "%s", k->tenant);
+  snprintf(in->user, sizeof in->user, "%s", user_id);
+  if (!check_job_file(fd, k->req->body_len, in->file_id, k->resp) ||
+      !read_limits(c, k->tenant, user_id, &l, k->resp) ||
+      !within_limits(&l, k->req->body_len, k->resp))
+    goto fail;
+  reserved = reserve(c, k->tenant, user_id, in->size, l.daily);
+  if (reserved < 0) {
+    cloud_api_db_error(k->resp, "counting the upload");
+    goto fail;
+  }
+  if (reserved == 0) { /* another upload took the bytes meanwhile */
+    read_limits(c, k->tenant, user_id, &l, k->resp);
+    reply_daily_limit(k->resp, &l);
+    goto fail;
+  }
+  r = cloud_region_resolve(c, k->tenant, user_id, NULL, NULL);
+  if (!r && c->cfg.u.cloud.n_regions > 0) {
+    cloud_api_db_error(k->resp, "choosing the upload's region");
+    goto fail;
+  }
+  snprintf(in->region, sizeof in->region, "%s", r ? r->name : "");
+  cloud_random_hex(in->job, 16);
+  if (!(in->x = sr_http_defer(k->req))) {
+    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
+    goto fail;
+  }
+  int taken = fd;
+  fd = -1; /* cloud_copy_store's, in every case */
+  if (cloud_copy_store(c, k->tenant, in->job, r ? r->name : NULL, taken, (size_t)in->size,
+                       intake_stored, in, why, sizeof why))
+    return;
+  sr_http_response resp = {.retry_after = 5};
+  sr_http_reply_error(&resp, 503, "no_storage", "%s", why);
+  sr_http_finish(in->x, &resp);
+fail:
+  if (reserved > 0)
+    unreserve(c, k->tenant, user_id, in->day, in->size);
+  if (fd >= 0)
+    close(fd);
+  free(in);
+}
+
+/* ---- the administrator's routes: on a user's behalf ---- */
+
+/* The user {id} of the administrator's tenant, or NULL with a 404 (500). */
+static json_t *path_user(cloud_call *k) {
+  json_t *u = cloud_db_row(k->c->db, "SELECT id, email FROM users WHERE tenant = ? AND id = ?",
+                           "tt", k->tenant, k->id);
+  if (!u && cloud_db_failed(k->c->db))
+    cloud_api_db_error(k->resp, "reading the user");
+  else if (!u)
+    sr_http_reply_error(k->resp, 404, "not_found", "no user %.64s in this tenant", k->id);
+  return u;
+}
+
+bool cloud_admin_user_upload_head(cloud_call *k) {
+  json_t *u = path_user(k);
+  bool ok = u && cloud_upload_head(k, cloud_row_text(u, "id"));
+  json_decref(u);
+  return ok;
+}
+
+void cloud_admin_user_upload(cloud_call *k) {
+  json_t *u = path_user(k);
+  if (u) {
+    cloud_upload_intake(k, cloud_row_text(u, "id"));
+    if (sr_http_deferred(k->req)) /* taken: it is being stored */
+      cloud_audit(k->c, k, "upload.add", cloud_row_text(u, "id"), NULL);
+  }
+  json_decref(u);
+}
+
+void cloud_admin_user_upload_limits(cloud_call *k) {
+  json_t *u = path_user(k);
+  if (u)
+    cloud_upload_limits(k, cloud_row_text(u, "id"));
+  json_decref(u);
+}
+
+/* The portal's own (CLOUD_USER: k->user is the session's user). */
+void cloud_me_upload(cloud_call *k) { cloud_upload_intake(k, k->user); }
+bool cloud_me_upload_head(cloud_call *k) { return cloud_upload_head(k, k->user); }
+void cloud_me_upload_limits(cloud_call *k) { cloud_upload_limits(k, k->user); }
+
+/* ---- the site's verdict ---- */
+
+static bool format_ok(const char *f) {
+  return f && (strcmp(f, "application/pdf") == 0 || strcmp(f, "image/jpeg") == 0 ||
+               strcmp(f, "image/png") == 0);
+}
+
+void cloud_site_upload_checked(cloud_call *k) {
+  cloud *c = k->c;
+  const char *tenant = cloud_row_text(k->scout, "tenant"), *site = cloud_row_text(k->scout, "id");
+  json_t *body = cloud_api_body(k->req, k->resp, k->fields), *job = NULL;
+  if (!body)
+    return;
+  json_t *refused = json_object_get(body, "refused"), *pages = json_object_get(body, "pages");
+  const char *format = json_string_value(json_object_get(body, "format"));
+  json_t *title = json_object_get(body, "title");
+  job = cloud_db_row(c->db, "SELECT * FROM jobs WHERE tenant = ? AND id = ? AND origin = 'web'",
+                     "tt", tenant, k->id);
+  int64_t now = time(NULL);
+  if (!job && cloud_db_failed(c->db)) {
+    cloud_api_db_error(k->resp, "reading the upload");
+  } else if (!job || !cloud_upload_checker(job, site)) {
+    /* another site's, one already checked, or none: nothing to tell */
+    sr_http_reply_error(k->resp, job ? 409 : 404, job ? "not_checking" : "not_found",
+                        "upload %.64s is not being checked by this site", k->id);
+  } else if (refused && !cloud_text_field_ok(refused, 200)) {
+    sr_http_reply_error(k->resp, 400, "invalid", "'refused' is a reason of at most 200 bytes");
+  } else if (refused) {
+    if (cloud_db_run(c->db,
+                     "UPDATE jobs SET state = 'failed', reason = ?, updated_at = ? WHERE tenant "
+                     "= ? AND id = ? AND state = 'checking'",
+                     "titt", json_string_value(refused), now, tenant, k->id) != 1) {
+      cloud_api_db_error(k->resp, "recording the refusal");
+    } else {
+      cloud_copy_discard(c, tenant, k->id);
+      sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: refused by site %s", tenant, k->id,
+             site);
+      sr_http_reply_json(k->resp, 200, json_pack("{s:s, s:s}", "id", k->id, "state", "failed"));
+    }
+  } else if (!format_ok(format) || !cloud_count_field_ok(pages, 100000) ||
+             json_integer_value(pages) < 1 || !cloud_text_field_ok(title, TITLE_MAX)) {
+    sr_http_reply_error(k->resp, 400, "invalid",
+                        "send 'refused', or 'pages' (1 or more), 'format' (application/pdf, "
+                        "image/jpeg or image/png) and 'title' (at most 255 bytes)");
+  } else {
+    /* the title as the region keeps titles (regions.c), as for any job */
+    const char *region = cloud_row_text(job, "region");
+    char kept_title[TITLE_MAX + 1] = "";
+    bool kept = true;
+    if (*region && !cloud_region_title(c, tenant, region, json_string_value(title), kept_title,
+                                       sizeof kept_title, &kept)) {
+      kept_title[0] = '\0';
+      kept = false;
+    } else if (!*region) {
+      snprintf(kept_title, sizeof kept_title, "%s", json_string_value(title));
+    }
+    int64_t expires_at, warn_at;
+    cloud_job_expiry(c, tenant, now, &expires_at, &warn_at);
+    if (cloud_db_run(c->db,
+                     "UPDATE jobs SET state = 'held', pages = ?, format = ?, title = ?, title_kept "
+                     "= ?, expires_at = ?, warn_at = ?, updated_at = ? WHERE tenant = ? AND id = "
+                     "? AND state = 'checking'",
+                     "ittiiiitt", json_integer_value(pages), format, kept_title, (int64_t)kept,
+                     expires_at, warn_at ? warn_at : (int64_t)0, now, tenant, k->id) != 1) {
+      cloud_api_db_error(k->resp, "recording the check");
+    } else {
+      if (!warn_at)
+        cloud_db_run(c->db, "UPDATE jobs SET warn_at = NULL WHERE tenant = ? AND id = ?", "tt",
+                     tenant, k->id);
+      sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: checked by site %s, held (%lld pages)",
+             tenant, k->id, site, (long long)json_integer_value(pages));
+      sr_http_reply_json(k->resp, 200, json_pack("{s:s, s:s}", "id", k->id, "state", "held"));
+    }
+  }
+  json_decref(job);
+  json_decref(body);
+}
+
+/* ---- the sweep ---- */
+
+void cloud_uploads_sweep(cloud *c) {
+  int64_t now = time(NULL);
+  static int64_t usage_swept; /* past days' counts, once an hour: only today's count */
+  if (now - usage_swept >= 3600 &&
+      cloud_db_run(c->db, "DELETE FROM upload_usage WHERE day < ?", "i", utc_day(now)) >= 0)
+    usage_swept = now;
+  json_t *waiting =
+      cloud_db_rows(c->db,
+                    "SELECT tenant, id, region, checker, submitted_at FROM jobs WHERE "
+                    "state "
+                    "= 'checking' AND (check_sent_at IS NULL OR check_sent_at < ?) "
+                    "LIMIT 64",
+                    "i", now - CHECK_AGAIN_SECONDS);
+  size_t i;
+  json_t *row;
+  json_array_foreach(waiting, i, row) {
+    const char *tenant = cloud_row_text(row, "tenant"), *id = cloud_row_text(row, "id");
+    if (cloud_row_int(row, "submitted_at") + cloud_setting_seconds(c, tenant, "hold_time") < now) {
+      /* no site checked it within the hold time: it ends; the copies'
+       * sweep deletes its file */
+      if (cloud_db_run(c->db,
+                       "UPDATE jobs SET state = 'failed', reason = ?, updated_at = ? WHERE "
+                       "tenant = ? AND id = ? AND state = 'checking'",
+                       "titt",
+                       "no site service checked the upload within the hold time; upload it again",
+                       now, tenant, id) == 1)
+        sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s: never checked; failed", tenant, id);
+      continue;
+    }
+    if (!ask_check(c, tenant, id, cloud_row_text(row, "region"), cloud_row_text(row, "checker")))
+      cloud_db_run(c->db, "UPDATE jobs SET check_sent_at = ? WHERE tenant = ? AND id = ?", "itt",
+                   now, tenant, id);
+  }
+  json_decref(waiting);
+}

@@ -1,0 +1,48 @@
+/* Writes the job file a browser uploads (docs/storage.md, "Web
+ * submissions"): DOCUMENT with job information INFO_JSON, uncompressed as
+ * a browser writes it, encrypted for the site of SECRET_FILE, on stdout.
+ * Until the browser's format (version 2, to the site's public key) is
+ * merged, a version 1 file made with the site key stands in for it: the
+ * cloud cannot tell them apart without the key, and the site opens both.
+ * usage: upload_jobfile SECRET_FILE TENANT INFO_JSON DOCUMENT > FILE */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "jobfile.h"
+#include "site_key.h"
+#include "sr/abi.h"
+
+static int to_stdout(void *ctx, const void *buf, size_t len) {
+  (void)ctx;
+  return fwrite(buf, 1, len, stdout) == len ? SR_OK : SR_ERR_IO;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s SECRET_FILE TENANT INFO_JSON DOCUMENT > FILE\n", argv[0]);
+    return 2;
+  }
+  char why[512];
+  sr_site_key *key = NULL;
+  sr_jobfile_writer *w = NULL;
+  sr_jobfile_options opts = {.compress = false};
+  FILE *doc = fopen(argv[4], "rb");
+  int status = doc ? sr_site_key_load(argv[1], argv[2], &key, why, sizeof why) : SR_ERR_IO;
+  if (status == SR_OK)
+    status = sr_jobfile_writer_new(key, &opts, argv[3], to_stdout, NULL, &w);
+  char buf[65536];
+  size_t n;
+  while (status == SR_OK && (n = fread(buf, 1, sizeof buf, doc)) > 0)
+    status = sr_jobfile_writer_write(w, buf, n);
+  if (status == SR_OK)
+    status = sr_jobfile_writer_finish(w);
+  if (status == SR_OK && fflush(stdout) != 0)
+    status = SR_ERR_IO;
+  if (status != SR_OK)
+    fprintf(stderr, "upload_jobfile: %s\n", doc ? sr_status_name(status) : "cannot read DOCUMENT");
+  sr_jobfile_writer_free(w);
+  sr_site_key_free(key);
+  if (doc)
+    fclose(doc);
+  return status == SR_OK ? 0 : 1;
+}
