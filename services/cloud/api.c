@@ -61,6 +61,15 @@ static const cloud_route routes[] = {
      cloud_admin_delegation_add,
      FIELDS("owner", "delegate", "until")},
     {{"DELETE", V1 "/delegations/{id}"}, CLOUD_ADMIN, cloud_admin_delegation_remove, NULL},
+    {{"GET", V1 "/me/jobs"}, CLOUD_USER, cloud_me_jobs, NULL},
+    {{"DELETE", V1 "/me/jobs/{id}"}, CLOUD_USER, cloud_me_job_remove, NULL},
+    {{"GET", V1 "/me/delegations"}, CLOUD_USER, cloud_me_delegations, NULL},
+    {{"POST", V1 "/me/delegations"},
+     CLOUD_USER,
+     cloud_me_delegation_add,
+     FIELDS("delegate", "until")},
+    {{"DELETE", V1 "/me/delegations/{id}"}, CLOUD_USER, cloud_me_delegation_remove, NULL},
+    {{"GET", V1 "/me/printers"}, CLOUD_USER, cloud_me_printers, NULL},
     {{"POST", V1 "/enroll"}, CLOUD_ANYONE, cloud_api_enroll, FIELDS("token", "csr")},
     {{"POST", V1 "/scout/jobs"},
      CLOUD_PRINT_SCOUT,
@@ -162,7 +171,7 @@ const cloud_route *cloud_routes(size_t *n) {
 
 json_t *cloud_routes_json(void) {
   static const char *const callers[] = {"anyone", "operator",      "admin", "print_scout",
-                                        "site",   "panel_session", "scout"};
+                                        "site",   "panel_session", "scout", "user"};
   json_t *list = json_array();
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     json_t *fields = json_array();
@@ -192,6 +201,12 @@ static bool admit(cloud_call *k, cloud_caller caller) {
   case CLOUD_PANEL_SESSION:
     return (k->scout = cloud_auth_scout(k->c, k->req, k->resp, "site")) &&
            (k->session = cloud_panel_session(k->c, k->scout, k->req, k->resp));
+  case CLOUD_USER:
+    /* browser sessions arrive with issue 14's slice 1 (web_sessions.c),
+     * which sets k->tenant, k->user, k->role and k->actor here; until
+     * then nobody is admitted */
+    sr_http_reply_error(k->resp, 401, "unauthenticated", "sign in first");
+    return false;
   }
   return false;
 }
