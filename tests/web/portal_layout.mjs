@@ -53,7 +53,13 @@ function mockCloud(context, log) {
     if (p.startsWith('/api/v1/')) {
       if (req.method() !== 'GET' && req.headers()['x-csrf-token'] !== 'csrf-token-1') return json(403, { error: { code: 'csrf', message: 'no CSRF token' } });
       if (p === '/api/v1/session') return state.signedIn ? json(200, { tenant: 'acme', user: 'u-alice', email: 'alice@example.com', name: 'Alice Example', role: 'user', csrf: 'csrf-token-1', expires_at: '2026-12-01T22:00:00Z' }) : json(401, { error: { code: 'unauthenticated', message: 'sign in first' } });
-      if (p === '/api/v1/me/jobs') return json(200, url.searchParams.get('cursor') ? { jobs: state.older, next: null } : { jobs: state.jobs, next: '1764580000.j3' });
+      if (p === '/api/v1/me/jobs' && !url.searchParams.get('cursor')) {
+        // the upload being checked is held with its page count from the second look on
+        state.looks = (state.looks || 0) + 1;
+        if (state.looks === 2) Object.assign(state.jobs.find((j) => j.id === 'j5'), { state: 'held', pages: 1, expires_at: '2026-12-03T08:05:00Z' });
+        return json(200, { jobs: state.jobs, next: '1764580000.j3' });
+      }
+      if (p === '/api/v1/me/jobs') return json(200, { jobs: state.older, next: null });
       const del = p.match(/^\/api\/v1\/me\/jobs\/(.+)$/);
       if (del && req.method() === 'DELETE') {
         const before = state.jobs.length;
@@ -112,15 +118,24 @@ await runTest(async (browser, figures) => {
 
     // the home page: jobs, printers, delegations, passcode
     await page.goto(`${origin}/portal/`);
-    check(`${size}: the jobs are listed`, await waitFor(async () => (await page.locator('table.jobs tbody tr').count()) === 4));
+    check(`${size}: the jobs are listed`, await waitFor(async () => (await page.locator('table.jobs tbody tr').count()) === 4), net.problems);
     check(`${size}: a failed job shows its reason`, (await text(page, 'tr[data-job="j4"]')).includes('print it to PDF first'));
     check(`${size}: only held jobs can be deleted`, (await page.locator('table.jobs button').count()) === 1);
+    check(`${size}: a job being checked has no page count yet`, (await text(page, 'tr[data-job="j5"]')).includes('Being checked'));
     check(`${size}: each printer with a release page links to it`,
       (await page.getByRole('link', { name: 'Release at this printer: Hall MFP' }).getAttribute('href')) === 'https://print.example.com/r/hall');
     check(`${size}: a printer without a release page says so`, (await text(page, '.printers')).includes('No release page yet'));
     check(`${size}: the passcode section says how to renew`, (await text(page, '#passcode')).includes('sr-print-scout passcode --renew'));
     check(`${size}: the delegation received is listed`, (await text(page, '#delegations')).includes('bob@example.com lets you release'));
     await shot(page, `portal-home-${size}`);
+    check(`${size}: an upload being checked shows held with its page count, without a reload`,
+      await waitFor(async () => (await text(page, 'tr[data-job="j5"]')).includes('Held') && (await page.locator('tr[data-job="j5"] button').count()) === 1, 10000),
+      await text(page, 'tr[data-job="j5"]'));
+    check(`${size}: then it stops asking`, await waitFor(async () => {
+      const n = log.filter((r) => r.path === '/api/v1/me/jobs').length;
+      await new Promise((r) => setTimeout(r, 3500)); // one polling period: no new request in it
+      return log.filter((r) => r.path === '/api/v1/me/jobs').length === n;
+    }, 10000));
     await accessible(page, `the portal home (${size})`);
     figures.push(`portal home (${size}): ${(net.bytes / 1024).toFixed(1)} KB in ${net.requests.length} requests (mocked API)`);
 
@@ -169,6 +184,19 @@ await runTest(async (browser, figures) => {
     check(`${size}: a file over the size limit is refused before encrypting`,
       await waitFor(async () => (await text(page, '[role=alert]')).includes('larger than 50 MB')));
     check(`${size}: nothing was uploaded for refused files`, !log.some((r) => r.upload !== undefined));
+    // a PNG dropped on the page: taken as a file chosen
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(1000)]);
+    const dt = await page.evaluateHandle((bytes) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(bytes)], 'photo.png', { type: 'image/png' }));
+      return d;
+    }, [...png]);
+    await page.locator('.dropzone').dispatchEvent('dragover', { dataTransfer: dt });
+    check(`${size}: the drop zone shows a file is over it`, await page.locator('.dropzone.over').count() === 1);
+    await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dt });
+    check(`${size}: a dropped PNG is encrypted and uploaded`, await waitFor(async () => (await text(page, '[role=status]')).includes('“photo.png” was uploaded')));
+    check(`${size}: as the encryptor's output`, await waitFor(() => log.some((r) => r.upload === png.length + 64)));
+    log.splice(0, log.length);
     // a PDF: encrypted (stand-in), uploaded with progress
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2 * MB, 0x20)]);
     const progressSeen = page.waitForSelector('progress#p-enc', { timeout: 5000 }).then(() => true, () => false);

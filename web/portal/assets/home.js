@@ -60,6 +60,43 @@ async function loadJobs(cursor) {
   jobs.list = cursor ? jobs.list.concat(page.jobs) : page.jobs;
   jobs.next = page.next;
   drawJobs();
+  watchChecks();
+}
+
+// An upload is checked at the site within seconds: while one shows "Being
+// checked", the first page is asked again every few seconds (for at most
+// ten minutes), so its page count appears without a reload. The list is
+// redrawn only when it changed, keeping the focus on the same job's button.
+const CHECK_EVERY_MS = 3000;
+const CHECK_FOR_MS = 600000;
+let checkTimer = null;
+let checkingSince = 0;
+function watchChecks() {
+  const checking = jobs.list.some((j) => j.state === 'checking');
+  if (!checking) checkingSince = 0;
+  if (!checking || checkTimer) return;
+  if (!checkingSince) checkingSince = Date.now();
+  if (Date.now() - checkingSince > CHECK_FOR_MS) return;
+  checkTimer = setTimeout(async () => {
+    checkTimer = null;
+    try {
+      const page = await call('GET', `/me/jobs?limit=${PAGE}`);
+      const shown = jobs.list.slice(0, page.jobs.length);
+      if (JSON.stringify(shown) !== JSON.stringify(page.jobs)) {
+        const focused = document.activeElement && document.activeElement.closest('tr[data-job]');
+        const focusedId = focused && focused.getAttribute('data-job');
+        // older pages the user opened collapse back to the first
+        jobs.list = page.jobs;
+        jobs.next = page.next;
+        drawJobs();
+        const again = focusedId && jobs.box.querySelector(`tr[data-job="${CSS.escape(focusedId)}"] button`);
+        if (again) again.focus();
+      }
+      watchChecks();
+    } catch (e) {
+      ended(e);
+    }
+  }, CHECK_EVERY_MS);
 }
 
 async function moreJobs() {
