@@ -115,7 +115,8 @@ void cloud_me_delegation_add(cloud_call *k) {
    * route accepts delegate and until only) */
   cloud_delegation_add(k->c, k->tenant, k->user, body, k->resp);
   if (k->resp->status == 201)
-    cloud_audit(k->c, k, "delegation.add", k->user, NULL);
+    cloud_audit(k->c, k, "delegation.add", k->user,
+                json_pack("{s:O}", "delegate", json_object_get(body, "delegate")));
   json_decref(body);
 }
 

@@ -69,7 +69,8 @@ function mockCloud(context, log) {
       if (p === '/api/v1/me/printers') return json(200, { printers: [
         { id: 'hall', name: 'Hall MFP', location: 'Floor 2, by the lifts', release_url: 'https://print.example.com/r/hall' },
         { id: 'lab', name: 'Lab colour printer', location: null, release_url: 'https://print.example.com/r/lab' },
-        { id: 'new', name: 'New printer', location: 'Basement', release_url: null }] });
+        { id: 'new', name: 'New printer', location: 'Basement', release_url: null },
+        { id: 'evil', name: 'Odd printer', location: null, release_url: 'javascript:alert(1)' }] });
       if (p === '/api/v1/me/delegations' && req.method() === 'GET') return json(200, { delegations: state.delegations });
       if (p === '/api/v1/me/delegations' && req.method() === 'POST') {
         const body = JSON.parse(req.postData());
@@ -125,6 +126,8 @@ await runTest(async (browser, figures) => {
     check(`${size}: each printer with a release page links to it`,
       (await page.getByRole('link', { name: 'Release at this printer: Hall MFP' }).getAttribute('href')) === 'https://print.example.com/r/hall');
     check(`${size}: a printer without a release page says so`, (await text(page, '.printers')).includes('No release page yet'));
+    check(`${size}: a release_url that is no https page is never a link`,
+      (await page.locator('.printers a').count()) === 2 && !(await page.locator('a[href^="javascript"]').count()));
     check(`${size}: the passcode section says how to renew`, (await text(page, '#passcode')).includes('sr-print-scout passcode --renew'));
     check(`${size}: the delegation received is listed`, (await text(page, '#delegations')).includes('bob@example.com lets you release'));
     await shot(page, `portal-home-${size}`);

@@ -147,6 +147,16 @@ function confirmDelete(job) {
 
 // ---- printers ----
 
+// A release page's address as a link only if it is an https page: the
+// cloud checks what sites report, and the page does not rely on it alone.
+function safeUrl(url) {
+  try {
+    return typeof url === 'string' && new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 async function loadPrinters(box) {
   const { printers } = await call('GET', '/me/printers');
   if (!printers.length) {
@@ -155,7 +165,7 @@ async function loadPrinters(box) {
   }
   show(box, h('ul', { class: 'printers' }, printers.map((p) => h('li', { class: 'printer' },
     h('div', { class: 'printer-name' }, h('strong', {}, p.name), p.location ? h('span', { class: 'where' }, p.location) : null),
-    p.release_url
+    safeUrl(p.release_url)
       ? h('div', { class: 'printer-go' },
         h('a', { class: 'button primary', href: p.release_url, rel: 'noreferrer', 'aria-label': S.releaseHereLabel(p.name) }, S.releaseHere),
         h('span', { class: 'hint' }, S.qrHint))
