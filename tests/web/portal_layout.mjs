@@ -41,9 +41,10 @@ function jobs() {
 }
 
 // The mocked cloud: state per page context, requests logged.
-function mockCloud(context, log) {
+function mockCloud(context, log, control = {}) {
   const state = { jobs: jobs(), older: [{ id: 'j1', title: 'Old memo.pdf', state: 'expired', reason: null, pages: 1, copies: 1, sides: 'one-sided', color: 'auto', submitted_at: '2026-11-20T10:00:00Z', expires_at: null }],
     delegations: [{ id: 'd-00000000000000a1', owner: 'bob@example.com', delegate: 'alice@example.com', until: null }], signedIn: true };
+  control.state = state;
   return context.route(`${origin}/**`, async (route) => {
     const req = route.request();
     const url = new URL(req.url());
@@ -85,6 +86,10 @@ function mockCloud(context, log) {
       }
       if (p === '/api/v1/me/upload-limits') return json(200, { max_size: 50 * MB, daily_left: 420 * MB });
       if (p === '/api/v1/me/submission-key') return json(200, { site: 'site1', spki: 'MFkwEwYHKoZIzj0CAQ', fingerprint: 'ignored by the page' });
+      if (p === '/api/v1/me/uploads' && req.method() === 'POST' && state.refuseNext) {
+        state.refuseNext = false;
+        return json(429, { error: { code: 'daily_limit', message: 'daily upload limit reached', daily_left: 1048576 } });
+      }
       if (p === '/api/v1/me/uploads' && req.method() === 'POST') {
         const size = (req.postDataBuffer() || Buffer.alloc(0)).length;
         log.push({ upload: size, type: req.headers()['content-type'] });
@@ -115,7 +120,8 @@ await runTest(async (browser, figures) => {
   for (const [size, viewport] of SIZES) {
     const { page, net, context } = await openPage(browser, origin, { viewport });
     const log = [];
-    await mockCloud(context, log);
+    const control = {};
+    await mockCloud(context, log, control);
 
     // the home page: jobs, printers, delegations, passcode
     await page.goto(`${origin}/portal/`);
@@ -200,6 +206,7 @@ await runTest(async (browser, figures) => {
     check(`${size}: a dropped PNG is encrypted and uploaded`, await waitFor(async () => (await text(page, '[role=status]')).includes('“photo.png” was uploaded')));
     check(`${size}: as the encryptor's output`, await waitFor(() => log.some((r) => r.upload === png.length + 64)));
     log.splice(0, log.length);
+    log.splice(0, log.length);
     // a PDF: encrypted (stand-in), uploaded with progress
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2 * MB, 0x20)]);
     const progressSeen = page.waitForSelector('progress#p-enc', { timeout: 5000 }).then(() => true, () => false);
@@ -212,6 +219,11 @@ await runTest(async (browser, figures) => {
     check(`${size}: the upload carried the CSRF token`, log.some((r) => r.path === '/api/v1/me/uploads' && r.csrf === 'csrf-token-1'));
     check(`${size}: what is left today goes down by what was uploaded`, (await text(page, '#accepted')).includes('417 MB'), await text(page, '#accepted'));
     await shot(page, `portal-upload-done-${size}`);
+    // the server's own limit (another tab used the allowance): its answer, clearly
+    control.state.refuseNext = true;
+    await input.setInputFiles({ name: 'again.png', mimeType: 'image/png', buffer: png });
+    check(`${size}: a 429 from the server says how much is left today`,
+      await waitFor(async () => (await text(page, '[role=alert]')).includes('only 1 MB more today') && (await text(page, '#accepted')).includes('upload 1 MB more today')), await text(page, '[role=alert]'));
     check(`${size}: no request left the origin`, net.foreign.length === 0, net.foreign);
     check(`${size}: no console error, CSP violation or script error`, net.problems.length === 0, net.problems);
     await context.close();

@@ -26,7 +26,8 @@ async function answer(res) {
   }
   if (res.ok) return body;
   const e = (body && body.error) || {};
-  throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || res.statusText, e);
+  // detail: the error object, and what the answer says beside it (daily_left...)
+  throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || res.statusText, { ...body, ...e });
 }
 
 // One call: resolves to the JSON answer (null for 204), rejects with an
@@ -92,7 +93,7 @@ export function upload(path, blob, { onProgress, signal } = {}) {
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(body);
       const e = (body && body.error) || {};
-      reject(new ApiError(xhr.status, e.code || `http_${xhr.status}`, e.message || xhr.statusText, e));
+      reject(new ApiError(xhr.status, e.code || `http_${xhr.status}`, e.message || xhr.statusText, { ...body, ...e }));
     };
     xhr.onerror = () => reject(new ApiError(0, 'offline', 'no answer'));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'cancelled'));

@@ -105,7 +105,11 @@ function uploadPage({ limits, key, crypto }) {
       if (e.code === 'aborted') say(msg, 'info', S.cancelled);
       else if (ended(e)) return;
       else if (e.status === 413) say(alert, 'error', S.tooLarge(file.name, S.bytes(limits.max_size)));
-      else if (e.status === 429) say(alert, 'error', S.overDaily(S.bytes((e.detail && e.detail.daily_left) || 0)));
+      else if (e.status === 429) {
+        if (typeof e.detail.daily_left === 'number') limits.daily_left = e.detail.daily_left;
+        drawLimits();
+        say(alert, 'error', S.overDaily(S.bytes(limits.daily_left || 0)));
+      }
       else if (e.status === undefined) say(alert, 'error', S.failed(e.message));
       else say(alert, 'error', e.status >= 500 || e.status === 0 ? `${S.uploadFailed} ${errorText(e)}` : errorText(e));
     } finally {
