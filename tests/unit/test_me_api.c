@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -193,10 +194,16 @@ static void test_delegations_are_the_callers_own(void **state) {
                         NULL, delegation_fields, &o),
                    400);
   json_decref(o);
-  assert_int_equal(call(cloud_me_delegation_add, "POST", "", "{\"delegate\":\"b@example.com\"}",
-                        "t1", "u-a", NULL, delegation_fields, &o),
-                   201);
+  /* the portal sends a chosen day's last second */
+  char body[128], until[32];
+  cloud_rfc3339(time(NULL) + 30 * 86400, until);
+  memcpy(until + 11, "23:59:59Z", 10);
+  snprintf(body, sizeof body, "{\"delegate\":\"b@example.com\",\"until\":\"%s\"}", until);
+  assert_int_equal(
+      call(cloud_me_delegation_add, "POST", "", body, "t1", "u-a", NULL, delegation_fields, &o),
+      201);
   assert_string_equal(cloud_row_text(o, "owner"), "a@example.com");
+  assert_string_equal(cloud_row_text(o, "until"), until);
   char mine[64];
   snprintf(mine, sizeof mine, "%s", cloud_row_text(o, "id"));
   json_decref(o);

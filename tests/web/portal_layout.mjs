@@ -50,7 +50,13 @@ function mockCloud(context, log, control = {}) {
     const url = new URL(req.url());
     const p = url.pathname;
     const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: body === undefined ? '' : JSON.stringify(body) });
-    log.push({ method: req.method(), path: p, search: url.search, csrf: req.headers()['x-csrf-token'] || '' });
+    let parsed = null;
+    try {
+      parsed = req.postData() ? JSON.parse(req.postData()) : null;
+    } catch {
+      parsed = null; // an upload's body
+    }
+    log.push({ method: req.method(), path: p, search: url.search, csrf: req.headers()['x-csrf-token'] || '', body: parsed });
     if (p.startsWith('/api/v1/')) {
       if (req.method() !== 'GET' && req.headers()['x-csrf-token'] !== 'csrf-token-1') return json(403, { error: { code: 'csrf', message: 'no CSRF token' } });
       if (p === '/api/v1/session') return state.signedIn ? json(200, { tenant: 'acme', user: 'u-alice', email: 'alice@example.com', name: 'Alice Example', role: 'user', csrf: 'csrf-token-1', expires_at: '2026-12-01T22:00:00Z' }) : json(401, { error: { code: 'unauthenticated', message: 'sign in first' } });
@@ -75,7 +81,7 @@ function mockCloud(context, log, control = {}) {
       if (p === '/api/v1/me/delegations' && req.method() === 'GET') return json(200, { delegations: state.delegations });
       if (p === '/api/v1/me/delegations' && req.method() === 'POST') {
         const body = JSON.parse(req.postData());
-        const d = { id: 'd-00000000000000b2', owner: 'alice@example.com', delegate: body.delegate, until: body.until ? `${body.until}T00:00:00Z` : null };
+        const d = { id: 'd-00000000000000b2', owner: 'alice@example.com', delegate: body.delegate, until: body.until || null };
         state.delegations.push(d);
         return json(201, d);
       }
@@ -170,8 +176,10 @@ await runTest(async (browser, figures) => {
 
     // a delegation given and revoked
     await page.getByLabel('Colleague’s email').fill('carol@example.com');
+    await page.getByLabel('Until (optional)').fill('2027-01-15');
     await page.getByRole('button', { name: 'Allow' }).click();
     check(`${size}: the delegation is listed`, await waitFor(async () => (await text(page, '#delegations')).includes('carol@example.com may release your jobs')));
+    check(`${size}: it runs through the day chosen`, log.some((r) => r.method === 'POST' && r.path === '/api/v1/me/delegations' && r.body && r.body.until === '2027-01-15T23:59:59Z'));
     await shot(page, `portal-delegation-${size}`);
     await page.getByRole('button', { name: 'Revoke carol@example.com' }).click();
     check(`${size}: and revoked`, await waitFor(async () => (await text(page, '#delegations')).includes('may no longer release')));

@@ -211,7 +211,8 @@ function delegationForm(box, me, msg) {
     submit.disabled = true;
     try {
       const body = { delegate: email.input.value.trim() };
-      if (until.input.value) body.until = until.input.value;
+      // through the day chosen (the cloud reads a bare date as its first second)
+      if (until.input.value) body.until = `${until.input.value}T23:59:59Z`;
       const d = await call('POST', '/me/delegations', body);
       say(msg, 'ok', S.delegationAdded(d.delegate));
       form.reset();

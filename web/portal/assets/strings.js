@@ -68,7 +68,7 @@ export const S = {
   forGood: 'until you revoke it',
   delegateEmail: 'Colleague’s email',
   delegateUntil: 'Until (optional)',
-  delegateUntilHint: 'Leave empty to allow it until you revoke it.',
+  delegateUntilHint: 'It ends after that day (UTC). Leave empty to allow it until you revoke it.',
   addDelegation: 'Allow',
   revoke: 'Revoke',
   revokeLabel: (who) => `Revoke ${who}`,
