@@ -310,6 +310,41 @@ bool cloud_console_path(const char *path);
  * /console/oidc/callback, /portal/login). */
 void cloud_console_handle(cloud *c, const sr_http_request *req, sr_http_response *resp);
 
+/* ---- api_me.c (the user portal's own calls; docs/console.md "User portal") ---- */
+
+/* GET /api/v1/me/jobs?limit&cursor: the caller's jobs, newest first, paged. */
+void cloud_me_jobs(cloud_call *k);
+/* DELETE /api/v1/me/jobs/{id}: the caller's own held job; 404 for any other. */
+void cloud_me_job_remove(cloud_call *k);
+/* GET, POST /api/v1/me/delegations, DELETE /api/v1/me/delegations/{id}:
+ * the delegations the caller gave (and received, listed only). */
+void cloud_me_delegations(cloud_call *k);
+void cloud_me_delegation_add(cloud_call *k);
+void cloud_me_delegation_remove(cloud_call *k);
+/* GET /api/v1/me/printers: the tenant's devices with their release pages. */
+void cloud_me_printers(cloud_call *k);
+
+/* ---- me_store.c (the portal's queries: ownership is in the SQL) ---- */
+
+#define CLOUD_ME_PAGE_MAX 200
+/* Up to `limit` (1..CLOUD_ME_PAGE_MAX) jobs owned by `user` of `tenant`,
+ * newest first (submitted_at, then id), after `cursor` (NULL or "": the
+ * first page). Deleted jobs are left out. Writes the cursor of the next
+ * page to next ("" when this was the last). Returns the rows (caller
+ * decrefs), or NULL: *bad_cursor says whether the cursor was malformed,
+ * else the database failed. */
+json_t *cloud_me_jobs_page(sqlite3 *db, const char *tenant, const char *user, int64_t limit,
+                           const char *cursor, char next[160], bool *bad_cursor);
+/* Job `id` of `tenant` if `user` owns it, else NULL (also for another
+ * user's or tenant's: the caller answers 404 either way; check
+ * cloud_db_failed for a failure). Caller decrefs. */
+json_t *cloud_me_job(sqlite3 *db, const char *tenant, const char *user, const char *id);
+/* (release_urls.c) The tenant's devices as the portal shows them: id,
+ * name, location, release_url (null when no site reported its release
+ * page); never their addresses or SNMP settings. NULL if the database
+ * failed. Caller decrefs. */
+json_t *cloud_me_printer_rows(sqlite3 *db, const char *tenant);
+
 /* ---- readers.c (network card readers) ---- */
 
 /* GET, POST /api/v1/readers and DELETE /api/v1/readers/{id} (a tenant

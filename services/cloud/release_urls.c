@@ -80,3 +80,11 @@ void cloud_site_heartbeat(cloud_call *k) {
   sr_http_reply_json(k->resp, 200,
                      json_pack("{s:I}", "interval", (json_int_t)k->c->cfg.u.cloud.site_heartbeat));
 }
+
+/* The portal's view: the same release URLs, without the devices' addresses
+ * and SNMP settings, which are no user's business. */
+json_t *cloud_me_printer_rows(sqlite3 *db, const char *tenant) {
+  return cloud_db_rows(
+      db, "SELECT id, name, location, release_url FROM (" DEVICE_ROWS ") ORDER BY name, id", "t",
+      tenant);
+}
