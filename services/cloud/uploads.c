@@ -41,7 +41,7 @@
  * much larger than upload_max_size may hold a document of that size. */
 static int64_t file_overhead(int64_t max_size) {
   int64_t per_record = SR_JF_RECORD_HEAD + SR_JF_TAG_LEN;
-  return SR_JF_HEADER_LEN + per_record + SR_JOBFILE_MAX_INFO +
+  return SR_JF2_HEADER_LEN + per_record + SR_JOBFILE_MAX_INFO +
          per_record * (max_size / SR_JOBFILE_MIN_CHUNK + 1);
 }
 
@@ -234,12 +234,13 @@ out:
 }
 
 /* The file id of the job file `fd` as hex; false if its header cannot be
- * read or is not a job file's (why in resp, 400). Versions: in this
- * branch 1 and 2 (a v1 file made with the site key stands in for the
- * browser's); TODO lead: v2 only once the browser writes v2. */
+ * read or is not a job file's of version 2 (why in resp, 400). Only
+ * version 2 (to the site's public submission key) comes from a browser;
+ * version 1 needs the site secret, and its zstd compression would let a
+ * small upload decompress to far more at the site. */
 static bool check_job_file(int fd, size_t len, char hex[2 * SR_JF_FILE_ID_LEN + 1],
                            sr_http_response *resp) {
-  uint8_t head[SR_JF_HEADER_LEN];
+  uint8_t head[SR_JF2_HEADER_LEN];
   char why[160] = "the body is shorter than a job file's header";
   if (len < sizeof head || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
       sr_jobfile_header_check(head, sizeof head, why, sizeof why) != SR_OK) {
@@ -247,8 +248,15 @@ static bool check_job_file(int fd, size_t len, char hex[2 * SR_JF_FILE_ID_LEN + 
                         "the body is not a job file encrypted for this site: %s", why);
     return false;
   }
+  size_t at = sr_jobfile_file_id_offset(head, sizeof head);
+  if (sr_be16_get(head + SR_JF_MAGIC_LEN) != 2 || at == 0) {
+    sr_http_reply_error(resp, 400, "not_a_job_file",
+                        "the body is not a job file of version 2 (encrypted in the browser for "
+                        "the site's submission key)");
+    return false;
+  }
   for (size_t i = 0; i < SR_JF_FILE_ID_LEN; i++)
-    snprintf(hex + 2 * i, 3, "%02x", head[SR_JF_OFF_FILE_ID + i]);
+    snprintf(hex + 2 * i, 3, "%02x", head[at + i]);
   return true;
 }
 

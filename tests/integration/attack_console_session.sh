@@ -18,23 +18,7 @@ export STACK_CONSOLE_OIDC=1
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 db=$tmp/cloud/cloud.db
-origin=https://localhost:${cloud_url##*:}
-
-# A browser: its own cookie jar. $1 the jar's name; the rest curl's.
-# Prints the status, the body in $tmp/body.
-web() { # JAR METHOD PATH [curl args...]
-  local jar=$tmp/$1.jar method=$2 path=$3
-  shift 3
-  curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' --cacert "$ca_file" \
-    -b "$jar" -c "$jar" -X "$method" "$@" "$cloud_url$path"
-}
-json() { jq -r "$1" "$tmp/body"; }
-# redeems a link's token in browser JAR (from the console's origin)
-sign_in() { # JAR URL
-  web "$1" POST /api/v1/sign-in-links/redeem -H "Origin: $origin" \
-    -H 'Content-Type: application/json' -d "{\"token\": \"${2#*#}\"}"
-}
-csrf_of() { web "$1" GET /api/v1/session >/dev/null && json .csrf; }
+source "$src/tests/support/browser_session.sh" # web, sign_in, csrf_of, $origin
 
 stack_srctl user add --email grace@example.com --name "Grace Help" >/dev/null
 stack_srctl user add --email rita@example.com --name "Rita Read" >/dev/null

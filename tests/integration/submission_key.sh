@@ -35,18 +35,22 @@ token=$(cat "$token_file")
 api GET /api/v1/sites/submission-keys "$token"
 check "GET /sites/submission-keys: the SPKI srctl secret key derives" \
   ok '[ "$code" = 200 ] && [ "$(jq -r ".sites[0].spki" "$tmp/api.json")" = "$spki" ]'
-api GET /api/v1/me/submission-key "$token"
-check "GET /me/submission-key: the site's key" \
+# the portal's call, as a signed-in user's browser makes it
+source "$src/tests/support/browser_session.sh"
+sign_in alice "$(stack_console_link user "$demo_email")" >/dev/null
+code=$(web alice GET /api/v1/me/submission-key) && cp "$tmp/body" "$tmp/api.json"
+check "GET /me/submission-key (alice's session): the site's key" \
   ok '[ "$code" = 200 ] && [ "$(jq -r .spki "$tmp/api.json")" = "$spki" ] && [ "$(jq -r .fingerprint "$tmp/api.json")" = "$fp" ]'
+api GET /api/v1/me/submission-key "$token"
+check "GET /me/submission-key with an administrator's token (no session): 401" ok '[ "$code" = 401 ]'
 api GET /api/v1/sites/submission-keys
 check "no token: 401" ok '[ "$code" = 401 ]'
 api GET /api/v1/me/submission-key "not-a-token"
 check "a wrong token: 401" ok '[ "$code" = 401 ]'
 
 # the browser's encryptor, in Node, for the key the cloud published
-published_spki=$(jq -r .spki "$tmp/api.json")
-api GET /api/v1/me/submission-key "$token"
-published_spki=$(jq -r .spki "$tmp/api.json")
+web alice GET /api/v1/me/submission-key >/dev/null
+published_spki=$(json .spki)
 node --input-type=module - "$src/web/shared/jobfile.js" "$published_spki" "$src/tests/data/three-pages.pdf" "$tmp/upload.srjob" <<'JS'
 const [mod, key, input, output] = process.argv.slice(2);
 const { encryptJob } = await import(mod);

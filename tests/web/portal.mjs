@@ -38,6 +38,9 @@ async function signIn(browser, email, viewport) {
   if (!check(`a sign-in link is made for ${email}`, link.status === 201 && link.body.url, link)) throw new Error('no sign-in link');
   const p = await openPage(browser, cloud, { viewport });
   await p.page.goto(link.body.url);
+  // the link page redeems the token, then goes to the portal itself: a
+  // navigation of the test's own before that would cut it short
+  await p.page.waitForURL((u) => u.pathname.startsWith('/portal'), { timeout: 15000 });
   const cookie = await waitFor(async () => (await p.context.cookies(cloud)).find((c) => c.name === '__Host-sr_session'));
   check(`${email}: the link sets the session cookie (HttpOnly, Secure, SameSite=Strict)`,
     cookie && cookie.httpOnly && cookie.secure && cookie.sameSite === 'Strict', cookie);

@@ -59,6 +59,7 @@ await runTest(async (browser, figures) => {
     if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/me/uploads') sent.push(r.postDataBuffer() || Buffer.alloc(0));
   });
   await page.goto(link.body.url);
+  await page.waitForURL((u) => u.pathname.startsWith('/portal'), { timeout: 15000 }); // the link page's own step
   await waitFor(async () => (await context.cookies(cloud)).some((c) => c.name === '__Host-sr_session'));
   await page.goto(`${cloud}/portal/upload`);
 
