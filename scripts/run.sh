@@ -141,9 +141,18 @@ Panel app (kiosk) for the printer's own browser: ${release_page%/r/*}/panel/prin
 TEXT
   fi
   # Returns when a service ends on its own (or on Ctrl-C, through the trap).
-  # A stopped service does not end it: SIGSTOP is for debugging.
+  # A stopped service does not end it: SIGSTOP is for debugging. Looked at
+  # each second rather than with `wait -n`: bash drops a job killed by a
+  # signal from its table once it has reported it, and `wait -n` then waits
+  # for the others. The tick is a read from a FIFO nobody writes: no child
+  # process to leave behind, and Ctrl-C's trap runs at once.
+  rm -f "$run/tick" && mkfifo "$run/tick"
+  exec {tick}<>"$run/tick"
   ended=
-  wait -n -p ended "${stack_pids[@]}" || true
+  while [ -z "$ended" ]; do
+    for p in "${stack_pids[@]}"; do kill -0 "$p" 2>/dev/null || { ended=$p; break; }; done
+    [ -n "$ended" ] || read -r -t 1 -u "$tick" _ || true
+  done
   for name in "${!stack_service_pid[@]}"; do
     [ "${stack_service_pid[$name]}" = "$ended" ] || continue
     echo "run.sh: $name ended on its own; its log: ${stack_service_log[$name]}" >&2

@@ -10,7 +10,7 @@
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { runTest, openPage, shot, accessible, check, waitFor, text, mark } from './harness.mjs';
-import { env, submit, cloudJobs, origin as panelOrigin } from './common.mjs';
+import { env, submit, cloudJobs } from './common.mjs';
 
 const cloud = new URL(env.SR_CLOUD_URL).origin;
 const ca = readFileSync(env.SR_CLOUD_CA);
@@ -75,8 +75,10 @@ await runTest(async (browser, figures) => {
     });
     check(`${size}: alice sees her held jobs`, listed, await text(page, '#jobs'));
     check(`${size}: the portal is ready`, (await waitFor(() => mark(page, 'portal'))) !== null);
-    check(`${size}: the stack's printer is listed with its release page`,
-      (await page.getByRole('link', { name: /Release at this printer: / }).first().getAttribute('href') || '').startsWith(`${panelOrigin}/r/`));
+    const releaseHref = await page.getByRole('link', { name: /Release at this printer: / }).first().getAttribute('href');
+    const devices = (await api('GET', '/api/v1/devices')).body.devices;
+    check(`${size}: the stack's printer is listed with its release page, as its label has it`,
+      releaseHref && devices.some((d) => d.release_url === releaseHref && releaseHref.endsWith(`/r/${d.id}`)), { releaseHref, devices });
     check(`${size}: at most 300 KB transferred`, net.bytes <= 300 * KB, net.bytes);
     check(`${size}: no request to another origin`, net.foreign.length === 0, net.foreign);
     check(`${size}: no console error, CSP violation or script error`, net.problems.length === 0, net.problems);
@@ -87,7 +89,9 @@ await runTest(async (browser, figures) => {
       // delete one, through the confirmation
       await page.getByRole('button', { name: 'Delete Portal deleted' }).click();
       await page.getByRole('button', { name: 'Delete it' }).click();
-      check('the deleted job leaves the list', await waitFor(async () => !(await text(page, '#jobs')).includes('Portal deleted')));
+      check('the deleted job leaves the list', await waitFor(async () => (await page.getByRole('button', { name: 'Delete Portal deleted' }).count()) === 0 &&
+        (await page.getByRole('button', { name: 'Delete Portal kept' }).count()) === 1));
+      check('and the page says so', (await text(page, '#jobs')).includes('“Portal deleted” was deleted.'), await text(page, '#jobs'));
       check('the cloud has it deleted', await waitFor(() => cloudJobs().some((j) => j.title === 'Portal deleted' && j.state === 'deleted')));
       // a delegation to carol
       await page.getByLabel('Colleague’s email').fill('carol@example.com');

@@ -38,20 +38,24 @@ function pageModule(name) {
   return modules[name];
 }
 
+// Each page draws into a box of its own: when the person moves on before a
+// slow page has drawn (the overview's figures, say), that page finishes in
+// a box no longer shown instead of over the page they went to.
 async function route() {
   const name = current();
   drawNav(name);
   document.title = `${t.pages[name]} – securerelease console`;
-  show(main, h('h1', { tabindex: '-1' }, t.pages[name]), h('p', { class: 'meta', role: 'status' }, t.loading));
+  const box = h('div', { class: 'page' }, h('h1', { tabindex: '-1' }, t.pages[name]), h('p', { class: 'meta', role: 'status' }, t.loading));
+  show(main, box);
   try {
     const page = await pageModule(name);
-    await page.render(main, { session, canChange });
+    await page.render(box, { session, canChange });
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return signedOut();
-    main.append(message('error', t.failed(t.pages[name], e)));
+    if (e instanceof ApiError && e.status === 401) return box.isConnected ? signedOut() : undefined;
+    box.append(message('error', t.failed(t.pages[name], e)));
   }
-  const heading = main.querySelector('h1');
-  if (heading && document.activeElement !== document.body) heading.focus();
+  const heading = box.querySelector('h1');
+  if (box.isConnected && heading && document.activeElement !== document.body) heading.focus();
 }
 
 function signedOut() {
