@@ -2,8 +2,10 @@
 # Builds and tests in four passes, after installing what is missing
 # (scripts/deps.sh: the Debian packages of the build, the main job and the
 # tests, and the npm packages of tests/oidc, tests/s3 and tests/web):
-# ctest runs two tests at a time: the stock ipptool suites (mostly waiting)
-# beside the rest, which take turns (RESOURCE_LOCK one, tests/CMakeLists.txt).
+# ctest runs three tests at a time in two lanes (tests/lanes.json, the end
+# of tests/CMakeLists.txt): the stock ipptool suites (mostly waiting) take
+# no lane; every other test takes one, so two stack tests (mostly waiting
+# too) run side by side; a test that measures time takes both.
 #   1. build/       normal build, warnings as errors: the whole ctest suite;
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
 #                   ctest suite again but two tests that add time, not
@@ -33,9 +35,15 @@
 #                   only (each line says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's own programs first: the tests call python3 hundreds of times,
+# and a version manager's python3 (pyenv's shim) costs a dozen shells per
+# call — half of a stack test's CPU on a machine that has one; the
+# packages scripts/deps.sh installs are Debian's anyway.
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 ./scripts/deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
+lanes=$PWD/tests/lanes.json
 # run_suite DIR CMAKE_ARG... [-- CTEST_ARG...]
 run_suite() {
   local dir=$1 configure=() select=()
@@ -46,7 +54,7 @@ run_suite() {
   cmake -S . -B "$dir" -DSR_WERROR=ON "${configure[@]}" >/dev/null
   cmake --build "$dir" --parallel "$jobs" >/dev/null
   echo "== test: $dir ${select[*]}"
-  (cd "$dir" && ctest --output-on-failure --timeout 900 -j 2 "${select[@]}")
+  (cd "$dir" && ctest --output-on-failure --timeout 900 -j 3 --resource-spec-file "$lanes" "${select[@]}")
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo

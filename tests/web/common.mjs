@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor, shot } from './harness.mjs';
 
 export const env = process.env;
 export const origin = new URL(env.PANEL_URL).origin;
@@ -101,4 +102,33 @@ export async function consoleSignIn(page, role = 'administrator', email = env.DE
   await page.goto(url);
   await page.waitForURL((u) => u.pathname === '/console/' || u.pathname === '/console', { timeout: 15000 });
   return url;
+}
+
+// Through the test OpenID provider's own pages (oidc-provider's
+// devInteractions, at env.OIDC_ISSUER): any password signs LOGIN in, then
+// its consent page (each skipped when the provider remembers them).
+// BACK() says when the browser is at the relying party again; returns
+// whether it came true. Screenshots NAME-2-provider-login and
+// NAME-3-provider-consent.
+export async function signInAtProvider(page, login, back, name) {
+  // where the browser is: 'site' (back), 'login', 'consent' (or null while it moves)
+  const at = async () => {
+    if (await back()) return 'site';
+    if (!page.url().startsWith(env.OIDC_ISSUER)) return null;
+    const prompt = page.locator('input[name=prompt]');
+    return (await prompt.count()) >= 1 ? prompt.first().getAttribute('value') : null;
+  };
+  let where = await waitFor(at, 10000);
+  if (where === 'login') {
+    await page.locator('input[name=login]').fill(login);
+    await page.locator('input[name=password]').fill('any-password');
+    await shot(page, `${name}-2-provider-login`);
+    await page.locator('button[type=submit]').first().click();
+    where = await waitFor(async () => { const w = await at(); return w === 'login' ? null : w; }, 10000);
+  }
+  if (where === 'consent') {
+    await shot(page, `${name}-3-provider-consent`);
+    await page.locator('button[type=submit]').first().click();
+  }
+  return Boolean(await waitFor(back, 10000));
 }

@@ -11,35 +11,14 @@
 // types in the login form keeps what was typed.
 
 import { runTest, openPage, shot, accessible, check, waitFor, text } from './harness.mjs';
-import { env, origin, submit, heldTitles } from './common.mjs';
+import { env, origin, submit, heldTitles, signInAtProvider } from './common.mjs';
 
 const PHONE = { width: 390, height: 844 };
 
-// The provider's own pages (oidc-provider's devInteractions): any password
-// signs LOGIN in, then its consent page (each skipped when the provider
-// remembers them). FROM: navigations(page) before the browser was sent
-// there. Returns when back at the site.
-async function signInAtProvider(page, login, from) {
-  // where the browser is: 'site' (back), 'login', 'consent' (or null while it moves)
-  const at = async () => {
-    if (visitedCallback(page, from)) return 'site';
-    if (!page.url().startsWith(env.OIDC_ISSUER)) return null;
-    const prompt = page.locator('input[name=prompt]');
-    return (await prompt.count()) >= 1 ? prompt.first().getAttribute('value') : null;
-  };
-  let where = await waitFor(at, 10000);
-  if (where === 'login') {
-    await page.locator('input[name=login]').fill(login);
-    await page.locator('input[name=password]').fill('any-password');
-    await shot(page, 'oidc-2-provider-login');
-    await page.locator('button[type=submit]').first().click();
-    where = await waitFor(async () => { const w = await at(); return w === 'login' ? null : w; }, 10000);
-  }
-  if (where === 'consent') {
-    await shot(page, 'oidc-3-provider-consent');
-    await page.locator('button[type=submit]').first().click();
-  }
-  check('back at the site\'s /oidc/callback', await waitFor(() => visitedCallback(page, from), 10000), navs.get(page));
+// Through the provider's pages (common.mjs), back at the site's
+// /oidc/callback since the FROM-th navigation of the page.
+async function signInHere(page, login, from) {
+  check('back at the site\'s /oidc/callback', await signInAtProvider(page, login, () => visitedCallback(page, from), 'oidc'), navs.get(page));
 }
 
 // The main frame's navigations of each page (trackNavigations): where
@@ -115,7 +94,7 @@ await runTest(async (browser, figures) => {
     authorize.searchParams.get('client_id') === 'securerelease-panel' && authorize.searchParams.get('code_challenge_method') === 'S256' &&
     authorize.searchParams.get('redirect_uri') === `${origin}/oidc/callback` &&
     ['code_challenge', 'state', 'nonce'].every((p) => (authorize.searchParams.get(p) || '').length >= 20), authorize && authorize.href);
-  await signInAtProvider(page, 'alice', 0);
+  await signInHere(page, 'alice', 0);
   check('back at the site: logged in as Alice Demo', await waitFor(async () => (await text(page, '.userbar')).includes('Alice Demo'), 15000),
     await text(page, '.messages'));
   check('her held job is listed', await waitFor(async () => (await page.getByRole('button', { name: 'Print Signed on' }).count()) === 1));
@@ -146,7 +125,7 @@ await runTest(async (browser, figures) => {
   forged.searchParams.set('state', `${forged.searchParams.get('state')}x`);
   trackNavigations(t.page);
   await t.page.goto(forged.href);
-  await signInAtProvider(t.page, 'alice', 0);
+  await signInHere(t.page, 'alice', 0);
   check('the page refuses it, back on the printer\'s page to start again', await waitFor(async () =>
     (await text(t.page, '[role=alert]')) === 'The single sign-on answer did not match this page. Please start again.' &&
     (await text(t.page, 'h1')) === 'Print at Demo Printer'), await text(t.page, 'main'));
@@ -160,7 +139,7 @@ await runTest(async (browser, figures) => {
   // starting again from there logs in (the refusal was the state's alone)
   const again = navigations(t.page);
   await t.page.getByRole('button', { name: 'Continue with single sign-on' }).click();
-  await signInAtProvider(t.page, 'alice', again);
+  await signInHere(t.page, 'alice', again);
   check('started again, the same person is logged in', await waitFor(async () => (await text(t.page, '.userbar')).includes('Alice Demo'), 15000),
     await text(t.page, '.messages'));
   check('with one login sent', tried.length === 1, tried);

@@ -66,7 +66,13 @@ if [ "$test" = oidc ]; then
     config: {issuer: \"$oidc_issuer\", client_id: securerelease-scout, panel_client_id: securerelease-panel,
              ca_file: \"$tmp/pki/root.crt\"}"
 fi
+# the console's administrator and help desk sign in at the test provider
+# (alice: sr-admins; grace: sr-helpdesk), as the stack sets them up
+[ "$test" = console_admin ] && export STACK_CONSOLE_OIDC=1
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
+if [ "$test" = console_admin ]; then
+  stack_srctl user add --email grace@example.com --name "Grace Helpdesk" >/dev/null || { echo "no grace"; exit 1; }
+fi
 stack_srctl user add --email bob@example.com --name "Bob Example" --pin 2468 \
   --secret-file "$secret_file" --tenant "$tenant" >/dev/null || { echo "no bob"; exit 1; }
 stack_srctl user add --email carol@example.com --name "Carol Example" --pin 1357 \

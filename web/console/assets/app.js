@@ -58,10 +58,19 @@ async function route() {
   if (box.isConnected && heading && document.activeElement !== document.body) heading.focus();
 }
 
+// The page the person asked for is kept in this tab (sessionStorage) while
+// they sign in: the sign-in's `next` is a path, and a page is a #hash.
+const AFTER_SIGN_IN = 'sr-console-after-sign-in';
+
 function signedOut() {
-  const next = `/console/${location.hash}`;
   show(main, h('h1', {}, t.signIn), message('info', t.signInAgain),
-    h('p', {}, h('a', { class: 'button', href: `/console/login?next=${encodeURIComponent(next)}` }, t.signIn)));
+    h('p', {}, h('a', { class: 'button', href: '/console/login?next=%2Fconsole%2F', onclick: () => sessionStorage.setItem(AFTER_SIGN_IN, location.hash) }, t.signIn)));
+}
+
+function backWhereAsked() {
+  const hash = sessionStorage.getItem(AFTER_SIGN_IN);
+  sessionStorage.removeItem(AFTER_SIGN_IN);
+  if (hash && !location.hash && /^#\/[a-z]+$/.test(hash)) history.replaceState(null, '', `/console/${hash}`);
 }
 
 async function start() {
@@ -80,6 +89,7 @@ async function start() {
     show(main, h('h1', {}, 'Console'), message('info', t.noRole), h('p', {}, h('a', { href: '/portal/' }, t.portal)));
     return;
   }
+  backWhereAsked();
   window.addEventListener('hashchange', route);
   route();
 }
