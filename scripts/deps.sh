@@ -43,6 +43,8 @@ test_packages=(
   zbar-tools poppler-utils librsvg2-bin
   # the browser tests of the release page (tests/web): driven by playwright-core
   chromium
+  # web_portal_upload: gcore dumps the running cloud's memory to look for plaintext
+  gdb
   # the fuzz pass of scripts/test.sh: clang with libFuzzer (libclang_rt.fuzzer)
   clang libclang-rt-14-dev
 )

@@ -45,7 +45,9 @@ run=$(cd "$run" && pwd)
 rm -rf "$run/stack" "$run/stack.json"
 mkdir -p "$run/stack"
 source scripts/lib/stack.sh
+tick_pid=
 stop() {
+  if [ -n "$tick_pid" ]; then kill "$tick_pid" 2>/dev/null || true; wait "$tick_pid" 2>/dev/null || true; fi
   rm -f "$run/stack.json"
   stack_stop
 }
@@ -144,14 +146,17 @@ TEXT
   # A stopped service does not end it: SIGSTOP is for debugging. Looked at
   # each second rather than with `wait -n`: bash drops a job killed by a
   # signal from its table once it has reported it, and `wait -n` then waits
-  # for the others. The tick is a read from a FIFO nobody writes: no child
-  # process to leave behind, and Ctrl-C's trap runs at once.
-  rm -f "$run/tick" && mkfifo "$run/tick"
-  exec {tick}<>"$run/tick"
+  # for the others. The tick is a `sleep 1` waited for: Ctrl-C's trap runs
+  # at once (a `read -t` interrupted by that trap crashed bash 5.2), and
+  # stop() ends the sleep so that nothing is left behind.
   ended=
   while [ -z "$ended" ]; do
     for p in "${stack_pids[@]}"; do kill -0 "$p" 2>/dev/null || { ended=$p; break; }; done
-    [ -n "$ended" ] || read -r -t 1 -u "$tick" _ || true
+    if [ -z "$ended" ]; then
+      sleep 1 &
+      tick_pid=$!
+      wait "$tick_pid" || true
+    fi
   done
   for name in "${!stack_service_pid[@]}"; do
     [ "${stack_service_pid[$name]}" = "$ended" ] || continue

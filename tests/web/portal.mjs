@@ -11,6 +11,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { runTest, openPage, shot, accessible, check, waitFor, text, mark } from './harness.mjs';
 import { env, submit, cloudJobs } from './common.mjs';
+import { logCalls, writeCallLog } from './console_flow.mjs';
 
 const cloud = new URL(env.SR_CLOUD_URL).origin;
 const ca = readFileSync(env.SR_CLOUD_CA);
@@ -37,6 +38,7 @@ async function signIn(browser, email, viewport) {
   const link = await api('POST', '/api/v1/sign-in-links', { email, role: 'user' });
   if (!check(`a sign-in link is made for ${email}`, link.status === 201 && link.body.url, link)) throw new Error('no sign-in link');
   const p = await openPage(browser, cloud, { viewport });
+  logCalls(p.context); // for console_api_coverage
   await p.page.goto(link.body.url);
   // the link page redeems the token, then goes to the portal itself: a
   // navigation of the test's own before that would cut it short
@@ -136,4 +138,5 @@ await runTest(async (browser, figures) => {
   const anonJobs = await anon.page.evaluate(async () => (await fetch('/api/v1/me/jobs')).status);
   check('signed out: /api/v1/me/jobs answers 401', anonJobs === 401, anonJobs);
   await anon.context.close();
+  writeCallLog();
 });

@@ -11,11 +11,12 @@
 
 import https from 'node:https';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runTest, openPage, shot, accessible, check, waitFor, text } from './harness.mjs';
 import { env, printed, fileName, origin as panelOrigin } from './common.mjs';
+import { logCalls, writeCallLog } from './console_flow.mjs';
 
 const cloud = new URL(env.SR_CLOUD_URL).origin;
 const ca = readFileSync(env.SR_CLOUD_CA);
@@ -50,10 +51,20 @@ execFileSync('pdftoppm', ['-jpeg', '-r', '40', '-singlefile', jpegSource, join(e
 const jpeg = readFileSync(join(env.SR_TMP, 'photo.jpg'));
 const docx = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.from(`[Content_Types].xml ${marker} docx`)]);
 
+// 64 bytes from the middle of a document: found only where it is in the clear.
+const middle = (bytes) => bytes.subarray(Math.floor(bytes.length / 2) - 32, Math.floor(bytes.length / 2) + 32);
+
+// Every regular file under DIR.
+function filesUnder(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
+}
+
 await runTest(async (browser, figures) => {
   const link = await api('POST', '/api/v1/sign-in-links', { email: env.DEMO_EMAIL, role: 'user' });
   if (!check('a sign-in link is made for alice', link.status === 201, link)) return;
   const { page, net, context } = await openPage(browser, cloud, { viewport: { width: 1280, height: 800 } });
+  logCalls(context); // for console_api_coverage
   const sent = [];
   page.on('request', (r) => {
     if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/me/uploads') sent.push(r.postDataBuffer() || Buffer.alloc(0));
@@ -101,6 +112,24 @@ await runTest(async (browser, figures) => {
     }, 60000), await text(page, '#jobs'));
   }
   await shot(page, 'upload-held');
+
+  // nothing of either document in the clear at the cloud: not in its
+  // storage, database or logs, nor in its memory after the uploads (the
+  // running sr-cloud dumped with gdb's gcore)
+  const clear = [['the marker', Buffer.from(marker)], ['a piece of the PDF', middle(pdf)], ['a piece of the JPEG', middle(jpeg)]];
+  const cloudDir = join(env.SR_TMP, 'cloud');
+  const found = [];
+  for (const file of filesUnder(cloudDir)) {
+    const bytes = readFileSync(file);
+    for (const [what, needle] of clear) if (bytes.includes(needle)) found.push(`${what} in ${file}`);
+  }
+  check(`the cloud's storage, database and logs hold no plaintext (${filesUnder(cloudDir).length} files read)`, found.length === 0, found);
+  const core = join(env.SR_TMP, 'cloud-memory');
+  execFileSync('gcore', ['-o', core, env.PID_CLOUD], { stdio: 'ignore' });
+  const dump = readFileSync(`${core}.${env.PID_CLOUD}`);
+  rmSync(`${core}.${env.PID_CLOUD}`);
+  const inMemory = clear.filter(([, needle]) => dump.includes(needle)).map(([what]) => what);
+  check(`the cloud's memory after the uploads holds no plaintext (${(dump.length / 1048576).toFixed(0)} MiB dumped)`, dump.length > 0 && inMemory.length === 0, inMemory);
   check('no request to another origin, no script error', net.foreign.length === 0 && net.problems.length === 0, [net.foreign, net.problems]);
 
   // released at the printer through its release page: byte-identical
@@ -116,4 +145,5 @@ await runTest(async (browser, figures) => {
   await shot(panel.page, 'upload-released');
   await panel.context.close();
   await context.close();
+  writeCallLog();
 });

@@ -88,5 +88,5 @@ export SR_BIN=$bin SR_SRC=$src SR_TMP=$tmp SR_WEB_OUT=$out PANEL_URL=$panel_url 
   QUEUE_ALICE=$queue_workstation QUEUE_BOB=$queue_bobpc PID_BOB=$pid_bobpc SPOOL_DIR=$spool_dir \
   PRINT_HOLD=$spool_dir/../print-hold PASSCODE=$passcode DEMO_CARD=$demo_card DEMO_PIN=$demo_pin \
   DEMO_EMAIL=$demo_email SR_SECRET_FILE=$secret_file SR_TENANT=$tenant OIDC_ISSUER=${oidc_issuer:-} \
-  SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$token_file
+  SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file SR_TOKEN_FILE=$token_file PID_CLOUD=$cloud_pid
 node "$src/tests/web/$test.mjs"
