@@ -220,7 +220,12 @@ require_certificate true
 use_subject_as_username true
 acl_file $d/acl
 pid_file $d/pid
+max_queued_messages 10000
 CONF
+  # max_queued_messages: the broker keeps up to 10,000 QoS 1 messages for a
+  # client that is behind (its default, 1,000, drops the rest of a burst
+  # when a sanitised cloud reads slowly); the cloud's own limits on what a
+  # scout sends are what protocol_edges counts.
   # The username is the certificate's whole subject ("CN=s-1,O=demo"): a
   # tenant CA can only issue subjects beginning with O=<its tenant>. sr-cloud
   # rewrites this ACL (one entry per scout) and makes the broker reload it;

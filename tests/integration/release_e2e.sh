@@ -119,8 +119,12 @@ check "back online: released later and printed" wait_job "$job" "$alice" '.state
 newest_job "$alice"
 kill "$pid_workstation"
 wait "$pid_workstation" 2>/dev/null
+# the cloud first sees it go, then come back: a release between the two is
+# refused as "offline" (rightly), and the order of the two is the cloud's
+check "the cloud sees the stopped scout offline" wait_presence workstation 0
 stack_print_scout workstation "$demo_email" >/dev/null || echo "the scout did not restart"
 check "after a restart the scout still holds the job" grep -q "1 held job(s) recovered" "$tmp/workstation/log"
+check "and the cloud sees it online again" wait_presence workstation 1
 panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$alice"
 check "and it can be released" wait_job "$job" "$alice" '.state == "printed"'
 

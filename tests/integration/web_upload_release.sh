@@ -271,7 +271,14 @@ check "held with its pages counted" \
 growth=$(($(peak_kib) - peak_before))
 size_kib=$(($(stat -c %s "$tmp/large.srjob") / 1024))
 echo "  40 MiB upload: stored in $stored_ms ms, held in $held_ms ms; the cloud's peak memory grew by $growth KiB"
-check "the cloud's peak memory grew by less than a quarter of the file ($growth KiB of $size_kib)" \
-  [ "$growth" -lt $((size_kib / 4)) ]
+# Under AddressSanitizer the peak says nothing of ours: its quarantine
+# keeps every freed buffer (up to 256 MB) rather than reuse it. The pass
+# of the normal build checks it; this one says it did not.
+if ldd "$bin/sr-cloud" | grep -q libasan; then
+  echo "  not checked here (AddressSanitizer build): the cloud's peak memory against the file's size"
+else
+  check "the cloud's peak memory grew by less than a quarter of the file ($growth KiB of $size_kib)" \
+    [ "$growth" -lt $((size_kib / 4)) ]
+fi
 
 checks_done
