@@ -97,6 +97,12 @@ if ! $smoke; then
   [ "${STACK_PANEL_ADDRESS:-127.0.0.1}" = 127.0.0.1 ] || panel_where=", the release page and kiosk on $STACK_PANEL_ADDRESS"
   copies_at="$run/stack/cloud/blobs"
   [ -n "${STACK_CLOUD_STORAGE:-}" ] && copies_at="the storage of STACK_CLOUD_STORAGE"
+  if [ "${STACK_CLOUD_COPY:-immediate}" = off ]; then
+    copies_line="Cloud copies: off (held jobs stay on their workstation only)"
+  else
+    copies_line="Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file also in the cloud's storage:
+           $copies_at; STACK_CLOUD_COPY=off ./scripts/run.sh to keep jobs on the workstation only)"
+  fi
   cat <<TEXT
 
 == securerelease is running (on 127.0.0.1$panel_where; $run/stack.json has the same)
@@ -109,13 +115,15 @@ Demo user: $demo_email   card $demo_card   PIN $demo_pin
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
 Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
            SR_TOKEN_FILE=$token_file $build/bin/srctl jobs)
-Cloud copies: ${STACK_CLOUD_COPY:-immediate} (each held job's encrypted file also in the cloud's storage:
-           $copies_at; STACK_CLOUD_COPY=off ./scripts/run.sh to keep jobs on the workstation only)
+$copies_line
 Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT
   # the demo user is the tenant's administrator in the console; the link
   # signs one browser in once, within 10 minutes (docs/console.md)
+  sso_line=
+  [ "${STACK_CONSOLE_OIDC:-}" != 1 ] || sso_line="
+  or single sign-on: $cloud_url/console/login as alice, any password (the test OpenID provider)"
   if console_link=$(stack_console_link administrator "$demo_email" 2>&1); then
     cat <<TEXT
 
@@ -123,7 +131,8 @@ Web console: $cloud_url/console/   (a browser that trusts $ca_file)
   sign in as the administrator $demo_email with this one-time link (10 minutes, once):
   $console_link
   another: $build/bin/srctl console link --email $demo_email   (with SR_CLOUD_URL, SR_CLOUD_CA
-           and SR_TOKEN_FILE as above)
+           and SR_TOKEN_FILE as above)$sso_line
+User portal (each user's own jobs, delegations, printers and uploads): $cloud_url/portal/
 TEXT
   else
     echo "run.sh: no sign-in link for the console: $console_link" >&2
@@ -156,6 +165,7 @@ TEXT
       sleep 1 &
       tick_pid=$!
       wait "$tick_pid" || true
+      tick_pid= # reaped: its number may be another process's from now on
     fi
   done
   for name in "${!stack_service_pid[@]}"; do

@@ -140,7 +140,7 @@ await runTest(async (browser, figures) => {
     check(`${size}: a printer without a release page says so`, (await text(page, '.printers')).includes('No release page yet'));
     check(`${size}: a release_url that is no https page is never a link`,
       (await page.locator('.printers a').count()) === 2 && !(await page.locator('a[href^="javascript"]').count()));
-    check(`${size}: the passcode section says how to renew`, (await text(page, '#passcode')).includes('sr-print-scout passcode --renew'));
+    check(`${size}: the passcode section says how to renew`, (await text(page, '#passcode')).includes('sr-print-scout passcode --config /etc/securerelease/print-scout.yaml --renew'));
     check(`${size}: the delegation received is listed`, (await text(page, '#delegations')).includes('bob@example.com lets you release'));
     await shot(page, `portal-home-${size}`);
     check(`${size}: an upload being checked shows held with its page count, without a reload`,

@@ -48,7 +48,7 @@ export const t = {
     lastSeen: 'Last seen', none: 'No scouts yet.', print: 'print scout', site: 'site service',
     add: 'Add a scout', kindLabel: 'Kind', nameLabel: 'Name', userLabel: 'User (print scout; email, optional)',
     token: (tok, s) => `Enrollment token (shown once, valid ${Math.round(s / 3600)} h): ${tok}`,
-    tokenHow: 'Give it to the scout: sr-print-scout enroll --token TOKEN (or sr-device-scout enroll).',
+    tokenHow: 'Give it to the scout: sr-print-scout enroll --config FILE --token TOKEN (or sr-device-scout enroll --config FILE --token TOKEN).',
     removed: (n) => `${n} removed: its certificate is refused from now on.`,
   },
   users: {

@@ -79,7 +79,7 @@ export const S = {
   passcodeHeading: 'Passcode',
   passcodeText: 'A passcode lets you log in at a printer without a badge. It is made on your computer, never here: only your site can check it, and the cloud never sees it.',
   passcodeHow: 'To get a new one, open a terminal on your work computer and run:',
-  passcodeCommand: 'sr-print-scout passcode --renew',
+  passcodeCommand: 'sr-print-scout passcode --config /etc/securerelease/print-scout.yaml --renew',
   passcodeAfter: 'It shows the new passcode once; the old one stops working at once.',
 
   // upload
