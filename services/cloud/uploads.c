@@ -47,8 +47,15 @@ static int64_t file_overhead(int64_t max_size) {
 
 static int64_t utc_day(int64_t t) { return t / 86400; }
 
+/* Uploaded jobs one user may have waiting (being checked or held) at
+ * once. A job file can be a few hundred bytes, so the daily bytes alone
+ * would let one person make millions of jobs, each a stored object, a row
+ * and a check for the site; the print scout's max_jobs_per_user is 200
+ * too. */
+#define MAX_WAITING_UPLOADS 200
+
 typedef struct limits {
-  int64_t max_size, daily, used, left;
+  int64_t max_size, daily, used, left, waiting;
 } limits;
 
 /* The tenant's limits and what `user_id` uploaded today; false (and a
@@ -65,6 +72,12 @@ static bool read_limits(cloud *c, const char *tenant, const char *user_id, limit
       c->db, "SELECT bytes FROM upload_usage WHERE tenant = ? AND user_id = ? AND day = ?", "tti",
       tenant, user_id, utc_day(time(NULL)));
   l->used = cloud_row_int(row, "bytes");
+  json_decref(row);
+  row = cloud_db_row(c->db,
+                     "SELECT COUNT(*) AS n FROM jobs WHERE tenant = ? AND owner = ? AND state IN "
+                     "('checking', 'held') AND origin = 'web'",
+                     "tt", tenant, user_id);
+  l->waiting = cloud_row_int(row, "n");
   json_decref(row);
   if (cloud_db_failed(c->db)) {
     cloud_api_db_error(resp, "reading the upload limits");
@@ -89,6 +102,15 @@ static void reply_daily_limit(sr_http_response *resp, const limits *l) {
 
 /* Checks a body of `len` bytes against `l`; false with 413 or 429. */
 static bool within_limits(const limits *l, size_t len, sr_http_response *resp) {
+  if (l->waiting >= MAX_WAITING_UPLOADS) {
+    sr_http_reply_json(
+        resp, 429,
+        json_pack("{s:{s:s, s:s}, s:i}", "error", "code", "too_many_waiting", "message",
+                  "you already have as many uploaded jobs waiting as one person may; print or "
+                  "delete some first",
+                  "max_waiting", MAX_WAITING_UPLOADS));
+    return false;
+  }
   if ((int64_t)len > l->max_size + file_overhead(l->max_size)) {
     sr_http_reply_json(resp, 413,
                        json_pack("{s:{s:s, s:s}, s:I}", "error", "code", "too_large", "message",

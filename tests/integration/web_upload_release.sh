@@ -8,9 +8,10 @@
 # type is refused. A held upload is released at the panel like any job and
 # printed by the site service from its copy, byte-identical. The limits
 # (upload_max_size: 413 before a byte is stored; upload_daily_bytes: 429
-# with the bytes left), a cut upload (nothing stored, no row), what the
-# cloud keeps (no plaintext anywhere: its storage, database, log), and who
-# else may see, read or release an upload (nobody).
+# with the bytes left; 200 waiting uploads: 429), a cut upload (nothing
+# stored, no row), what the cloud keeps (no plaintext anywhere: its
+# storage, database, log), and who else may see, read or release an upload
+# (nobody).
 # usage: web_upload_release.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -280,5 +281,35 @@ else
   check "the cloud's peak memory grew by less than a quarter of the file ($growth KiB of $size_kib)" \
     [ "$growth" -lt $((size_kib / 4)) ]
 fi
+
+# 8. how many uploaded jobs one person may have waiting: a job file can be
+#    a few hundred bytes, so bytes alone would let one user make millions
+#    of jobs. With 200 of alice's uploads waiting (copies of her held PDF's
+#    row, made in the database as if she had sent them), the next is
+#    refused before its body is stored; once one of them is printed, the
+#    next is taken again.
+waiting() { sqlite3 "$db" "SELECT count(*) FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state IN ('checking', 'held')"; }
+python3 - "$db" "${id[pdf]}" $((200 - $(waiting))) <<'PY'
+import secrets, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30)
+db.row_factory = sqlite3.Row
+row = dict(db.execute("SELECT * FROM jobs WHERE id = ?", (sys.argv[2],)).fetchone())
+for column in ("copy_store", "copy_key", "copy_size", "copy_region", "copy_file_id", "release_id", "reason"):
+    row[column] = None  # no object of their own: nothing for a sweep to delete
+row["state"] = "held"  # the PDF itself was printed above
+for _ in range(int(sys.argv[3])):
+    row["id"] = secrets.token_hex(16)
+    db.execute(f"INSERT INTO jobs({', '.join(row)}) VALUES({', '.join('?' * len(row))})", list(row.values()))
+db.commit()
+PY
+check "alice has 200 uploaded jobs waiting" [ "$(waiting)" = 200 ]
+rows_before=$(rows) objects_before=$(objects)
+upload "$alice" "$tmp/pdf.srjob"
+check "the 201st is refused: 429 too_many_waiting, with the limit" \
+  ok '[ "$code" = 429 ] && [ "$(echo "$body" | jq -r .error.code)" = too_many_waiting ] && [ "$(echo "$body" | jq .max_waiting)" = 200 ]'
+check "and nothing of it is kept (no row, no object)" [ "$(rows)/$(objects)" = "$rows_before/$objects_before" ]
+sqlite3 "$db" "UPDATE jobs SET state = 'printed' WHERE id = (SELECT id FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state = 'held' AND copy_key IS NULL LIMIT 1)"
+upload "$alice" "$tmp/pdf.srjob"
+check "one of them printed: the next upload is taken (201)" [ "$code" = 201 ]
 
 checks_done
