@@ -73,13 +73,14 @@ static bool read_limits(cloud *c, const char *tenant, const char *user_id, limit
       tenant, user_id, utc_day(time(NULL)));
   l->used = cloud_row_int(row, "bytes");
   json_decref(row);
+  bool failed = cloud_db_failed(c->db); /* the next query's success would clear it */
   row = cloud_db_row(c->db,
                      "SELECT COUNT(*) AS n FROM jobs WHERE tenant = ? AND owner = ? AND state IN "
                      "('checking', 'held') AND origin = 'web'",
                      "tt", tenant, user_id);
   l->waiting = cloud_row_int(row, "n");
   json_decref(row);
-  if (cloud_db_failed(c->db)) {
+  if (failed || cloud_db_failed(c->db)) {
     cloud_api_db_error(resp, "reading the upload limits");
     return false;
   }
