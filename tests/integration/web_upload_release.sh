@@ -284,8 +284,8 @@ fi
 
 # 8. how many uploaded jobs one person may have waiting: a job file can be
 #    a few hundred bytes, so bytes alone would let one user make millions
-#    of jobs. With 200 of alice's uploads waiting (copies of her held PDF's
-#    row, made in the database as if she had sent them), the next is
+#    of jobs. With 200 of alice's uploads waiting (copies of her PDF's row,
+#    held, made in the database as if she had sent them), the next is
 #    refused before its body is stored; once one of them is printed, the
 #    next is taken again.
 waiting() { sqlite3 "$db" "SELECT count(*) FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state IN ('checking', 'held')"; }

@@ -132,3 +132,19 @@ export async function signInAtProvider(page, login, back, name) {
   }
   return Boolean(await waitFor(back, 10000));
 }
+
+// REST calls the console's and the portal's pages made ("METHOD /api/v1/..."),
+// for console_api_coverage: logCalls(context) records them, writeCallLog()
+// writes them to SR_WEB_OUT/api-calls.txt.
+export const apiLog = [];
+
+export function logCalls(context) {
+  context.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.origin === new URL(env.SR_CLOUD_URL).origin && u.pathname.startsWith('/api/v1/')) apiLog.push(`${r.method()} ${u.pathname}`);
+  });
+}
+
+export function writeCallLog() {
+  writeFileSync(join(env.SR_WEB_OUT, 'api-calls.txt'), `${[...new Set(apiLog)].join('\n')}\n`);
+}

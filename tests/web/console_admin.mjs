@@ -12,8 +12,8 @@
 // stack with STACK_CONSOLE_OIDC=1 for this test.
 
 import { runTest, openPage, check, waitFor } from './harness.mjs';
-import { consoleSignIn, env, signInAtProvider } from './common.mjs';
-import { cloud, consoleFlow, logCalls } from './console_flow.mjs';
+import { consoleSignIn, env, signInAtProvider, logCalls } from './common.mjs';
+import { cloud, consoleFlow } from './console_flow.mjs';
 
 // A browser that opens the console, is asked to sign in, and does so at
 // the OpenID provider as LOGIN; back at the console, it says who is in.

@@ -6,23 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { shot, accessible, check, waitFor, resetNet, mark } from './harness.mjs';
-import { env } from './common.mjs';
+import { env, writeCallLog } from './common.mjs';
 
 export const cloud = new URL(env.SR_CLOUD_URL).origin;
 const token = () => execFileSync('cat', [env.SR_TOKEN_FILE], { encoding: 'utf8' }).trim();
-// REST calls the pages made ("METHOD /api/v1/..."), for console_api_coverage
-export const apiLog = [];
-
-export function logCalls(context) {
-  context.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.origin === cloud && u.pathname.startsWith('/api/v1/')) apiLog.push(`${r.method()} ${u.pathname}`);
-  });
-}
-
-export function writeCallLog() {
-  writeFileSync(join(env.SR_WEB_OUT, 'api-calls.txt'), `${[...new Set(apiLog)].join('\n')}\n`);
-}
 
 async function visit(o, name) {
   resetNet(o.net);

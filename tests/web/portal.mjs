@@ -10,8 +10,7 @@
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { runTest, openPage, shot, accessible, check, waitFor, text, mark } from './harness.mjs';
-import { env, submit, cloudJobs } from './common.mjs';
-import { logCalls, writeCallLog } from './console_flow.mjs';
+import { env, submit, cloudJobs, logCalls, writeCallLog } from './common.mjs';
 
 const cloud = new URL(env.SR_CLOUD_URL).origin;
 const ca = readFileSync(env.SR_CLOUD_CA);

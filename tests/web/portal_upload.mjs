@@ -15,8 +15,7 @@ import { readFileSync, writeFileSync, mkdirSync, readdirSync, rmSync } from 'nod
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runTest, openPage, shot, accessible, check, waitFor, text } from './harness.mjs';
-import { env, printed, fileName, origin as panelOrigin } from './common.mjs';
-import { logCalls, writeCallLog } from './console_flow.mjs';
+import { env, printed, fileName, origin as panelOrigin, logCalls, writeCallLog } from './common.mjs';
 
 const cloud = new URL(env.SR_CLOUD_URL).origin;
 const ca = readFileSync(env.SR_CLOUD_CA);
@@ -119,13 +118,14 @@ await runTest(async (browser, figures) => {
   const clear = [['the marker', Buffer.from(marker)], ['a piece of the PDF', middle(pdf)], ['a piece of the JPEG', middle(jpeg)]];
   const cloudDir = join(env.SR_TMP, 'cloud');
   const found = [];
-  for (const file of filesUnder(cloudDir)) {
+  const files = filesUnder(cloudDir);
+  for (const file of files) {
     const bytes = readFileSync(file);
     for (const [what, needle] of clear) if (bytes.includes(needle)) found.push(`${what} in ${file}`);
   }
-  check(`the cloud's storage, database and logs hold no plaintext (${filesUnder(cloudDir).length} files read)`, found.length === 0, found);
+  check(`the cloud's storage, database and logs hold no plaintext (${files.length} files read)`, found.length === 0, found);
   const core = join(env.SR_TMP, 'cloud-memory');
-  execFileSync('gcore', ['-o', core, env.PID_CLOUD], { stdio: 'ignore' });
+  execFileSync('gcore', ['-o', core, env.PID_CLOUD], { stdio: ['ignore', 'ignore', 'pipe'] }); // a failure says gdb's why
   const dump = readFileSync(`${core}.${env.PID_CLOUD}`);
   rmSync(`${core}.${env.PID_CLOUD}`);
   const inMemory = clear.filter(([, needle]) => dump.includes(needle)).map(([what]) => what);
