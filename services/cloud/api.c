@@ -36,6 +36,15 @@ static const cloud_route routes[] = {
     /* the portal's own, on the same functions */
     {{"POST", V1 "/me/uploads"}, CLOUD_USER, cloud_me_upload, NULL},
     {{"GET", V1 "/me/upload-limits"}, CLOUD_USER, cloud_me_upload_limits, NULL},
+    /* the portal's upload in parts (part_uploads.c): the page's memory
+     * does not grow with the document */
+    {{"POST", V1 "/me/part-uploads"}, CLOUD_USER, cloud_me_part_upload_start, FIELDS("size")},
+    {{"PUT", V1 "/me/part-uploads/{id}"}, CLOUD_USER, cloud_me_part_upload_put, NULL},
+    {{"POST", V1 "/me/part-uploads/{id}/complete"},
+     CLOUD_USER,
+     cloud_me_part_upload_complete,
+     NULL},
+    {{"DELETE", V1 "/me/part-uploads/{id}"}, CLOUD_USER, cloud_me_part_upload_remove, NULL},
     {{"GET", V1 "/devices"}, CLOUD_ADMIN, cloud_admin_devices, NULL},
     {{"POST", V1 "/devices"},
      CLOUD_ADMIN,
@@ -304,6 +313,7 @@ static const struct {
     {cloud_scout_copy_put, cloud_copy_head},
     {cloud_admin_user_upload, cloud_admin_user_upload_head},
     {cloud_me_upload, cloud_me_upload_head},
+    {cloud_me_part_upload_put, cloud_me_part_upload_put_head},
 };
 
 /* The head check of route `i`, or NULL: its body is JSON. */

@@ -567,6 +567,12 @@ typedef void (*cloud_copy_stored)(void *ctx, int status, const char *store, cons
  * why in `why`. Nothing is recorded in the database. */
 bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const char *region, int fd,
                       size_t size, cloud_copy_stored done, void *ctx, char *why, size_t why_size);
+/* The storage instance and key of `tenant`'s object `name` (a job id, or
+ * a job id and a suffix) in region `region` ("" or unknown: the first):
+ * where cloud_copy_store puts job `name`'s copy. NULL (and `why`) if the
+ * cloud has no storage. */
+sr_instance *cloud_copy_place(cloud *c, const char *tenant, const char *name, const char *region,
+                              char *key, size_t key_size, char *why, size_t why_size);
 /* Deletes the copy under `key` in storage `store` of job `job_id` (one
  * whose row was never written), on the pool; what fails is logged. */
 void cloud_copy_forget_stored(cloud *c, const char *tenant, const char *job_id, const char *store,
@@ -596,6 +602,22 @@ void cloud_admin_user_upload_limits(cloud_call *k);
 void cloud_me_upload(cloud_call *k);
 bool cloud_me_upload_head(cloud_call *k);
 void cloud_me_upload_limits(cloud_call *k);
+/* What an upload in parts (part_uploads.c) shares with the one-body
+ * intake. cloud_upload_reserve: the limits for a job file of `size` bytes
+ * of user `user_id`, then those bytes taken from today's allowance (`day`
+ * is today); false with the answer in k->resp. cloud_upload_unreserve
+ * gives them back. cloud_upload_file_id: the file id (hex) of job file
+ * `fd` of `len` bytes, false (a 400 in resp) unless it is one of version
+ * 2. cloud_upload_take: stores job file `fd` (taken) as job `job_id`'s
+ * copy, records the job `checking`, asks a site to check it and answers
+ * exchange `x` (201, or the error; the bytes are given back on failure). */
+bool cloud_upload_reserve(cloud_call *k, const char *user_id, int64_t size, int64_t *day);
+void cloud_upload_unreserve(cloud *c, const char *tenant, const char *user_id, int64_t day,
+                            int64_t bytes);
+bool cloud_upload_file_id(int fd, size_t len, char *hex, sr_http_response *resp);
+void cloud_upload_take(cloud *c, sr_http_exchange *x, const char *tenant, const char *user_id,
+                       const char *job_id, const char *region, int fd, int64_t size, int64_t day,
+                       const char *file_id);
 /* POST /api/v1/site/uploads/{id}/checked: the site's verdict. */
 void cloud_site_upload_checked(cloud_call *k);
 /* True if site scout `scout` was asked to check upload `job` (its row)
@@ -604,6 +626,19 @@ bool cloud_upload_checker(const json_t *job, const char *scout);
 /* Asks again the checks no site answered, and fails uploads no site
  * checked within the tenant's hold_time. On the loop (the sweep). */
 void cloud_uploads_sweep(cloud *c);
+
+/* ---- part_uploads.c (a web upload in parts; docs/storage.md) ---- */
+
+/* POST /api/v1/me/part-uploads {size}; PUT .../{id}?part=N (spooled, with
+ * its head check); POST .../{id}/complete; DELETE .../{id}. */
+void cloud_me_part_upload_start(cloud_call *k);
+void cloud_me_part_upload_put(cloud_call *k);
+bool cloud_me_part_upload_put_head(cloud_call *k);
+void cloud_me_part_upload_complete(cloud_call *k);
+void cloud_me_part_upload_remove(cloud_call *k);
+/* Drops uploads in parts left unfinished, deletes the parts of finished
+ * and dropped ones. On the loop (the sweep). */
+void cloud_part_uploads_sweep(cloud *c);
 
 /* ---- deliverers.c ---- */
 

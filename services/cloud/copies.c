@@ -579,6 +579,19 @@ bool cloud_copy_store(cloud *c, const char *tenant, const char *job_id, const ch
   return ok;
 }
 
+sr_instance *cloud_copy_place(cloud *c, const char *tenant, const char *name, const char *region,
+                              char *key, size_t key_size, char *why, size_t why_size) {
+  json_t *where = json_pack("{s:s, s:s}", "id", name, "region", region);
+  char region_name[64];
+  sr_instance *store = NULL;
+  if (!where)
+    snprintf(why, why_size, "out of memory");
+  else
+    store = copy_location(c, tenant, where, key, key_size, region_name, why, why_size);
+  json_decref(where);
+  return store;
+}
+
 void cloud_copy_forget_stored(cloud *c, const char *tenant, const char *job_id, const char *store,
                               const char *key) {
   json_t *row = json_pack("{s:s, s:s, s:s, s:s}", "tenant", tenant, "id", job_id, "copy_store",

@@ -246,6 +246,16 @@ static const char *const migrations[] = {
     "CREATE TABLE upload_usage(tenant TEXT NOT NULL REFERENCES tenants(id),"
     " user_id TEXT NOT NULL, day INTEGER NOT NULL, bytes INTEGER NOT NULL,"
     " PRIMARY KEY(tenant, user_id, day));",
+    /* 28: web uploads in parts (part_uploads.c): the declared size, the
+     * parts it makes, the region its parts are stored in, the day its
+     * bytes were counted on, and what it is doing (open, joining, done,
+     * dropped; swept_at: when a join started or its parts' deletion was
+     * last asked) */
+    "CREATE TABLE part_uploads(tenant TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL,"
+    " owner TEXT NOT NULL, size INTEGER NOT NULL, parts INTEGER NOT NULL, region TEXT NOT NULL,"
+    " day INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, swept_at INTEGER,"
+    " PRIMARY KEY(tenant, id));"
+    "CREATE INDEX part_uploads_by_owner ON part_uploads(tenant, owner, state);",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -75,8 +75,10 @@ static bool read_limits(cloud *c, const char *tenant, const char *user_id, limit
   json_decref(row);
   bool failed = cloud_db_failed(c->db); /* the next query's success would clear it */
   row = cloud_db_row(c->db,
-                     "SELECT COUNT(*) AS n FROM jobs WHERE tenant = ? AND owner = ? AND state IN "
-                     "('checking', 'held') AND origin = 'web'",
+                     "SELECT (SELECT COUNT(*) FROM jobs WHERE tenant = ?1 AND owner = ?2 AND state "
+                     "IN ('checking', 'held') AND origin = 'web') + (SELECT COUNT(*) FROM "
+                     "part_uploads WHERE tenant = ?1 AND owner = ?2 AND state IN ('open', "
+                     "'joining')) AS n",
                      "tt", tenant, user_id);
   l->waiting = cloud_row_int(row, "n");
   json_decref(row);
@@ -158,8 +160,8 @@ static int reserve(cloud *c, const char *tenant, const char *user_id, int64_t by
                       "ttiii", tenant, user_id, utc_day(time(NULL)), bytes, daily);
 }
 
-static void unreserve(cloud *c, const char *tenant, const char *user_id, int64_t day,
-                      int64_t bytes) {
+void cloud_upload_unreserve(cloud *c, const char *tenant, const char *user_id, int64_t day,
+                            int64_t bytes) {
   if (cloud_db_run(c->db,
                    "UPDATE upload_usage SET bytes = max(bytes - ?, 0) WHERE tenant = ? AND "
                    "user_id = ? AND day = ?",
@@ -222,7 +224,7 @@ static void intake_stored(void *ctx, int status, const char *store, const char *
   if (status != SR_OK) {
     sr_log(SR_LOG_ERROR, "uploads", "tenant %s upload %s: not stored: %s", in->tenant, in->job,
            err);
-    unreserve(c, in->tenant, in->user, in->day, in->size);
+    cloud_upload_unreserve(c, in->tenant, in->user, in->day, in->size);
     resp.retry_after = 30;
     sr_http_reply_error(&resp, 503, "storage_unavailable",
                         "the cloud's storage failed; try again later");
@@ -240,7 +242,7 @@ static void intake_stored(void *ctx, int status, const char *store, const char *
       (int64_t)(r && r->user == SR_USER_PSEUDONYM), store, key, in->size, region, in->file_id);
   if (n != 1) {
     cloud_copy_forget_stored(c, in->tenant, in->job, store, key);
-    unreserve(c, in->tenant, in->user, in->day, in->size);
+    cloud_upload_unreserve(c, in->tenant, in->user, in->day, in->size);
     cloud_api_db_error(&resp, "recording the upload");
     goto out;
   }
@@ -261,8 +263,7 @@ out:
  * version 2 (to the site's public submission key) comes from a browser;
  * version 1 needs the site secret, and its zstd compression would let a
  * small upload decompress to far more at the site. */
-static bool check_job_file(int fd, size_t len, char hex[2 * SR_JF_FILE_ID_LEN + 1],
-                           sr_http_response *resp) {
+bool cloud_upload_file_id(int fd, size_t len, char *hex, sr_http_response *resp) {
   uint8_t head[SR_JF2_HEADER_LEN];
   char why[160] = "the body is shorter than a job file's header";
   if (len < sizeof head || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
@@ -283,65 +284,79 @@ static bool check_job_file(int fd, size_t len, char hex[2 * SR_JF_FILE_ID_LEN + 
   return true;
 }
 
+bool cloud_upload_reserve(cloud_call *k, const char *user_id, int64_t size, int64_t *day) {
+  limits l;
+  *day = utc_day(time(NULL));
+  if (!read_limits(k->c, k->tenant, user_id, &l, k->resp) ||
+      !within_limits(&l, (size_t)size, k->resp))
+    return false;
+  int reserved = reserve(k->c, k->tenant, user_id, size, l.daily);
+  if (reserved < 0) {
+    cloud_api_db_error(k->resp, "counting the upload");
+  } else if (reserved == 0) { /* another upload took the bytes meanwhile */
+    if (read_limits(k->c, k->tenant, user_id, &l, k->resp))
+      reply_daily_limit(k->resp, &l);
+  }
+  return reserved > 0;
+}
+
+void cloud_upload_take(cloud *c, sr_http_exchange *x, const char *tenant, const char *user_id,
+                       const char *job_id, const char *region, int fd, int64_t size, int64_t day,
+                       const char *file_id) {
+  char why[256];
+  intake *in = calloc(1, sizeof *in);
+  if (!in) {
+    close(fd);
+    cloud_upload_unreserve(c, tenant, user_id, day, size);
+    sr_http_response resp = {0};
+    sr_http_reply_error(&resp, 500, "no_memory", "out of memory");
+    sr_http_finish(x, &resp);
+    return;
+  }
+  *in = (intake){.c = c, .x = x, .size = size, .day = day};
+  snprintf(in->tenant, sizeof in->tenant, "%s", tenant);
+  snprintf(in->user, sizeof in->user, "%s", user_id);
+  snprintf(in->job, sizeof in->job, "%s", job_id);
+  snprintf(in->region, sizeof in->region, "%s", region);
+  snprintf(in->file_id, sizeof in->file_id, "%s", file_id);
+  if (cloud_copy_store(c, tenant, job_id, *region ? region : NULL, fd, (size_t)size, intake_stored,
+                       in, why, sizeof why))
+    return;
+  cloud_upload_unreserve(c, tenant, user_id, day, size);
+  sr_http_response resp = {.retry_after = 5};
+  sr_http_reply_error(&resp, 503, "no_storage", "%s", why);
+  sr_http_finish(x, &resp);
+  free(in);
+}
+
 void cloud_upload_intake(cloud_call *k, const char *user_id) {
   cloud *c = k->c;
   int fd = sr_http_take_body_file(k->req);
-  limits l;
-  intake *in = NULL;
-  const sr_region_config *r = NULL;
-  char why[256];
-  int reserved = 0;
+  int64_t size = (int64_t)k->req->body_len, day = 0;
+  char file_id[2 * SR_JF_FILE_ID_LEN + 1], job[40];
   if (fd < 0) {
     sr_http_reply_error(k->resp, 400, "not_a_job_file",
                         "send the encrypted job file as the body (application/octet-stream)");
     return;
   }
-  if (!(in = calloc(1, sizeof *in))) {
-    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
-    goto fail;
-  }
-  *in = (intake){.c = c, .size = (int64_t)k->req->body_len, .day = utc_day(time(NULL))};
-  snprintf(in->tenant, sizeof in->tenant, "%s", k->tenant);
-  snprintf(in->user, sizeof in->user, "%s", user_id);
-  if (!check_job_file(fd, k->req->body_len, in->file_id, k->resp) ||
-      !read_limits(c, k->tenant, user_id, &l, k->resp) ||
-      !within_limits(&l, k->req->body_len, k->resp))
-    goto fail;
-  reserved = reserve(c, k->tenant, user_id, in->size, l.daily);
-  if (reserved < 0) {
-    cloud_api_db_error(k->resp, "counting the upload");
-    goto fail;
-  }
-  if (reserved == 0) { /* another upload took the bytes meanwhile */
-    read_limits(c, k->tenant, user_id, &l, k->resp);
-    reply_daily_limit(k->resp, &l);
-    goto fail;
-  }
-  r = cloud_region_resolve(c, k->tenant, user_id, NULL, NULL);
-  if (!r && c->cfg.u.cloud.n_regions > 0) {
-    cloud_api_db_error(k->resp, "choosing the upload's region");
-    goto fail;
-  }
-  snprintf(in->region, sizeof in->region, "%s", r ? r->name : "");
-  cloud_random_hex(in->job, 16);
-  if (!(in->x = sr_http_defer(k->req))) {
-    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
-    goto fail;
-  }
-  int taken = fd;
-  fd = -1; /* cloud_copy_store's, in every case */
-  if (cloud_copy_store(c, k->tenant, in->job, r ? r->name : NULL, taken, (size_t)in->size,
-                       intake_stored, in, why, sizeof why))
-    return;
-  sr_http_response resp = {.retry_after = 5};
-  sr_http_reply_error(&resp, 503, "no_storage", "%s", why);
-  sr_http_finish(in->x, &resp);
-fail:
-  if (reserved > 0)
-    unreserve(c, k->tenant, user_id, in->day, in->size);
-  if (fd >= 0)
+  if (!cloud_upload_file_id(fd, k->req->body_len, file_id, k->resp) ||
+      !cloud_upload_reserve(k, user_id, size, &day)) {
     close(fd);
-  free(in);
+    return;
+  }
+  const sr_region_config *r = cloud_region_resolve(c, k->tenant, user_id, NULL, NULL);
+  sr_http_exchange *x = NULL;
+  if (!r && c->cfg.u.cloud.n_regions > 0)
+    cloud_api_db_error(k->resp, "choosing the upload's region");
+  else if (!(x = sr_http_defer(k->req)))
+    sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
+  if (!x) {
+    cloud_upload_unreserve(c, k->tenant, user_id, day, size);
+    close(fd);
+    return;
+  }
+  cloud_random_hex(job, 16);
+  cloud_upload_take(c, x, k->tenant, user_id, job, r ? r->name : "", fd, size, day, file_id);
 }
 
 /* ---- the administrator's routes: on a user's behalf ---- */
@@ -500,4 +515,5 @@ void cloud_uploads_sweep(cloud *c) {
                    now, tenant, id);
   }
   json_decref(waiting);
+  cloud_part_uploads_sweep(c);
 }

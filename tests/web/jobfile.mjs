@@ -18,7 +18,7 @@ import { check, done, launch, close } from './harness.mjs';
 const [bin, src] = process.argv.slice(2);
 const srctl = join(bin, 'srctl');
 const tmp = mkdtempSync(join(tmpdir(), 'sr-jobfile-js-'));
-const { encryptJob, fingerprint } = await import(pathToFileURL(join(src, 'web/shared/jobfile.js')));
+const { encryptJob, fingerprint, sealedSize } = await import(pathToFileURL(join(src, 'web/shared/jobfile.js')));
 
 function secretFile(name) {
   const path = join(tmp, name);
@@ -83,6 +83,26 @@ for (const d of documents) {
   const again = Buffer.from(await (await encryptJob(new Blob([d.bytes]), infoOf(d), spki, { chunkSize: 1024 })).arrayBuffer());
   check('two encryptions differ (ephemeral key, file id, data key)', !again.subarray(28, 169).equals(bytes.subarray(28, 169)) &&
     again.subarray(20, 28).equals(bytes.subarray(20, 28)));
+}
+
+// in parts (the portal's upload): each part but the last exactly partSize
+// bytes, handed over full, the size known before sealing, the same file
+for (const d of [documents[6], documents[0]]) {
+  const parts = [];
+  const partSize = 4096;
+  const r0 = await encryptJob(new Blob([d.bytes]), infoOf(d), spki, { chunkSize: 1024, partSize,
+    sink: async (p) => { parts.push(Buffer.from(p)); } }); // a copy: the part's buffer is reused
+  const whole = Buffer.concat(parts);
+  const file = join(tmp, 'parts.srjob');
+  writeFileSync(file, whole);
+  const r = open(file);
+  check(`Node in parts ${d.name}: every part but the last is ${partSize} bytes`, parts.length >= 1 &&
+    parts.slice(0, -1).every((p) => p.length === partSize) && parts[parts.length - 1].length <= partSize &&
+    parts[parts.length - 1].length > 0, parts.map((p) => p.length));
+  check(`Node in parts ${d.name}: sealedSize said the size before, the result says it after`,
+    sealedSize(d.bytes.length, infoOf(d), { chunkSize: 1024 }) === whole.length && r0.size === whole.length,
+    [sealedSize(d.bytes.length, infoOf(d), { chunkSize: 1024 }), r0.size, whole.length]);
+  check(`Node in parts ${d.name}: the parts joined open to the same document`, r.ok && r.document.equals(d.bytes), r.error);
 }
 
 // --- attacks on what the browser wrote

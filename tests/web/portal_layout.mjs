@@ -24,10 +24,14 @@ const MB = 1048576;
 // The stand-in encryptor: same exports as web/shared/jobfile.js.
 const FAKE_JOBFILE = `
 export async function fingerprint(spki) { return 'SHA256:3f2a 91c0 7be4 0d55 a1e9 62c3 f0b8 4c17 9e2d 5a60 b3f1 0c8e 47d2 19ab 6e05 c3d8'; }
-export async function encryptJob(file, info, spki, { onProgress } = {}) {
+export function sealedSize(size) { return size + 64; }
+export async function encryptJob(file, info, spki, { onProgress, sink, partSize } = {}) {
   const n = 8;
   for (let i = 1; i <= n; i++) { await new Promise((r) => setTimeout(r, 30)); if (onProgress) onProgress(i * file.size / n, file.size); }
-  return new Blob([new Uint8Array(64), file]);
+  const out = new Uint8Array(await new Blob([new Uint8Array(64), file]).arrayBuffer());
+  if (!sink) return new Blob([out]);
+  for (let off = 0; off < out.length; off += partSize) await sink(out.subarray(off, off + partSize));
+  return { size: out.length };
 }`;
 
 function jobs() {
@@ -92,14 +96,28 @@ function mockCloud(context, log, control = {}) {
       }
       if (p === '/api/v1/me/upload-limits') return json(200, { max_size: 50 * MB, daily_left: 420 * MB });
       if (p === '/api/v1/me/submission-key') return json(200, { site: 'site1', spki: 'MFkwEwYHKoZIzj0CAQ', fingerprint: 'ignored by the page' });
-      if (p === '/api/v1/me/uploads' && req.method() === 'POST' && state.refuseNext) {
+      // an upload in parts of 1 MiB here (the cloud's are 8 MiB): several
+      // parts for the PDF below
+      if (p === '/api/v1/me/part-uploads' && req.method() === 'POST' && state.refuseNext) {
         state.refuseNext = false;
         return json(429, { error: { code: 'daily_limit', message: 'daily upload limit reached', daily_left: 1048576 } });
       }
-      if (p === '/api/v1/me/uploads' && req.method() === 'POST') {
-        const size = (req.postDataBuffer() || Buffer.alloc(0)).length;
-        log.push({ upload: size, type: req.headers()['content-type'] });
-        return json(201, { id: 'j7' });
+      if (p === '/api/v1/me/part-uploads' && req.method() === 'POST') {
+        state.upload = { size: parsed.size, parts: [], types: [] };
+        return json(201, { id: 'pu7', part_size: MB, parts: Math.ceil(parsed.size / MB), expires_at: '2026-12-01T23:00:00Z' });
+      }
+      if (p === '/api/v1/me/part-uploads/pu7' && req.method() === 'PUT') {
+        const n = Number(url.searchParams.get('part'));
+        state.upload.parts[n] = (req.postDataBuffer() || Buffer.alloc(0)).length;
+        state.upload.types.push(req.headers()['content-type']);
+        return json(200, { id: 'pu7', part: n });
+      }
+      if (p === '/api/v1/me/part-uploads/pu7/complete' && req.method() === 'POST') {
+        const u = state.upload;
+        const got = u.parts.reduce((a, b) => a + b, 0);
+        log.push({ upload: got, parts: u.parts.length, types: u.types });
+        return got === u.size ? json(201, { id: 'pu7', state: 'checking' })
+          : json(409, { error: { code: 'part_missing', message: 'a part is missing' }, missing: 0 });
       }
       if (p === '/api/v1/session' && req.method() === 'DELETE') return json(204);
       return json(404, { error: { code: 'not_found', message: 'no such resource' } });
@@ -223,8 +241,11 @@ await runTest(async (browser, figures) => {
     if (size === 'desktop') await shot(page, `portal-upload-progress-${size}`);
     check(`${size}: the upload finishes and says so`, await waitFor(async () => (await text(page, '[role=status]')).includes('was uploaded')));
     const up = log.find((r) => r.upload !== undefined);
-    check(`${size}: the body sent is the encryptor's output, as octet-stream`, up && up.upload === pdf.length + 64 && up.type === 'application/octet-stream', up);
-    check(`${size}: the upload carried the CSRF token`, log.some((r) => r.path === '/api/v1/me/uploads' && r.csrf === 'csrf-token-1'));
+    check(`${size}: the parts sent are the encryptor's output, in 1 MiB parts, as octet-stream`,
+      up && up.upload === pdf.length + 64 && up.parts === 3 && up.types.every((t) => t === 'application/octet-stream'), up);
+    check(`${size}: every call of the upload carried the CSRF token`,
+      log.filter((r) => r.path && r.path.startsWith('/api/v1/me/part-uploads')).length === 5 &&
+      log.filter((r) => r.path && r.path.startsWith('/api/v1/me/part-uploads')).every((r) => r.csrf === 'csrf-token-1'));
     check(`${size}: what is left today goes down by what was uploaded`, (await text(page, '#accepted')).includes('417 MB'), await text(page, '#accepted'));
     await shot(page, `portal-upload-done-${size}`);
     // the server's own limit (another tab used the allowance): its answer, clearly

@@ -64,10 +64,21 @@ await runTest(async (browser, figures) => {
   if (!check('a sign-in link is made for alice', link.status === 201, link)) return;
   const { page, net, context } = await openPage(browser, cloud, { viewport: { width: 1280, height: 800 } });
   logCalls(context); // for console_api_coverage
-  const sent = [];
+  // what the page sends: parts (counted; their Blob bodies are not shown
+  // to playwright, so what they held is read where the cloud stored them,
+  // below) and the uploads it completed
+  let partsSent = 0;
+  const completed = [];
   page.on('request', (r) => {
-    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/me/uploads') sent.push(r.postDataBuffer() || Buffer.alloc(0));
+    const m = /^\/api\/v1\/me\/part-uploads\/([^/]+)(\/complete)?$/.exec(new URL(r.url()).pathname);
+    if (m && !m[2] && r.method() === 'PUT') partsSent += 1;
+    if (m && m[2] && r.method() === 'POST') completed.push(m[1]);
   });
+  // the job file stored for upload `id` (the job's id): what the browser sent
+  const stored = (id) => {
+    const file = filesUnder(join(env.SR_TMP, 'cloud')).find((f) => f.endsWith(`/${id}`));
+    return file ? readFileSync(file) : Buffer.alloc(0);
+  };
   await page.goto(link.body.url);
   await page.waitForURL((u) => u.pathname.startsWith('/portal'), { timeout: 15000 }); // the link page's own step
   await waitFor(async () => (await context.cookies(cloud)).some((c) => c.name === '__Host-sr_session'));
@@ -88,7 +99,7 @@ await runTest(async (browser, figures) => {
   const input = page.locator('input[type=file]');
   await input.setInputFiles({ name: 'letter.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: docx });
   check('a Word file is refused with "print it to PDF first"', await waitFor(async () => (await text(page, '[role=alert]')).includes('print it to PDF first')));
-  check('and nothing was sent for it', sent.length === 0);
+  check('and nothing was sent for it', partsSent === 0 && completed.length === 0);
 
   for (const [title, bytes, type] of [[pdfTitle, pdf, 'application/pdf'], [jpegTitle, jpeg, 'image/jpeg']]) {
     const t0 = Date.now();
@@ -97,7 +108,9 @@ await runTest(async (browser, figures) => {
       await text(page, 'main'));
     figures.push(`${title}: ${bytes.length} bytes encrypted and uploaded in ${Date.now() - t0} ms`);
   }
-  check('two uploads were sent', sent.length === 2, sent.length);
+  const sent = completed.map(stored);
+  check('two uploads were sent in parts, completed, and stored as job files', completed.length === 2 && partsSent >= 2 &&
+    sent.every((b) => b.subarray(0, 8).equals(Buffer.from('SRJOB\0\r\n'))), { completed, partsSent });
   check('what the browser sent holds no marker and no document', sent.every((b) => !b.includes(marker) && !b.includes(pdf.subarray(0, 64)) && !b.includes(jpeg.subarray(0, 64))));
   await shot(page, 'upload-done');
 

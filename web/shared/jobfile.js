@@ -13,15 +13,16 @@
 //     the index, AAD SHA-256(header) || the 32-byte record head.
 //
 // The file is read a batch of chunks at a time (its stream, else
-// Blob.slice), each batch sealed at once, and the output gathered into
-// Blobs every 8 MiB, so memory holds a few batches whatever the document's
-// size.
+// Blob.slice), each batch sealed at once, and the output either gathered
+// into Blobs every 8 MiB or handed on in parts (an upload in parts: then
+// memory holds a few batches and parts whatever the document's size).
 
 const MAGIC = [0x53, 0x52, 0x4a, 0x4f, 0x42, 0x00, 0x0d, 0x0a]; // "SRJOB\0\r\n"
 const HEADER_LEN = 169;
 const OFF = { chunk: 16, keyId: 20, fileId: 28, eph: 44, nonce: 109, wrapped: 121 };
 const WRAP_AAD_LEN = 109;
 const RECORD_HEAD = 32;
+const TAG_LEN = 16;
 const TYPE_INFO = 1;
 const TYPE_DATA = 2;
 const MIN_CHUNK = 1024;
@@ -30,6 +31,7 @@ const MAX_INFO = 64 * 1024;
 const DEFAULT_CHUNK = 256 * 1024;
 const IN_FLIGHT = 4; // chunks sealed at once: WebCrypto runs them off the main thread
 const FLUSH_BYTES = 8 * 1024 * 1024; // gather output parts into one Blob this often
+const DEFAULT_PART = 8 * 1024 * 1024; // bytes of job file per part handed to a sink
 
 const subtle = () => {
   const s = globalThis.crypto && globalThis.crypto.subtle;
@@ -120,7 +122,33 @@ async function* batches(file, size) {
     }
     return;
   }
-  const reader = file.stream().getReader();
+  const stream = file.stream();
+  let byob = null;
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    byob = null; // not a byte stream here
+  }
+  if (byob) {
+    // read into one buffer, again and again: sealing copies what it seals
+    // before the next batch is asked for, so nothing is kept
+    let buffer = new ArrayBuffer(size);
+    for (;;) {
+      let fill = 0;
+      let done = false;
+      while (fill < size && !done) {
+        const r = await byob.read(new Uint8Array(buffer, fill, size - fill));
+        done = r.done;
+        if (r.value) {
+          buffer = r.value.buffer;
+          fill += r.value.byteLength;
+        }
+      }
+      if (fill) yield new Uint8Array(buffer, 0, fill);
+      if (done || fill < size) return;
+    }
+  }
+  const reader = stream.getReader();
   let buf = new Uint8Array(size);
   let fill = 0;
   for (;;) {
@@ -166,36 +194,92 @@ async function sealRecord(ctx, type, final, index, plain) {
   return [head, new Uint8Array(sealed)];
 }
 
+// The job file's size for a document of `docSize` bytes with `info`,
+// known before a byte is sealed: what an upload in parts declares first.
+export function sealedSize(docSize, info, { chunkSize } = {}) {
+  const chunk = chunkSize || DEFAULT_CHUNK;
+  const infoLen = new TextEncoder().encode(JSON.stringify(info || {})).byteLength;
+  const count = Math.max(1, Math.ceil(docSize / chunk));
+  return HEADER_LEN + (RECORD_HEAD + TAG_LEN) * (1 + count) + infoLen + docSize;
+}
+
+// The output, in one of two ways: gathered into a Blob (no `sink`), or
+// cut into parts of exactly `partSize` bytes (the last one shorter), each
+// handed to `await sink(part)` as soon as it is full, so that memory holds
+// one part being filled and what the sink keeps, whatever the size. The
+// part's bytes are the sink's only until its promise resolves.
+function output(header, sink, partSize) {
+  if (!sink) {
+    const blobs = [];
+    let parts = [header];
+    let pending = header.byteLength;
+    return {
+      async push(pieces) {
+        for (const p of pieces) {
+          parts.push(p);
+          pending += p.byteLength;
+        }
+        if (pending >= FLUSH_BYTES) {
+          blobs.push(new Blob(parts));
+          parts = [];
+          pending = 0;
+        }
+      },
+      async end() {
+        blobs.push(new Blob(parts));
+        return new Blob(blobs, { type: 'application/octet-stream' });
+      },
+    };
+  }
+  // one buffer for every part: the sink is done with a part's bytes (has
+  // copied them: new Blob([part]) does) when its promise resolves
+  const part = new Uint8Array(partSize);
+  let fill = 0;
+  let total = 0;
+  const out = {
+    async push(pieces) {
+      for (const p of pieces) {
+        for (let off = 0; off < p.byteLength;) {
+          const take = Math.min(partSize - fill, p.byteLength - off);
+          part.set(p.subarray(off, off + take), fill);
+          fill += take;
+          off += take;
+          if (fill === partSize) {
+            total += partSize;
+            await sink(part);
+            fill = 0;
+          }
+        }
+      }
+    },
+    async end() {
+      if (fill) await sink(part.subarray(0, fill));
+      return { size: total + fill };
+    },
+  };
+  return out.push([header]).then(() => out);
+}
+
 // Encrypts `file` (a Blob or File) for the site whose public submission key
 // is `siteSpkiB64url`, with `info` (title, format, size, submitted_at...)
 // inside. Resolves to a Blob of type application/octet-stream: the job
-// file. `onProgress(doneBytes, totalBytes)` is called after each batch of
-// chunks. `chunkSize`: bytes of document per record (1 KiB to 4 MiB).
-export async function encryptJob(file, info, siteSpkiB64url, { onProgress, chunkSize } = {}) {
+// file; or, given `sink` (and `partSize`, default 8 MiB), hands the job
+// file to `sink` in parts and resolves to { size }. `onProgress(doneBytes,
+// totalBytes)` is called after each batch of chunks. `chunkSize`: bytes of
+// document per record (1 KiB to 4 MiB).
+export async function encryptJob(file, info, siteSpkiB64url, { onProgress, chunkSize, sink, partSize } = {}) {
   const chunk = chunkSize || DEFAULT_CHUNK;
   if (!Number.isInteger(chunk) || chunk < MIN_CHUNK || chunk > MAX_CHUNK) {
     throw new Error(`chunkSize must be a whole number from ${MIN_CHUNK} to ${MAX_CHUNK}`);
   }
+  const part = partSize || DEFAULT_PART;
+  if (sink && (!Number.isInteger(part) || part < HEADER_LEN)) throw new Error('partSize is too small');
   const infoBytes = new TextEncoder().encode(JSON.stringify(info || {}));
   if (infoBytes.byteLength > MAX_INFO) throw new Error('the job information is too long');
   const spki = fromB64url(siteSpkiB64url);
   const ctx = await sealHeader(spki, chunk);
-
-  const blobs = []; // gathered output
-  let parts = [ctx.header];
-  let pending = ctx.header.byteLength;
-  const push = (pieces) => {
-    for (const p of pieces) {
-      parts.push(p);
-      pending += p.byteLength;
-    }
-    if (pending >= FLUSH_BYTES) {
-      blobs.push(new Blob(parts));
-      parts = [];
-      pending = 0;
-    }
-  };
-  push(await sealRecord(ctx, TYPE_INFO, false, 0, infoBytes));
+  const out = await output(ctx.header, sink, part);
+  await out.push(await sealRecord(ctx, TYPE_INFO, false, 0, infoBytes));
 
   const total = file.size;
   const count = Math.max(1, Math.ceil(total / chunk)); // an empty document has one empty chunk
@@ -208,16 +292,16 @@ export async function encryptJob(file, info, siteSpkiB64url, { onProgress, chunk
       sealing.push(sealRecord(ctx, TYPE_DATA, index === count, index, piece));
       index += 1;
     }
-    for (const record of await Promise.all(sealing)) push(record);
+    const records = await Promise.all(sealing);
     read += batch.byteLength;
     if (read > total) break;
+    await out.push(records.flat());
     if (onProgress) onProgress(read, total);
   }
   if (read !== total) throw new Error('the file changed while it was being read');
   if (total === 0) {
-    push(await sealRecord(ctx, TYPE_DATA, true, 1, new Uint8Array(0)));
+    await out.push(await sealRecord(ctx, TYPE_DATA, true, 1, new Uint8Array(0)));
     if (onProgress) onProgress(0, 0);
   }
-  blobs.push(new Blob(parts));
-  return new Blob(blobs, { type: 'application/octet-stream' });
+  return out.end();
 }

@@ -70,14 +70,14 @@ export async function signOut() {
   csrf = '';
 }
 
-// POSTs `blob` (application/octet-stream) to `path` with upload progress:
-// onProgress(sent, total). Resolves to the JSON answer; rejects with an
-// ApiError (code 'aborted' when `signal` aborted it). XHR, because fetch
-// reports no upload progress.
-export function upload(path, blob, { onProgress, signal } = {}) {
+// Sends `blob` (application/octet-stream) to `path` (POST, or `method`)
+// with upload progress: onProgress(sent, total). Resolves to the JSON
+// answer; rejects with an ApiError (code 'aborted' when `signal` aborted
+// it). XHR, because fetch reports no upload progress.
+export function upload(path, blob, { onProgress, signal, method = 'POST' } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/v1${path}`);
+    xhr.open(method, `/api/v1${path}`);
     xhr.withCredentials = false; // same origin: the cookie goes anyway
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.setRequestHeader('X-CSRF-Token', csrf);

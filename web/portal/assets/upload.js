@@ -1,7 +1,7 @@
 // The upload page: a PDF, JPEG or PNG is checked (type by its bytes, size
 // against the user's limits), encrypted in this page to the site's public
 // key (web/shared/jobfile.js: nothing leaves the page in the clear), then
-// uploaded with its progress shown. The site's key fingerprint is
+// uploaded in parts as it is sealed, with both progresses shown. The site's key fingerprint is
 // computed here from the key the page encrypts to, so that what the user
 // compares with the administrator's is the key actually used.
 
@@ -27,6 +27,49 @@ async function prerequisites() {
     import('/web/shared/jobfile.js').catch(() => null),
   ]);
   return { limits, key, crypto };
+}
+
+const PARTS_IN_FLIGHT = 4; // parts being sent at once (each its own request)
+
+// Encrypts `file` and uploads the job file in parts as it is sealed (POST
+// /me/part-uploads, a PUT per part, then complete): the page never holds
+// the whole job file, so its memory does not grow with the document. Any
+// failure or a cancel (`signal`) cancels the upload at the cloud too, so
+// nothing half-uploaded stays. Resolves to the cloud's answer {id, state}.
+async function sendInParts(crypto, file, info, spki, size, { onSealed, onSent, signal }) {
+  const started = await call('POST', '/me/part-uploads', { size });
+  const path = `/me/part-uploads/${encodeURIComponent(started.id)}`;
+  const sent = [];
+  const inflight = [];
+  let n = 0;
+  const cancelled = () => Object.assign(new Error('cancelled'), { code: 'aborted' });
+  const sink = async (part) => {
+    if (signal.aborted) throw cancelled();
+    const body = new Blob([part]); // a copy: `part` is refilled once this resolves
+    const i = n;
+    n += 1;
+    const sending = upload(`${path}?part=${i}`, body, {
+      method: 'PUT',
+      signal,
+      onProgress: (bytes) => {
+        sent[i] = bytes;
+        onSent(sent.reduce((a, b) => a + (b || 0), 0));
+      },
+    });
+    sending.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    inflight.push(sending);
+    while (inflight.length >= PARTS_IN_FLIGHT) await inflight.shift();
+  };
+  try {
+    await crypto.encryptJob(file, info, spki, { sink, partSize: started.part_size, onProgress: onSealed });
+    onSealed(1, 1);
+    await Promise.all(inflight);
+    if (signal.aborted) throw cancelled();
+    return await call('POST', `${path}/complete`);
+  } catch (e) {
+    call('DELETE', path).catch(() => {}); // the sweep drops it otherwise, within the hour
+    throw e;
+  }
 }
 
 function progressBar(id, label) {
@@ -86,19 +129,19 @@ function uploadPage({ limits, key, crypto }) {
         size: file.size,
         submitted_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       };
-      const sealed = await crypto.encryptJob(file, info, key.spki, {
-        onProgress: (done, total) => enc.set(total ? (100 * done) / total : 100 * done),
+      const sealedSize = crypto.sealedSize(file.size, info);
+      const res = await sendInParts(crypto, file, info, key.spki, sealedSize, {
+        onSealed: (done, total) => enc.set(total ? (100 * done) / total : 100),
+        onSent: (sent) => up.set((100 * sent) / sealedSize),
+        signal: abort.signal,
       });
-      enc.set(100);
-      if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'aborted' });
-      const res = await upload('/me/uploads', sealed, { onProgress: (sent, total) => up.set((100 * sent) / (total || 1)), signal: abort.signal });
       up.set(100);
       show(work);
       say(msg, 'ok', S.uploaded(file.name));
       work.append(h('p', { class: 'row' }, h('a', { class: 'button primary', href: '/portal/#jobs' }, S.seeJobs)));
       // the server's count when it gives one, else ours (it counts what it stored: the sealed size)
       if (res && typeof res.daily_left === 'number') limits.daily_left = res.daily_left;
-      else if (typeof limits.daily_left === 'number') limits.daily_left = Math.max(0, limits.daily_left - sealed.size);
+      else if (typeof limits.daily_left === 'number') limits.daily_left = Math.max(0, limits.daily_left - sealedSize);
       drawLimits();
     } catch (e) {
       show(work);
