@@ -32,6 +32,12 @@ static void on_connected(void *ctx, int reason) {
                   NULL);
   sr_log(SR_LOG_INFO, "scout", "connected to the broker as %s (keep-alive %d s)", link->scout_id,
          link->keepalive);
+  if (!link->told_stdout) { /* whoever started us (run.sh, the tests) waits for this line,
+                             * whatever the log level */
+    link->told_stdout = true;
+    printf("broker connected\n");
+    fflush(stdout);
+  }
   if (link->connected)
     link->connected(link->connected_ctx);
 }

@@ -26,6 +26,7 @@ typedef struct sr_release_link {
   char scout_id[128];
   int keepalive;                /* seconds, set by sr_release_link_start */
   const char *presence;         /* "online" or "online serve-others" */
+  bool told_stdout;             /* "broker connected" printed (the first connect) */
   void (*connected)(void *ctx); /* after each (re)connect; may be NULL */
   void *connected_ctx;
   /* Commands of a type the releaser does not take ("check": a web upload

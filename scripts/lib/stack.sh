@@ -465,7 +465,7 @@ YAML
   stack_spawn site "$d/log" "$stack_bin/sr-device-scout" --config "$d/site.yaml" >"$d/out" 2>>"$d/log"
   site_pid=$stack_last_pid
   panel_url=$(stack_wait_line "$d/out" panel) || { cat "$d/log" >&2; return 1; }
-  for _ in $(seq 400); do grep -q "connected to the broker" "$d/log" && break; sleep 0.025; done
+  stack_wait_line "$d/out" broker >/dev/null # "broker connected", at any log level
   site_port=${panel_url##*:}
   panel_url=${panel_url/127.0.0.1/localhost}
   stack_log "panel API $panel_url"
@@ -520,7 +520,7 @@ YAML
   stack_spawn "$name" "$d/log" "$stack_bin/sr-print-scout" --config "$d/scout.yaml" >"$d/out" 2>>"$d/log"
   scout_pid=$stack_last_pid
   queue_uri=$(stack_wait_line "$d/out" queue) || { cat "$d/log" >&2; return 1; }
-  for _ in $(seq 400); do grep -q "connected to the broker" "$d/log" && break; sleep 0.025; done
+  stack_wait_line "$d/out" broker >/dev/null # "broker connected", at any log level
   eval "queue_$name=\$queue_uri pid_$name=\$scout_pid"
   stack_log "print scout $name for $user: $queue_uri"
 }
