@@ -133,6 +133,7 @@ Web console: $cloud_url/console/   (a browser that trusts $ca_file)
   another: $build/bin/srctl console link --email $demo_email   (with SR_CLOUD_URL, SR_CLOUD_CA
            and SR_TOKEN_FILE as above)$sso_line
 User portal (each user's own jobs, delegations, printers and uploads): $cloud_url/portal/
+  sign in as a user: $build/bin/srctl console link --role user --email EMAIL
 TEXT
   else
     echo "run.sh: no sign-in link for the console: $console_link" >&2

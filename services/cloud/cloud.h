@@ -610,14 +610,17 @@ void cloud_me_upload_limits(cloud_call *k);
  * `fd` of `len` bytes, false (a 400 in resp) unless it is one of version
  * 2. cloud_upload_take: stores job file `fd` (taken) as job `job_id`'s
  * copy, records the job `checking`, asks a site to check it and answers
- * exchange `x` (201, or the error; the bytes are given back on failure). */
+ * exchange `x` (201, or the error). On failure the bytes are given back,
+ * or, for the join of an upload in parts (`from_parts`), the upload is
+ * reopened, its bytes still reserved, to be completed again; recorded, it
+ * is done (cloud_part_upload_settled). */
 bool cloud_upload_reserve(cloud_call *k, const char *user_id, int64_t size, int64_t *day);
 void cloud_upload_unreserve(cloud *c, const char *tenant, const char *user_id, int64_t day,
                             int64_t bytes);
 bool cloud_upload_file_id(int fd, size_t len, char *hex, sr_http_response *resp);
 void cloud_upload_take(cloud *c, sr_http_exchange *x, const char *tenant, const char *user_id,
                        const char *job_id, const char *region, int fd, int64_t size, int64_t day,
-                       const char *file_id);
+                       const char *file_id, bool from_parts);
 /* POST /api/v1/site/uploads/{id}/checked: the site's verdict. */
 void cloud_site_upload_checked(cloud_call *k);
 /* True if site scout `scout` was asked to check upload `job` (its row)
@@ -636,6 +639,9 @@ void cloud_me_part_upload_put(cloud_call *k);
 bool cloud_me_part_upload_put_head(cloud_call *k);
 void cloud_me_part_upload_complete(cloud_call *k);
 void cloud_me_part_upload_remove(cloud_call *k);
+/* The join of upload `id` of `tenant` ended in intake (uploads.c): `taken`,
+ * the job is recorded and the upload done; else it is open again. */
+void cloud_part_upload_settled(cloud *c, const char *tenant, const char *id, bool taken);
 /* Drops uploads in parts left unfinished, deletes the parts of finished
  * and dropped ones. On the loop (the sweep). */
 void cloud_part_uploads_sweep(cloud *c);

@@ -255,7 +255,11 @@ static const char *const migrations[] = {
     " owner TEXT NOT NULL, size INTEGER NOT NULL, parts INTEGER NOT NULL, region TEXT NOT NULL,"
     " day INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, swept_at INTEGER,"
     " PRIMARY KEY(tenant, id));"
-    "CREATE INDEX part_uploads_by_owner ON part_uploads(tenant, owner, state);",
+    "CREATE INDEX part_uploads_by_owner ON part_uploads(tenant, owner, state);"
+    /* the parts stored, and how often each was sent: complete is refused
+     * cheaply while one is missing, and resending is bounded */
+    "CREATE TABLE part_upload_parts(tenant TEXT NOT NULL, id TEXT NOT NULL, part INTEGER NOT NULL,"
+    " sends INTEGER NOT NULL, PRIMARY KEY(tenant, id, part));",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -19,10 +19,15 @@
  * or dropped). On complete, one instance claims the row (open -> joining,
  * in the database), joins the parts in order into an unlinked file, checks
  * it as a one-body upload is checked, and hands it to the same intake
- * (uploads.c): the job's id is the upload's. Nothing half-uploaded stays:
- * an upload not completed within PART_UPLOAD_TTL is dropped and its
- * reservation given back, and the sweep deletes the parts of every done
- * or dropped upload, then its row.
+ * (uploads.c): the job's id is the upload's, and the upload is done only
+ * once the job is recorded (open again if that failed). Each stored part is
+ * a row of part_upload_parts: complete is refused without reading storage
+ * while one is missing, a part may be stored PART_SENDS_MAX times, and an
+ * upload that ends without a job gives back only the bytes never stored.
+ * Nothing half-uploaded stays: an upload not completed within
+ * PART_UPLOAD_TTL is dropped, a part stored after its upload ended is
+ * deleted, and the sweep deletes the parts of every done or dropped
+ * upload, then its rows.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,10 +49,11 @@
 #define PART_UPLOAD_TTL 3600 /* seconds to finish an upload */
 #define PART_SWEEP_AGAIN 60  /* a deletion of parts not confirmed is tried again */
 #define PART_SWEEP_BATCH 8   /* deletions of parts the sweep starts at once */
+#define PART_SENDS_MAX 3     /* times one part may be stored: a retry, not a loop */
 
 /* ---- work on the pool ---- */
 
-typedef enum { PARTS_PUT, PARTS_JOIN, PARTS_REMOVE } parts_op;
+typedef enum { PARTS_PUT, PARTS_JOIN, PARTS_REMOVE, PARTS_DROP_ONE } parts_op;
 
 typedef struct parts_work {
   cloud *c;
@@ -56,7 +62,7 @@ typedef struct parts_work {
   sr_instance *store;
   char tenant[64], id[40], owner[64], region[64];
   char key[SR_STORAGE_KEY_MAX];   /* the job's copy key; a part's is KEY.part-N */
-  int64_t size, day, parts, part; /* PUT: `part`; JOIN: the missing one */
+  int64_t size, day, parts, part; /* PUT, DROP_ONE: `part`; JOIN: the missing one */
   int fd;                         /* PUT: the part; JOIN: the joined file */
   int status;
   char err[1024];
@@ -91,6 +97,10 @@ static void run_parts_op(void *arg) {
       w->status = SR_ERR_IO;
       snprintf(w->err, sizeof w->err, "rewinding the joined upload failed");
     }
+    break;
+  case PARTS_DROP_ONE:
+    part_key(w, w->part, key, sizeof key);
+    w->status = sr_store_remove(w->store, key, w->err, sizeof w->err);
     break;
   case PARTS_REMOVE:
     w->status = SR_OK;
@@ -170,6 +180,46 @@ static json_t *my_upload(cloud_call *k, const char *state) {
   return NULL;
 }
 
+/* The parts of upload `id` recorded as stored: their number and the bytes
+ * they hold (of an upload of `size` bytes in `parts`), and the first not
+ * stored (`parts` if none is missing); false if the database failed. */
+static bool stored_parts(cloud *c, const char *tenant, const char *id, int64_t size, int64_t parts,
+                         int64_t *count, int64_t *bytes, int64_t *missing) {
+  json_t *rows = cloud_db_rows(c->db,
+                               "SELECT part FROM part_upload_parts WHERE tenant = ? AND id = ? "
+                               "ORDER BY part",
+                               "tt", tenant, id);
+  if (!rows)
+    return false;
+  size_t i;
+  json_t *row;
+  *count = *bytes = 0;
+  *missing = parts;
+  json_array_foreach(rows, i, row) {
+    int64_t n = cloud_row_int(row, "part");
+    if (n != *count && *missing == parts)
+      *missing = *count;
+    (*count)++;
+    *bytes += n < parts - 1 ? PART_SIZE : size - PART_SIZE * (parts - 1);
+  }
+  if (*count < parts && *missing == parts)
+    *missing = *count;
+  json_decref(rows);
+  return true;
+}
+
+/* Upload `row` ended without a job: today's allowance gets back the bytes
+ * never stored. Those stored stay counted: a user who starts, sends and
+ * cancels again and again writes no more a day than one who completes. */
+static void give_back_unsent(cloud *c, const json_t *row) {
+  const char *tenant = cloud_row_text(row, "tenant"), *id = cloud_row_text(row, "id");
+  int64_t size = cloud_row_int(row, "size"), count, bytes, missing;
+  if (!stored_parts(c, tenant, id, size, cloud_row_int(row, "parts"), &count, &bytes, &missing))
+    bytes = 0; /* unknown: give all back rather than keep what may not be owed */
+  cloud_upload_unreserve(c, tenant, cloud_row_text(row, "owner"), cloud_row_int(row, "day"),
+                         size - bytes);
+}
+
 void cloud_me_part_upload_start(cloud_call *k) {
   cloud *c = k->c;
   json_t *body = cloud_api_body(k->req, k->resp, k->fields);
@@ -182,6 +232,14 @@ void cloud_me_part_upload_start(cloud_call *k) {
   if (!json_is_integer(size_v) || size < SR_JF2_HEADER_LEN) {
     sr_http_reply_error(k->resp, 400, "invalid",
                         "'size' is the job file's size in bytes (at least %d)", SR_JF2_HEADER_LEN);
+    goto out;
+  }
+  if (size > c->cfg.u.cloud.copy_max_size) {
+    /* the most a one-body upload could send: the cloud's spool bound */
+    sr_http_reply_error(k->resp, 413, "too_large",
+                        "the encrypted file is %" PRId64 " bytes; this cloud takes at most %" PRId64
+                        " bytes in one upload",
+                        size, c->cfg.u.cloud.copy_max_size);
     goto out;
   }
   r = cloud_region_resolve(c, k->tenant, k->user, NULL, NULL);
@@ -246,19 +304,75 @@ static bool part_of(cloud_call *k, const json_t *row, int64_t *n, int64_t *len) 
 }
 
 bool cloud_me_part_upload_put_head(cloud_call *k) {
-  json_t *row = my_upload(k, "open");
+  json_t *row = my_upload(k, "open"), *sent = NULL;
   int64_t n, len;
   bool ok = row && part_of(k, row, &n, &len);
+  if (ok) {
+    sent = cloud_db_row(k->c->db,
+                        "SELECT sends FROM part_upload_parts WHERE tenant = ? AND id = ? AND part "
+                        "= ?",
+                        "tti", k->tenant, k->id, n);
+    if (!sent && cloud_db_failed(k->c->db)) {
+      cloud_api_db_error(k->resp, "reading the upload");
+      ok = false;
+    } else if (cloud_row_int(sent, "sends") >= PART_SENDS_MAX) {
+      sr_http_reply_error(k->resp, 429, "too_many_sends",
+                          "part %" PRId64 " was stored %d times already; start the upload again", n,
+                          PART_SENDS_MAX);
+      ok = false;
+    }
+  }
+  json_decref(sent);
   json_decref(row);
   return ok;
 }
 
+static void drop_done(void *arg) {
+  parts_work *w = arg;
+  if (w->status != SR_OK && w->status != SR_ERR_NOT_FOUND)
+    sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s part %" PRId64 ": not deleted: %s",
+           w->tenant, w->id, w->part, w->err);
+  parts_work_free(w);
+}
+
+/* Part w->part is stored: recorded, unless its upload ended meanwhile (the
+ * sweep may have deleted the parts already): then it is deleted again. */
 static void put_done(void *arg) {
   parts_work *w = arg;
   sr_http_response resp = {0};
   if (w->status == SR_OK) {
-    sr_http_reply_json(&resp, 200,
-                       json_pack("{s:s, s:I}", "id", w->id, "part", (json_int_t)w->part));
+    int recorded = cloud_db_run(w->c->db,
+                                "INSERT INTO part_upload_parts(tenant, id, part, sends) VALUES(?, "
+                                "?, ?, 1) ON CONFLICT(tenant, id, part) DO UPDATE SET sends = "
+                                "sends + 1",
+                                "tti", w->tenant, w->id, w->part);
+    json_t *row =
+        cloud_db_row(w->c->db, "SELECT state FROM part_uploads WHERE tenant = ? AND id = ?", "tt",
+                     w->tenant, w->id);
+    bool open = row && strcmp(cloud_row_text(row, "state"), "open") == 0;
+    json_decref(row);
+    if (recorded == 1 && open) {
+      sr_http_reply_json(&resp, 200,
+                         json_pack("{s:s, s:I}", "id", w->id, "part", (json_int_t)w->part));
+    } else {
+      if (recorded != 1)
+        cloud_api_db_error(&resp, "recording the part");
+      else
+        sr_http_reply_error(&resp, 409, "not_open", "upload %.64s ended while this part was sent",
+                            w->id);
+      sr_http_finish(w->x, &resp);
+      if (w->fd >= 0)
+        close(w->fd);
+      w->fd = -1;
+      w->x = NULL;
+      w->op = PARTS_DROP_ONE;
+      if (!w->c->pool || sr_worker_pool_submit(w->c->pool, run_parts_op, drop_done, w) != SR_OK) {
+        sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s part %" PRId64 ": left stored",
+               w->tenant, w->id, w->part);
+        parts_work_free(w);
+      }
+      return;
+    }
   } else {
     sr_log(SR_LOG_ERROR, "uploads", "tenant %s upload %s part %" PRId64 ": not stored: %s",
            w->tenant, w->id, w->part, w->err);
@@ -301,13 +415,7 @@ void cloud_me_part_upload_put(cloud_call *k) {
 
 /* The claim of a join is given up: the upload can be completed again
  * (after the missing part is sent). */
-static void reopen(parts_work *w) {
-  if (cloud_db_run(w->c->db,
-                   "UPDATE part_uploads SET state = 'open' WHERE tenant = ? AND id = ? AND state "
-                   "= 'joining'",
-                   "tt", w->tenant, w->id) < 0)
-    sr_log(SR_LOG_ERROR, "uploads", "tenant %s upload %s: could not be reopened", w->tenant, w->id);
-}
+static void reopen(parts_work *w) { cloud_part_upload_settled(w->c, w->tenant, w->id, false); }
 
 static void join_done(void *arg) {
   parts_work *w = arg;
@@ -337,18 +445,14 @@ static void join_done(void *arg) {
                         (long long)st.st_size, w->size);
   } else if (!cloud_upload_file_id(w->fd, (size_t)w->size, file_id, &resp)) {
     reopen(w);
-  } else if (cloud_db_run(c->db,
-                          "UPDATE part_uploads SET state = 'done', swept_at = NULL WHERE tenant "
-                          "= ? AND id = ? AND state = 'joining'",
-                          "tt", w->tenant, w->id) != 1) {
-    reopen(w);
-    cloud_api_db_error(&resp, "completing the upload");
   } else {
-    /* the parts are deleted by the sweep; from here the job is uploads.c's,
-     * the reservation too */
+    /* from here the job is uploads.c's: it settles the upload, done once
+     * the job is recorded (the sweep then deletes the parts), open again
+     * if storing or recording failed */
     int fd = w->fd;
     w->fd = -1;
-    cloud_upload_take(c, w->x, w->tenant, w->owner, w->id, w->region, fd, w->size, w->day, file_id);
+    cloud_upload_take(c, w->x, w->tenant, w->owner, w->id, w->region, fd, w->size, w->day, file_id,
+                      true);
     parts_work_free(w);
     return;
   }
@@ -356,13 +460,41 @@ static void join_done(void *arg) {
   parts_work_free(w);
 }
 
+void cloud_part_upload_settled(cloud *c, const char *tenant, const char *id, bool taken) {
+  if (cloud_db_run(c->db,
+                   taken ? "UPDATE part_uploads SET state = 'done', swept_at = NULL WHERE tenant "
+                           "= ? AND id = ? AND state = 'joining'"
+                         : "UPDATE part_uploads SET state = 'open' WHERE tenant = ? AND id = ? "
+                           "AND state = 'joining'",
+                   "tt", tenant, id) < 0)
+    sr_log(SR_LOG_ERROR, "uploads", "tenant %s upload %s: not marked %s (the sweep ends it)",
+           tenant, id, taken ? "done" : "open");
+}
+
 void cloud_me_part_upload_complete(cloud_call *k) {
   cloud *c = k->c;
   json_t *row = my_upload(k, "open");
   char why[256];
   parts_work *w = NULL;
+  int64_t count, bytes, missing;
   if (!row)
     return;
+  /* a part not stored yet is known from the database, before any is read */
+  if (!stored_parts(c, k->tenant, k->id, cloud_row_int(row, "size"), cloud_row_int(row, "parts"),
+                    &count, &bytes, &missing)) {
+    cloud_api_db_error(k->resp, "reading the upload");
+    json_decref(row);
+    return;
+  }
+  if (count < cloud_row_int(row, "parts")) {
+    sr_http_reply_json(
+        k->resp, 409,
+        json_pack("{s:{s:s, s:s}, s:I}", "error", "code", "part_missing", "message",
+                  "a part of this upload was not received; send it, then complete again", "missing",
+                  (json_int_t)missing));
+    json_decref(row);
+    return;
+  }
   /* one instance joins: the claim is the database's, not a check in C */
   int claimed = cloud_db_run(c->db,
                              "UPDATE part_uploads SET state = 'joining', swept_at = ? WHERE "
@@ -404,8 +536,7 @@ void cloud_me_part_upload_remove(cloud_call *k) {
   } else if (n == 0) {
     sr_http_reply_error(k->resp, 409, "not_open", "upload %.64s is being completed", k->id);
   } else {
-    cloud_upload_unreserve(c, k->tenant, k->user, cloud_row_int(row, "day"),
-                           cloud_row_int(row, "size"));
+    give_back_unsent(c, row);
     sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: cancelled", k->tenant, k->id);
     sr_http_reply_json(k->resp, 204, NULL);
   }
@@ -416,12 +547,14 @@ void cloud_me_part_upload_remove(cloud_call *k) {
 
 static void remove_done(void *arg) {
   parts_work *w = arg;
-  if (w->status == SR_OK)
+  if (w->status == SR_OK &&
+      cloud_db_run(w->c->db, "DELETE FROM part_upload_parts WHERE tenant = ? AND id = ?", "tt",
+                   w->tenant, w->id) >= 0)
     cloud_db_run(w->c->db,
                  "DELETE FROM part_uploads WHERE tenant = ? AND id = ? AND state IN ('done', "
                  "'dropped')",
                  "tt", w->tenant, w->id);
-  else
+  else if (w->status != SR_OK)
     sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s: parts not deleted yet (tried again): %s",
            w->tenant, w->id, w->err);
   parts_work_free(w);
@@ -430,11 +563,12 @@ static void remove_done(void *arg) {
 void cloud_part_uploads_sweep(cloud *c) {
   int64_t now = time(NULL);
   /* unfinished past the deadline, or a join whose instance went away */
-  json_t *stale = cloud_db_rows(c->db,
-                                "SELECT tenant, id, owner, size, day FROM part_uploads WHERE "
-                                "(state = 'open' AND created_at < ?) OR (state = 'joining' AND "
-                                "swept_at < ?) LIMIT 64",
-                                "ii", now - PART_UPLOAD_TTL, now - PART_UPLOAD_TTL);
+  json_t *stale =
+      cloud_db_rows(c->db,
+                    "SELECT tenant, id, owner, size, parts, day FROM part_uploads WHERE "
+                    "(state = 'open' AND created_at < ?) OR (state = 'joining' AND "
+                    "swept_at < ?) LIMIT 64",
+                    "ii", now - PART_UPLOAD_TTL, now - PART_UPLOAD_TTL);
   size_t i;
   json_t *row;
   json_array_foreach(stale, i, row) {
@@ -444,8 +578,7 @@ void cloud_part_uploads_sweep(cloud *c) {
                      "AND id = ? AND state IN ('open', 'joining')",
                      "tt", tenant, id) != 1)
       continue;
-    cloud_upload_unreserve(c, tenant, cloud_row_text(row, "owner"), cloud_row_int(row, "day"),
-                           cloud_row_int(row, "size"));
+    give_back_unsent(c, row);
     sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s: not completed in time; dropped", tenant,
            id);
   }

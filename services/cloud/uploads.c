@@ -65,6 +65,11 @@ static bool read_limits(cloud *c, const char *tenant, const char *user_id, limit
   json_t *max = cloud_setting(c, tenant, "upload_max_size");
   json_t *daily = cloud_setting(c, tenant, "upload_daily_bytes");
   l->max_size = json_integer_value(max);
+  /* the cloud stores no job file over copy_max_size: the largest document
+   * is what fits in one, whatever the tenant set (the page checks this) */
+  int64_t cap = c->cfg.u.cloud.copy_max_size - file_overhead(c->cfg.u.cloud.copy_max_size);
+  if (l->max_size > cap)
+    l->max_size = cap;
   l->daily = json_integer_value(daily);
   json_decref(max);
   json_decref(daily);
@@ -213,7 +218,17 @@ typedef struct intake {
   char tenant[64], user[64], job[40], region[64];
   int64_t size, day;
   char file_id[2 * SR_JF_FILE_ID_LEN + 1];
+  bool from_parts; /* the join of an upload in parts: reopened on failure */
 } intake;
+
+/* Intake failed: a one-body upload's bytes are given back; an upload in
+ * parts stays reserved and open, to be completed again. */
+static void intake_failed(intake *in) {
+  if (in->from_parts)
+    cloud_part_upload_settled(in->c, in->tenant, in->job, false);
+  else
+    cloud_upload_unreserve(in->c, in->tenant, in->user, in->day, in->size);
+}
 
 /* The copy is stored (or not): the job's row, then the answer. */
 static void intake_stored(void *ctx, int status, const char *store, const char *key,
@@ -224,7 +239,7 @@ static void intake_stored(void *ctx, int status, const char *store, const char *
   if (status != SR_OK) {
     sr_log(SR_LOG_ERROR, "uploads", "tenant %s upload %s: not stored: %s", in->tenant, in->job,
            err);
-    cloud_upload_unreserve(c, in->tenant, in->user, in->day, in->size);
+    intake_failed(in);
     resp.retry_after = 30;
     sr_http_reply_error(&resp, 503, "storage_unavailable",
                         "the cloud's storage failed; try again later");
@@ -242,10 +257,12 @@ static void intake_stored(void *ctx, int status, const char *store, const char *
       (int64_t)(r && r->user == SR_USER_PSEUDONYM), store, key, in->size, region, in->file_id);
   if (n != 1) {
     cloud_copy_forget_stored(c, in->tenant, in->job, store, key);
-    cloud_upload_unreserve(c, in->tenant, in->user, in->day, in->size);
+    intake_failed(in);
     cloud_api_db_error(&resp, "recording the upload");
     goto out;
   }
+  if (in->from_parts)
+    cloud_part_upload_settled(c, in->tenant, in->job, true);
   sr_log(SR_LOG_INFO, "uploads", "tenant %s upload %s: %lld bytes stored (%s), waiting for a check",
          in->tenant, in->job, (long long)in->size, store);
   if (!ask_check(c, in->tenant, in->job, region, NULL))
@@ -302,18 +319,21 @@ bool cloud_upload_reserve(cloud_call *k, const char *user_id, int64_t size, int6
 
 void cloud_upload_take(cloud *c, sr_http_exchange *x, const char *tenant, const char *user_id,
                        const char *job_id, const char *region, int fd, int64_t size, int64_t day,
-                       const char *file_id) {
+                       const char *file_id, bool from_parts) {
   char why[256];
   intake *in = calloc(1, sizeof *in);
   if (!in) {
     close(fd);
-    cloud_upload_unreserve(c, tenant, user_id, day, size);
+    if (from_parts)
+      cloud_part_upload_settled(c, tenant, job_id, false);
+    else
+      cloud_upload_unreserve(c, tenant, user_id, day, size);
     sr_http_response resp = {0};
     sr_http_reply_error(&resp, 500, "no_memory", "out of memory");
     sr_http_finish(x, &resp);
     return;
   }
-  *in = (intake){.c = c, .x = x, .size = size, .day = day};
+  *in = (intake){.c = c, .x = x, .size = size, .day = day, .from_parts = from_parts};
   snprintf(in->tenant, sizeof in->tenant, "%s", tenant);
   snprintf(in->user, sizeof in->user, "%s", user_id);
   snprintf(in->job, sizeof in->job, "%s", job_id);
@@ -322,7 +342,7 @@ void cloud_upload_take(cloud *c, sr_http_exchange *x, const char *tenant, const 
   if (cloud_copy_store(c, tenant, job_id, *region ? region : NULL, fd, (size_t)size, intake_stored,
                        in, why, sizeof why))
     return;
-  cloud_upload_unreserve(c, tenant, user_id, day, size);
+  intake_failed(in);
   sr_http_response resp = {.retry_after = 5};
   sr_http_reply_error(&resp, 503, "no_storage", "%s", why);
   sr_http_finish(x, &resp);
@@ -356,7 +376,7 @@ void cloud_upload_intake(cloud_call *k, const char *user_id) {
     return;
   }
   cloud_random_hex(job, 16);
-  cloud_upload_take(c, x, k->tenant, user_id, job, r ? r->name : "", fd, size, day, file_id);
+  cloud_upload_take(c, x, k->tenant, user_id, job, r ? r->name : "", fd, size, day, file_id, false);
 }
 
 /* ---- the administrator's routes: on a user's behalf ---- */
@@ -403,6 +423,21 @@ void cloud_me_upload_limits(cloud_call *k) { cloud_upload_limits(k, k->user); }
 
 /* ---- the site's verdict ---- */
 
+/* Upload `job`'s title `title` as its region keeps titles (regions.c), as
+ * for any job, into `out` (TITLE_MAX + 1 bytes); false if it is not kept. */
+static bool keep_title(cloud *c, const char *tenant, const json_t *job, const char *title,
+                       char *out) {
+  const char *region = cloud_row_text(job, "region");
+  bool kept = true;
+  if (!*region)
+    snprintf(out, TITLE_MAX + 1, "%s", title);
+  else if (!cloud_region_title(c, tenant, region, title, out, TITLE_MAX + 1, &kept)) {
+    out[0] = '\0';
+    kept = false;
+  }
+  return kept;
+}
+
 static bool format_ok(const char *f) {
   return f && (strcmp(f, "application/pdf") == 0 || strcmp(f, "image/jpeg") == 0 ||
                strcmp(f, "image/png") == 0);
@@ -426,13 +461,21 @@ void cloud_site_upload_checked(cloud_call *k) {
     /* another site's, one already checked, or none: nothing to tell */
     sr_http_reply_error(k->resp, job ? 409 : 404, job ? "not_checking" : "not_found",
                         "upload %.64s is not being checked by this site", k->id);
-  } else if (refused && !cloud_text_field_ok(refused, 200)) {
-    sr_http_reply_error(k->resp, 400, "invalid", "'refused' is a reason of at most 200 bytes");
+  } else if (refused && (!cloud_text_field_ok(refused, 200) ||
+                         (title && !cloud_text_field_ok(title, TITLE_MAX)))) {
+    sr_http_reply_error(k->resp, 400, "invalid",
+                        "'refused' is a reason of at most 200 bytes, with the upload's 'title' "
+                        "(at most 255 bytes) if the site could read it");
   } else if (refused) {
+    /* the title the site read names the refused upload in the user's list;
+     * a file the site could not open has none */
+    char kept_title[TITLE_MAX + 1] = "(could not be opened)";
+    bool kept = !title || keep_title(c, tenant, job, json_string_value(title), kept_title);
     if (cloud_db_run(c->db,
-                     "UPDATE jobs SET state = 'failed', reason = ?, updated_at = ? WHERE tenant "
-                     "= ? AND id = ? AND state = 'checking'",
-                     "titt", json_string_value(refused), now, tenant, k->id) != 1) {
+                     "UPDATE jobs SET state = 'failed', reason = ?, title = ?, title_kept = ?, "
+                     "updated_at = ? WHERE tenant = ? AND id = ? AND state = 'checking'",
+                     "ttiitt", json_string_value(refused), kept_title, (int64_t)kept, now, tenant,
+                     k->id) != 1) {
       cloud_api_db_error(k->resp, "recording the refusal");
     } else {
       cloud_copy_discard(c, tenant, k->id);
@@ -446,17 +489,8 @@ void cloud_site_upload_checked(cloud_call *k) {
                         "send 'refused', or 'pages' (1 or more), 'format' (application/pdf, "
                         "image/jpeg or image/png) and 'title' (at most 255 bytes)");
   } else {
-    /* the title as the region keeps titles (regions.c), as for any job */
-    const char *region = cloud_row_text(job, "region");
-    char kept_title[TITLE_MAX + 1] = "";
-    bool kept = true;
-    if (*region && !cloud_region_title(c, tenant, region, json_string_value(title), kept_title,
-                                       sizeof kept_title, &kept)) {
-      kept_title[0] = '\0';
-      kept = false;
-    } else if (!*region) {
-      snprintf(kept_title, sizeof kept_title, "%s", json_string_value(title));
-    }
+    char kept_title[TITLE_MAX + 1];
+    bool kept = keep_title(c, tenant, job, json_string_value(title), kept_title);
     int64_t expires_at, warn_at;
     cloud_job_expiry(c, tenant, now, &expires_at, &warn_at);
     if (cloud_db_run(c->db,

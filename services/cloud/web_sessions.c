@@ -171,9 +171,10 @@ cloud_web_admit cloud_web_session_admit(cloud_call *k) {
       sr_log(SR_LOG_WARN, "console", "tenant %s user %s: %s %s refused: %s",
              cloud_row_text(row, "tenant"), cloud_row_text(row, "user_id"), k->req->method,
              k->req->path, token_ok ? "not from the console's origin" : "no or a wrong CSRF token");
-      sr_http_reply_error(k->resp, 403, "csrf",
-                          "this change must come from the console's own page (CSRF token and "
-                          "Origin); reload the page");
+      sr_http_reply_error(
+          k->resp, 403, "csrf",
+          "this change must come from the console's or the portal's own page (CSRF token and "
+          "Origin); reload the page");
       json_decref(row);
       return CLOUD_WEB_ANSWERED;
     }

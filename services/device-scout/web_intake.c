@@ -32,6 +32,15 @@ static int to_fd(void *fd_ptr, const void *data, size_t len) {
 
 static json_t *refused(const char *why) { return json_pack("{s:s}", "refused", why); }
 
+/* A refusal of a file that could be opened: its title goes with it, so the
+ * user's list names which upload was refused. */
+static json_t *refused_titled(const char *why, const char *title) {
+  json_t *v = refused(why);
+  if (title && *title)
+    json_object_set_new(v, "title", json_string(title));
+  return v;
+}
+
 /* Opens the job file in `cipher` with the site key: the document into
  * `plain`, the job information into *info (caller frees); false (why in
  * `err`) if it is not a whole file made for this site's key. */
@@ -73,18 +82,21 @@ static json_t *judge(const char *info_json, int plain, int64_t size, const char 
   const char *type = sr_doc_sniff(plain);
   json_t *verdict = NULL;
   if (!type)
-    verdict = refused(PRINT_TO_PDF);
+    verdict = refused_titled(PRINT_TO_PDF, info.title);
   else if (declared && *declared && strcmp(declared, type) != 0)
-    verdict = refused("the document is not of the type it was uploaded as; upload it again");
+    verdict = refused_titled("the document is not of the type it was uploaded as; upload it again",
+                             info.title);
   else if (info.size > 0 && info.size != size)
-    verdict = refused("the upload is damaged (its size does not match); upload it again");
+    verdict = refused_titled("the upload is damaged (its size does not match); upload it again",
+                             info.title);
   if (!verdict) {
     int64_t pages = sr_page_count(plain, type, why, sizeof why);
     if (pages < 1) {
       sr_log(SR_LOG_INFO, "uploads", "upload %s: pages not counted: %s", job, why);
-      verdict = refused(strcmp(type, "application/pdf") == 0
-                            ? "damaged PDF: its pages cannot be read; save it as PDF again"
-                            : "the image cannot be read; upload it again");
+      verdict = refused_titled(strcmp(type, "application/pdf") == 0
+                                   ? "damaged PDF: its pages cannot be read; save it as PDF again"
+                                   : "the image cannot be read; upload it again",
+                               info.title);
     } else {
       verdict = json_pack("{s:I, s:s, s:s}", "pages", (json_int_t)pages, "format", type, "title",
                           info.title[0] ? info.title : "(untitled)");

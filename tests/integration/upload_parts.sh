@@ -6,10 +6,12 @@
 # job it makes is checked and held, and its stored file opens to the same
 # document. What goes wrong is refused with a clear answer and loses
 # nothing: a part of the wrong size, a first part that is no job file,
-# another user's upload (as unknown as none), a second complete, a
-# cancel (the day's bytes given back), an upload over the day's allowance,
-# and one abandoned past its hour (dropped by the sweep, its parts deleted,
-# its bytes given back).
+# another user's upload (as unknown as none), a part sent again and again,
+# an upload larger than the cloud takes, storage failing while the job is
+# stored (the upload stays open and completes later), a second complete, a
+# cancel (the bytes never sent given back), an upload over the day's
+# allowance, and one abandoned past its hour (dropped by the sweep, its
+# parts deleted, the bytes never sent given back).
 # usage: upload_parts.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
 bin=$1 plugins=$2 src=$3
@@ -59,6 +61,10 @@ check "its bytes are counted against today's allowance from the start" \
   [ "$(used_today)" = $((used_before + size)) ]
 code=$(start alice '"big"')
 check "a size that is not a number: 400 invalid" ok '[ "$code" = 400 ] && [ "$(json .error.code)" = invalid ]'
+used=$(used_today)
+code=$(start alice $((64 * 1024 * 1024 + 1)))
+check "one byte over the cloud's copy_max_size (64 MiB): 413 too_large, nothing counted" \
+  ok '[ "$code" = 413 ] && [ "$(json .error.code)" = too_large ] && [ "$(used_today)" = "$used" ]'
 
 # 2. parts that cannot be right are refused before they are stored
 head -c 100 "$tmp/part-0" >"$tmp/short"
@@ -73,6 +79,11 @@ code=$(put_part alice "$id" 2 "$tmp/part-2")
 check "the last part, first: 200" ok '[ "$code" = 200 ] && [ "$(json .part)" = 2 ]'
 code=$(put_part alice "$id" 0 "$tmp/part-0")
 check "part 0: 200" [ "$code" = 200 ]
+# a retry is allowed, a loop is not: each stored part costs the cloud a write
+sends=()
+for _ in 1 2 3; do sends+=("$(put_part alice "$id" 2 "$tmp/part-2")"); done
+check "the last part sent again: 200, 200, then 429 too_many_sends" \
+  ok '[ "${sends[*]}" = "200 200 429" ] && [ "$(json .error.code)" = too_many_sends ]'
 
 # 3. another user: alice's upload is as unknown to bob as none
 code=$(put_part bob "$id" 1 "$tmp/part-1")
@@ -90,6 +101,18 @@ check "complete with part 1 missing: 409 part_missing, missing 1" \
   ok '[ "$code" = 409 ] && [ "$(json .error.code)" = part_missing ] && [ "$(json .missing)" = 1 ]'
 code=$(put_part alice "$id" 1 "$tmp/part-1")
 check "the missing part: 200 (the upload is open again)" [ "$code" = 200 ]
+# the storage fails as the joined file is stored: the copy's place is
+# taken by a directory, so the local storage's rename fails
+parts_dir=$(dirname "$(find "$blobs" -type f -name "$id.part-0")")
+mkdir -p "$parts_dir/$id/blocker"
+used=$(used_today)
+code=$(call alice POST "/api/v1/me/part-uploads/$id/complete")
+check "complete while the storage fails: 503, no job" \
+  ok '[ "$code" = 503 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '"'$id'"'")" = 0 ]'
+check "the upload is open again, its parts kept, its bytes still counted" \
+  ok '[ "$(sqlite3 "$db" "SELECT state FROM part_uploads WHERE id = '"'$id'"'")" = open ] &&
+      [ "$(part_objects "$id")" = 3 ] && [ "$(used_today)" = "$used" ]'
+rm -r "$parts_dir/$id"
 code=$(call alice POST "/api/v1/me/part-uploads/$id/complete")
 check "complete: 201, the job is the upload's id, being checked" \
   ok '[ "$code" = 201 ] && [ "$(json .id)" = "$id" ] && [ "$(json .state)" = checking ]'
@@ -135,7 +158,8 @@ code=$(put_part alice "$bad" 0 "$tmp/random")
 check "random bytes as part 0: 400 not_a_job_file, not stored" \
   ok '[ "$code" = 400 ] && [ "$(json .error.code)" = not_a_job_file ] && [ "$(part_objects "$bad")" = 0 ]'
 
-# 6. cancel: 204, the bytes given back, nothing left
+# 6. cancel: 204, the bytes never stored given back (all of them here),
+# nothing left
 used=$(used_today)
 code=$(call alice DELETE "/api/v1/me/part-uploads/$bad")
 check "cancel: 204, its 300000 bytes given back" \
@@ -153,8 +177,9 @@ check "an upload larger than what is left today: 429 daily_limit with what is le
 stack_srctl settings set "upload_daily_bytes=$daily" >/dev/null
 
 # 8. abandoned: an upload not completed within its hour is dropped by the
-# sweep (its start moved back an hour here), its parts deleted, its bytes
-# given back
+# sweep (its start moved back an hour here), its parts deleted, the bytes
+# never sent given back: the part sent still counts for the day (else
+# sending and cancelling again and again would write without end)
 code=$(start alice "$size")
 old=$(json .id)
 put_part alice "$old" 0 "$tmp/part-0" >/dev/null
@@ -162,7 +187,8 @@ check "an upload with one part sent" ok '[ "$(part_objects "$old")" = 1 ]'
 used=$(used_today)
 sqlite3 "$db" "UPDATE part_uploads SET created_at = created_at - 3601 WHERE id = '$old'"
 check "past its hour it is dropped: its part deleted, its row gone" wait_until 300 gone "$old"
-check "and its bytes given back" [ "$(used_today)" = $((used - size)) ]
+check "the bytes never sent given back, the 8 MiB part sent still counted" \
+  [ "$(used_today)" = $((used - size + 8388608)) ]
 code=$(call alice POST "/api/v1/me/part-uploads/$old/complete")
 check "completing it then: 404" [ "$code" = 404 ]
 

@@ -88,10 +88,11 @@ q() { sqlite3 -separator '|' "$db" "SELECT state, pages, format, title, coalesce
 check "the PDF is held with 1 page" [ "$(q "${id[pdf]}")" = "held|1|application/pdf|Quarterly report|" ]
 check "the JPEG is held with 1 page" [ "$(q "${id[jpeg]}")" = "held|1|image/jpeg|Holiday photo|" ]
 check "the three-page PDF is held with 3 pages" [ "$(q "${id[three]}")" = "held|3|application/pdf|Three pages|" ]
-check "the .docx is refused: print it to PDF first" \
-  ok '[[ "$(q "${id[docx]}")" == "failed|||(checking)|print it to PDF first"* ]]'
+# a refused upload keeps the title the site read: the list says which one
+check "the .docx is refused: print it to PDF first, under its own title" \
+  ok '[[ "$(q "${id[docx]}")" == "failed|||Letter|print it to PDF first"* ]]'
 check "the broken PDF is refused as damaged" \
-  ok '[[ "$(q "${id[broken]}")" == "failed|||(checking)|damaged PDF"* ]]'
+  ok '[[ "$(q "${id[broken]}")" == "failed|||Broken|damaged PDF"* ]]'
 check "held uploads expire like any job" \
   [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '${id[pdf]}' AND expires_at > strftime('%s','now')")" = 1 ]
 gone() { [ -z "$(find "$blobs" -name "*$1*")" ]; }
@@ -121,7 +122,7 @@ for f in foreign tampered; do
   check "$f: taken for checking (the cloud cannot tell)" [ "$code" = 201 ]
   check "$f: checked by the site" wait_until 150 settled "${id[$f]}"
   check "$f: refused, it cannot be opened with the site's key" \
-    ok '[[ "$(q "${id[$f]}")" == "failed|||(checking)|the upload cannot be opened with this site"* ]]'
+    ok '[[ "$(q "${id[$f]}")" == "failed|||(could not be opened)|the upload cannot be opened with this site"* ]]'
 done
 
 # 2. nothing in clear at the cloud: its storage, database and log

@@ -101,7 +101,7 @@ export const S = {
   encrypting: 'Encrypting',
   uploading: 'Uploading',
   progressText: (pct) => `${pct} %`,
-  uploaded: (name) => `“${name}” was uploaded. It is being checked and will appear in your jobs as held.`,
+  uploaded: (name) => `“${name}” was uploaded. The print site is checking it: it appears in your jobs as held, ready to print, or as refused with the reason.`,
   uploadAnother: 'Upload another document',
   seeJobs: 'See my jobs',
   cancel: 'Cancel',

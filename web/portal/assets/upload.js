@@ -113,7 +113,15 @@ function uploadPage({ limits, key, crypto }) {
     const type = await sniff(file);
     if (!type) return say(alert, 'error', S.wrongType(file.name));
     if (file.size > limits.max_size) return say(alert, 'error', S.tooLarge(file.name, S.bytes(limits.max_size)));
-    if (typeof limits.daily_left === 'number' && file.size > limits.daily_left) return say(alert, 'error', S.overDaily(S.bytes(limits.daily_left)));
+    const info = {
+      title: file.name,
+      format: type,
+      size: file.size,
+      submitted_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    // the day's allowance counts what is stored: the encrypted file, a little larger
+    const sealedSize = crypto.sealedSize(file.size, info);
+    if (typeof limits.daily_left === 'number' && sealedSize > limits.daily_left) return say(alert, 'error', S.overDaily(S.bytes(limits.daily_left)));
     busy = true;
     zone.hidden = true;
     input.disabled = true;
@@ -123,13 +131,6 @@ function uploadPage({ limits, key, crypto }) {
     const cancel = h('button', { type: 'button', class: 'quiet', onclick: () => abort.abort() }, S.cancel);
     show(work, h('p', { class: 'filename' }, file.name, ' ', h('span', { class: 'hint' }, S.bytes(file.size))), enc.el, up.el, h('p', {}, cancel));
     try {
-      const info = {
-        title: file.name,
-        format: type,
-        size: file.size,
-        submitted_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      };
-      const sealedSize = crypto.sealedSize(file.size, info);
       const res = await sendInParts(crypto, file, info, key.spki, sealedSize, {
         onSealed: (done, total) => enc.set(total ? (100 * done) / total : 100),
         onSent: (sent) => up.set((100 * sent) / sealedSize),
@@ -147,7 +148,10 @@ function uploadPage({ limits, key, crypto }) {
       show(work);
       if (e.code === 'aborted') say(msg, 'info', S.cancelled);
       else if (ended(e)) return;
-      else if (e.status === 413) say(alert, 'error', S.tooLarge(file.name, S.bytes(limits.max_size)));
+      else if (e.status === 413) {
+        if (e.detail && typeof e.detail.max_size === 'number') limits.max_size = e.detail.max_size;
+        say(alert, 'error', S.tooLarge(file.name, S.bytes(limits.max_size)));
+      }
       else if (e.status === 429) {
         if (typeof e.detail.daily_left === 'number') limits.daily_left = e.detail.daily_left;
         drawLimits();
