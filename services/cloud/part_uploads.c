@@ -20,10 +20,11 @@
  * in the database), joins the parts in order into an unlinked file, checks
  * it as a one-body upload is checked, and hands it to the same intake
  * (uploads.c): the job's id is the upload's, and the upload is done only
- * once the job is recorded (open again if that failed). Each stored part is
- * a row of part_upload_parts: complete is refused without reading storage
- * while one is missing, a part may be stored PART_SENDS_MAX times, and an
- * upload that ends without a job gives back only the bytes never stored.
+ * once the job is recorded (open again if that failed). Each part sent is
+ * a row of part_upload_parts, counted before it is stored: complete is
+ * refused without reading storage while one is missing, a part may be sent
+ * PART_SENDS_MAX times, and an upload that ends without a job gives back
+ * only the bytes never sent.
  * Nothing half-uploaded stays: an upload not completed within
  * PART_UPLOAD_TTL is dropped, a part stored after its upload ended is
  * deleted, and the sweep deletes the parts of every done or dropped
@@ -49,7 +50,7 @@
 #define PART_UPLOAD_TTL 3600 /* seconds to finish an upload */
 #define PART_SWEEP_AGAIN 60  /* a deletion of parts not confirmed is tried again */
 #define PART_SWEEP_BATCH 8   /* deletions of parts the sweep starts at once */
-#define PART_SENDS_MAX 3     /* times one part may be stored: a retry, not a loop */
+#define PART_SENDS_MAX 3     /* times one part may be sent: a retry, not a loop */
 
 /* ---- work on the pool ---- */
 
@@ -142,12 +143,16 @@ static parts_work *parts_work_new(cloud *c, parts_op op, const json_t *row, char
 /* Defers call `k` and hands `w` to the pool; the answer is done's. */
 static void start_parts_op(cloud_call *k, parts_work *w, sr_done_fn done) {
   if (!(w->x = sr_http_defer(k->req))) {
+    if (w->op == PARTS_JOIN)
+      cloud_part_upload_settled(w->c, w->tenant, w->id, false);
     sr_http_reply_error(k->resp, 500, "no_memory", "out of memory");
     parts_work_free(w);
     return;
   }
   if (k->c->pool && sr_worker_pool_submit(k->c->pool, run_parts_op, done, w) == SR_OK)
     return;
+  if (w->op == PARTS_JOIN) /* claimed: given up, so that it can be completed again */
+    cloud_part_upload_settled(w->c, w->tenant, w->id, false);
   sr_http_response resp = {.retry_after = 5};
   sr_http_reply_error(&resp, 503, "busy", "the cloud is busy; try again shortly");
   sr_http_finish(w->x, &resp);
@@ -335,31 +340,28 @@ static void drop_done(void *arg) {
   parts_work_free(w);
 }
 
-/* Part w->part is stored: recorded, unless its upload ended meanwhile (the
- * sweep may have deleted the parts already): then it is deleted again. */
+/* Part w->part is stored (it was counted as sent before it was). If its
+ * upload ended meanwhile, the sweep deletes it with the others; if the
+ * sweep has forgotten the upload already, it is deleted here. */
 static void put_done(void *arg) {
   parts_work *w = arg;
   sr_http_response resp = {0};
   if (w->status == SR_OK) {
-    int recorded = cloud_db_run(w->c->db,
-                                "INSERT INTO part_upload_parts(tenant, id, part, sends) VALUES(?, "
-                                "?, ?, 1) ON CONFLICT(tenant, id, part) DO UPDATE SET sends = "
-                                "sends + 1",
-                                "tti", w->tenant, w->id, w->part);
     json_t *row =
         cloud_db_row(w->c->db, "SELECT state FROM part_uploads WHERE tenant = ? AND id = ?", "tt",
                      w->tenant, w->id);
-    bool open = row && strcmp(cloud_row_text(row, "state"), "open") == 0;
-    json_decref(row);
-    if (recorded == 1 && open) {
+    bool failed = !row && cloud_db_failed(w->c->db);
+    const char *state = row ? cloud_row_text(row, "state") : "";
+    if (failed || strcmp(state, "open") == 0) {
+      /* a database failure here changes nothing stored: the part stands */
       sr_http_reply_json(&resp, 200,
                          json_pack("{s:s, s:I}", "id", w->id, "part", (json_int_t)w->part));
     } else {
-      if (recorded != 1)
-        cloud_api_db_error(&resp, "recording the part");
-      else
-        sr_http_reply_error(&resp, 409, "not_open", "upload %.64s ended while this part was sent",
-                            w->id);
+      sr_http_reply_error(&resp, 409, "not_open", "upload %.64s ended while this part was sent",
+                          w->id);
+    }
+    json_decref(row);
+    if (!row && !failed) {
       sr_http_finish(w->x, &resp);
       if (w->fd >= 0)
         close(w->fd);
@@ -384,6 +386,31 @@ static void put_done(void *arg) {
   parts_work_free(w);
 }
 
+/* Part `n` of the caller's upload k->id counted as sent, before it is
+ * stored: in one statement, only while the upload is open and the part
+ * was stored fewer than PART_SENDS_MAX times, so parts sent at once
+ * cannot all pass one check, and a cancel meanwhile counts them as sent.
+ * False with the answer in k->resp. */
+static bool count_send(cloud_call *k, int64_t n) {
+  int counted = cloud_db_run(k->c->db,
+                             "INSERT INTO part_upload_parts(tenant, id, part, sends) SELECT ?1, "
+                             "?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM part_uploads WHERE tenant = "
+                             "?1 AND id = ?2 AND state = 'open') ON CONFLICT(tenant, id, part) DO "
+                             "UPDATE SET sends = sends + 1 WHERE sends < ?4",
+                             "ttii", k->tenant, k->id, n, (int64_t)PART_SENDS_MAX);
+  if (counted < 0) {
+    cloud_api_db_error(k->resp, "counting the part");
+  } else if (counted == 0) {
+    json_t *row = my_upload(k, "open"); /* answers 404 or 409 if it ended */
+    if (row)
+      sr_http_reply_error(k->resp, 429, "too_many_sends",
+                          "part %" PRId64 " was sent %d times already; start the upload again", n,
+                          PART_SENDS_MAX);
+    json_decref(row);
+  }
+  return counted == 1;
+}
+
 void cloud_me_part_upload_put(cloud_call *k) {
   json_t *row = my_upload(k, "open");
   int64_t n, len;
@@ -400,6 +427,8 @@ void cloud_me_part_upload_put(cloud_call *k) {
     ;
   else if (lseek(fd, 0, SEEK_SET) != 0)
     sr_http_reply_error(k->resp, 500, "io", "rewinding the part failed");
+  else if (!count_send(k, n))
+    ;
   else if (!(w = parts_work_new(k->c, PARTS_PUT, row, why, sizeof why)))
     sr_http_reply_error(k->resp, 503, "no_storage", "%s", why);
   if (w) {
@@ -575,8 +604,9 @@ void cloud_part_uploads_sweep(cloud *c) {
     const char *tenant = cloud_row_text(row, "tenant"), *id = cloud_row_text(row, "id");
     if (cloud_db_run(c->db,
                      "UPDATE part_uploads SET state = 'dropped', swept_at = NULL WHERE tenant = ? "
-                     "AND id = ? AND state IN ('open', 'joining')",
-                     "tt", tenant, id) != 1)
+                     "AND id = ? AND ((state = 'open' AND created_at < ?) OR (state = 'joining' "
+                     "AND swept_at < ?))",
+                     "ttii", tenant, id, now - PART_UPLOAD_TTL, now - PART_UPLOAD_TTL) != 1)
       continue;
     give_back_unsent(c, row);
     sr_log(SR_LOG_WARN, "uploads", "tenant %s upload %s: not completed in time; dropped", tenant,

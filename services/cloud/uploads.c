@@ -154,7 +154,7 @@ void cloud_upload_limits(cloud_call *k, const char *user_id) {
 /* Takes `bytes` of today's allowance of `user_id`, if that many are left:
  * 1 taken, 0 not (over the limit), -1 the database failed. One statement,
  * so two uploads at once cannot both take the last bytes. */
-static int reserve(cloud *c, const char *tenant, const char *user_id, int64_t bytes,
+static int reserve(cloud *c, const char *tenant, const char *user_id, int64_t day, int64_t bytes,
                    int64_t daily) {
   if (bytes > daily)
     return 0;
@@ -162,7 +162,7 @@ static int reserve(cloud *c, const char *tenant, const char *user_id, int64_t by
                       "INSERT INTO upload_usage(tenant, user_id, day, bytes) VALUES(?, ?, ?, ?) "
                       "ON CONFLICT(tenant, user_id, day) DO UPDATE SET bytes = bytes + "
                       "excluded.bytes WHERE bytes + excluded.bytes <= ?",
-                      "ttiii", tenant, user_id, utc_day(time(NULL)), bytes, daily);
+                      "ttiii", tenant, user_id, day, bytes, daily);
 }
 
 void cloud_upload_unreserve(cloud *c, const char *tenant, const char *user_id, int64_t day,
@@ -307,7 +307,8 @@ bool cloud_upload_reserve(cloud_call *k, const char *user_id, int64_t size, int6
   if (!read_limits(k->c, k->tenant, user_id, &l, k->resp) ||
       !within_limits(&l, (size_t)size, k->resp))
     return false;
-  int reserved = reserve(k->c, k->tenant, user_id, size, l.daily);
+  /* the day recorded is the day counted, also across midnight */
+  int reserved = reserve(k->c, k->tenant, user_id, *day, size, l.daily);
   if (reserved < 0) {
     cloud_api_db_error(k->resp, "counting the upload");
   } else if (reserved == 0) { /* another upload took the bytes meanwhile */

@@ -150,6 +150,28 @@ check "two completes at once: one 201, one 409, one job" \
   ok '[ "$(sort "$tmp"/complete-[12] | tr "\n" " ")" = "201 409 " ] &&
       [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '"'$twice'"'")" = 1 ]'
 
+# 4c. one part sent four times at once: each send is counted before it is
+# stored, so three are taken and one refused (a check that all four passed
+# at once would let a user write without bound); cancelled, nothing of the
+# sent part is given back
+start alice "$(stat -c %s "$tmp/three.srjob")" >/dev/null
+burst=$(json .id)
+used=$(used_today)
+sends=()
+for i in 1 2 3 4; do
+  curl -s -o /dev/null -w '%{http_code}\n' --cacert "$ca_file" -b "$tmp/alice.jar" -X PUT \
+    -H "Origin: $origin" -H "X-CSRF-Token: ${csrf[alice]}" -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$tmp/three.srjob" "$cloud_url/api/v1/me/part-uploads/$burst?part=0" >"$tmp/send-$i" &
+  sends+=($!)
+done
+wait "${sends[@]}"
+check "four sends of one part at once: three 200, one 429" \
+  [ "$(sort "$tmp"/send-[1-4] | tr "\n" " ")" = "200 200 200 429 " ]
+code=$(call alice DELETE "/api/v1/me/part-uploads/$burst")
+check "cancelled: 204, the part sent still counted for the day" \
+  ok '[ "$code" = 204 ] && [ "$(used_today)" = "$used" ]'
+check "its part is deleted and the upload forgotten by the sweep" wait_until 300 gone "$burst"
+
 # 5. a first part that is no job file: refused at once, nothing stored
 code=$(start alice 300000)
 bad=$(json .id)
