@@ -34,7 +34,7 @@ print_all_case() { # N TMP
   session=$(curl "${api[@]}" -d "{\"device\":\"printer1\",\"card\":\"$demo_card\"}" \
     "$panel_url/api/v1/panel/sessions" | jq -r .session)
   for _ in $(seq 400); do
-    [ "$(curl "${api[@]}" -H "Authorization: Bearer $session" "$panel_url/api/v1/panel/jobs" |
+    [ "$(curl "${api[@]}" -H "Authorization: Bearer $session" "$panel_url/api/v1/panel/jobs?limit=200" |
       jq '[.jobs[] | select(.state == "held")] | length')" -ge "$n" ] && break
     sleep 0.05
   done

@@ -326,32 +326,44 @@ static int wait_held(run *r, char *err, size_t err_size) {
   double deadline = bench_now_s() + HELD_TIMEOUT_S;
   int held = 0, rc = -1;
   while (!interrupted) {
-    json_t *reply = NULL;
-    long st = panel_call(&p, "/api/v1/panel/jobs", NULL, &reply);
-    if (st != 200) {
-      snprintf(err, err_size, "listing jobs: HTTP %ld: %.300s", st, panel_why(&p, reply));
-      json_decref(reply);
-      break;
-    }
-    size_t i;
-    json_t *j;
-    json_array_foreach(json_object_get(reply, "jobs"), i, j) {
-      int index = bench_index(json_string_value(json_object_get(j, "title")), r->n);
-      const char *id = json_string_value(json_object_get(j, "id"));
-      const char *state = json_string_value(json_object_get(j, "state"));
-      if (index < 0 || !id || !state || strcmp(state, "held"))
-        continue;
-      /* ids go into URLs and JSON as they are: keep to plain characters */
-      if (strlen(id) >= sizeof r->jobs[index].id ||
-          strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-              strlen(id)) {
-        snprintf(err, err_size, "job bench-%d has an unexpected id '%.80s'", index, id);
+    /* the list comes a page at a time: every page, each poll */
+    char path[400] = "/api/v1/panel/jobs?limit=200";
+    bool more = true;
+    while (more) {
+      json_t *reply = NULL;
+      long st = panel_call(&p, path, NULL, &reply);
+      if (st != 200) {
+        snprintf(err, err_size, "listing jobs: HTTP %ld: %.300s", st, panel_why(&p, reply));
         json_decref(reply);
         goto out;
       }
-      snprintf(r->jobs[index].id, sizeof r->jobs[index].id, "%s", id);
+      size_t i;
+      json_t *j;
+      json_array_foreach(json_object_get(reply, "jobs"), i, j) {
+        int index = bench_index(json_string_value(json_object_get(j, "title")), r->n);
+        const char *id = json_string_value(json_object_get(j, "id"));
+        const char *state = json_string_value(json_object_get(j, "state"));
+        if (index < 0 || !id || !state || strcmp(state, "held"))
+          continue;
+        /* ids go into URLs and JSON as they are: keep to plain characters */
+        if (strlen(id) >= sizeof r->jobs[index].id ||
+            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+                strlen(id)) {
+          snprintf(err, err_size, "job bench-%d has an unexpected id '%.80s'", index, id);
+          json_decref(reply);
+          goto out;
+        }
+        snprintf(r->jobs[index].id, sizeof r->jobs[index].id, "%s", id);
+      }
+      /* the cursor is digits, a dot and an id's plain characters */
+      const char *next = json_string_value(json_object_get(reply, "next_cursor"));
+      more = next && strlen(next) < 300 &&
+             strspn(next, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+                 strlen(next);
+      if (more)
+        snprintf(path, sizeof path, "/api/v1/panel/jobs?limit=200&cursor=%s", next);
+      json_decref(reply);
     }
-    json_decref(reply);
     held = 0;
     for (int k = 0; k < r->n; k++)
       held += r->jobs[k].id[0] != '\0';

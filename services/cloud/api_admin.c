@@ -358,14 +358,11 @@ static bool like_prefix(const char *text, char *out, size_t size) {
   return true;
 }
 
-/* Paged, newest first by (submitted_at, id): the cursor is the last row's
- * pair, so the next page is one indexed range (jobs_by_time) however many
- * jobs the tenant has, and rows added meanwhile never shift a page. */
+/* Paged, newest first (cloud_jobs_cursor; the index jobs_by_time). */
 void cloud_admin_jobs(cloud_call *k) {
   sr_http_response *resp = k->resp;
   int64_t limit, after_time = INT64_MAX;
-  char state[16] = "", owner[SR_ID_MAX] = "", q[128] = "", pattern[260] = "", cursor[160],
-       after_id[128] = "";
+  char state[16] = "", owner[SR_ID_MAX] = "", q[128] = "", pattern[260] = "", after_id[128];
   if (!cloud_query_known(k,
                          (const char *const[]){"limit", "cursor", "state", "owner", "q", NULL}) ||
       !cloud_query_limit(k, JOBS_LIMIT_DEFAULT, JOBS_LIMIT_MAX, &limit))
@@ -382,15 +379,8 @@ void cloud_admin_jobs(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid", "'q' is at most 100 bytes");
     return;
   }
-  if (cloud_query_param(k->req->query, "cursor", cursor, sizeof cursor)) {
-    char *end;
-    after_time = strtoll(cursor, &end, 10);
-    if (end == cursor || *end != '.' || !end[1] || strlen(end + 1) >= sizeof after_id) {
-      sr_http_reply_error(resp, 400, "invalid", "'cursor' is not one this API gave");
-      return;
-    }
-    snprintf(after_id, sizeof after_id, "%s", end + 1);
-  }
+  if (!cloud_jobs_cursor(k, &after_time, after_id))
+    return;
   json_t *rows =
       cloud_db_rows(k->c->db,
                     "SELECT j.id, j.title, j.title_kept, j.pages, j.copies, j.sides, j.color, "
@@ -409,14 +399,7 @@ void cloud_admin_jobs(cloud_call *k) {
     cloud_api_db_error(resp, "listing the jobs");
     return;
   }
-  json_t *next = json_null();
-  if ((int64_t)json_array_size(rows) > limit) {
-    json_array_remove(rows, (size_t)limit);
-    json_t *last = json_array_get(rows, (size_t)limit - 1);
-    json_decref(next);
-    next = json_sprintf("%lld.%s", (long long)cloud_row_int(last, "submitted_at"),
-                        cloud_row_text(last, "id"));
-  }
+  json_t *next = cloud_jobs_next(rows, limit);
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {

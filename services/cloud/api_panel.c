@@ -66,28 +66,86 @@ static char *visible_sql(const char *more) {
   return sql;
 }
 
+#define PANEL_PAGE_DEFAULT 50
+#define PANEL_PAGE_MAX 200
+
+/* Newest first: submitted_at, then id, both descending. */
+static int newest_first(const void *a, const void *b) {
+  const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+  int64_t tx = cloud_row_int(x, "submitted_at"), ty = cloud_row_int(y, "submitted_at");
+  if (tx != ty)
+    return tx > ty ? -1 : 1;
+  return -strcmp(cloud_row_text(x, "id"), cloud_row_text(y, "id"));
+}
+
+/* GET .../jobs?limit=N&cursor=C: a page of the jobs waiting or under way,
+ * newest first (cloud_jobs_cursor), the session user's and those of each
+ * user who delegates to them now. Each owner's page is one range of the
+ * partial index jobs_waiting (owner, submitted_at, id of the jobs held,
+ * releasing or printing), merged here: the time a page takes does not
+ * grow with the jobs held, nor with a user's printed history
+ * (bench/panel-list). */
 void cloud_panel_jobs(cloud_call *k) {
   cloud *c = k->c;
   const json_t *session = k->session;
   sr_http_response *resp = k->resp;
-  static char *sql;
-  if (!sql) /* built once: the statement cache keys on its address */
-    sql = visible_sql(
-        " AND j.state IN ('held', 'releasing', 'printing') AND (j.state != 'held' OR "
-        "j.expires_at IS NULL OR j.expires_at > ?3) ORDER BY j.submitted_at, j.sequence, j.id");
-  json_t *rows = sql ? cloud_db_rows(c->db, sql, "tti", cloud_row_text(session, "tenant"),
-                                     cloud_row_text(session, "user_id"), (int64_t)time(NULL))
-                     : NULL;
-  if (!rows) {
+  const char *tenant = cloud_row_text(session, "tenant"),
+             *user = cloud_row_text(session, "user_id");
+  int64_t limit, after_time, now = time(NULL);
+  char after_id[128];
+  if (!cloud_query_known(k, (const char *const[]){"limit", "cursor", NULL}) ||
+      !cloud_query_limit(k, PANEL_PAGE_DEFAULT, PANEL_PAGE_MAX, &limit) ||
+      !cloud_jobs_cursor(k, &after_time, after_id))
+    return;
+  json_t *owners = cloud_db_rows(c->db,
+                                 "SELECT ?2 AS owner UNION SELECT owner FROM delegations WHERE "
+                                 "tenant = ?1 AND delegate = ?2 AND (until IS NULL OR until > ?3)",
+                                 "tti", tenant, user, now);
+  json_t *all = owners ? json_array() : NULL, *row;
+  size_t i;
+  json_array_foreach(owners, i, row) {
+    json_t *page = cloud_db_rows(
+        c->db,
+        "SELECT j.*, u.name AS owner_name FROM jobs j JOIN users u ON u.tenant = j.tenant AND "
+        "u.id = j.owner WHERE j.tenant = ? AND j.owner = ? AND j.state IN ('held', 'releasing', "
+        "'printing') AND (j.state != 'held' OR j.expires_at IS NULL OR j.expires_at > ?) AND "
+        "(j.submitted_at, j.id) < (?, ?) ORDER BY j.submitted_at DESC, j.id DESC LIMIT ?",
+        "ttiiti", tenant, cloud_row_text(row, "owner"), now, after_time, after_id, limit + 1);
+    if (!page) {
+      json_decref(all);
+      all = NULL;
+      break;
+    }
+    json_array_extend(all, page);
+    json_decref(page);
+  }
+  json_decref(owners);
+  if (!all) {
     cloud_api_db_error(resp, "listing the jobs");
     return;
   }
-  json_t *jobs = json_array();
-  size_t i;
-  json_t *row;
-  json_array_foreach(rows, i, row) json_array_append_new(jobs, job_view(row));
-  json_decref(rows);
-  sr_http_reply_json(resp, 200, json_pack("{s:o}", "jobs", jobs));
+  /* the owners' pages merged, the newest limit + 1 kept */
+  size_t n = json_array_size(all);
+  json_t **items = n ? malloc(n * sizeof *items) : NULL;
+  if (n && !items) {
+    json_decref(all);
+    sr_http_reply_error(resp, 500, "no_memory", "out of memory");
+    return;
+  }
+  for (i = 0; items && i < n; i++)
+    items[i] = json_incref(json_array_get(all, i));
+  if (items)
+    qsort(items, n, sizeof *items, newest_first);
+  json_array_clear(all);
+  for (i = 0; items && i < n && (int64_t)i <= limit; i++)
+    json_array_append(all, items[i]);
+  for (i = 0; items && i < n; i++)
+    json_decref(items[i]);
+  free(items);
+  json_t *next = cloud_jobs_next(all, limit), *jobs = json_array();
+  json_array_foreach(all, i, row) json_array_append_new(jobs, job_view(row));
+  json_decref(all);
+  sr_http_reply_json(resp, 200, json_pack("{s:o, s:o}", "jobs", jobs, "next_cursor", next));
 }
 
 /* Job `id` if the session's user may see it (their own, or delegated to

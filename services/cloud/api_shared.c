@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cloud.h"
+#include "db.h"
 
 json_t *cloud_api_body(const sr_http_request *req, sr_http_response *resp,
                        const char *const *allowed) {
@@ -81,6 +82,39 @@ bool cloud_query_param(const char *query, const char *name, char *out, size_t ou
     return true;
   }
   return false;
+}
+
+bool cloud_jobs_cursor(cloud_call *k, int64_t *after_time, char after_id[128]) {
+  char cursor[160], *end = NULL;
+  *after_time = INT64_MAX;
+  after_id[0] = '\0';
+  const char *q = k->req->query ? k->req->query : "";
+  if (strncmp(q, "cursor=", 7) != 0 && !strstr(q, "&cursor="))
+    return true; /* the first page */
+  if (!cloud_query_param(q, "cursor", cursor, sizeof cursor))
+    cursor[0] = '\0'; /* too long: never given */
+  long long at = cursor[0] >= '0' && cursor[0] <= '9' ? strtoll(cursor, &end, 10) : -1;
+  bool ok = at >= 0 && end && *end == '.' && end[1] && strlen(end + 1) < 128;
+  /* ids are the scouts' and the cloud's (base64url or hex): anything else
+   * was never given */
+  for (const char *p = ok ? end + 1 : ""; *p && ok; p++)
+    ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.';
+  if (!ok) {
+    sr_http_reply_error(k->resp, 400, "invalid", "'cursor' is not one this API gave");
+    return false;
+  }
+  *after_time = at;
+  snprintf(after_id, 128, "%s", end + 1);
+  return true;
+}
+
+json_t *cloud_jobs_next(json_t *rows, int64_t limit) {
+  if ((int64_t)json_array_size(rows) <= limit)
+    return json_null();
+  json_array_remove(rows, (size_t)limit);
+  json_t *last = json_array_get(rows, (size_t)limit - 1);
+  return json_sprintf("%lld.%s", (long long)cloud_row_int(last, "submitted_at"),
+                      cloud_row_text(last, "id"));
 }
 
 bool cloud_query_known(cloud_call *k, const char *const *known) {

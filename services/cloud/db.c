@@ -260,6 +260,10 @@ static const char *const migrations[] = {
      * cheaply while one is missing, and resending is bounded */
     "CREATE TABLE part_upload_parts(tenant TEXT NOT NULL, id TEXT NOT NULL, part INTEGER NOT NULL,"
     " sends INTEGER NOT NULL, PRIMARY KEY(tenant, id, part));",
+    /* 29: the panel's job list, a page per owner in one range (api_panel.c):
+     * only the jobs waiting or under way, whatever a user printed before */
+    "CREATE INDEX jobs_waiting ON jobs(tenant, owner, submitted_at, id) WHERE state IN ('held', "
+    "'releasing', 'printing');",
 };
 
 const char *cloud_db_migration_sql(int version) {

@@ -218,8 +218,8 @@ static const setting_def defs[] = {
 };
 
 const char *const cloud_setting_names[] = {
-    "hold_time",     "expiry_warning",  "retention",         "region",
-    "cloud_copy",    "copy_after",      "document_handling", "release_codes",
+    "hold_time",     "expiry_warning",  "retention",          "region",
+    "cloud_copy",    "copy_after",      "document_handling",  "release_codes",
     "console_roles", "upload_max_size", "upload_daily_bytes", NULL};
 
 static const setting_def *def_of(const char *name) {

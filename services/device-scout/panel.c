@@ -1,5 +1,6 @@
 #include "panel.h"
 
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,6 +224,20 @@ typedef struct panel_route {
 
 #define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define P "/api/v1/panel"
+/* "?QUERY" into out, if `query` is plain URL characters and fits; else
+ * false and a 400: nothing else is put in the cloud's URL. */
+static bool query_forwardable(const char *query, char *out, size_t out_size,
+                              sr_http_response *resp) {
+  bool ok = strlen(query) < 300;
+  for (const char *q = query; *q && ok; q++)
+    ok = isalnum((unsigned char)*q) || strchr("-._~%=&+", *q);
+  if (!ok || snprintf(out, out_size, "?%s", query) >= (int)out_size) {
+    sr_http_reply_error(resp, 400, "invalid", "the query is 'limit' and 'cursor' as the list gave");
+    return false;
+  }
+  return true;
+}
+
 /* Everything but the login is forwarded as it is to the cloud's
  * /api/v1/site/panel/...; the cloud checks the bodies of those. */
 static const panel_route routes[] = {
@@ -349,9 +364,15 @@ void panel_handle(void *ctx, const sr_http_request *req, sr_http_response *resp)
       json_decref(body);
       return;
     }
-    /* the path matched a route, so it is plain characters and an id */
-    char path[300];
-    snprintf(path, sizeof path, "/api/v1/site/panel/%s", req->path + strlen(PANEL_PREFIX));
+    /* the path matched a route, so it is plain characters and an id; the
+     * job list's query (limit, cursor) goes with it, the cloud checks it */
+    char path[600];
+    int n = snprintf(path, sizeof path, "/api/v1/site/panel/%s", req->path + strlen(PANEL_PREFIX));
+    if (strcmp(r->r.pattern, P "/jobs") == 0 && *req->query &&
+        !query_forwardable(req->query, path + n, sizeof path - (size_t)n, resp)) {
+      json_decref(body);
+      return;
+    }
     panel_forward_request(p, req, req->method, path, body, req->bearer, resp);
   }
   json_decref(body);

@@ -29,7 +29,7 @@ doc=$src/tests/data/three-pages.pdf
 
 newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
-  job=$(echo "$body" | jq -r '.jobs[-1].id')
+  job=$(echo "$body" | jq -r '.jobs[0].id')
 }
 store_files() { ls "$tmp/$1/store/jobs" 2>/dev/null | grep -c '\.srjob$'; }  # job files (not their expiry)
 
@@ -220,7 +220,7 @@ check "released at a printer with paper, the workstation prints it" wait_job "$j
 # released. The storage here serves job B's file under job A's key.
 newest_titled() { # TITLE: $job is the newest held job, once it has that title
   newest_job "$alice"
-  [ "$(echo "$body" | jq -r '.jobs[-1].title')" = "$1" ]
+  [ "$(echo "$body" | jq -r '.jobs[0].title')" = "$1" ]
 }
 other=$tmp/other.pdf
 { cat "$doc"; printf '%% another job\n'; } >"$other"

@@ -56,7 +56,7 @@ signed_devices() { stored_list | jq -c '[.printers[].device]' 2>/dev/null; }
 signed_are() { [ "$(signed_devices)" = "$1" ]; }
 newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
-  job=$(echo "$body" | jq -r '.jobs[-1].id')
+  job=$(echo "$body" | jq -r '.jobs[0].id')
 }
 # submit_listed DEVICE TITLE: a new job, alice logged in at DEVICE, $job
 # once the panel lists it
@@ -65,7 +65,7 @@ submit_listed() {
   login "$1" "$demo_card"
   for _ in $(seq 100); do
     newest_job "$session"
-    [ "$(echo "$body" | jq -r '.jobs[-1].title')" = "$2" ] && break
+    [ "$(echo "$body" | jq -r '.jobs[0].title')" = "$2" ] && break
     sleep 0.1
   done
 }

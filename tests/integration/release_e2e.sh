@@ -23,7 +23,7 @@ marker=securerelease-test-marker-7f3a9c
 
 newest_job() { # SESSION -> $job (the newest held job)
   panel GET /api/v1/panel/jobs "" "$1"
-  job=$(echo "$body" | jq -r '.jobs[-1].id')
+  job=$(echo "$body" | jq -r '.jobs[0].id')
 }
 wait_presence() { # SCOUT_NAME 0|1: until the cloud sees it offline / online
   for _ in $(seq 300); do

@@ -139,7 +139,7 @@ panel() { # METHOD PATH [BODY] [SESSION] -> $code $body
 panel POST /api/v1/panel/sessions "{\"device\":\"printer1\",\"card\":\"$demo_card\"}"
 session=$(echo "$body" | jq -r .session)
 panel GET /api/v1/panel/jobs "" "$session"
-job=$(echo "$body" | jq -r '.jobs[-1].id')
+job=$(echo "$body" | jq -r '.jobs[0].id')
 panel POST /api/v1/panel/release "{\"jobs\":[\"$job\"]}" "$session"
 printed=no
 for _ in $(seq 300); do

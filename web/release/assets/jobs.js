@@ -1,4 +1,5 @@
 // The job list: the user's held jobs and those delegated to the user,
+// newest first, a page at a time (GET /jobs?cursor=C: "Show older jobs");
 // print one, some or all (with copies, sides and colour for this
 // release), delete, log out; each release is followed until it printed
 // or failed, without reloading the page.
@@ -30,8 +31,12 @@ export function jobsView(ctx, first) {
   const rows = new Map(); // job id -> {job, el, state, print, del, check}
   const tracked = new Set(); // job ids whose release is followed
   let timer = null, refresher = null, closed = false, loaded = false;
+  let older = null; // the cursor of the next (older) page, null on the last
+  let pagedOn = false; // older pages were shown: the refresh keeps their cursor
 
   const list = h('ul', { class: 'joblist', 'aria-labelledby': 'jobs-heading' });
+  const more = h('button', { type: 'button', class: 'quiet', hidden: true, onclick: () => loadOlder() });
+  more.textContent = S.showOlder;
   const empty = h('p', { class: 'empty' }, S.noJobs);
   const printAll = h('button', { type: 'button', class: 'primary big', onclick: () => release({ all: true }) });
   const printSel = h('button', { type: 'button', class: 'big', onclick: () => release({ jobs: selected() }) });
@@ -50,7 +55,7 @@ export function jobsView(ctx, first) {
     h('div', { class: 'userbar' }, h('p', {}, S.signedInAs(session.user ? session.user.name || session.user.email : '')), logout),
     h('h2', { id: 'jobs-heading', tabindex: '-1' }, S.jobsHeading),
     h('div', { class: 'actions' }, printAll, printSel),
-    settings, empty, list);
+    settings, empty, list, h('p', { class: 'more' }, more));
   ctx.view.querySelector('h2').focus({ preventScroll: true });
 
   function held() {
@@ -61,8 +66,10 @@ export function jobsView(ctx, first) {
   }
   function updateButtons() {
     const n = held().length, k = selected().length;
-    printAll.textContent = S.printAll(n);
-    printAll.disabled = n === 0;
+    // more held on pages not shown: "Print all" releases those too
+    printAll.textContent = S.printAll(older ? `${n}+` : n);
+    more.hidden = !older;
+    printAll.disabled = n === 0 && !older;
     printSel.textContent = S.printSelected(k);
     printSel.disabled = k === 0;
     empty.hidden = !loaded || rows.size > 0;
@@ -110,24 +117,38 @@ export function jobsView(ctx, first) {
     if (r.del) r.del.disabled = !isHeld;
   }
 
+  // newest first: by submitted_at, then id, as the cloud pages them
+  function newer(a, b) {
+    return a.submitted_at !== b.submitted_at ? a.submitted_at > b.submitted_at : a.id > b.id;
+  }
+
   function put(job) {
     let r = rows.get(job.id);
     if (!r) {
       r = rowFor(job);
       rows.set(job.id, r);
-      list.append(r.el);
+      const after = [...rows.values()].find((o) => o !== r && newer(job, o.job));
+      list.insertBefore(r.el, after ? after.el : null);
     } else {
       r.job = { ...r.job, ...job };
     }
     paint(r);
   }
 
+  // The first page again (the periodic refresh): a row it should hold but
+  // does not is gone (printed elsewhere, expired); older rows are left.
   async function load(answer) {
     try {
-      const { jobs } = await (answer || api.call('GET', '/jobs'));
+      const { jobs, next_cursor: next } = await (answer || api.call('GET', '/jobs'));
       loaded = true;
       const ids = new Set(jobs.map((j) => j.id));
-      for (const [id, r] of rows) if (!ids.has(id) && !tracked.has(id) && !FINAL.has(r.job.state)) { r.el.remove(); rows.delete(id); }
+      const oldest = next ? jobs[jobs.length - 1] : null;
+      for (const [id, r] of rows) {
+        if (ids.has(id) || tracked.has(id) || FINAL.has(r.job.state) || (oldest && newer(oldest, r.job))) continue;
+        r.el.remove();
+        rows.delete(id);
+      }
+      if (!pagedOn) older = next || null;
       for (const j of jobs) put(j);
       for (const j of jobs) if (j.state === 'releasing' || j.state === 'printing') tracked.add(j.id);
       updateButtons();
@@ -136,6 +157,21 @@ export function jobsView(ctx, first) {
     } catch (e) {
       fail(e);
     }
+  }
+
+  async function loadOlder() {
+    if (!older) return;
+    more.disabled = true;
+    try {
+      const { jobs, next_cursor: next } = await api.call('GET', `/jobs?cursor=${encodeURIComponent(older)}`);
+      pagedOn = true;
+      older = next || null;
+      for (const j of jobs) put(j);
+      updateButtons();
+    } catch (e) {
+      fail(e);
+    }
+    more.disabled = false;
   }
 
   function fail(e) {

@@ -63,6 +63,7 @@ export const S = {
   noJobs: 'No print jobs are waiting for you.',
   printAll: (n) => `Print all (${n})`,
   printSelected: (n) => `Print selected (${n})`,
+  showOlder: 'Show older jobs',
   print: 'Print',
   delete: 'Delete',
   select: (title) => `Select ${title}`,
