@@ -9,11 +9,12 @@
 
 #include <ev.h>
 #include <jansson.h>
-#include <sqlite3.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "db.h"
 #include "http_server.h"
 #include "instance.h"
 #include "mqtt_channel.h"
@@ -29,7 +30,7 @@ typedef struct cloud {
   struct ev_loop *loop;
   sr_config *doc;
   sr_service_config cfg;
-  sqlite3 *db;
+  cloud_db *db;
   sr_http_server *http;
   sr_mqtt *mqtt;
   bool mqtt_connected;
@@ -343,17 +344,17 @@ void cloud_me_printers(cloud_call *k);
  * page to next ("" when this was the last). Returns the rows (caller
  * decrefs), or NULL: *bad_cursor says whether the cursor was malformed,
  * else the database failed. */
-json_t *cloud_me_jobs_page(sqlite3 *db, const char *tenant, const char *user, int64_t limit,
+json_t *cloud_me_jobs_page(cloud_db *db, const char *tenant, const char *user, int64_t limit,
                            const char *cursor, char next[160], bool *bad_cursor);
 /* Job `id` of `tenant` if `user` owns it, else NULL (also for another
  * user's or tenant's: the caller answers 404 either way; check
  * cloud_db_failed for a failure). Caller decrefs. */
-json_t *cloud_me_job(sqlite3 *db, const char *tenant, const char *user, const char *id);
+json_t *cloud_me_job(cloud_db *db, const char *tenant, const char *user, const char *id);
 /* (release_urls.c) The tenant's devices as the portal shows them: id,
  * name, location, release_url (null when no site reported its release
  * page); never their addresses or SNMP settings. NULL if the database
  * failed. Caller decrefs. */
-json_t *cloud_me_printer_rows(sqlite3 *db, const char *tenant);
+json_t *cloud_me_printer_rows(cloud_db *db, const char *tenant);
 
 /* ---- readers.c (network card readers) ---- */
 

@@ -1,14 +1,11 @@
 #include "db.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "db_driver.h"
 #include "log.h"
 #include "sr/abi.h"
 
@@ -267,143 +264,30 @@ static const char *const migrations[] = {
 };
 
 const char *cloud_db_migration_sql(int version) {
-  int n = (int)(sizeof migrations / sizeof *migrations);
+  int n = cloud_db_latest_version();
   return version >= 1 && version <= n ? migrations[version - 1] : NULL;
 }
 
-static bool exec(sqlite3 *db, const char *sql, char *err, size_t err_size) {
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-    return true;
-  snprintf(err, err_size, "%s", msg ? msg : sqlite3_errmsg(db));
-  sqlite3_free(msg);
-  return false;
-}
+int cloud_db_latest_version(void) { return (int)(sizeof migrations / sizeof *migrations); }
 
-int cloud_db_version(sqlite3 *db) {
-  json_t *row = cloud_db_row(db, "PRAGMA user_version", "");
-  int version = (int)cloud_row_int(row, "user_version");
-  json_decref(row);
-  return version;
-}
-
-/* The database holds e-mail addresses, job titles, token hashes and sealed
- * keys: it and its WAL and shared-memory files are the service's alone.
- * A new database is created 0600 (SQLite gives -wal and -shm the database's
- * mode); an existing file that others may read stops the service, since
- * whatever leaked through it cannot be taken back by a chmod here. */
-static int check_private_files(const char *path, bool create, char *err, size_t err_size) {
-  if (strcmp(path, ":memory:") == 0)
-    return SR_OK;
-  /* only before SQLite opens it: closing any descriptor of the file would
-   * drop SQLite's POSIX locks, and another process could then checkpoint
-   * and delete the WAL under us */
-  int fd = create ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : 0;
-  if (fd < 0) {
-    snprintf(err, err_size, "%s: cannot open or create the database: %s", path, strerror(errno));
-    return SR_ERR_IO;
-  }
-  if (create)
-    close(fd);
-  static const char *const suffixes[] = {"", "-wal", "-shm"};
-  for (size_t i = 0; i < 3; i++) {
-    char file[4096];
-    struct stat st;
-    snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
-    if (stat(file, &st) == 0 && (st.st_mode & 077)) {
-      snprintf(err, err_size,
-               "%s: readable or writable by others (mode %03o); the database must be private "
-               "to sr-cloud: chmod 600 %s (and its -wal and -shm files if present), and "
-               "consider its contents exposed",
-               file, (unsigned)(st.st_mode & 0777), file);
-      return SR_ERR_CONFIG;
-    }
-  }
-  return SR_OK;
-}
-
-int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size) {
+int cloud_db_open(cloud_db_driver driver, const char *where, cloud_db **out, char *err,
+                  size_t err_size) {
   *out = NULL;
-  sqlite3 *db = NULL;
-  char why[512];
-  int status = check_private_files(path, true, err, err_size);
-  if (status != SR_OK)
-    return status;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      NULL) != SQLITE_OK) {
-    snprintf(err, err_size, "%s: cannot open the database: %s", path,
-             db ? sqlite3_errmsg(db) : "out of memory");
-    cloud_db_close(db);
-    return SR_ERR_IO;
-  }
-  /* several cloud processes may share the file: wait for their locks */
-  sqlite3_busy_timeout(db, 5000);
-  /* secure_delete: a secret replaced (a key sealed in place) leaves no copy in free pages */
-  if (!exec(db,
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA secure_delete=ON;",
-            why, sizeof why)) {
-    snprintf(err, err_size, "%s: %s", path, why);
-    cloud_db_close(db);
-    return SR_ERR_IO;
-  }
-  int version = cloud_db_version(db);
-  int latest = (int)(sizeof migrations / sizeof *migrations);
-  if (version > latest) {
-    snprintf(err, err_size,
-             "%s: the database has schema version %d, newer than this sr-cloud knows (%d)", path,
-             version, latest);
-    cloud_db_close(db);
-    return SR_ERR_UNSUPPORTED;
-  }
-  for (int v = version; v < latest; v++) {
-    char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", v + 1);
-    if (!exec(db, "BEGIN IMMEDIATE;", why, sizeof why) ||
-        !exec(db, migrations[v], why, sizeof why) || !exec(db, sql, why, sizeof why) ||
-        !exec(db, "COMMIT;", why, sizeof why)) {
-      exec(db, "ROLLBACK;", sql, sizeof sql);
-      snprintf(err, err_size, "%s: migration to schema version %d failed: %s", path, v + 1, why);
-      cloud_db_close(db);
-      return SR_ERR_IO;
-    }
-    sr_log(SR_LOG_INFO, "db", "%s: schema migrated to version %d", path, v + 1);
-  }
-  status = check_private_files(path, false, err, err_size);
-  if (status != SR_OK) {
-    cloud_db_close(db);
-    return status;
-  }
-  *out = db;
-  return SR_OK;
+  return driver == CLOUD_DB_POSTGRESQL ? cloud_db_pg_open(where, out, err, err_size)
+                                       : cloud_db_sqlite_open(where, out, err, err_size);
 }
 
-/* Compiled statements, kept for the next call with the same SQL: compiling
- * costs more than running most of these statements. Keyed by the SQL's
- * address and checked by its text (a caller may reuse a buffer). */
-#define STMT_CACHE_SIZE 128
-static struct {
-  sqlite3 *db;
-  const char *sql;
-  sqlite3_stmt *stmt;
-} stmt_cache[STMT_CACHE_SIZE];
+void cloud_db_close(cloud_db *db) {
+  if (db)
+    db->ops->close(db);
+}
 
-static sqlite3_stmt *cached_statement(sqlite3 *db, const char *sql) {
-  size_t slot = ((uintptr_t)sql >> 3) % STMT_CACHE_SIZE;
-  if (stmt_cache[slot].db == db && stmt_cache[slot].sql == sql &&
-      strcmp(sqlite3_sql(stmt_cache[slot].stmt), sql) == 0)
-    return stmt_cache[slot].stmt;
-  sqlite3_stmt *stmt = NULL;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-    sr_log(SR_LOG_ERROR, "db", "prepare failed: %s", sqlite3_errmsg(db));
-    return NULL;
-  }
-  if (stmt_cache[slot].stmt)
-    sqlite3_finalize(stmt_cache[slot].stmt);
-  stmt_cache[slot].db = db;
-  stmt_cache[slot].sql = sql;
-  stmt_cache[slot].stmt = stmt;
-  return stmt;
+cloud_db_driver cloud_db_driver_of(const cloud_db *db) { return db->ops->driver; }
+
+int cloud_db_version(cloud_db *db) { return db->ops->version(db); }
+
+bool cloud_db_flush_log(cloud_db *db, char *err, size_t err_size) {
+  return db->ops->flush_log(db, err, err_size);
 }
 
 /* Which connection's last call failed, and how many calls have failed in
@@ -411,10 +295,10 @@ static sqlite3_stmt *cached_statement(sqlite3 *db, const char *sql) {
  * I/O error answered as "no such session" would be a 401 that hides a
  * broken disk. The API's front door compares the count before and after
  * each request, so no error can slip out as a 4xx. */
-static sqlite3 *failed_db;
+static cloud_db *failed_db;
 static unsigned long error_count;
 
-static void note_result(sqlite3 *db, bool failed) {
+static void note_result(cloud_db *db, bool failed) {
   if (failed) {
     failed_db = db;
     error_count++;
@@ -423,113 +307,31 @@ static void note_result(sqlite3 *db, bool failed) {
   }
 }
 
-bool cloud_db_failed(sqlite3 *db) { return db && failed_db == db; }
+bool cloud_db_failed(cloud_db *db) { return db && failed_db == db; }
 unsigned long cloud_db_errors(void) { return error_count; }
 
-/* Makes a statement ready for its next use (bindings cleared). */
-static void done_with(sqlite3_stmt *stmt) {
-  sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
-}
-
-void cloud_db_close(sqlite3 *db) {
-  for (size_t i = 0; i < STMT_CACHE_SIZE; i++)
-    if (stmt_cache[i].db == db) {
-      sqlite3_finalize(stmt_cache[i].stmt);
-      memset(&stmt_cache[i], 0, sizeof stmt_cache[i]);
-    }
-  sqlite3_close(db);
-}
-
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *types, va_list ap) {
-  sqlite3_stmt *stmt = cached_statement(db, sql);
-  if (!stmt)
-    return NULL;
-  if (sqlite3_bind_parameter_count(stmt) != (int)strlen(types)) { /* a caller's bug */
-    sr_log(SR_LOG_ERROR, "db", "%d arguments for %d parameters in: %.80s", (int)strlen(types),
-           sqlite3_bind_parameter_count(stmt), sql);
-    return NULL;
-  }
-  for (int i = 0; types[i]; i++) {
-    if (types[i] == 't') {
-      const char *text = va_arg(ap, const char *);
-      if (text)
-        sqlite3_bind_text(stmt, i + 1, text, -1, SQLITE_TRANSIENT);
-      else
-        sqlite3_bind_null(stmt, i + 1);
-    } else {
-      sqlite3_bind_int64(stmt, i + 1, va_arg(ap, int64_t));
-    }
-  }
-  return stmt;
-}
-
-int cloud_db_run(sqlite3 *db, const char *sql, const char *types, ...) {
+int cloud_db_run(cloud_db *db, const char *sql, const char *types, ...) {
   va_list ap;
   va_start(ap, types);
-  sqlite3_stmt *stmt = prepare(db, sql, types, ap);
+  int n = db->ops->exec(db, sql, types, ap, NULL, 0);
   va_end(ap);
-  if (!stmt) {
-    note_result(db, true);
-    return -1;
-  }
-  int rc = sqlite3_step(stmt);
-  /* the extended code before the reset: a uniqueness conflict is an
-   * answer (the row exists); any other failure, a trigger's RAISE
-   * included, is the database's */
-  int extended = sqlite3_extended_errcode(db);
-  done_with(stmt);
-  if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
-    note_result(db, false);
-    return sqlite3_changes(db);
-  }
-  if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    note_result(db, false);
-    return CLOUD_DB_CONFLICT;
-  }
-  sr_log(SR_LOG_ERROR, "db", "statement failed: %s (%.80s)", sqlite3_errmsg(db), sql);
-  note_result(db, true);
-  return -1;
+  note_result(db, n == -1);
+  return n;
 }
 
-static json_t *rows_v(sqlite3 *db, const char *sql, const char *types, va_list ap, int limit) {
-  sqlite3_stmt *stmt = prepare(db, sql, types, ap);
-  if (!stmt) {
-    note_result(db, true);
-    return NULL;
-  }
+static json_t *rows_v(cloud_db *db, const char *sql, const char *types, va_list ap, int limit) {
   json_t *rows = json_array();
-  int rc = SQLITE_DONE;
-  while ((limit < 0 || (int)json_array_size(rows) < limit) &&
-         (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    json_t *row = json_object();
-    for (int c = 0; c < sqlite3_column_count(stmt); c++) {
-      const char *name = sqlite3_column_name(stmt, c);
-      switch (sqlite3_column_type(stmt, c)) {
-      case SQLITE_INTEGER:
-        json_object_set_new(row, name, json_integer(sqlite3_column_int64(stmt, c)));
-        break;
-      case SQLITE_NULL: json_object_set_new(row, name, json_null()); break;
-      default:
-        json_object_set_new(row, name, json_string((const char *)sqlite3_column_text(stmt, c)));
-      }
-    }
-    json_array_append_new(rows, row);
-  }
-  /* the loop ends at the limit, at the last row, or on an error: only the
-   * first two are rows */
-  bool failed = rc != SQLITE_DONE && rc != SQLITE_ROW;
-  if (failed) {
-    sr_log(SR_LOG_ERROR, "db", "query failed: %s (%.80s)", sqlite3_errmsg(db), sql);
+  int n = rows ? db->ops->exec(db, sql, types, ap, rows, limit) : -1;
+  /* a query that fails part-way returns nothing, never a partial list */
+  if (n < 0) {
     json_decref(rows);
     rows = NULL;
   }
-  done_with(stmt);
-  note_result(db, failed);
+  note_result(db, rows == NULL);
   return rows;
 }
 
-json_t *cloud_db_rows(sqlite3 *db, const char *sql, const char *types, ...) {
+json_t *cloud_db_rows(cloud_db *db, const char *sql, const char *types, ...) {
   va_list ap;
   va_start(ap, types);
   json_t *rows = rows_v(db, sql, types, ap, -1);
@@ -537,7 +339,7 @@ json_t *cloud_db_rows(sqlite3 *db, const char *sql, const char *types, ...) {
   return rows;
 }
 
-json_t *cloud_db_row(sqlite3 *db, const char *sql, const char *types, ...) {
+json_t *cloud_db_row(cloud_db *db, const char *sql, const char *types, ...) {
   va_list ap;
   va_start(ap, types);
   json_t *rows = rows_v(db, sql, types, ap, 1);
@@ -548,9 +350,9 @@ json_t *cloud_db_row(sqlite3 *db, const char *sql, const char *types, ...) {
   return row;
 }
 
-bool cloud_db_begin(sqlite3 *db) { return cloud_db_run(db, "BEGIN IMMEDIATE", "") >= 0; }
-bool cloud_db_commit(sqlite3 *db) { return cloud_db_run(db, "COMMIT", "") >= 0; }
-void cloud_db_rollback(sqlite3 *db) { cloud_db_run(db, "ROLLBACK", ""); }
+bool cloud_db_begin(cloud_db *db) { return cloud_db_run(db, "BEGIN IMMEDIATE", "") >= 0; }
+bool cloud_db_commit(cloud_db *db) { return cloud_db_run(db, "COMMIT", "") >= 0; }
+void cloud_db_rollback(cloud_db *db) { cloud_db_run(db, "ROLLBACK", ""); }
 
 const char *cloud_row_text(const json_t *row, const char *column) {
   const char *text = json_string_value(json_object_get(row, column));

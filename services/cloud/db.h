@@ -1,30 +1,47 @@
 /*
- * The cloud's metadata store: SQLite in WAL mode with versioned schema
- * migrations, and small helpers that bind arguments and turn rows into
- * JSON. Every table row carries its tenant.
+ * The cloud's metadata store: SQLite in WAL mode (db_sqlite.c) or
+ * PostgreSQL (db_pg.c), chosen by database.driver, with one list of
+ * versioned schema migrations and small helpers that bind arguments and
+ * turn rows into JSON. Statements are written in the SQL both accept;
+ * what differs is rewritten for PostgreSQL in one place (db_dialect.c).
+ * Every table row carries its tenant.
  */
 #ifndef CLOUD_DB_H
 #define CLOUD_DB_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Opens (creating if needed) and migrates the database at `path`. On SR_OK
- * the caller owns *out (sqlite3_close). `err` names the file on failure. */
-int cloud_db_open(const char *path, sqlite3 **out, char *err, size_t err_size);
+typedef struct cloud_db cloud_db;
+
+typedef enum { CLOUD_DB_SQLITE, CLOUD_DB_POSTGRESQL } cloud_db_driver;
+
+/* Opens (creating if needed) and migrates the database: for SQLite the
+ * file at `where`, for PostgreSQL the connection string `where`. On SR_OK
+ * the caller owns *out (cloud_db_close). `err` names the file or server on
+ * failure, and what to do. */
+int cloud_db_open(cloud_db_driver driver, const char *where, cloud_db **out, char *err,
+                  size_t err_size);
 
 /* Closes the database and the statements kept for it. */
-void cloud_db_close(sqlite3 *db);
+void cloud_db_close(cloud_db *db);
+
+/* Which driver `db` is on. */
+cloud_db_driver cloud_db_driver_of(const cloud_db *db);
+
+/* After a secret was overwritten in place: SQLite moves its write-ahead
+ * log into the file (secure_delete then leaves no old copy); false if that
+ * failed. PostgreSQL: nothing to do here (true). */
+bool cloud_db_flush_log(cloud_db *db, char *err, size_t err_size);
 
 /* The SQL that brings the schema from version-1 to `version`, or NULL
  * (tests build old databases with it). */
 const char *cloud_db_migration_sql(int version);
 
 /* The schema version the database is at after cloud_db_open. */
-int cloud_db_version(sqlite3 *db);
+int cloud_db_version(cloud_db *db);
 
 /* What cloud_db_run returns when a UNIQUE or PRIMARY KEY constraint
  * refused the row: an answer ("it exists"), not a failure. */
@@ -34,28 +51,30 @@ int cloud_db_version(sqlite3 *db);
  * (const char *, NULL binds NULL), 'i' integer (int64_t). Returns the
  * number of rows changed, CLOUD_DB_CONFLICT, or -1 on any other error
  * (logged with its cause; a trigger's RAISE is such an error). */
-int cloud_db_run(sqlite3 *db, const char *sql, const char *types, ...);
+int cloud_db_run(cloud_db *db, const char *sql, const char *types, ...);
 
 /* Runs a query and returns its rows as a JSON array of objects keyed by
  * column name (integers, text, null); NULL on error. Caller decrefs. */
-json_t *cloud_db_rows(sqlite3 *db, const char *sql, const char *types, ...);
+json_t *cloud_db_rows(cloud_db *db, const char *sql, const char *types, ...);
 
 /* The first row of cloud_db_rows, or NULL if there is none or the query
  * failed: cloud_db_failed() tells which. Caller decrefs. */
-json_t *cloud_db_row(sqlite3 *db, const char *sql, const char *types, ...);
+json_t *cloud_db_row(cloud_db *db, const char *sql, const char *types, ...);
 
 /* True if the last cloud_db_run / _rows / _row on `db` failed (logged), as
  * opposed to finding no rows or a conflict. Every caller for which "none"
  * decides the answer (401, 404) checks it and answers 500 instead. */
-bool cloud_db_failed(sqlite3 *db);
+bool cloud_db_failed(cloud_db *db);
 /* Failures so far in this process: the API answers 500 for any request
  * during which the count grew, whatever the handler answered. */
 unsigned long cloud_db_errors(void);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
-bool cloud_db_begin(sqlite3 *db);
-bool cloud_db_commit(sqlite3 *db);
-void cloud_db_rollback(sqlite3 *db);
+/* A transaction: BEGIN IMMEDIATE (SQLite: the write lock now) or BEGIN
+ * (PostgreSQL, where each statement inside runs under a savepoint, so that
+ * a refused one, a conflict, leaves the rest usable as in SQLite). */
+bool cloud_db_begin(cloud_db *db);
+bool cloud_db_commit(cloud_db *db);
+void cloud_db_rollback(cloud_db *db);
 
 /* Convenience readers of a row object: "" / 0 when absent. */
 const char *cloud_row_text(const json_t *row, const char *column);

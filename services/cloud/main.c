@@ -83,10 +83,6 @@ static bool cloud_init(cloud *c, const char *config_path) {
     return false;
   const sr_cloud_config *cc = &c->cfg.u.cloud;
   char err[1024], path[1024], cert[1024], key[1024], ca[1024];
-  if (cc->database.driver != 0) {
-    fprintf(stderr, "sr-cloud: database.driver postgresql is not built yet; use sqlite\n");
-    return false;
-  }
   if (cc->admin_token_file) {
     sr_config_path(c->doc, cc->admin_token_file, path, sizeof path);
     char *token = read_text(path, true, err, sizeof err);
@@ -137,8 +133,18 @@ static bool cloud_init(cloud *c, const char *config_path) {
     fprintf(stderr, "sr-cloud: storage: %s\n", err);
     return false;
   }
-  sr_config_path(c->doc, cc->database.path, path, sizeof path);
-  if (cloud_db_open(path, &c->db, err, sizeof err) != SR_OK) {
+  /* database.driver: sqlite (0, the file database.path) or postgresql
+   * (database.url, a libpq connection string) */
+  bool postgresql = cc->database.driver != 0;
+  if (postgresql && !cc->database.url) {
+    fprintf(stderr, "sr-cloud: database.driver postgresql needs database.url (a PostgreSQL "
+                    "connection string, e.g. postgresql://sr@db.example/securerelease)\n");
+    return false;
+  }
+  if (!postgresql)
+    sr_config_path(c->doc, cc->database.path, path, sizeof path);
+  if (cloud_db_open(postgresql ? CLOUD_DB_POSTGRESQL : CLOUD_DB_SQLITE,
+                    postgresql ? cc->database.url : path, &c->db, err, sizeof err) != SR_OK) {
     fprintf(stderr, "sr-cloud: %s\n", err);
     return false;
   }

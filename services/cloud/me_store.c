@@ -34,7 +34,7 @@ static bool cursor_parse(const char *cursor, int64_t *at, const char **id) {
   return true;
 }
 
-json_t *cloud_me_jobs_page(sqlite3 *db, const char *tenant, const char *user, int64_t limit,
+json_t *cloud_me_jobs_page(cloud_db *db, const char *tenant, const char *user, int64_t limit,
                            const char *cursor, char next[160], bool *bad_cursor) {
   int64_t after_at = INT64_MAX;
   const char *after_id = "";
@@ -67,7 +67,7 @@ json_t *cloud_me_jobs_page(sqlite3 *db, const char *tenant, const char *user, in
   return rows;
 }
 
-json_t *cloud_me_job(sqlite3 *db, const char *tenant, const char *user, const char *id) {
+json_t *cloud_me_job(cloud_db *db, const char *tenant, const char *user, const char *id) {
   return cloud_db_row(db,
                       "SELECT tenant, id, owner, state FROM jobs WHERE tenant = ? AND id = ? AND "
                       "owner = ? AND state != 'deleted'",

@@ -83,7 +83,7 @@ void cloud_site_heartbeat(cloud_call *k) {
 
 /* The portal's view: the same release URLs, without the devices' addresses
  * and SNMP settings, which are no user's business. */
-json_t *cloud_me_printer_rows(sqlite3 *db, const char *tenant) {
+json_t *cloud_me_printer_rows(cloud_db *db, const char *tenant) {
   return cloud_db_rows(
       db, "SELECT id, name, location, release_url FROM (" DEVICE_ROWS ") ORDER BY name, id", "t",
       tenant);

@@ -198,10 +198,9 @@ int cloud_secrets_check(cloud *c, char *err, size_t err_size) {
   if (sealed) {
     /* the clear keys' pages are free now (secure_delete zeroes them), but
      * WAL frames still hold them until a checkpoint: write it back now */
-    if (status == SR_OK && sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-                                                     NULL) != SQLITE_OK) {
-      snprintf(err, err_size, "database: cannot checkpoint after sealing: %s",
-               sqlite3_errmsg(c->db));
+    char why[256];
+    if (status == SR_OK && !cloud_db_flush_log(c->db, why, sizeof why)) {
+      snprintf(err, err_size, "database: cannot checkpoint after sealing: %s", why);
       status = SR_ERR_IO;
     }
     sr_log(SR_LOG_INFO, "secrets",

@@ -38,7 +38,7 @@ bool cloud_site_submission_key(cloud *c, const char *scout_id, json_t *value,
   /* written only when it changed: heartbeats come every 30 s */
   if (cloud_db_run(c->db,
                    "UPDATE scouts SET submission_key = ?, submission_fingerprint = ? "
-                   "WHERE id = ? AND kind = 'site' AND submission_key IS NOT ?",
+                   "WHERE id = ? AND kind = 'site' AND submission_key IS DISTINCT FROM ?",
                    "tttt", spki, fingerprint, scout_id, spki) < 0) {
     cloud_api_db_error(resp, "storing the site's submission key");
     return false;

@@ -185,7 +185,8 @@ static bool ask_check(cloud *c, const char *tenant, const char *job_id, const ch
                       const char *asked) {
   json_t *site = cloud_db_row(c->db,
                               "SELECT id FROM scouts WHERE tenant = ? AND kind = 'site' AND "
-                              "online = 1 ORDER BY (id IS ?) DESC, (region IS ?) DESC, random() "
+                              "online = 1 ORDER BY (id IS NOT DISTINCT FROM ?) DESC, (region IS "
+                              "NOT DISTINCT FROM ?) DESC, random() "
                               "LIMIT 1",
                               "ttt", tenant, asked, region);
   json_t *command = json_pack("{s:s, s:s}", "type", "check", "job", job_id);

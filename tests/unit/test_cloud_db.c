@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 
 #include "db.h"
+#include "db_driver.h"
 #include "sr/abi.h"
+#include <sqlite3.h>
 
 static char dir[64];
 
@@ -33,8 +35,8 @@ static void test_fresh_database_is_migrated_once(void **state) {
   (void)state;
   char path[128], err[256];
   snprintf(path, sizeof path, "%s/fresh.db", dir);
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   int latest = cloud_db_version(db);
   assert_true(latest >= 2);
   /* WAL, so readers never block the writer */
@@ -46,7 +48,7 @@ static void test_fresh_database_is_migrated_once(void **state) {
                    1);
   cloud_db_close(db);
   /* opened again: same version, data kept, no migration re-run */
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   assert_int_equal(cloud_db_version(db), latest);
   json_t *row = cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "t1");
   assert_non_null(row);
@@ -72,8 +74,8 @@ static void test_version_one_database_is_upgraded(void **state) {
                    SQLITE_OK);
   sqlite3_close(raw);
   assert_int_equal(chmod(path, 0600), 0); /* as an older sr-cloud left it, made private */
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   int latest = 0;
   while (cloud_db_migration_sql(latest + 1))
     latest++;
@@ -110,8 +112,8 @@ static void test_version_six_users_stay_unmarked(void **state) {
                    SQLITE_OK);
   sqlite3_close(raw);
   assert_int_equal(chmod(path, 0600), 0); /* sr-cloud opens only private databases */
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   assert_true(cloud_db_version(db) >= 7);
   json_t *old = cloud_db_row(db, "SELECT email, directory FROM users WHERE id = 'u-admin'", "");
   assert_non_null(old);
@@ -135,11 +137,11 @@ static void test_newer_database_is_refused(void **state) {
   (void)state;
   char path[128], err[256] = "";
   snprintf(path, sizeof path, "%s/new.db", dir);
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   assert_int_equal(cloud_db_run(db, "PRAGMA user_version=999", ""), 0);
   cloud_db_close(db);
-  assert_int_not_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_int_not_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   assert_null(db);
   assert_non_null(strstr(err, "schema version 999, newer than this sr-cloud knows"));
   assert_non_null(strstr(err, path));
@@ -149,8 +151,8 @@ static void test_rows_bind_text_integers_and_null(void **state) {
   (void)state;
   char path[128], err[256];
   snprintf(path, sizeof path, "%s/rows.db", dir);
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('t', 'T', 1)", "");
   /* a uniqueness violation is a conflict, not a crash, and changes nothing */
   assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
@@ -184,8 +186,8 @@ static void test_database_files_are_private(void **state) {
   char path[128], wal[160], err[512];
   snprintf(path, sizeof path, "%s/private.db", dir);
   snprintf(wal, sizeof wal, "%s-wal", path);
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   assert_int_equal(
       cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('p', 'P', 1)", ""), 1);
   struct stat st;
@@ -196,7 +198,7 @@ static void test_database_files_are_private(void **state) {
   cloud_db_close(db);
 
   assert_int_equal(chmod(path, 0644), 0);
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_ERR_CONFIG);
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_ERR_CONFIG);
   assert_null(db);
   assert_non_null(strstr(err, "private.db: readable or writable by others (mode 644)"));
   assert_non_null(strstr(err, "chmod 600"));
@@ -207,10 +209,10 @@ static void test_database_files_are_private(void **state) {
   assert_true(fd >= 0);
   close(fd);
   assert_int_equal(chmod(wal, 0640), 0);
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_ERR_CONFIG);
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_ERR_CONFIG);
   assert_non_null(strstr(err, "private.db-wal: readable or writable by others (mode 640)"));
   assert_int_equal(chmod(wal, 0600), 0);
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   cloud_db_close(db);
 }
 
@@ -222,11 +224,11 @@ static int interrupt_after(void *unused) {
   return calls_left-- <= 0;
 }
 
-static sqlite3 *tenants_db(const char *name, int rows) {
+static cloud_db *tenants_db(const char *name, int rows) {
   char path[128], err[256];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  sqlite3 *db;
-  assert_int_equal(cloud_db_open(path, &db, err, sizeof err), SR_OK);
+  cloud_db *db;
+  assert_int_equal(cloud_db_open(CLOUD_DB_SQLITE, path, &db, err, sizeof err), SR_OK);
   for (int i = 0; i < rows; i++) {
     char id[16];
     snprintf(id, sizeof id, "t%d", i);
@@ -239,19 +241,19 @@ static sqlite3 *tenants_db(const char *name, int rows) {
 
 static void test_failed_read_is_not_no_rows(void **state) {
   (void)state;
-  sqlite3 *db = tenants_db("read.db", 3);
+  cloud_db *db = tenants_db("read.db", 3);
   /* no rows is not a failure */
   assert_null(cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "nobody"));
   assert_false(cloud_db_failed(db));
   unsigned long before = cloud_db_errors();
   calls_left = 0;
-  sqlite3_progress_handler(db, 1, interrupt_after, NULL);
+  sqlite3_progress_handler(cloud_db_sqlite_handle(db), 1, interrupt_after, NULL);
   assert_null(cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "t1"));
   assert_true(cloud_db_failed(db));
   assert_null(cloud_db_rows(db, "SELECT * FROM tenants", ""));
   assert_true(cloud_db_failed(db));
   assert_int_equal(cloud_db_errors(), before + 2);
-  sqlite3_progress_handler(db, 0, NULL, NULL);
+  sqlite3_progress_handler(cloud_db_sqlite_handle(db), 0, NULL, NULL);
   /* the statement kept in the cache works again, and the flag clears */
   json_t *row = cloud_db_row(db, "SELECT * FROM tenants WHERE id = ?", "t", "t1");
   assert_non_null(row);
@@ -263,21 +265,21 @@ static void test_failed_read_is_not_no_rows(void **state) {
 /* A query that fails after some rows is an error, not a shorter list. */
 static void test_read_failing_midway_returns_no_partial_list(void **state) {
   (void)state;
-  sqlite3 *db = tenants_db("midway.db", 200);
+  cloud_db *db = tenants_db("midway.db", 200);
   json_t *all = cloud_db_rows(db, "SELECT id FROM tenants ORDER BY created_at", "");
   assert_int_equal(json_array_size(all), 200);
   json_decref(all);
   calls_left = 20; /* some rows come out before the interruption */
-  sqlite3_progress_handler(db, 10, interrupt_after, NULL);
+  sqlite3_progress_handler(cloud_db_sqlite_handle(db), 10, interrupt_after, NULL);
   assert_null(cloud_db_rows(db, "SELECT id FROM tenants ORDER BY created_at", ""));
   assert_true(cloud_db_failed(db));
-  sqlite3_progress_handler(db, 0, NULL, NULL);
+  sqlite3_progress_handler(cloud_db_sqlite_handle(db), 0, NULL, NULL);
   cloud_db_close(db);
 }
 
 static void test_refused_write_is_an_error_and_conflict_is_not(void **state) {
   (void)state;
-  sqlite3 *db = tenants_db("write.db", 1);
+  cloud_db *db = tenants_db("write.db", 1);
   /* a uniqueness conflict is an answer: the row exists */
   assert_int_equal(cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES(?, ?, ?)",
                                 "tti", "t0", "again", (int64_t)1),

@@ -14,8 +14,11 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "cloud.h"
 #include "db.h"
+#include "db_driver.h"
 #include "sr/abi.h"
 
 static char dir[64];
@@ -49,7 +52,7 @@ static int setup(void **state) {
   if (!mkdtemp(dir))
     return -1;
   snprintf(path, sizeof path, "%s/cloud.db", dir);
-  if (cloud_db_open(path, &c.db, err, sizeof err) != SR_OK)
+  if (cloud_db_open(CLOUD_DB_SQLITE, path, &c.db, err, sizeof err) != SR_OK)
     return -1;
   const char *seed =
       "INSERT INTO tenants(id, name, created_at) VALUES('t1', 'One', 1), ('t2', 'Two', 1);"
@@ -62,8 +65,8 @@ static int setup(void **state) {
       " ('t1', 'dev1', 'Hall', '[\"ipp://10.0.0.9/ipp/print\"]', '{\"community\":\"x\"}', 1,"
       "  'site1', 'Floor 2'),"
       " ('t2', 'dev9', 'Other', '[\"ipp://10.9.9.9/\"]', NULL, 1, NULL, NULL);";
-  if (sqlite3_exec(c.db, seed, NULL, NULL, NULL) != SQLITE_OK) {
-    fprintf(stderr, "seed: %s\n", sqlite3_errmsg(c.db));
+  if (sqlite3_exec(cloud_db_sqlite_handle(c.db), seed, NULL, NULL, NULL) != SQLITE_OK) {
+    fprintf(stderr, "seed: %s\n", sqlite3_errmsg(cloud_db_sqlite_handle(c.db)));
     return -1;
   }
   return 0;
@@ -80,7 +83,8 @@ static int teardown(void **state) {
 static int reset_jobs(void **state) {
   (void)state;
   deleted[0] = '\0';
-  return sqlite3_exec(c.db, "DELETE FROM jobs; DELETE FROM delegations;", NULL, NULL, NULL);
+  return sqlite3_exec(cloud_db_sqlite_handle(c.db), "DELETE FROM jobs; DELETE FROM delegations;",
+                      NULL, NULL, NULL);
 }
 
 /* Runs handler `h` as user `user` of `tenant`; returns the status and the

@@ -1,0 +1,274 @@
+/*
+ * The cloud's database on PostgreSQL (libpq), for several cloud instances
+ * over one database (docs/scaling.md). Statements are the common ones,
+ * rewritten once each by db_dialect.c and kept by their address; the
+ * schema is migrated under an advisory lock, so instances starting at
+ * once migrate it once; its version is the table schema_version.
+ *
+ * Within a transaction each statement runs under a savepoint: PostgreSQL
+ * aborts a whole transaction on any error, SQLite only the statement, and
+ * callers count on a refused statement (a conflict) leaving the rest
+ * usable. A connection lost is made again: a read outside a transaction
+ * is asked again at once; a write is an error, not retried (it may have
+ * been done), and the caller answers as for any database failure; the
+ * next statement runs on the new connection.
+ */
+#include <libpq-fe.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_driver.h"
+#include "log.h"
+#include "sr/abi.h"
+
+#define SQL_CACHE_SIZE 256
+#define PARAMS_MAX 32
+
+/* PostgreSQL's type oids (catalog/pg_type_d.h, stable) */
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_NUMERIC 1700
+
+typedef struct pg_db {
+  cloud_db base;
+  PGconn *conn;
+  char where[256]; /* host and database, for messages: never the password */
+  bool in_transaction;
+  struct {
+    const char *sql;
+    char *text;
+  } cache[SQL_CACHE_SIZE];
+} pg_db;
+
+static pg_db *pg(cloud_db *db) { return (pg_db *)db; }
+
+/* The PostgreSQL text of `sql`, rewritten once (NULL if out of memory). */
+static const char *pg_text(pg_db *db, const char *sql) {
+  size_t slot = ((uintptr_t)sql >> 3) % SQL_CACHE_SIZE;
+  if (db->cache[slot].sql == sql && db->cache[slot].text)
+    return db->cache[slot].text;
+  char *text = cloud_db_pg_sql(sql);
+  if (!text)
+    return NULL;
+  free(db->cache[slot].text);
+  db->cache[slot].sql = sql;
+  db->cache[slot].text = text;
+  return text;
+}
+
+/* The connection, made again if it was lost; false (logged) if it cannot be. */
+static bool connected(pg_db *db) {
+  if (PQstatus(db->conn) == CONNECTION_OK)
+    return true;
+  sr_log(SR_LOG_WARN, "db", "%s: the connection to PostgreSQL was lost; connecting again",
+         db->where);
+  db->in_transaction = false; /* gone with the connection */
+  PQreset(db->conn);
+  if (PQstatus(db->conn) == CONNECTION_OK)
+    return true;
+  sr_log(SR_LOG_ERROR, "db", "%s: cannot connect to PostgreSQL: %s", db->where,
+         PQerrorMessage(db->conn));
+  return false;
+}
+
+/* Runs `text` without parameters; false with PostgreSQL's message in err. */
+static bool run_text(pg_db *db, const char *text, char *err, size_t err_size) {
+  PGresult *r = PQexec(db->conn, text);
+  ExecStatusType st = PQresultStatus(r);
+  bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+  if (!ok && err)
+    snprintf(err, err_size, "%s", PQresultErrorMessage(r));
+  PQclear(r);
+  return ok;
+}
+
+static json_t *value_of(const PGresult *r, int row, int col) {
+  if (PQgetisnull(r, row, col))
+    return json_null();
+  const char *v = PQgetvalue(r, row, col);
+  switch (PQftype(r, col)) {
+  case OID_INT2:
+  case OID_INT4:
+  case OID_INT8: return json_integer(strtoll(v, NULL, 10));
+  case OID_BOOL: return json_integer(v[0] == 't');
+  case OID_NUMERIC: /* sum() of integers: an integer when it is one */
+    if (!strchr(v, '.'))
+      return json_integer(strtoll(v, NULL, 10));
+    return json_string(v);
+  default: return json_string(v);
+  }
+}
+
+static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, json_t *rows,
+                int limit) {
+  pg_db *db = pg(cdb);
+  size_t n = strlen(types);
+  if (n > PARAMS_MAX) { /* a caller's bug */
+    sr_log(SR_LOG_ERROR, "db", "%zu arguments, more than %d, in: %.80s", n, PARAMS_MAX, sql);
+    return -1;
+  }
+  /* the transaction statements keep count of where we are */
+  bool begin = strcmp(sql, "BEGIN IMMEDIATE") == 0,
+       end = !strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK");
+  const char *text = pg_text(db, sql);
+  if (!text || !connected(db))
+    return -1;
+  char numbers[PARAMS_MAX][24];
+  const char *values[PARAMS_MAX];
+  for (size_t i = 0; i < n; i++) {
+    if (types[i] == 't') {
+      values[i] = va_arg(ap, const char *);
+    } else {
+      snprintf(numbers[i], sizeof numbers[i], "%lld", (long long)va_arg(ap, int64_t));
+      values[i] = numbers[i];
+    }
+  }
+  bool guarded = db->in_transaction && !begin && !end;
+  if (guarded && !run_text(db, "SAVEPOINT stmt", NULL, 0))
+    return -1;
+  PGresult *r = PQexecParams(db->conn, text, (int)n, NULL, values, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  /* the server went away (a restart, a failover): a read outside a
+   * transaction is asked again on a new connection; a write is not, as it
+   * may have been done */
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && PQstatus(db->conn) == CONNECTION_BAD &&
+      rows && !db->in_transaction && connected(db)) {
+    PQclear(r);
+    r = PQexecParams(db->conn, text, (int)n, NULL, values, NULL, NULL, 0);
+    st = PQresultStatus(r);
+  }
+  int result;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+    if (rows) {
+      int nrows = PQntuples(r), ncols = PQnfields(r);
+      for (int i = 0; i < nrows && (limit < 0 || i < limit); i++) {
+        json_t *row = json_object();
+        for (int c = 0; c < ncols; c++)
+          json_object_set_new(row, PQfname(r, c), value_of(r, i, c));
+        json_array_append_new(rows, row);
+      }
+      result = (int)json_array_size(rows);
+    } else {
+      result = atoi(PQcmdTuples(r));
+    }
+    if (begin)
+      db->in_transaction = true;
+    else if (end)
+      db->in_transaction = false;
+  } else {
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    /* 23505: unique_violation, an answer ("it exists") as in SQLite */
+    if (!rows && state && strcmp(state, "23505") == 0) {
+      result = CLOUD_DB_CONFLICT;
+    } else {
+      sr_log(SR_LOG_ERROR, "db", "%s failed: %s (%.80s)", rows ? "query" : "statement",
+             PQresultErrorMessage(r), sql);
+      result = -1;
+    }
+  }
+  PQclear(r);
+  if (guarded)
+    run_text(db, result >= 0 ? "RELEASE SAVEPOINT stmt" : "ROLLBACK TO SAVEPOINT stmt", NULL, 0);
+  return result;
+}
+
+static int version(cloud_db *cdb) {
+  pg_db *db = pg(cdb);
+  PGresult *r = PQexec(db->conn, "SELECT max(version) FROM schema_version");
+  int v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
+              ? atoi(PQgetvalue(r, 0, 0))
+              : 0;
+  PQclear(r);
+  return v;
+}
+
+static bool flush_log(cloud_db *db, char *err, size_t err_size) {
+  (void)db, (void)err, (void)err_size;
+  return true;
+}
+
+static void close_db(cloud_db *cdb) {
+  pg_db *db = pg(cdb);
+  PQfinish(db->conn);
+  for (size_t i = 0; i < SQL_CACHE_SIZE; i++)
+    free(db->cache[i].text);
+  free(db);
+}
+
+static const cloud_db_ops ops = {
+    .driver = CLOUD_DB_POSTGRESQL,
+    .exec = exec,
+    .version = version,
+    .flush_log = flush_log,
+    .close = close_db,
+};
+
+/* Brings the schema to the latest version, one migration per transaction,
+ * under an advisory lock held for the whole (another instance waits, then
+ * finds nothing to do). */
+static int migrate(pg_db *db, char *err, size_t err_size) {
+  char why[1024];
+  if (!run_text(db, "SELECT pg_advisory_lock(5372019)", why, sizeof why) ||
+      !run_text(db, "CREATE TABLE IF NOT EXISTS schema_version(version BIGINT NOT NULL)", why,
+                sizeof why)) {
+    snprintf(err, err_size, "%s: preparing the schema failed: %s", db->where, why);
+    return SR_ERR_IO;
+  }
+  int status = SR_OK, at = version(&db->base), latest = cloud_db_latest_version();
+  if (at > latest) {
+    snprintf(err, err_size,
+             "%s: the database has schema version %d, newer than this sr-cloud knows (%d)",
+             db->where, at, latest);
+    status = SR_ERR_UNSUPPORTED;
+  }
+  for (int v = at; status == SR_OK && v < latest; v++) {
+    char *text = cloud_db_pg_sql(cloud_db_migration_sql(v + 1)), mark[96];
+    snprintf(mark, sizeof mark, "INSERT INTO schema_version(version) VALUES(%d)", v + 1);
+    if (!text || !run_text(db, "BEGIN", why, sizeof why) || !run_text(db, text, why, sizeof why) ||
+        !run_text(db, mark, why, sizeof why) || !run_text(db, "COMMIT", why, sizeof why)) {
+      run_text(db, "ROLLBACK", NULL, 0);
+      snprintf(err, err_size, "%s: migration to schema version %d failed: %s", db->where, v + 1,
+               text ? why : "out of memory");
+      status = SR_ERR_IO;
+    } else {
+      sr_log(SR_LOG_INFO, "db", "%s: schema migrated to version %d", db->where, v + 1);
+    }
+    free(text);
+  }
+  run_text(db, "SELECT pg_advisory_unlock(5372019)", NULL, 0);
+  return status;
+}
+
+int cloud_db_pg_open(const char *conninfo, cloud_db **out, char *err, size_t err_size) {
+  pg_db *db = calloc(1, sizeof *db);
+  if (!db) {
+    snprintf(err, err_size, "PostgreSQL: out of memory");
+    return SR_ERR_IO;
+  }
+  db->base.ops = &ops;
+  db->conn = PQconnectdb(conninfo);
+  if (PQstatus(db->conn) != CONNECTION_OK) {
+    /* libpq's message names the host or socket; the string may hold a password */
+    snprintf(err, err_size,
+             "PostgreSQL (database.url): cannot connect: %s; check that the server runs and the "
+             "URL, user and password are right",
+             PQerrorMessage(db->conn));
+    close_db(&db->base);
+    return SR_ERR_IO;
+  }
+  snprintf(db->where, sizeof db->where, "PostgreSQL %s/%s",
+           PQhost(db->conn) ? PQhost(db->conn) : "", PQdb(db->conn) ? PQdb(db->conn) : "");
+  /* quiet: the server's notices ("relation exists, skipping") are not ours */
+  run_text(db, "SET client_min_messages = warning", NULL, 0);
+  int status = migrate(db, err, err_size);
+  if (status != SR_OK) {
+    close_db(&db->base);
+    return status;
+  }
+  *out = &db->base;
+  return SR_OK;
+}
