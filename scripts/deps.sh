@@ -23,8 +23,10 @@ main_packages=(
   build-essential cmake pkg-config ca-certificates openssl
   libev-dev libssl-dev libyaml-dev libjansson-dev libzstd-dev libcmocka-dev libcups2-dev libsnmp-dev libqpdf-dev libmosquitto-dev
   libwebsockets-dev libsqlite3-dev libcurl4-openssl-dev libldap2-dev liboauth2-dev libqrencode-dev libsystemd-dev
-  # the cloud's database on PostgreSQL (database.driver postgresql)
-  libpq-dev
+  # the cloud's database on PostgreSQL (database.driver postgresql); the server
+  # itself for SR_DATABASE=postgresql ./scripts/run.sh and the tests
+  # (scripts/lib/postgres.sh: a private cluster each), psql to make databases
+  libpq-dev postgresql postgresql-client
   # srctl device label: label sheets drawn with cairo, in DejaVu fonts
   libcairo2-dev libfontconfig-dev fonts-dejavu-core
   # the stack of scripts/run.sh (and of the end-to-end tests)
@@ -37,9 +39,6 @@ test_packages=(
   python3-yaml
   # tenant_boundary: reads the cloud database and unseals a key as a thief would
   sqlite3 python3-cryptography
-  # PostgreSQL 15, a private cluster per test (tests/support/postgres.sh): the
-  # cloud's database layer on it; psql makes its databases
-  postgresql postgresql-client
   # CUPS itself: the cups_client test (CUPS as the queue's client) and bench/release-latency
   # (our release beside its hold and release)
   cups

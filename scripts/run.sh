@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: builds everything and starts the whole stack on loopback —
-# broker, cloud (SQLite), site service with the panel API, one print scout
+# broker, cloud (SQLite, or PostgreSQL: SR_DATABASE), site service with the panel API, one print scout
 # enrolled for a demo user, and an emulated printer (ippeveprinter with IPP
 # and IPPS, snmpd for its status, a RAW sink) — then runs until Ctrl-C.
 # $SR_RUN_DIR/stack.json (.run/stack.json) says where everything is once it
@@ -17,6 +17,9 @@
 #   STACK_PANEL_ADDRESS=127.0.0.1  where the release page and kiosk listen
 #                        (this machine's LAN address for a printer's browser)
 #   STACK_PANEL_PORT     their port (a free one by default)
+#   SR_DATABASE=postgresql  the cloud's database on a private PostgreSQL 15
+#                        (a cluster of its own in a temporary directory, gone
+#                        with the stack) instead of SQLite
 # (README.md lists the other STACK_* settings.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +57,10 @@ stop() {
 trap stop EXIT
 trap 'echo; echo "stopping"; exit 0' INT TERM
 STACK_QUIET=1
+case "${SR_DATABASE:-sqlite}" in
+sqlite | postgresql) export STACK_DATABASE=${SR_DATABASE:-sqlite} ;;
+*) echo "run.sh: SR_DATABASE is sqlite or postgresql, not '$SR_DATABASE'" >&2; exit 64 ;;
+esac
 $smoke || STACK_QUEUE_PORT=${SR_QUEUE_PORT:-8631}
 export STACK_QUEUE_PORT
 echo "Starting the stack in $run/stack ..."

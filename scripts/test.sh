@@ -6,9 +6,11 @@
 # of tests/CMakeLists.txt): the stock ipptool suites (mostly waiting) take
 # no lane; every other test takes one, so two stack tests (mostly waiting
 # too) run side by side; a test that measures time takes both.
-#   1. build/       normal build, warnings as errors: the whole ctest suite;
+#   1. build/       normal build, warnings as errors: the whole ctest suite
+#                   (with the cloud's database layer on a private PostgreSQL,
+#                   test_cloud_db_pg, and three stack tests again on it);
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
-#                   ctest suite again but two tests that add time, not
+#                   ctest suite again but tests that add time, not
 #                   findings: run_script (label `main_job`: scripts/run.sh
 #                   itself starting and stopping, a test of the script; the
 #                   sanitised services run end to end in release_e2e and the
@@ -20,7 +22,10 @@
 #                   and the queue's code runs sanitised in every IPP test)
 #                   and the browser tests (label `browser`: chromium drives
 #                   the release page; its time is the browser's, and the
-#                   services it reaches run sanitised in the other tests);
+#                   services it reaches run sanitised in the other tests)
+#                   and the stack tests run again on PostgreSQL (label
+#                   `postgresql_stack`: the same code as on SQLite but the
+#                   PostgreSQL driver, which test_cloud_db_pg runs here);
 #   3. build-fuzz/  clang, SR_FUZZ=ON: each libFuzzer harness of tests/fuzz
 #                   runs for a few seconds over a copy of its seed corpus
 #                   (tests/fuzz/corpus/NAME; the repository is not written).
@@ -61,7 +66,7 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # halt_on_error: the first finding fails the test; detect_leaks: leaks fail too
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'main_job|conformance|browser'
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'main_job|conformance|browser|postgresql_stack'
 
 # the fuzz pass: about 6 s per harness, 11 harnesses, under 90 s in all
 echo "== configure and build: build-fuzz (clang, SR_FUZZ=ON)"

@@ -33,6 +33,8 @@
 # (smtp); STACK_SCOUT_HOLD_TIME the next print scouts' own hold_time, and
 # STACK_SCOUT_ANNOUNCE_RETRY their announce_retry (15s by default) and
 # STACK_SCOUT_CLOUD_TIMEOUT their cloud_timeout (10s by default).
+# STACK_DATABASE=postgresql puts the cloud's database on a private
+# PostgreSQL (SQLite by default).
 # STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
 # (`local`, on the local storage instance named local).
 # STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
@@ -63,6 +65,9 @@
 # so that a Ctrl-C at the terminal reaches only the caller, which then stops
 # the stack in order. stack_service_pid / stack_service_log map each
 # service's name to its process (= group) id and log file.
+
+# shellcheck source=scripts/lib/postgres.sh
+source "$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
 
 stack_pids=()
 declare -gA stack_service_pid=() stack_service_log=()
@@ -161,6 +166,7 @@ stack_stop() {
     stack_alive "$p" && stack_log "$p did not end on SIGTERM: SIGKILL" && stack_signal KILL "$p"
   done
   for p in "${stack_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pg_stop
   stack_pids=()
   stack_service_pid=()
   stack_service_log=()
@@ -290,6 +296,21 @@ CONF
   stack_log "printer: ipp(s)://localhost:$printer_port/ipp/print, SNMP 127.0.0.1:$snmp_port, RAW 127.0.0.1:$raw_port"
 }
 
+# The cloud's database: SQLite in the cloud's directory, or with
+# STACK_DATABASE=postgresql a private PostgreSQL (scripts/lib/postgres.sh,
+# stopped with the stack) and a database of its own on it, started here
+# (in this shell, so that stack_stop knows it) and named in $stack_database.
+stack_database_start() {
+  if [ "${STACK_DATABASE:-sqlite}" != postgresql ]; then
+    stack_database="database: {driver: sqlite, path: cloud.db}"
+    return 0
+  fi
+  if [ -z "${pg_dir:-}" ]; then
+    { pg_start && pg_createdb securerelease; } >&2 || { echo "stack: PostgreSQL did not start" >&2; return 1; }
+  fi
+  stack_database="database: {driver: postgresql, url: \"$pg_conninfo dbname=securerelease\"}"
+}
+
 stack_cloud_config() {
   local d=$stack_dir/cloud
   mkdir -p "$d"
@@ -305,12 +326,13 @@ stack_cloud_config() {
   [ -z "$regions" ] && [ -z "${STACK_CLOUD_STORAGE:-}" ] &&
     regions='regions: [{name: local, storage: local, label: This machine}]'
   local storage=${STACK_CLOUD_STORAGE:-"  - {plugin: local, name: local, config: {root: $d/blobs}}"}
+  stack_database_start || return 1
   cat >"$d/cloud.yaml" <<YAML
 service: cloud
 log: {level: ${STACK_LOG_LEVEL:-info}}
 listen: {address: 127.0.0.1, port: $cloud_port}
 tls: {cert: ../pki/server.crt, key: ../pki/server.key, ca: ../pki/root.crt}
-database: {driver: sqlite, path: cloud.db}
+$stack_database
 mqtt:
   host: localhost
   port: $mqtt_port

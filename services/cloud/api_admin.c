@@ -481,7 +481,7 @@ void cloud_admin_scouts(cloud_call *k) {
   json_t *rows = cloud_db_rows(
       k->c->db,
       "SELECT s.id, s.kind, s.name, u.email AS user, (s.online = 1 OR COALESCE(s.last_seen >= ? "
-      "AND (s.seen_at IS NULL OR s.last_seen > s.seen_at), 0)) AS online, s.last_seen, "
+      "AND (s.seen_at IS NULL OR s.last_seen > s.seen_at), FALSE)) AS online, s.last_seen, "
       "s.enrolled_at IS NOT NULL AS enrolled, s.directory = 1 AS directory, s.region, s.site, "
       "s.serve_others_allowed = 1 AS serve_others, "
       /* its last health report (health.c), the newest error line of it */

@@ -267,8 +267,8 @@ static void complete_done(void *arg) {
     cloud_db_run(c->db,
                  "INSERT INTO users(tenant, id, email, name, pin_hash, subject, created_at) "
                  "VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant, email) DO UPDATE SET "
-                 "pin_hash = COALESCE(excluded.pin_hash, pin_hash), subject = "
-                 "COALESCE(excluded.subject, subject)",
+                 "pin_hash = COALESCE(excluded.pin_hash, users.pin_hash), subject = "
+                 "COALESCE(excluded.subject, users.subject)",
                  "tttttti", tenant, user_id, email, s->who.name ? s->who.name : email, pin,
                  s->who.subject, (int64_t)time(NULL));
     json_t *user =

@@ -156,13 +156,12 @@ void cloud_scout_job_add(cloud_call *k) {
         c->db,
         "INSERT INTO jobs(tenant, id, owner, scout, title, pages, copies, sides, color, format, "
         "size, submitted_at, sequence, pin_hash, expires_at, state, updated_at, region, "
-        "title_kept, pseudonymise) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, "
-        "?, ?, ?) ON CONFLICT(tenant, id) DO NOTHING",
-        "ttttttitttiiitiitii", tenant, id,
+        "title_kept, pseudonymise) VALUES(?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', "
+        "?, ?, ?, ?) ON CONFLICT(tenant, id) DO NOTHING",
+        "tttttitttiiitiitii", tenant, id,
         owner ? cloud_row_text(owner, "id") : cloud_row_text(scout, "user_id"),
-        cloud_row_text(scout, "id"), cloud_row_text(placed, "title"), NULL,
-        json_integer_value(copies), sides, color, format,
-        json_is_integer(size) ? json_integer_value(size) : 0, submitted_at,
+        cloud_row_text(scout, "id"), cloud_row_text(placed, "title"), json_integer_value(copies),
+        sides, color, format, json_is_integer(size) ? json_integer_value(size) : 0, submitted_at,
         sequence ? json_integer_value(sequence) : 0, json_string_value(pin_hash), expires_at, now,
         json_string_value(json_object_get(placed, "region")), cloud_row_int(placed, "title_kept"),
         cloud_row_int(placed, "pseudonymise"));

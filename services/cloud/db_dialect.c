@@ -42,6 +42,7 @@ static const struct {
     /* scalar max of two */
     {"max(bytes - ?, 0)", "greatest(bytes - ?, 0)"},
     {"json_extract(h.last_errors, '$[#-1].message')", "(h.last_errors::json -> -1 ->> 'message')"},
+    {"json_extract(s.value, '$.state')", "(s.value::json ->> 'state')"},
 };
 
 /* `text` with every whole-word `from` replaced by `to` (new string), or

@@ -31,6 +31,7 @@
 #define OID_INT8 20
 #define OID_INT2 21
 #define OID_INT4 23
+#define OID_TEXT 25
 #define OID_NUMERIC 1700
 
 typedef struct pg_db {
@@ -119,7 +120,11 @@ static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, j
     return -1;
   char numbers[PARAMS_MAX][24];
   const char *values[PARAMS_MAX];
+  /* the types are said, not left to the server: `? IS NULL` alone gives
+   * it nothing to guess from */
+  Oid oids[PARAMS_MAX];
   for (size_t i = 0; i < n; i++) {
+    oids[i] = types[i] == 't' ? OID_TEXT : OID_INT8;
     if (types[i] == 't') {
       values[i] = va_arg(ap, const char *);
     } else {
@@ -130,7 +135,7 @@ static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, j
   bool guarded = db->in_transaction && !begin && !end;
   if (guarded && !run_text(db, "SAVEPOINT stmt", NULL, 0))
     return -1;
-  PGresult *r = PQexecParams(db->conn, text, (int)n, NULL, values, NULL, NULL, 0);
+  PGresult *r = PQexecParams(db->conn, text, (int)n, oids, values, NULL, NULL, 0);
   ExecStatusType st = PQresultStatus(r);
   /* the server went away (a restart, a failover): a read outside a
    * transaction is asked again on a new connection; a write is not, as it
@@ -138,7 +143,7 @@ static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, j
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && PQstatus(db->conn) == CONNECTION_BAD &&
       rows && !db->in_transaction && connected(db)) {
     PQclear(r);
-    r = PQexecParams(db->conn, text, (int)n, NULL, values, NULL, NULL, 0);
+    r = PQexecParams(db->conn, text, (int)n, oids, values, NULL, NULL, 0);
     st = PQresultStatus(r);
   }
   int result;

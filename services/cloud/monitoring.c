@@ -181,7 +181,7 @@ static bool append_history(cloud *c, const char *tenant, const char *device, con
       cloud_db_row(c->db,
                    "SELECT count(*) AS n FROM (SELECT 1 FROM device_history WHERE "
                    "tenant = ? AND device = ? AND section = ? AND received_at > ? "
-                   "LIMIT ?)",
+                   "LIMIT ?) AS recent",
                    "tttii", tenant, device, section, now - 3600, (int64_t)HISTORY_ROWS_PER_HOUR);
   if (!recent)
     return false;

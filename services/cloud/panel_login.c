@@ -57,11 +57,12 @@ bool cloud_lockout_count(cloud *c, const char *tenant, const char *key, int64_t 
    * success (job PINs) must not add up over months */
   return cloud_db_run(
              c->db,
-             "INSERT INTO login_failures(tenant, key, failures, locked_until, updated_at) "
+             "INSERT INTO login_failures AS l(tenant, key, failures, locked_until, updated_at) "
              "VALUES(?, ?, 1, 0, ?) ON CONFLICT(tenant, key) DO UPDATE SET failures = CASE WHEN "
-             "(locked_until != 0 AND locked_until <= ?) OR (locked_until = 0 AND updated_at <= ?) "
-             "THEN 1 ELSE failures + 1 END, locked_until = CASE WHEN locked_until != 0 AND "
-             "locked_until <= ? THEN 0 ELSE locked_until END, updated_at = ?",
+             "(l.locked_until != 0 AND l.locked_until <= ?) OR (l.locked_until = 0 AND "
+             "l.updated_at "
+             "<= ?) THEN 1 ELSE l.failures + 1 END, locked_until = CASE WHEN l.locked_until != 0 "
+             "AND l.locked_until <= ? THEN 0 ELSE l.locked_until END, updated_at = ?",
              "ttiiiii", tenant, key, now, now, now - lock, now, now) >= 0 &&
          cloud_db_run(c->db,
                       "UPDATE login_failures SET locked_until = ? WHERE tenant = ? AND key = ? "

@@ -392,12 +392,13 @@ static void put_done(void *arg) {
  * cannot all pass one check, and a cancel meanwhile counts them as sent.
  * False with the answer in k->resp. */
 static bool count_send(cloud_call *k, int64_t n) {
-  int counted = cloud_db_run(k->c->db,
-                             "INSERT INTO part_upload_parts(tenant, id, part, sends) SELECT ?1, "
-                             "?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM part_uploads WHERE tenant = "
-                             "?1 AND id = ?2 AND state = 'open') ON CONFLICT(tenant, id, part) DO "
-                             "UPDATE SET sends = sends + 1 WHERE sends < ?4",
-                             "ttii", k->tenant, k->id, n, (int64_t)PART_SENDS_MAX);
+  int counted = cloud_db_run(
+      k->c->db,
+      "INSERT INTO part_upload_parts(tenant, id, part, sends) SELECT ?1, "
+      "?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM part_uploads WHERE tenant = "
+      "?1 AND id = ?2 AND state = 'open') ON CONFLICT(tenant, id, part) DO "
+      "UPDATE SET sends = part_upload_parts.sends + 1 WHERE part_upload_parts.sends < ?4",
+      "ttii", k->tenant, k->id, n, (int64_t)PART_SENDS_MAX);
   if (counted < 0) {
     cloud_api_db_error(k->resp, "counting the part");
   } else if (counted == 0) {

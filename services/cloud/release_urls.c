@@ -68,7 +68,7 @@ void cloud_site_heartbeat(cloud_call *k) {
     int n = !url ? 0
                  : cloud_db_run(k->c->db,
                                 "UPDATE scouts SET public_url = ? WHERE id = ? AND public_url IS "
-                                "NOT ?",
+                                "DISTINCT FROM ?",
                                 "ttt", json_string_value(url), cloud_row_text(k->scout, "id"),
                                 json_string_value(url));
     json_decref(body);

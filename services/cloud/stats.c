@@ -89,16 +89,19 @@ void cloud_admin_stats(cloud_call *k) {
 #undef DAY
   /* now: the same online rule as GET /scouts (cloud_admin_scouts) */
   int64_t window = k->c->cfg.u.cloud.site_heartbeat * 5 / 2;
-  json_t *scouts = ok ? cloud_db_row(k->c->db,
-                                     "SELECT count(*) AS total, COALESCE(sum(online = 1 OR "
-                                     "COALESCE(last_seen >= ? AND (seen_at IS NULL OR last_seen > "
-                                     "seen_at), 0)), 0) AS online FROM scouts WHERE tenant = ?",
-                                     "it", now - window, k->tenant)
-                      : NULL;
+  json_t *scouts =
+      ok ? cloud_db_row(k->c->db,
+                        "SELECT count(*) AS total, COALESCE(sum(CASE WHEN online = 1 OR "
+                        "COALESCE(last_seen >= ? AND (seen_at IS NULL OR last_seen > "
+                        "seen_at), FALSE) THEN 1 ELSE 0 END), 0) AS online FROM "
+                        "scouts WHERE tenant = ?",
+                        "it", now - window, k->tenant)
+         : NULL;
   json_t *printers = scouts ? cloud_db_row(k->c->db,
-                                           "SELECT count(*) AS total, COALESCE(sum(json_extract("
-                                           "s.value, '$.state') IN ('error', 'offline')), 0) AS "
-                                           "in_error FROM devices d LEFT JOIN device_state s ON "
+                                           "SELECT count(*) AS total, COALESCE(sum(CASE WHEN "
+                                           "json_extract(s.value, '$.state') IN ('error', "
+                                           "'offline') THEN 1 ELSE 0 END), 0) AS in_error FROM "
+                                           "devices d LEFT JOIN device_state s ON "
                                            "s.tenant = d.tenant AND s.device = d.id AND s.section "
                                            "= 'status' WHERE d.tenant = ?",
                                            "t", k->tenant)

@@ -50,7 +50,7 @@ bool cloud_site_submission_key(cloud *c, const char *scout_id, json_t *value,
  * heartbeats after its last call. */
 #define SITE_ONLINE                                                                                \
   "(s.online = 1 OR COALESCE(s.last_seen >= ? AND (s.seen_at IS NULL OR s.last_seen > "            \
-  "s.seen_at), 0))"
+  "s.seen_at), FALSE))"
 
 static int64_t online_since(cloud *c) {
   return (int64_t)time(NULL) - c->cfg.u.cloud.site_heartbeat * 5 / 2;

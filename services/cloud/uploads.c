@@ -160,8 +160,9 @@ static int reserve(cloud *c, const char *tenant, const char *user_id, int64_t da
     return 0;
   return cloud_db_run(c->db,
                       "INSERT INTO upload_usage(tenant, user_id, day, bytes) VALUES(?, ?, ?, ?) "
-                      "ON CONFLICT(tenant, user_id, day) DO UPDATE SET bytes = bytes + "
-                      "excluded.bytes WHERE bytes + excluded.bytes <= ?",
+                      "ON CONFLICT(tenant, user_id, day) DO UPDATE SET bytes = "
+                      "upload_usage.bytes + excluded.bytes WHERE upload_usage.bytes + "
+                      "excluded.bytes <= ?",
                       "ttiii", tenant, user_id, day, bytes, daily);
 }
 

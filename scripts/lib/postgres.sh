@@ -1,4 +1,4 @@
-# A private PostgreSQL 15 (Debian's) for the tests: its own cluster in a
+# A private PostgreSQL 15 (Debian's) for the tests and scripts/run.sh: its own cluster in a
 # temporary directory owned by `postgres` (initdb refuses root), reached
 # only through a Unix socket in that directory (listen_addresses empty: no
 # TCP at all), trust authentication for the one role `sr`. Source it.
