@@ -15,7 +15,8 @@ pg_start() {
   pg_dir=$(mktemp -d /tmp/sr-pg-XXXXXX) || return 1
   chown postgres: "$pg_dir"
   pg_port=$((20000 + RANDOM % 20000))
-  pg_as "$pg_bin/initdb" -A trust -U sr -D "$pg_dir/data" >"$pg_dir/initdb.log" 2>&1 ||
+  # UTF-8, as a production database is: text that is not fails here too
+  pg_as "$pg_bin/initdb" -A trust -U sr -E UTF8 --locale=C.UTF-8 -D "$pg_dir/data" >"$pg_dir/initdb.log" 2>&1 ||
     { cat "$pg_dir/initdb.log" >&2; return 1; }
   # fsync off: a test's cluster is thrown away, its durability is not tested
   pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \

@@ -205,11 +205,12 @@ void cloud_admin_device_update(cloud_call *k) {
     return;
   }
   /* a field left out keeps its value; location null clears it */
-  int n = cloud_db_run(k->c->db,
-                       "UPDATE devices SET name = COALESCE(?, name), location = CASE WHEN ? THEN ? "
-                       "ELSE location END WHERE tenant = ? AND id = ?",
-                       "tittt", json_string_value(name), (int64_t)(location != NULL),
-                       json_string_value(location), k->tenant, k->id);
+  int n = cloud_db_run(
+      k->c->db,
+      "UPDATE devices SET name = COALESCE(?, name), location = CASE WHEN ? <> 0 THEN ? "
+      "ELSE location END WHERE tenant = ? AND id = ?",
+      "tittt", json_string_value(name), (int64_t)(location != NULL), json_string_value(location),
+      k->tenant, k->id);
   json_decref(body);
   if (n < 0)
     cloud_api_db_error(k->resp, "updating the device");
@@ -438,8 +439,9 @@ void cloud_admin_job_remove(cloud_call *k) {
 /* Deletes row `id` of `table`; `what` names one for the 404 ("user"). */
 static void remove_row(cloud *c, const char *tenant, const char *table, const char *what,
                        const char *id, sr_http_response *resp) {
-  char sql[128];
-  snprintf(sql, sizeof sql, "DELETE FROM %s WHERE tenant = ? AND id = ?", table);
+  /* one literal per table: statements are kept by their text's address */
+  const char *sql = strcmp(table, "users") == 0 ? "DELETE FROM users WHERE tenant = ? AND id = ?"
+                                                : "DELETE FROM devices WHERE tenant = ? AND id = ?";
   int n = cloud_db_run(c->db, sql, "tt", tenant, id);
   if (n == 1)
     resp->status = 204;

@@ -286,8 +286,8 @@ cloud_db_driver cloud_db_driver_of(const cloud_db *db) { return db->ops->driver;
 
 int cloud_db_version(cloud_db *db) { return db->ops->version(db); }
 
-bool cloud_db_flush_log(cloud_db *db, char *err, size_t err_size) {
-  return db->ops->flush_log(db, err, err_size);
+bool cloud_db_flush_log(cloud_db *db, const char *table, char *err, size_t err_size) {
+  return db->ops->flush_log(db, table, err, err_size);
 }
 
 /* Which connection's last call failed, and how many calls have failed in

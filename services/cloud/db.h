@@ -31,10 +31,12 @@ void cloud_db_close(cloud_db *db);
 /* Which driver `db` is on. */
 cloud_db_driver cloud_db_driver_of(const cloud_db *db);
 
-/* After a secret was overwritten in place: SQLite moves its write-ahead
- * log into the file (secure_delete then leaves no old copy); false if that
- * failed. PostgreSQL: nothing to do here (true). */
-bool cloud_db_flush_log(cloud_db *db, char *err, size_t err_size);
+/* After a secret was overwritten in place in `table`: SQLite moves its
+ * write-ahead log into the file (secure_delete then leaves no old copy);
+ * PostgreSQL rewrites the table without its old row versions (its own
+ * write-ahead log and archives keep them until recycled). False if that
+ * failed. */
+bool cloud_db_flush_log(cloud_db *db, const char *table, char *err, size_t err_size);
 
 /* The SQL that brings the schema from version-1 to `version`, or NULL
  * (tests build old databases with it). */

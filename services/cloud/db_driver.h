@@ -18,7 +18,7 @@ typedef struct cloud_db_ops {
   int (*exec)(cloud_db *db, const char *sql, const char *types, va_list ap, json_t *rows,
               int limit);
   int (*version)(cloud_db *db);
-  bool (*flush_log)(cloud_db *db, char *err, size_t err_size);
+  bool (*flush_log)(cloud_db *db, const char *table, char *err, size_t err_size);
   void (*close)(cloud_db *db);
 } cloud_db_ops;
 

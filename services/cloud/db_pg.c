@@ -39,9 +39,13 @@ typedef struct pg_db {
   PGconn *conn;
   char where[256]; /* host and database, for messages: never the password */
   bool in_transaction;
+  /* a statement of the open transaction failed because the connection was
+   * lost: it is gone, so every statement fails until the caller's ROLLBACK */
+  bool broken;
   struct {
-    const char *sql;
-    char *text;
+    const char *sql; /* the caller's text: its address and a copy, since a */
+    char *copy;      /* caller may build statements in one buffer */
+    char *text;      /* PostgreSQL's */
   } cache[SQL_CACHE_SIZE];
 } pg_db;
 
@@ -50,15 +54,33 @@ static pg_db *pg(cloud_db *db) { return (pg_db *)db; }
 /* The PostgreSQL text of `sql`, rewritten once (NULL if out of memory). */
 static const char *pg_text(pg_db *db, const char *sql) {
   size_t slot = ((uintptr_t)sql >> 3) % SQL_CACHE_SIZE;
-  if (db->cache[slot].sql == sql && db->cache[slot].text)
+  if (db->cache[slot].sql == sql && db->cache[slot].text && strcmp(db->cache[slot].copy, sql) == 0)
     return db->cache[slot].text;
-  char *text = cloud_db_pg_sql(sql);
-  if (!text)
+  char *text = cloud_db_pg_sql(sql), *copy = strdup(sql);
+  if (!text || !copy) {
+    free(text);
+    free(copy);
     return NULL;
+  }
   free(db->cache[slot].text);
+  free(db->cache[slot].copy);
   db->cache[slot].sql = sql;
+  db->cache[slot].copy = copy;
   db->cache[slot].text = text;
   return text;
+}
+
+static bool run_text(pg_db *db, const char *text, char *err, size_t err_size);
+
+/* What every connection is set to: the server's notices ("relation exists,
+ * skipping") are not ours, and nothing waits without end: a row another
+ * instance holds (SQLite waited 5 s for a lock), a statement, a transaction
+ * its client forgot. */
+static void session_settings(pg_db *db) {
+  run_text(db,
+           "SET client_min_messages = warning; SET lock_timeout = '5s'; SET statement_timeout = "
+           "'30s'; SET idle_in_transaction_session_timeout = '60s'",
+           NULL, 0);
 }
 
 /* The connection, made again if it was lost; false (logged) if it cannot be. */
@@ -67,10 +89,13 @@ static bool connected(pg_db *db) {
     return true;
   sr_log(SR_LOG_WARN, "db", "%s: the connection to PostgreSQL was lost; connecting again",
          db->where);
-  db->in_transaction = false; /* gone with the connection */
+  if (db->in_transaction)
+    db->broken = true; /* its statements are gone: the caller must roll back */
   PQreset(db->conn);
-  if (PQstatus(db->conn) == CONNECTION_OK)
+  if (PQstatus(db->conn) == CONNECTION_OK) {
+    session_settings(db);
     return true;
+  }
   sr_log(SR_LOG_ERROR, "db", "%s: cannot connect to PostgreSQL: %s", db->where,
          PQerrorMessage(db->conn));
   return false;
@@ -115,8 +140,27 @@ static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, j
   /* the transaction statements keep count of where we are */
   bool begin = strcmp(sql, "BEGIN IMMEDIATE") == 0,
        end = !strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK");
+  if (begin && db->in_transaction) { /* a caller's bug: SQLite refuses it too */
+    sr_log(SR_LOG_ERROR, "db", "a transaction is already open");
+    return -1;
+  }
   const char *text = pg_text(db, sql);
-  if (!text || !connected(db))
+  if (!text)
+    return -1;
+  bool up = connected(db); /* marks the transaction broken if it was lost */
+  if (db->broken) {
+    /* the transaction was lost with its connection: nothing of it may
+     * commit, and the ROLLBACK that ends it is all that is left to do */
+    if (end) {
+      db->broken = db->in_transaction = false;
+      if (strcmp(sql, "ROLLBACK") == 0)
+        return 0;
+    }
+    sr_log(SR_LOG_ERROR, "db", "%s: the transaction was lost with the connection (%.80s)",
+           db->where, sql);
+    return -1;
+  }
+  if (!up)
     return -1;
   char numbers[PARAMS_MAX][24];
   const char *values[PARAMS_MAX];
@@ -147,6 +191,14 @@ static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, j
     st = PQresultStatus(r);
   }
   int result;
+  /* COMMIT of a transaction the server had aborted answers "ROLLBACK" */
+  if (st == PGRES_COMMAND_OK && strcmp(sql, "COMMIT") == 0 &&
+      strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+    sr_log(SR_LOG_ERROR, "db", "%s: the transaction was rolled back, not committed", db->where);
+    db->in_transaction = false;
+    PQclear(r);
+    return -1;
+  }
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
     if (rows) {
       int nrows = PQntuples(r), ncols = PQnfields(r);
@@ -171,7 +223,7 @@ static int exec(cloud_db *cdb, const char *sql, const char *types, va_list ap, j
       result = CLOUD_DB_CONFLICT;
     } else {
       sr_log(SR_LOG_ERROR, "db", "%s failed: %s (%.80s)", rows ? "query" : "statement",
-             PQresultErrorMessage(r), sql);
+             r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn), sql);
       result = -1;
     }
   }
@@ -191,16 +243,24 @@ static int version(cloud_db *cdb) {
   return v;
 }
 
-static bool flush_log(cloud_db *db, char *err, size_t err_size) {
-  (void)db, (void)err, (void)err_size;
-  return true;
+/* A table whose rows were overwritten in place (a secret sealed): its
+ * old row versions are rewritten away. The server's write-ahead log, its
+ * archives and replicas keep them until they are recycled: backups made
+ * before are to be treated as holding them (secrets.c says so). */
+static bool flush_log(cloud_db *cdb, const char *table, char *err, size_t err_size) {
+  pg_db *db = pg(cdb);
+  char sql[96];
+  snprintf(sql, sizeof sql, "VACUUM FULL %s", table);
+  return connected(db) && run_text(db, sql, err, err_size);
 }
 
 static void close_db(cloud_db *cdb) {
   pg_db *db = pg(cdb);
   PQfinish(db->conn);
-  for (size_t i = 0; i < SQL_CACHE_SIZE; i++)
+  for (size_t i = 0; i < SQL_CACHE_SIZE; i++) {
     free(db->cache[i].text);
+    free(db->cache[i].copy);
+  }
   free(db);
 }
 
@@ -255,7 +315,12 @@ int cloud_db_pg_open(const char *conninfo, cloud_db **out, char *err, size_t err
     return SR_ERR_IO;
   }
   db->base.ops = &ops;
-  db->conn = PQconnectdb(conninfo);
+  /* the caller's string (a URL or key=value pairs) overrides these: a
+   * server that does not answer is given up in 10 s, a dead peer found by
+   * TCP keepalives */
+  const char *const keys[] = {"connect_timeout", "keepalives", "dbname", NULL};
+  const char *const values[] = {"10", "1", conninfo, NULL};
+  db->conn = PQconnectdbParams(keys, values, 1);
   if (PQstatus(db->conn) != CONNECTION_OK) {
     /* libpq's message names the host or socket; the string may hold a password */
     snprintf(err, err_size,
@@ -267,8 +332,7 @@ int cloud_db_pg_open(const char *conninfo, cloud_db **out, char *err, size_t err
   }
   snprintf(db->where, sizeof db->where, "PostgreSQL %s/%s",
            PQhost(db->conn) ? PQhost(db->conn) : "", PQdb(db->conn) ? PQdb(db->conn) : "");
-  /* quiet: the server's notices ("relation exists, skipping") are not ours */
-  run_text(db, "SET client_min_messages = warning", NULL, 0);
+  session_settings(db);
   int status = migrate(db, err, err_size);
   if (status != SR_OK) {
     close_db(&db->base);

@@ -126,7 +126,7 @@ void cloud_delegation_list(cloud *c, const char *tenant, const char *user_id,
                                "g.id = d.delegate "
                                "WHERE d.tenant = ?1 AND (?2 IS NULL OR d.owner = ?2 OR d.delegate "
                                "= ?2) AND (d.until IS NULL OR d.until > ?3) ORDER BY o.email, "
-                               "g.email",
+                               "g.email NULLS FIRST",
                                "tti", tenant, user_id, (int64_t)time(NULL));
   if (!rows) {
     cloud_api_db_error(resp, "listing the delegations");

@@ -85,6 +85,6 @@ void cloud_site_heartbeat(cloud_call *k) {
  * and SNMP settings, which are no user's business. */
 json_t *cloud_me_printer_rows(cloud_db *db, const char *tenant) {
   return cloud_db_rows(
-      db, "SELECT id, name, location, release_url FROM (" DEVICE_ROWS ") ORDER BY name, id", "t",
-      tenant);
+      db, "SELECT id, name, location, release_url FROM (" DEVICE_ROWS ") AS d ORDER BY name, id",
+      "t", tenant);
 }

@@ -199,7 +199,7 @@ int cloud_secrets_check(cloud *c, char *err, size_t err_size) {
     /* the clear keys' pages are free now (secure_delete zeroes them), but
      * WAL frames still hold them until a checkpoint: write it back now */
     char why[256];
-    if (status == SR_OK && !cloud_db_flush_log(c->db, why, sizeof why)) {
+    if (status == SR_OK && !cloud_db_flush_log(c->db, "tenants", why, sizeof why)) {
       snprintf(err, err_size, "database: cannot checkpoint after sealing: %s", why);
       status = SR_ERR_IO;
     }

@@ -80,7 +80,7 @@ static json_t *key_for(cloud *c, const char *tenant, const char *user_id) {
       "SELECT s.id AS site, s.name, s.region, " SITE_ONLINE " AS online, "
       "s.submission_key AS spki, s.submission_fingerprint AS fingerprint "
       "FROM scouts s WHERE s.tenant = ? AND s.kind = 'site' AND s.submission_key IS NOT NULL "
-      "ORDER BY COALESCE(s.region = ?, 0) DESC, online DESC, s.name, s.id LIMIT 1",
+      "ORDER BY COALESCE(s.region = ?, FALSE) DESC, online DESC, s.name, s.id LIMIT 1",
       "itt", online_since(c), tenant, region);
 }
 

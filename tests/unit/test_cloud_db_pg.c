@@ -57,7 +57,7 @@ static void test_dialect_rewrites(void **state) {
       {"SELECT ?2 AS x WHERE y = ?1 OR z = ?2", "SELECT $2 AS x WHERE y = $1 OR z = $2"},
       /* in quotes a question mark is text */
       {"SELECT 'what?' WHERE a = ?", "SELECT 'what?' WHERE a = $1"},
-      {"CREATE TABLE t(n INTEGER, s TEXT)", "CREATE TABLE t(n BIGINT, s TEXT)"},
+      {"CREATE TABLE t(n INTEGER, s TEXT)", "CREATE TABLE t(n BIGINT, s TEXT COLLATE \"C\")"},
       {"SELECT a FROM t WHERE title LIKE ? ESCAPE '\\'",
        "SELECT a FROM t WHERE title ILIKE $1 ESCAPE '\\'"},
       /* whole words only */
@@ -282,6 +282,54 @@ static void test_connection_made_again(void **state) {
   cloud_db_close(db);
 }
 
+/* The connection is lost inside a transaction: what it did is gone, so
+ * nothing after it may commit on its own; the caller's ROLLBACK ends it,
+ * and the next statements run on a new connection. */
+static void test_transaction_lost_with_its_connection(void **state) {
+  (void)state;
+  const char *where = fresh_database("lost");
+  cloud_db *db = open_db(where), *killer = open_db(where);
+  assert_true(cloud_db_begin(db));
+  assert_int_equal(
+      cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('a', 'A', 1)", ""), 1);
+  end_connections(killer);
+  assert_int_equal(
+      cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('b', 'B', 1)", ""), -1);
+  assert_int_equal(
+      cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('c', 'C', 1)", ""), -1);
+  assert_false(cloud_db_commit(db));
+  cloud_db_rollback(db);
+  json_t *r = cloud_db_row(db, "SELECT count(*) AS n FROM tenants", "");
+  assert_non_null(r);
+  assert_int_equal(cloud_row_int(r, "n"), 0);
+  json_decref(r);
+  cloud_db_close(killer);
+  cloud_db_close(db);
+}
+
+/* Statements are kept by their address: two built in turn in one buffer
+ * are still each run as written. */
+static void test_one_buffer_two_statements(void **state) {
+  (void)state;
+  cloud_db *db = open_db(fresh_database("buffer"));
+  char sql[128];
+  assert_int_equal(
+      cloud_db_run(db, "INSERT INTO tenants(id, name, created_at) VALUES('x', 'X', 1)", ""), 1);
+  snprintf(sql, sizeof sql, "SELECT name AS v FROM tenants WHERE id = 'x'");
+  json_t *r = cloud_db_row(db, sql, "");
+  assert_string_equal(cloud_row_text(r, "v"), "X");
+  json_decref(r);
+  snprintf(sql, sizeof sql, "SELECT created_at AS v FROM tenants WHERE id = 'x'");
+  r = cloud_db_row(db, sql, "");
+  assert_int_equal(cloud_row_int(r, "v"), 1);
+  json_decref(r);
+  /* a transaction inside another is refused, as SQLite refuses it */
+  assert_true(cloud_db_begin(db));
+  assert_false(cloud_db_begin(db));
+  cloud_db_rollback(db);
+  cloud_db_close(db);
+}
+
 int main(void) {
   server = getenv("SR_TEST_PG_CONNINFO");
   if (!server || !*server) {
@@ -297,6 +345,8 @@ int main(void) {
       cmocka_unit_test(test_conflict_inside_a_transaction),
       cmocka_unit_test(test_trigger_and_json),
       cmocka_unit_test(test_connection_made_again),
+      cmocka_unit_test(test_transaction_lost_with_its_connection),
+      cmocka_unit_test(test_one_buffer_two_statements),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
