@@ -311,6 +311,17 @@ stack_database_start() {
   stack_database="database: {driver: postgresql, url: \"$pg_conninfo dbname=securerelease\"}"
 }
 
+# Runs SQL on the cloud's database and prints the rows as the sqlite3 CLI
+# does (columns joined by '|', no header; NULL as nothing), on SQLite or
+# on PostgreSQL alike: tests look at and change what the cloud stored.
+stack_sql() { # SQL
+  if [ "${STACK_DATABASE:-sqlite}" = postgresql ]; then
+    psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$pg_conninfo dbname=securerelease" -c "$1"
+  else
+    sqlite3 -cmd '.timeout 5000' "$stack_dir/cloud/cloud.db" "$1"
+  fi
+}
+
 stack_cloud_config() {
   local d=$stack_dir/cloud
   mkdir -p "$d"

@@ -380,7 +380,7 @@ void cloud_admin_jobs(cloud_call *k) {
     sr_http_reply_error(resp, 400, "invalid", "'q' is at most 100 bytes");
     return;
   }
-  if (!cloud_jobs_cursor(k, &after_time, after_id))
+  if (!cloud_jobs_cursor(k, &after_time, NULL, after_id))
     return;
   json_t *rows =
       cloud_db_rows(k->c->db,
@@ -400,7 +400,7 @@ void cloud_admin_jobs(cloud_call *k) {
     cloud_api_db_error(resp, "listing the jobs");
     return;
   }
-  json_t *next = cloud_jobs_next(rows, limit);
+  json_t *next = cloud_jobs_next(rows, limit, false);
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {

@@ -69,19 +69,23 @@ static char *visible_sql(const char *more) {
 #define PANEL_PAGE_DEFAULT 50
 #define PANEL_PAGE_MAX 200
 
-/* Newest first: submitted_at, then id, both descending. */
+/* Newest first: submitted_at, then the scout's sequence (the order of
+ * jobs held in the same second), then id, all descending. */
 static int newest_first(const void *a, const void *b) {
   const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
   int64_t tx = cloud_row_int(x, "submitted_at"), ty = cloud_row_int(y, "submitted_at");
+  int64_t sx = cloud_row_int(x, "sequence"), sy = cloud_row_int(y, "sequence");
   if (tx != ty)
     return tx > ty ? -1 : 1;
+  if (sx != sy)
+    return sx > sy ? -1 : 1;
   return -strcmp(cloud_row_text(x, "id"), cloud_row_text(y, "id"));
 }
 
 /* GET .../jobs?limit=N&cursor=C: a page of the jobs waiting or under way,
  * newest first (cloud_jobs_cursor), the session user's and those of each
  * user who delegates to them now. Each owner's page is one range of the
- * partial index jobs_waiting (owner, submitted_at, id of the jobs held,
+ * partial index jobs_waiting (owner, submitted_at, sequence, id of the jobs held,
  * releasing or printing), merged here: the time a page takes does not
  * grow with the jobs held, nor with a user's printed history
  * (bench/panel-list). */
@@ -91,11 +95,11 @@ void cloud_panel_jobs(cloud_call *k) {
   sr_http_response *resp = k->resp;
   const char *tenant = cloud_row_text(session, "tenant"),
              *user = cloud_row_text(session, "user_id");
-  int64_t limit, after_time, now = time(NULL);
+  int64_t limit, after_time, after_seq, now = time(NULL);
   char after_id[128];
   if (!cloud_query_known(k, (const char *const[]){"limit", "cursor", NULL}) ||
       !cloud_query_limit(k, PANEL_PAGE_DEFAULT, PANEL_PAGE_MAX, &limit) ||
-      !cloud_jobs_cursor(k, &after_time, after_id))
+      !cloud_jobs_cursor(k, &after_time, &after_seq, after_id))
     return;
   json_t *owners = cloud_db_rows(c->db,
                                  "SELECT ?2 AS owner UNION SELECT owner FROM delegations WHERE "
@@ -109,8 +113,10 @@ void cloud_panel_jobs(cloud_call *k) {
         "SELECT j.*, u.name AS owner_name FROM jobs j JOIN users u ON u.tenant = j.tenant AND "
         "u.id = j.owner WHERE j.tenant = ? AND j.owner = ? AND j.state IN ('held', 'releasing', "
         "'printing') AND (j.state != 'held' OR j.expires_at IS NULL OR j.expires_at > ?) AND "
-        "(j.submitted_at, j.id) < (?, ?) ORDER BY j.submitted_at DESC, j.id DESC LIMIT ?",
-        "ttiiti", tenant, cloud_row_text(row, "owner"), now, after_time, after_id, limit + 1);
+        "(j.submitted_at, j.sequence, j.id) < (?, ?, ?) ORDER BY j.submitted_at DESC, j.sequence "
+        "DESC, j.id DESC LIMIT ?",
+        "ttiiiti", tenant, cloud_row_text(row, "owner"), now, after_time, after_seq, after_id,
+        limit + 1);
     if (!page) {
       json_decref(all);
       all = NULL;
@@ -142,7 +148,7 @@ void cloud_panel_jobs(cloud_call *k) {
   for (i = 0; items && i < n; i++)
     json_decref(items[i]);
   free(items);
-  json_t *next = cloud_jobs_next(all, limit), *jobs = json_array();
+  json_t *next = cloud_jobs_next(all, limit, true), *jobs = json_array();
   json_array_foreach(all, i, row) json_array_append_new(jobs, job_view(row));
   json_decref(all);
   sr_http_reply_json(resp, 200, json_pack("{s:o, s:o}", "jobs", jobs, "next_cursor", next));

@@ -84,35 +84,54 @@ bool cloud_query_param(const char *query, const char *name, char *out, size_t ou
   return false;
 }
 
-bool cloud_jobs_cursor(cloud_call *k, int64_t *after_time, char after_id[128]) {
-  char cursor[160], *end = NULL;
+/* A non-negative decimal at *p, then a '.': its value, *p past the dot;
+ * -1 if there is none. */
+static long long cursor_number(const char **p) {
+  char *end = NULL;
+  long long v = **p >= '0' && **p <= '9' ? strtoll(*p, &end, 10) : -1;
+  if (v < 0 || !end || *end != '.')
+    return -1;
+  *p = end + 1;
+  return v;
+}
+
+bool cloud_jobs_cursor(cloud_call *k, int64_t *after_time, int64_t *after_seq, char after_id[128]) {
+  char cursor[160];
   *after_time = INT64_MAX;
+  if (after_seq)
+    *after_seq = INT64_MAX;
   after_id[0] = '\0';
   const char *q = k->req->query ? k->req->query : "";
   if (strncmp(q, "cursor=", 7) != 0 && !strstr(q, "&cursor="))
     return true; /* the first page */
   if (!cloud_query_param(q, "cursor", cursor, sizeof cursor))
     cursor[0] = '\0'; /* too long: never given */
-  long long at = cursor[0] >= '0' && cursor[0] <= '9' ? strtoll(cursor, &end, 10) : -1;
-  bool ok = at >= 0 && end && *end == '.' && end[1] && strlen(end + 1) < 128;
+  const char *p = cursor;
+  long long at = cursor_number(&p), seq = after_seq ? cursor_number(&p) : 0;
+  bool ok = at >= 0 && seq >= 0 && *p && strlen(p) < 128;
   /* ids are the scouts' and the cloud's (base64url or hex): anything else
    * was never given */
-  for (const char *p = ok ? end + 1 : ""; *p && ok; p++)
-    ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.';
+  for (const char *c = ok ? p : ""; *c && ok; c++)
+    ok = isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.';
   if (!ok) {
     sr_http_reply_error(k->resp, 400, "invalid", "'cursor' is not one this API gave");
     return false;
   }
   *after_time = at;
-  snprintf(after_id, 128, "%s", end + 1);
+  if (after_seq)
+    *after_seq = seq;
+  snprintf(after_id, 128, "%s", p);
   return true;
 }
 
-json_t *cloud_jobs_next(json_t *rows, int64_t limit) {
+json_t *cloud_jobs_next(json_t *rows, int64_t limit, bool with_sequence) {
   if ((int64_t)json_array_size(rows) <= limit)
     return json_null();
   json_array_remove(rows, (size_t)limit);
   json_t *last = json_array_get(rows, (size_t)limit - 1);
+  if (with_sequence)
+    return json_sprintf("%lld.%lld.%s", (long long)cloud_row_int(last, "submitted_at"),
+                        (long long)cloud_row_int(last, "sequence"), cloud_row_text(last, "id"));
   return json_sprintf("%lld.%s", (long long)cloud_row_int(last, "submitted_at"),
                       cloud_row_text(last, "id"));
 }

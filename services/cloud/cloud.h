@@ -156,16 +156,19 @@ bool cloud_query_known(cloud_call *k, const char *const *known);
 /* The `limit` query parameter into *limit, `fallback` when absent; false
  * and a 400 unless it is 1 to `max`. */
 bool cloud_query_limit(cloud_call *k, int64_t fallback, int64_t max, int64_t *limit);
-/* Job lists paged newest first by (submitted_at, id): the cursor is the
- * last row's pair as "<submitted_at>.<id>", so each page is one indexed
- * range however many jobs there are, and rows added meanwhile never shift
- * a page. cloud_jobs_cursor: the `cursor` query parameter into *after_time
- * and after_id (INT64_MAX and "" when absent, the first page); false and a
- * 400 if it is not one this API gave. cloud_jobs_next: `rows` fetched with
- * LIMIT limit + 1 cut to `limit`; the next page's cursor (new reference),
- * or JSON null on the last page. */
-bool cloud_jobs_cursor(cloud_call *k, int64_t *after_time, char after_id[128]);
-json_t *cloud_jobs_next(json_t *rows, int64_t limit);
+/* Job lists paged newest first by (submitted_at, id), or by (submitted_at,
+ * sequence, id) where jobs held in the same second keep their scout's
+ * order (the panel's): the cursor is the last row's key as
+ * "<submitted_at>[.<sequence>].<id>", so each page is one indexed range
+ * however many jobs there are, and rows added meanwhile never shift a
+ * page. cloud_jobs_cursor: the `cursor` query parameter into *after_time,
+ * *after_seq (if not NULL: the list has the sequence) and after_id
+ * (INT64_MAX and "" when absent, the first page); false and a 400 if it is
+ * not one this API gave. cloud_jobs_next: `rows` fetched with LIMIT limit
+ * + 1 cut to `limit`; the next page's cursor (new reference), or JSON null
+ * on the last page. */
+bool cloud_jobs_cursor(cloud_call *k, int64_t *after_time, int64_t *after_seq, char after_id[128]);
+json_t *cloud_jobs_next(json_t *rows, int64_t limit, bool with_sequence);
 
 /* ---- audit.c (the tenant's audit log) ---- */
 

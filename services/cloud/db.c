@@ -259,8 +259,8 @@ static const char *const migrations[] = {
     " sends INTEGER NOT NULL, PRIMARY KEY(tenant, id, part));",
     /* 29: the panel's job list, a page per owner in one range (api_panel.c):
      * only the jobs waiting or under way, whatever a user printed before */
-    "CREATE INDEX jobs_waiting ON jobs(tenant, owner, submitted_at, id) WHERE state IN ('held', "
-    "'releasing', 'printing');",
+    "CREATE INDEX jobs_waiting ON jobs(tenant, owner, submitted_at, sequence, id) WHERE state IN "
+    "('held', 'releasing', 'printing');",
 };
 
 const char *cloud_db_migration_sql(int version) {

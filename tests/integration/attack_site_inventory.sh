@@ -12,7 +12,7 @@ bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" site-inventory
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 site_crt=$tmp/site/site.crt site_key=$tmp/site/site.key
-rows_in_db() { sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM discovered"; }
+rows_in_db() { stack_sql "SELECT count(*) FROM discovered"; }
 cap=65536
 
 # flood FIRST UPLOADS COMPLETE: UPLOADS uploads of 200 devices at fresh
@@ -52,7 +52,7 @@ curl -s -o /dev/null --cacert "$ca_file" --cert "$site_crt" --key "$site_key" -X
   -H 'Content-Type: application/json' -d "$printer" "$cloud_url/api/v1/site/discovery"
 found=$(stack_srctl device discovered --json | jq -r '.discovered[] | select(.address == "127.0.0.5") | .id')
 stack_srctl device accept "$found" >/dev/null
-state_of() { sqlite3 "$tmp/cloud/cloud.db" "SELECT state FROM discovered WHERE address = '$1'"; }
+state_of() { stack_sql "SELECT state FROM discovered WHERE address = '$1'"; }
 check "the printer found first is accepted" ok '[ "$(state_of 127.0.0.5)" = known ]'
 
 uploads=$((cap / 200 + 3))
@@ -60,7 +60,7 @@ flood 0 "$uploads" false >"$tmp/codes"
 check "every upload is taken ($(grep -c '^200 ' "$tmp/codes") of $uploads)" \
   ok '[ "$(grep -c "^200 " "$tmp/codes")" = "$uploads" ]'
 check "the site's rows stay at most $cap ($(rows_in_db))" ok '[ "$(rows_in_db)" -le "$cap" ]'
-in_db() { sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM discovered WHERE address = '$1'"; }
+in_db() { stack_sql "SELECT count(*) FROM discovered WHERE address = '$1'"; }
 last=$(python3 -c "import ipaddress; print(ipaddress.IPv6Address((0xfd00 << 112) + $uploads * 200))")
 check "the last upload's devices are there ($last)" ok '[ "$(in_db "$last")" = 1 ]'
 check "the first invented devices, unseen the longest, were dropped" ok '[ "$(in_db fd00::1)" = 0 ]'
@@ -71,7 +71,7 @@ check "the accepted printer was kept" ok '[ "$(in_db 127.0.0.5)" = 1 ]'
 flood $((uploads + 10)) 1 true >"$tmp/codes"
 check "a complete scan is taken even so (it marks the invented rows vanished)" \
   ok '[ "$(cat "$tmp/codes")" = "200 " ]'
-vanished=$(sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM discovered WHERE state = 'vanished'")
+vanished=$(stack_sql "SELECT count(*) FROM discovered WHERE state = 'vanished'")
 check "the invented rows vanished ($vanished)" ok '[ "$vanished" -ge $((cap - 200)) ]'
 flood $((uploads + 20)) 1 false >"$tmp/codes"
 check "new addresses are taken again, in the room of vanished rows" \

@@ -312,7 +312,7 @@ for i in $(seq "$flood"); do
     --format application/pdf >/dev/null || echo "could not submit flood-$i"
 done
 cloud_count() { # STATE: flood jobs in that state at the cloud
-  sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM jobs WHERE title LIKE 'flood-%' AND state = '$1'"
+  stack_sql "SELECT count(*) FROM jobs WHERE title LIKE 'flood-%' AND state = '$1'"
 }
 check "the cloud holds the $flood jobs (within 30 s)" within 30 ok '[ "$(cloud_count held)" = $flood ]'
 spooled=$(find "$printer/spool" -name '*.pdf' | wc -l)
@@ -320,7 +320,7 @@ t0=$(now)
 panel POST /api/v1/panel/release '{"all":true}' "$alice"
 check "print all: 202, 100 releases, 20 remaining" \
   [ "$code" = 202 -a "$(field '.releases | length')" = 100 -a "$(field .remaining)" = 20 ]
-check "  the oldest 100: flood-101 to flood-120 stay held" [ "$(sqlite3 "$tmp/cloud/cloud.db" \
+check "  the oldest 100: flood-101 to flood-120 stay held" [ "$(stack_sql \
   "SELECT group_concat(title) FROM (SELECT title FROM jobs WHERE state = 'held' AND title LIKE 'flood-%' ORDER BY title)")" = \
   "$(seq -f 'flood-%g' 101 120 | sort | paste -sd,)" ]
 # at once: the scout then reports on all 120 releases together

@@ -85,7 +85,7 @@ check "its bytes are the workstation's job file" cmp -s "$stored" "$local_file"
 check "the document's text is nowhere in the storage" bash -c "! grep -rqa '$marker' '$blobs'"
 check "nor in the cloud's database" bash -c "! cat '$db'* | grep -qa '$marker'"
 check "the database records the copy (key, size, storage)" \
-  [ "$(sqlite3 "$db" "SELECT copy_key || ' ' || copy_size || ' ' || copy_store FROM jobs WHERE id = '$job'")" = "$tenant/$job $(stat -c %s "$local_file") local" ]
+  [ "$(stack_sql "SELECT copy_key || ' ' || copy_size || ' ' || copy_store FROM jobs WHERE id = '$job'")" = "$tenant/$job $(stat -c %s "$local_file") local" ]
 check "srctl jobs shows the copy's size" \
   [ "$(stack_srctl jobs --json | jq -r --arg j "$job" '.jobs[] | select(.id == $j) | .copy')" = "$(stat -c %s "$local_file")" ]
 check "the job held before the setting changed is uploaded too, once the scout learns it" \
@@ -183,7 +183,7 @@ panel DELETE "/api/v1/panel/jobs/$first" "" "$alice"
 check "the first job deleted at the panel" [ "$code" = 204 ]
 check "  its copy is deleted from storage" wait_gone "$blobs/$tenant/$first"
 check "  and from the job's record" \
-  [ -z "$(sqlite3 "$db" "SELECT copy_key FROM jobs WHERE id = '$first'")" ]
+  [ -z "$(stack_sql "SELECT copy_key FROM jobs WHERE id = '$first'")" ]
 panel POST /api/v1/panel/release "{\"jobs\":[\"$marked\"]}" "$alice"
 check "the marked job released" [ "$code" = 202 ]
 wait_job "$marked" "$alice" '.state == "printed"'

@@ -41,7 +41,7 @@ announced() { [ -n "$(cloud_job_ids)" ]; }
 wait_until 100 announced
 job=$(cloud_job_ids | head -1)
 check "the job is held at the cloud" [ -n "$job" ]
-stored() { [ "$(sqlite3 "$db" "SELECT copy_store FROM jobs WHERE id = '$job'")" = eu ]; }
+stored() { [ "$(stack_sql "SELECT copy_store FROM jobs WHERE id = '$job'")" = eu ]; }
 check "the embedded default (immediate) uploads its copy to the s3 instance" wait_until 100 stored
 check "the bucket holds one object" [ "$(objects | wc -l)" = 1 ]
 check "under the configured prefix, named by tenant and job" ok 'objects | grep -q "copies/$tenant/$job"' 
@@ -64,7 +64,7 @@ check "the user is assigned region us" stack_srctl user set "$user_id" --region 
 "$bin/srctl" submit "$tmp/doc.pdf" --queue "$queue_workstation" --title "S3 copy 2" --format application/pdf >/dev/null
 wait_until 100 announced
 job2=$(cloud_job_ids | head -1)
-stored_us() { [ "$(sqlite3 "$db" "SELECT copy_store || ' ' || copy_region FROM jobs WHERE id = '$job2'")" = "us us" ]; }
+stored_us() { [ "$(stack_sql "SELECT copy_store || ' ' || copy_region FROM jobs WHERE id = '$job2'")" = "us us" ]; }
 check "the next job's copy is stored in region us" wait_until 100 stored_us
 check "in the bucket jobs-us, named by tenant and job" ok 'objects jobs-us | grep -q "jobs-us/$tenant/$job2"'
 check "and nothing new in the other region's bucket" [ "$(objects | wc -l)" = 0 ]

@@ -50,7 +50,7 @@ e=$(last_of user.add)
 check "audited: user.add, the new user's id and email" \
   ok '[ "$(jq -r .object <<<"$e")" = "$bob" ] && [ "$(jq -r .detail.email <<<"$e")" = Bob@Example.com ]'
 check "the card hash is in no audit row" \
-  [ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE detail LIKE '%$card%'")" = 0 ]
+  [ "$(stack_sql "SELECT count(*) FROM audit_log WHERE detail LIKE '%$card%'")" = 0 ]
 status PATCH "/api/v1/users/$bob" '{"region": "local"}' >/dev/null
 check "audited: user.update with its region" \
   [ "$(last_of user.update | jq -r '.object + " " + .detail.region')" = "$bob local" ]
@@ -79,7 +79,7 @@ check "audited: scout.add with its name" [ "$(last_of scout.add | jq -r '.object
 status DELETE "/api/v1/scouts/$(jq -r .id <<<"$scout")" >/dev/null
 check "audited: scout.remove" [ "$(last_of scout.remove | jq -r .object)" = "$(jq -r .id <<<"$scout")" ]
 check "no enrollment token (scout's or reader's) is in the database's audit rows, nor its hash" \
-  [ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE detail LIKE '%$stoken%' OR detail LIKE '%$rtoken%' OR detail LIKE '%enrollment%'")" = 0 ]
+  [ "$(stack_sql "SELECT count(*) FROM audit_log WHERE detail LIKE '%$stoken%' OR detail LIKE '%$rtoken%' OR detail LIKE '%enrollment%'")" = 0 ]
 
 # 4. the audit log pages: limit 3, the cursor to the next, no entry twice
 all=$(audit | jq -c '[.entries[] | [.at, .action, .object]]')
@@ -149,7 +149,7 @@ check "a filtered page < 1 s, only held seeded jobs of that prefix" \
 t4=$(curl -s -o "$tmp/stats" -w '%{time_total}' --cacert "$ca_file" -H "Authorization: Bearer $(cat "$token_file")" "$cloud_url/api/v1/stats")
 echo "overview figures over 100,000 jobs: ${t4}s"
 since=$(( $(date +%s) / 86400 * 86400 - 29 * 86400 ))
-in_window=$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE tenant = '$tenant' AND submitted_at >= $since")
+in_window=$(stack_sql "SELECT count(*) FROM jobs WHERE tenant = '$tenant' AND submitted_at >= $since")
 check "stats < 1 s, counting every job of the window ($in_window)" \
   ok 'awk "BEGIN { exit !($t4 < 1) }" && [ "$(jq "[.per_day[].held] | add" "$tmp/stats")" = "$in_window" ] && [ "$in_window" -gt 90000 ]'
 checks_done

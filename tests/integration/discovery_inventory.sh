@@ -57,7 +57,7 @@ call() {
 discovered() { stack_srctl device discovered --json; }
 row_of() { discovered | jq -c --arg a "$1" '.discovered[] | select(.address == $a)'; }
 field_of() { row_of "$1" | jq -r ".$2"; } # ADDRESS FIELD
-rows_in_db() { sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM discovered"; }
+rows_in_db() { stack_sql "SELECT count(*) FROM discovered"; }
 
 # 1. the first scan: two printers and a router
 upload aa01 true "$(printer 127.0.0.5 SN-5)" "$(printer 127.0.0.6 SN-6)" "$(other 127.0.0.9)"

@@ -71,7 +71,7 @@ check "its URIs and SNMP address are the ones the scan found" ok \
 
 # 3. the site signs it; the cloud's own device at the router is not
 db=$tmp/cloud/cloud.db
-signed_devices() { sqlite3 "$db" "SELECT list FROM printer_lists" | base64 -d 2>/dev/null | jq -c '[.printers[].device]'; }
+signed_devices() { stack_sql "SELECT list FROM printer_lists" | base64 -d 2>/dev/null | jq -c '[.printers[].device]'; }
 stack_srctl device add lookalike --uri "socket://127.0.0.4:9100" >/dev/null
 check "the site signs lobby" wait_until 150 ok '[ "$(signed_devices)" = "[\"lobby\"]" ]'
 check "and refuses the device at the router's address, saying why" wait_until 100 \

@@ -182,7 +182,7 @@ before=$(pdfs)
 panel POST /api/v1/panel/release '{"all":true}' "$alice"
 check "print all: 20 releases" [ "$(field '[.releases[] | select(.state == "releasing")] | length')" = 20 ]
 all_printed() {
-  [ "$(sqlite3 "$tmp/cloud/cloud.db" "SELECT count(*) FROM jobs j JOIN releases r ON r.id = j.release_id WHERE j.title LIKE 'load-%' AND j.state = 'printed' AND r.deliverer = 'origin'")" = 20 ]
+  [ "$(stack_sql "SELECT count(*) FROM jobs j JOIN releases r ON r.id = j.release_id WHERE j.title LIKE 'load-%' AND j.state = 'printed' AND r.deliverer = 'origin'")" = 20 ]
 }
 check "all 20 printed by the workstation" wait_until 300 all_printed
 check "the printer got exactly 20, none twice" wait_until 50 ok '[ "$(pdfs)" = $((before + 20)) ]'

@@ -151,7 +151,7 @@ panel POST /api/v1/panel/sessions "$(login_body "$auth_code" "$verifier" "$redir
 check "after the refusals a good code still logs alice in (201)" \
   [ "$code" = 201 -a "$(field .user.email)" = alice@example.com ]
 check "her OIDC subject is recorded" \
-  [ "$(sqlite3 "$tmp/cloud/cloud.db" "SELECT subject FROM users WHERE email = 'alice@example.com'")" = alice-sub ]
+  [ "$(stack_sql "SELECT subject FROM users WHERE email = 'alice@example.com'")" = alice-sub ]
 
 # 6. the provider down: said so, not a refusal
 new_login

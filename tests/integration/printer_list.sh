@@ -51,7 +51,7 @@ discovery 127.0.0.1 127.0.0.3
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 db=$tmp/cloud/cloud.db
 # the site's list as the cloud stores it, decoded
-stored_list() { sqlite3 "$db" "SELECT list FROM printer_lists" | base64 -d 2>/dev/null; }
+stored_list() { stack_sql "SELECT list FROM printer_lists" | base64 -d 2>/dev/null; }
 signed_devices() { stored_list | jq -c '[.printers[].device]' 2>/dev/null; }
 signed_are() { [ "$(signed_devices)" = "$1" ]; }
 newest_job() { # SESSION -> $job (the newest held job)
@@ -95,8 +95,8 @@ check "and printer1, named by a host name no scan found" \
 site_id=$(stack_srctl scout list --json | jq -r '.scouts[] | select(.kind == "site") | .id')
 check "the stored list is the site's: its tenant, its scout id, a version" \
   ok 'stored_list | jq -e --arg t "$tenant" --arg s "$site_id" ".v == 1 and .tenant == \$t and .site == \$s and .version > 1700000000000" >/dev/null'
-first_list=$(sqlite3 "$db" "SELECT list FROM printer_lists")
-first_mac=$(sqlite3 "$db" "SELECT mac FROM printer_lists")
+first_list=$(stack_sql "SELECT list FROM printer_lists")
+first_mac=$(stack_sql "SELECT mac FROM printer_lists")
 first_version=$(stored_list | jq .version)
 
 # 2. a release to a signed printer prints, byte-identical. The scout's
@@ -136,8 +136,8 @@ check "gone: 127.0.0.3 received nothing" [ "$(received old)" = 0 ]
 # 5. the cloud replays the older list that named it (the site signs again
 # only when what it signs changes: the cloud's row stays as the cloud
 # writes it)
-current_list=$(sqlite3 "$db" "SELECT list FROM printer_lists")
-sqlite3 "$db" "UPDATE printer_lists SET list = '$first_list', mac = '$first_mac'"
+current_list=$(stack_sql "SELECT list FROM printer_lists")
+stack_sql "UPDATE printer_lists SET list = '$first_list', mac = '$first_mac'"
 check "the cloud serves the old list now" [ "$(stored_list | jq .version)" = "$first_version" ]
 submit_and_release old replayed
 refused "replayed list"
@@ -149,7 +149,7 @@ check "replayed list: 127.0.0.3 received nothing" [ "$(received old)" = 0 ]
 # 127.0.0.2 added to it. The scout fetches it, the signature fails
 altered=$(base64 -d <<<"$current_list" | jq -c --arg u "socket://127.0.0.2:$rogue_port" \
   '.printers += [{device: "rogue", name: "rogue", snmp: null, uris: [$u]}]' | base64 -w0)
-sqlite3 "$db" "UPDATE printer_lists SET list = '$altered'"
+stack_sql "UPDATE printer_lists SET list = '$altered'"
 check "the stored list names rogue now" \
   ok 'stored_list | jq -e "[.printers[].device] | index(\"rogue\")" >/dev/null'
 before=$(pdfs)

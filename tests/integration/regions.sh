@@ -42,7 +42,7 @@ submit() {
   echo "  job '$2' never reached the cloud"
 }
 job_field() { jobs_json | jq -r --arg id "$1" ".jobs[] | select(.id == \$id) | $2"; }
-sql() { sqlite3 "$db" "$1"; }
+sql() { stack_sql "$1"; }
 scout_id() { stack_srctl scout list --json | jq -r --arg n "$1" '.scouts[] | select(.name == $n) | .id'; }
 
 # 1. the regions, and the tenant's default checked against them

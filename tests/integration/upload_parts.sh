@@ -37,9 +37,9 @@ put_part() { # JAR ID N FILE
   call "$1" PUT "/api/v1/me/part-uploads/$2?part=$3" -H 'Content-Type: application/octet-stream' \
     --data-binary @"$4"
 }
-used_today() { sqlite3 "$db" "SELECT coalesce(sum(bytes), 0) FROM upload_usage"; }
+used_today() { stack_sql "SELECT coalesce(sum(bytes), 0) FROM upload_usage"; }
 part_objects() { find "$blobs" -type f -name "$1.part-*" 2>/dev/null | wc -l; }
-upload_row() { sqlite3 "$db" "SELECT count(*) FROM part_uploads WHERE id = '$1'"; }
+upload_row() { stack_sql "SELECT count(*) FROM part_uploads WHERE id = '$1'"; }
 gone() { [ "$(part_objects "$1")" = 0 ] && [ "$(upload_row "$1")" = 0 ]; }
 
 # a 20 MiB PDF of many pages, sealed for the site, cut in 8 MiB parts
@@ -108,9 +108,9 @@ mkdir -p "$parts_dir/$id/blocker"
 used=$(used_today)
 code=$(call alice POST "/api/v1/me/part-uploads/$id/complete")
 check "complete while the storage fails: 503, no job" \
-  ok '[ "$code" = 503 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '"'$id'"'")" = 0 ]'
+  ok '[ "$code" = 503 ] && [ "$(stack_sql "SELECT count(*) FROM jobs WHERE id = '"'$id'"'")" = 0 ]'
 check "the upload is open again, its parts kept, its bytes still counted" \
-  ok '[ "$(sqlite3 "$db" "SELECT state FROM part_uploads WHERE id = '"'$id'"'")" = open ] &&
+  ok '[ "$(stack_sql "SELECT state FROM part_uploads WHERE id = '"'$id'"'")" = open ] &&
       [ "$(part_objects "$id")" = 3 ] && [ "$(used_today)" = "$used" ]'
 rm -r "$parts_dir/$id"
 code=$(call alice POST "/api/v1/me/part-uploads/$id/complete")
@@ -119,10 +119,10 @@ check "complete: 201, the job is the upload's id, being checked" \
 code=$(call alice POST "/api/v1/me/part-uploads/$id/complete")
 # 409 while the finished upload is remembered, 404 once the sweep forgot it
 check "complete again: 409 or 404, nothing made twice" \
-  ok '[[ "$code" =~ ^(409|404)$ ]] && [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '"'$id'"'")" = 1 ]'
-held() { [ "$(sqlite3 "$db" "SELECT state FROM jobs WHERE id = '$id'")" = held ]; }
+  ok '[[ "$code" =~ ^(409|404)$ ]] && [ "$(stack_sql "SELECT count(*) FROM jobs WHERE id = '"'$id'"'")" = 1 ]'
+held() { [ "$(stack_sql "SELECT state FROM jobs WHERE id = '$id'")" = held ]; }
 check "the site checks it: held, with its pages counted" \
-  ok 'wait_until 600 held && [ "$(sqlite3 "$db" "SELECT pages FROM jobs WHERE id = '"'$id'"'")" -gt 1 ]'
+  ok 'wait_until 600 held && [ "$(stack_sql "SELECT pages FROM jobs WHERE id = '"'$id'"'")" -gt 1 ]'
 check "counted once for the day" [ "$(used_today)" = $((used_before + size)) ]
 stored=$(find "$blobs" -type f -name "$id" | head -1)
 "$bin/srctl" job show "$stored" --secret-file "$secret_file" --tenant "$tenant" \
@@ -148,7 +148,7 @@ done
 wait "${completes[@]}" # only these: the stack's services are children of this shell too
 check "two completes at once: one 201, one 409, one job" \
   ok '[ "$(sort "$tmp"/complete-[12] | tr "\n" " ")" = "201 409 " ] &&
-      [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '"'$twice'"'")" = 1 ]'
+      [ "$(stack_sql "SELECT count(*) FROM jobs WHERE id = '"'$twice'"'")" = 1 ]'
 
 # 4c. one part sent four times at once: each send is counted before it is
 # stored, so three are taken and one refused (a check that all four passed
@@ -207,7 +207,7 @@ old=$(json .id)
 put_part alice "$old" 0 "$tmp/part-0" >/dev/null
 check "an upload with one part sent" ok '[ "$(part_objects "$old")" = 1 ]'
 used=$(used_today)
-sqlite3 "$db" "UPDATE part_uploads SET created_at = created_at - 3601 WHERE id = '$old'"
+stack_sql "UPDATE part_uploads SET created_at = created_at - 3601 WHERE id = '$old'"
 check "past its hour it is dropped: its part deleted, its row gone" wait_until 300 gone "$old"
 check "the bytes never sent given back, the 8 MiB part sent still counted" \
   [ "$(used_today)" = $((used - size + 8388608)) ]

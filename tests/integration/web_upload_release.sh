@@ -44,11 +44,11 @@ seal() {
     "{\"title\":\"$2\",\"size\":$size,\"submitted_at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}" \
     "$3" >"$tmp/$1.srjob"
 }
-job_state() { sqlite3 "$db" "SELECT state FROM jobs WHERE id = '$1'"; }
+job_state() { stack_sql "SELECT state FROM jobs WHERE id = '$1'"; }
 settled() { [ "$(job_state "$1")" = held ] || [ "$(job_state "$1")" = failed ]; } # checked
-rows() { sqlite3 "$db" "SELECT count(*) FROM jobs WHERE origin = 'web'"; }
+rows() { stack_sql "SELECT count(*) FROM jobs WHERE origin = 'web'"; }
 objects() { find "$blobs" -type f 2>/dev/null | wc -l; }
-used_today() { sqlite3 "$db" "SELECT coalesce(sum(bytes), 0) FROM upload_usage"; }
+used_today() { stack_sql "SELECT coalesce(sum(bytes), 0) FROM upload_usage"; }
 
 admin GET /api/v1/users
 alice=$(echo "$body" | jq -r '.users[] | select(.email == "alice@example.com") | .id')
@@ -84,7 +84,7 @@ done
 for f in pdf jpeg three docx broken; do
   check "$f: checked by the site" wait_until 150 settled "${id[$f]}"
 done
-q() { sqlite3 -separator '|' "$db" "SELECT state, pages, format, title, coalesce(reason, '') FROM jobs WHERE id = '$1'"; }
+q() { stack_sql "SELECT state, pages, format, title, coalesce(reason, '') FROM jobs WHERE id = '$1'"; }
 check "the PDF is held with 1 page" [ "$(q "${id[pdf]}")" = "held|1|application/pdf|Quarterly report|" ]
 check "the JPEG is held with 1 page" [ "$(q "${id[jpeg]}")" = "held|1|image/jpeg|Holiday photo|" ]
 check "the three-page PDF is held with 3 pages" [ "$(q "${id[three]}")" = "held|3|application/pdf|Three pages|" ]
@@ -94,7 +94,7 @@ check "the .docx is refused: print it to PDF first, under its own title" \
 check "the broken PDF is refused as damaged" \
   ok '[[ "$(q "${id[broken]}")" == "failed|||Broken|damaged PDF"* ]]'
 check "held uploads expire like any job" \
-  [ "$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE id = '${id[pdf]}' AND expires_at > strftime('%s','now')")" = 1 ]
+  [ "$(stack_sql "SELECT count(*) FROM jobs WHERE id = '${id[pdf]}' AND expires_at > $(date +%s)")" = 1 ]
 gone() { [ -z "$(find "$blobs" -name "*$1*")" ]; }
 check "the refused uploads' files are deleted" \
   ok 'wait_until 100 gone "${id[docx]}" && wait_until 100 gone "${id[broken]}"'
@@ -269,7 +269,7 @@ check "a 40 MiB upload: 201" [ "$code" = 201 ]
 check "checked and held" wait_until 600 settled "${id[large]}"
 held_ms=$((($(date +%s%N) - start) / 1000000))
 check "held with its pages counted" \
-  ok '[[ "$(q "${id[large]}")" == held\|*\|application/pdf\|Large\ report\| ]] && [ "$(sqlite3 "$db" "SELECT pages FROM jobs WHERE id = '"'"'${id[large]}'"'"'")" -gt 1 ]'
+  ok '[[ "$(q "${id[large]}")" == held\|*\|application/pdf\|Large\ report\| ]] && [ "$(stack_sql "SELECT pages FROM jobs WHERE id = '"'"'${id[large]}'"'"'")" -gt 1 ]'
 growth=$(($(peak_kib) - peak_before))
 size_kib=$(($(stat -c %s "$tmp/large.srjob") / 1024))
 echo "  40 MiB upload: stored in $stored_ms ms, held in $held_ms ms; the cloud's peak memory grew by $growth KiB"
@@ -289,7 +289,7 @@ fi
 #    held, made in the database as if she had sent them), the next is
 #    refused before its body is stored; once one of them is printed, the
 #    next is taken again.
-waiting() { sqlite3 "$db" "SELECT count(*) FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state IN ('checking', 'held')"; }
+waiting() { stack_sql "SELECT count(*) FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state IN ('checking', 'held')"; }
 python3 - "$db" "${id[pdf]}" $((200 - $(waiting))) <<'PY'
 import secrets, sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=30)
@@ -309,7 +309,7 @@ upload "$alice" "$tmp/pdf.srjob"
 check "the 201st is refused: 429 too_many_waiting, with the limit" \
   ok '[ "$code" = 429 ] && [ "$(echo "$body" | jq -r .error.code)" = too_many_waiting ] && [ "$(echo "$body" | jq .max_waiting)" = 200 ]'
 check "and nothing of it is kept (no row, no object)" [ "$(rows)/$(objects)" = "$rows_before/$objects_before" ]
-sqlite3 "$db" "UPDATE jobs SET state = 'printed' WHERE id = (SELECT id FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state = 'held' AND copy_key IS NULL LIMIT 1)"
+stack_sql "UPDATE jobs SET state = 'printed' WHERE id = (SELECT id FROM jobs WHERE owner = '$alice' AND origin = 'web' AND state = 'held' AND copy_key IS NULL LIMIT 1)"
 upload "$alice" "$tmp/pdf.srjob"
 check "one of them printed: the next upload is taken (201)" [ "$code" = 201 ]
 
