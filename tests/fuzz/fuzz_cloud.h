@@ -38,12 +38,12 @@ static void fuzz_cloud_open(void) {
   if (!mkdtemp(fuzz_cloud_dir))
     abort();
   snprintf(path, sizeof path, "%s/cloud.db", fuzz_cloud_dir);
-  if (cloud_db_open(path, &fuzz_cloud.db, err, sizeof err) != SR_OK) {
+  if (cloud_db_open(CLOUD_DB_SQLITE, path, &fuzz_cloud.db, err, sizeof err) != SR_OK) {
     fprintf(stderr, "%s\n", err);
     abort();
   }
   atexit(fuzz_cloud_remove);
-  sqlite3 *db = fuzz_cloud.db;
+  cloud_db *db = fuzz_cloud.db;
   /* speed over durability: the database is thrown away */
   cloud_db_run(db, "PRAGMA synchronous = OFF", "");
   cloud_token_hash(FUZZ_ADMIN_TOKEN, hash);

@@ -127,8 +127,12 @@ export function jobsView(ctx, first) {
     if (!r) {
       r = rowFor(job);
       rows.set(job.id, r);
-      const after = [...rows.values()].find((o) => o !== r && newer(job, o.job));
-      list.insertBefore(r.el, after ? after.el : null);
+      // before the first row on the page that is older (the page's order, not the map's)
+      const after = [...list.children].find((el) => {
+        const o = rows.get(el.dataset.job);
+        return o && o !== r && newer(job, o.job);
+      });
+      list.insertBefore(r.el, after || null);
     } else {
       r.job = { ...r.job, ...job };
     }
