@@ -671,7 +671,20 @@ static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked
                   (job.state == SCOUT_JOB_INCOMING || job.state == SCOUT_JOB_RELEASING ||
                    job.state == SCOUT_JOB_PRINTED);
   int64_t late = (int64_t)time(NULL) - json_integer_value(deadline);
-  if (!repeated && !deadline_checked && late > 0) {
+  /* the cloud asks again about a release this scout said it prints, and
+   * it is not under way here: the scout stopped while printing it (its job
+   * was held again at the restart), or it printed and forgot it. Failed,
+   * so that it is held at the cloud too and can be released again, rather
+   * than left to time out (docs/scaling.md, "A scout that dies") */
+  const char *again = text_member(cmd, "again");
+  bool lost = !repeated && again && strcmp(again, "printing") == 0 &&
+              (!known || job.state == SCOUT_JOB_HELD);
+  if (lost) {
+    sr_log(SR_LOG_WARN, "release", "%s job %s: asked again, and not under way here; failed",
+           release, uuid);
+    publish_event(r, release, uuid, "failed",
+                  "the scout stopped while printing it; release the job again", NULL);
+  } else if (!repeated && !deadline_checked && late > 0) {
     /* too late: the cloud has moved on (another deliverer, or failed it);
      * acting now could print twice, answering would only be noise */
     sr_log(SR_LOG_WARN, "release",

@@ -27,6 +27,9 @@ main_packages=(
   # itself for SR_DATABASE=postgresql ./scripts/run.sh and the tests
   # (scripts/lib/postgres.sh: a private cluster each), psql to make databases
   libpq-dev postgresql postgresql-client
+  # several cloud instances (STACK_CLOUDS, SR_CLOUDS): a real load balancer,
+  # TLS passed through to them (docs/scaling.md)
+  haproxy
   # srctl device label: label sheets drawn with cairo, in DejaVu fonts
   libcairo2-dev libfontconfig-dev fonts-dejavu-core
   # the stack of scripts/run.sh (and of the end-to-end tests)

@@ -19,7 +19,10 @@
 #   STACK_PANEL_PORT     their port (a free one by default)
 #   SR_DATABASE=postgresql  the cloud's database on a private PostgreSQL 15
 #                        (a cluster of its own in a temporary directory, gone
-#                        with the stack) instead of SQLite
+#                        with the stack) instead of SQLite, and two cloud
+#                        instances behind HAProxy (docs/scaling.md)
+#   SR_CLOUDS=N          that many cloud instances (PostgreSQL only; 2 there
+#                        by default, 1 on SQLite)
 # (README.md lists the other STACK_* settings.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +64,13 @@ case "${SR_DATABASE:-sqlite}" in
 sqlite | postgresql) export STACK_DATABASE=${SR_DATABASE:-sqlite} ;;
 *) echo "run.sh: SR_DATABASE is sqlite or postgresql, not '$SR_DATABASE'" >&2; exit 64 ;;
 esac
+# several instances share one PostgreSQL; SQLite is one process's file
+clouds_default=1
+[ "$STACK_DATABASE" = postgresql ] && clouds_default=2
+export STACK_CLOUDS=${SR_CLOUDS:-$clouds_default}
+[[ "$STACK_CLOUDS" =~ ^[1-9]$ ]] || { echo "run.sh: SR_CLOUDS is a number from 1 to 9, not '$STACK_CLOUDS'" >&2; exit 64; }
+[ "$STACK_CLOUDS" = 1 ] || [ "$STACK_DATABASE" = postgresql ] ||
+  { echo "run.sh: SR_CLOUDS=$STACK_CLOUDS needs SR_DATABASE=postgresql (SQLite is one process's file)" >&2; exit 64; }
 $smoke || STACK_QUEUE_PORT=${SR_QUEUE_PORT:-8631}
 export STACK_QUEUE_PORT
 echo "Starting the stack in $run/stack ..."
@@ -120,7 +130,8 @@ Panel API (printers, card readers): $panel_url/api/v1/panel/   CA: $ca_file
 Demo user: $demo_email   card $demo_card   PIN $demo_pin
   log in:   curl --cacert $ca_file -H 'Content-Type: application/json' -d '{"device":"printer1","card":"$demo_card"}' $panel_url/api/v1/panel/sessions
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
-Cloud API: $cloud_url   (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
+Cloud API: $cloud_url$([ "$STACK_CLOUDS" = 1 ] || echo " ($STACK_CLOUDS instances behind HAProxy, on PostgreSQL)")
+           (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
            SR_TOKEN_FILE=$token_file $build/bin/srctl jobs)
 $copies_line
 Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)

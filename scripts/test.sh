@@ -8,7 +8,10 @@
 # too) run side by side; a test that measures time takes both.
 #   1. build/       normal build, warnings as errors: the whole ctest suite
 #                   (with the cloud's database layer on a private PostgreSQL,
-#                   test_cloud_db_pg, and three stack tests again on it);
+#                   test_cloud_db_pg, three stack tests again on it, and
+#                   chaos_instances: two cloud instances behind HAProxy, and
+#                   an instance, the broker, PostgreSQL and a scout failing
+#                   mid-burst);
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
 #                   ctest suite again but tests that add time, not
 #                   findings: run_script (label `main_job`: scripts/run.sh

@@ -29,6 +29,12 @@ pg_createdb() { # NAME
   psql -X -q -v ON_ERROR_STOP=1 "$pg_conninfo dbname=postgres" -c "CREATE DATABASE $1" >/dev/null
 }
 
+# Restarts the server (fast: open connections are ended), with the options
+# it was started with; the clients must connect again.
+pg_restart() {
+  pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 -m fast restart >/dev/null
+}
+
 pg_stop() {
   [ -n "${pg_dir:-}" ] || return 0
   [ ! -d "$pg_dir/data" ] || pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true

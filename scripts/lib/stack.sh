@@ -34,7 +34,9 @@
 # STACK_SCOUT_ANNOUNCE_RETRY their announce_retry (15s by default) and
 # STACK_SCOUT_CLOUD_TIMEOUT their cloud_timeout (10s by default).
 # STACK_DATABASE=postgresql puts the cloud's database on a private
-# PostgreSQL (SQLite by default).
+# PostgreSQL (SQLite by default). STACK_CLOUDS=N (with postgresql) runs N
+# cloud instances over it behind HAProxy, which passes TLS through
+# (docs/scaling.md): $cloud_url is HAProxy's, $cloud_pids the instances'.
 # STACK_REGIONS (YAML, `regions: [...]`) replaces the cloud's one region
 # (`local`, on the local storage instance named local).
 # STACK_CLOUD_COPY sets the demo tenant's cloud_copy (immediate by default:
@@ -242,6 +244,16 @@ CONF
   stack_log "broker on 127.0.0.1:$mqtt_port (TLS, client certificates)"
 }
 
+# Stops the broker (SIGTERM: every client loses its connection, and its
+# messages in flight) and starts it again on the same port and files.
+stack_broker_restart() {
+  local d=$stack_dir/broker pid=${stack_service_pid[broker]}
+  stack_signal TERM "$pid"
+  wait "$pid" 2>/dev/null
+  stack_spawn broker "$d/log" mosquitto -c "$d/mosquitto.conf" >>"$d/log" 2>&1
+  stack_wait_listen "$mqtt_port" || { cat "$d/log" >&2; return 1; }
+}
+
 # The emulated printer: ippeveprinter (IPP and IPPS on one port) whose
 # print command records each job's attributes, snmpd answering its
 # Printer-MIB status, and a RAW port-9100-style sink.
@@ -377,16 +389,72 @@ YAML
 
 stack_cloud_start() {
   local d=$stack_dir/cloud
-  stack_spawn cloud "$d/log" "$stack_bin/sr-cloud" --config "$d/cloud.yaml" >"$d/out" 2>>"$d/log"
-  cloud_pid=$stack_last_pid
-  cloud_url=$(stack_wait_line "$d/out" api) || { cat "$d/log" >&2; return 1; }
-  cloud_url=${cloud_url/127.0.0.1/localhost}
+  if [ "${STACK_CLOUDS:-1}" -gt 1 ]; then
+    stack_clouds_start || return 1
+  else
+    stack_spawn cloud "$d/log" "$stack_bin/sr-cloud" --config "$d/cloud.yaml" >"$d/out" 2>>"$d/log"
+    cloud_pid=$stack_last_pid
+    cloud_pids=("$cloud_pid")
+    cloud_url=$(stack_wait_line "$d/out" api) || { cat "$d/log" >&2; return 1; }
+    cloud_url=${cloud_url/127.0.0.1/localhost}
+  fi
   # ready when it answers and is connected to the broker
   for _ in $(seq 400); do
     curl -sf --cacert "$ca_file" "$cloud_url/api/v1/health" | grep -q '"broker":true' && break
     sleep 0.025
   done
   stack_log "cloud API $cloud_url"
+}
+
+# STACK_CLOUDS instances, the first from cloud.yaml (its port is HAProxy's
+# then), the others from cloud-N.yaml; each on a port of its own, logs in
+# log and out (the first) or log-N and out-N. HAProxy in front, in TCP mode:
+# the instances see the scouts' and sites' client certificates themselves.
+# It checks each instance's /api/v1/health over TLS every 0.5 s, and a
+# connection refused by one that died goes to another (redispatch).
+stack_clouds_start() {
+  local d=$stack_dir/cloud i port suffix servers=""
+  [ "${STACK_DATABASE:-sqlite}" = postgresql ] ||
+    { echo "stack: STACK_CLOUDS needs STACK_DATABASE=postgresql (one SQLite file, one process)" >&2; return 1; }
+  cloud_pids=() cloud_ports=()
+  for ((i = 1; i <= STACK_CLOUDS; i++)); do
+    port=$(stack_free_port)
+    suffix=$([ "$i" = 1 ] || echo "-$i")
+    sed "s/^listen: {address: 127.0.0.1, port: $cloud_port}/listen: {address: 127.0.0.1, port: $port}/" \
+      "$d/cloud.yaml" >"$d/cloud$suffix.run.yaml"
+    stack_spawn "cloud$suffix" "$d/log$suffix" "$stack_bin/sr-cloud" --config "$d/cloud$suffix.run.yaml" \
+      >"$d/out$suffix" 2>>"$d/log$suffix"
+    cloud_pids+=("$stack_last_pid") cloud_ports+=("$port")
+    servers+="  server cloud$i 127.0.0.1:$port check check-ssl verify required ca-file $stack_dir/pki/root.crt verifyhost localhost inter 500ms fall 1 rise 1"$'\n'
+  done
+  cloud_pid=${cloud_pids[0]}
+  for ((i = 1; i <= STACK_CLOUDS; i++)); do
+    suffix=$([ "$i" = 1 ] || echo "-$i")
+    stack_wait_line "$d/out$suffix" api >/dev/null || { cat "$d/log$suffix" >&2; return 1; }
+  done
+  cat >"$d/haproxy.cfg" <<CFG
+global
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 10m
+  timeout server 10m
+  retries 3
+  option redispatch
+frontend cloud
+  bind 127.0.0.1:$cloud_port
+  default_backend clouds
+backend clouds
+  balance roundrobin
+  option httpchk GET /api/v1/health
+  http-check expect status 200
+$servers
+CFG
+  stack_spawn haproxy "$d/haproxy.log" haproxy -db -f "$d/haproxy.cfg" >"$d/haproxy.log" 2>&1
+  haproxy_pid=$stack_last_pid
+  stack_wait_listen "$cloud_port" || { cat "$d/haproxy.log" >&2; return 1; }
+  cloud_url=https://localhost:$cloud_port
 }
 
 # A one-time sign-in link to the console (docs/console.md) for EMAIL, a

@@ -11,9 +11,14 @@
  * step is under way is `busy`: only that step's worker touches its `reg`,
  * and neither a second step nor the sweep may take it.
  *
- * Registrations in progress live in this process for their few minutes: a
- * scout finishes its registration with the cloud instance that began it.
- * One that ends unfinished (expired, failed) is cancelled on the pool too.
+ * Between steps, a registration whose provider can save its state as text
+ * (ABI 1.5) lives in the database (`registrations`, the text sealed with
+ * the master key), so that any cloud instance takes its next step: the
+ * step claims the row (busy_until), restores the state on the pool, and
+ * saves it again or deletes the row. Other registrations (an older
+ * provider, no master key) live in this process for their few minutes, and
+ * a scout finishes them with the instance that began them; one that ends
+ * unfinished (expired, failed) is cancelled on the pool too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +32,7 @@
 #include "log.h"
 
 #define MAX_REGISTRATIONS 256
+#define STEP_CLAIM_S 60 /* a step's claim on a stored registration: longer than any step */
 
 typedef struct registration {
   char id[40];
@@ -34,7 +40,8 @@ typedef struct registration {
   sr_instance *idp;
   sr_registration reg;
   time_t expires;
-  bool busy; /* a step runs on the pool: the loop leaves it alone */
+  bool busy;  /* a step runs on the pool: the loop leaves it alone */
+  bool in_db; /* stored between steps: in no slot, freed after its step */
 } registration;
 
 static registration *registrations[MAX_REGISTRATIONS];
@@ -54,6 +61,9 @@ typedef struct step {
   int status;    /* the provider's answer */
   char why[512]; /* and its reason, copied on the worker's thread */
   sr_identity who;
+  bool keep;   /* begin: save the registration as text if the provider can */
+  char *saved; /* the provider's text: to restore (a stored registration's
+                * step), then what it saved after the step; NULL: none */
 } step;
 
 /* The registration's memory (the provider has forgotten it, or never
@@ -103,7 +113,15 @@ static void registration_end(cloud *c, size_t slot) {
   }
 }
 
+/* The text of a saved registration may hold a mailed code: wiped. */
+static void saved_free(char **saved) {
+  if (*saved)
+    cloud_secret_free(*saved);
+  *saved = NULL;
+}
+
 static void step_free(step *s) {
+  saved_free(&s->saved);
   free(s->code);
   sr_identity_clear(&s->who);
   free(s);
@@ -147,9 +165,37 @@ static void begin_work(void *arg) {
     r->idp = s->c->idps[i];
     sr_instance_call_begin(r->idp);
     s->status = ops->registration_begin(r->idp->state, s->by_email ? s->email : NULL, &r->reg);
+    if (s->status == SR_OK && s->keep && ops->registration_save && ops->registration_restore &&
+        ops->registration_save(r->idp->state, &r->reg, &s->saved) != SR_OK)
+      s->saved = NULL; /* kept in this process instead */
     sr_instance_call_end(r->idp);
     snprintf(s->why, sizeof s->why, "%s", sr_plugin_last_error(r->idp->plugin));
   }
+}
+
+/* What a stored registration's text is sealed for: its row and no other. */
+static void saved_purpose(const registration *r, char out[160]) {
+  snprintf(out, 160, "registration %s %s", r->tenant, r->id);
+}
+
+/* On the loop: stores a registration the provider saved as text (begin).
+ * False (logged) if it could not be. */
+static bool store_saved(cloud *c, const registration *r, const char *saved) {
+  char purpose[160];
+  saved_purpose(r, purpose);
+  char *sealed = cloud_secret_seal(c, purpose, saved);
+  int n = sealed
+              ? cloud_db_run(c->db,
+                             "INSERT INTO registrations(tenant, id, scout, idp, saved, "
+                             "poll_every, expires_at, busy_until) VALUES(?, ?, ?, ?, ?, ?, ?, 0)",
+                             "tttttii", r->tenant, r->id, r->scout, r->idp->name, sealed,
+                             (int64_t)r->reg.interval, (int64_t)r->expires)
+              : -1;
+  free(sealed);
+  if (n != 1)
+    sr_log(SR_LOG_ERROR, "register", "tenant %s: registration %s could not be stored", r->tenant,
+           r->id);
+  return n == 1;
 }
 
 /* On the loop: answer, and keep the registration if it started. */
@@ -172,7 +218,19 @@ static void begin_done(void *arg) {
                           json_string(r->reg.verification_uri_complete));
     if (r->reg.user_code)
       json_object_set_new(o, "user_code", json_string(r->reg.user_code));
-    sr_http_reply_json(&resp, 202, o);
+    if (!s->saved) {
+      sr_http_reply_json(&resp, 202, o); /* it stays in its slot */
+    } else {
+      /* in the database from now on: any instance takes the next step */
+      if (store_saved(s->c, r, s->saved))
+        sr_http_reply_json(&resp, 202, o);
+      else {
+        json_decref(o);
+        cloud_api_db_error(&resp, "storing the registration");
+      }
+      registrations[s->slot] = NULL;
+      registration_free(r); /* its state is the saved text */
+    }
   } else {
     if (s->status == SR_ERR_DEFER)
       sr_http_reply_error(&resp, 400, "unsupported", "no registration of this kind is set up");
@@ -216,7 +274,9 @@ static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_r
   } else if (slot == MAX_REGISTRATIONS) {
     sr_http_reply_error(resp, 503, "busy", "too many registrations in progress; try again soon");
   } else {
-    *s = (step){.c = c, .slot = slot, .r = r, .by_email = by_email};
+    /* a provider that can save its registrations keeps them in the
+     * database when there is a key to seal them with */
+    *s = (step){.c = c, .slot = slot, .r = r, .by_email = by_email, .keep = c->master != NULL};
     if (by_email)
       snprintf(s->email, sizeof s->email, "%s", email);
     snprintf(r->scout, sizeof r->scout, "%s", cloud_row_text(scout, "id"));
@@ -240,9 +300,42 @@ static void complete_work(void *arg) {
   registration *r = s->r;
   const sr_idp_ops *ops = &sr_instance_ops_of(r->idp)->idp;
   sr_instance_call_begin(r->idp);
+  if (r->in_db) { /* its state from the stored text */
+    s->status = ops->registration_restore(r->idp->state, s->saved, &r->reg);
+    saved_free(&s->saved);
+    if (s->status != SR_OK) {
+      sr_instance_call_end(r->idp);
+      snprintf(s->why, sizeof s->why, "the stored registration could not be read back");
+      return;
+    }
+  }
   s->status = ops->registration_complete(r->idp->state, &r->reg, s->code, &s->who);
-  sr_instance_call_end(r->idp);
   snprintf(s->why, sizeof s->why, "%s", sr_plugin_last_error(r->idp->plugin));
+  /* still open (pending, a wrong code): stored again for the next step */
+  if (r->in_db && r->reg.state &&
+      ops->registration_save(r->idp->state, &r->reg, &s->saved) != SR_OK) {
+    s->saved = NULL;
+    if (ops->registration_cancel) /* it ends here: the row goes */
+      ops->registration_cancel(r->idp->state, &r->reg);
+  }
+  sr_instance_call_end(r->idp);
+}
+
+/* On the loop, after a stored registration's step: saved again with its
+ * claim released, or deleted when it ended. */
+static void store_after_step(cloud *c, registration *r, step *s) {
+  char purpose[160];
+  saved_purpose(r, purpose);
+  char *sealed = s->saved ? cloud_secret_seal(c, purpose, s->saved) : NULL;
+  if (sealed)
+    cloud_db_run(c->db,
+                 "UPDATE registrations SET saved = ?, poll_every = ?, busy_until = 0 WHERE tenant "
+                 "= ? AND id = ?",
+                 "titt", sealed, (int64_t)r->reg.interval, r->tenant, r->id);
+  else
+    cloud_db_run(c->db, "DELETE FROM registrations WHERE tenant = ? AND id = ?", "tt", r->tenant,
+                 r->id);
+  free(sealed);
 }
 
 /* On the loop: the proven identity becomes the scout's user. */
@@ -281,10 +374,75 @@ static void complete_done(void *arg) {
     sr_http_reply_json(&resp, 200, json_pack("{s:s, s:O}", "state", "registered", "user", user));
     json_decref(user);
     r->reg.state = NULL; /* registration_complete freed it */
-    registration_end(c, s->slot);
+    if (!r->in_db)
+      registration_end(c, s->slot);
+  }
+  if (r->in_db) {
+    store_after_step(c, r, s);
+    registration_free(r);
   }
   sr_http_finish(s->x, &resp);
   step_free(s);
+}
+
+/* A stored registration of `scout`, claimed for one step: NULL with the
+ * answer in resp when there is none (404), its step runs (409), or it
+ * cannot be read (500). */
+static registration *claim_stored(cloud *c, json_t *scout, const char *id, char **saved,
+                                  sr_http_response *resp) {
+  const char *tenant = cloud_row_text(scout, "tenant"), *scout_id = cloud_row_text(scout, "id");
+  int64_t now = time(NULL);
+  int n = cloud_db_run(c->db,
+                       "UPDATE registrations SET busy_until = ? WHERE tenant = ? AND id = ? AND "
+                       "scout = ? AND expires_at >= ? AND busy_until < ?",
+                       "itttii", now + STEP_CLAIM_S, tenant, id, scout_id, now, now);
+  json_t *row = n < 0
+                    ? NULL
+                    : cloud_db_row(c->db,
+                                   "SELECT idp, saved, poll_every, expires_at FROM registrations "
+                                   "WHERE tenant = ? AND id = ? AND scout = ? AND expires_at >= ?",
+                                   "ttti", tenant, id, scout_id, now);
+  registration *r = NULL;
+  sr_instance *idp = NULL;
+  for (size_t i = 0; row && i < c->n_idps && !idp; i++)
+    if (strcmp(c->idps[i]->name, cloud_row_text(row, "idp")) == 0)
+      idp = c->idps[i];
+  if (n < 0 || (!row && cloud_db_failed(c->db))) {
+    cloud_api_db_error(resp, "looking up the registration");
+  } else if (!row) {
+    sr_http_reply_error(resp, 404, "not_found", "no such registration (it may have expired)");
+  } else if (n == 0) {
+    sr_http_reply_error(resp, 409, "busy", "this registration's last step is still under way");
+  } else if (!idp || !sr_instance_ops_of(idp)->idp.registration_restore) {
+    cloud_db_run(c->db, "DELETE FROM registrations WHERE tenant = ? AND id = ?", "tt", tenant, id);
+    sr_http_reply_error(resp, 404, "not_found",
+                        "no such registration (its identity provider is no longer configured)");
+  } else if (!(r = calloc(1, sizeof *r))) {
+    sr_http_reply_error(resp, 500, "no_memory", "out of memory");
+  } else {
+    snprintf(r->id, sizeof r->id, "%s", id);
+    snprintf(r->scout, sizeof r->scout, "%s", scout_id);
+    snprintf(r->tenant, sizeof r->tenant, "%s", tenant);
+    r->idp = idp;
+    r->reg.struct_size = sizeof r->reg;
+    r->reg.interval = (int32_t)cloud_row_int(row, "poll_every");
+    r->expires = (time_t)cloud_row_int(row, "expires_at");
+    r->in_db = true;
+    char purpose[160];
+    saved_purpose(r, purpose);
+    if (!(*saved = cloud_secret_open(c, purpose, cloud_row_text(row, "saved")))) {
+      /* not ours to read (another master key) or damaged: it cannot go on */
+      cloud_db_run(c->db, "DELETE FROM registrations WHERE tenant = ? AND id = ?", "tt", tenant,
+                   id);
+      sr_log(SR_LOG_ERROR, "register", "tenant %s: registration %s does not open; deleted", tenant,
+             id);
+      sr_http_reply_error(resp, 404, "not_found", "no such registration (start again)");
+      free(r);
+      r = NULL;
+    }
+  }
+  json_decref(row);
+  return r;
 }
 
 static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
@@ -302,10 +460,19 @@ static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_htt
       slot = i;
   registration *r = slot < MAX_REGISTRATIONS ? registrations[slot] : NULL;
   step *s = NULL;
-  if (!r || r->expires < time(NULL)) {
-    sr_http_reply_error(resp, 404, "not_found", "no such registration (it may have expired)");
-  } else if (pin && (strlen(pin) != 64 || strspn(pin, "0123456789abcdef") != 64)) {
+  char *saved = NULL;
+  bool answered = false;
+  if (pin && (strlen(pin) != 64 || strspn(pin, "0123456789abcdef") != 64)) {
     sr_http_reply_error(resp, 400, "invalid", "'pin_hash' is 64 lower-case hex digits");
+    answered = true;
+  } else if (!r && id && *id) { /* not in this process: in the database? */
+    r = claim_stored(c, scout, id, &saved, resp);
+    answered = !r;
+  }
+  if (answered) {
+    /* resp says why */
+  } else if (!r || r->expires < time(NULL)) {
+    sr_http_reply_error(resp, 404, "not_found", "no such registration (it may have expired)");
   } else if (!sr_instance_ops_of(r->idp)->idp.registration_complete) {
     /* optional in the ABI: a provider may start flows it cannot finish */
     sr_http_reply_error(resp, 501, "unsupported",
@@ -318,14 +485,24 @@ static void complete(cloud *c, json_t *scout, const sr_http_request *req, sr_htt
     s->c = c;
     s->slot = slot;
     s->r = r;
+    s->saved = saved;
+    saved = NULL;
     s->who.struct_size = sizeof s->who;
     snprintf(s->pin, sizeof s->pin, "%s", pin ? pin : "");
     r->busy = true;
-    if (run_step(c, req, resp, s, complete_work, complete_done))
+    if (run_step(c, req, resp, s, complete_work, complete_done)) {
       s = NULL; /* the pool's until complete_done */
-    else
+      r = NULL;
+    } else {
       r->busy = false;
+    }
   }
+  if (r && r->in_db) { /* its step did not run: the claim is released */
+    cloud_db_run(c->db, "UPDATE registrations SET busy_until = 0 WHERE tenant = ? AND id = ?", "tt",
+                 r->tenant, r->id);
+    free(r);
+  }
+  saved_free(&saved);
   if (s)
     step_free(s);
   json_decref(body);

@@ -4,6 +4,13 @@
  * presence through a plain one (every instance keeps the database current;
  * the updates are idempotent). Topics are untrusted input: the tenant and
  * scout in a topic must match the scout's row in the database.
+ *
+ * Instances watch each other: each has a last will on
+ * sr/v1/cloud/instances/<its id> ("offline", said by the broker when it
+ * dies) and says "stopped" there when it stops. Events the broker had
+ * handed to that instance are lost with it, so the others ask the scouts
+ * again about every release under way (cloud_release_resume), which answer
+ * where each release is; none prints twice (docs/scaling.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +20,12 @@
 #include "db.h"
 #include "log.h"
 
+/* Where the instances say they left (not a tenant's tree: those are
+ * sr/v1/TENANT/scouts/...) */
+#define INSTANCES_PREFIX "sr/v1/cloud/instances/"
+
 #define EVENTS_TOPIC "$share/sr-cloud/sr/v1/+/scouts/+/evt"
+#define INSTANCES_TOPIC "sr/v1/cloud/instances/+"
 #define PRESENCE_TOPIC "sr/v1/+/scouts/+/presence"
 
 /* Splits "sr/v1/TENANT/scouts/SCOUT/LEAF"; false if it is not that shape. */
@@ -27,9 +39,26 @@ static bool split_topic(const char *topic, char tenant[64], char scout[64], char
   return true;
 }
 
+/* Another instance died ("offline", its will) or stopped: the events the
+ * broker had given it are lost, so the scouts are asked again. */
+static void instance_left(cloud *c, const char *topic, const void *payload, size_t len) {
+  const char *id = topic + strlen(INSTANCES_PREFIX);
+  bool died = len == 7 && memcmp(payload, "offline", 7) == 0;
+  if (strcmp(id, c->instance_id) == 0 || !(died || (len == 7 && !memcmp(payload, "stopped", 7))))
+    return;
+  sr_log(SR_LOG_WARN, "broker",
+         "cloud instance %s %s: asking the scouts again about the releases under way", id,
+         died ? "died" : "stopped");
+  cloud_release_resume(c);
+}
+
 static void on_message(void *ctx, const char *topic, const void *payload, size_t len) {
   cloud *c = ctx;
   char tenant[64], scout[64], leaf[16];
+  if (strncmp(topic, INSTANCES_PREFIX, strlen(INSTANCES_PREFIX)) == 0) {
+    instance_left(c, topic, payload, len);
+    return;
+  }
   if (!split_topic(topic, tenant, scout, leaf))
     return;
   if (strcmp(leaf, "evt") == 0) {
@@ -61,6 +90,7 @@ static void on_connected(void *ctx, int reason) {
   c->mqtt_connected = true;
   sr_mqtt_subscribe(c->mqtt, EVENTS_TOPIC);
   sr_mqtt_subscribe(c->mqtt, PRESENCE_TOPIC);
+  sr_mqtt_subscribe(c->mqtt, INSTANCES_TOPIC);
   sr_log(SR_LOG_INFO, "broker", "connected to the broker");
   /* events may have been missed while we were away: ask again */
   cloud_release_resume(c);
@@ -86,13 +116,18 @@ int cloud_broker_start(cloud *c, char *err, size_t err_size) {
   sr_config_path(c->doc, m->tls.cert, cert, sizeof cert);
   sr_config_path(c->doc, m->tls.key, key, sizeof key);
   cloud_random_hex(id + 9, 6);
+  snprintf(c->instance_id, sizeof c->instance_id, "%s", id);
+  char will[128];
+  snprintf(will, sizeof will, INSTANCES_PREFIX "%s", id);
   sr_mqtt_options o = {.host = m->host,
                        .port = (int)m->port,
                        .client_id = id,
                        .ca_file = ca,
                        .cert_file = cert,
                        .key_file = key,
-                       .keepalive = (int)m->keepalive};
+                       .keepalive = (int)m->keepalive,
+                       .will_topic = will,
+                       .will_payload = "offline"};
   sr_mqtt_callbacks cb = {on_connected, on_message, NULL, on_disconnected, c};
   int status = sr_mqtt_new(c->loop, &o, &cb, &c->mqtt, err, err_size);
   /* without blocking the loop; a broker that comes later is retried */
@@ -110,4 +145,17 @@ bool cloud_broker_command(cloud *c, const char *tenant, const char *scout, json_
   bool sent = text && sr_mqtt_publish(c->mqtt, topic, text, strlen(text), false, NULL) == SR_OK;
   free(text);
   return sent;
+}
+
+void cloud_broker_stop(cloud *c) {
+  if (!c->mqtt)
+    return;
+  if (c->mqtt_connected) { /* the others ask the scouts what this one may not have heard */
+    char topic[128];
+    snprintf(topic, sizeof topic, INSTANCES_PREFIX "%s", c->instance_id);
+    sr_mqtt_publish(c->mqtt, topic, "stopped", 7, false, NULL);
+  }
+  sr_mqtt_disconnect(c->mqtt, SR_MQTT_ACK_WAIT);
+  sr_mqtt_free(c->mqtt);
+  c->mqtt = NULL;
 }

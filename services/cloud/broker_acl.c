@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,9 +63,19 @@ int cloud_broker_acl_update(cloud *c, char *err, size_t err_size) {
   const sr_broker_acl_config *a = &c->cfg.u.cloud.broker_acl;
   if (!a->file)
     return SR_OK;
-  char path[1024], tmp[1100];
+  char path[1024], tmp[1100], lock_path[1100];
   sr_config_path(c->doc, a->file, path, sizeof path);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+  snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+  /* instances on this host write in turn, each from the database as it is
+   * once the lock is theirs: the last file written lists every scout */
+  int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+    snprintf(err, err_size, "broker_acl.file %s: cannot lock it: %s", lock_path, strerror(errno));
+    if (lock >= 0)
+      close(lock);
+    return SR_ERR_IO;
+  }
   /* 0640: the broker (its group) reads it; it lists every tenant and scout */
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -72,6 +83,7 @@ int cloud_broker_acl_update(cloud *c, char *err, size_t err_size) {
     close(fd);
   if (!f) {
     snprintf(err, err_size, "broker_acl.file %s: cannot write it: %s", tmp, strerror(errno));
+    close(lock);
     return SR_ERR_IO;
   }
   bool ok = write_entries(c, f, err, err_size);
@@ -82,8 +94,10 @@ int cloud_broker_acl_update(cloud *c, char *err, size_t err_size) {
     if (ok)
       snprintf(err, err_size, "broker_acl.file %s: cannot replace it: %s", path, strerror(errno));
     unlink(tmp);
+    close(lock);
     return SR_ERR_IO;
   }
+  close(lock); /* the file is in place: the next writer reads after this */
   if (a->pid_file) {
     char pid_path[1024];
     sr_config_path(c->doc, a->pid_file, pid_path, sizeof pid_path);

@@ -34,6 +34,8 @@ typedef struct cloud {
   sr_http_server *http;
   sr_mqtt *mqtt;
   bool mqtt_connected;
+  char instance_id[40];                 /* this process's MQTT client id, "sr-cloud-<random>" */
+  unsigned db_reconnections;            /* cloud_db_reconnections when the sweep last looked */
   char operator_token_hash[65];         /* "" when no operator token is configured */
   char *enroll_ca_cert, *enroll_ca_key; /* PEM, NULL: no enrollment */
   ev_timer sweep;                       /* release timeouts and job expiry */
@@ -502,7 +504,8 @@ json_t *cloud_release_start(cloud *c, const char *tenant, const char *job_id, co
 void cloud_release_event(cloud *c, const char *tenant, const char *scout, const char *payload,
                          size_t len);
 /* Fails releases whose scout did not answer in time, expires held jobs
- * (expiry.c), forgets ended ones past their retention (retention.c). */
+ * (expiry.c), forgets ended ones past their retention (retention.c). Run
+ * by one instance at a time (main.c, cloud_db_sweep_begin). */
 void cloud_release_sweep(cloud *c);
 /* Re-sends the commands of releases still under way (after a restart the
  * scouts answer them again; they never print twice). */
@@ -517,7 +520,8 @@ bool cloud_job_delete(cloud *c, const char *tenant, const char *job_id, const ch
  * deliverer may fetch the job's cloud copy). */
 bool cloud_release_holder(cloud *c, const char *tenant, const char *job_id, const char *scout);
 
-/* A scout came online: sends it the deletions it missed. */
+/* A scout came online: asks it again about the releases it holds (its
+ * answers may be lost) and sends it the deletions it missed. */
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout);
 
 /* ---- expiry.c ---- */
@@ -827,8 +831,12 @@ void cloud_events_report(bool final);
 /* ---- broker.c ---- */
 
 /* Connects to the broker (TLS, client certificate); subscribes to every
- * scout's events (shared subscription) and presence. */
+ * scout's events (shared subscription) and presence, and to the other
+ * cloud instances' leaving (then asks the scouts again). */
 int cloud_broker_start(cloud *c, char *err, size_t err_size);
+/* Says this instance stops (the others ask the scouts again), disconnects
+ * and frees the client. On the loop's thread, once the loop has ended. */
+void cloud_broker_stop(cloud *c);
 /* Publishes a command (JSON, borrowed) to a scout; false if not sent. */
 bool cloud_broker_command(cloud *c, const char *tenant, const char *scout, json_t *command);
 

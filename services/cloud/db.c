@@ -261,6 +261,21 @@ static const char *const migrations[] = {
      * only the jobs waiting or under way, whatever a user printed before */
     "CREATE INDEX jobs_waiting ON jobs(tenant, owner, submitted_at, sequence, id) WHERE state IN "
     "('held', 'releasing', 'printing');",
+    /* 30: at most one release under way per job, whichever instance starts
+     * it (the database says so, not a check in C: docs/scaling.md); a
+     * release its job no longer points at was abandoned, and ends first */
+    "UPDATE releases SET state = 'failed', reason = 'abandoned' WHERE state IN ('releasing', "
+    "'printing') AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant = releases.tenant AND j.id "
+    "= releases.job AND j.release_id = releases.id);"
+    "CREATE UNIQUE INDEX releases_one_open ON releases(tenant, job) WHERE state IN ('releasing', "
+    "'printing');",
+    /* 31: registrations in progress between their steps, whichever instance
+     * takes the next (api_register.c): the provider's state as text, sealed
+     * with the master key; busy_until claims a step */
+    "CREATE TABLE registrations(tenant TEXT NOT NULL, id TEXT NOT NULL, scout TEXT NOT NULL, "
+    "idp TEXT NOT NULL, saved TEXT NOT NULL, poll_every INTEGER NOT NULL, expires_at INTEGER NOT "
+    "NULL, busy_until INTEGER NOT NULL, PRIMARY KEY(tenant, id));"
+    "CREATE INDEX registrations_by_expiry ON registrations(expires_at);",
 };
 
 const char *cloud_db_migration_sql(int version) {
@@ -351,6 +366,32 @@ json_t *cloud_db_row(cloud_db *db, const char *sql, const char *types, ...) {
 }
 
 bool cloud_db_begin(cloud_db *db) { return cloud_db_run(db, "BEGIN IMMEDIATE", "") >= 0; }
+/* PostgreSQL: an advisory lock of the connection (the session), so an
+ * instance that dies or loses its connection lets go of it at once. The key
+ * is the project's, beside the migrations' (db_pg.c). */
+#define SWEEP_LOCK_KEY 5372020
+
+bool cloud_db_sweep_begin(cloud_db *db) {
+  if (db->ops->driver != CLOUD_DB_POSTGRESQL)
+    return true; /* SQLite: one process */
+  json_t *row =
+      cloud_db_row(db, "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END AS taken", "i",
+                   (int64_t)SWEEP_LOCK_KEY);
+  bool taken = cloud_row_int(row, "taken") == 1;
+  json_decref(row);
+  return taken;
+}
+
+void cloud_db_sweep_end(cloud_db *db) {
+  if (db->ops->driver == CLOUD_DB_POSTGRESQL)
+    json_decref(
+        cloud_db_row(db, "SELECT pg_advisory_unlock(?) AS done", "i", (int64_t)SWEEP_LOCK_KEY));
+}
+
+unsigned cloud_db_reconnections(cloud_db *db) {
+  return db->ops->reconnections ? db->ops->reconnections(db) : 0;
+}
+
 bool cloud_db_commit(cloud_db *db) { return cloud_db_run(db, "COMMIT", "") >= 0; }
 void cloud_db_rollback(cloud_db *db) { cloud_db_run(db, "ROLLBACK", ""); }
 

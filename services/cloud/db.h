@@ -78,6 +78,18 @@ bool cloud_db_begin(cloud_db *db);
 bool cloud_db_commit(cloud_db *db);
 void cloud_db_rollback(cloud_db *db);
 
+/* The periodic sweeps (timeouts, expiry, cleanup) run in one instance at a
+ * time: true if this one may run them now, and then cloud_db_sweep_end
+ * when done. Another instance sweeping answers false, and this one skips
+ * its turn. Always true on SQLite (one process owns the file). */
+bool cloud_db_sweep_begin(cloud_db *db);
+void cloud_db_sweep_end(cloud_db *db);
+
+/* How often the connection to the database was made again after it was
+ * lost (PostgreSQL; always 0 on SQLite). What was written meanwhile may be
+ * lost, such as a scout's answer: the caller asks again. */
+unsigned cloud_db_reconnections(cloud_db *db);
+
 /* Convenience readers of a row object: "" / 0 when absent. */
 const char *cloud_row_text(const json_t *row, const char *column);
 int64_t cloud_row_int(const json_t *row, const char *column);

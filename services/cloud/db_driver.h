@@ -20,6 +20,8 @@ typedef struct cloud_db_ops {
   int (*version)(cloud_db *db);
   bool (*flush_log)(cloud_db *db, const char *table, char *err, size_t err_size);
   void (*close)(cloud_db *db);
+  /* Optional: how often the connection was made again after a loss. */
+  unsigned (*reconnections)(cloud_db *db);
 } cloud_db_ops;
 
 /* Every driver's handle starts with this. */

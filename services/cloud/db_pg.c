@@ -42,6 +42,7 @@ typedef struct pg_db {
   /* a statement of the open transaction failed because the connection was
    * lost: it is gone, so every statement fails until the caller's ROLLBACK */
   bool broken;
+  unsigned reconnections; /* connections made again after a loss */
   struct {
     const char *sql; /* the caller's text: its address and a copy, since a */
     char *copy;      /* caller may build statements in one buffer */
@@ -94,6 +95,7 @@ static bool connected(pg_db *db) {
   PQreset(db->conn);
   if (PQstatus(db->conn) == CONNECTION_OK) {
     session_settings(db);
+    db->reconnections++;
     return true;
   }
   sr_log(SR_LOG_ERROR, "db", "%s: cannot connect to PostgreSQL: %s", db->where,
@@ -264,12 +266,15 @@ static void close_db(cloud_db *cdb) {
   free(db);
 }
 
+static unsigned reconnections(cloud_db *db) { return pg(db)->reconnections; }
+
 static const cloud_db_ops ops = {
     .driver = CLOUD_DB_POSTGRESQL,
     .exec = exec,
     .version = version,
     .flush_log = flush_log,
     .close = close_db,
+    .reconnections = reconnections,
 };
 
 /* Brings the schema to the latest version, one migration per transaction,

@@ -69,12 +69,31 @@ static bool private_key_file(const char *what, const char *path, char *err, size
   return true;
 }
 
+/* Each second: the database's sweeps in one instance at a time (the others
+ * skip their turn: docs/scaling.md), then what is this process's own. */
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)loop, (void)revents;
-  cloud_release_sweep(w->data);
-  cloud_regions_sweep(w->data);
-  cloud_monitoring_sweep(w->data);
-  cloud_web_sessions_sweep(w->data);
+  cloud *c = w->data;
+  /* what the deliverers said before their deadlines may wait in the
+   * socket behind this timer: heard first, so none is passed over */
+  sr_mqtt_read_pending(c->mqtt);
+  unsigned reconnections = cloud_db_reconnections(c->db);
+  if (reconnections != c->db_reconnections) {
+    /* the scouts' answers that came while the database was away are lost */
+    c->db_reconnections = reconnections;
+    sr_log(SR_LOG_WARN, "cloud",
+           "the database is back: asking the scouts again about the releases under way");
+    cloud_release_resume(c);
+  }
+  if (cloud_db_sweep_begin(c->db)) {
+    cloud_release_sweep(c);
+    cloud_regions_sweep(c);
+    cloud_monitoring_sweep(c);
+    cloud_web_sessions_sweep(c);
+    cloud_db_sweep_end(c->db);
+  }
+  cloud_registrations_sweep(c, false);
+  cloud_events_report(false);
 }
 
 static bool cloud_init(cloud *c, const char *config_path) {
@@ -228,10 +247,7 @@ static void cloud_free(cloud *c) {
   c->pool = NULL;               /* the last sweep cancels registrations here */
   if (ev_is_active(&c->sweep))
     ev_timer_stop(c->loop, &c->sweep);
-  if (c->mqtt) {
-    sr_mqtt_disconnect(c->mqtt, SR_MQTT_ACK_WAIT);
-    sr_mqtt_free(c->mqtt);
-  }
+  cloud_broker_stop(c);
   sr_http_server_free(c->http);
   if (c->db)
     cloud_db_close(c->db);

@@ -74,9 +74,17 @@ static void fail_release(cloud *c, const char *tenant, const char *id, const cha
 
 static void forget_at_origin(cloud *c, const char *tenant, const char *job_id);
 
-static bool publish_command(cloud *c, const char *tenant, const char *scout, const char *text) {
+/* Sends a release's command (its stored text) to `scout`. `again`: the
+ * release's state when this asks again about it ("releasing", "printing"),
+ * NULL the first time; a scout that said it prints the job and no longer
+ * has it under way (it restarted) answers `failed` then, instead of
+ * leaving the release to time out (core/release.c). */
+static bool publish_command(cloud *c, const char *tenant, const char *scout, const char *text,
+                            const char *again) {
   json_error_t error;
   json_t *command = json_loads(text, 0, &error);
+  if (command && again)
+    json_object_set_new(command, "again", json_string(again));
   bool sent = command && cloud_broker_command(c, tenant, scout, command);
   json_decref(command);
   return sent;
@@ -131,7 +139,7 @@ static bool hand_over(cloud *c, json_t *release, json_t *job, char *reasons, siz
                                         cloud_row_text(release, "deliverer"))
                          : -1;
     done = true;
-    if (n == 1 && !publish_command(c, tenant, scout, text)) {
+    if (n == 1 && !publish_command(c, tenant, scout, text, NULL)) {
       add_reason(reasons, size, "the cloud cannot reach the message broker; try again");
       done = false;
       json_array_clear(todo); /* no other deliverer is reachable either */
@@ -365,9 +373,6 @@ static bool pass_on(cloud *c, json_t *release) {
 }
 
 void cloud_release_sweep(cloud *c) {
-  /* what the deliverers said before their deadlines may wait in the
-   * socket behind this timer: heard first, so none is passed over */
-  sr_mqtt_read_pending(c->mqtt);
   int64_t now = time(NULL);
   json_t *late = cloud_db_rows(c->db,
                                "SELECT * FROM releases WHERE state IN ('releasing', 'printing') "
@@ -395,8 +400,9 @@ void cloud_release_sweep(cloud *c) {
   cloud_uploads_sweep(c);
   cloud_retention_sweep(c);
   cloud_db_run(c->db, "DELETE FROM sessions WHERE expires_at < ?", "i", now);
-  cloud_registrations_sweep(c, false);
-  cloud_events_report(false);
+  /* stored registrations past their time, unless a step holds one */
+  cloud_db_run(c->db, "DELETE FROM registrations WHERE expires_at < ? AND busy_until < ?", "ii",
+               now, now);
 }
 
 void cloud_release_resume(cloud *c) {
@@ -407,8 +413,8 @@ void cloud_release_resume(cloud *c) {
   cloud_db_run(c->db, "UPDATE releases SET deadline = ? WHERE state = 'releasing' AND deadline < ?",
                "ii", again_by, again_by);
   json_t *open = cloud_db_rows(c->db,
-                               "SELECT tenant, id, scout, command FROM releases WHERE state IN "
-                               "('releasing', 'printing')",
+                               "SELECT tenant, id, scout, command, state FROM releases WHERE "
+                               "state IN ('releasing', 'printing')",
                                "");
   size_t i;
   json_t *row;
@@ -416,7 +422,7 @@ void cloud_release_resume(cloud *c) {
     sr_log(SR_LOG_INFO, "release", "tenant %s release %s: asking scout %s again",
            cloud_row_text(row, "tenant"), cloud_row_text(row, "id"), cloud_row_text(row, "scout"));
     publish_command(c, cloud_row_text(row, "tenant"), cloud_row_text(row, "scout"),
-                    cloud_row_text(row, "command"));
+                    cloud_row_text(row, "command"), cloud_row_text(row, "state"));
   }
   json_decref(open);
 }
@@ -462,12 +468,26 @@ static void forget_at_origin(cloud *c, const char *tenant, const char *job_id) {
 }
 
 void cloud_scout_online(cloud *c, const char *tenant, const char *scout) {
+  /* what it said while away from the broker (a broker restart, a network
+   * cut) may be lost: the releases it holds are asked again, and it
+   * answers where each is; past its deadline, one it never took is
+   * dropped (every instance asks: the scout answers each, harmlessly) */
+  json_t *open = cloud_db_rows(c->db,
+                               "SELECT id, command, state FROM releases WHERE state IN "
+                               "('releasing', 'printing') AND tenant = ? AND scout = ?",
+                               "tt", tenant, scout);
+  size_t i;
+  json_t *row;
+  json_array_foreach(open, i, row) {
+    sr_log(SR_LOG_INFO, "release", "tenant %s release %s: scout %s is back; asked again", tenant,
+           cloud_row_text(row, "id"), scout);
+    publish_command(c, tenant, scout, cloud_row_text(row, "command"), cloud_row_text(row, "state"));
+  }
+  json_decref(open);
   json_t *pending = cloud_db_rows(c->db,
                                   "SELECT id FROM jobs WHERE tenant = ? AND scout = ? AND "
                                   "cleanup_pending = 1",
                                   "tt", tenant, scout);
-  size_t i;
-  json_t *row;
   json_array_foreach(pending, i, row) {
     /* a failed write leaves the flag set: the scout is told again next
      * time, and deleting twice is harmless */

@@ -97,14 +97,14 @@ static void test_wrong_major(void **state) {
   sr_plugin *p = NULL;
   assert_int_equal(sr_loader_load_file(*state, FIXTURE("major2"), 0, &p, err, sizeof err),
                    SR_ERR_ABI);
-  assert_contains(err, "plugin built for ABI 2.0, this host provides ABI 1.4");
+  assert_contains(err, "plugin built for ABI 2.0, this host provides ABI 1.5");
 }
 
 static void test_plugin_refuses_host(void **state) {
   sr_plugin *p = NULL;
   assert_int_equal(sr_loader_load_file(*state, FIXTURE("refuses"), 0, &p, err, sizeof err),
                    SR_ERR_ABI);
-  assert_contains(err, "plugin refused to load: plugin built for ABI 2.0, host has 1.4");
+  assert_contains(err, "plugin refused to load: plugin built for ABI 2.0, host has 1.5");
 }
 
 static void test_missing_symbol(void **state) {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SR_ABI_MAJOR 1
-#define SR_ABI_MINOR 4
+#define SR_ABI_MINOR 5
 
 #if defined(__GNUC__)
 #define SR_EXPORT __attribute__((visibility("default")))

@@ -129,6 +129,19 @@ typedef struct sr_idp_ops {
    * instance is not set up for browser logins; SR_ERR_CONNECT if the
    * provider is down. */
   int (*authorization_info)(void *instance, sr_authorization *out);
+  /* ---- ABI 1.5 ---- */
+  /* Optional, both or neither: a registration in progress outlives the
+   * cloud instance that began it. registration_save writes reg->state as
+   * text (from host->alloc, *out) and frees reg->state: the registration
+   * is that text until registration_restore rebuilds reg->state from it,
+   * in this or another process, with an instance of the same plugin and
+   * configuration (the other members of *reg are the host's). The text
+   * may hold secrets (a mailed code, a device code): the host stores it
+   * sealed with its master key. Neither may block. SR_OK; any other status
+   * leaves reg->state as it was (save) or NULL (restore). Without them,
+   * the registration lives in the memory of the instance that began it. */
+  int (*registration_save)(void *instance, sr_registration *reg, char **out);
+  int (*registration_restore)(void *instance, const char *saved, sr_registration *reg);
 } sr_idp_ops;
 
 #ifdef __cplusplus

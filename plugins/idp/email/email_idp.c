@@ -174,11 +174,55 @@ static void email_cancel(void *instance, sr_registration *reg) {
   }
 }
 
+/* ABI 1.5: the registration as one line of text, "v1 EXPIRES ATTEMPTS CODE
+ * EMAIL" (an address has no space: sr_mail_address_ok), kept sealed by the
+ * cloud between steps. */
+static int email_save(void *instance, sr_registration *reg, char **out) {
+  (void)instance;
+  pending *p = reg->state;
+  char text[320];
+  if (!p)
+    return SR_ERR_INVALID;
+  snprintf(text, sizeof text, "v1 %lld %lld %s %s", (long long)p->expires,
+           (long long)p->attempts_left, p->code, p->email);
+  *out = sr_host->strdup(text);
+  memset(text, 0, sizeof text);
+  if (!*out)
+    return SR_ERR_NOMEM;
+  memset(p, 0, sizeof *p);
+  sr_host->free(p);
+  reg->state = NULL;
+  return SR_OK;
+}
+
+static int email_restore(void *instance, const char *saved, sr_registration *reg) {
+  (void)instance;
+  pending *p = sr_host->alloc(sizeof *p);
+  long long expires, attempts;
+  int end = 0;
+  reg->state = NULL;
+  if (!p)
+    return SR_ERR_NOMEM;
+  memset(p, 0, sizeof *p);
+  if (sscanf(saved, "v1 %lld %lld %7s %255s%n", &expires, &attempts, p->code, p->email, &end) !=
+          4 ||
+      saved[end] != '\0') {
+    sr_host->free(p);
+    return SR_ERR_INVALID;
+  }
+  p->expires = (time_t)expires;
+  p->attempts_left = attempts;
+  reg->state = p;
+  return SR_OK;
+}
+
 static const sr_idp_ops email_ops = {
     .base = {.check_config = email_check_config, .create = email_create, .destroy = email_destroy},
     .registration_begin = email_begin,
     .registration_complete = email_complete,
     .registration_cancel = email_cancel,
+    .registration_save = email_save,
+    .registration_restore = email_restore,
 };
 
 /* Instances hold only their configuration; each call has its own libcurl

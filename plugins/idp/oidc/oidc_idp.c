@@ -439,11 +439,44 @@ static void oidc_cancel(void *instance, sr_registration *reg) {
   reg->state = NULL;
 }
 
+/* ABI 1.5: the registration as text, "v1 DEVICE_CODE", kept sealed by the
+ * cloud between steps (the device code is a bearer secret until used). */
+static int oidc_save(void *instance, sr_registration *reg, char **out) {
+  (void)instance;
+  device_flow *flow = reg->state;
+  if (!flow)
+    return SR_ERR_INVALID;
+  size_t n = strlen(flow->device_code) + 4;
+  if (!(*out = sr_host->alloc(n)))
+    return SR_ERR_NOMEM;
+  snprintf(*out, n, "v1 %s", flow->device_code);
+  memset(flow, 0, sizeof *flow);
+  sr_host->free(flow);
+  reg->state = NULL;
+  return SR_OK;
+}
+
+static int oidc_restore(void *instance, const char *saved, sr_registration *reg) {
+  (void)instance;
+  reg->state = NULL;
+  if (strncmp(saved, "v1 ", 3) != 0 || !saved[3] ||
+      strlen(saved + 3) >= sizeof(((device_flow *)0)->device_code))
+    return SR_ERR_INVALID;
+  device_flow *flow = sr_host->alloc(sizeof *flow);
+  if (!flow)
+    return SR_ERR_NOMEM;
+  snprintf(flow->device_code, sizeof flow->device_code, "%s", saved + 3);
+  reg->state = flow;
+  return SR_OK;
+}
+
 static const sr_idp_ops oidc_ops = {
     .base = {.check_config = oidc_check_config, .create = oidc_create, .destroy = oidc_destroy},
     .registration_begin = oidc_begin,
     .registration_complete = oidc_complete,
     .registration_cancel = oidc_cancel,
+    .registration_save = oidc_save,
+    .registration_restore = oidc_restore,
     .authenticate = oidc_authenticate,
     .authorization_info = oidc_authorization_info,
 };
