@@ -339,10 +339,12 @@ static int wait_held(run *r, char *err, size_t err_size) {
       }
       size_t i;
       json_t *j;
+      bool only_ours = true; /* newest first: past a job not ours come older ones (seeded) */
       json_array_foreach(json_object_get(reply, "jobs"), i, j) {
         int index = bench_index(json_string_value(json_object_get(j, "title")), r->n);
         const char *id = json_string_value(json_object_get(j, "id"));
         const char *state = json_string_value(json_object_get(j, "state"));
+        only_ours = only_ours && index >= 0;
         if (index < 0 || !id || !state || strcmp(state, "held"))
           continue;
         /* ids go into URLs and JSON as they are: keep to plain characters */
@@ -357,7 +359,7 @@ static int wait_held(run *r, char *err, size_t err_size) {
       }
       /* the cursor is digits, a dot and an id's plain characters */
       const char *next = json_string_value(json_object_get(reply, "next_cursor"));
-      more = next && strlen(next) < 300 &&
+      more = only_ours && next && strlen(next) < 300 &&
              strspn(next, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
                  strlen(next);
       if (more)

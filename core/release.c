@@ -678,7 +678,8 @@ static void handle_command(scout_releaser *r, json_t *cmd, bool deadline_checked
    * than left to time out (docs/scaling.md, "A scout that dies") */
   const char *again = text_member(cmd, "again");
   bool lost = !repeated && again && strcmp(again, "printing") == 0 &&
-              (!known || job.state == SCOUT_JOB_HELD);
+              (!known || job.state == SCOUT_JOB_HELD) &&
+              r->commands_awaiting_lists == 0; /* a release may be waiting for them, held */
   if (lost) {
     sr_log(SR_LOG_WARN, "release", "%s job %s: asked again, and not under way here; failed",
            release, uuid);
@@ -730,6 +731,8 @@ static void lists_fetch_done(void *arg) {
   else
     sr_log(SR_LOG_INFO, "printers", "holds the signed printer lists of %zu site%s",
            sr_printer_book_count(r->book), sr_printer_book_count(r->book) == 1 ? "" : "s");
+  if (f->cmd)
+    r->commands_awaiting_lists--;
   if (f->cmd && r->stopping)
     publish_event(r, text_member(f->cmd, "release"), text_member(f->cmd, "job"), "failed",
                   "the scout stopped before it could print; release the job again", NULL);
@@ -751,6 +754,8 @@ static bool start_lists_fetch(scout_releaser *r, json_t *cmd) {
     free(f);
     return false;
   }
+  if (cmd)
+    r->commands_awaiting_lists++;
   return true;
 }
 

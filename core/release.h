@@ -69,10 +69,11 @@ typedef struct scout_releaser {
    * scout does not hold is printed from the job's cloud copy, fetched
    * (ciphertext) into `cache` and authenticated and decrypted with `key`
    * like a job of its own; the copy is removed once the release ends. */
-  sr_cloud_client *cloud;   /* GET /api/v1/scout/jobs/{id}/copy; borrowed; NULL: off */
-  sr_instance *cache;       /* storage for fetched copies; borrowed */
-  scout_job_table *fetched; /* the jobs fetched, which no queue shows; owned */
-  bool stopping;            /* set by scout_releaser_stop: nothing new starts */
+  sr_cloud_client *cloud;      /* GET /api/v1/scout/jobs/{id}/copy; borrowed; NULL: off */
+  sr_instance *cache;          /* storage for fetched copies; borrowed */
+  scout_job_table *fetched;    /* the jobs fetched, which no queue shows; owned */
+  bool stopping;               /* set by scout_releaser_stop: nothing new starts */
+  int commands_awaiting_lists; /* releases waiting for a printer-list fetch (loop only) */
 } scout_releaser;
 
 /* Prepares the releaser on `loop` (fields above set by the caller first);

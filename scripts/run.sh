@@ -101,7 +101,8 @@ jq -n --arg cloud "$cloud_url" --arg panel "$panel_url" --arg queue "$queue_uri"
   --arg secret "$secret_file" --arg tenant "$tenant" --argjson services "$(stack_services_json)" \
   --argjson deliverers "$(stack_deliverers_json)" --arg release "$release_page" \
   --arg console "$cloud_url/console/" \
-  '{cloud_api: $cloud, console: $console, panel_api: $panel, release_page: (if $release == "" then null else $release end),
+  --argjson instances "$(printf 'https://localhost:%s\n' "${cloud_ports[@]}" | jq -R . | jq -s .)" \
+  '{cloud_api: $cloud, cloud_instances: $instances, console: $console, panel_api: $panel, release_page: (if $release == "" then null else $release end),
     ipp_queue: $queue, ca_file: $ca, admin_token_file: $admin,
     site_secret_file: $secret, tenant: $tenant,
     printers: [{device: "printer1", uri: $ipps, spool_dir: $spool}],
@@ -130,11 +131,11 @@ Panel API (printers, card readers): $panel_url/api/v1/panel/   CA: $ca_file
 Demo user: $demo_email   card $demo_card   PIN $demo_pin
   log in:   curl --cacert $ca_file -H 'Content-Type: application/json' -d '{"device":"printer1","card":"$demo_card"}' $panel_url/api/v1/panel/sessions
 Printer "printer1": ipps://localhost:$printer_port/ipp/print, printed files land in $spool_dir
-Cloud API: $cloud_url$([ "$STACK_CLOUDS" = 1 ] || echo " ($STACK_CLOUDS instances behind HAProxy, on PostgreSQL)")
+Cloud API: $cloud_url$([ "$STACK_CLOUDS" = 1 ] || echo " ($STACK_CLOUDS instances behind HAProxy)")$([ "$STACK_DATABASE" = sqlite ] || echo " on PostgreSQL")
            (administrator: SR_CLOUD_URL=$cloud_url SR_CLOUD_CA=$ca_file
            SR_TOKEN_FILE=$token_file $build/bin/srctl jobs)
 $copies_line
-Logs: $run/stack/*/log (each service's pid and log: "services" in $run/stack.json)
+Logs: $run/stack/*/log$([ "$STACK_CLOUDS" = 1 ] || echo " and $run/stack/cloud/log-N (cloud instance N)") (each service's pid and log: "services" in $run/stack.json)
 Ctrl-C stops everything.
 TEXT
   # the demo user is the tenant's administrator in the console; the link
@@ -177,13 +178,33 @@ TEXT
   # for the others. The tick is a `sleep 1` waited for: Ctrl-C's trap runs
   # at once (a `read -t` interrupted by that trap crashed bash 5.2), and
   # stop() ends the sleep so that nothing is left behind.
+  # With several cloud instances, one that ends is left out (HAProxy sends
+  # its calls to the others, as in production: docs/scaling.md); the stack
+  # stops when the last one ends, or any other service.
+  name_of() { local n; for n in "${!stack_service_pid[@]}"; do [ "${stack_service_pid[$n]}" = "$1" ] && echo "$n"; done; }
+  watched=("${stack_pids[@]}")
   ended=
   while [ -z "$ended" ]; do
-    for p in "${stack_pids[@]}"; do kill -0 "$p" 2>/dev/null || { ended=$p; break; }; done
+    for p in "${watched[@]}"; do
+      kill -0 "$p" 2>/dev/null && continue
+      wait "$p" 2>/dev/null || true # reaped without bash's "Killed" line
+      alive=0
+      for c in "${cloud_pids[@]}"; do kill -0 "$c" 2>/dev/null && alive=$((alive + 1)); done
+      if [[ " ${cloud_pids[*]} " == *" $p "* ]] && [ "$alive" -gt 0 ]; then
+        n=$(name_of "$p")
+        echo "run.sh: $n ended on its own (its log: ${stack_service_log[$n]}); the other $alive cloud instance(s) serve" >&2
+        kept=()
+        for q in "${watched[@]}"; do [ "$q" = "$p" ] || kept+=("$q"); done
+        watched=("${kept[@]}")
+      else
+        ended=$p
+      fi
+      break
+    done
     if [ -z "$ended" ]; then
       sleep 1 &
       tick_pid=$!
-      wait "$tick_pid" || true
+      wait "$tick_pid" 2>/dev/null || true
       tick_pid= # reaped: its number may be another process's from now on
     fi
   done

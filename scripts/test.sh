@@ -7,13 +7,16 @@
 # no lane; every other test takes one, so two stack tests (mostly waiting
 # too) run side by side; a test that measures time takes both.
 #   1. build/       normal build, warnings as errors: the whole ctest suite
-#                   (with the cloud's database layer on a private PostgreSQL,
-#                   test_cloud_db_pg, three stack tests again on it, and
-#                   chaos_instances: two cloud instances behind HAProxy, and
-#                   an instance, the broker, PostgreSQL and a scout failing
-#                   mid-burst);
+#                   with the cloud on SQLite (its database layer also on a
+#                   private PostgreSQL: test_cloud_db_pg, test_pg_statements;
+#                   and chaos_instances: two cloud instances behind HAProxy
+#                   on PostgreSQL, and an instance, the broker, PostgreSQL
+#                   and a scout failing mid-burst);
 #   2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: the whole
-#                   ctest suite again but tests that add time, not
+#                   ctest suite again, every stack test with the cloud on
+#                   PostgreSQL this time (one cluster for the pass, a
+#                   database per test; a test that reads the SQLite file
+#                   itself stays on SQLite), but tests that add time, not
 #                   findings: run_script (label `main_job`: scripts/run.sh
 #                   itself starting and stopping, a test of the script; the
 #                   sanitised services run end to end in release_e2e and the
@@ -26,9 +29,8 @@
 #                   and the browser tests (label `browser`: chromium drives
 #                   the release page; its time is the browser's, and the
 #                   services it reaches run sanitised in the other tests)
-#                   and the stack tests run again on PostgreSQL (label
-#                   `postgresql_stack`: the same code as on SQLite but the
-#                   PostgreSQL driver, which test_cloud_db_pg runs here);
+#                   and chaos_instances (label `postgresql_stack`: two
+#                   clouds and their peers failing, a minute of waiting);
 #   3. build-fuzz/  clang, SR_FUZZ=ON: each libFuzzer harness of tests/fuzz
 #                   runs for a few seconds over a copy of its seed corpus
 #                   (tests/fuzz/corpus/NAME; the repository is not written).
@@ -66,10 +68,21 @@ run_suite() {
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The sanitizer pass runs the stack tests with the cloud on PostgreSQL (the
+# normal pass ran them on SQLite): one cluster for the pass, a database of
+# its own per stack (scripts/lib/stack.sh, SR_TEST_PG); tests that read
+# the SQLite file itself say STACK_DATABASE=sqlite.
+# shellcheck source=scripts/lib/postgres.sh
+source scripts/lib/postgres.sh
+pg_start >/dev/null || { echo "test.sh: PostgreSQL did not start (scripts/deps.sh installs it)" >&2; exit 1; }
+trap pg_stop EXIT
 # halt_on_error: the first finding fails the test; detect_leaks: leaks fail too
+SR_TEST_PG=$pg_conninfo STACK_DATABASE=postgresql \
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSR_SANITIZE=ON -- -LE 'main_job|conformance|browser|postgresql_stack'
+pg_stop
+trap - EXIT
 
 # the fuzz pass: about 6 s per harness, 11 harnesses, under 90 s in all
 echo "== configure and build: build-fuzz (clang, SR_FUZZ=ON)"

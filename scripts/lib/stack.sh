@@ -168,6 +168,7 @@ stack_stop() {
     stack_alive "$p" && stack_log "$p did not end on SIGTERM: SIGKILL" && stack_signal KILL "$p"
   done
   for p in "${stack_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  stack_database_drop
   pg_stop
   stack_pids=()
   stack_service_pid=()
@@ -309,18 +310,40 @@ CONF
 }
 
 # The cloud's database: SQLite in the cloud's directory, or with
-# STACK_DATABASE=postgresql a private PostgreSQL (scripts/lib/postgres.sh,
-# stopped with the stack) and a database of its own on it, started here
-# (in this shell, so that stack_stop knows it) and named in $stack_database.
+# STACK_DATABASE=postgresql a database of its own on PostgreSQL: on the
+# cluster SR_TEST_PG names (a libpq connection string without dbname,
+# shared by a test run: scripts/test.sh; the database is dropped with the
+# stack), else on a private cluster (scripts/lib/postgres.sh, stopped with
+# the stack) started here (in this shell, so that stack_stop knows it).
+# Sets $stack_database (the cloud's YAML) and $stack_pg (its conninfo).
 stack_database_start() {
   if [ "${STACK_DATABASE:-sqlite}" != postgresql ]; then
     stack_database="database: {driver: sqlite, path: cloud.db}"
     return 0
   fi
-  if [ -z "${pg_dir:-}" ]; then
-    { pg_start && pg_createdb securerelease; } >&2 || { echo "stack: PostgreSQL did not start" >&2; return 1; }
+  if [ -n "${SR_TEST_PG:-}" ] && [ -z "${pg_dir:-}" ]; then
+    if [ -z "${stack_pg_shared_db:-}" ]; then
+      stack_pg_shared_db=sr_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+      psql -X -q -v ON_ERROR_STOP=1 "$SR_TEST_PG dbname=postgres" \
+        -c "CREATE DATABASE $stack_pg_shared_db" >/dev/null ||
+        { echo "stack: cannot make a database on the shared PostgreSQL ($SR_TEST_PG)" >&2; return 1; }
+    fi
+    stack_pg="$SR_TEST_PG dbname=$stack_pg_shared_db"
+  else
+    if [ -z "${pg_dir:-}" ]; then
+      { pg_start && pg_createdb securerelease; } >&2 || { echo "stack: PostgreSQL did not start" >&2; return 1; }
+    fi
+    stack_pg="$pg_conninfo dbname=securerelease"
   fi
-  stack_database="database: {driver: postgresql, url: \"$pg_conninfo dbname=securerelease\"}"
+  stack_database="database: {driver: postgresql, url: \"$stack_pg\"}"
+}
+
+# Drops the stack's database from the shared cluster (stack_stop).
+stack_database_drop() {
+  [ -n "${stack_pg_shared_db:-}" ] || return 0
+  psql -X -q "$SR_TEST_PG dbname=postgres" -c "DROP DATABASE IF EXISTS $stack_pg_shared_db WITH (FORCE)" \
+    >/dev/null 2>&1 || true
+  stack_pg_shared_db=
 }
 
 # Runs SQL on the cloud's database and prints the rows as the sqlite3 CLI
@@ -328,9 +351,30 @@ stack_database_start() {
 # on PostgreSQL alike: tests look at and change what the cloud stored.
 stack_sql() { # SQL
   if [ "${STACK_DATABASE:-sqlite}" = postgresql ]; then
-    psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$pg_conninfo dbname=securerelease" -c "$1"
+    psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$stack_pg" -c "$1"
   else
     sqlite3 -cmd '.timeout 5000' "$stack_dir/cloud/cloud.db" "$1"
+  fi
+}
+
+# Everything the cloud's database holds, as bytes a test can search for a
+# secret that must not be there: the SQLite file with its write-ahead log,
+# or a dump of the PostgreSQL database.
+stack_db_bytes() {
+  if [ "${STACK_DATABASE:-sqlite}" = postgresql ]; then
+    pg_dump -d "$stack_pg" 2>/dev/null
+  else
+    cat "$stack_dir/cloud/cloud.db" "$stack_dir/cloud/cloud.db-wal" 2>/dev/null
+  fi
+}
+
+# COUNT jobs in TENANT (tests/support/seed_jobs.py), on either database.
+stack_seed_jobs() { # TENANT COUNT [DAYS]
+  local here=${BASH_SOURCE[0]%/*}/../../tests/support/seed_jobs.py
+  if [ "${STACK_DATABASE:-sqlite}" = postgresql ]; then
+    python3 "$here" --psql "$stack_pg" "$@"
+  else
+    python3 "$here" "$stack_dir/cloud/cloud.db" "$@"
   fi
 }
 
@@ -397,6 +441,7 @@ stack_cloud_start() {
     cloud_pids=("$cloud_pid")
     cloud_url=$(stack_wait_line "$d/out" api) || { cat "$d/log" >&2; return 1; }
     cloud_url=${cloud_url/127.0.0.1/localhost}
+    cloud_ports=("${cloud_url##*:}")
   fi
   # ready when it answers and is connected to the broker
   for _ in $(seq 400); do

@@ -33,6 +33,10 @@
 
 #define MAX_REGISTRATIONS 256
 #define STEP_CLAIM_S 60 /* a step's claim on a stored registration: longer than any step */
+/* Registrations one scout may have open at once: each mailed code allows
+ * a few tries, so without a bound a scout could start registrations (and
+ * mail codes) as fast as it likes and guess across them all */
+#define MAX_OPEN_PER_SCOUT 3
 
 typedef struct registration {
   char id[40];
@@ -173,15 +177,16 @@ static void begin_work(void *arg) {
   }
 }
 
-/* What a stored registration's text is sealed for: its row and no other. */
-static void saved_purpose(const registration *r, char out[160]) {
-  snprintf(out, 160, "registration %s %s", r->tenant, r->id);
+/* What a stored registration's text is sealed for: its row and its scout,
+ * no other. */
+static void saved_purpose(const registration *r, char out[200]) {
+  snprintf(out, 200, "registration %s %s %s", r->tenant, r->id, r->scout);
 }
 
 /* On the loop: stores a registration the provider saved as text (begin).
  * False (logged) if it could not be. */
 static bool store_saved(cloud *c, const registration *r, const char *saved) {
-  char purpose[160];
+  char purpose[200];
   saved_purpose(r, purpose);
   char *sealed = cloud_secret_seal(c, purpose, saved);
   int n = sealed
@@ -251,6 +256,35 @@ static void begin_done(void *arg) {
   step_free(s);
 }
 
+/* How many registrations scout `scout` has open, here and in the database
+ * (-1 if the database failed); *retry: seconds until the first ends. */
+static int open_of_scout(cloud *c, const char *tenant, const char *scout, int *retry) {
+  time_t now = time(NULL), first_end = 0;
+  int n = 0;
+  for (size_t i = 0; i < MAX_REGISTRATIONS; i++) {
+    const registration *r = registrations[i];
+    if (r && strcmp(r->scout, scout) == 0 && strcmp(r->tenant, tenant) == 0 &&
+        (r->busy || r->expires >= now)) {
+      n++;
+      if (r->expires && (!first_end || r->expires < first_end))
+        first_end = r->expires;
+    }
+  }
+  json_t *row = cloud_db_row(c->db,
+                             "SELECT count(*) AS n, min(expires_at) AS first_end FROM "
+                             "registrations WHERE tenant = ? AND scout = ? AND expires_at >= ?",
+                             "tti", tenant, scout, (int64_t)now);
+  if (!row)
+    return -1;
+  n += (int)cloud_row_int(row, "n");
+  time_t db_end = (time_t)cloud_row_int(row, "first_end");
+  if (db_end && (!first_end || db_end < first_end))
+    first_end = db_end;
+  json_decref(row);
+  *retry = first_end > now ? (int)(first_end - now) : 1;
+  return n;
+}
+
 static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_response *resp) {
   json_t *body = cloud_api_body(req, resp, (const char *[]){"email", "method", NULL});
   if (!body)
@@ -266,11 +300,21 @@ static void begin(cloud *c, json_t *scout, const sr_http_request *req, sr_http_r
   for (size_t i = 0; i < MAX_REGISTRATIONS && slot == MAX_REGISTRATIONS; i++)
     if (!registrations[i])
       slot = i;
+  int retry = 0, open = 0;
   if (!s || !r) {
     sr_http_reply_error(resp, 500, "no_memory", "out of memory");
   } else if (by_email && (!given || sr_email_normalise(given, email, sizeof email) != 0)) {
     sr_http_reply_error(resp, 400, "invalid",
                         "send 'email' (the address to register) or \"method\": \"oidc\"");
+  } else if ((open = open_of_scout(c, cloud_row_text(scout, "tenant"), cloud_row_text(scout, "id"),
+                                   &retry)) < 0) {
+    cloud_api_db_error(resp, "counting the scout's registrations");
+  } else if (open >= MAX_OPEN_PER_SCOUT) {
+    resp->retry_after = retry;
+    sr_http_reply_error(resp, 429, "too_many",
+                        "this workstation has %d registrations in progress; finish one, or try "
+                        "again when the first expires (in %d s)",
+                        open, retry);
   } else if (slot == MAX_REGISTRATIONS) {
     sr_http_reply_error(resp, 503, "busy", "too many registrations in progress; try again soon");
   } else {
@@ -324,7 +368,7 @@ static void complete_work(void *arg) {
 /* On the loop, after a stored registration's step: saved again with its
  * claim released, or deleted when it ended. */
 static void store_after_step(cloud *c, registration *r, step *s) {
-  char purpose[160];
+  char purpose[200];
   saved_purpose(r, purpose);
   char *sealed = s->saved ? cloud_secret_seal(c, purpose, s->saved) : NULL;
   if (sealed)
@@ -428,7 +472,7 @@ static registration *claim_stored(cloud *c, json_t *scout, const char *id, char 
     r->reg.interval = (int32_t)cloud_row_int(row, "poll_every");
     r->expires = (time_t)cloud_row_int(row, "expires_at");
     r->in_db = true;
-    char purpose[160];
+    char purpose[200];
     saved_purpose(r, purpose);
     if (!(*saved = cloud_secret_open(c, purpose, cloud_row_text(row, "saved")))) {
       /* not ours to read (another master key) or damaged: it cannot go on */

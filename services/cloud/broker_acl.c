@@ -37,6 +37,33 @@ static pid_t broker_pid(const char *path) {
   return pid > 1 ? (pid_t)pid : 0;
 }
 
+#define ACL_AGAIN_S 1.0 /* after the last change, the broker is told again */
+
+/* Tells the broker to reload the ACL file (SIGHUP), if a pid_file is set. */
+static int tell_broker(cloud *c, char *err, size_t err_size) {
+  const sr_broker_acl_config *a = &c->cfg.u.cloud.broker_acl;
+  if (!a->pid_file)
+    return SR_OK;
+  char pid_path[1024];
+  sr_config_path(c->doc, a->pid_file, pid_path, sizeof pid_path);
+  pid_t pid = broker_pid(pid_path);
+  if (!pid || kill(pid, SIGHUP) != 0) {
+    snprintf(err, err_size,
+             "broker_acl.pid_file %s: cannot tell the broker to reload its ACL (%s); "
+             "is mosquitto running with that pid_file?",
+             pid_path, pid ? strerror(errno) : "no pid in it");
+    return SR_ERR_CONNECT;
+  }
+  return SR_OK;
+}
+
+static void on_acl_again(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop, (void)revents;
+  char err[1200];
+  if (tell_broker(w->data, err, sizeof err) != SR_OK)
+    sr_log(SR_LOG_WARN, "broker", "%s", err);
+}
+
 static bool write_entries(cloud *c, FILE *f, char *err, size_t err_size) {
   fprintf(f,
           "# Written by sr-cloud on every scout change: do not edit.\n"
@@ -98,23 +125,23 @@ int cloud_broker_acl_update(cloud *c, char *err, size_t err_size) {
     return SR_ERR_IO;
   }
   close(lock); /* the file is in place: the next writer reads after this */
-  if (a->pid_file) {
-    char pid_path[1024];
-    sr_config_path(c->doc, a->pid_file, pid_path, sizeof pid_path);
-    pid_t pid = broker_pid(pid_path);
-    if (!pid || kill(pid, SIGHUP) != 0) {
-      snprintf(err, err_size,
-               "broker_acl.pid_file %s: cannot tell the broker to reload its ACL (%s); "
-               "is mosquitto running with that pid_file?",
-               pid_path, pid ? strerror(errno) : "no pid in it");
-      return SR_ERR_CONNECT;
-    }
+  int status = tell_broker(c, err, err_size);
+  /* mosquitto folds the signals that come while it reloads into that
+   * reload, which may have read the file before this change (seen with
+   * scouts added a few milliseconds apart: the last ones were refused by
+   * the broker): told once more when the changes have settled */
+  if (status == SR_OK && c->loop && a->pid_file && ev_cb(&c->acl_again)) {
+    ev_timer_stop(c->loop, &c->acl_again);
+    ev_timer_set(&c->acl_again, ACL_AGAIN_S, 0.0);
+    ev_timer_start(c->loop, &c->acl_again);
   }
-  return SR_OK;
+  return status;
 }
 
 int cloud_broker_acl_init(cloud *c, char *err, size_t err_size) {
   const sr_mqtt_config *m = &c->cfg.u.cloud.mqtt;
+  ev_timer_init(&c->acl_again, on_acl_again, ACL_AGAIN_S, 0.0);
+  c->acl_again.data = c;
   if (!c->cfg.u.cloud.broker_acl.file)
     return SR_OK;
   char cert[1024];

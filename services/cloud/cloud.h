@@ -34,9 +34,10 @@ typedef struct cloud {
   sr_http_server *http;
   sr_mqtt *mqtt;
   bool mqtt_connected;
-  char instance_id[40];                 /* this process's MQTT client id, "sr-cloud-<random>" */
-  unsigned db_reconnections;            /* cloud_db_reconnections when the sweep last looked */
-  char operator_token_hash[65];         /* "" when no operator token is configured */
+  char instance_id[40];         /* this process's MQTT client id, "sr-cloud-<random>" */
+  unsigned db_reconnections;    /* cloud_db_reconnections when the sweep last looked */
+  ev_timer acl_again;           /* tells the broker once more after ACL changes (broker_acl.c) */
+  char operator_token_hash[65]; /* "" when no operator token is configured */
   char *enroll_ca_cert, *enroll_ca_key; /* PEM, NULL: no enrollment */
   ev_timer sweep;                       /* release timeouts and job expiry */
   sr_loader *loader;
@@ -822,6 +823,10 @@ bool cloud_events_admit(const char *scout);
  * over the rate it is still let through, up to as many a second as the
  * scout has open releases in the database (reads c->db). */
 bool cloud_events_admit_outcome(cloud *c, const char *tenant, const char *scout);
+/* True at most once every few seconds per scout: when its releases may be
+ * asked again because it came back (a scout that flaps its presence costs
+ * one round of commands, not one per message). */
+bool cloud_events_reask_due(const char *scout);
 /* Counts a bad event of `scout`, reported in its next summary line. */
 void cloud_events_note(const char *scout, cloud_event_kind kind);
 /* Logs one line per scout with dropped or bad events, at most every few

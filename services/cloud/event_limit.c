@@ -32,12 +32,14 @@
 #define REPORT_INTERVAL 5.0 /* seconds between a scout's summary lines */
 #define IDLE_FORGET 60.0    /* a quiet scout's bucket is full again by then */
 #define SLOTS 256
+#define REASK_EVERY 5.0 /* seconds between two re-asks of one scout's releases */
 
 typedef struct scout_events {
   char scout[64];
   double tokens, refilled_at, seen_at;
   double open_read_at; /* when open_left was read from the database */
   int64_t open_left;   /* outcomes still let past the bucket until then */
+  double reasked_at;   /* when its releases were last asked again (presence) */
   unsigned long counts[CLOUD_EVENT_KINDS];
   struct scout_events *next;
 } scout_events;
@@ -91,6 +93,15 @@ bool cloud_events_admit(const char *scout) {
     return true;
   e->counts[CLOUD_EVENT_DROPPED]++;
   return false;
+}
+
+bool cloud_events_reask_due(const char *scout) {
+  double now = now_seconds();
+  scout_events *e = lookup(scout, now);
+  if (!e || (e->reasked_at > 0 && now - e->reasked_at < REASK_EVERY))
+    return false;
+  e->reasked_at = now;
+  return true;
 }
 
 bool cloud_events_admit_outcome(cloud *c, const char *tenant, const char *scout) {

@@ -247,6 +247,8 @@ static void cloud_free(cloud *c) {
   c->pool = NULL;               /* the last sweep cancels registrations here */
   if (ev_is_active(&c->sweep))
     ev_timer_stop(c->loop, &c->sweep);
+  if (c->loop && ev_is_active(&c->acl_again))
+    ev_timer_stop(c->loop, &c->acl_again);
   cloud_broker_stop(c);
   sr_http_server_free(c->http);
   if (c->db)

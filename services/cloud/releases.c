@@ -472,17 +472,20 @@ void cloud_scout_online(cloud *c, const char *tenant, const char *scout) {
    * cut) may be lost: the releases it holds are asked again, and it
    * answers where each is; past its deadline, one it never took is
    * dropped (every instance asks: the scout answers each, harmlessly) */
-  json_t *open = cloud_db_rows(c->db,
-                               "SELECT id, command, state FROM releases WHERE state IN "
-                               "('releasing', 'printing') AND tenant = ? AND scout = ?",
-                               "tt", tenant, scout);
+  json_t *open = cloud_events_reask_due(scout)
+                     ? cloud_db_rows(c->db,
+                                     "SELECT id, command, state FROM releases WHERE state IN "
+                                     "('releasing', 'printing') AND tenant = ? AND scout = ?",
+                                     "tt", tenant, scout)
+                     : NULL;
   size_t i;
   json_t *row;
   json_array_foreach(open, i, row) {
-    sr_log(SR_LOG_INFO, "release", "tenant %s release %s: scout %s is back; asked again", tenant,
-           cloud_row_text(row, "id"), scout);
     publish_command(c, tenant, scout, cloud_row_text(row, "command"), cloud_row_text(row, "state"));
   }
+  if (json_array_size(open))
+    sr_log(SR_LOG_INFO, "release", "tenant %s: scout %s is back; %zu release(s) asked again",
+           tenant, scout, json_array_size(open));
   json_decref(open);
   json_t *pending = cloud_db_rows(c->db,
                                   "SELECT id FROM jobs WHERE tenant = ? AND scout = ? AND "

@@ -17,7 +17,6 @@ source "$src/tests/support/stack_test.sh" console-session
 export STACK_CONSOLE_OIDC=1
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
-db=$tmp/cloud/cloud.db
 source "$src/tests/support/browser_session.sh" # web, sign_in, csrf_of, $origin
 
 stack_srctl user add --email grace@example.com --name "Grace Help" >/dev/null
@@ -143,19 +142,20 @@ sign_in old "$(stack_console_link readonly rita@example.com)" >/dev/null
 idle_hash=$(sed -n 's/.*__Host-sr_session\t//p' "$tmp/idle.jar" | tr -d '\n' | sha256sum | cut -c1-64)
 old_hash=$(sed -n 's/.*__Host-sr_session\t//p' "$tmp/old.jar" | tr -d '\n' | sha256sum | cut -c1-64)
 check "both sessions work" ok '[ "$(web idle GET /api/v1/session)" = 200 ] && [ "$(web old GET /api/v1/session)" = 200 ]'
-sqlite3 "$db" "UPDATE web_sessions SET last_seen = last_seen - 1801 WHERE token_hash = '$idle_hash';
-  UPDATE web_sessions SET expires_at = strftime('%s', 'now') - 1, last_seen = strftime('%s', 'now') WHERE token_hash = '$old_hash'"
+now=$(date +%s)
+stack_sql "UPDATE web_sessions SET last_seen = last_seen - 1801 WHERE token_hash = '$idle_hash'"
+stack_sql "UPDATE web_sessions SET expires_at = $now - 1, last_seen = $now WHERE token_hash = '$old_hash'"
 check "a session unused for 30 minutes is over (401 session_over)" \
   ok '[ "$(web idle GET /api/v1/session)" = 401 ] && [ "$(json .error.code)" = session_over ]'
 check "a session past its 12 hours is over, however recently used" \
   ok '[ "$(web old GET /api/v1/session)" = 401 ] && [ "$(json .error.code)" = session_over ]'
-check "and both rows are gone" [ "$(sqlite3 "$db" "SELECT count(*) FROM web_sessions WHERE token_hash IN ('$idle_hash', '$old_hash')")" = 0 ]
+check "and both rows are gone" [ "$(stack_sql "SELECT count(*) FROM web_sessions WHERE token_hash IN ('$idle_hash', '$old_hash')")" = 0 ]
 
 # 7. at rest: hashes only
 tok=$(sed -n 's/.*__Host-sr_session\t//p' "$tmp/stolen.jar")
 check "the session token is not in the database (only its hash)" \
-  ok '[ -n "$tok" ] && ! grep -aq "$tok" "$db"* && [ "$(sqlite3 "$db" "SELECT count(*) FROM web_sessions WHERE length(token_hash) = 64")" -ge 1 ]'
-check "nor a link's token" ok '! grep -aq "${link#*#}" "$db"*'
+  ok 'stack_db_bytes >"$tmp/db.bytes" && grep -qaF "$tenant" "$tmp/db.bytes" && [ -n "$tok" ] && ! grep -aq "$tok" "$tmp/db.bytes" && [ "$(stack_sql "SELECT count(*) FROM web_sessions WHERE length(token_hash) = 64")" -ge 1 ]'
+check "nor a link's token" ok '! grep -aq "${link#*#}" "$tmp/db.bytes"'
 check "nor in the cloud's log" ok '! grep -aq "$tok" "$tmp/cloud/log" && ! grep -aq "${link#*#}" "$tmp/cloud/log"'
 
 # 8. the pages: the link page with its CSP, no directory listing or escape

@@ -22,6 +22,7 @@
 set -u
 bin=$1 plugins=$2 src=$3
 export STACK_DATABASE=postgresql STACK_CLOUDS=2
+unset SR_TEST_PG # a cluster of its own: it restarts PostgreSQL
 source "$src/tests/support/stack_test.sh" chaos
 source "$src/tests/support/panel.sh"
 cleanup_more() { [ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null && wait "$smtp_pid" 2>/dev/null; }

@@ -31,7 +31,7 @@ export STACK_CLOUD_STORAGE="  - plugin: s3
     config: {endpoint: 'http://127.0.0.1:$s3_port/', region: us-east-1, bucket: jobs-us,
              access_key: S3RVER, secret_key: '\${SR_TEST_S3_SECRET}'}"
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
-ws=$tmp/workstation db=$tmp/cloud/cloud.db
+ws=$tmp/workstation
 
 objects() { find "$tmp/s3/${1:-jobs}" -type f -name '*._S3rver_object' 2>/dev/null; }
 cloud_job_ids() { stack_srctl jobs --json | jq -r '.jobs[] | select(.state == "held") | .id'; }

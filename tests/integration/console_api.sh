@@ -13,7 +13,6 @@ set -u
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" console_api
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
-db=$tmp/cloud/cloud.db
 doc=$src/tests/data/three-pages.pdf
 
 # api [-t TOKEN_FILE] METHOD PATH [BODY]: the answer's body, then a line
@@ -127,7 +126,7 @@ check "now: 2 scouts, both online; 1 printer, not in error" \
 check "days=400: 400" [ "$(status GET '/api/v1/stats?days=400')" = 400 ]
 
 # 7. scale: 100,000 jobs; the first and the next page each under 1 s
-python3 "$src/tests/support/seed_jobs.py" "$db" "$tenant" 100000 >/dev/null
+stack_seed_jobs "$tenant" 100000 >/dev/null
 timed() { curl -s -o "$tmp/page" -w '%{time_total}' --cacert "$ca_file" -H "Authorization: Bearer $(cat "$token_file")" "$cloud_url$1"; }
 t1=$(timed '/api/v1/jobs?limit=50')
 t1_again=$(timed '/api/v1/jobs?limit=50')

@@ -6,6 +6,8 @@
 # a trigger that RAISEs on a write, a table renamed away under a read.
 # usage: db_failures.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
+# SQLite whatever the run says (scripts/test.sh): it makes the SQLite file fail (read-only, locked, full)
+export STACK_DATABASE=sqlite
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" dbfail
 

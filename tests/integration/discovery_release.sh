@@ -15,7 +15,6 @@ source "$src/tests/support/panel.sh"
 source "$src/tests/support/snmpd_printer.sh"
 cleanup_more() { snmpd_stop_all; }
 doc=$src/tests/data/three-pages.pdf
-command -v sqlite3 >/dev/null || { echo "sqlite3 is missing"; exit 1; }
 
 # the agents: a printer on 127.0.0.1 (where the stack's printer listens)
 # and a router on 127.0.0.4, both on one SNMP port, as a site's are on 161
@@ -70,7 +69,6 @@ check "its URIs and SNMP address are the ones the scan found" ok \
   "jq -e '.devices[] | select(.id == \"lobby\") | (.uris | index(\"ipp://127.0.0.1:$printer_port/ipp/print\") != null) and .snmp == \"127.0.0.1:$agent_port\"' '$tmp/devices.json' >/dev/null"
 
 # 3. the site signs it; the cloud's own device at the router is not
-db=$tmp/cloud/cloud.db
 signed_devices() { stack_sql "SELECT list FROM printer_lists" | base64 -d 2>/dev/null | jq -c '[.printers[].device]'; }
 stack_srctl device add lookalike --uri "socket://127.0.0.4:9100" >/dev/null
 check "the site signs lobby" wait_until 150 ok '[ "$(signed_devices)" = "[\"lobby\"]" ]'

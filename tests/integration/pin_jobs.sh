@@ -9,6 +9,8 @@
 # plain SHA-256, appear in no log and not in the cloud's database.
 # usage: pin_jobs.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
+# SQLite whatever the run says (scripts/test.sh): it reads the SQLite file's dump (.dump)
+export STACK_DATABASE=sqlite
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" pin
 source "$src/tests/support/panel.sh"

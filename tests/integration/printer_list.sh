@@ -49,7 +49,6 @@ discovery() { # PRINTER_ADDRESSES...
 discovery 127.0.0.1 127.0.0.3
 
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
-db=$tmp/cloud/cloud.db
 # the site's list as the cloud stores it, decoded
 stored_list() { stack_sql "SELECT list FROM printer_lists" | base64 -d 2>/dev/null; }
 signed_devices() { stored_list | jq -c '[.printers[].device]' 2>/dev/null; }

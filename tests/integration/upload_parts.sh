@@ -19,7 +19,6 @@ source "$src/tests/support/stack_test.sh" upload-parts
 stack_start "$tmp" "$bin" "$plugins" || { echo "the stack did not start"; exit 1; }
 source "$src/tests/support/browser_session.sh" # web, sign_in, csrf_of, $origin
 
-db=$tmp/cloud/cloud.db
 blobs=$tmp/cloud/blobs
 stack_srctl user add --email bob@example.com --name "Bob Example" >/dev/null
 check "alice signs in to the portal" ok '[ "$(sign_in alice "$(stack_console_link user "$demo_email")")" = 200 ]'

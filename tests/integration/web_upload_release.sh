@@ -14,6 +14,8 @@
 # (nobody).
 # usage: web_upload_release.sh BIN_DIR PLUGIN_DIR SOURCE_DIR
 set -u
+# SQLite whatever the run says (scripts/test.sh): its browser seeds jobs into the SQLite file (Python)
+export STACK_DATABASE=sqlite
 bin=$1 plugins=$2 src=$3
 source "$src/tests/support/stack_test.sh" web-upload
 source "$src/tests/support/panel.sh"
